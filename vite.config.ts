@@ -1,0 +1,86 @@
+import { builtinModules } from 'node:module';
+import { resolve } from 'node:path';
+import react from '@vitejs/plugin-react';
+import { defineConfig, type Plugin, type UserConfig } from 'vite';
+import { rendererCspMeta } from './shared/contentSecurityPolicy';
+
+/**
+ * One Vite config, four targets chosen by --mode: the renderer (React app), the preload (one CommonJS file, as a
+ * sandboxed preload must be), main (Node, CommonJS, natives external) and the e2e harness bridge (the real preload
+ * factory as a browser script). Plain Vite library builds rather than electron-vite: one tool and one config for
+ * every target, and nothing that needs an Electron binary to build (docs/architecture.md says more).
+ */
+const root = import.meta.dirname;
+const nodeExternals = [/^node:/, ...builtinModules, 'electron', 'keytar'];
+
+/** Writes the CSP into the built index.html, from the same definition main sends as a header. */
+function contentSecurityPolicy(): Plugin {
+  return {
+    name: 'whoot-csp',
+    apply: 'build',
+    transformIndexHtml: () => [
+      {
+        tag: 'meta',
+        attrs: { 'http-equiv': 'Content-Security-Policy', content: rendererCspMeta },
+        injectTo: 'head-prepend',
+      },
+    ],
+  };
+}
+
+const targets: Record<string, () => UserConfig> = {
+  renderer: () => ({
+    root: resolve(root, 'renderer'),
+    base: './',
+    plugins: [react(), contentSecurityPolicy()],
+    build: {
+      outDir: resolve(root, 'out/renderer'),
+      emptyOutDir: true,
+      target: 'chrome130',
+      modulePreload: { polyfill: false },
+    },
+    server: { host: '127.0.0.1', strictPort: false },
+  }),
+  preload: () => ({
+    build: {
+      outDir: resolve(root, 'out/preload'),
+      emptyOutDir: true,
+      target: 'chrome130',
+      minify: false,
+      lib: { entry: resolve(root, 'preload/index.ts'), formats: ['cjs'], fileName: () => 'index.cjs' },
+      rollupOptions: { external: ['electron'] },
+    },
+  }),
+  main: () => ({
+    build: {
+      outDir: resolve(root, 'out/main'),
+      emptyOutDir: true,
+      target: 'node20',
+      ssr: true,
+      minify: false,
+      lib: { entry: resolve(root, 'main/app/main.ts'), formats: ['cjs'], fileName: () => 'index.cjs' },
+      rollupOptions: { external: nodeExternals },
+    },
+    ssr: { noExternal: true, external: ['electron', 'keytar'] },
+  }),
+  harness: () => ({
+    build: {
+      outDir: resolve(root, 'out/harness'),
+      emptyOutDir: true,
+      target: 'chrome130',
+      minify: false,
+      lib: {
+        entry: resolve(root, 'e2e/harness/bridgeEntry.ts'),
+        formats: ['iife'],
+        name: 'whootHarness',
+        fileName: () => 'bridge.js',
+      },
+    },
+  }),
+};
+
+export default defineConfig(({ mode }) => {
+  const target = targets[mode] ?? targets['renderer'];
+  if (!target) throw new Error(`unknown build mode ${mode}`);
+  return target();
+});

@@ -1,0 +1,40 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * Three projects: unit (everything beside the code, Node), keychain (needs a Secret Service: run under
+ * test/with-keyring.sh) and e2e (real Chromium against the built renderer).
+ */
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['{main,preload,renderer,shared,test}/**/*.test.{ts,tsx}'],
+          exclude: ['**/*.keychain.test.ts', 'node_modules/**'],
+          environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'keychain',
+          include: ['**/*.keychain.test.ts'],
+          exclude: ['node_modules/**'],
+          environment: 'node',
+          testTimeout: 20_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: ['e2e/**/*.e2e.test.ts'],
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
