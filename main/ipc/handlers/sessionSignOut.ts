@@ -1,0 +1,7 @@
+import type { SessionService } from '../../session/sessionService';
+import type { IpcHandler } from '../registerHandlers';
+
+export const sessionSignOutHandler =
+  (sessions: SessionService): IpcHandler<'session.signOut'> =>
+  () =>
+    sessions.signOut();

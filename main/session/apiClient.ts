@@ -1,0 +1,144 @@
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import type { z } from 'zod';
+import type { ServerAddress } from '../../shared/identifiers';
+import {
+  AUTH_PATHS,
+  SIGN_OUT_OPERATION,
+  errorBodySchema,
+  signInResponseSchema,
+  type SignInBody,
+  type SignInResponse,
+} from '../../shared/rest/auth';
+import { connectPinned } from './pinnedTls';
+import type { RequestSigner } from './requestSigner';
+
+const MAX_RESPONSE_BYTES = 1024 * 1024;
+
+export class ApiError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The account API as the main process uses it; an interface so the session service does not care about HTTP. */
+export interface ServerApi {
+  signIn(server: ServerAddress, body: SignInBody): Promise<SignInResponse>;
+  signOut(server: ServerAddress, sessionId: string, signer: RequestSigner): Promise<void>;
+}
+
+interface JsonRequest {
+  readonly method: 'GET' | 'POST';
+  readonly path: string;
+  readonly body?: string;
+  readonly headers?: Record<string, string>;
+}
+
+/** HTTPS to the whoot server over a pinned TLS connection (see pinnedTls.ts), JSON in and out, bounded responses. */
+export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi {
+  const timeoutMs = options.timeoutMs ?? 15_000;
+
+  async function send<S extends z.ZodType>(
+    server: ServerAddress,
+    req: JsonRequest,
+    schema: S | null,
+  ): Promise<z.output<S> | null> {
+    const socket = await connectPinned(server, timeoutMs);
+    return new Promise((resolve, reject) => {
+      const body = req.body ?? '';
+      const outgoing = httpRequest(
+        {
+          method: req.method,
+          path: req.path,
+          host: server.host,
+          port: server.port,
+          createConnection: () => socket,
+          timeout: timeoutMs,
+          headers: {
+            accept: 'application/json',
+            ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
+            'content-length': String(Buffer.byteLength(body)),
+            ...req.headers,
+          },
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          let size = 0;
+          response.on('data', (chunk: Buffer) => {
+            size += chunk.length;
+            if (size > MAX_RESPONSE_BYTES) {
+              response.destroy();
+              reject(new ApiError('bad_response', 'The server sent an oversized response.'));
+              return;
+            }
+            chunks.push(chunk);
+          });
+          response.on('end', () => {
+            try {
+              resolve(interpret(response.statusCode ?? 0, response.headers, Buffer.concat(chunks), schema));
+            } catch (error) {
+              reject(error);
+            }
+          });
+          response.on('error', () => reject(new ApiError('server_unreachable', 'The connection to the server broke.')));
+        },
+      );
+      outgoing.on('timeout', () =>
+        outgoing.destroy(new ApiError('server_unreachable', 'The server did not answer in time.')),
+      );
+      outgoing.on('error', (error) =>
+        reject(
+          error instanceof ApiError ? error : new ApiError('server_unreachable', 'The connection to the server broke.'),
+        ),
+      );
+      outgoing.end(body);
+    });
+  }
+
+  return {
+    async signIn(server, body) {
+      const response = await send(
+        server,
+        { method: 'POST', path: AUTH_PATHS.signIn, body: JSON.stringify(body) },
+        signInResponseSchema,
+      );
+      if (response === null) throw new ApiError('bad_response', 'The server sent no sign-in response.');
+      return response;
+    },
+    async signOut(server, sessionId, signer) {
+      const headers = signer.sign({ operation: SIGN_OUT_OPERATION, resourceId: sessionId, body: '' });
+      await send(server, { method: 'POST', path: AUTH_PATHS.signOut, headers: { ...headers } }, null);
+    },
+  };
+}
+
+function interpret<S extends z.ZodType>(
+  status: number,
+  headers: IncomingHttpHeaders,
+  raw: Buffer,
+  schema: S | null,
+): z.output<S> | null {
+  if (status === 204 || (schema === null && status >= 200 && status < 300)) return null;
+  const isJson = (headers['content-type'] ?? '').startsWith('application/json');
+  let parsed: unknown = undefined;
+  if (isJson) {
+    try {
+      parsed = JSON.parse(raw.toString('utf8'));
+    } catch {
+      throw new ApiError('bad_response', 'The server sent malformed JSON.', status);
+    }
+  }
+  if (status < 200 || status >= 300) {
+    const error = errorBodySchema.safeParse(parsed);
+    if (error.success) throw new ApiError(error.data.error.code, error.data.error.message, status);
+    throw new ApiError('server_error', `The server answered with status ${status}.`, status);
+  }
+  const body = schema?.safeParse(parsed);
+  if (!body?.success)
+    throw new ApiError('bad_response', 'The server sent a response whoot does not understand.', status);
+  return body.data;
+}

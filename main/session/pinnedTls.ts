@@ -1,0 +1,73 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
+import { connect, type TLSSocket } from 'node:tls';
+import type { ServerAddress } from '../../shared/identifiers';
+
+export class ServerConnectionError extends Error {
+  constructor(
+    readonly code: 'server_unreachable' | 'server_key_mismatch' | 'tls_failed',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ServerConnectionError';
+  }
+}
+
+/** base64url SHA-256 of a certificate's SubjectPublicKeyInfo: the pin an invite carries (ARCHITECTURE.md). */
+export function spkiPinOf(certificateDer: Buffer): string {
+  const spki = new X509Certificate(certificateDer).publicKey.export({ type: 'spki', format: 'der' });
+  return createHash('sha256').update(spki).digest('base64url');
+}
+
+/**
+ * Opens TLS 1.2+ to the server and resolves only once its key matches the pin. The pin replaces CA validation
+ * (the bundled server's certificate is self-signed), and because the socket is handed out only after the check,
+ * not one byte of a request (a password, a signed call) is written to a server with the wrong key.
+ */
+export function connectPinned(server: ServerAddress, timeoutMs = 10_000): Promise<TLSSocket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({
+      host: server.host,
+      port: server.port,
+      servername: isIP(server.host) === 0 ? server.host : undefined,
+      minVersion: 'TLSv1.2',
+      rejectUnauthorized: false,
+      ALPNProtocols: ['http/1.1'],
+    });
+    const timer = setTimeout(
+      () => fail(new ServerConnectionError('server_unreachable', unreachable(server))),
+      timeoutMs,
+    );
+    function fail(error: Error): void {
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    }
+    socket.once('error', (error: NodeJS.ErrnoException) => {
+      const tlsProblem = typeof error.code === 'string' && /SSL|TLS|ERR_SSL/.test(error.code);
+      fail(
+        tlsProblem
+          ? new ServerConnectionError('tls_failed', `A secure connection to ${server.host}:${server.port} failed.`)
+          : new ServerConnectionError('server_unreachable', unreachable(server)),
+      );
+    });
+    socket.once('secureConnect', () => {
+      const certificate = socket.getPeerCertificate();
+      if (!certificate?.raw || spkiPinOf(certificate.raw) !== server.spkiPin) {
+        fail(
+          new ServerConnectionError(
+            'server_key_mismatch',
+            `The server at ${server.host}:${server.port} did not present the key your invite names. ` +
+              'Someone may be intercepting the connection, or the server changed its key: ask for a new invite.',
+          ),
+        );
+        return;
+      }
+      clearTimeout(timer);
+      socket.removeAllListeners('error');
+      resolve(socket);
+    });
+  });
+}
+
+const unreachable = (server: ServerAddress) => `Could not reach the whoot server at ${server.host}:${server.port}.`;
