@@ -58,8 +58,12 @@ const servicePattern = /^whoot:[a-z0-9.:-]{1,253}:[1-9][0-9]{0,4}$/;
 /** base64, base64url and dot-separated (JWT-like) tokens; nothing that could be whitespace or a control character. */
 const tokenPattern = /^[A-Za-z0-9._~+/=-]+$/;
 
+export function isValidKeychainService(service: unknown): service is string {
+  return typeof service === 'string' && servicePattern.test(service);
+}
+
 export function assertValidService(service: unknown): asserts service is string {
-  if (typeof service !== 'string' || !servicePattern.test(service)) {
+  if (!isValidKeychainService(service)) {
     // The value is not echoed: a caller that swapped arguments would otherwise print a token here.
     throw new KeychainError(
       'invalid_service',
