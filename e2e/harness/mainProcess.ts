@@ -1,0 +1,46 @@
+import type { Page } from 'playwright-core';
+import { createHandlers } from '../../main/ipc/createHandlers';
+import { createEventSink } from '../../main/ipc/eventSink';
+import { registerHandlers } from '../../main/ipc/registerHandlers';
+import { trustOnlyAppFrames } from '../../main/ipc/sender';
+import { createServerApi } from '../../main/session/apiClient';
+import { CredentialVault } from '../../main/session/credentialVault';
+import type { KeychainStore } from '../../main/session/keychainStore';
+import { createSessionService } from '../../main/session/sessionService';
+
+/**
+ * The real main-process side (vault, session service, IPC handlers and dispatcher) running in the test process and
+ * wired to a Chromium page, the way main/app wires it to ipcMain and webContents in Electron.
+ */
+export async function attachMainProcess(page: Page, options: { appOrigin: string; keychain?: KeychainStore | null }) {
+  const vault = new CredentialVault();
+  const logs: string[] = [];
+  const events = createEventSink((wireChannel, payload) => {
+    page
+      .evaluate(([channel, body]) => window.__whootHarnessDeliver?.(channel, body), [wireChannel, payload] as const)
+      .catch(() => undefined);
+  });
+  const sessions = createSessionService({
+    vault,
+    keychain: options.keychain ?? null,
+    api: createServerApi({ timeoutMs: 5000 }),
+    events,
+    log: (line) => logs.push(line),
+  });
+  const dispatcher = registerHandlers({
+    handlers: createHandlers({
+      identity: { name: 'whoot', version: '0.0.0-e2e', platform: process.platform },
+      sessions,
+    }),
+    isTrustedSender: trustOnlyAppFrames([options.appOrigin]),
+    log: (line) => logs.push(line),
+  });
+  await page.exposeBinding('__whootHarnessInvoke', (source, wireChannel: unknown, payload: unknown) =>
+    dispatcher.dispatch(
+      String(wireChannel),
+      { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() },
+      payload,
+    ),
+  );
+  return { vault, sessions, logs };
+}

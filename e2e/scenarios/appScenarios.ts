@@ -1,0 +1,90 @@
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
+
+/**
+ * Scenarios that drive the real renderer as a user would. Both suites run them: Chromium with the harness bridge
+ * (e2e/chromium.e2e.test.ts) and Electron through Playwright's _electron (e2e/electron.e2e.test.ts).
+ */
+export const SCREENSHOT_DIR = join(import.meta.dirname, '..', 'test-results', 'e2e');
+
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(SCREENSHOT_DIR, { recursive: true });
+  const path = join(SCREENSHOT_DIR, `${name}.png`);
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
+
+export async function showsSignInScreen(page: Page, label: string): Promise<void> {
+  const heading = page.getByRole('heading', { name: 'Sign in to whoot' });
+  await heading.waitFor({ state: 'visible' });
+  for (const field of ['Invite link', 'Email', 'Password', 'Authenticator code (optional)']) {
+    expect(await page.getByLabel(field, { exact: true }).isVisible(), field).toBe(true);
+  }
+  expect(await page.getByRole('button', { name: 'Sign in', exact: true }).isEnabled()).toBe(true);
+  await screenshot(page, `${label}-sign-in`);
+}
+
+export async function rendererHasNoNodeOrElectron(page: Page): Promise<void> {
+  const reach = await page.evaluate(() => {
+    const w = window as unknown as Record<string, unknown>;
+    return {
+      require: typeof w['require'],
+      process: typeof w['process'],
+      Buffer: typeof w['Buffer'],
+      module: typeof w['module'],
+      electron: typeof w['electron'],
+      ipcRenderer: typeof w['ipcRenderer'],
+      whoot: typeof w['whoot'],
+    };
+  });
+  expect(reach).toEqual({
+    require: 'undefined',
+    process: 'undefined',
+    Buffer: 'undefined',
+    module: 'undefined',
+    electron: 'undefined',
+    ipcRenderer: 'undefined',
+    whoot: 'object',
+  });
+}
+
+export async function whootSurface(page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const api = (window as unknown as { whoot: Record<string, unknown> }).whoot;
+    const names: string[] = [];
+    for (const [namespace, group] of Object.entries(api)) {
+      if (typeof group === 'function') names.push(namespace);
+      else for (const method of Object.keys(group as object)) names.push(`${namespace}.${method}`);
+    }
+    return names.sort();
+  });
+}
+
+export async function signInWithInvite(page: Page, invite: string, email: string, password: string): Promise<void> {
+  await page.getByLabel('Invite link', { exact: true }).fill(invite);
+  await page.getByLabel('Email', { exact: true }).fill(email);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByLabel('Password', { exact: true }).press('Enter');
+  await page.getByRole('heading', { name: 'Workspaces' }).waitFor({ state: 'visible' });
+}
+
+export async function signOut(page: Page): Promise<void> {
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in to whoot' }).waitFor({ state: 'visible' });
+}
+
+export async function settingsListsAudioDevices(page: Page, label: string): Promise<void> {
+  await page
+    .getByRole('button', { name: 'Settings' })
+    .or(page.getByRole('link', { name: 'Settings' }))
+    .first()
+    .click();
+  await page.getByRole('heading', { name: 'Settings' }).waitFor({ state: 'visible' });
+  await page.getByRole('button', { name: 'Allow microphone' }).click();
+  const microphones = page.getByRole('list', { name: 'Microphones' });
+  await microphones.getByRole('listitem').first().waitFor({ state: 'visible' });
+  expect(await microphones.getByRole('listitem').count()).toBeGreaterThan(0);
+  await screenshot(page, `${label}-settings`);
+}
