@@ -5,7 +5,7 @@
  * Secret Service or KWallet on Linux, so the file alone does not reveal a token.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { z } from 'zod';
 import {
@@ -54,10 +54,7 @@ const base64Pattern = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]
 
 const fileSchema = z.strictObject({
   version: z.literal(1),
-  entries: z.record(
-    z.string().refine(isValidKeychainService),
-    z.string().min(1).max(16_384).regex(base64Pattern),
-  ),
+  entries: z.record(z.string().refine(isValidKeychainService), z.string().min(1).max(16_384).regex(base64Pattern)),
 });
 
 export function createSafeStorageStore(options: SafeStorageStoreOptions): SafeStorageKeychainStore {

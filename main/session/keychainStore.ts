@@ -118,7 +118,7 @@ export const DEFAULT_PROBE_TIMEOUT_MS = 5000;
 export async function selectKeychainStore(options: SelectKeychainStoreOptions = {}): Promise<KeychainStore> {
   const reasons: string[] = [];
 
-  const keytarStore = createKeytarStore(options.loadKeytar ? { loadKeytar: options.loadKeytar } : {});
+  const keytarStore = createKeytarStore({ loadKeytar: options.loadKeytar });
   try {
     await keytarStore.probe(options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
     return keytarStore;
@@ -133,7 +133,7 @@ export async function selectKeychainStore(options: SelectKeychainStoreOptions = 
     const store = createSafeStorageStore({
       safeStorage: fallback.safeStorage,
       filePath: fallback.filePath,
-      ...(options.platform ? { platform: options.platform } : {}),
+      platform: options.platform,
     });
     try {
       store.assertEncryptionUsable();
@@ -151,7 +151,8 @@ export async function selectKeychainStore(options: SelectKeychainStoreOptions = 
   throw new KeychainError(
     'no_secure_storage',
     `No secure storage for the refresh token on this machine (${reasons.join('; ')}). ` +
-      'Install and unlock a Secret Service keyring (e.g. gnome-keyring or KWallet) to stay signed in across restarts.',
+      'To stay signed in across restarts on Linux, run and unlock a Secret Service keyring (gnome-keyring or ' +
+      'KWallet); elsewhere, reinstall the app so its keychain module is present.',
   );
 }
 
