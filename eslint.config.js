@@ -118,4 +118,9 @@ export default tseslint.config(
     ignores: ['**/*.test.ts'],
     rules: restrict([noElectron, noUpward]),
   },
+  {
+    // Tests assert on values they just created; a failed assertion is the test's job, not a type guard's.
+    files: ['**/*.test.ts', '**/*.test.tsx', 'e2e/**/*.ts', 'test/**/*.ts'],
+    rules: { '@typescript-eslint/no-non-null-assertion': 'off' },
+  },
 );
