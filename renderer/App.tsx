@@ -1,0 +1,33 @@
+import { useStore } from 'zustand';
+import { Sidebar } from './components/Sidebar';
+import { SettingsScreen } from './screens/settings/SettingsScreen';
+import { SignInScreen } from './screens/signIn/SignInScreen';
+import { LoadingScreen, SessionUnavailableScreen } from './screens/status/StatusScreens';
+import { WorkspaceScreen } from './screens/workspace/WorkspaceScreen';
+import { visibleScreen } from './stores/navigationStore';
+import { useStores } from './storesContext';
+
+function CurrentScreen({ screen }: { screen: ReturnType<typeof visibleScreen> }) {
+  const { session } = useStores();
+  const phase = useStore(session, (state) => state.phase);
+  if (screen === 'settings') return <SettingsScreen />;
+  if (phase === 'loading') return <LoadingScreen />;
+  if (phase === 'failed') return <SessionUnavailableScreen />;
+  return screen === 'workspace' ? <WorkspaceScreen /> : <SignInScreen />;
+}
+
+export function App() {
+  const { session, navigation } = useStores();
+  const signedIn = useStore(session, (state) => state.session.signedIn);
+  const requested = useStore(navigation, (state) => state.screen);
+  const screen = visibleScreen(requested, signedIn);
+
+  return (
+    <div className="app">
+      <Sidebar screen={screen} signedIn={signedIn} />
+      <main className="content">
+        <CurrentScreen screen={screen} />
+      </main>
+    </div>
+  );
+}

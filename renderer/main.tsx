@@ -1,0 +1,34 @@
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { App } from './App';
+import { MissingBridge } from './MissingBridge';
+import { createStores } from './stores/createStores';
+import { StoresProvider } from './storesContext';
+import './styles.css';
+
+const container = document.getElementById('root');
+if (!container) throw new Error('index.html lost its #root element');
+const root = createRoot(container);
+
+// Opened outside the app (a plain browser tab), there is no preload and so nothing to talk to.
+if (!('whoot' in window) || typeof window.whoot !== 'object' || window.whoot === null) {
+  root.render(
+    <StrictMode>
+      <MissingBridge />
+    </StrictMode>,
+  );
+} else {
+  const { stores } = createStores(window.whoot, {
+    page: window,
+    // Undefined outside a secure context; the devices store then reports audio as unavailable.
+    mediaDevices: navigator.mediaDevices as MediaDevices | undefined,
+  });
+  void stores.session.getState().load();
+  root.render(
+    <StrictMode>
+      <StoresProvider stores={stores}>
+        <App />
+      </StoresProvider>
+    </StrictMode>,
+  );
+}

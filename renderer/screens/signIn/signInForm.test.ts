@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { formatInviteLink } from '../../../shared/deepLink';
+import { validInvite } from '../../testing/fakeWhootApi';
+import { asSentence, describeInvite, validateSignInForm } from './signInForm';
+
+const link = formatInviteLink(validInvite);
+const valid = { inviteLink: link, email: 'ada@example.org', password: 'correct horse', totp: '' };
+
+describe('validateSignInForm', () => {
+  it('builds the request main expects from a valid form', () => {
+    const result = validateSignInForm({ ...valid, inviteLink: `  ${link}\n`, email: ' ada@example.org ' });
+    expect(result).toEqual({
+      ok: true,
+      request: { server: { invite: validInvite }, email: 'ada@example.org', password: 'correct horse' },
+    });
+  });
+
+  it('accepts an authenticator code typed with a space and leaves the key out when empty', () => {
+    const withCode = validateSignInForm({ ...valid, totp: '123 456' });
+    expect(withCode.ok && withCode.request.totp).toBe('123456');
+    const without = validateSignInForm(valid);
+    expect(without.ok && 'totp' in without.request).toBe(false);
+  });
+
+  it('names every missing field', () => {
+    const result = validateSignInForm({ inviteLink: '', email: '', password: '', totp: '' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(Object.keys(result.errors).sort()).toEqual(['email', 'inviteLink', 'password']);
+    expect(result.errors.inviteLink).toBe('Paste the invite link you were given.');
+    expect(result.errors.password).toBe('Must be at least 8 characters.');
+  });
+
+  it('uses the shared schemas: short passwords, bad emails and bad codes are refused', () => {
+    const result = validateSignInForm({ ...valid, email: 'ada', password: '1234567', totp: '12345' });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.errors).toEqual({
+      email: 'Must be an email address.',
+      password: 'Must be at least 8 characters.',
+      totp: 'Must be 6 digits.',
+    });
+  });
+
+  it('refuses a link that is not a whoot invite', () => {
+    for (const bad of ['https://example.org/join', 'whoot://join?host=x', `${link}&extra=1`]) {
+      const result = validateSignInForm({ ...valid, inviteLink: bad });
+      expect(result.ok).toBe(false);
+      if (!result.ok) expect(result.errors.inviteLink).toMatch(/invite link/i);
+    }
+  });
+});
+
+describe('describeInvite', () => {
+  it('says nothing about an empty field and names the server of a good link', () => {
+    expect(describeInvite('   ')).toBeNull();
+    expect(describeInvite(link)).toEqual({ ok: true, value: validInvite });
+    expect(describeInvite('whoot://leave')?.ok).toBe(false);
+  });
+});
+
+describe('asSentence', () => {
+  it('capitalises and ends with a full stop once', () => {
+    expect(asSentence('must be 6 digits')).toBe('Must be 6 digits.');
+    expect(asSentence('Already a sentence.')).toBe('Already a sentence.');
+  });
+});

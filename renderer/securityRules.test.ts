@@ -1,0 +1,58 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * The renderer's security rules, checked on its source: it reaches main only through window.whoot, stores nothing
+ * in the browser's persistent storage, and renders no raw HTML. A review can miss one line; this cannot.
+ */
+const rendererDir = import.meta.dirname;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return entry.name === 'testing' ? [] : sourceFiles(path);
+    return /\.(ts|tsx)$/.test(entry.name) && !/\.test\.tsx?$/.test(entry.name) ? [path] : [];
+  });
+}
+
+const forbidden: readonly [RegExp, string][] = [
+  [/\blocalStorage\b/, 'localStorage'],
+  [/\bsessionStorage\b/, 'sessionStorage'],
+  [/\bindexedDB\b/, 'IndexedDB'],
+  [/\bcookieStore\b|\.cookie\b/, 'cookies'],
+  [/\bcaches\s*\./, 'Cache Storage'],
+  [/dangerouslySetInnerHTML|\.innerHTML\b|\.outerHTML\b|insertAdjacentHTML|document\.write/, 'raw HTML'],
+  [/\bfetch\s*\(|XMLHttpRequest|\bWebSocket\b|\bEventSource\b|sendBeacon/, 'network outside window.whoot'],
+  [/\brequire\s*\(|from\s+['"](node:|electron)|\bprocess\./, 'Node or Electron'],
+  [/\beval\s*\(|new\s+Function\s*\(/, 'eval'],
+];
+
+describe('renderer security rules', () => {
+  const files = sourceFiles(rendererDir);
+
+  it('finds the renderer sources', () => {
+    expect(files.length).toBeGreaterThan(10);
+  });
+
+  it.each(files.map((file) => [relative(rendererDir, file), file]))(
+    '%s uses none of the forbidden APIs',
+    (_name, file) => {
+      const text = readFileSync(file, 'utf8');
+      for (const [pattern, what] of forbidden) {
+        expect(pattern.test(text), `${what} in ${relative(rendererDir, file)}`).toBe(false);
+      }
+    },
+  );
+
+  it('index.html has no inline script or style', () => {
+    const html = readFileSync(join(rendererDir, 'index.html'), 'utf8');
+    const scripts = [...html.matchAll(/<script\b([^>]*)>([\s\S]*?)<\/script>/g)];
+    expect(scripts.length).toBeGreaterThan(0);
+    for (const [, attributes, body] of scripts) {
+      expect(attributes).toMatch(/\bsrc=/);
+      expect(body?.trim()).toBe('');
+    }
+    expect(html).not.toMatch(/<style\b|\sstyle=|\son[a-z]+=/i);
+  });
+});

@@ -1,0 +1,34 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { formatInviteLink, type Invite } from '../../shared/deepLink';
+import type { WhootApi } from '../../shared/ipc';
+
+export interface InviteState {
+  /**
+   * The invite link as typed or pasted. Lives here rather than in the form so a link the OS opens while another
+   * screen is showing is still there when the user reaches sign-in.
+   */
+  readonly link: string;
+  setLink(link: string): void;
+}
+
+export type InviteStore = StoreApi<InviteState>;
+
+export function createInviteStore(
+  api: WhootApi,
+  onReceived: (invite: Invite) => void = () => {},
+): { store: InviteStore; dispose: () => void } {
+  const store = createStore<InviteState>()((set) => ({
+    link: '',
+    setLink(link) {
+      set({ link });
+    },
+  }));
+
+  // The preload already validated the payload against inviteSchema; formatting it back gives the form one input path.
+  const unsubscribe = api.on('invite.received', (invite) => {
+    store.setState({ link: formatInviteLink(invite) });
+    onReceived(invite);
+  });
+
+  return { store, dispose: unsubscribe };
+}

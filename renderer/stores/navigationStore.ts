@@ -1,0 +1,25 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+
+export type Screen = 'signIn' | 'workspace' | 'settings';
+
+export interface NavigationState {
+  readonly screen: Screen;
+  go(screen: Screen): void;
+}
+
+export type NavigationStore = StoreApi<NavigationState>;
+
+/** The screen actually shown: the account screens follow the session, whatever was asked for. */
+export function visibleScreen(screen: Screen, signedIn: boolean): Screen {
+  if (screen === 'settings') return screen;
+  return signedIn ? 'workspace' : 'signIn';
+}
+
+export function createNavigationStore(): NavigationStore {
+  return createStore<NavigationState>()((set) => ({
+    screen: 'signIn',
+    go(screen) {
+      set({ screen });
+    },
+  }));
+}

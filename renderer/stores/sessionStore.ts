@@ -1,0 +1,90 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { WhootApi } from '../../shared/ipc';
+import type { WhootError } from '../../shared/result';
+import type { SessionState, SignInRequest } from '../../shared/session';
+
+export type SessionPhase = 'loading' | 'ready' | 'failed';
+
+export interface SessionStoreState {
+  /** `loading` until main first answers; `failed` if it could not, so the UI can offer a retry instead of a form. */
+  readonly phase: SessionPhase;
+  readonly session: SessionState;
+  readonly loadError: WhootError | null;
+  readonly signInPending: boolean;
+  readonly signInError: WhootError | null;
+  readonly signOutPending: boolean;
+  readonly signOutError: WhootError | null;
+  load(): Promise<void>;
+  /** Resolves true when signed in. The request is passed straight through and never kept in the store. */
+  signIn(request: SignInRequest): Promise<boolean>;
+  signOut(): Promise<void>;
+  clearSignInError(): void;
+}
+
+export type SessionStore = StoreApi<SessionStoreState>;
+
+const signedOut: SessionState = { signedIn: false };
+
+export function createSessionStore(api: WhootApi): { store: SessionStore; dispose: () => void } {
+  // Counts pushed updates, so a slow session.status answer cannot overwrite a newer session.changed event.
+  let pushedVersion = 0;
+
+  const store = createStore<SessionStoreState>()((set, get) => ({
+    phase: 'loading',
+    session: signedOut,
+    loadError: null,
+    signInPending: false,
+    signInError: null,
+    signOutPending: false,
+    signOutError: null,
+
+    async load() {
+      const versionAtStart = pushedVersion;
+      set({ phase: 'loading', loadError: null });
+      const result = await api.session.status();
+      if (pushedVersion !== versionAtStart) {
+        set({ phase: 'ready' });
+      } else if (result.ok) {
+        set({ phase: 'ready', session: result.value });
+      } else {
+        set({ phase: 'failed', loadError: result.error });
+      }
+    },
+
+    async signIn(request) {
+      if (get().signInPending) return false;
+      set({ signInPending: true, signInError: null });
+      const result = await api.session.signIn(request);
+      if (result.ok) {
+        pushedVersion += 1;
+        set({ signInPending: false, phase: 'ready', session: result.value });
+        return result.value.signedIn;
+      }
+      set({ signInPending: false, signInError: result.error });
+      return false;
+    },
+
+    async signOut() {
+      if (get().signOutPending) return;
+      set({ signOutPending: true, signOutError: null });
+      const result = await api.session.signOut();
+      if (result.ok) {
+        pushedVersion += 1;
+        set({ signOutPending: false, session: result.value });
+      } else {
+        set({ signOutPending: false, signOutError: result.error });
+      }
+    },
+
+    clearSignInError() {
+      set({ signInError: null });
+    },
+  }));
+
+  const unsubscribe = api.on('session.changed', (session) => {
+    pushedVersion += 1;
+    store.setState({ phase: 'ready', session, loadError: null });
+  });
+
+  return { store, dispose: unsubscribe };
+}

@@ -1,0 +1,59 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { WorkspaceSummary } from '../../shared/session';
+import type { SessionStore } from './sessionStore';
+
+/**
+ * What the channel list will show once the server has channel APIs. Kept local and minimal until shared/ defines
+ * the real schema, so nothing here pretends to know its shape.
+ */
+export interface VoiceChannelSummary {
+  readonly id: string;
+  readonly name: string;
+}
+
+export interface WorkspaceStoreState {
+  readonly workspaces: readonly WorkspaceSummary[];
+  readonly selectedId: string | null;
+  /** Channels of the selected workspace: always empty until the contract can list them. */
+  readonly channels: readonly VoiceChannelSummary[];
+  select(workspaceId: string): void;
+}
+
+export type WorkspaceStore = StoreApi<WorkspaceStoreState>;
+
+/** Keeps the selection when it still exists, so a session refresh does not yank the user to another workspace. */
+export function pickSelection(workspaces: readonly WorkspaceSummary[], current: string | null): string | null {
+  if (current !== null && workspaces.some((workspace) => workspace.id === current)) return current;
+  return workspaces[0]?.id ?? null;
+}
+
+export function createWorkspaceStore(sessionStore: SessionStore): { store: WorkspaceStore; dispose: () => void } {
+  const workspacesOf = () => {
+    const { session } = sessionStore.getState();
+    return session.signedIn ? session.workspaces : [];
+  };
+  const initial = workspacesOf();
+
+  const store = createStore<WorkspaceStoreState>()((set, get) => ({
+    workspaces: initial,
+    selectedId: pickSelection(initial, null),
+    channels: [],
+    select(workspaceId) {
+      if (!get().workspaces.some((workspace) => workspace.id === workspaceId)) return;
+      set({ selectedId: workspaceId, channels: [] });
+    },
+  }));
+
+  const unsubscribe = sessionStore.subscribe((state, previous) => {
+    if (state.session === previous.session) return;
+    const workspaces = workspacesOf();
+    const selectedId = pickSelection(workspaces, store.getState().selectedId);
+    store.setState({
+      workspaces,
+      selectedId,
+      channels: selectedId === store.getState().selectedId ? store.getState().channels : [],
+    });
+  });
+
+  return { store, dispose: unsubscribe };
+}
