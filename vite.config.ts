@@ -2,7 +2,7 @@ import { builtinModules } from 'node:module';
 import { resolve } from 'node:path';
 import react from '@vitejs/plugin-react';
 import { defineConfig, type Plugin, type UserConfig } from 'vite';
-import { rendererCspMeta } from './shared/contentSecurityPolicy';
+import { rendererCspMeta } from './shared/contentSecurityPolicy.ts';
 
 /**
  * One Vite config, four targets chosen by --mode: the renderer (React app), the preload (one CommonJS file, as a
@@ -59,7 +59,7 @@ const targets: Record<string, () => UserConfig> = {
       ssr: true,
       minify: false,
       lib: { entry: resolve(root, 'main/app/main.ts'), formats: ['cjs'], fileName: () => 'index.cjs' },
-      rollupOptions: { external: nodeExternals },
+      rollupOptions: { external: nodeExternals, output: { entryFileNames: 'index.cjs' } },
     },
     ssr: { noExternal: true, external: ['electron', 'keytar'] },
   }),

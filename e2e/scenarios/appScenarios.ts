@@ -7,7 +7,7 @@ import { expect } from 'vitest';
  * Scenarios that drive the real renderer as a user would. Both suites run them: Chromium with the harness bridge
  * (e2e/chromium.e2e.test.ts) and Electron through Playwright's _electron (e2e/electron.e2e.test.ts).
  */
-export const SCREENSHOT_DIR = join(import.meta.dirname, '..', 'test-results', 'e2e');
+export const SCREENSHOT_DIR = join(import.meta.dirname, '..', '..', 'test-results', 'e2e');
 
 export async function screenshot(page: Page, name: string): Promise<string> {
   mkdirSync(SCREENSHOT_DIR, { recursive: true });

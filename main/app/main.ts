@@ -1,0 +1,118 @@
+import { join } from 'node:path';
+import { app, safeStorage, session, type BrowserWindow } from 'electron';
+import { parseDeepLink } from '../../shared/deepLink';
+import { createHandlers } from '../ipc/createHandlers';
+import { registerHandlers } from '../ipc/registerHandlers';
+import { trustOnlyAppFrames } from '../ipc/sender';
+import { DEV_SERVER_URL_ENV, resolveAppTarget } from '../security/appOrigin';
+import { createServerApi } from '../session/apiClient';
+import { CredentialVault } from '../session/credentialVault';
+import { selectKeychainStore, type KeychainStore } from '../session/keychainStore';
+import { createSessionService } from '../session/sessionService';
+import { registerAppSchemeAsPrivileged, serveAppProtocol } from './appProtocol';
+import { setupSingleInstanceAndDeepLinks } from './deepLinks';
+import { hardenAllWebContents, hardenSession } from './hardening';
+import { windowEventSink, wireIpc } from './ipcWiring';
+import { createMainWindow } from './window';
+
+/**
+ * The Electron entry point: composes the plain modules (policies, vault, session service, IPC dispatcher) with the
+ * thin Electron glue beside this file. Logic lives in those modules, where Node and Chromium tests reach it.
+ */
+const log = (message: string) => console.log(`[whoot] ${message}`);
+
+registerAppSchemeAsPrivileged();
+const target = resolveAppTarget({ isPackaged: app.isPackaged, devServerUrl: process.env[DEV_SERVER_URL_ENV] });
+hardenAllWebContents(target.trustedOrigins);
+
+let mainWindow: BrowserWindow | null = null;
+let windowReady = false;
+const pendingLinks: string[] = [];
+const vault = new CredentialVault();
+const events = windowEventSink(() => mainWindow?.webContents ?? null);
+
+/** Links are untrusted input from any web page or local program: parse, then hand only the validated invite on. */
+function deliverLink(raw: string): void {
+  if (!windowReady) {
+    if (pendingLinks.length < 4) pendingLinks.push(raw);
+    return;
+  }
+  const parsed = parseDeepLink(raw);
+  if (!parsed.ok) {
+    log(`deep link refused: ${parsed.error.code}`);
+    return;
+  }
+  events.emit('invite.received', parsed.value.invite);
+  if (mainWindow?.isMinimized()) mainWindow.restore();
+  mainWindow?.focus();
+}
+
+async function openKeychain(): Promise<KeychainStore | null> {
+  try {
+    return await selectKeychainStore({
+      safeStorageFallback: { safeStorage, filePath: join(app.getPath('userData'), 'refresh-tokens.json') },
+      log,
+    });
+  } catch {
+    // Without secure storage the refresh token is simply not kept: the user signs in again next launch.
+    log('no secure storage for the refresh token on this system; it will not be remembered');
+    return null;
+  }
+}
+
+async function start(): Promise<void> {
+  await app.whenReady();
+  hardenSession(session.defaultSession, target.trustedOrigins, { devServerOrigin: target.devServerOrigin });
+  serveAppProtocol(session.defaultSession, join(__dirname, '..', 'renderer'));
+
+  const sessions = createSessionService({
+    vault,
+    keychain: await openKeychain(),
+    api: createServerApi(),
+    events,
+    log,
+  });
+  const dispatcher = registerHandlers({
+    handlers: createHandlers({
+      identity: { name: app.getName(), version: app.getVersion(), platform: process.platform },
+      sessions,
+    }),
+    isTrustedSender: trustOnlyAppFrames(target.trustedOrigins),
+    log,
+  });
+  wireIpc(dispatcher, (contents) => mainWindow !== null && contents === mainWindow.webContents);
+
+  const openWindow = () => {
+    windowReady = false;
+    mainWindow = createMainWindow({
+      preloadPath: join(__dirname, '..', 'preload', 'index.cjs'),
+      entryUrl: target.entryUrl,
+    });
+    mainWindow.webContents.on('did-finish-load', () => {
+      windowReady = true;
+      for (const link of pendingLinks.splice(0)) deliverLink(link);
+    });
+    mainWindow.on('closed', () => {
+      mainWindow = null;
+      windowReady = false;
+    });
+  };
+  openWindow();
+  app.on('activate', () => {
+    if (mainWindow === null) openWindow();
+  });
+}
+
+if (!setupSingleInstanceAndDeepLinks({ onLink: deliverLink })) {
+  app.quit();
+} else {
+  app.on('window-all-closed', () => {
+    if (process.platform !== 'darwin') app.quit();
+  });
+  // Memory-only credentials end with the process; zero them rather than leave them to the allocator.
+  app.on('will-quit', () => vault.wipe());
+  start().catch((error: unknown) => {
+    log(`start-up failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+    app.exit(1);
+  });
+}
