@@ -1,0 +1,89 @@
+import { join } from 'node:path';
+import { _electron, type ElectronApplication, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { electronBinaryPath } from '../build/electronBinary.mjs';
+import { formatInviteLink } from '../shared/deepLink';
+import { invokeChannelNames } from '../shared/ipc';
+import { startAccountApiFixture, type AccountApiFixture } from '../test/support/accountApiFixture';
+import {
+  rendererHasNoNodeOrElectron,
+  settingsListsAudioDevices,
+  showsSignInScreen,
+  signInWithInvite,
+  signOut,
+  whootSurface,
+} from './scenarios/appScenarios';
+
+/**
+ * The same scenarios as the Chromium suite, in the real Electron app (built main, sandboxed preload, app://
+ * protocol). It needs an Electron binary, which cannot be downloaded on machines limited to the npm registry.
+ */
+const electronPath = electronBinaryPath();
+if (electronPath === null) {
+  console.info('electron e2e skipped: no Electron binary installed (node_modules/electron/dist is empty; see README)');
+}
+
+const ACCOUNT = { email: 'ada@example.com', password: 'correct horse battery' };
+
+describe.skipIf(electronPath === null)('whoot in Electron', () => {
+  let electronApp: ElectronApplication;
+  let page: Page;
+  let accounts: AccountApiFixture;
+
+  beforeAll(async () => {
+    accounts = await startAccountApiFixture(ACCOUNT);
+    electronApp = await _electron.launch({
+      executablePath: electronPath!,
+      args: [
+        join(import.meta.dirname, '..'),
+        '--no-sandbox',
+        '--use-fake-device-for-media-stream',
+        '--use-fake-ui-for-media-stream',
+      ],
+      env: { ...process.env, ELECTRON_RUN_AS_NODE: '', WHOOT_DEV_SERVER_URL: '' },
+    });
+    page = await electronApp.firstWindow();
+  });
+
+  afterAll(async () => {
+    await electronApp?.close();
+    await accounts?.close();
+  });
+
+  it('loads the app page from app://, not file: or http:', async () => {
+    expect(page.url()).toBe('app://whoot/index.html');
+  });
+
+  it('shows the sign-in screen', async () => {
+    await showsSignInScreen(page, 'electron');
+  });
+
+  it('gives page scripts no Node, no Electron, and exactly the contract as window.whoot', async () => {
+    await rendererHasNoNodeOrElectron(page);
+    expect(await whootSurface(page)).toEqual([...invokeChannelNames, 'on'].sort());
+  });
+
+  it('signs in over pinned TLS and signs out', async () => {
+    const invite = formatInviteLink({
+      host: '127.0.0.1',
+      port: accounts.port,
+      spkiPin: accounts.certificate.spkiPin,
+      code: 'e2eInviteCode0000001',
+    });
+    await signInWithInvite(page, invite, ACCOUNT.email, ACCOUNT.password);
+    await signOut(page);
+    expect(accounts.signOuts.at(-1)).toMatchObject({ ok: true });
+  });
+
+  it('refuses navigation away from the app page', async () => {
+    await page.evaluate(() => {
+      window.location.href = 'https://example.com/';
+    });
+    await page.waitForTimeout(300);
+    expect(page.url()).toBe('app://whoot/index.html');
+  });
+
+  it('lists the fake microphone in settings', async () => {
+    await settingsListsAudioDevices(page, 'electron');
+  });
+});
