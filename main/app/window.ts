@@ -1,4 +1,4 @@
-import { BrowserWindow } from 'electron';
+import { app, BrowserWindow } from 'electron';
 
 /**
  * Creates and loads the main window. Every webPreference that matters for security is written out, even where it
@@ -30,6 +30,8 @@ export function createMainWindow(options: { preloadPath: string; entryUrl: strin
       webviewTag: false,
       navigateOnDragDrop: false,
       spellcheck: false,
+      // A packaged app has no use for DevTools, and they would let anyone at the keyboard script the page.
+      devTools: !app.isPackaged,
       safeDialogs: true,
       // Middle-click (auxclick) opens links in new windows; setWindowOpenHandler denies those, this removes the path.
       disableBlinkFeatures: 'Auxclick',
