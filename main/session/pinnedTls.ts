@@ -1,7 +1,7 @@
-import { createHash, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import type { ServerAddress } from '../../shared/identifiers';
+import { spkiPinOf } from '../crypto/spkiPin';
 
 export class ServerConnectionError extends Error {
   constructor(
@@ -11,12 +11,6 @@ export class ServerConnectionError extends Error {
     super(message);
     this.name = 'ServerConnectionError';
   }
-}
-
-/** base64url SHA-256 of a certificate's SubjectPublicKeyInfo: the pin an invite carries (ARCHITECTURE.md). */
-export function spkiPinOf(certificateDer: Buffer): string {
-  const spki = new X509Certificate(certificateDer).publicKey.export({ type: 'spki', format: 'der' });
-  return createHash('sha256').update(spki).digest('base64url');
 }
 
 /**

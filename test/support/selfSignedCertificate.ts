@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spkiPinOf } from '../../main/session/pinnedTls';
+import { spkiPinOf } from '../../main/crypto/spkiPin';
 
 export interface TestCertificate {
   readonly key: string;
