@@ -20,18 +20,34 @@ export const randomIdSchema = z
 
 const hostnameLabel = /^(?!-)[a-z0-9-]{1,63}(?<!-)$/;
 
+function isIpv4(host: string): boolean {
+  const parts = host.split('.');
+  return parts.length === 4 && parts.every((part) => /^(?:0|[1-9][0-9]{0,2})$/.test(part) && Number(part) <= 255);
+}
+
+/** The WHATWG URL parser is the strict IPv6 grammar every runtime already ships (zone ids and junk are refused). */
+function isIpv6(host: string): boolean {
+  if (!/^[0-9a-f:.]+$/.test(host) || !host.includes(':')) return false;
+  try {
+    return new URL(`http://[${host}]/`).hostname.startsWith('[');
+  } catch {
+    return false;
+  }
+}
+
+function isDnsName(host: string): boolean {
+  const labels = host.split('.');
+  // An all-numeric last label would make "999.1.1.1" a "name": numbers are addresses or nothing.
+  return labels.every((label) => hostnameLabel.test(label)) && !/^[0-9]+$/.test(labels.at(-1) ?? '');
+}
+
 /** A DNS name, an IPv4 literal or a bracket-free IPv6 literal; no ports, paths, credentials or whitespace. */
 export const hostSchema = z
   .string()
   .min(1)
   .max(253)
   .transform((host) => host.toLowerCase())
-  .refine(
-    (host) =>
-      host.split('.').every((label) => hostnameLabel.test(label)) ||
-      (/^[0-9a-f:.]+$/.test(host) && host.includes(':') && host.split(':').length <= 9),
-    'must be a host name or an IP address',
-  );
+  .refine((host) => isDnsName(host) || isIpv4(host) || isIpv6(host), 'must be a host name or an IP address');
 
 export const portSchema = z.number().int().min(1).max(65535);
 
