@@ -1,0 +1,321 @@
+import { z } from 'zod';
+import { inviteCodeSchema } from '../deepLink';
+import { randomIdSchema, voiceClusterIdSchema, workspaceSlugSchema } from '../identifiers';
+import { passwordSchema, publicUserSchema, totpCodeSchema, workspaceSummarySchema } from '../session';
+import { operationSchema } from '../signedRequest';
+
+/**
+ * The REST contract: every endpoint once, with its method, path, how it is authenticated, the signed operation and
+ * where its resource id comes from, and zod schemas for body and response. The server registers exactly these
+ * routes and the client builds its calls from them, so the two sides cannot disagree on a path or a shape.
+ */
+export const roleSchema = z.enum(['owner', 'admin', 'member']);
+export type Role = z.output<typeof roleSchema>;
+
+export const displayNameSchema = z
+  .string()
+  .trim()
+  .min(1)
+  .max(64)
+  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control or formatting characters');
+
+export const recoveryCodeSchema = z.string().regex(/^[A-Za-z2-7]{5}-?[A-Za-z2-7]{5}$/, 'must be a recovery code');
+
+export const sessionGrantSchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+  secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes base64url'),
+  refreshToken: z.string().regex(/^[A-Za-z0-9_.-]{32,200}$/),
+  idleExpiresAt: z.number().int().positive(),
+});
+
+export const channelSchema = z.strictObject({
+  id: randomIdSchema,
+  workspaceId: randomIdSchema,
+  name: z.string().min(1).max(64),
+  kind: z.enum(['voice']),
+  relayOnly: z.boolean(),
+});
+export type Channel = z.output<typeof channelSchema>;
+
+export const memberSchema = z.strictObject({
+  userId: randomIdSchema,
+  displayName: displayNameSchema,
+  role: roleSchema,
+  online: z.boolean(),
+});
+
+export const iceServerSchema = z.strictObject({
+  urls: z
+    .array(z.string().regex(/^turns?:[^\s?#]+(?:\?transport=(?:udp|tcp))?$/))
+    .min(1)
+    .max(4),
+  username: z.string().max(200),
+  credential: z.string().max(100),
+});
+export type IceServer = z.output<typeof iceServerSchema>;
+
+const empty = z.strictObject({});
+
+/** Where the signed resource id comes from: nothing, a path parameter, a body field, or the caller's own session. */
+export type ResourceSource =
+  { readonly from: 'none' } | { readonly from: 'param' | 'body'; readonly name: string } | { readonly from: 'session' };
+
+export interface Endpoint {
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
+  readonly path: string;
+  /** 'none' for the account entry points; 'signed' for everything a session does (see docs/signed-requests.md). */
+  readonly auth: 'none' | 'signed';
+  readonly operation?: string;
+  readonly resource?: ResourceSource;
+  readonly body: z.ZodType;
+  readonly response: z.ZodType | null;
+  readonly status: 200 | 201 | 204;
+  /** Rate-limit class: 'auth' is the stricter bucket for credential guessing surfaces. */
+  readonly rateClass: 'auth' | 'default';
+}
+
+const endpoint = <E extends Endpoint>(e: E): E => {
+  if (e.auth === 'signed') operationSchema.parse(e.operation);
+  return e;
+};
+
+export const endpoints = {
+  signUp: endpoint({
+    method: 'POST',
+    path: '/v1/auth/sign-up',
+    auth: 'none',
+    body: z.strictObject({
+      email: z.email().max(254),
+      password: passwordSchema,
+      displayName: displayNameSchema,
+      inviteCode: inviteCodeSchema.optional(),
+    }),
+    response: z.strictObject({ user: publicUserSchema, serverOwner: z.boolean() }),
+    status: 201,
+    rateClass: 'auth',
+  }),
+  signIn: endpoint({
+    method: 'POST',
+    path: '/v1/auth/sign-in',
+    auth: 'none',
+    body: z.strictObject({
+      email: z.email().max(254),
+      password: passwordSchema,
+      totp: totpCodeSchema.optional(),
+      recoveryCode: recoveryCodeSchema.optional(),
+      inviteCode: inviteCodeSchema.optional(),
+    }),
+    response: z.strictObject({
+      session: sessionGrantSchema,
+      user: publicUserSchema,
+      workspaces: z.array(workspaceSummarySchema).max(500),
+    }),
+    status: 200,
+    rateClass: 'auth',
+  }),
+  refresh: endpoint({
+    method: 'POST',
+    path: '/v1/auth/refresh',
+    auth: 'none',
+    body: z.strictObject({ refreshToken: z.string().max(200) }),
+    response: z.strictObject({ session: sessionGrantSchema }),
+    status: 200,
+    rateClass: 'auth',
+  }),
+  signOut: endpoint({
+    method: 'POST',
+    path: '/v1/auth/sign-out',
+    auth: 'signed',
+    operation: 'session.signOut',
+    resource: { from: 'session' },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  signOutEverywhere: endpoint({
+    method: 'POST',
+    path: '/v1/auth/sign-out-everywhere',
+    auth: 'signed',
+    operation: 'session.signOutEverywhere',
+    resource: { from: 'session' },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  totpEnroll: endpoint({
+    method: 'POST',
+    path: '/v1/auth/mfa/totp',
+    auth: 'signed',
+    operation: 'mfa.totpEnroll',
+    resource: { from: 'session' },
+    body: empty,
+    response: z.strictObject({ secret: z.string().regex(/^[A-Z2-7]{32}$/), otpauthUri: z.string().max(500) }),
+    status: 200,
+    rateClass: 'auth',
+  }),
+  totpConfirm: endpoint({
+    method: 'POST',
+    path: '/v1/auth/mfa/totp/confirm',
+    auth: 'signed',
+    operation: 'mfa.totpConfirm',
+    resource: { from: 'session' },
+    body: z.strictObject({ code: totpCodeSchema }),
+    response: z.strictObject({ recoveryCodes: z.array(z.string()).length(10) }),
+    status: 200,
+    rateClass: 'auth',
+  }),
+  totpDisable: endpoint({
+    method: 'POST',
+    path: '/v1/auth/mfa/totp/disable',
+    auth: 'signed',
+    operation: 'mfa.totpDisable',
+    resource: { from: 'session' },
+    body: z.strictObject({ code: totpCodeSchema }),
+    response: null,
+    status: 204,
+    rateClass: 'auth',
+  }),
+  listWorkspaces: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces',
+    auth: 'signed',
+    operation: 'workspace.list',
+    resource: { from: 'none' },
+    body: empty,
+    response: z.strictObject({ workspaces: z.array(workspaceSummarySchema).max(500) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  createWorkspace: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces',
+    auth: 'signed',
+    operation: 'workspace.create',
+    resource: { from: 'body', name: 'slug' },
+    body: z.strictObject({ slug: workspaceSlugSchema, name: z.string().trim().min(1).max(80) }),
+    response: z.strictObject({ workspace: workspaceSummarySchema }),
+    status: 201,
+    rateClass: 'default',
+  }),
+  listMembers: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/members',
+    auth: 'signed',
+    operation: 'member.list',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ members: z.array(memberSchema).max(10_000) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  setMemberRole: endpoint({
+    method: 'PUT',
+    path: '/v1/workspaces/:workspaceId/members/:userId/role',
+    auth: 'signed',
+    operation: 'member.setRole',
+    resource: { from: 'param', name: 'userId' },
+    body: z.strictObject({ role: roleSchema }),
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  createInvite: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/invites',
+    auth: 'signed',
+    operation: 'invite.create',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: z.strictObject({
+      role: z.enum(['admin', 'member']).default('member'),
+      maxUses: z.number().int().min(1).max(1000).default(1),
+      ttlSeconds: z
+        .number()
+        .int()
+        .min(60)
+        .max(30 * 24 * 3600)
+        .default(7 * 24 * 3600),
+    }),
+    response: z.strictObject({ code: inviteCodeSchema, link: z.string().max(2048), expiresAt: z.number().int() }),
+    status: 201,
+    rateClass: 'default',
+  }),
+  acceptInvite: endpoint({
+    method: 'POST',
+    path: '/v1/invites/accept',
+    auth: 'signed',
+    operation: 'invite.accept',
+    resource: { from: 'none' },
+    body: z.strictObject({ code: inviteCodeSchema }),
+    response: z.strictObject({ workspace: workspaceSummarySchema }),
+    status: 200,
+    rateClass: 'auth',
+  }),
+  listChannels: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/channels',
+    auth: 'signed',
+    operation: 'channel.list',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ channels: z.array(channelSchema).max(1000) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  createChannel: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/channels',
+    auth: 'signed',
+    operation: 'channel.create',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: z.strictObject({ name: z.string().trim().min(1).max(64), relayOnly: z.boolean().default(true) }),
+    response: z.strictObject({ channel: channelSchema }),
+    status: 201,
+    rateClass: 'default',
+  }),
+  deleteChannel: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/channels/:channelId',
+    auth: 'signed',
+    operation: 'channel.delete',
+    resource: { from: 'param', name: 'channelId' },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  voiceCredentials: endpoint({
+    method: 'POST',
+    path: '/v1/voice/credentials',
+    auth: 'signed',
+    operation: 'voice.credentials',
+    resource: { from: 'body', name: 'channelId' },
+    body: z.strictObject({ channelId: randomIdSchema }),
+    response: z.strictObject({
+      iceServers: z.array(iceServerSchema).min(1).max(4),
+      iceTransportPolicy: z.enum(['relay', 'all']),
+      clusterId: voiceClusterIdSchema,
+      expiresAt: z.number().int(),
+    }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  wsTicket: endpoint({
+    method: 'POST',
+    path: '/v1/ws/ticket',
+    auth: 'signed',
+    operation: 'ws.ticket',
+    resource: { from: 'body', name: 'workspaceId' },
+    body: z.strictObject({ workspaceId: randomIdSchema }),
+    response: z.strictObject({ ticket: z.string().max(200), expiresAt: z.number().int(), path: z.string().max(64) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+} as const satisfies Record<string, Endpoint>;
+
+export type EndpointName = keyof typeof endpoints;
+export type BodyOf<N extends EndpointName> = z.input<(typeof endpoints)[N]['body']>;
+export type ResponseOf<N extends EndpointName> = (typeof endpoints)[N]['response'] extends z.ZodType
+  ? z.output<(typeof endpoints)[N]['response']>
+  : null;
