@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { wsTicketSchema } from '../../../shared/ws';
+import { createMemoryTicketStore } from './tickets';
+
+const claims = {
+  sessionId: 'sess_0123456789abcdef',
+  userId: '0b6f7c4e-2a1d-4c3b-9e8f-7a6b5c4d3e2f',
+  workspaceId: '5f0e9d8c-7b6a-4594-8372-615a4b3c2d1e',
+};
+
+function clock(start = 1_700_000_000_000) {
+  let now = start;
+  return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+describe('memory ticket store', () => {
+  it('mints random 256-bit tickets that expire after the TTL', async () => {
+    const time = clock();
+    const store = createMemoryTicketStore({ now: time.now, ttlMs: 30_000 });
+    const a = await store.mint(claims);
+    const b = await store.mint(claims);
+    expect(wsTicketSchema.safeParse(a.ticket).success).toBe(true);
+    expect(a.ticket).not.toBe(b.ticket);
+    expect(a.expiresAt).toBe(time.now() + 30_000);
+  });
+
+  it('gives the claims back exactly once', async () => {
+    const store = createMemoryTicketStore();
+    const { ticket } = await store.mint(claims);
+    expect(await store.consume(ticket)).toEqual(claims);
+    expect(await store.consume(ticket)).toBeNull();
+  });
+
+  it('refuses an expired, unknown or malformed ticket', async () => {
+    const time = clock();
+    const store = createMemoryTicketStore({ now: time.now, ttlMs: 30_000 });
+    const { ticket } = await store.mint(claims);
+    time.advance(30_000);
+    expect(await store.consume(ticket)).toBeNull();
+    const fresh = await store.mint(claims);
+    expect(await store.consume(`${fresh.ticket.slice(0, -1)}${fresh.ticket.endsWith('A') ? 'B' : 'A'}`)).toBeNull();
+    expect(await store.consume('')).toBeNull();
+    expect(await store.consume(`ticket.${fresh.ticket}`)).toBeNull();
+    expect(await store.consume(fresh.ticket)).toEqual(claims);
+  });
+
+  it('revoking a session voids its outstanding tickets only', async () => {
+    const store = createMemoryTicketStore();
+    const mine = await store.mint(claims);
+    const other = await store.mint({ ...claims, sessionId: 'sess_fedcba9876543210' });
+    await store.revokeSession(claims.sessionId);
+    expect(await store.consume(mine.ticket)).toBeNull();
+    expect(await store.consume(other.ticket)).not.toBeNull();
+  });
+
+  it('stops minting at its bound instead of growing, and frees expired room', async () => {
+    const time = clock();
+    const store = createMemoryTicketStore({ now: time.now, ttlMs: 1_000, maxTickets: 2 });
+    await store.mint(claims);
+    await store.mint(claims);
+    await expect(store.mint(claims)).rejects.toThrow(/Too many/);
+    time.advance(1_000);
+    await expect(store.mint(claims)).resolves.toMatchObject({ expiresAt: time.now() + 1_000 });
+  });
+});

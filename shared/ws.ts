@@ -1,0 +1,247 @@
+import { z } from 'zod';
+import { randomIdSchema } from './identifiers';
+import { fail, ok, type Result } from './result';
+import { channelSchema } from './rest/endpoints';
+
+/**
+ * The WSS signalling and workspace-events contract, both directions. Every message is one JSON text frame whose
+ * `type` names its schema; every object is strict, so a field the other side does not know is an error, not a
+ * silently ignored extra. The server and the client parse with the functions at the bottom of this file.
+ */
+
+/** Where the socket lives; the URL never carries anything else (no query string: it is refused). */
+export const WS_PATH = '/v1/ws';
+
+/** The subprotocol the server selects. A new incompatible wire format gets a new name, not a flag. */
+export const WS_SUBPROTOCOL = 'whoot.v1';
+
+/**
+ * The one-time connect ticket rides in `Sec-WebSocket-Protocol` as a second offered protocol, `ticket.<ticket>`:
+ * browsers let a page set that header but no other, and unlike a query string it does not end up in access logs.
+ * The server never selects it, so it is not echoed back either.
+ */
+export const WS_TICKET_PROTOCOL_PREFIX = 'ticket.';
+
+/** 32 random bytes, base64url without padding. */
+export const wsTicketSchema = z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be a connect ticket');
+
+/** Largest frame either side sends or accepts; the server closes the connection (1009) on a larger one. */
+export const WS_MAX_FRAME_BYTES = 64 * 1024;
+
+/** Bounds that keep one signal well inside a frame even after JSON escaping of every line ending. */
+export const WS_MAX_SDP_CHARS = 32 * 1024;
+export const WS_MAX_CANDIDATE_CHARS = 1024;
+
+/** More peers than this in a mesh voice room would not be usable anyway; the server's own limit may be lower. */
+export const WS_MAX_ROOM_PEERS = 256;
+
+/** Close codes the server uses beyond the standard ones (1001 going away, 1008 policy, 1009 too big, 1011 error). */
+export const WS_CLOSE_CODES = {
+  goingAway: 1001,
+  policyViolation: 1008,
+  messageTooBig: 1009,
+  internalError: 1011,
+  /** Sign-out, revocation or removal from the workspace: do not reconnect with the same session. */
+  sessionEnded: 4001,
+  /** No `hello` or `resume` arrived in time. */
+  helloTimeout: 4002,
+  /** The client did not read its messages fast enough and the server's buffer for it filled up. */
+  slowConsumer: 4003,
+} as const;
+
+/** The protocols a client offers: the version and its ticket. */
+export function wsProtocolsFor(ticket: string): [string, string] {
+  return [WS_SUBPROTOCOL, `${WS_TICKET_PROTOCOL_PREFIX}${ticket}`];
+}
+
+/** A connection's id in rooms and signals: random per connection, so it says nothing about the user or device. */
+export const peerIdSchema = randomIdSchema;
+
+/** Per-workspace event sequence numbers start at 1; 0 means "nothing seen yet". */
+export const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+
+export const presenceStateSchema = z.enum(['active', 'idle', 'dnd']);
+export type PresenceState = z.output<typeof presenceStateSchema>;
+
+export const sessionDescriptionSchema = z.strictObject({
+  type: z.enum(['offer', 'answer', 'rollback']),
+  sdp: z.string().max(WS_MAX_SDP_CHARS),
+});
+export type SessionDescription = z.output<typeof sessionDescriptionSchema>;
+
+/** RTCIceCandidateInit as `toJSON()` gives it; an empty `candidate` is the end-of-candidates marker. */
+export const iceCandidateSchema = z.strictObject({
+  candidate: z.string().max(WS_MAX_CANDIDATE_CHARS),
+  sdpMid: z.string().max(64).nullable().optional(),
+  sdpMLineIndex: z.number().int().min(0).max(1023).nullable().optional(),
+  usernameFragment: z.string().max(256).nullable().optional(),
+});
+export type IceCandidate = z.output<typeof iceCandidateSchema>;
+
+const exactlyOneSignalBody = {
+  message: 'must carry exactly one of description or candidate',
+} as const;
+const hasOneSignalBody = (m: { description?: unknown; candidate?: unknown }): boolean =>
+  (m.description === undefined) !== (m.candidate === undefined);
+
+// ---------------------------------------------------------------------------------------------------------------
+// Client → server
+
+export const clientMessageSchema = z.discriminatedUnion('type', [
+  /** A client with no event state: the server answers `welcome` with the current sequence, then live events. */
+  z.strictObject({ type: z.literal('hello') }),
+  /** A reconnecting client: `welcome`, then every event after `lastSeq` in order, or `resync`, then live events. */
+  z.strictObject({ type: z.literal('resume'), workspaceId: randomIdSchema, lastSeq: seqSchema }),
+  z.strictObject({ type: z.literal('room.join'), channelId: randomIdSchema }),
+  z.strictObject({ type: z.literal('room.leave'), channelId: randomIdSchema }),
+  z
+    .strictObject({
+      type: z.literal('signal'),
+      channelId: randomIdSchema,
+      to: peerIdSchema,
+      description: sessionDescriptionSchema.optional(),
+      candidate: iceCandidateSchema.optional(),
+    })
+    .refine(hasOneSignalBody, exactlyOneSignalBody),
+  z.strictObject({ type: z.literal('presence.set'), state: presenceStateSchema }),
+]);
+export type ClientMessage = z.output<typeof clientMessageSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Workspace events: what `event` messages carry, one payload schema per event type
+
+const userRef = { userId: randomIdSchema };
+const roomMemberRef = { channelId: randomIdSchema, userId: randomIdSchema, peerId: peerIdSchema };
+
+export const workspaceEventPayloadSchemas = {
+  /** The user's first connection to the workspace said hello. */
+  'member.online': z.strictObject(userRef),
+  /** The user's last connection to the workspace closed. */
+  'member.offline': z.strictObject(userRef),
+  'presence.changed': z.strictObject({ ...userRef, state: presenceStateSchema }),
+  'room.memberJoined': z.strictObject(roomMemberRef),
+  'room.memberLeft': z.strictObject(roomMemberRef),
+  'channel.created': z.strictObject({ channel: channelSchema }),
+  'channel.updated': z.strictObject({ channel: channelSchema }),
+  'channel.deleted': z.strictObject({ channelId: randomIdSchema }),
+} as const;
+
+type PayloadSchemas = typeof workspaceEventPayloadSchemas;
+export type WorkspaceEventType = keyof PayloadSchemas;
+export type WorkspaceEventPayload<T extends WorkspaceEventType> = z.output<PayloadSchemas[T]>;
+
+const eventOf = <T extends WorkspaceEventType>(type: T) =>
+  z.strictObject({
+    /** Random, so receivers (and webhooks later) can deduplicate without trusting the sequence. */
+    id: randomIdSchema,
+    seq: seqSchema.min(1),
+    workspaceId: randomIdSchema,
+    type: z.literal(type),
+    /** Unix milliseconds, from the server that stored the event. */
+    at: z.number().int().min(0),
+    payload: workspaceEventPayloadSchemas[type],
+  });
+
+export const workspaceEventSchema = z.discriminatedUnion('type', [
+  eventOf('member.online'),
+  eventOf('member.offline'),
+  eventOf('presence.changed'),
+  eventOf('room.memberJoined'),
+  eventOf('room.memberLeft'),
+  eventOf('channel.created'),
+  eventOf('channel.updated'),
+  eventOf('channel.deleted'),
+]);
+export type WorkspaceEvent = z.output<typeof workspaceEventSchema>;
+export type WorkspaceEventOf<T extends WorkspaceEventType> = Extract<WorkspaceEvent, { type: T }>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Server → client
+
+export const roomPeerSchema = z.strictObject({ peerId: peerIdSchema, userId: randomIdSchema });
+export type RoomPeer = z.output<typeof roomPeerSchema>;
+
+export const resyncReasonSchema = z.enum([
+  /** The events after the client's sequence are no longer kept (older than the retention window). */
+  'expired',
+  /** The server never issued that sequence (its store was reset, or the cursor belongs elsewhere). */
+  'unknown_seq',
+  /** More events were missed than a replay sends; reloading is cheaper. */
+  'too_many',
+]);
+export type ResyncReason = z.output<typeof resyncReasonSchema>;
+
+export const wsErrorCodeSchema = z.enum([
+  'invalid_message',
+  /** A message the connection's state does not allow yet (anything before hello) or any more (a second hello). */
+  'invalid_state',
+  /** Unknown channel, a channel the user may not join, or a peer not in the sender's room: one answer for all. */
+  'not_found',
+  'room_full',
+  'rate_limited',
+  'internal',
+]);
+export type WsErrorCode = z.output<typeof wsErrorCodeSchema>;
+
+export const serverMessageSchema = z.discriminatedUnion('type', [
+  z.strictObject({
+    type: z.literal('welcome'),
+    userId: randomIdSchema,
+    connectionId: peerIdSchema,
+    workspaceId: randomIdSchema,
+    /** Events after this sequence follow on this connection (replayed first, after a `resume`). */
+    seq: seqSchema,
+  }),
+  z.strictObject({ type: z.literal('event'), event: workspaceEventSchema }),
+  z.strictObject({
+    type: z.literal('resync'),
+    workspaceId: randomIdSchema,
+    reason: resyncReasonSchema,
+    /** Reload the workspace's state; events after this sequence follow. */
+    seq: seqSchema,
+  }),
+  z.strictObject({
+    type: z.literal('room.joined'),
+    channelId: randomIdSchema,
+    /** The channel's policy: the server already drops non-relay candidates, the client should not gather them. */
+    relayOnly: z.boolean(),
+    peers: z.array(roomPeerSchema).max(WS_MAX_ROOM_PEERS),
+  }),
+  /** The connection is no longer in the room: it left, or joined another one. */
+  z.strictObject({ type: z.literal('room.left'), channelId: randomIdSchema }),
+  z.strictObject({ type: z.literal('room.peerJoined'), channelId: randomIdSchema, peer: roomPeerSchema }),
+  z.strictObject({ type: z.literal('room.peerLeft'), channelId: randomIdSchema, peerId: peerIdSchema }),
+  z
+    .strictObject({
+      type: z.literal('signal'),
+      channelId: randomIdSchema,
+      from: peerIdSchema,
+      description: sessionDescriptionSchema.optional(),
+      candidate: iceCandidateSchema.optional(),
+    })
+    .refine(hasOneSignalBody, exactlyOneSignalBody),
+  z.strictObject({ type: z.literal('error'), code: wsErrorCodeSchema, message: z.string().max(500) }),
+]);
+export type ServerMessage = z.output<typeof serverMessageSchema>;
+
+// ---------------------------------------------------------------------------------------------------------------
+// Parsing: never throws on hostile text
+
+export const parseClientMessage = (text: string): Result<ClientMessage> => parseFrame(clientMessageSchema, text);
+export const parseServerMessage = (text: string): Result<ServerMessage> => parseFrame(serverMessageSchema, text);
+
+function parseFrame<S extends z.ZodType>(schema: S, text: string): Result<z.output<S>> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    return fail('invalid_message', 'The message is not JSON.');
+  }
+  const parsed = schema.safeParse(json);
+  if (parsed.success) return ok(parsed.data);
+  const details = parsed.error.issues
+    .slice(0, 3)
+    .map((issue) => `${issue.path.length > 0 ? issue.path.join('.') : '(message)'}: ${issue.message}`)
+    .join('; ');
+  return fail('invalid_message', `Invalid message: ${details}`.slice(0, 500));
+}
