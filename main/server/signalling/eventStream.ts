@@ -1,0 +1,153 @@
+import type { ResyncReason, WorkspaceEvent } from '../../../shared/ws';
+import type { EventBus, EventLog } from './events';
+
+/** Where one connection's workspace events go, in order. */
+export interface EventSink {
+  /** Called once, before anything else: the events that follow are those after `seq`. */
+  ready(seq: number): void;
+  event(event: WorkspaceEvent): void;
+  /** The client must reload the workspace's state; the events that follow are those after `seq`. */
+  resync(reason: ResyncReason, seq: number): void;
+  /** The log failed; the stream has stopped and will deliver nothing more. */
+  failed(error: unknown): void;
+}
+
+/** Start from "now" (a client without state) or after the last sequence the client saw. */
+export type StreamStart = 'latest' | { readonly after: number };
+
+export interface EventStreamOptions {
+  readonly workspaceId: string;
+  readonly log: EventLog;
+  readonly bus: EventBus;
+  readonly sink: EventSink;
+  readonly pageSize?: number;
+  /** A client that missed more than this gets `resync` (reloading is cheaper than the replay). */
+  readonly maxReplay?: number;
+}
+
+/**
+ * One connection's view of its workspace's events: every event after the cursor exactly once, in sequence order.
+ *
+ * It subscribes to the bus before it reads the log, and holds live events while it reads; afterwards the held
+ * events at or below the last one read are dropped as duplicates. A live event that skips ahead of the cursor
+ * (another node's publish overtaking, or a late publish on this one) is held too, and the gap is read from the log,
+ * which already has it: publishers append before they publish. So neither a replay racing with publishes nor an
+ * out-of-order bus produces a gap or a duplicate.
+ */
+export class WorkspaceEventStream {
+  private cursor = 0;
+  private mode: 'idle' | 'catchingUp' | 'live' | 'closed' = 'idle';
+  private held: WorkspaceEvent[] = [];
+  private unsubscribe: () => void = () => {};
+  private readonly pageSize: number;
+  private readonly maxReplay: number;
+
+  constructor(private readonly options: EventStreamOptions) {
+    this.pageSize = options.pageSize ?? 500;
+    this.maxReplay = options.maxReplay ?? 10_000;
+  }
+
+  /** Resolves once the initial replay (if any) is done and the stream is live, or has failed. */
+  async start(from: StreamStart): Promise<void> {
+    if (this.mode !== 'idle') throw new Error('The event stream was already started');
+    this.mode = 'catchingUp';
+    const { bus, log, workspaceId, sink } = this.options;
+    this.unsubscribe = bus.subscribe(workspaceId, (event) => this.onPublished(event));
+    try {
+      this.cursor = from === 'latest' ? await log.latestSeq(workspaceId) : from.after;
+      if (this.isClosed()) return;
+      sink.ready(this.cursor);
+      if (from === 'latest') this.release();
+      else await this.catchUp();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  close(): void {
+    this.mode = 'closed';
+    this.held = [];
+    this.unsubscribe();
+  }
+
+  private isClosed(): boolean {
+    return this.mode === 'closed';
+  }
+
+  private onPublished(event: WorkspaceEvent): void {
+    // Defence in depth: even a bus that mixed topics up must not carry an event into another workspace.
+    if (event.workspaceId !== this.options.workspaceId || this.isClosed()) return;
+    if (this.mode === 'live') this.deliver(event);
+    else this.held.push(event);
+  }
+
+  private deliver(event: WorkspaceEvent): void {
+    if (event.seq <= this.cursor) return;
+    if (event.seq === this.cursor + 1) {
+      this.cursor = event.seq;
+      this.options.sink.event(event);
+      return;
+    }
+    this.held.push(event);
+    void this.catchUp();
+  }
+
+  private async catchUp(): Promise<void> {
+    this.mode = 'catchingUp';
+    const { log, workspaceId, sink } = this.options;
+    try {
+      let replayed = 0;
+      for (;;) {
+        const page = await log.since(workspaceId, this.cursor, this.pageSize);
+        if (this.isClosed()) return;
+        if ('resync' in page) {
+          const latest = await log.latestSeq(workspaceId);
+          this.resync(this.cursor > latest ? 'unknown_seq' : 'expired', latest);
+          break;
+        }
+        for (const event of page.events) {
+          if (this.isClosed()) return;
+          if (event.seq <= this.cursor) continue;
+          this.cursor = event.seq;
+          sink.event(event);
+          replayed += 1;
+        }
+        if (page.events.length < this.pageSize) break;
+        if (replayed >= this.maxReplay) {
+          this.resync('too_many', await log.latestSeq(workspaceId));
+          break;
+        }
+      }
+      this.release();
+    } catch (error) {
+      this.fail(error);
+    }
+  }
+
+  private resync(reason: ResyncReason, latest: number): void {
+    if (this.isClosed()) return;
+    this.cursor = latest;
+    this.options.sink.resync(reason, latest);
+  }
+
+  /** Goes live, delivering what was held in sequence order; a remaining gap starts another catch-up. */
+  private release(): void {
+    if (this.isClosed()) return;
+    this.mode = 'live';
+    const held = this.held.sort((a, b) => a.seq - b.seq);
+    this.held = [];
+    for (const [index, event] of held.entries()) {
+      if (this.mode !== 'live') {
+        this.held.push(...held.slice(index));
+        return;
+      }
+      this.deliver(event);
+    }
+  }
+
+  private fail(error: unknown): void {
+    if (this.isClosed()) return;
+    this.close();
+    this.options.sink.failed(error);
+  }
+}
