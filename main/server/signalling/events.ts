@@ -75,9 +75,10 @@ export function createMemoryEventLog(options: MemoryEventLogOptions = {}): Event
   }
 
   function expire(log: WorkspaceLog, at: number): void {
-    while (log.head < log.events.length && at - log.events[log.head]!.at > retentionMs) {
-      log.droppedThrough = log.events[log.head]!.seq;
+    for (let oldest = log.events[log.head]; oldest !== undefined && at - oldest.at > retentionMs; ) {
+      log.droppedThrough = oldest.seq;
       log.head += 1;
+      oldest = log.events[log.head];
     }
     if (log.head > 1024 && log.head * 2 > log.events.length) {
       log.events = log.events.slice(log.head);
