@@ -75,7 +75,7 @@ export function createMemoryEventLog(options: MemoryEventLogOptions = {}): Event
   }
 
   function expire(log: WorkspaceLog, at: number): void {
-    for (let oldest = log.events[log.head]; oldest !== undefined && at - oldest.at > retentionMs; ) {
+    for (let oldest = log.events[log.head]; oldest !== undefined && at - oldest.at > retentionMs;) {
       log.droppedThrough = oldest.seq;
       log.head += 1;
       oldest = log.events[log.head];

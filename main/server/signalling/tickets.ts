@@ -8,6 +8,12 @@ export interface TicketClaims {
   readonly workspaceId: string;
 }
 
+/** What a used-up ticket proves: its claims, and when it was minted (so a later sign-out can still refuse it). */
+export interface ConsumedTicket extends TicketClaims {
+  /** Unix milliseconds. */
+  readonly issuedAt: number;
+}
+
 export interface MintedTicket {
   /** 32 random bytes, base64url: offered by the client as the `ticket.<ticket>` subprotocol. */
   readonly ticket: string;
@@ -23,7 +29,7 @@ export interface TicketStore {
   /** Called by the signed `ws.ticket` REST handler after it checked the session and the workspace membership. */
   mint(claims: TicketClaims): Promise<MintedTicket>;
   /** The claims of a live, unused ticket, which is used up by this call; null for anything else. */
-  consume(ticket: string): Promise<TicketClaims | null>;
+  consume(ticket: string): Promise<ConsumedTicket | null>;
   /** Sign-out or revocation: the session's outstanding tickets stop working too. */
   revokeSession(sessionId: string): Promise<void>;
 }
@@ -47,7 +53,7 @@ export function createMemoryTicketStore(options: MemoryTicketStoreOptions = {}):
   const now = options.now ?? Date.now;
   const maxTickets = options.maxTickets ?? 100_000;
   // Insertion order is mint order and the TTL is fixed, so expired entries are always at the front.
-  const live = new Map<string, { readonly claims: TicketClaims; readonly expiresAt: number }>();
+  const live = new Map<string, { readonly claims: ConsumedTicket; readonly expiresAt: number }>();
 
   function sweep(at: number): void {
     for (const [digest, entry] of live) {
@@ -63,7 +69,8 @@ export function createMemoryTicketStore(options: MemoryTicketStoreOptions = {}):
       if (live.size >= maxTickets) throw new Error('Too many outstanding connect tickets');
       const ticket = randomBytes(32).toString('base64url');
       const expiresAt = at + ttlMs;
-      live.set(digestOf(ticket), { claims: { ...claims }, expiresAt });
+      const { sessionId, userId, workspaceId } = claims;
+      live.set(digestOf(ticket), { claims: { sessionId, userId, workspaceId, issuedAt: at }, expiresAt });
       return { ticket, expiresAt };
     },
     async consume(ticket) {

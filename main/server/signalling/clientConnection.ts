@@ -1,0 +1,365 @@
+import { randomUUID } from 'node:crypto';
+import { WebSocket, type RawData } from 'ws';
+import {
+  WS_CLOSE_CODES,
+  parseClientMessage,
+  type ClientMessage,
+  type PresenceState,
+  type ServerMessage,
+  type WorkspaceEvent,
+  type WorkspaceEventPayload,
+  type WorkspaceEventType,
+  type WsErrorCode,
+} from '../../../shared/ws';
+import type { EventBus, EventLog } from './events';
+import { WorkspaceEventStream } from './eventStream';
+import type { PresenceCounter } from './presence';
+import { TokenBucket } from './rateLimiter';
+import { peerTopic, roomKey, roomTopic, type RoomBus, type RoomBusMessage, type RoomRegistry } from './rooms';
+import { keepTrickledCandidate, stripNonRelayCandidates, type RelayPolicy } from './sdpFilter';
+import type { ConsumedTicket } from './tickets';
+
+export interface JoinQuery {
+  readonly userId: string;
+  readonly workspaceId: string;
+  readonly channelId: string;
+}
+
+export type JoinDecision = { readonly ok: true; readonly relayOnly: boolean } | { readonly ok: false };
+
+/** Whether the user may be in the channel's room; an unknown channel and a forbidden one both answer `ok: false`. */
+export type CanJoinRoom = (query: JoinQuery) => Promise<JoinDecision>;
+
+export interface ConnectionLimits {
+  /** Time to send `hello` or `resume` after the upgrade. */
+  readonly helloTimeoutMs: number;
+  /** Token bucket for incoming messages. A room join trickles a few messages per peer, hence the burst. */
+  readonly messageBurst: number;
+  readonly messagesPerSecond: number;
+  /** Invalid or rate-limited messages tolerated (refilled one per 10 s) before the connection is closed (1008). */
+  readonly strikes: number;
+  readonly maxRoomSize: number;
+  /** Unsent bytes queued for one client before it is closed as a slow consumer (4003). */
+  readonly maxBufferedBytes: number;
+}
+
+export const DEFAULT_LIMITS: ConnectionLimits = {
+  helloTimeoutMs: 10_000,
+  messageBurst: 200,
+  messagesPerSecond: 50,
+  strikes: 10,
+  maxRoomSize: 50,
+  maxBufferedBytes: 1024 * 1024,
+};
+
+/** What every connection of one server shares. */
+export interface ConnectionServices {
+  readonly rooms: RoomRegistry;
+  readonly roomBus: RoomBus;
+  readonly eventLog: EventLog;
+  readonly eventBus: EventBus;
+  readonly presence: PresenceCounter;
+  readonly canJoinRoom: CanJoinRoom;
+  readonly relayPolicy: RelayPolicy;
+  readonly limits: ConnectionLimits;
+  publishEvent<T extends WorkspaceEventType>(
+    workspaceId: string,
+    type: T,
+    payload: WorkspaceEventPayload<T>,
+  ): Promise<unknown>;
+  report(message: string, error?: unknown): void;
+  /** Called once when the connection ends, whatever ended it. */
+  forget(connection: ClientConnection): void;
+}
+
+interface CurrentRoom {
+  readonly key: string;
+  readonly channelId: string;
+  readonly relayOnly: boolean;
+  readonly unsubscribe: () => void;
+}
+
+/** The same live event goes to every connection of its workspace: serialize it once. */
+const eventFrames = new WeakMap<WorkspaceEvent, string>();
+function eventFrame(event: WorkspaceEvent): string {
+  let frame = eventFrames.get(event);
+  if (frame === undefined) eventFrames.set(event, (frame = JSON.stringify({ type: 'event', event })));
+  return frame;
+}
+
+function frameText(data: RawData): string {
+  if (Buffer.isBuffer(data)) return data.toString('utf8');
+  if (Array.isArray(data)) return Buffer.concat(data).toString('utf8');
+  return Buffer.from(data).toString('utf8');
+}
+
+/**
+ * One authenticated socket: the protocol of shared/ws.ts for one session in one workspace. Messages are handled
+ * one at a time in arrival order (a `signal` right after `room.join` must see the join), after a rate limit and
+ * schema check that cost nothing to a well-behaved client.
+ */
+export class ClientConnection {
+  /** The peer id other members of a room see; random per connection. */
+  readonly peerId = randomUUID();
+  private phase: 'awaitingHello' | 'starting' | 'ready' | 'ended' = 'awaitingHello';
+  private answeredPing = true;
+  private room: CurrentRoom | undefined;
+  private stream: WorkspaceEventStream | undefined;
+  private unsubscribePeer: () => void = () => {};
+  private counted = false;
+  private presenceState: PresenceState = 'active';
+  private queue: Promise<void> = Promise.resolve();
+  private readonly messages: TokenBucket;
+  private readonly strikes: TokenBucket;
+  private readonly helloTimer: NodeJS.Timeout;
+
+  constructor(
+    private readonly socket: WebSocket,
+    readonly claims: ConsumedTicket,
+    private readonly services: ConnectionServices,
+  ) {
+    const { limits } = services;
+    this.messages = new TokenBucket(limits.messageBurst, limits.messagesPerSecond);
+    this.strikes = new TokenBucket(limits.strikes, 0.1);
+    this.helloTimer = setTimeout(() => this.end(WS_CLOSE_CODES.helloTimeout, 'hello timeout'), limits.helloTimeoutMs);
+    socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
+    socket.on('pong', () => (this.answeredPing = true));
+    // ws closes the socket itself on protocol errors (1002, 1007, 1009); 'close' follows and cleans up.
+    socket.on('error', () => {});
+    socket.on('close', () => this.cleanUp());
+  }
+
+  get roomChannelId(): string | undefined {
+    return this.room?.channelId;
+  }
+
+  /** Called every heartbeat interval: a connection that did not answer the previous ping is cut off. */
+  heartbeat(): void {
+    if (this.phase === 'ended') return;
+    if (!this.answeredPing) {
+      this.end(null, 'heartbeat missed');
+      return;
+    }
+    this.answeredPing = false;
+    this.socket.ping();
+  }
+
+  /** Closes now: nothing more is sent or handled, and room peers learn at once that this peer left. */
+  end(code: number | null, reason: string): void {
+    if (this.phase === 'ended') return;
+    this.cleanUp();
+    if (code === null) {
+      this.socket.terminate();
+      return;
+    }
+    this.socket.close(code, reason);
+    // The close handshake is a courtesy; a peer that does not answer it is cut off.
+    setTimeout(() => this.socket.terminate(), 2_000).unref();
+  }
+
+  /** Removes the connection from its room (channel deleted or access revoked) and tells it so. */
+  leaveRoom(): void {
+    this.exitRoom(true);
+  }
+
+  private onFrame(data: RawData, isBinary: boolean): void {
+    if (this.phase === 'ended') return;
+    if (!this.messages.take()) {
+      this.strike('rate_limited', 'Too many messages; the last one was dropped.');
+      return;
+    }
+    if (isBinary) {
+      this.strike('invalid_message', 'Binary frames are not part of the protocol.');
+      return;
+    }
+    const parsed = parseClientMessage(frameText(data));
+    if (!parsed.ok) {
+      this.strike('invalid_message', parsed.error.message);
+      return;
+    }
+    this.queue = this.queue
+      .then(() => this.dispatch(parsed.value))
+      .catch((error: unknown) => {
+        this.services.report('signalling: message handler failed', error);
+        this.end(WS_CLOSE_CODES.internalError, 'internal error');
+      });
+  }
+
+  private strike(code: WsErrorCode, message: string): void {
+    this.sendError(code, message);
+    if (!this.strikes.take()) this.end(WS_CLOSE_CODES.policyViolation, 'too many invalid messages');
+  }
+
+  private async dispatch(message: ClientMessage): Promise<void> {
+    if (this.phase === 'ended') return;
+    if (message.type === 'hello' || message.type === 'resume') return this.start(message);
+    if (this.phase !== 'ready') return this.sendError('invalid_state', 'Send hello or resume first.');
+    switch (message.type) {
+      case 'room.join':
+        return this.join(message.channelId);
+      case 'room.leave':
+        if (this.room?.channelId === message.channelId) this.exitRoom(true);
+        else this.send({ type: 'room.left', channelId: message.channelId });
+        return;
+      case 'signal':
+        return this.relaySignal(message);
+      case 'presence.set':
+        return this.setPresence(message.state);
+    }
+  }
+
+  private async start(message: Extract<ClientMessage, { type: 'hello' | 'resume' }>): Promise<void> {
+    if (this.phase !== 'awaitingHello') return this.sendError('invalid_state', 'This connection has already started.');
+    const { userId, workspaceId } = this.claims;
+    if (message.type === 'resume' && message.workspaceId !== workspaceId) {
+      return this.sendError('invalid_message', 'That sequence belongs to another workspace than this connection.');
+    }
+    clearTimeout(this.helloTimer);
+    this.phase = 'starting';
+    const { services } = this;
+    this.unsubscribePeer = services.roomBus.subscribe(peerTopic(this.peerId), (m) => this.onRoomMessage(m));
+    this.stream = new WorkspaceEventStream({
+      workspaceId,
+      log: services.eventLog,
+      bus: services.eventBus,
+      sink: {
+        ready: (seq) => this.send({ type: 'welcome', userId, connectionId: this.peerId, workspaceId, seq }),
+        event: (event) => this.sendText(eventFrame(event)),
+        resync: (reason, seq) => this.send({ type: 'resync', workspaceId, reason, seq }),
+        failed: (error) => {
+          services.report('signalling: event log failed', error);
+          this.end(WS_CLOSE_CODES.internalError, 'internal error');
+        },
+      },
+    });
+    await this.stream.start(message.type === 'hello' ? 'latest' : { after: message.lastSeq });
+    // The connection may have ended while the replay ran (the compiler cannot see that across the await).
+    if ((this.phase as ClientConnection['phase']) === 'ended') return;
+    this.phase = 'ready';
+    this.counted = true;
+    if (services.presence.connected(workspaceId, userId)) this.publish('member.online', { userId });
+  }
+
+  private async join(channelId: string): Promise<void> {
+    const { userId, workspaceId } = this.claims;
+    const key = roomKey(workspaceId, channelId);
+    const { rooms, roomBus, limits } = this.services;
+    if (this.room?.key === key) {
+      const peers = rooms.members(key).filter((m) => m.peerId !== this.peerId);
+      this.sendJoined(channelId, this.room.relayOnly, peers);
+      return;
+    }
+    const decision = await this.services.canJoinRoom({ userId, workspaceId, channelId });
+    if (this.phase === 'ended') return;
+    if (!decision.ok) return this.sendError('not_found', 'No such channel.');
+    if (rooms.size(key) >= limits.maxRoomSize) return this.sendError('room_full', 'The room is full.');
+    this.exitRoom(true);
+    const others = rooms.join(key, { peerId: this.peerId, userId, relayOnly: decision.relayOnly });
+    const unsubscribe = roomBus.subscribe(roomTopic(key), (m) => this.onRoomMessage(m));
+    this.room = { key, channelId, relayOnly: decision.relayOnly, unsubscribe };
+    this.sendJoined(channelId, decision.relayOnly, others);
+    roomBus.publish(roomTopic(key), { kind: 'peerJoined', channelId, peer: { peerId: this.peerId, userId } });
+    this.publish('room.memberJoined', { channelId, userId, peerId: this.peerId });
+  }
+
+  private sendJoined(channelId: string, relayOnly: boolean, peers: ReadonlyArray<{ peerId: string; userId: string }>) {
+    const list = peers.map(({ peerId, userId }) => ({ peerId, userId }));
+    this.send({ type: 'room.joined', channelId, relayOnly, peers: list });
+  }
+
+  private exitRoom(tellClient: boolean): void {
+    const room = this.room;
+    if (room === undefined) return;
+    this.room = undefined;
+    this.services.rooms.leave(this.peerId);
+    room.unsubscribe();
+    const { channelId } = room;
+    this.services.roomBus.publish(roomTopic(room.key), { kind: 'peerLeft', channelId, peerId: this.peerId });
+    if (tellClient) this.send({ type: 'room.left', channelId });
+    this.publish('room.memberLeft', { channelId, userId: this.claims.userId, peerId: this.peerId });
+  }
+
+  private relaySignal(message: Extract<ClientMessage, { type: 'signal' }>): void {
+    const room = this.room;
+    const target =
+      room?.channelId === message.channelId ? this.services.rooms.recipient(room.key, this.peerId, message.to) : null;
+    // The same answer for a peer in another room, another workspace or nowhere: nothing to learn from probing.
+    if (room === undefined || target === null) return this.sendError('not_found', 'No such peer in this room.');
+    const { relayPolicy, roomBus } = this.services;
+    const relayOnly = room.relayOnly || target.relayOnly;
+    const base = { kind: 'signal', channelId: room.channelId, from: this.peerId, to: target.peerId } as const;
+    if (message.candidate !== undefined) {
+      // Dropped without a word: a client that follows the channel policy never gathers such candidates.
+      if (relayOnly && !keepTrickledCandidate(message.candidate.candidate, relayPolicy)) return;
+      roomBus.publish(peerTopic(target.peerId), { ...base, candidate: message.candidate });
+    } else if (message.description !== undefined) {
+      const { type, sdp } = message.description;
+      const description = { type, sdp: relayOnly ? stripNonRelayCandidates(sdp, relayPolicy) : sdp };
+      roomBus.publish(peerTopic(target.peerId), { ...base, description });
+    }
+  }
+
+  private setPresence(state: PresenceState): void {
+    if (state === this.presenceState) return;
+    this.presenceState = state;
+    this.publish('presence.changed', { userId: this.claims.userId, state });
+  }
+
+  private onRoomMessage(message: RoomBusMessage): void {
+    if (this.phase === 'ended' || this.room?.channelId !== message.channelId) return;
+    const { channelId } = message;
+    switch (message.kind) {
+      case 'peerJoined':
+        if (message.peer.peerId !== this.peerId) this.send({ type: 'room.peerJoined', channelId, peer: message.peer });
+        return;
+      case 'peerLeft':
+        if (message.peerId !== this.peerId) this.send({ type: 'room.peerLeft', channelId, peerId: message.peerId });
+        return;
+      case 'signal': {
+        if (message.to !== this.peerId) return;
+        const { from, description, candidate } = message;
+        if (description !== undefined) this.send({ type: 'signal', channelId, from, description });
+        else if (candidate !== undefined) this.send({ type: 'signal', channelId, from, candidate });
+        return;
+      }
+    }
+  }
+
+  private publish<T extends WorkspaceEventType>(type: T, payload: WorkspaceEventPayload<T>): void {
+    this.services
+      .publishEvent(this.claims.workspaceId, type, payload)
+      .catch((error: unknown) => this.services.report(`signalling: could not publish ${type}`, error));
+  }
+
+  private send(message: ServerMessage): void {
+    this.sendText(JSON.stringify(message));
+  }
+
+  private sendError(code: WsErrorCode, message: string): void {
+    this.send({ type: 'error', code, message });
+  }
+
+  private sendText(text: string): void {
+    if (this.phase === 'ended' || this.socket.readyState !== WebSocket.OPEN) return;
+    if (this.socket.bufferedAmount > this.services.limits.maxBufferedBytes) {
+      this.end(WS_CLOSE_CODES.slowConsumer, 'too slow');
+      return;
+    }
+    this.socket.send(text);
+  }
+
+  /** Runs once, however the connection ended: leaves the room, stops the streams, maybe marks the user offline. */
+  private cleanUp(): void {
+    if (this.phase === 'ended') return;
+    this.phase = 'ended';
+    clearTimeout(this.helloTimer);
+    this.stream?.close();
+    this.exitRoom(false);
+    this.unsubscribePeer();
+    const { workspaceId, userId } = this.claims;
+    if (this.counted && this.services.presence.disconnected(workspaceId, userId)) {
+      this.publish('member.offline', { userId });
+    }
+    this.services.forget(this);
+  }
+}
