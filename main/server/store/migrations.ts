@@ -1,0 +1,144 @@
+import type { Migration } from './database';
+
+/**
+ * The schema, one numbered step at a time (database.ts applies each in its own transaction). Conventions:
+ * STRICT tables (a column holds the type it declares, as in PostgreSQL); times are Unix epoch milliseconds;
+ * ids are random UUIDs or caller-chosen random strings, never AUTOINCREMENT; sealed columns are listed in
+ * encryptedColumns.ts. Released steps are never edited: a change is a new step at the end.
+ */
+export const MIGRATIONS: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'accounts and sessions',
+    up: `
+      CREATE TABLE users (
+        id TEXT PRIMARY KEY,
+        email TEXT NOT NULL,
+        email_key TEXT NOT NULL UNIQUE,
+        display_name TEXT NOT NULL,
+        password_hash TEXT NOT NULL,
+        server_owner INTEGER NOT NULL CHECK (server_owner IN (0, 1)),
+        totp_seed TEXT,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      CREATE TABLE recovery_codes (
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        code_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        used_at INTEGER,
+        PRIMARY KEY (user_id, code_hash)
+      ) STRICT;
+
+      CREATE TABLE sessions (
+        id TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        family_id TEXT NOT NULL,
+        secret TEXT NOT NULL,
+        refresh_token_hash TEXT UNIQUE,
+        created_at INTEGER NOT NULL,
+        last_seen_at INTEGER NOT NULL,
+        idle_expires_at INTEGER NOT NULL,
+        absolute_expires_at INTEGER NOT NULL,
+        revoked_at INTEGER,
+        revoked_reason TEXT
+      ) STRICT;
+      CREATE INDEX sessions_by_user ON sessions (user_id);
+      CREATE INDEX sessions_by_family ON sessions (family_id);
+
+      CREATE TABLE used_refresh_tokens (
+        token_hash TEXT PRIMARY KEY,
+        family_id TEXT NOT NULL,
+        used_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX used_refresh_tokens_by_family ON used_refresh_tokens (family_id);
+    `,
+  },
+  {
+    version: 2,
+    name: 'workspaces, members, channels, invites and events',
+    up: `
+      CREATE TABLE workspaces (
+        id TEXT PRIMARY KEY,
+        slug TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_event_seq INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE memberships (
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('owner', 'admin', 'member')),
+        joined_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, user_id)
+      ) STRICT;
+      CREATE INDEX memberships_by_user ON memberships (user_id);
+
+      -- 'text' is allowed now so text channels need no table rebuild later (SQLite cannot alter a CHECK).
+      CREATE TABLE channels (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        kind TEXT NOT NULL CHECK (kind IN ('voice', 'text')),
+        relay_only INTEGER NOT NULL DEFAULT 1 CHECK (relay_only IN (0, 1)),
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX channels_by_workspace ON channels (workspace_id, created_at);
+
+      CREATE TABLE invites (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        code_hash TEXT NOT NULL UNIQUE,
+        created_by TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('admin', 'member')),
+        max_uses INTEGER NOT NULL CHECK (max_uses > 0),
+        uses INTEGER NOT NULL DEFAULT 0 CHECK (uses >= 0 AND uses <= max_uses),
+        expires_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX invites_by_workspace ON invites (workspace_id, created_at);
+
+      CREATE TABLE workspace_events (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        seq INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (workspace_id, seq)
+      ) STRICT;
+      CREATE INDEX workspace_events_by_age ON workspace_events (created_at);
+    `,
+  },
+  {
+    version: 3,
+    name: 'audit log and server secrets',
+    up: `
+      -- No foreign keys: the record of what happened outlives the users and workspaces it mentions.
+      CREATE TABLE audit_log (
+        seq INTEGER PRIMARY KEY,
+        at INTEGER NOT NULL,
+        type TEXT NOT NULL,
+        actor_user_id TEXT,
+        workspace_id TEXT,
+        details TEXT NOT NULL,
+        prev_hash TEXT NOT NULL,
+        hash TEXT NOT NULL
+      ) STRICT;
+      CREATE INDEX audit_log_by_workspace ON audit_log (workspace_id, seq);
+      -- The hash chain detects edits; these triggers stop the store's own code from ever making one.
+      CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+      CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log
+        BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+
+      CREATE TABLE server_secrets (
+        name TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
+];
