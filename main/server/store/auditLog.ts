@@ -1,0 +1,138 @@
+import { GENESIS_HASH, entryHash } from './auditChain';
+import type { StoreContext } from './context';
+import { canonicalJson, type JsonObject } from './json';
+import { prepareScoped } from './scopedSql';
+import type { AuditEntry, AuditLog, AuditVerification, NewAuditEntry, ScopedAudit } from './types';
+
+interface AuditRow {
+  seq: number;
+  at: number;
+  type: string;
+  actor_user_id: string | null;
+  workspace_id: string | null;
+  details: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const COLUMNS = 'seq, at, type, actor_user_id, workspace_id, details, prev_hash, hash';
+
+/** The hash-chained audit log. Statements only INSERT and SELECT; triggers refuse UPDATE and DELETE as well. */
+export function auditQueries({ db, now }: StoreContext) {
+  const last = db.prepare<[], { seq: number; hash: string }>(
+    'SELECT seq, hash FROM audit_log ORDER BY seq DESC LIMIT 1',
+  );
+  const insert = db.prepare(
+    `INSERT INTO audit_log (seq, at, type, actor_user_id, workspace_id, details, prev_hash, hash)
+     VALUES (@seq, @at, @type, @actorUserId, @workspaceId, @detailsJson, @prevHash, @hash)`,
+  );
+  const since = db.prepare<{ afterSeq: number; limit: number }, AuditRow>(
+    `SELECT ${COLUMNS} FROM audit_log WHERE seq > @afterSeq ORDER BY seq LIMIT @limit`,
+  );
+  const sinceInWorkspace = prepareScoped<{ workspaceId: string; afterSeq: number; limit: number }, AuditRow>(
+    db,
+    `SELECT ${COLUMNS} FROM audit_log WHERE workspace_id = @workspaceId AND seq > @afterSeq ORDER BY seq LIMIT @limit`,
+  );
+  const all = db.prepare<[], AuditRow>(`SELECT ${COLUMNS} FROM audit_log ORDER BY seq`);
+
+  // IMMEDIATE: reading the head and writing the next entry must not interleave with another writer's append.
+  const append = db.transaction((entry: NewAuditEntry): AuditEntry => {
+    const head = last.get() ?? { seq: 0, hash: GENESIS_HASH };
+    const fields = {
+      seq: head.seq + 1,
+      at: now(),
+      type: entry.type,
+      actorUserId: entry.actorUserId ?? null,
+      workspaceId: entry.workspaceId ?? null,
+      detailsJson: canonicalJson(entry.details ?? {}),
+      prevHash: head.hash,
+    };
+    const hash = entryHash(fields);
+    insert.run({ ...fields, hash });
+    return toEntry({ ...rowOf(fields), hash });
+  });
+
+  const log: AuditLog = {
+    async append(entry) {
+      return append.immediate(entry);
+    },
+    async since(afterSeq, limit) {
+      return since.all({ afterSeq, limit: Math.max(0, Math.trunc(limit)) }).map(toEntry);
+    },
+    async head() {
+      return last.get() ?? { seq: 0, hash: GENESIS_HASH };
+    },
+    async verify(): Promise<AuditVerification> {
+      // One read transaction, so appends made meanwhile do not confuse the walk; iterate keeps memory flat.
+      return db.transaction(() => verifyRows(all.iterate()))();
+    },
+  };
+
+  return {
+    log,
+    scoped(workspaceId: string): ScopedAudit {
+      return {
+        async since(afterSeq, limit) {
+          return sinceInWorkspace.all({ workspaceId, afterSeq, limit: Math.max(0, Math.trunc(limit)) }).map(toEntry);
+        },
+      };
+    },
+  };
+}
+
+/** Walks the chain from the first entry; the first one whose seq, link or hash does not check out is reported. */
+export function verifyRows(rows: Iterable<AuditRow>): AuditVerification {
+  let expected = { seq: 1, prevHash: GENESIS_HASH };
+  let entries = 0;
+  for (const row of rows) {
+    // Reported at the seq that should have come: that entry was removed or renumbered.
+    if (row.seq !== expected.seq) return { ok: false, seq: expected.seq, reason: 'sequence_gap' };
+    if (row.prev_hash !== expected.prevHash) return { ok: false, seq: row.seq, reason: 'chain_broken' };
+    const recomputed = entryHash({
+      seq: row.seq,
+      at: row.at,
+      type: row.type,
+      actorUserId: row.actor_user_id,
+      workspaceId: row.workspace_id,
+      detailsJson: row.details,
+      prevHash: row.prev_hash,
+    });
+    if (recomputed !== row.hash) return { ok: false, seq: row.seq, reason: 'hash_mismatch' };
+    expected = { seq: row.seq + 1, prevHash: row.hash };
+    entries += 1;
+  }
+  return { ok: true, entries, head: { seq: expected.seq - 1, hash: expected.prevHash } };
+}
+
+function rowOf(fields: {
+  seq: number;
+  at: number;
+  type: string;
+  actorUserId: string | null;
+  workspaceId: string | null;
+  detailsJson: string;
+  prevHash: string;
+}): Omit<AuditRow, 'hash'> {
+  return {
+    seq: fields.seq,
+    at: fields.at,
+    type: fields.type,
+    actor_user_id: fields.actorUserId,
+    workspace_id: fields.workspaceId,
+    details: fields.detailsJson,
+    prev_hash: fields.prevHash,
+  };
+}
+
+function toEntry(row: AuditRow): AuditEntry {
+  return {
+    seq: row.seq,
+    at: row.at,
+    type: row.type,
+    actorUserId: row.actor_user_id,
+    workspaceId: row.workspace_id,
+    details: JSON.parse(row.details) as JsonObject,
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}

@@ -1,0 +1,386 @@
+import type { Result } from '../../../shared/result';
+import type { JsonObject, JsonValue } from './json';
+import type { DataKey } from './keyMaterial';
+
+/**
+ * The store's public shape: plain objects in and out, every method async and atomic on its own. Nothing here
+ * names SQL or a driver, so a PostgreSQL implementation can satisfy the same interfaces and run the same tests
+ * (ARCHITECTURE.md, "Scale-out path"). All times are Unix epoch milliseconds from the store's clock.
+ */
+
+export type Role = 'owner' | 'admin' | 'member';
+/** Ownership is handed over, never granted by an invite. */
+export type InviteRole = Exclude<Role, 'owner'>;
+export type ChannelKind = 'voice' | 'text';
+
+// ---- users ---------------------------------------------------------------------------------------------------
+
+export interface User {
+  readonly id: string;
+  readonly email: string;
+  readonly displayName: string;
+  readonly passwordHash: string;
+  /** The first account created on a server owns it. */
+  readonly serverOwner: boolean;
+  readonly totpEnabled: boolean;
+  readonly createdAt: number;
+}
+
+export interface NewUser {
+  readonly email: string;
+  readonly displayName: string;
+  readonly passwordHash: string;
+}
+
+export interface UsersRepository {
+  /**
+   * Fails with `email_taken` when the address, compared case-insensitively, has an account. Whether this is the
+   * server's first account (and so its owner) is decided by the same statement that inserts it, so two
+   * simultaneous sign-ups cannot both become owner.
+   */
+  create(input: NewUser): Promise<Result<User>>;
+  byId(userId: string): Promise<User | undefined>;
+  byEmail(email: string): Promise<User | undefined>;
+  count(): Promise<number>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
+  /** The seed is sealed with the data key; it is never part of a User object. */
+  setTotpSeed(userId: string, seed: Uint8Array): Promise<boolean>;
+  clearTotpSeed(userId: string): Promise<boolean>;
+  totpSeed(userId: string): Promise<Uint8Array | undefined>;
+  /** Replaces all of the user's recovery codes. Only hashes are stored; the caller hashes (deterministically). */
+  replaceRecoveryCodes(userId: string, codeHashes: readonly string[]): Promise<void>;
+  /** For callers that hash with a salt and must compare each candidate before consuming the one that matched. */
+  unusedRecoveryCodeHashes(userId: string): Promise<string[]>;
+  /** Marks one code used; true only for the one caller that used it first. */
+  consumeRecoveryCode(userId: string, codeHash: string): Promise<boolean>;
+}
+
+// ---- sessions ------------------------------------------------------------------------------------------------
+
+export type SessionEndReason = 'signed_out' | 'rotated' | 'refresh_reuse' | 'revoked' | 'password_changed';
+
+export interface SessionSummary {
+  readonly id: string;
+  readonly userId: string;
+  /** Every session descended by refresh from one sign-in shares a family; reuse of a spent token ends the family. */
+  readonly familyId: string;
+  readonly createdAt: number;
+  readonly lastSeenAt: number;
+  readonly idleExpiresAt: number;
+  readonly absoluteExpiresAt: number;
+}
+
+export interface LiveSession extends SessionSummary {
+  /** The HMAC key for signed requests, decrypted. */
+  readonly secret: Uint8Array;
+}
+
+export interface NewSession {
+  readonly id: string;
+  readonly userId: string;
+  /** Omitted at sign-in: a new family starts. */
+  readonly familyId?: string;
+  readonly secret: Uint8Array;
+  readonly refreshTokenHash: string;
+  readonly idleExpiresAt: number;
+  readonly absoluteExpiresAt: number;
+}
+
+export interface SessionSuccessor {
+  readonly id: string;
+  readonly secret: Uint8Array;
+  readonly refreshTokenHash: string;
+  /** Capped at the family's absolute expiry. */
+  readonly idleExpiresAt: number;
+}
+
+export type RefreshOutcome =
+  | { readonly ok: true; readonly session: LiveSession; readonly previousSessionId: string }
+  | { readonly ok: false; readonly reason: 'unknown' | 'expired' | 'revoked' }
+  | {
+      readonly ok: false;
+      readonly reason: 'reused';
+      readonly userId: string;
+      readonly familyId: string;
+      readonly revokedSessions: number;
+    };
+
+export interface SessionsRepository {
+  create(input: NewSession): Promise<LiveSession>;
+  /** The session if it exists, is not revoked and has passed neither expiry; undefined otherwise. */
+  getLive(sessionId: string): Promise<LiveSession | undefined>;
+  /** Records activity and extends the idle expiry (capped at the absolute one); false if the session is not live. */
+  touch(sessionId: string, idleExpiresAt: number): Promise<boolean>;
+  /**
+   * One atomic step: if the presented hash is a live session's current refresh token, that session ends, the
+   * successor starts in the same family, and the hash is remembered as spent. A spent hash presented again
+   * revokes the whole family and says so (`reused`), so the caller can audit it.
+   */
+  rotateRefresh(presentedRefreshTokenHash: string, successor: SessionSuccessor): Promise<RefreshOutcome>;
+  revoke(sessionId: string, reason?: SessionEndReason): Promise<boolean>;
+  revokeFamily(familyId: string, reason?: SessionEndReason): Promise<number>;
+  revokeAllForUser(
+    userId: string,
+    options?: { readonly exceptSessionId?: string; readonly reason?: SessionEndReason },
+  ): Promise<number>;
+  listActive(userId: string): Promise<SessionSummary[]>;
+  /** Deletes sessions that ended before `endedBefore`, and spent tokens of families with no live session. */
+  pruneEnded(endedBefore: number): Promise<number>;
+}
+
+// ---- workspaces (not scoped: these name the workspace themselves) -------------------------------------------
+
+export interface Workspace {
+  readonly id: string;
+  readonly slug: string;
+  readonly name: string;
+  readonly createdAt: number;
+}
+
+export interface WorkspaceMembership {
+  readonly workspace: Workspace;
+  readonly role: Role;
+  readonly joinedAt: number;
+}
+
+export interface WorkspacesRepository {
+  /** Creates the workspace and its owner's membership together; fails with `slug_taken` or `unknown_user`. */
+  create(input: {
+    readonly slug: string;
+    readonly name: string;
+    readonly ownerUserId: string;
+  }): Promise<Result<Workspace>>;
+  byId(workspaceId: string): Promise<Workspace | undefined>;
+  bySlug(slug: string): Promise<Workspace | undefined>;
+  /** The workspaces one user belongs to, with their role: what sign-in returns. */
+  listForUser(userId: string): Promise<WorkspaceMembership[]>;
+}
+
+// ---- the workspace-scoped layer ------------------------------------------------------------------------------
+
+export interface Channel {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly name: string;
+  readonly kind: ChannelKind;
+  readonly relayOnly: boolean;
+  readonly createdAt: number;
+}
+
+export interface ScopedChannels {
+  create(input: { readonly name: string; readonly kind?: ChannelKind; readonly relayOnly?: boolean }): Promise<Channel>;
+  get(channelId: string): Promise<Channel | undefined>;
+  list(): Promise<Channel[]>;
+  rename(channelId: string, name: string): Promise<boolean>;
+  setRelayOnly(channelId: string, relayOnly: boolean): Promise<boolean>;
+  delete(channelId: string): Promise<boolean>;
+}
+
+export interface Member {
+  readonly workspaceId: string;
+  readonly userId: string;
+  readonly displayName: string;
+  readonly role: Role;
+  readonly joinedAt: number;
+}
+
+export interface ScopedMembers {
+  /** Fails with `already_member` or `unknown_user`. */
+  add(userId: string, role: Role): Promise<Result<Member>>;
+  get(userId: string): Promise<Member | undefined>;
+  list(): Promise<Member[]>;
+  setRole(userId: string, role: Role): Promise<boolean>;
+  remove(userId: string): Promise<boolean>;
+  count(role?: Role): Promise<number>;
+}
+
+export interface Invite {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly createdBy: string;
+  readonly role: InviteRole;
+  readonly maxUses: number;
+  readonly uses: number;
+  readonly expiresAt: number;
+  readonly createdAt: number;
+  readonly revokedAt: number | null;
+}
+
+export interface NewInvite {
+  /** The code people share. Only its SHA-256 is stored, so a copy of the database cannot be used to join. */
+  readonly code: string;
+  readonly createdBy: string;
+  readonly role: InviteRole;
+  readonly maxUses: number;
+  readonly expiresAt: number;
+}
+
+export type InviteFailure = 'unknown' | 'revoked' | 'expired' | 'used_up';
+
+export type InviteConsumption =
+  { readonly ok: true; readonly invite: Invite } | { readonly ok: false; readonly reason: InviteFailure };
+
+export interface ScopedInvites {
+  create(input: NewInvite): Promise<Invite>;
+  get(inviteId: string): Promise<Invite | undefined>;
+  list(): Promise<Invite[]>;
+  revoke(inviteId: string): Promise<boolean>;
+  /** Uses one use of this workspace's invite with this code, atomically; fails when expired, revoked or used up. */
+  consume(code: string): Promise<InviteConsumption>;
+}
+
+export interface WorkspaceEvent {
+  readonly id: string;
+  readonly workspaceId: string;
+  /** Per workspace, from 1, without gaps, assigned in the transaction that stores the event. */
+  readonly seq: number;
+  readonly type: string;
+  readonly payload: JsonValue;
+  readonly createdAt: number;
+}
+
+export interface ScopedEvents {
+  /** Throws StoreError `unknown_workspace` when the workspace does not exist. */
+  append(type: string, payload: JsonValue): Promise<WorkspaceEvent>;
+  /** Events with seq > afterSeq, oldest first, at most `limit`. */
+  since(afterSeq: number, limit: number): Promise<WorkspaceEvent[]>;
+  /**
+   * The oldest seq still kept, or latestSeq() + 1 when none is. A client that last saw seq N can resume exactly
+   * when N + 1 >= oldestSeq(); otherwise it must resync.
+   */
+  oldestSeq(): Promise<number>;
+  /** The last seq assigned (0 before the first event); pruning never lowers it. */
+  latestSeq(): Promise<number>;
+}
+
+export interface ScopedAudit {
+  /** This workspace's audit entries with seq > afterSeq, oldest first. */
+  since(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+}
+
+/**
+ * Everything that belongs to one workspace. Every query behind it filters by this workspace id, so there is no way
+ * to read or change another workspace's channel, member, invite or event through it, whatever id is passed.
+ */
+export interface WorkspaceScope {
+  readonly workspaceId: string;
+  readonly channels: ScopedChannels;
+  readonly members: ScopedMembers;
+  readonly invites: ScopedInvites;
+  readonly events: ScopedEvents;
+  readonly audit: ScopedAudit;
+}
+
+export type InviteRedemption =
+  | { readonly ok: true; readonly workspace: Workspace; readonly role: Role; readonly joined: boolean }
+  | { readonly ok: false; readonly reason: InviteFailure };
+
+/**
+ * The one way in without a workspace id: an invite code is itself the capability (its holder learns the
+ * workspace from it), so redeeming looks it up by hash. Nothing else is reachable by code alone.
+ */
+export interface InvitesRepository {
+  /**
+   * Atomically uses one use and adds the user with the invite's role. A user who is already a member gets
+   * `joined: false` with their current role, and the invite keeps its use.
+   */
+  redeem(code: string, userId: string): Promise<InviteRedemption>;
+}
+
+export interface EventRetention {
+  /** Deletes events older than the retention (default 15 min; less than 10 min is refused). */
+  prune(retentionMs?: number): Promise<number>;
+}
+
+// ---- audit log -----------------------------------------------------------------------------------------------
+
+export interface AuditEntry {
+  readonly seq: number;
+  readonly at: number;
+  readonly type: string;
+  readonly actorUserId: string | null;
+  readonly workspaceId: string | null;
+  readonly details: JsonObject;
+  readonly prevHash: string;
+  /** SHA-256 over the canonical encoding of every field above (auditChain.ts). */
+  readonly hash: string;
+}
+
+export interface NewAuditEntry {
+  readonly type: string;
+  readonly actorUserId?: string;
+  readonly workspaceId?: string;
+  readonly details?: JsonObject;
+}
+
+export type AuditVerification =
+  | { readonly ok: true; readonly entries: number; readonly head: AuditHead }
+  | {
+      readonly ok: false;
+      /** The first entry that does not check out: it, or something before it, was changed or removed. */
+      readonly seq: number;
+      readonly reason: 'hash_mismatch' | 'chain_broken' | 'sequence_gap';
+    };
+
+export interface AuditHead {
+  readonly seq: number;
+  readonly hash: string;
+}
+
+/** Append-only by construction: there is no method to change or remove an entry. */
+export interface AuditLog {
+  append(entry: NewAuditEntry): Promise<AuditEntry>;
+  since(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  /**
+   * The last entry's seq and hash. Recording it somewhere else (a log shipper, a printout) is what turns the chain
+   * into evidence against truncation too: the chain alone cannot tell that trailing entries were removed.
+   */
+  head(): Promise<AuditHead>;
+  verify(): Promise<AuditVerification>;
+}
+
+// ---- secrets and keys ----------------------------------------------------------------------------------------
+
+export interface ServerSecrets {
+  /** The TURN REST shared secret (32 random bytes), created on first use and sealed at rest. */
+  relaySecret(): Promise<Uint8Array>;
+}
+
+export interface KeyUsage {
+  readonly table: string;
+  readonly column: string;
+  readonly keyId: string;
+  readonly values: number;
+}
+
+export interface RotationReport {
+  readonly keyId: string;
+  readonly columns: readonly { readonly table: string; readonly column: string; readonly reencrypted: number }[];
+  readonly reencrypted: number;
+  readonly batches: number;
+}
+
+export interface DataKeyAdmin {
+  currentKeyId(): string;
+  /** How many stored values each key id seals, per column: a key may be retired when it has no values left. */
+  usage(): Promise<KeyUsage[]>;
+  /**
+   * Makes `newKey` current (when given) and re-seals every value not yet under the current key, in batches that
+   * each commit on their own. Values stay readable throughout: the previous keys remain in the ring.
+   */
+  rotate(newKey?: DataKey, options?: { readonly batchSize?: number }): Promise<RotationReport>;
+}
+
+export interface Store {
+  readonly users: UsersRepository;
+  readonly sessions: SessionsRepository;
+  readonly workspaces: WorkspacesRepository;
+  /** The only door to channels, members, invites and events. */
+  forWorkspace(workspaceId: string): WorkspaceScope;
+  readonly invites: InvitesRepository;
+  readonly events: EventRetention;
+  readonly audit: AuditLog;
+  readonly secrets: ServerSecrets;
+  readonly dataKeys: DataKeyAdmin;
+  close(): Promise<void>;
+}
