@@ -11,7 +11,8 @@ import { rendererCspMeta } from './shared/contentSecurityPolicy.ts';
  * every target, and nothing that needs an Electron binary to build (docs/architecture.md says more).
  */
 const root = import.meta.dirname;
-const nodeExternals = [/^node:/, ...builtinModules, 'electron', 'keytar'];
+const nativeModules = ['electron', 'keytar', 'better-sqlite3', 'argon2'];
+const nodeExternals = [/^node:/, ...builtinModules, ...nativeModules];
 
 /** Writes the CSP into the built index.html, from the same definition main sends as a header. */
 function contentSecurityPolicy(): Plugin {
@@ -61,7 +62,7 @@ const targets: Record<string, () => UserConfig> = {
       lib: { entry: resolve(root, 'main/app/main.ts'), formats: ['cjs'], fileName: () => 'index.cjs' },
       rollupOptions: { external: nodeExternals, output: { entryFileNames: 'index.cjs' } },
     },
-    ssr: { noExternal: true, external: ['electron', 'keytar'] },
+    ssr: { noExternal: true, external: nativeModules },
   }),
   harness: () => ({
     build: {

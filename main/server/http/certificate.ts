@@ -8,8 +8,8 @@ import {
 } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-// Must come before @peculiar/x509: see reflectMetadata.ts.
-import './reflectMetadata';
+// tsyringe (behind @peculiar/x509) needs the Reflect metadata API loaded first.
+import 'reflect-metadata';
 import * as x509 from '@peculiar/x509';
 import { hostSchema } from '../../../shared/identifiers';
 import { spkiPinOf } from '../../crypto/spkiPin';
