@@ -72,6 +72,8 @@ export interface ConnectionServices {
   forget(connection: ClientConnection): void;
 }
 
+type Phase = 'awaitingHello' | 'starting' | 'ready' | 'ended';
+
 interface CurrentRoom {
   readonly key: string;
   readonly channelId: string;
@@ -101,7 +103,7 @@ function frameText(data: RawData): string {
 export class ClientConnection {
   /** The peer id other members of a room see; random per connection. */
   readonly peerId = randomUUID();
-  private phase: 'awaitingHello' | 'starting' | 'ready' | 'ended' = 'awaitingHello';
+  private phase: Phase = 'awaitingHello';
   private answeredPing = true;
   private room: CurrentRoom | undefined;
   private stream: WorkspaceEventStream | undefined;
@@ -234,7 +236,7 @@ export class ClientConnection {
     });
     await this.stream.start(message.type === 'hello' ? 'latest' : { after: message.lastSeq });
     // The connection may have ended while the replay ran (the compiler cannot see that across the await).
-    if ((this.phase as ClientConnection['phase']) === 'ended') return;
+    if ((this.phase as Phase) === 'ended') return;
     this.phase = 'ready';
     this.counted = true;
     if (services.presence.connected(workspaceId, userId)) this.publish('member.online', { userId });
