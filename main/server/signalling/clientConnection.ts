@@ -232,6 +232,7 @@ export class ClientConnection {
           services.report('signalling: event log failed', error);
           this.end(WS_CLOSE_CODES.internalError, 'internal error');
         },
+        drained: () => this.drained(),
       },
     });
     await this.stream.start(message.type === 'hello' ? 'latest' : { after: message.lastSeq });
@@ -348,6 +349,14 @@ export class ClientConnection {
       return;
     }
     this.socket.send(text);
+  }
+
+  /** Resolves when at most half the slow-consumer limit is still unsent (or the connection ended). */
+  private async drained(): Promise<void> {
+    const low = this.services.limits.maxBufferedBytes / 2;
+    while (this.phase !== 'ended' && this.socket.bufferedAmount > low) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
   }
 
   /** Runs once, however the connection ended: leaves the room, stops the streams, maybe marks the user offline. */

@@ -10,6 +10,11 @@ export interface EventSink {
   resync(reason: ResyncReason, seq: number): void;
   /** The log failed; the stream has stopped and will deliver nothing more. */
   failed(error: unknown): void;
+  /**
+   * Resolves once the client has taken in most of what was sent. A replay awaits it between pages, so a long
+   * replay to a slow link waits for the link instead of piling up in memory (or being cut off as a slow reader).
+   */
+  drained?(): Promise<void>;
 }
 
 /** Start from "now" (a client without state) or after the last sequence the client saw. */
@@ -113,6 +118,8 @@ export class WorkspaceEventStream {
           replayed += 1;
         }
         if (page.events.length < this.pageSize) break;
+        await sink.drained?.();
+        if (this.isClosed()) return;
         if (replayed >= this.maxReplay) {
           this.resync('too_many', await log.latestSeq(workspaceId));
           break;

@@ -145,6 +145,21 @@ describe('WorkspaceEventStream', () => {
     expect(seen).toEqual(['ready:0', 1, 2, 3]);
   });
 
+  it('waits for the client to drain between replay pages', async () => {
+    const log = createMemoryEventLog();
+    const bus = createMemoryEventBus();
+    for (let i = 0; i < 5; i += 1) await publish(log, bus);
+    const { seen, sink } = recordingSink();
+    const drained = () => {
+      seen.push('drained');
+      return Promise.resolve();
+    };
+    await new WorkspaceEventStream({ workspaceId: wsA, log, bus, sink: { ...sink, drained }, pageSize: 2 }).start({
+      after: 0,
+    });
+    expect(seen).toEqual(['ready:0', 1, 2, 'drained', 3, 4, 'drained', 5]);
+  });
+
   it('sends resync with the latest sequence when the missed events are gone, then continues live', async () => {
     const time = clock();
     const log = createMemoryEventLog({ now: time.now });
