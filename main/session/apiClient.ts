@@ -1,6 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import type { ServerAddress } from '../../shared/identifiers';
+import { endpoints, type BodyOf, type EndpointName, type ResponseOf } from '../../shared/rest/endpoints';
 import {
   AUTH_PATHS,
   SIGN_OUT_OPERATION,
@@ -29,10 +30,27 @@ export class ApiError extends Error {
 export interface ServerApi {
   signIn(server: ServerAddress, body: SignInBody): Promise<SignInResponse>;
   signOut(server: ServerAddress, sessionId: string, signer: RequestSigner): Promise<void>;
+  /** Any endpoint of the REST contract; signed endpoints need the signer. */
+  call<N extends EndpointName>(server: ServerAddress, name: N, input?: CallInput<N>): Promise<ResponseOf<N>>;
+}
+
+export interface CallInput<N extends EndpointName> {
+  readonly params?: Readonly<Record<string, string>>;
+  readonly body?: BodyOf<N>;
+  readonly signer?: RequestSigner;
+}
+
+/** Fills a contract path template; each parameter is URL-encoded, so a value can never add a path segment. */
+export function buildPath(template: string, params: Readonly<Record<string, string>> = {}): string {
+  return template.replace(/:([A-Za-z]+)/g, (_match, name: string) => {
+    const value = params[name];
+    if (value === undefined || value === '') throw new ApiError('invalid_input', `Missing path parameter ${name}.`);
+    return encodeURIComponent(value);
+  });
 }
 
 interface JsonRequest {
-  readonly method: 'GET' | 'POST';
+  readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly path: string;
   readonly body?: string;
   readonly headers?: Record<string, string>;
@@ -99,7 +117,43 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
     });
   }
 
+  async function call<N extends EndpointName>(
+    server: ServerAddress,
+    name: N,
+    input: CallInput<N> = {},
+  ): Promise<ResponseOf<N>> {
+    const endpoint = endpoints[name];
+    const body = endpoint.body.parse(input.body ?? {}) as Record<string, unknown>;
+    const text = endpoint.method === 'GET' ? '' : JSON.stringify(body);
+    let headers: Record<string, string> = {};
+    if (endpoint.auth === 'signed') {
+      if (input.signer === undefined) throw new ApiError('not_signed_in', 'Sign in first.');
+      const resource = endpoint.resource;
+      const resourceId =
+        resource.from === 'param'
+          ? (input.params?.[resource.name] ?? '')
+          : resource.from === 'body'
+            ? String(body[resource.name] ?? '')
+            : resource.from === 'session'
+              ? input.signer.sessionId()
+              : '';
+      headers = { ...input.signer.sign({ operation: endpoint.operation, resourceId, body: text }) };
+    }
+    const response = await send(
+      server,
+      {
+        method: endpoint.method,
+        path: buildPath(endpoint.path, input.params),
+        ...(endpoint.method === 'GET' ? {} : { body: text }),
+        headers,
+      },
+      endpoint.response,
+    );
+    return response as ResponseOf<N>;
+  }
+
   return {
+    call,
     async signIn(server, body) {
       const response = await send(
         server,

@@ -14,6 +14,8 @@ export type SignedHeaders = Readonly<Record<(typeof SIGNED_HEADERS)[keyof typeof
 
 export interface RequestSigner {
   sign(input: SignInput): SignedHeaders;
+  /** The session the signatures speak for (operations on "my session" sign it as their resource id). */
+  sessionId(): string;
 }
 
 export interface SignerOptions {
@@ -29,6 +31,7 @@ export function createRequestSigner(options: SignerOptions): RequestSigner {
   const now = options.now ?? (() => Math.floor(Date.now() / 1000));
   const nonce = options.nonce ?? (() => randomBytes(16));
   return {
+    sessionId: () => options.vault.withSecret((_secret, sessionId) => sessionId),
     sign(input) {
       const operation = operationSchema.parse(input.operation);
       const resourceId = resourceIdSchema.parse(input.resourceId);

@@ -22,4 +22,9 @@ export class PresenceCounter {
     else this.counts.delete(key);
     return count === 0;
   }
+
+  /** True while the user has at least one connection to the workspace on this node. */
+  isOnline(workspaceId: string, userId: string): boolean {
+    return this.counts.has(`${workspaceId}/${userId}`);
+  }
 }

@@ -63,6 +63,8 @@ export interface SignallingServer {
   /** Channel deleted or access changed: takes every connection out of the room (each gets `room.left`). */
   closeRoom(workspaceId: string, channelId: string): number;
   connectionCount(): number;
+  /** Presence for member lists: whether the user has a live connection to the workspace. */
+  isOnline(workspaceId: string, userId: string): boolean;
   /** Stops accepting upgrades and closes every connection (1001). */
   close(): Promise<void>;
 }
@@ -207,6 +209,7 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
       return inRoom.length;
     },
     connectionCount: () => connections.size,
+    isOnline: (workspaceId, userId) => services.presence.isOnline(workspaceId, userId),
     async close() {
       closing = true;
       options.server.off('upgrade', upgradeListener);

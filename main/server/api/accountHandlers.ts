@@ -1,0 +1,242 @@
+import { randomBytes } from 'node:crypto';
+import { hashPassword, verifyAgainstDummy, verifyPassword } from '../auth/passwordHashing';
+import { base32Decode } from '../auth/base32';
+import { generateRecoveryCodes, hashRecoveryCode } from '../auth/recoveryCodes';
+import {
+  generateRefreshFamilyId,
+  generateRefreshToken,
+  generateSessionId,
+  hashToken,
+  parseRefreshToken,
+} from '../auth/sessionTokens';
+import { generateTotpSecret, otpauthUri, verifyTotp } from '../auth/totp';
+import { HttpError } from '../http/httpError';
+import type { User } from '../store';
+import { nowSeconds, type ApiDeps, type EndpointHandlers } from './context';
+import { workspaceSummaries } from './workspaceHandlers';
+
+const ENROLMENT_TTL_MS = 10 * 60 * 1000;
+const wrongCredentials = () => new HttpError(401, 'invalid_credentials', 'Wrong email or password.');
+
+type AccountHandlers = Pick<
+  EndpointHandlers,
+  'signUp' | 'signIn' | 'refresh' | 'signOut' | 'signOutEverywhere' | 'totpEnroll' | 'totpConfirm' | 'totpDisable'
+>;
+
+/** Sign-up, sign-in (with TOTP or a recovery code), refresh rotation, sign-out and MFA enrolment. */
+export function accountHandlers(deps: ApiDeps): AccountHandlers {
+  const { store } = deps;
+  // The last TOTP step each account used, so a code cannot be replayed inside its 30 s; pending enrolments.
+  const lastTotpStep = new Map<string, number>();
+  const pendingTotp = new Map<string, { secret: string; expiresAt: number }>();
+
+  async function newSession(userId: string) {
+    const familyId = generateRefreshFamilyId();
+    const refresh = generateRefreshToken(familyId);
+    const secret = randomBytes(32);
+    const now = deps.now();
+    const session = await store.sessions.create({
+      id: generateSessionId(),
+      userId,
+      familyId,
+      secret,
+      refreshTokenHash: refresh.hash,
+      idleExpiresAt: now + deps.config.sessions.idleMinutes * 60_000,
+      absoluteExpiresAt: now + deps.config.sessions.absoluteDays * 86_400_000,
+    });
+    return {
+      id: session.id,
+      secret: Buffer.from(secret).toString('base64url'),
+      refreshToken: refresh.token,
+      idleExpiresAt: Math.floor(session.idleExpiresAt / 1000),
+    };
+  }
+
+  async function checkSecondFactor(user: User, totp: string | undefined, recoveryCode: string | undefined) {
+    if (totp !== undefined) {
+      const seed = await store.users.totpSeed(user.id);
+      if (seed === undefined) return false;
+      const result = verifyTotp(seed, totp, { now: nowSeconds(deps), lastUsedStep: lastTotpStep.get(user.id) ?? null });
+      if (result.ok) lastTotpStep.set(user.id, result.step);
+      return result.ok;
+    }
+    if (recoveryCode !== undefined) {
+      const hash = hashRecoveryCode({ key: await deps.recoveryKey(), userId: user.id }, recoveryCode);
+      return hash !== null && (await store.users.consumeRecoveryCode(user.id, hash));
+    }
+    return false;
+  }
+
+  const publicUser = (user: User) => ({ id: user.id, email: user.email, displayName: user.displayName });
+
+  return {
+    async signUp({ body }) {
+      const hashed = await hashPassword(body.password);
+      if (!hashed.ok) throw new HttpError(400, hashed.error.code, hashed.error.message);
+      const created = await store.users.create({
+        email: body.email,
+        displayName: body.displayName,
+        passwordHash: hashed.value,
+      });
+      if (!created.ok) throw new HttpError(409, 'email_taken', 'An account with this email already exists.');
+      const user = created.value;
+      await deps.audit({ type: 'account.created', actorUserId: user.id, details: { serverOwner: user.serverOwner } });
+      if (body.inviteCode !== undefined) {
+        const redeemed = await store.invites.redeem(body.inviteCode, user.id);
+        if (redeemed.ok) {
+          await deps.audit({ type: 'invite.redeemed', actorUserId: user.id, workspaceId: redeemed.workspace.id });
+        }
+      }
+      return { status: 201, body: { user: publicUser(user), serverOwner: user.serverOwner } };
+    },
+
+    async signIn({ body, clientAddress }) {
+      const attempt = { email: body.email, address: clientAddress ?? 'unknown' };
+      const gate = await deps.throttle.check(attempt);
+      if (!gate.allowed) {
+        throw new HttpError(429, 'too_many_attempts', 'Too many sign-in attempts. Try again later.', {
+          'retry-after': String(gate.retryAfterSeconds),
+        });
+      }
+      const user = await store.users.byEmail(body.email);
+      const passwordOk =
+        user === undefined
+          ? await verifyAgainstDummy(body.password)
+          : await verifyPassword(user.passwordHash, body.password);
+      if (user === undefined || !passwordOk) {
+        await deps.throttle.recordFailure(attempt);
+        await deps.audit({
+          type: 'sign_in.failed',
+          ...(user ? { actorUserId: user.id } : {}),
+          details: { reason: 'password' },
+        });
+        throw wrongCredentials();
+      }
+      if (user.totpEnabled) {
+        if (body.totp === undefined && body.recoveryCode === undefined) {
+          throw new HttpError(401, 'mfa_required', 'Enter the code from your authenticator app.');
+        }
+        if (!(await checkSecondFactor(user, body.totp, body.recoveryCode))) {
+          await deps.throttle.recordFailure(attempt);
+          await deps.audit({ type: 'sign_in.failed', actorUserId: user.id, details: { reason: 'second_factor' } });
+          throw new HttpError(401, 'invalid_second_factor', 'That code is not valid.');
+        }
+      }
+      await deps.throttle.recordSuccess(attempt);
+      if (body.inviteCode !== undefined) {
+        const redeemed = await store.invites.redeem(body.inviteCode, user.id);
+        if (redeemed.ok && redeemed.joined) {
+          await deps.audit({ type: 'invite.redeemed', actorUserId: user.id, workspaceId: redeemed.workspace.id });
+        }
+      }
+      const session = await newSession(user.id);
+      await deps.audit({
+        type: 'sign_in',
+        actorUserId: user.id,
+        details: { method: body.recoveryCode !== undefined ? 'recovery_code' : user.totpEnabled ? 'totp' : 'password' },
+      });
+      return {
+        status: 200,
+        body: { session, user: publicUser(user), workspaces: await workspaceSummaries(store, user.id) },
+      };
+    },
+
+    async refresh({ body }) {
+      const parts = parseRefreshToken(body.refreshToken);
+      if (parts === null) throw new HttpError(401, 'invalid_refresh_token', 'The refresh token is not valid.');
+      const next = generateRefreshToken(parts.familyId);
+      const secret = randomBytes(32);
+      const outcome = await store.sessions.rotateRefresh(hashToken(body.refreshToken), {
+        id: generateSessionId(),
+        secret,
+        refreshTokenHash: next.hash,
+        idleExpiresAt: deps.now() + deps.config.sessions.idleMinutes * 60_000,
+      });
+      if (!outcome.ok) {
+        if (outcome.reason === 'reused') {
+          // A stale token came back: someone holds a copy. The whole family is revoked (by the store) and the
+          // user's sockets close; their other devices reconnect with their own, still valid, sessions.
+          deps.signalling()?.closeUser(outcome.userId);
+          await deps.audit({
+            type: 'session.refresh_reuse',
+            actorUserId: outcome.userId,
+            details: { revoked: outcome.revokedSessions },
+          });
+        }
+        throw new HttpError(401, 'invalid_refresh_token', 'The refresh token is not valid.');
+      }
+      deps.signalling()?.closeSession(outcome.previousSessionId);
+      await deps.tickets.revokeSession(outcome.previousSessionId);
+      return {
+        status: 200,
+        body: {
+          session: {
+            id: outcome.session.id,
+            secret: secret.toString('base64url'),
+            refreshToken: next.token,
+            idleExpiresAt: Math.floor(outcome.session.idleExpiresAt / 1000),
+          },
+        },
+      };
+    },
+
+    async signOut({ session }) {
+      await store.sessions.revoke(session.sessionId, 'signed_out');
+      await deps.tickets.revokeSession(session.sessionId);
+      deps.signalling()?.closeSession(session.sessionId);
+      await deps.audit({ type: 'session.signed_out', actorUserId: session.userId });
+      return { status: 204 };
+    },
+
+    async signOutEverywhere({ session }) {
+      const revoked = await store.sessions.revokeAllForUser(session.userId, { reason: 'revoked' });
+      deps.signalling()?.closeUser(session.userId);
+      await deps.audit({ type: 'session.revoked_all', actorUserId: session.userId, details: { revoked } });
+      return { status: 204 };
+    },
+
+    async totpEnroll({ session }) {
+      const user = await store.users.byId(session.userId);
+      if (user === undefined) throw new HttpError(401, 'unknown_session', 'Sign in again.');
+      if (user.totpEnabled) throw new HttpError(409, 'mfa_enabled', 'Two-step sign-in is already on.');
+      const secret = generateTotpSecret();
+      pendingTotp.set(user.id, { secret, expiresAt: deps.now() + ENROLMENT_TTL_MS });
+      const uri = otpauthUri({ issuer: 'whoot', account: user.email, secret });
+      if (!uri.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
+      return { status: 200, body: { secret, otpauthUri: uri.value } };
+    },
+
+    async totpConfirm({ session, body }) {
+      const pending = pendingTotp.get(session.userId);
+      if (pending === undefined || pending.expiresAt < deps.now()) {
+        throw new HttpError(409, 'no_enrolment', 'Start setting up two-step sign-in first.');
+      }
+      const checked = verifyTotp(pending.secret, body.code, { now: nowSeconds(deps) });
+      if (!checked.ok) throw new HttpError(400, 'invalid_second_factor', 'That code is not valid.');
+      const seed = base32Decode(pending.secret);
+      if (seed === null) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
+      pendingTotp.delete(session.userId);
+      lastTotpStep.set(session.userId, checked.step);
+      await store.users.setTotpSeed(session.userId, seed);
+      const codes = generateRecoveryCodes({ key: await deps.recoveryKey(), userId: session.userId });
+      await store.users.replaceRecoveryCodes(session.userId, codes.hashes);
+      await deps.audit({ type: 'mfa.enabled', actorUserId: session.userId });
+      return { status: 200, body: { recoveryCodes: [...codes.codes] } };
+    },
+
+    async totpDisable({ session, body }) {
+      const seed = await store.users.totpSeed(session.userId);
+      if (seed === undefined) throw new HttpError(409, 'mfa_disabled', 'Two-step sign-in is not on.');
+      const checked = verifyTotp(seed, body.code, {
+        now: nowSeconds(deps),
+        lastUsedStep: lastTotpStep.get(session.userId) ?? null,
+      });
+      if (!checked.ok) throw new HttpError(400, 'invalid_second_factor', 'That code is not valid.');
+      lastTotpStep.set(session.userId, checked.step);
+      await store.users.clearTotpSeed(session.userId);
+      await store.users.replaceRecoveryCodes(session.userId, []);
+      await deps.audit({ type: 'mfa.disabled', actorUserId: session.userId });
+      return { status: 204 };
+    },
+  };
+}

@@ -1,0 +1,48 @@
+import type { z } from 'zod';
+import type { Endpoint, EndpointName, endpoints } from '../../../shared/rest/endpoints';
+import type { ServerConfig } from '../config';
+import type { HandlerResult } from '../http/response';
+import type { AuthenticatedSession } from '../http/router';
+import type { SignallingServer } from '../signalling/signallingServer';
+import type { TicketStore } from '../signalling/tickets';
+import type { NewAuditEntry, Store } from '../store';
+import type { createLoginThrottle } from '../auth/loginThrottle';
+
+/** The caller of a signed route, as the signed-request check established it. */
+export interface ApiSession extends AuthenticatedSession {
+  readonly sessionId: string;
+  readonly userId: string;
+}
+
+/** Everything the route handlers work with; built once by serverApp.ts. */
+export interface ApiDeps {
+  readonly store: Store;
+  readonly config: ServerConfig;
+  readonly spkiPin: string;
+  /** The port invites name: the configured public port, else the one the listener got. */
+  readonly publicPort: () => number;
+  readonly tickets: TicketStore;
+  /** Set once the signalling server is attached (it needs the HTTPS server, which needs the routes). */
+  readonly signalling: () => SignallingServer | null;
+  readonly throttle: ReturnType<typeof createLoginThrottle>;
+  /** Unix milliseconds. */
+  readonly now: () => number;
+  readonly audit: (entry: NewAuditEntry) => Promise<void>;
+  /** Keyed HMAC for recovery codes, derived from server secrets, never stored beside the hashes. */
+  readonly recoveryKey: () => Promise<Uint8Array>;
+  readonly log: (message: string) => void;
+}
+
+export interface HandlerContext<N extends EndpointName> {
+  readonly params: Readonly<Record<string, string>>;
+  readonly body: z.output<(typeof endpoints)[N]['body']>;
+  readonly session: (typeof endpoints)[N] extends { auth: 'signed' } ? ApiSession : undefined;
+  readonly clientAddress: string | undefined;
+}
+
+export type EndpointHandler<N extends EndpointName> = (context: HandlerContext<N>) => Promise<HandlerResult>;
+export type EndpointHandlers = { readonly [N in EndpointName]: EndpointHandler<N> };
+
+export const nowSeconds = (deps: ApiDeps): number => Math.floor(deps.now() / 1000);
+
+export type { Endpoint };

@@ -1,0 +1,159 @@
+import { randomBytes } from 'node:crypto';
+import { formatInviteLink } from '../../../shared/deepLink';
+import type { Channel as ChannelDto } from '../../../shared/rest/endpoints';
+import { HttpError } from '../http/httpError';
+import type { Channel, Store } from '../store';
+import type { ApiDeps, EndpointHandlers } from './context';
+import { notFound, requireMember, requirePermission } from './membership';
+
+export async function workspaceSummaries(store: Store, userId: string) {
+  return (await store.workspaces.listForUser(userId)).map(({ workspace, role }) => ({
+    id: workspace.id,
+    slug: workspace.slug,
+    name: workspace.name,
+    role,
+  }));
+}
+
+export const channelDto = (channel: Channel): ChannelDto => ({
+  id: channel.id,
+  workspaceId: channel.workspaceId,
+  name: channel.name,
+  kind: 'voice',
+  relayOnly: channel.relayOnly,
+});
+
+type WorkspaceHandlers = Pick<
+  EndpointHandlers,
+  | 'listWorkspaces'
+  | 'createWorkspace'
+  | 'listMembers'
+  | 'setMemberRole'
+  | 'createInvite'
+  | 'acceptInvite'
+  | 'listChannels'
+  | 'createChannel'
+  | 'deleteChannel'
+>;
+
+/** Workspaces, members and roles, invites and channels; every lookup goes through the workspace-scoped store. */
+export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
+  const { store } = deps;
+  const param = (params: Readonly<Record<string, string>>, name: string) => params[name] ?? '';
+
+  return {
+    async listWorkspaces({ session }) {
+      return { status: 200, body: { workspaces: await workspaceSummaries(store, session.userId) } };
+    },
+
+    async createWorkspace({ session, body }) {
+      const created = await store.workspaces.create({ slug: body.slug, name: body.name, ownerUserId: session.userId });
+      if (!created.ok) throw new HttpError(409, 'slug_taken', 'That workspace address is taken.');
+      const workspace = created.value;
+      await deps.audit({ type: 'workspace.created', actorUserId: session.userId, workspaceId: workspace.id });
+      return {
+        status: 201,
+        body: { workspace: { id: workspace.id, slug: workspace.slug, name: workspace.name, role: 'owner' } },
+      };
+    },
+
+    async listMembers({ session, params }) {
+      const workspaceId = param(params, 'workspaceId');
+      await requireMember(store, workspaceId, session.userId);
+      const signalling = deps.signalling();
+      const members = (await store.forWorkspace(workspaceId).members.list()).map((member) => ({
+        userId: member.userId,
+        displayName: member.displayName,
+        role: member.role,
+        online: signalling?.isOnline(workspaceId, member.userId) ?? false,
+      }));
+      return { status: 200, body: { members } };
+    },
+
+    async setMemberRole({ session, params, body }) {
+      const workspaceId = param(params, 'workspaceId');
+      await requirePermission(store, workspaceId, session.userId, 'members.manageRoles');
+      const scope = store.forWorkspace(workspaceId);
+      const target = await scope.members.get(param(params, 'userId'));
+      if (target === undefined) throw notFound();
+      if (target.role === 'owner' && body.role !== 'owner' && (await scope.members.count('owner')) <= 1) {
+        throw new HttpError(409, 'last_owner', 'A workspace needs at least one owner.');
+      }
+      await scope.members.setRole(target.userId, body.role);
+      await deps.audit({
+        type: 'member.role_changed',
+        actorUserId: session.userId,
+        workspaceId,
+        details: { userId: target.userId, from: target.role, to: body.role },
+      });
+      return { status: 204 };
+    },
+
+    async createInvite({ session, params, body }) {
+      const workspaceId = param(params, 'workspaceId');
+      await requirePermission(store, workspaceId, session.userId, 'invite');
+      const code = randomBytes(18).toString('base64url');
+      const invite = await store.forWorkspace(workspaceId).invites.create({
+        code,
+        createdBy: session.userId,
+        role: body.role,
+        maxUses: body.maxUses,
+        expiresAt: deps.now() + body.ttlSeconds * 1000,
+      });
+      await deps.audit({
+        type: 'invite.created',
+        actorUserId: session.userId,
+        workspaceId,
+        details: { inviteId: invite.id, role: invite.role, maxUses: invite.maxUses },
+      });
+      const link = formatInviteLink({
+        host: deps.config.publicHost,
+        port: deps.publicPort(),
+        spkiPin: deps.spkiPin,
+        code,
+      });
+      return { status: 201, body: { code, link, expiresAt: Math.floor(invite.expiresAt / 1000) } };
+    },
+
+    async acceptInvite({ session, body }) {
+      const redeemed = await store.invites.redeem(body.code, session.userId);
+      if (!redeemed.ok) throw new HttpError(404, 'invite_invalid', 'This invite is not valid any more.');
+      if (redeemed.joined) {
+        await deps.audit({ type: 'invite.redeemed', actorUserId: session.userId, workspaceId: redeemed.workspace.id });
+      }
+      const { workspace, role } = redeemed;
+      return {
+        status: 200,
+        body: { workspace: { id: workspace.id, slug: workspace.slug, name: workspace.name, role } },
+      };
+    },
+
+    async listChannels({ session, params }) {
+      const workspaceId = param(params, 'workspaceId');
+      await requireMember(store, workspaceId, session.userId);
+      const channels = await store.forWorkspace(workspaceId).channels.list();
+      return { status: 200, body: { channels: channels.filter((c) => c.kind === 'voice').map(channelDto) } };
+    },
+
+    async createChannel({ session, params, body }) {
+      const workspaceId = param(params, 'workspaceId');
+      await requirePermission(store, workspaceId, session.userId, 'channels.manage');
+      const channel = channelDto(
+        await store.forWorkspace(workspaceId).channels.create({ name: body.name, relayOnly: body.relayOnly }),
+      );
+      await deps.signalling()?.publishWorkspaceEvent(workspaceId, 'channel.created', { channel });
+      return { status: 201, body: { channel } };
+    },
+
+    async deleteChannel({ session, params }) {
+      const workspaceId = param(params, 'workspaceId');
+      const channelId = param(params, 'channelId');
+      await requirePermission(store, workspaceId, session.userId, 'channels.manage');
+      if (!(await store.forWorkspace(workspaceId).channels.delete(channelId))) throw notFound();
+      const signalling = deps.signalling();
+      signalling?.closeRoom(workspaceId, channelId);
+      await signalling?.publishWorkspaceEvent(workspaceId, 'channel.deleted', { channelId });
+      return { status: 204 };
+    },
+  };
+}

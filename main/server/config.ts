@@ -1,0 +1,69 @@
+import { readFileSync } from 'node:fs';
+import { isAbsolute, resolve, dirname } from 'node:path';
+import { z } from 'zod';
+import { hostSchema, portSchema, voiceClusterIdSchema } from '../../shared/identifiers';
+import { parseInput } from '../../shared/validation';
+import { rateLimitConfigSchema } from './http/rateLimiter';
+
+/**
+ * whoot.server.json, validated once at start-up: a typo or an unknown key stops the server with a clear message
+ * instead of running with a default the admin did not mean.
+ */
+export const serverConfigSchema = z.strictObject({
+  dataDir: z.string().min(1).max(4096),
+  listen: z
+    .strictObject({
+      host: z.string().min(1).max(253).default('127.0.0.1'),
+      port: z.number().int().min(0).max(65535).default(8443),
+    })
+    .default({ host: '127.0.0.1', port: 8443 }),
+  /** The name clients use to reach this server: goes into invites, the certificate and TURN URLs. */
+  publicHost: hostSchema.default('127.0.0.1'),
+  publicPort: portSchema.optional(),
+  tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
+  relay: z
+    .strictObject({
+      clusterId: voiceClusterIdSchema.default('local'),
+      host: hostSchema.optional(),
+      udpPort: portSchema.default(3478),
+      tcpPort: portSchema.default(3478),
+      tlsPort: portSchema.optional(),
+      credentialTtlSeconds: z.number().int().min(60).max(3600).default(600),
+    })
+    .default({ clusterId: 'local', udpPort: 3478, tcpPort: 3478, credentialTtlSeconds: 600 }),
+  sessions: z
+    .strictObject({
+      idleMinutes: z
+        .number()
+        .int()
+        .min(1)
+        .max(24 * 60)
+        .default(30),
+      absoluteDays: z.number().int().min(1).max(365).default(30),
+    })
+    .default({ idleMinutes: 30, absoluteDays: 30 }),
+  rateLimits: rateLimitConfigSchema.optional(),
+  /** Browser origins allowed to open the WSS (the desktop app's page; requests without Origin always pass). */
+  allowedOrigins: z.array(z.string().max(200)).max(20).default([]),
+  heartbeatSeconds: z.number().int().min(1).max(300).default(30),
+});
+export type ServerConfig = z.output<typeof serverConfigSchema>;
+export type ServerConfigInput = z.input<typeof serverConfigSchema>;
+
+export function parseServerConfig(input: unknown): ServerConfig {
+  const parsed = parseInput(serverConfigSchema, input, 'server configuration');
+  if (!parsed.ok) throw new Error(parsed.error.message);
+  return parsed.value;
+}
+
+/** Reads a config file; a relative dataDir is taken relative to the file, so the file can travel with its data. */
+export function loadServerConfigFile(file: string): ServerConfig {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`Cannot read ${file}: ${error instanceof SyntaxError ? 'not valid JSON' : 'file not readable'}`);
+  }
+  const config = parseServerConfig(raw);
+  return isAbsolute(config.dataDir) ? config : { ...config, dataDir: resolve(dirname(file), config.dataDir) };
+}

@@ -1,0 +1,121 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseDeepLink } from '../../shared/deepLink';
+import { ApiError } from '../session/apiClient';
+import { api, signUpAndIn, startTestServer, type TestServer } from '../../test/support/serverHarness';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const rejects = async (promise: Promise<unknown>, status: number, code: string) => {
+  const error = await promise.then(
+    () => null,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(ApiError);
+  expect(error).toMatchObject({ status, code });
+};
+
+describe('the bundled server over real HTTPS', () => {
+  it('makes the first account the server owner, and later ones not', async () => {
+    const first = await signUpAndIn(t.server, 'owner');
+    const second = await signUpAndIn(t.server, 'second');
+    expect(first.serverOwner).toBe(true);
+    expect(second.serverOwner).toBe(false);
+  });
+
+  it('runs workspace, invite, channel, credential and ticket flows with signed requests', async () => {
+    const ada = await signUpAndIn(t.server);
+    const { workspace } = await ada.call('createWorkspace', { body: { slug: `team-${Date.now()}`, name: 'Team' } });
+    expect(workspace.role).toBe('owner');
+    const { channel } = await ada.call('createChannel', {
+      params: { workspaceId: workspace.id },
+      body: { name: 'General' },
+    });
+    expect(channel.relayOnly).toBe(true);
+
+    const invite = await ada.call('createInvite', { params: { workspaceId: workspace.id }, body: { maxUses: 1 } });
+    const parsed = parseDeepLink(invite.link);
+    expect(parsed.ok && parsed.value.invite).toMatchObject({
+      host: '127.0.0.1',
+      port: t.server.port,
+      spkiPin: t.server.spkiPin,
+    });
+
+    const bob = await signUpAndIn(t.server);
+    await rejects(bob.call('listChannels', { params: { workspaceId: workspace.id } }), 404, 'not_found');
+    const joined = await bob.call('acceptInvite', { body: { code: invite.code } });
+    expect(joined.workspace).toMatchObject({ id: workspace.id, role: 'member' });
+    const carol = await signUpAndIn(t.server);
+    await rejects(carol.call('acceptInvite', { body: { code: invite.code } }), 404, 'invite_invalid');
+
+    expect((await bob.call('listChannels', { params: { workspaceId: workspace.id } })).channels).toEqual([channel]);
+    const members = await bob.call('listMembers', { params: { workspaceId: workspace.id } });
+    expect(members.members.map((m) => m.role).sort()).toEqual(['member', 'owner']);
+    await rejects(
+      bob.call('createChannel', { params: { workspaceId: workspace.id }, body: { name: 'x' } }),
+      403,
+      'forbidden',
+    );
+
+    const credentials = await bob.call('voiceCredentials', { body: { channelId: channel.id } });
+    expect(credentials.iceTransportPolicy).toBe('relay');
+    expect(credentials.clusterId).toBe('local');
+    const [username] = [credentials.iceServers[0]!.username];
+    expect(username).toBe(`${credentials.expiresAt}:${bob.user.id}:${bob.grant.id}`);
+    expect(credentials.iceServers[0]!.urls).toContain('turn:127.0.0.1:3478?transport=udp');
+
+    const ticket = await bob.call('wsTicket', { body: { workspaceId: workspace.id } });
+    expect(ticket.path).toBe('/v1/ws');
+    await rejects(carol.call('wsTicket', { body: { workspaceId: workspace.id } }), 404, 'not_found');
+    await rejects(carol.call('voiceCredentials', { body: { channelId: channel.id } }), 404, 'not_found');
+
+    const audit = await t.server.store.audit.verify();
+    expect(audit.ok).toBe(true);
+  });
+
+  it('rotates the refresh token and revokes the family when an old one comes back', async () => {
+    const ada = await signUpAndIn(t.server);
+    const address = { host: '127.0.0.1', port: t.server.port, spkiPin: t.server.spkiPin };
+    const first = await api.call(address, 'refresh', { body: { refreshToken: ada.grant.refreshToken } });
+    const second = await api.call(address, 'refresh', { body: { refreshToken: first.session.refreshToken } });
+    expect(second.session.id).not.toBe(first.session.id);
+    await rejects(
+      api.call(address, 'refresh', { body: { refreshToken: ada.grant.refreshToken } }),
+      401,
+      'invalid_refresh_token',
+    );
+    // Reuse revoked the whole family: the newest token is dead too.
+    await rejects(
+      api.call(address, 'refresh', { body: { refreshToken: second.session.refreshToken } }),
+      401,
+      'invalid_refresh_token',
+    );
+  });
+
+  it('signs out: the session stops working at once', async () => {
+    const ada = await signUpAndIn(t.server);
+    await ada.call('listWorkspaces');
+    await ada.call('signOut');
+    await rejects(ada.call('listWorkspaces'), 401, 'unknown_session');
+  });
+
+  it('answers a wrong password and an unknown account the same way', async () => {
+    const ada = await signUpAndIn(t.server);
+    const address = { host: '127.0.0.1', port: t.server.port, spkiPin: t.server.spkiPin };
+    await rejects(
+      api.call(address, 'signIn', { body: { email: ada.email, password: 'not the password' } }),
+      401,
+      'invalid_credentials',
+    );
+    await rejects(
+      api.call(address, 'signIn', { body: { email: 'nobody@example.com', password: 'not the password' } }),
+      401,
+      'invalid_credentials',
+    );
+  });
+});

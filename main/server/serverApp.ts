@@ -1,0 +1,240 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { formatInviteLink } from '../../shared/deepLink';
+import { endpoints, type Endpoint, type EndpointName } from '../../shared/rest/endpoints';
+import { fail, ok, type Result } from '../../shared/result';
+import { SIGNED_HEADERS, type SignatureRejectionReason } from '../../shared/signedRequest';
+import { accountHandlers } from './api/accountHandlers';
+import type { ApiDeps, ApiSession, EndpointHandlers } from './api/context';
+import { voiceHandlers } from './api/voiceHandlers';
+import { workspaceHandlers } from './api/workspaceHandlers';
+import { createLoginThrottle } from './auth/loginThrottle';
+import { createMemoryLoginThrottleStore } from './auth/loginThrottleStore';
+import { createMemoryNonceStore } from './auth/nonceStore';
+import { createRequestVerifier } from './auth/requestVerifier';
+import { loadServerConfigFile, parseServerConfig, type ServerConfig, type ServerConfigInput } from './config';
+import { loadOrCreateCertificate } from './http/certificate';
+import { createHttpsServer, listen } from './http/httpsServer';
+import { createRateLimiters } from './http/rateLimiter';
+import { createRouter, type AuthenticateInput, type Route } from './http/router';
+import { createMemoryEventBus } from './signalling/events';
+import { attachSignallingServer, type SignallingServer } from './signalling/signallingServer';
+import { createMemoryTicketStore } from './signalling/tickets';
+import { storeEventLog } from './storeEventLog';
+import { chooseDataKeySource, loadOrCreateDataKeys, openStore, type SecretStore, type Store } from './store';
+
+export interface StartServerOptions {
+  /** In-app: the OS keychain holds the data key. Headless: a 0600 key file or WHOOT_DATA_KEYS. */
+  readonly secretStore?: SecretStore;
+  readonly env?: Readonly<Record<string, string | undefined>>;
+  readonly now?: () => number;
+  readonly log?: (message: string) => void;
+}
+
+export interface RunningServer {
+  readonly port: number;
+  readonly host: string;
+  readonly spkiPin: string;
+  readonly config: ServerConfig;
+  readonly store: Store;
+  readonly signalling: SignallingServer;
+  /** An invite link to a workspace (by slug), for the CLI's `invite` command and tests. */
+  createInvite(slug: string, options?: { maxUses?: number; ttlSeconds?: number }): Promise<string>;
+  close(): Promise<void>;
+}
+
+const rejectionMessages: Record<SignatureRejectionReason, string> = {
+  missing_signature: 'This request must be signed.',
+  malformed_signature: 'The request signature headers are malformed.',
+  unknown_session: 'Your session has ended. Sign in again.',
+  timestamp_out_of_window: 'The request is too old or from the future: check your clock.',
+  bad_signature: 'The request signature does not match.',
+  replayed_nonce: 'This request was already received.',
+};
+
+/** Opens the store, the certificate, the HTTPS listener with the REST routes, and WSS signalling on the same port. */
+export async function startServer(
+  input: ServerConfigInput | ServerConfig,
+  options: StartServerOptions = {},
+): Promise<RunningServer> {
+  const config = parseServerConfig(input);
+  const now = options.now ?? Date.now;
+  const log = options.log ?? ((message: string) => console.log(`[whoot server] ${message}`));
+  mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
+
+  const keySource = chooseDataKeySource({
+    dataDir: config.dataDir,
+    ...(options.env ? { env: options.env } : {}),
+    ...(options.secretStore ? { secretStore: options.secretStore } : {}),
+  });
+  const store = await openStore({
+    file: join(config.dataDir, 'whoot.db'),
+    keys: await loadOrCreateDataKeys(keySource),
+    now,
+  });
+  try {
+    const certificate = await loadOrCreateCertificate({
+      dataDir: config.dataDir,
+      ...(config.tls ? { configured: config.tls } : {}),
+      hostnames: [config.publicHost, ...(config.relay.host ? [config.relay.host] : [])],
+    });
+    let signalling: SignallingServer | null = null;
+    let boundPort = config.listen.port;
+    const tickets = createMemoryTicketStore({ now });
+    const deps: ApiDeps = {
+      store,
+      config,
+      spkiPin: certificate.spkiPin,
+      publicPort: () => config.publicPort ?? boundPort,
+      tickets,
+      signalling: () => signalling,
+      throttle: createLoginThrottle({ store: createMemoryLoginThrottleStore(), now: () => Math.floor(now() / 1000) }),
+      now,
+      audit: async (entry) => {
+        await store.audit.append(entry);
+      },
+      recoveryKey: async () =>
+        createHash('sha256')
+          .update('whoot recovery codes v1\n')
+          .update(await store.secrets.relaySecret())
+          .digest(),
+      log,
+    };
+    const handlers: EndpointHandlers = { ...accountHandlers(deps), ...workspaceHandlers(deps), ...voiceHandlers(deps) };
+    const router = createRouter<Endpoint, ApiSession>({
+      routes: routesFrom(handlers),
+      authenticate: signedRequestAuthenticator(store, config, now),
+      rateLimiters: createRateLimiters(config.rateLimits),
+      now,
+      logError: (name) => log(`request failed (${name})`),
+    });
+    const server = createHttpsServer({ cert: certificate.cert, key: certificate.key, handler: router });
+    signalling = attachSignallingServer({
+      server,
+      tickets,
+      eventLog: storeEventLog(store),
+      eventBus: createMemoryEventBus(),
+      canJoinRoom: async ({ userId, workspaceId, channelId }) => {
+        const scope = store.forWorkspace(workspaceId);
+        const [member, channel] = await Promise.all([scope.members.get(userId), scope.channels.get(channelId)]);
+        return member === undefined || channel === undefined
+          ? { ok: false }
+          : { ok: true, relayOnly: channel.relayOnly };
+      },
+      allowedOrigins: config.allowedOrigins,
+      heartbeatIntervalMs: config.heartbeatSeconds * 1000,
+      report: (message) => log(message),
+    });
+    const listening = await listen(server, config.listen);
+    boundPort = listening.port;
+    const pruneTimer = setInterval(() => void store.events.prune().catch(() => undefined), 60_000);
+    pruneTimer.unref();
+    log(`listening on https://${listening.host}:${listening.port} (key pin ${certificate.spkiPin})`);
+
+    return {
+      port: listening.port,
+      host: listening.host,
+      spkiPin: certificate.spkiPin,
+      config,
+      store,
+      signalling,
+      async createInvite(slug, inviteOptions = {}) {
+        const workspace = await store.workspaces.bySlug(slug);
+        if (workspace === undefined) throw new Error(`No workspace with the address ${slug}.`);
+        const owner = (await store.forWorkspace(workspace.id).members.list()).find((m) => m.role === 'owner');
+        if (owner === undefined) throw new Error(`Workspace ${slug} has no owner.`);
+        const code = randomBytes(18).toString('base64url');
+        await store.forWorkspace(workspace.id).invites.create({
+          code,
+          createdBy: owner.userId,
+          role: 'member',
+          maxUses: inviteOptions.maxUses ?? 1,
+          expiresAt: now() + (inviteOptions.ttlSeconds ?? 7 * 86_400) * 1000,
+        });
+        await store.audit.append({ type: 'invite.created', workspaceId: workspace.id, details: { via: 'cli' } });
+        return formatInviteLink({
+          host: config.publicHost,
+          port: config.publicPort ?? listening.port,
+          spkiPin: certificate.spkiPin,
+          code,
+        });
+      },
+      async close() {
+        clearInterval(pruneTimer);
+        await signalling?.close();
+        await listening.close();
+        await store.close();
+      },
+    };
+  } catch (error) {
+    await store.close();
+    throw error;
+  }
+}
+
+export async function startServerFromFile(file: string, options: StartServerOptions = {}): Promise<RunningServer> {
+  return startServer(loadServerConfigFile(file), options);
+}
+
+/** One router route per contract endpoint: the contract's path, method, body schema and rate class. */
+function routesFrom(handlers: EndpointHandlers): Route<Endpoint, ApiSession>[] {
+  return (Object.keys(endpoints) as EndpointName[]).map((name) => {
+    const endpoint: Endpoint = endpoints[name];
+    const handler = handlers[name] as unknown as Route<Endpoint, ApiSession>['handler'];
+    return {
+      method: endpoint.method,
+      path: endpoint.path,
+      bodySchema: endpoint.body,
+      rateClass: endpoint.rateClass,
+      ...(endpoint.auth === 'signed' ? { auth: endpoint } : {}),
+      handler,
+    };
+  });
+}
+
+/**
+ * The signed-request check for every `auth: 'signed'` route. Operation and resource id come from the route and
+ * the request's own parameters, never from a client's claim about what it is doing.
+ */
+function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () => number) {
+  const nonces = createMemoryNonceStore();
+  return async ({
+    request,
+    route,
+    params,
+    rawBody,
+    json,
+  }: AuthenticateInput<Endpoint>): Promise<Result<ApiSession>> => {
+    const endpoint = route.auth;
+    const sessionHeader = request.headers[SIGNED_HEADERS.session];
+    const resource = endpoint.resource ?? { from: 'none' };
+    let resourceId = '';
+    if (resource.from === 'param') resourceId = params[resource.name] ?? '';
+    if (resource.from === 'session') resourceId = typeof sessionHeader === 'string' ? sessionHeader : '';
+    if (resource.from === 'body' && typeof json === 'object' && json !== null) {
+      const value = (json as Record<string, unknown>)[resource.name];
+      resourceId = typeof value === 'string' ? value : '';
+    }
+    let userId: string | null = null;
+    const verify = createRequestVerifier({
+      nonces,
+      now: () => Math.floor(now() / 1000),
+      lookupSecret: async (sessionId) => {
+        const live = await store.sessions.getLive(sessionId);
+        userId = live?.userId ?? null;
+        return live?.secret ?? null;
+      },
+    });
+    const verified = await verify({
+      headers: request.headers,
+      operation: endpoint.operation ?? '',
+      resourceId,
+      body: rawBody,
+    });
+    if (!verified.ok) return fail(verified.reason, rejectionMessages[verified.reason]);
+    if (userId === null) return fail('unknown_session', rejectionMessages.unknown_session);
+    await store.sessions.touch(verified.sessionId, now() + config.sessions.idleMinutes * 60_000);
+    return ok({ sessionId: verified.sessionId, userId });
+  };
+}

@@ -1,0 +1,80 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { BodyOf, EndpointName, ResponseOf } from '../../shared/rest/endpoints';
+import { startServer, type RunningServer } from '../../main/server/serverApp';
+import type { ServerConfigInput } from '../../main/server/config';
+import { createServerApi, type CallInput } from '../../main/session/apiClient';
+import { CredentialVault } from '../../main/session/credentialVault';
+import { createRequestSigner } from '../../main/session/requestSigner';
+import { randomBytes } from 'node:crypto';
+
+/** Suites that sign many accounts in from one address use roomy buckets; the rate-limit tests set their own. */
+export const GENEROUS_LIMITS = {
+  default: { ip: { capacity: 10_000, refillPerSecond: 1000 }, session: { capacity: 10_000, refillPerSecond: 1000 } },
+  auth: { ip: { capacity: 10_000, refillPerSecond: 1000 }, session: { capacity: 10_000, refillPerSecond: 1000 } },
+};
+
+/** The real server on 127.0.0.1, an ephemeral port and a fresh data directory (with its own key file). */
+export async function startTestServer(overrides: Partial<ServerConfigInput> = {}, dataDir?: string) {
+  const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'whoot-server-'));
+  const logs: string[] = [];
+  const server = await startServer(
+    {
+      dataDir: dir,
+      listen: { host: '127.0.0.1', port: 0 },
+      publicHost: '127.0.0.1',
+      heartbeatSeconds: 30,
+      rateLimits: GENEROUS_LIMITS,
+      ...overrides,
+    },
+    { env: {}, log: (line) => logs.push(line) },
+  );
+  return {
+    server,
+    dataDir: dir,
+    logs,
+    address: () => ({ host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin }),
+    async close(removeData = true) {
+      await server.close();
+      if (removeData) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
+
+const api = createServerApi({ timeoutMs: 5000 });
+
+/** A signed-in client exactly as the desktop app's main process would be: vault, signer, contract calls. */
+export async function signUpAndIn(server: RunningServer, name = `user${randomBytes(3).toString('hex')}`) {
+  const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
+  const email = `${name}@example.com`;
+  const password = `pw-${randomBytes(8).toString('hex')}`;
+  const signUp = await api.call(address, 'signUp', { body: { email, password, displayName: name } });
+  const signedIn = await api.call(address, 'signIn', { body: { email, password } });
+  const vault = new CredentialVault();
+  vault.establish({
+    server: address,
+    sessionId: signedIn.session.id,
+    sessionSecret: Buffer.from(signedIn.session.secret, 'base64url'),
+    user: signedIn.user,
+    workspaces: signedIn.workspaces,
+  });
+  const signer = createRequestSigner({ vault });
+  return {
+    email,
+    password,
+    user: signUp.user,
+    serverOwner: signUp.serverOwner,
+    grant: signedIn.session,
+    vault,
+    signer,
+    call: <N extends EndpointName>(name: N, input: Omit<CallInput<N>, 'signer'> = {}): Promise<ResponseOf<N>> =>
+      api.call(address, name, { ...input, signer }),
+  };
+}
+
+export type TestClient = Awaited<ReturnType<typeof signUpAndIn>>;
+export type { BodyOf };
+export { api };
