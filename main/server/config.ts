@@ -62,7 +62,9 @@ export function loadServerConfigFile(file: string): ServerConfig {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
-    throw new Error(`Cannot read ${file}: ${error instanceof SyntaxError ? 'not valid JSON' : 'file not readable'}`);
+    throw new Error(`Cannot read ${file}: ${error instanceof SyntaxError ? 'not valid JSON' : 'file not readable'}`, {
+      cause: error,
+    });
   }
   const config = parseServerConfig(raw);
   return isAbsolute(config.dataDir) ? config : { ...config, dataDir: resolve(dirname(file), config.dataDir) };
