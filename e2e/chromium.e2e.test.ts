@@ -2,9 +2,10 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { formatInviteLink } from '../shared/deepLink';
+import { keychainServiceFor } from '../shared/identifiers';
 import { invokeChannelNames } from '../shared/ipc';
-import { startAccountApiFixture, type AccountApiFixture } from '../test/support/accountApiFixture';
+import { selectKeychainStore, type KeychainStore } from '../main/session/keychainStore';
+import { bootstrapWorkspace, startTestServer, type TestServer } from '../test/support/serverHarness';
 import { launchChromium } from './harness/chromium';
 import { attachMainProcess } from './harness/mainProcess';
 import { heapSnapshotText, readPageStorage } from './harness/pageSecrets';
@@ -31,7 +32,9 @@ const ACCOUNT = { email: 'ada@example.com', password: 'correct horse battery' };
 let browser: Browser;
 let app: StaticServer;
 let foreign: StaticServer;
-let accounts: AccountApiFixture;
+let whootServer: TestServer;
+let inviteLink: string;
+let keychain: KeychainStore;
 let context: BrowserContext;
 let page: Page;
 let main: Awaited<ReturnType<typeof attachMainProcess>>;
@@ -49,13 +52,18 @@ beforeAll(async () => {
     '/embed.html': `<!doctype html><title>embed</title><iframe id="same" src="/frame-same.html"></iframe><iframe id="foreign" src="${foreign.origin}/frame.html"></iframe>`,
     '/frame-same.html': '<!doctype html><title>same-origin frame</title>',
   });
-  accounts = await startAccountApiFixture(ACCOUNT);
+  whootServer = await startTestServer();
+  inviteLink = await bootstrapWorkspace(whootServer.server, ACCOUNT, {
+    slug: 'analytical-engines',
+    name: 'Analytical Engines',
+  });
+  keychain = await selectKeychainStore();
   browser = await launchChromium();
 });
 
 afterAll(async () => {
   await browser?.close();
-  await Promise.all([app?.close(), foreign?.close(), accounts?.close()]);
+  await Promise.all([app?.close(), foreign?.close(), whootServer?.close()]);
 });
 
 beforeEach(async () => {
@@ -66,7 +74,7 @@ beforeEach(async () => {
     if (message.type() === 'error') consoleErrors.push(message.text());
   });
   page.on('pageerror', (error) => consoleErrors.push(error.message));
-  main = await attachMainProcess(page, { appOrigin: app.origin });
+  main = await attachMainProcess(page, { appOrigin: app.origin, keychain });
   await page.addInitScript({ path: bridgeScript });
 });
 
@@ -74,13 +82,7 @@ afterEach(async () => {
   await context?.close();
 });
 
-const invite = () =>
-  formatInviteLink({
-    host: '127.0.0.1',
-    port: accounts.port,
-    spkiPin: accounts.certificate.spkiPin,
-    code: 'e2eInviteCode0000001',
-  });
+const invite = () => inviteLink;
 
 describe('whoot renderer in real Chromium', () => {
   it('shows the sign-in screen (screenshot saved) with no CSP violation or script error', async () => {
@@ -149,20 +151,25 @@ describe('whoot renderer in real Chromium', () => {
     await signInWithInvite(page, invite(), ACCOUNT.email, ACCOUNT.password);
     await page.getByText('Analytical Engines').first().waitFor();
     await screenshot(page, 'chromium-workspaces');
-    const issued = accounts.lastResponse!.session;
     expect(main.vault.isEmpty()).toBe(false);
+    const sessionId = main.vault.identity()!.sessionId;
+    const secret = main.vault.withSecret((bytes) => Buffer.from(bytes).toString('base64url'));
+    const service = keychainServiceFor({ host: '127.0.0.1', port: whootServer.server.port });
+    const refreshToken = await keychain.getRefreshToken(service);
+    expect(refreshToken).toMatch(/^[A-Za-z0-9_.-]{32,200}$/);
 
-    const secrets = [issued.secret, issued.refreshToken, Buffer.from(issued.secret, 'base64url').toString('hex')];
+    const secrets = [secret, refreshToken!, Buffer.from(secret, 'base64url').toString('hex')];
     const storage = await readPageStorage(page, context);
     expect(storage).toEqual({ localStorage: [], sessionStorage: [], indexedDB: [], documentCookie: '', cookies: [] });
     const heap = await heapSnapshotText(page, context);
     expect(heap.length).toBeGreaterThan(100_000);
     for (const secret of secrets) expect(heap.includes(secret), 'a credential is in the renderer heap').toBe(false);
-    expect(main.logs.join('\n')).not.toContain(issued.secret);
+    expect(main.logs.join('\n')).not.toContain(secret);
 
     await signOut(page);
     expect(main.vault.isEmpty()).toBe(true);
-    expect(accounts.signOuts.at(-1)).toEqual({ ok: true, sessionId: issued.id });
+    expect(await whootServer.server.store.sessions.getLive(sessionId)).toBeUndefined();
+    expect(await keychain.getRefreshToken(service)).toBeNull();
     const after = await readPageStorage(page, context);
     expect(after).toEqual({ localStorage: [], sessionStorage: [], indexedDB: [], documentCookie: '', cookies: [] });
     expect(await page.evaluate(() => window.whoot.session.status())).toEqual({ ok: true, value: { signedIn: false } });

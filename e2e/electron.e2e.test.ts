@@ -2,9 +2,8 @@ import { join } from 'node:path';
 import { _electron, type ElectronApplication, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { electronBinaryPath } from '../build/electronBinary.mjs';
-import { formatInviteLink } from '../shared/deepLink';
 import { invokeChannelNames } from '../shared/ipc';
-import { startAccountApiFixture, type AccountApiFixture } from '../test/support/accountApiFixture';
+import { bootstrapWorkspace, startTestServer, type TestServer } from '../test/support/serverHarness';
 import {
   rendererHasNoNodeOrElectron,
   settingsListsAudioDevices,
@@ -28,10 +27,15 @@ const ACCOUNT = { email: 'ada@example.com', password: 'correct horse battery' };
 describe.skipIf(electronPath === null)('whoot in Electron', () => {
   let electronApp: ElectronApplication;
   let page: Page;
-  let accounts: AccountApiFixture;
+  let whootServer: TestServer;
+  let inviteLink: string;
 
   beforeAll(async () => {
-    accounts = await startAccountApiFixture(ACCOUNT);
+    whootServer = await startTestServer();
+    inviteLink = await bootstrapWorkspace(whootServer.server, ACCOUNT, {
+      slug: 'analytical-engines',
+      name: 'Analytical Engines',
+    });
     electronApp = await _electron.launch({
       executablePath: electronPath!,
       args: [
@@ -47,7 +51,7 @@ describe.skipIf(electronPath === null)('whoot in Electron', () => {
 
   afterAll(async () => {
     await electronApp?.close();
-    await accounts?.close();
+    await whootServer?.close();
   });
 
   it('loads the app page from app://, not file: or http:', async () => {
@@ -64,15 +68,8 @@ describe.skipIf(electronPath === null)('whoot in Electron', () => {
   });
 
   it('signs in over pinned TLS and signs out', async () => {
-    const invite = formatInviteLink({
-      host: '127.0.0.1',
-      port: accounts.port,
-      spkiPin: accounts.certificate.spkiPin,
-      code: 'e2eInviteCode0000001',
-    });
-    await signInWithInvite(page, invite, ACCOUNT.email, ACCOUNT.password);
+    await signInWithInvite(page, inviteLink, ACCOUNT.email, ACCOUNT.password);
     await signOut(page);
-    expect(accounts.signOuts.at(-1)).toMatchObject({ ok: true });
   });
 
   it('refuses navigation away from the app page', async () => {

@@ -78,3 +78,30 @@ export async function signUpAndIn(server: RunningServer, name = `user${randomByt
 export type TestClient = Awaited<ReturnType<typeof signUpAndIn>>;
 export type { BodyOf };
 export { api };
+
+/**
+ * An account that owns a workspace, and a reusable invite link to it: what an admin sets up before a user
+ * signs in from the desktop app.
+ */
+export async function bootstrapWorkspace(
+  server: RunningServer,
+  account: { email: string; password: string; displayName?: string },
+  workspace: { slug: string; name: string },
+): Promise<string> {
+  const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
+  await api.call(address, 'signUp', {
+    body: { email: account.email, password: account.password, displayName: account.displayName ?? 'Ada' },
+  });
+  const signedIn = await api.call(address, 'signIn', { body: { email: account.email, password: account.password } });
+  const vault = new CredentialVault();
+  vault.establish({
+    server: address,
+    sessionId: signedIn.session.id,
+    sessionSecret: Buffer.from(signedIn.session.secret, 'base64url'),
+    user: signedIn.user,
+    workspaces: signedIn.workspaces,
+  });
+  await api.call(address, 'createWorkspace', { body: workspace, signer: createRequestSigner({ vault }) });
+  vault.wipe();
+  return server.createInvite(workspace.slug, { maxUses: 100 });
+}
