@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { keychainServiceFor } from '../../shared/identifiers';
-import { startAccountApiFixture, type AccountApiFixture } from '../../test/support/accountApiFixture';
+import { bootstrapWorkspace, startTestServer, type TestServer } from '../../test/support/serverHarness';
 import { createEventSink } from '../ipc/eventSink';
 import { createServerApi } from './apiClient';
 import { CredentialVault } from './credentialVault';
@@ -9,15 +9,18 @@ import { selectKeychainStore } from './keychainStore';
 import { createSessionService } from './sessionService';
 
 // Runs under test/with-keyring.sh: the refresh token goes to a real gnome-keyring through keytar.
-let fixture: AccountApiFixture | null = null;
-afterEach(async () => {
-  await fixture?.close();
-  fixture = null;
+const ACCOUNT = { email: 'ada@example.com', password: 'correct horse battery' };
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+  await bootstrapWorkspace(t.server, ACCOUNT, { slug: 'keychain-team', name: 'Keychain team' });
+});
+afterAll(async () => {
+  await t?.close();
 });
 
 describe('sign-in and sign-out with the OS keychain', () => {
   it('stores only the refresh token in the keychain, and sign-out empties both vault and keychain', async () => {
-    fixture = await startAccountApiFixture();
     const keychain = await selectKeychainStore();
     expect(keychain.kind).toBe('keytar');
     const vault = new CredentialVault();
@@ -28,13 +31,17 @@ describe('sign-in and sign-out with the OS keychain', () => {
       api: createServerApi({ timeoutMs: 3000 }),
       events: createEventSink((channel) => events.push(channel)),
     });
-    const server = { host: '127.0.0.1', port: fixture.port, spkiPin: fixture.certificate.spkiPin };
+    const server = { host: '127.0.0.1', port: t.server.port, spkiPin: t.server.spkiPin };
     const service = keychainServiceFor(server);
 
-    const signedIn = await sessions.signIn({ server, email: 'ada@example.com', password: 'correct horse battery' });
+    const signedIn = await sessions.signIn({ server, ...ACCOUNT });
     expect(signedIn.ok).toBe(true);
-    const issued = fixture.lastResponse!.session;
-    expect(await keychain.getRefreshToken(service)).toBe(issued.refreshToken);
+    const stored = await keychain.getRefreshToken(service);
+    expect(stored).toMatch(/^[A-Za-z0-9_.-]{32,200}$/);
+    // The stored token is the live one: the server rotates it.
+    const address = { host: '127.0.0.1', port: t.server.port, spkiPin: t.server.spkiPin };
+    const rotated = await createServerApi().call(address, 'refresh', { body: { refreshToken: stored! } });
+    await keychain.setRefreshToken(service, rotated.session.refreshToken);
 
     await sessions.signOut();
     expect(vault.isEmpty()).toBe(true);
@@ -48,15 +55,14 @@ describe('sign-in and sign-out with the OS keychain', () => {
     const otherToken = randomBytes(32).toString('base64url');
     await keychain.setRefreshToken(keychainServiceFor(other), otherToken);
     try {
-      fixture = await startAccountApiFixture();
       const sessions = createSessionService({
         vault: new CredentialVault(),
         keychain,
         api: createServerApi({ timeoutMs: 3000 }),
         events: createEventSink(() => undefined),
       });
-      const server = { host: '127.0.0.1', port: fixture.port, spkiPin: fixture.certificate.spkiPin };
-      await sessions.signIn({ server, email: 'ada@example.com', password: 'correct horse battery' });
+      const server = { host: '127.0.0.1', port: t.server.port, spkiPin: t.server.spkiPin };
+      await sessions.signIn({ server, ...ACCOUNT });
       await sessions.signOut();
       expect(await keychain.getRefreshToken(keychainServiceFor(server))).toBeNull();
       expect(await keychain.getRefreshToken(keychainServiceFor(other))).toBe(otherToken);
