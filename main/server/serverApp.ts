@@ -1,7 +1,6 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { formatInviteLink } from '../../shared/deepLink';
 import { endpoints, type Endpoint, type EndpointName } from '../../shared/rest/endpoints';
 import { fail, ok, type Result } from '../../shared/result';
 import { SIGNED_HEADERS, type SignatureRejectionReason } from '../../shared/signedRequest';
@@ -18,6 +17,7 @@ import { loadOrCreateCertificate } from './http/certificate';
 import { createHttpsServer, listen } from './http/httpsServer';
 import { createRateLimiters } from './http/rateLimiter';
 import { createRouter, type AuthenticateInput, type Route } from './http/router';
+import { createWorkspaceInvite, serverCertificateOptions } from './inviteLinks';
 import { createMemoryEventBus } from './signalling/events';
 import { attachSignallingServer, type SignallingServer } from './signalling/signallingServer';
 import { createMemoryTicketStore } from './signalling/tickets';
@@ -74,11 +74,7 @@ export async function startServer(
     now,
   });
   try {
-    const certificate = await loadOrCreateCertificate({
-      dataDir: config.dataDir,
-      ...(config.tls ? { configured: config.tls } : {}),
-      hostnames: [config.publicHost, ...(config.relay.host ? [config.relay.host] : [])],
-    });
+    const certificate = await loadOrCreateCertificate(serverCertificateOptions(config));
     let signalling: SignallingServer | null = null;
     let boundPort = config.listen.port;
     const tickets = createMemoryTicketStore({ now });
@@ -140,25 +136,12 @@ export async function startServer(
       store,
       signalling,
       async createInvite(slug, inviteOptions = {}) {
-        const workspace = await store.workspaces.bySlug(slug);
-        if (workspace === undefined) throw new Error(`No workspace with the address ${slug}.`);
-        const owner = (await store.forWorkspace(workspace.id).members.list()).find((m) => m.role === 'owner');
-        if (owner === undefined) throw new Error(`Workspace ${slug} has no owner.`);
-        const code = randomBytes(18).toString('base64url');
-        await store.forWorkspace(workspace.id).invites.create({
-          code,
-          createdBy: owner.userId,
-          role: 'member',
-          maxUses: inviteOptions.maxUses ?? 1,
-          expiresAt: now() + (inviteOptions.ttlSeconds ?? 7 * 86_400) * 1000,
-        });
-        await store.audit.append({ type: 'invite.created', workspaceId: workspace.id, details: { via: 'cli' } });
-        return formatInviteLink({
+        const target = {
           host: config.publicHost,
           port: config.publicPort ?? listening.port,
           spkiPin: certificate.spkiPin,
-          code,
-        });
+        };
+        return (await createWorkspaceInvite(store, target, slug, { ...inviteOptions, now, via: 'cli' })).link;
       },
       async close() {
         clearInterval(pruneTimer);
