@@ -74,6 +74,16 @@ describe('the bundled server over real HTTPS', () => {
     await rejects(carol.call('wsTicket', { body: { workspaceId: workspace.id } }), 404, 'not_found');
     await rejects(carol.call('voiceCredentials', { body: { channelId: channel.id } }), 404, 'not_found');
 
+    // Multi-id paths: the signature covers workspace and user (or channel) together.
+    await ada.call('setMemberRole', {
+      params: { workspaceId: workspace.id, userId: bob.user.id },
+      body: { role: 'admin' },
+    });
+    const promoted = await ada.call('listMembers', { params: { workspaceId: workspace.id } });
+    expect(promoted.members.find((m) => m.userId === bob.user.id)?.role).toBe('admin');
+    await bob.call('deleteChannel', { params: { workspaceId: workspace.id, channelId: channel.id } });
+    expect((await ada.call('listChannels', { params: { workspaceId: workspace.id } })).channels).toEqual([]);
+
     const audit = await t.server.store.audit.verify();
     expect(audit.ok).toBe(true);
   });

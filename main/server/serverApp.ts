@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { endpoints, type Endpoint, type EndpointName } from '../../shared/rest/endpoints';
+import { endpoints, resourceIdFor, type Endpoint, type EndpointName } from '../../shared/rest/endpoints';
 import { fail, ok, type Result } from '../../shared/result';
 import { SIGNED_HEADERS, type SignatureRejectionReason } from '../../shared/signedRequest';
 import { accountHandlers } from './api/accountHandlers';
@@ -191,14 +191,11 @@ function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () 
   }: AuthenticateInput<Endpoint>): Promise<Result<ApiSession>> => {
     const endpoint = route.auth;
     const sessionHeader = request.headers[SIGNED_HEADERS.session];
-    const resource = endpoint.resource ?? { from: 'none' };
-    let resourceId = '';
-    if (resource.from === 'param') resourceId = params[resource.name] ?? '';
-    if (resource.from === 'session') resourceId = typeof sessionHeader === 'string' ? sessionHeader : '';
-    if (resource.from === 'body' && typeof json === 'object' && json !== null) {
-      const value = (json as Record<string, unknown>)[resource.name];
-      resourceId = typeof value === 'string' ? value : '';
-    }
+    const resourceId = resourceIdFor(endpoint, {
+      params,
+      body: json,
+      sessionId: typeof sessionHeader === 'string' ? sessionHeader : '',
+    });
     let userId: string | null = null;
     const verify = createRequestVerifier({
       nonces,

@@ -1,7 +1,7 @@
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import type { ServerAddress } from '../../shared/identifiers';
-import { endpoints, type BodyOf, type EndpointName, type ResponseOf } from '../../shared/rest/endpoints';
+import { endpoints, resourceIdFor, type BodyOf, type EndpointName, type ResponseOf } from '../../shared/rest/endpoints';
 import {
   AUTH_PATHS,
   SIGN_OUT_OPERATION,
@@ -128,15 +128,11 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
     let headers: Record<string, string> = {};
     if (endpoint.auth === 'signed') {
       if (input.signer === undefined) throw new ApiError('not_signed_in', 'Sign in first.');
-      const resource = endpoint.resource;
-      const resourceId =
-        resource.from === 'param'
-          ? (input.params?.[resource.name] ?? '')
-          : resource.from === 'body'
-            ? String(body[resource.name] ?? '')
-            : resource.from === 'session'
-              ? input.signer.sessionId()
-              : '';
+      const resourceId = resourceIdFor(endpoint, {
+        ...(input.params ? { params: input.params } : {}),
+        body,
+        sessionId: input.signer.sessionId(),
+      });
       headers = { ...input.signer.sign({ operation: endpoint.operation, resourceId, body: text }) };
     }
     const response = await send(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endpoints, type Endpoint } from './endpoints';
+import { endpoints, resourceIdFor, type Endpoint } from './endpoints';
 
 const all = Object.entries(endpoints) as Array<[string, Endpoint]>;
 
@@ -16,10 +16,22 @@ describe('REST contract', () => {
       if (e.auth !== 'signed') continue;
       expect(e.resource, name).toBeDefined();
       if (e.resource?.from === 'param') expect(e.path, name).toContain(`:${e.resource.name}`);
+      if (e.resource?.from === 'params')
+        for (const param of e.resource.names) expect(e.path, name).toContain(`:${param}`);
       if (e.resource?.from === 'body') {
         const shape = (e.body as unknown as { shape: Record<string, unknown> }).shape;
         expect(Object.keys(shape), name).toContain(e.resource.name);
       }
+    }
+  });
+
+  it('signs every id a path names, so no path id can be swapped under a valid signature', () => {
+    for (const [name, e] of all) {
+      if (e.auth !== 'signed') continue;
+      const pathParams = [...e.path.matchAll(/:([A-Za-z]+)/g)].map((m) => m[1]);
+      const params = Object.fromEntries(pathParams.map((p) => [p!, `id-${p}`]));
+      const resourceId = resourceIdFor(e, { params, body: {}, sessionId: 's' });
+      for (const p of pathParams) expect(resourceId, name).toContain(`id-${p}`);
     }
   });
 

@@ -58,7 +58,11 @@ const empty = z.strictObject({});
 
 /** Where the signed resource id comes from: nothing, a path parameter, a body field, or the caller's own session. */
 export type ResourceSource =
-  { readonly from: 'none' } | { readonly from: 'param' | 'body'; readonly name: string } | { readonly from: 'session' };
+  | { readonly from: 'none' }
+  | { readonly from: 'param' | 'body'; readonly name: string }
+  /** Several path parameters joined with ':', so the signature covers every id the path names. */
+  | { readonly from: 'params'; readonly names: readonly string[] }
+  | { readonly from: 'session' };
 
 export interface Endpoint {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -215,7 +219,7 @@ export const endpoints = {
     path: '/v1/workspaces/:workspaceId/members/:userId/role',
     auth: 'signed',
     operation: 'member.setRole',
-    resource: { from: 'param', name: 'userId' },
+    resource: { from: 'params', names: ['workspaceId', 'userId'] },
     body: z.strictObject({ role: roleSchema }),
     response: null,
     status: 204,
@@ -279,7 +283,7 @@ export const endpoints = {
     path: '/v1/workspaces/:workspaceId/channels/:channelId',
     auth: 'signed',
     operation: 'channel.delete',
-    resource: { from: 'param', name: 'channelId' },
+    resource: { from: 'params', names: ['workspaceId', 'channelId'] },
     body: empty,
     response: null,
     status: 204,
@@ -319,3 +323,30 @@ export type BodyOf<N extends EndpointName> = z.input<(typeof endpoints)[N]['body
 export type ResponseOf<N extends EndpointName> = (typeof endpoints)[N]['response'] extends z.ZodType
   ? z.output<(typeof endpoints)[N]['response']>
   : null;
+
+/**
+ * The resource id a signed call covers, computed the same way by the client that signs and the server that
+ * verifies: from the route's own path parameters or body, never from a value the client states separately.
+ */
+export function resourceIdFor(
+  endpoint: Endpoint,
+  request: { readonly params?: Readonly<Record<string, string>>; readonly body?: unknown; readonly sessionId: string },
+): string {
+  const resource = endpoint.resource ?? { from: 'none' };
+  switch (resource.from) {
+    case 'param':
+      return request.params?.[resource.name] ?? '';
+    case 'params':
+      return resource.names.map((name) => request.params?.[name] ?? '').join(':');
+    case 'body': {
+      const body = request.body;
+      const value =
+        typeof body === 'object' && body !== null ? (body as Record<string, unknown>)[resource.name] : undefined;
+      return typeof value === 'string' ? value : '';
+    }
+    case 'session':
+      return request.sessionId;
+    case 'none':
+      return '';
+  }
+}
