@@ -149,11 +149,18 @@ export function prepareCall(
 ): PreparedCall {
   const endpoint: Endpoint = endpoints[name];
   const body = endpoint.method === 'GET' ? '' : JSON.stringify(input.body ?? {});
-  const resource = endpoint.resource ?? { from: 'none' };
+  // Read loosely: the contract's resource sources may grow (several path ids), and this must follow, not lag.
+  const resource = (endpoint.resource ?? { from: 'none' }) as {
+    readonly from: string;
+    readonly name?: string;
+    readonly names?: readonly string[];
+  };
+  const param = (name: string | undefined) => (name === undefined ? '' : (input.params?.[name] ?? ''));
   let resourceId = '';
-  if (resource.from === 'param') resourceId = input.params?.[resource.name] ?? '';
+  if (resource.from === 'param') resourceId = param(resource.name);
+  if (resource.from === 'params') resourceId = (resource.names ?? []).map(param).join(':');
   if (resource.from === 'session') resourceId = client.grant.id;
-  if (resource.from === 'body') {
+  if (resource.from === 'body' && resource.name !== undefined) {
     const value = (input.body as Record<string, unknown> | undefined)?.[resource.name];
     resourceId = typeof value === 'string' ? value : '';
   }
