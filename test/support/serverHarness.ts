@@ -47,10 +47,13 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 const api = createServerApi({ timeoutMs: 5000 });
 
 /** A signed-in client exactly as the desktop app's main process would be: vault, signer, contract calls. */
-export async function signUpAndIn(server: RunningServer, name = `user${randomBytes(3).toString('hex')}`) {
+export async function signUpAndIn(
+  server: RunningServer,
+  name = `user${randomBytes(3).toString('hex')}`,
+  account = { email: `${name}@example.com`, password: `pw-${randomBytes(8).toString('hex')}` },
+) {
   const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
-  const email = `${name}@example.com`;
-  const password = `pw-${randomBytes(8).toString('hex')}`;
+  const { email, password } = account;
   const signUp = await api.call(address, 'signUp', { body: { email, password, displayName: name } });
   const signedIn = await api.call(address, 'signIn', { body: { email, password } });
   const vault = new CredentialVault();
@@ -88,20 +91,8 @@ export async function bootstrapWorkspace(
   account: { email: string; password: string; displayName?: string },
   workspace: { slug: string; name: string },
 ): Promise<string> {
-  const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
-  await api.call(address, 'signUp', {
-    body: { email: account.email, password: account.password, displayName: account.displayName ?? 'Ada' },
-  });
-  const signedIn = await api.call(address, 'signIn', { body: { email: account.email, password: account.password } });
-  const vault = new CredentialVault();
-  vault.establish({
-    server: address,
-    sessionId: signedIn.session.id,
-    sessionSecret: Buffer.from(signedIn.session.secret, 'base64url'),
-    user: signedIn.user,
-    workspaces: signedIn.workspaces,
-  });
-  await api.call(address, 'createWorkspace', { body: workspace, signer: createRequestSigner({ vault }) });
-  vault.wipe();
+  const owner = await signUpAndIn(server, account.displayName ?? 'Ada', account);
+  await owner.call('createWorkspace', { body: workspace });
+  owner.vault.wipe();
   return server.createInvite(workspace.slug, { maxUses: 100 });
 }
