@@ -4,10 +4,9 @@
  * when it moved off keytar). safeStorage's key lives in the OS keychain on macOS, in DPAPI on Windows and in the
  * Secret Service or KWallet on Linux, so the file alone does not reveal a token.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { open } from 'node:fs/promises';
 import { z } from 'zod';
+import { writeFileAtomic } from '../files/writeFileAtomic';
 import {
   assertValidRefreshToken,
   assertValidService,
@@ -189,22 +188,9 @@ export function createSafeStorageStore(options: SafeStorageStoreOptions): SafeSt
  * one, never half of each (which would lose every other server's entry).
  */
 async function writeFileAtomically(filePath: string, contents: string): Promise<void> {
-  await mkdir(dirname(filePath), { recursive: true, mode: 0o700 });
-  const tempPath = `${filePath}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
-    // 'wx' refuses to follow or reuse an existing path; mode 0600 at creation means no other user can ever open it.
-    const handle = await open(tempPath, 'wx', 0o600);
-    try {
-      // The umask can only remove bits, but an unusual one could leave the owner unable to read the file back.
-      await handle.chmod(0o600);
-      await handle.writeFile(contents, 'utf8');
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-    await rename(tempPath, filePath);
+    await writeFileAtomic(filePath, contents, 0o600);
   } catch (error) {
-    await rm(tempPath, { force: true }).catch(() => undefined);
     throw new KeychainError('keychain_failed', `Could not write the token file ${filePath}: ${messageOf(error)}`, {
       cause: error,
     });

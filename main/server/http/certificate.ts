@@ -6,10 +6,11 @@ import {
   webcrypto,
   X509Certificate,
 } from 'node:crypto';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
+import { mkdir, open } from 'node:fs/promises';
 import { join } from 'node:path';
 // tsyringe (behind @peculiar/x509) needs the Reflect metadata API loaded first.
 import 'reflect-metadata';
+import { writeFileAtomic } from '../../files/writeFileAtomic';
 import * as x509 from '@peculiar/x509';
 import { hostSchema } from '../../../shared/identifiers';
 import { spkiPinOf } from '../../crypto/spkiPin';
@@ -214,24 +215,4 @@ async function openIfPresent(path: string) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
     throw error;
   }
-}
-
-/**
- * Writes to a fresh file created with its final mode (never a moment of wider access), flushes it, then renames it
- * over the target, so a crash mid-renewal leaves the old file rather than half a certificate.
- */
-async function writeFileAtomic(path: string, data: string, mode: number): Promise<void> {
-  const temporary = `${path}.${randomBytes(6).toString('hex')}.tmp`;
-  const handle = await open(temporary, 'wx', mode);
-  try {
-    await handle.writeFile(data, 'utf8');
-    await handle.chmod(mode);
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temporary, path);
 }

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { mkdir, open, rename, rm } from 'node:fs/promises';
-import { basename, dirname, join } from 'node:path';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { writeFileAtomic } from '../../files/writeFileAtomic';
 import { DataKeyError, formatDataKeys, generateDataKey, parseDataKeys, type DataKeySet } from './keyMaterial';
 
 /**
@@ -131,33 +131,6 @@ async function readPrivateFile(file: string): Promise<string | null> {
 }
 
 /** Write-to-temporary then rename: a crash mid-write leaves the old file, never a half-written key. */
-async function writePrivateFile(file: string, text: string): Promise<void> {
-  const dir = dirname(file);
-  await mkdir(dir, { recursive: true, mode: 0o700 });
-  const temporary = join(dir, `.${basename(file)}.${randomBytes(6).toString('hex')}.tmp`);
-  const handle = await open(temporary, 'wx', 0o600);
-  try {
-    await handle.writeFile(text, 'utf8');
-    await handle.sync();
-  } catch (error) {
-    await handle.close();
-    await rm(temporary, { force: true });
-    throw error;
-  }
-  await handle.close();
-  await rename(temporary, file);
-  await syncDirectory(dir);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Not every platform lets a directory be opened or synced (Windows); the rename itself is still atomic.
-  }
+function writePrivateFile(file: string, text: string): Promise<void> {
+  return writeFileAtomic(file, text, 0o600);
 }
