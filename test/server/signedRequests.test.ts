@@ -112,6 +112,19 @@ describe('signed requests over raw HTTPS', () => {
     expect(await snapshot()).toEqual(before);
   });
 
+  it('refuses a delete signed for a channel in workspace A sent with workspace B in the path: 401 bad_signature', async () => {
+    const channel = (await ada.call('createChannel', { params: { workspaceId: workspaceA }, body: { name: 'keep' } }))
+      .channel.id;
+    const before = await snapshot();
+    const signedForA = prepareCall(ada, 'deleteChannel', { params: { workspaceId: workspaceA, channelId: channel } });
+    const sentToB = prepareCall(ada, 'deleteChannel', { params: { workspaceId: workspaceB, channelId: channel } });
+    expect401(await send(sentToB, signedHeaders(ada, signedForA)), 'bad_signature');
+    // Signing only the channel id (the last path id) is not enough either.
+    expect401(await send(sentToB, signedHeaders(ada, { ...signedForA, resourceId: channel })), 'bad_signature');
+    expect(await snapshot()).toEqual(before);
+    expect(await channelsOf(workspaceA)).toContain(channel);
+  });
+
   it('refuses a body changed after signing, by one byte or by a trailing space: 401 bad_signature', async () => {
     const before = await snapshot();
     const call = createChannelIn(workspaceA, 'General');

@@ -8,7 +8,7 @@ import type { RunningServer } from '../../main/server/serverApp';
 import { TestClient as WsTestClient } from '../../main/server/signalling/testing/signallingHarness';
 import { buildPath } from '../../main/session/apiClient';
 import { createRequestSigner } from '../../main/session/requestSigner';
-import { endpoints, type Endpoint, type EndpointName } from '../../shared/rest/endpoints';
+import { endpoints, resourceIdFor, type Endpoint, type EndpointName } from '../../shared/rest/endpoints';
 import { SIGNED_HEADERS } from '../../shared/signedRequest';
 import { WS_PATH, wsProtocolsFor, type ClientMessage } from '../../shared/ws';
 import type { TestClient } from './serverHarness';
@@ -149,21 +149,11 @@ export function prepareCall(
 ): PreparedCall {
   const endpoint: Endpoint = endpoints[name];
   const body = endpoint.method === 'GET' ? '' : JSON.stringify(input.body ?? {});
-  // Read loosely: the contract's resource sources may grow (several path ids), and this must follow, not lag.
-  const resource = (endpoint.resource ?? { from: 'none' }) as {
-    readonly from: string;
-    readonly name?: string;
-    readonly names?: readonly string[];
-  };
-  const param = (name: string | undefined) => (name === undefined ? '' : (input.params?.[name] ?? ''));
-  let resourceId = '';
-  if (resource.from === 'param') resourceId = param(resource.name);
-  if (resource.from === 'params') resourceId = (resource.names ?? []).map(param).join(':');
-  if (resource.from === 'session') resourceId = client.grant.id;
-  if (resource.from === 'body' && resource.name !== undefined) {
-    const value = (input.body as Record<string, unknown> | undefined)?.[resource.name];
-    resourceId = typeof value === 'string' ? value : '';
-  }
+  const resourceId = resourceIdFor(endpoint, {
+    ...(input.params ? { params: input.params } : {}),
+    body: input.body,
+    sessionId: client.grant.id,
+  });
   return {
     endpoint,
     method: endpoint.method,
