@@ -30,9 +30,14 @@ async function join(client: TestClient, inviter: TestClient, workspaceId: string
 
 beforeAll(async () => {
   t = await startTestServer();
-  [alice, bob, carol, dave, erin] = await Promise.all(
-    ['alice', 'bob', 'carol', 'dave', 'erin'].map((name) => signUpAndIn(t.server, name)),
-  );
+  const signUp = (name: string) => signUpAndIn(t.server, name);
+  [alice, bob, carol, dave, erin] = await Promise.all([
+    signUp('alice'),
+    signUp('bob'),
+    signUp('carol'),
+    signUp('dave'),
+    signUp('erin'),
+  ]);
   wsA = (await alice.call('createWorkspace', { body: { slug: 'tenant-a', name: 'A' } })).workspace.id;
   wsB = (await bob.call('createWorkspace', { body: { slug: 'tenant-b', name: 'B' } })).workspace.id;
   channelA = (await alice.call('createChannel', { params: { workspaceId: wsA }, body: { name: 'a' } })).channel.id;

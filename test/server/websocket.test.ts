@@ -32,7 +32,8 @@ const sockets: WsTestClient[] = [];
 
 beforeAll(async () => {
   t = await startTestServer();
-  [alice, eve, bob] = await Promise.all(['alice', 'eve', 'bob'].map((name) => signUpAndIn(t.server, name)));
+  const signUp = (name: string) => signUpAndIn(t.server, name);
+  [alice, eve, bob] = await Promise.all([signUp('alice'), signUp('eve'), signUp('bob')]);
   wsA = (await alice.call('createWorkspace', { body: { slug: 'ws-a', name: 'A' } })).workspace.id;
   wsB = (await bob.call('createWorkspace', { body: { slug: 'ws-b', name: 'B' } })).workspace.id;
   const channel = (workspaceId: string, owner: TestClient, name: string, relayOnly: boolean) =>
