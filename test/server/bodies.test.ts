@@ -1,0 +1,198 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  expectError,
+  expectSecurityHeaders,
+  forgedHeaders,
+  prepareCall,
+  rawRequest,
+  type RawResponse,
+} from '../support/rawServerClient';
+import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../support/serverHarness';
+
+/**
+ * Hostile request bodies and paths against the real server. Every request here is correctly signed, so each
+ * refusal comes from the body or path check under test and not from the signature; and none creates anything.
+ */
+
+let t: TestServer;
+let ada: TestClient;
+let workspaceId: string;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  ada = await signUpAndIn(t.server, 'ada');
+  workspaceId = (await ada.call('createWorkspace', { body: { slug: 'bodies', name: 'Bodies' } })).workspace.id;
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+async function state() {
+  return {
+    workspaces: (await t.server.store.workspaces.listForUser(ada.user.id)).map((m) => m.workspace.id).sort(),
+    channels: (await t.server.store.forWorkspace(workspaceId).channels.list()).map((c) => c.id).sort(),
+    audit: (await t.server.store.audit.head()).seq,
+  };
+}
+
+/** createWorkspace with this exact body text, signed over exactly these bytes and this slug. */
+function createWorkspaceRaw(
+  body: string,
+  slug: string,
+  options: { contentType?: string | null; chunked?: boolean } = {},
+) {
+  const call = prepareCall(ada, 'createWorkspace');
+  return rawRequest(t.server, {
+    method: call.method,
+    path: call.path,
+    body,
+    headers: forgedHeaders(ada, { operation: call.operation, resourceId: slug, body }),
+    ...options,
+  });
+}
+
+function expectRefusal(response: RawResponse, status: number, code?: string) {
+  expect(response.status).toBe(status);
+  expect(response.json).toStrictEqual({ error: { code: expect.any(String), message: expect.any(String) } });
+  if (code !== undefined) expectError(response, status, code);
+  expectSecurityHeaders(response);
+}
+
+describe('request bodies', () => {
+  it('accepts a well-formed signed body (the control)', async () => {
+    const body = JSON.stringify({ slug: 'control-body', name: 'Control' });
+    const response = await createWorkspaceRaw(body, 'control-body');
+    expect(response.status).toBe(201);
+  });
+
+  it('refuses an oversized body with 413, declared or chunked, and creates nothing', async () => {
+    const before = await state();
+    const huge = JSON.stringify({ slug: 'huge', name: 'x'.repeat(70 * 1024) });
+    expectRefusal(await createWorkspaceRaw(huge, 'huge'), 413, 'payload_too_large');
+    expectRefusal(await createWorkspaceRaw(huge, 'huge', { chunked: true }), 413, 'payload_too_large');
+    expect(await state()).toEqual(before);
+  });
+
+  it('refuses malformed JSON with 400 malformed_json', async () => {
+    const before = await state();
+    for (const body of ['{"slug": "bad", ', '{slug: "bad"}', "{'slug':'bad'}"]) {
+      expectRefusal(await createWorkspaceRaw(body, 'bad'), 400, 'malformed_json');
+    }
+    // Invalid UTF-8 is not JSON either.
+    const invalidUtf8 = Buffer.concat([
+      Buffer.from('{"slug":"bad","name":"'),
+      Buffer.from([0xc3, 0x28]),
+      Buffer.from('"}'),
+    ]);
+    const call = prepareCall(ada, 'createWorkspace');
+    const response = await rawRequest(t.server, {
+      method: 'POST',
+      path: call.path,
+      body: invalidUtf8,
+      headers: forgedHeaders(ada, { operation: call.operation, resourceId: 'bad', body: invalidUtf8 }),
+    });
+    expectRefusal(response, 400, 'malformed_json');
+    expect(await state()).toEqual(before);
+  });
+
+  it('refuses an unknown field with 400, even one that looks like a privilege', async () => {
+    const before = await state();
+    for (const extra of [{ role: 'owner' }, { ownerUserId: ada.user.id }, { id: workspaceId }]) {
+      const body = JSON.stringify({ slug: 'extra', name: 'Extra', ...extra });
+      expectRefusal(await createWorkspaceRaw(body, 'extra'), 400);
+    }
+    const prototype = '{"slug":"extra","name":"Extra","__proto__":{"admin":true}}';
+    expectRefusal(await createWorkspaceRaw(prototype, 'extra'), 400);
+    expect(await state()).toEqual(before);
+    expect(await t.server.store.workspaces.bySlug('extra')).toBeUndefined();
+  });
+
+  it('refuses a body that is not application/json with 415', async () => {
+    const before = await state();
+    const body = JSON.stringify({ slug: 'typed', name: 'Typed' });
+    for (const contentType of [
+      'text/plain',
+      'application/x-www-form-urlencoded',
+      'application/json; charset=latin1',
+      null,
+    ]) {
+      expectRefusal(await createWorkspaceRaw(body, 'typed', { contentType }), 415, 'unsupported_media_type');
+    }
+    expect(await state()).toEqual(before);
+    expect(await t.server.store.workspaces.bySlug('typed')).toBeUndefined();
+  });
+
+  it('refuses slug injection on createWorkspace with 400 and creates no workspace', async () => {
+    const before = await state();
+    const slugs = ['a@b', '../', '%2e%2e', 'a'.repeat(65), 'A', '-a', 'a-', 'a b', 'a\nb', '', 'ａ', 'a.b', 'a_b'];
+    for (const slug of slugs) {
+      const body = JSON.stringify({ slug, name: 'Injected' });
+      // Signed over the slug as the server will read it, so only the slug rule can refuse it.
+      const response = await createWorkspaceRaw(body, slug);
+      expectRefusal(response, 400);
+      expect((response.json as { error: { code: string } }).error.code).not.toMatch(/signature/);
+      expect(await t.server.store.workspaces.bySlug(slug)).toBeUndefined();
+    }
+    expect(await state()).toEqual(before);
+    // The longest allowed slug is accepted (the control for the 65-character one).
+    const longest = 'a'.repeat(64);
+    expect((await createWorkspaceRaw(JSON.stringify({ slug: longest, name: 'Long' }), longest)).status).toBe(201);
+  });
+});
+
+describe('request paths', () => {
+  const tricks: [path: string, status: number, code: string][] = [
+    ['/v1/workspaces/..%2f..%2fetc/members', 400, 'bad_path'],
+    ['/v1/workspaces/%2e%2e/members', 400, 'bad_path'],
+    ['/v1/workspaces/%2E%2E%2F/members', 400, 'bad_path'],
+    ['/v1/workspaces/../workspaces', 400, 'bad_path'],
+    ['/v1/workspaces/./members', 400, 'bad_path'],
+    ['/v1/workspaces/a%2fb/members', 400, 'bad_path'],
+    ['/v1/workspaces/a%5cb/members', 400, 'bad_path'],
+    ['/v1/workspaces/%252e%252e/members', 400, 'bad_path'],
+    ['/v1/workspaces/x%00/members', 400, 'bad_path'],
+    ['/v1/workspaces/x%/members', 400, 'bad_path'],
+    ['/v1/workspaces\\..\\members', 400, 'bad_path'],
+  ];
+
+  it.each(tricks)('refuses %s with %i %s', async (path, status, code) => {
+    const before = await state();
+    const call = prepareCall(ada, 'listMembers', { params: { workspaceId } });
+    const response = await rawRequest(t.server, {
+      method: 'GET',
+      path,
+      headers: forgedHeaders(ada, { operation: call.operation, resourceId: workspaceId, body: '' }),
+    });
+    expectRefusal(response, status, code);
+    expect(await state()).toEqual(before);
+  });
+
+  it('refuses encoded separators and extra segments around a real workspace id', async () => {
+    const before = await state();
+    const call = prepareCall(ada, 'listChannels', { params: { workspaceId } });
+    const cases: [path: string, status: number, code: string][] = [
+      [`/v1/workspaces/${workspaceId}%2fchannels`, 400, 'bad_path'],
+      [`/v1/workspaces/${workspaceId}%2Fchannels/x/..`, 400, 'bad_path'],
+      [`/v1/workspaces/${workspaceId}/channels%2f`, 400, 'bad_path'],
+      [`/v1/workspaces/${workspaceId}/channels?x=1`, 400, 'unexpected_query'],
+      [`/v1/workspaces/${workspaceId}/channels/`, 404, 'not_found'],
+      [`//v1/workspaces/${workspaceId}/channels`, 404, 'not_found'],
+    ];
+    for (const [path, status, code] of cases) {
+      const response = await rawRequest(t.server, {
+        method: 'GET',
+        path,
+        headers: forgedHeaders(ada, { operation: call.operation, resourceId: workspaceId, body: '' }),
+      });
+      expectRefusal(response, status, code);
+    }
+    expect(await state()).toEqual(before);
+    // The control: the same signed request on the plain path is answered.
+    const plain = await rawRequest(t.server, {
+      method: 'GET',
+      path: call.path,
+      headers: forgedHeaders(ada, { operation: call.operation, resourceId: workspaceId, body: '' }),
+    });
+    expect(plain.status).toBe(200);
+  });
+});
