@@ -1,0 +1,179 @@
+import { parseArgs } from 'node:util';
+import { DataDirLockedError } from '../dataDirLock';
+import {
+  auditVerifyCommand,
+  createWorkspaceCommand,
+  inviteCommand,
+  rotateKeyCommand,
+  serveCommand,
+  type CommandContext,
+} from './commands';
+import { DEFAULT_CONFIG_FILE, loadCliConfig } from './configFile';
+import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
+
+export function usage(): string {
+  return `whoot server: the same server the desktop app bundles, run headless.
+
+Usage: ${PROGRAM} [--config FILE] [command]
+       npm run server -- [--config FILE] [command]
+
+Commands:
+  serve                    Run the server (the default). SIGINT (Ctrl-C) or SIGTERM stops it cleanly.
+  invite <workspace>       Print an invite link to a workspace, by its address (e.g. team).
+    --max-uses N           How many people may join with it: 1 to 1000 (default 1).
+    --ttl-hours H          How long it is valid: 1 to 720 hours (default 168, a week).
+  create-workspace <address> <name> --owner <email>
+                           Create a workspace owned by the account with that email.
+    --password-stdin       Create that account if it does not exist, reading its password from standard input.
+    --display-name NAME    The new account's display name (default: the part of the email before @).
+  rotate-key               Make a new data key current and re-encrypt every sealed value with it.
+                           Stop the server first; old values stay readable throughout.
+  audit verify             Check the audit log's hash chain and print its head; exit 1 naming the first bad entry.
+  help                     Show this text.
+
+Options:
+  -c, --config FILE        The server configuration (default ./${DEFAULT_CONFIG_FILE}).
+  -h, --help               Show this text.
+
+Data keys come from WHOOT_DATA_KEYS when it is set, otherwise from <dataDir>/data-keys (mode 0600).
+Exit codes: 0 done; 1 the operation failed, or the audit log is broken; 2 bad usage or configuration.
+docs/server.md explains the configuration, the commands and where data and keys live.`;
+}
+
+type Command =
+  | { readonly name: 'serve' }
+  | { readonly name: 'help' }
+  | { readonly name: 'invite'; readonly slug: string }
+  | { readonly name: 'create-workspace'; readonly slug: string; readonly workspaceName: string }
+  | { readonly name: 'rotate-key' }
+  | { readonly name: 'audit-verify' };
+
+const options = {
+  config: { type: 'string', short: 'c' },
+  help: { type: 'boolean', short: 'h' },
+  'max-uses': { type: 'string' },
+  'ttl-hours': { type: 'string' },
+  owner: { type: 'string' },
+  'display-name': { type: 'string' },
+  'password-stdin': { type: 'boolean' },
+} as const;
+type OptionName = keyof typeof options;
+
+/** Which command-specific options each command accepts; --config and --help go with all of them. */
+const commandOptions: Record<Command['name'], readonly OptionName[]> = {
+  serve: [],
+  help: [],
+  invite: ['max-uses', 'ttl-hours'],
+  'create-workspace': ['owner', 'display-name', 'password-stdin'],
+  'rotate-key': [],
+  'audit-verify': [],
+};
+
+function usageError(message: string): CliError {
+  return new CliError(`${message}\nRun with --help for the commands.`, EXIT_USAGE);
+}
+
+function parse(argv: readonly string[]) {
+  try {
+    return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
+  } catch (error) {
+    throw usageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function commandFrom(positionals: readonly string[]): Command {
+  const [name, ...rest] = positionals;
+  const expect = (count: number, shape: string) => {
+    if (rest.length !== count) throw usageError(`Usage: ${shape}`);
+  };
+  switch (name) {
+    case undefined:
+    case 'serve':
+      expect(0, 'serve');
+      return { name: 'serve' };
+    case 'help':
+      return { name: 'help' };
+    case 'invite':
+      expect(1, 'invite <workspace> [--max-uses N] [--ttl-hours H]');
+      return { name: 'invite', slug: rest[0] ?? '' };
+    case 'create-workspace':
+      expect(2, 'create-workspace <address> <name> --owner <email> (quote a name with spaces)');
+      return { name: 'create-workspace', slug: rest[0] ?? '', workspaceName: rest[1] ?? '' };
+    case 'rotate-key':
+      expect(0, 'rotate-key');
+      return { name: 'rotate-key' };
+    case 'audit':
+      if (rest.length !== 1 || rest[0] !== 'verify') throw usageError('Usage: audit verify');
+      return { name: 'audit-verify' };
+    default:
+      throw usageError(`Unknown command "${name}".`);
+  }
+}
+
+/**
+ * The CLI as a function: arguments in, exit code out, every effect through `io`. Usage is checked before the config
+ * is read, and the config before anything opens the data directory.
+ */
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  settings: { readonly now?: () => number } = {},
+): Promise<number> {
+  try {
+    const { values, positionals } = parse(argv);
+    if (values.help === true) {
+      io.out(usage());
+      return EXIT_OK;
+    }
+    const command = commandFrom(positionals);
+    if (command.name === 'help') {
+      io.out(usage());
+      return EXIT_OK;
+    }
+    const allowed = commandOptions[command.name];
+    const misplaced = (Object.keys(values) as OptionName[]).filter(
+      (key) => key !== 'config' && key !== 'help' && !allowed.includes(key),
+    );
+    if (misplaced.length > 0) {
+      const label = command.name === 'audit-verify' ? 'audit verify' : command.name;
+      throw usageError(`${misplaced.map((key) => `--${key}`).join(', ')} does not go with ${label}.`);
+    }
+
+    const { file, config } = loadCliConfig(values.config, io.cwd);
+    const context: CommandContext = { config, configFile: file, io, now: settings.now ?? Date.now };
+    switch (command.name) {
+      case 'serve':
+        return await serveCommand(context);
+      case 'invite':
+        return await inviteCommand(context, {
+          slug: command.slug,
+          ...(values['max-uses'] !== undefined ? { maxUses: values['max-uses'] } : {}),
+          ...(values['ttl-hours'] !== undefined ? { ttlHours: values['ttl-hours'] } : {}),
+        });
+      case 'create-workspace':
+        return await createWorkspaceCommand(context, {
+          slug: command.slug,
+          name: command.workspaceName,
+          owner: values.owner,
+          ...(values['display-name'] !== undefined ? { displayName: values['display-name'] } : {}),
+          passwordStdin: values['password-stdin'] === true,
+        });
+      case 'rotate-key':
+        return await rotateKeyCommand(context);
+      case 'audit-verify':
+        return await auditVerifyCommand(context);
+    }
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.err(`whoot: ${error.message}`);
+      return error.exitCode;
+    }
+    if (error instanceof DataDirLockedError) {
+      io.err(`whoot: ${error.message}`);
+      return EXIT_FAILED;
+    }
+    // Store, key and certificate errors say what is wrong and never carry key material; no stack for operators.
+    io.err(`whoot: ${error instanceof Error ? error.message : String(error)}`);
+    return EXIT_FAILED;
+  }
+}
