@@ -1,0 +1,442 @@
+/**
+ * Relay benchmark: `npm run bench:relay [-- options]`.
+ *
+ * Starts coturn and the bundled relay, one after the other, on 127.0.0.1 with the same TURN REST secret, and runs the
+ * same coturn `turnutils_uclient` load against each: by default 50 clients, each sending 172-byte packets every 20 ms
+ * (an Opus stream at 20 ms frames), client to client (`-y`: every packet goes client → relay → the other client's
+ * relayed address → relay → other client, so the relay handles each message twice, in both relays alike), with no
+ * RTCP allocations (`-c`: WebRTC multiplexes RTCP on the RTP port, so one allocation per call is the real shape).
+ *
+ * For each relay it reads the relay processes' CPU time from /proc/<pid>/stat (utime + stime, summed over the
+ * process tree so a wrapper like tsx is counted) before and after the load, and prints messages per second, loss,
+ * round trip, jitter, CPU seconds, messages per CPU-second, and whoot/coturn of that last figure (target ≥ 0.5).
+ *
+ * Loopback peers: coturn refuses them unless started with --allow-loopback-peers; the bundled relay needs no such
+ * switch here because client-to-client traffic goes to its own relayed addresses, which its peer policy allows.
+ *
+ * Everything binds to 127.0.0.1, a watchdog bounds the run, and every child is killed on exit, error or signal.
+ *
+ * Options:
+ *   --only coturn|whoot       run one relay
+ *   --clients N --messages N --length BYTES --interval MS    the uclient load (-m, -n, -l, -z)
+ *   --whoot-cmd "CMD ..."     the bundled relay's command; placeholders {port} {minPort} {maxPort} {secret} {realm}
+ *                             {ip}; default: node --import tsx main/server/turn/relayCli.ts with matching flags
+ *   --timeout SECONDS         watchdog for the whole run (default 600)
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+
+const IP = '127.0.0.1';
+const REALM = 'whoot';
+const ROOT = resolve(fileURLToPath(import.meta.url), '../..');
+const RELAY_CLI = join(ROOT, 'main/server/turn/relayCli.ts');
+/** Each relay gets its own relayed-port range, wide enough that leftovers of a run never exhaust it. */
+const PORT_RANGES = { coturn: [50_000, 51_999], whoot: [52_000, 53_999] } as const;
+
+type Target = keyof typeof PORT_RANGES;
+
+interface Load {
+  clients: number;
+  messages: number;
+  length: number;
+  intervalMs: number;
+}
+
+interface UclientResult {
+  sent: number;
+  received: number;
+  lossPercent: number;
+  avgRttMs: number;
+  avgJitterMs: number;
+  transmitSeconds: number;
+}
+
+interface RunResult extends UclientResult {
+  target: Target;
+  wallSeconds: number;
+  cpuSeconds: number;
+}
+
+const { values: args } = parseArgs({
+  options: {
+    only: { type: 'string' },
+    clients: { type: 'string', default: '50' },
+    messages: { type: 'string', default: '500' },
+    length: { type: 'string', default: '172' },
+    interval: { type: 'string', default: '20' },
+    'whoot-cmd': { type: 'string' },
+    timeout: { type: 'string', default: '600' },
+  },
+  strict: true,
+});
+
+const children = new Set<ChildProcess>();
+const workDir = mkdtempSync(join(tmpdir(), 'whoot-bench-relay-'));
+
+// ---------------------------------------------------------------------------------------------------------------
+// Cleanup: the relays are started in their own process groups so a wrapper's children (tsx → node) die with them.
+
+function killAll(signal: NodeJS.Signals = 'SIGKILL'): void {
+  for (const child of children) {
+    if (child.pid !== undefined && child.exitCode === null && child.signalCode === null) {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+}
+
+function cleanup(): void {
+  killAll();
+  rmSync(workDir, { recursive: true, force: true });
+}
+
+process.on('exit', cleanup);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+  process.on(signal, () => {
+    console.error(`\n${signal}: stopping the relays.`);
+    process.exit(130);
+  });
+}
+
+const watchdogSeconds = positiveInt('timeout', args.timeout);
+setTimeout(() => {
+  console.error(`Watchdog: the benchmark ran past ${watchdogSeconds} s; killing everything.`);
+  process.exit(3);
+}, watchdogSeconds * 1000).unref();
+
+// ---------------------------------------------------------------------------------------------------------------
+// Helpers
+
+function positiveInt(name: string, text: string | undefined): number {
+  const n = Number(text);
+  if (!Number.isSafeInteger(n) || n < 0) throw new Error(`--${name} must be a whole number ≥ 0, got ${text}`);
+  return n;
+}
+
+function onPath(command: string): boolean {
+  return (process.env.PATH ?? '').split(delimiter).some((dir) => dir !== '' && existsSync(join(dir, command)));
+}
+
+/** A port free for both UDP and TCP on 127.0.0.1 (TURN listens on both). */
+async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 20; attempt++) {
+    const port = await new Promise<number>((done, fail) => {
+      const server = createServer();
+      server.once('error', fail);
+      server.listen(0, IP, () => {
+        const address = server.address();
+        server.close(() => done(typeof address === 'object' && address ? address.port : 0));
+      });
+    });
+    const udpFree = await new Promise<boolean>((done) => {
+      const socket = createSocket('udp4');
+      socket.once('error', () => done(false));
+      socket.bind(port, IP, () => socket.close(() => done(true)));
+    });
+    if (port !== 0 && udpFree) return port;
+  }
+  throw new Error('no free port on 127.0.0.1');
+}
+
+/** Sends STUN Binding requests until one is answered: the relay is up and parsing packets. */
+async function waitForStun(port: number, child: ChildProcess, deadlineMs: number): Promise<void> {
+  const socket = createSocket('udp4');
+  try {
+    await new Promise<void>((done) => socket.bind(0, IP, done));
+    const answered = new Promise<void>((done) => socket.once('message', () => done()));
+    const exited = new Promise<never>((_, fail) =>
+      child.once('exit', (code, signal) => fail(new Error(`relay exited during start-up (${code ?? signal})`))),
+    );
+    const start = Date.now();
+    let ready = false;
+    void answered.then(() => {
+      ready = true;
+    });
+    while (!ready) {
+      if (Date.now() - start > deadlineMs) throw new Error(`relay did not answer STUN on ${IP}:${port} in time`);
+      // Binding request: type 0x0001, length 0, magic cookie, 96-bit transaction id.
+      const request = Buffer.concat([Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]), randomBytes(12)]);
+      socket.send(request, port, IP);
+      await Promise.race([answered, exited, new Promise((r) => setTimeout(r, 100))]);
+    }
+  } finally {
+    socket.close();
+  }
+}
+
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+
+/** utime + stime in seconds of `rootPid` and all its descendants (threads are already inside a process's figure). */
+function treeCpuSeconds(rootPid: number): number {
+  const stats = new Map<number, { ppid: number; ticks: number }>();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      // The command name is in parentheses and may contain spaces: fields are counted after the last ')'.
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+      stats.set(Number(entry), {
+        ppid: Number(fields[1]),
+        ticks: Number(fields[11]) + Number(fields[12]),
+      });
+    } catch {
+      // The process ended while we were reading.
+    }
+  }
+  let ticks = 0;
+  const pending = [rootPid];
+  const seen = new Set<number>();
+  while (pending.length > 0) {
+    const pid = pending.pop() as number;
+    if (seen.has(pid)) continue;
+    seen.add(pid);
+    ticks += stats.get(pid)?.ticks ?? 0;
+    for (const [child, s] of stats) if (s.ppid === pid) pending.push(child);
+  }
+  return ticks / clockTicks;
+}
+
+function substitute(template: string, vars: Record<string, string>): string[] {
+  return template
+    .trim()
+    .split(/\s+/)
+    .map((word) => word.replace(/\{(\w+)\}/g, (m, key: string) => vars[key] ?? m));
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The relays
+
+function relayCommand(target: Target, port: number, secret: string): string[] {
+  const [minPort, maxPort] = PORT_RANGES[target];
+  const vars = { port: String(port), minPort: String(minPort), maxPort: String(maxPort), secret, realm: REALM, ip: IP };
+  if (target === 'coturn') {
+    return [
+      'turnserver',
+      '-n', // no configuration file: only these flags
+      `--listening-ip=${IP}`,
+      `--listening-port=${port}`,
+      `--relay-ip=${IP}`,
+      '--use-auth-secret',
+      `--static-auth-secret=${secret}`,
+      `--realm=${REALM}`,
+      '--allow-loopback-peers',
+      '--no-cli',
+      '--no-tls',
+      '--no-dtls',
+      `--min-port=${minPort}`,
+      `--max-port=${maxPort}`,
+      `--log-file=${join(workDir, 'coturn.log')}`,
+      `--pidfile=${join(workDir, 'coturn.pid')}`,
+      '--no-stdout-log',
+    ];
+  }
+  if (args['whoot-cmd'] !== undefined) return substitute(args['whoot-cmd'], vars);
+  // One node process (tsx as an --import hook rather than the tsx CLI, which adds a parent process).
+  return substitute(
+    `${process.execPath} --import tsx ${RELAY_CLI} --listening-ip={ip} --listening-port={port} --relay-ip={ip} ` +
+      '--min-port={minPort} --max-port={maxPort} --realm={realm} --static-auth-secret={secret}',
+    vars,
+  );
+}
+
+async function startRelay(target: Target, port: number, secret: string): Promise<ChildProcess> {
+  const [command, ...commandArgs] = relayCommand(target, port, secret);
+  if (command === undefined) throw new Error(`empty command for ${target}`);
+  const child = spawn(command, commandArgs, {
+    cwd: ROOT,
+    detached: true, // own process group, so killAll reaches grandchildren
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  children.add(child);
+  let output = '';
+  const keep = (chunk: Buffer): void => {
+    output = (output + chunk.toString('utf8')).slice(-4_000);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
+  child.once('error', (error) => console.error(`${target}: ${error.message}`));
+  try {
+    await waitForStun(port, child, 20_000);
+  } catch (error) {
+    killAll();
+    throw new Error(`${target} did not start: ${(error as Error).message}\n--- ${target} output ---\n${output}`, {
+      cause: error,
+    });
+  }
+  return child;
+}
+
+async function stopRelay(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  try {
+    process.kill(-child.pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const timer = setTimeout(() => {
+    try {
+      if (child.pid !== undefined) process.kill(-child.pid, 'SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }, 3_000);
+  await exited;
+  clearTimeout(timer);
+  children.delete(child);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// The load
+
+function restCredentials(secret: string): { username: string; password: string } {
+  // The bundled relay's strict format "{expiry}:{user uuid}:{session id}"; coturn reads the expiry before the first
+  // colon and accepts the rest. One user for every client: uclient takes a single -u, so the relay's per-user
+  // allocation quota must allow `--clients` allocations for this benchmark.
+  const username = `${Math.floor(Date.now() / 1000) + 3600}:${randomUUID()}:${randomBytes(24).toString('base64url')}`;
+  return { username, password: createHmac('sha1', secret).update(username).digest('base64') };
+}
+
+async function runUclient(port: number, secret: string, load: Load): Promise<UclientResult> {
+  const { username, password } = restCredentials(secret);
+  const uclientArgs = [
+    ...['-u', username, '-w', password, '-p', String(port)],
+    ...['-m', String(load.clients), '-n', String(load.messages), '-l', String(load.length)],
+    ...['-z', String(load.intervalMs), '-y', '-c', IP],
+  ];
+  const child = spawn('turnutils_uclient', uclientArgs, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const code = await new Promise<number | null>((done) => child.once('exit', (c) => done(c)));
+  children.delete(child);
+  const parsed = parseUclientOutput(output);
+  if (parsed === null) {
+    throw new Error(
+      `turnutils_uclient (exit ${code}) printed no summary:\n${output.split('\n').slice(-25).join('\n')}`,
+    );
+  }
+  return parsed;
+}
+
+function parseUclientOutput(output: string): UclientResult | null {
+  const totals = /tot_send_msgs=(\d+), tot_recv_msgs=(\d+)\s*$/m.exec(output);
+  const lost = /Total lost packets \d+ \(([\d.]+)%\)/.exec(output);
+  const rtt = /Average round trip delay ([\d.]+) ms/.exec(output);
+  const jitter = /Average jitter ([\d.]+) ms/.exec(output);
+  const transmit = /Total transmit time is (\d+)/.exec(output);
+  if (!totals || !lost || !rtt || !jitter || !transmit) return null;
+  return {
+    sent: Number(totals[1]),
+    received: Number(totals[2]),
+    lossPercent: Number(lost[1]),
+    avgRttMs: Number(rtt[1]),
+    avgJitterMs: Number(jitter[1]),
+    transmitSeconds: Number(transmit[1]),
+  };
+}
+
+async function benchOne(target: Target, secret: string, load: Load): Promise<RunResult> {
+  const port = await freePort();
+  process.stderr.write(`${target}: starting on ${IP}:${port} … `);
+  const relay = await startRelay(target, port, secret);
+  const pid = relay.pid as number;
+  process.stderr.write(`up (pid ${pid}); ${load.clients} clients × ${load.messages} messages … `);
+  try {
+    const cpuBefore = treeCpuSeconds(pid);
+    const started = process.hrtime.bigint();
+    const result = await runUclient(port, secret, load);
+    const wallSeconds = Number(process.hrtime.bigint() - started) / 1e9;
+    const cpuSeconds = treeCpuSeconds(pid) - cpuBefore;
+    process.stderr.write(`done in ${wallSeconds.toFixed(1)} s\n`);
+    return { target, ...result, wallSeconds, cpuSeconds };
+  } finally {
+    await stopRelay(relay);
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Report
+
+function printTable(results: RunResult[], load: Load): void {
+  const perCpu = (r: RunResult): number => (r.cpuSeconds > 0 ? r.received / r.cpuSeconds : Number.POSITIVE_INFINITY);
+  const header = ['relay', 'recv/sent', 'msgs/s', 'loss %', 'RTT ms', 'jitter ms', 'CPU s', 'msgs/CPU s', 'wall s'];
+  const rows = results.map((r) => [
+    r.target,
+    `${r.received}/${r.sent}`,
+    // uclient reports its transmit time in whole seconds, so this rate is coarse; with -z the load is paced anyway.
+    r.transmitSeconds > 0 ? String(Math.round(r.received / r.transmitSeconds)) : 'n/a',
+    r.lossPercent.toFixed(3),
+    r.avgRttMs.toFixed(3),
+    r.avgJitterMs.toFixed(3),
+    r.cpuSeconds.toFixed(2),
+    String(Math.round(perCpu(r))),
+    r.wallSeconds.toFixed(1),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]): string =>
+    cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
+  console.log(
+    `\nturnutils_uclient -m ${load.clients} -n ${load.messages} -l ${load.length} -z ${load.intervalMs} -y -c ` +
+      `(client to client, no RTCP allocations); CPU = relay utime+stime at ${clockTicks} Hz; all on ${IP}`,
+  );
+  console.log(line(header));
+  for (const row of rows) console.log(line(row));
+  const coturn = results.find((r) => r.target === 'coturn');
+  const whoot = results.find((r) => r.target === 'whoot');
+  if (coturn && whoot) {
+    const ratio = perCpu(whoot) / perCpu(coturn);
+    console.log(
+      `whoot/coturn messages per CPU-second: ${ratio.toFixed(2)} (target ≥ 0.5) ${ratio >= 0.5 ? 'OK' : 'BELOW'}`,
+    );
+  }
+}
+
+async function main(): Promise<void> {
+  for (const tool of ['turnserver', 'turnutils_uclient']) {
+    if (!onPath(tool)) {
+      console.error(`${tool} not found on PATH. Install coturn first: apt-get install -y coturn`);
+      process.exit(2);
+    }
+  }
+  const load: Load = {
+    clients: positiveInt('clients', args.clients),
+    messages: positiveInt('messages', args.messages),
+    length: positiveInt('length', args.length),
+    intervalMs: positiveInt('interval', args.interval),
+  };
+  if (load.clients < 2 || load.clients % 2 !== 0) throw new Error('--clients must be even and ≥ 2 (client pairs)');
+  let targets: Target[] = ['coturn', 'whoot'];
+  if (args.only !== undefined) {
+    if (args.only !== 'coturn' && args.only !== 'whoot') throw new Error('--only takes coturn or whoot');
+    targets = [args.only];
+  }
+  if (targets.includes('whoot') && args['whoot-cmd'] === undefined && !existsSync(RELAY_CLI)) {
+    console.error(`The bundled relay (${RELAY_CLI}) is not there yet: running coturn only.`);
+    targets = targets.filter((t) => t !== 'whoot');
+  }
+  // Same shape as the server's relay secret (base64url of random bytes), so both relays accept it.
+  const secret = randomBytes(32).toString('base64url');
+  const results: RunResult[] = [];
+  for (const target of targets) results.push(await benchOne(target, secret, load));
+  printTable(results, load);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? error.message : error);
+    process.exit(1);
+  },
+);
