@@ -174,7 +174,7 @@ async function waitForStun(port: number, child: ChildProcess, deadlineMs: number
   }
 }
 
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout.trim()) || 100;
+const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
 
 /** utime + stime in seconds of `rootPid` and all its descendants (threads are already inside a process's figure). */
 function treeCpuSeconds(rootPid: number): number {
