@@ -5,10 +5,11 @@ import { defineConfig, type Plugin, type UserConfig } from 'vite';
 import { rendererCspMeta } from './shared/contentSecurityPolicy.ts';
 
 /**
- * One Vite config, four targets chosen by --mode: the renderer (React app), the preload (one CommonJS file, as a
- * sandboxed preload must be), main (Node, CommonJS, natives external) and the e2e harness bridge (the real preload
- * factory as a browser script). Plain Vite library builds rather than electron-vite: one tool and one config for
- * every target, and nothing that needs an Electron binary to build (docs/architecture.md says more).
+ * One Vite config, five targets chosen by --mode: the renderer (React app), the preload (one CommonJS file, as a
+ * sandboxed preload must be), main (Node, CommonJS, natives external), server (the headless CLI and the in-app
+ * utility-process entry, Node CommonJS like main) and the e2e harness bridge (the real preload factory as a browser
+ * script). Plain Vite library builds rather than electron-vite: one tool and one config for every target, and
+ * nothing that needs an Electron binary to build (docs/architecture.md and docs/server.md say more).
  */
 const root = import.meta.dirname;
 const nativeModules = ['electron', 'keytar', 'better-sqlite3', 'argon2'];
@@ -61,6 +62,24 @@ const targets: Record<string, () => UserConfig> = {
       minify: false,
       lib: { entry: resolve(root, 'main/app/main.ts'), formats: ['cjs'], fileName: () => 'index.cjs' },
       rollupOptions: { external: nodeExternals, output: { entryFileNames: 'index.cjs' } },
+    },
+    ssr: { noExternal: true, external: nativeModules },
+  }),
+  server: () => ({
+    build: {
+      outDir: resolve(root, 'out/server'),
+      emptyOutDir: true,
+      target: 'node20',
+      ssr: true,
+      minify: false,
+      lib: {
+        entry: { cli: resolve(root, 'main/server/cli.ts'), utility: resolve(root, 'main/server/utilityEntry.ts') },
+        formats: ['cjs'],
+      },
+      rollupOptions: {
+        external: nodeExternals,
+        output: { entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' },
+      },
     },
     ssr: { noExternal: true, external: nativeModules },
   }),
