@@ -10,6 +10,7 @@ import { CredentialVault } from '../session/credentialVault';
 import { selectKeychainStore, type KeychainStore } from '../session/keychainStore';
 import { createSessionService } from '../session/sessionService';
 import { registerAppSchemeAsPrivileged, serveAppProtocol } from './appProtocol';
+import { hostBundledServerIfRequested } from './bundledServer';
 import { setupSingleInstanceAndDeepLinks } from './deepLinks';
 import { hardenAllWebContents, hardenSession } from './hardening';
 import { windowEventSink, wireIpc } from './ipcWiring';
@@ -64,6 +65,8 @@ async function start(): Promise<void> {
   await app.whenReady();
   hardenSession(session.defaultSession, target.trustedOrigins, { devServerOrigin: target.devServerOrigin });
   serveAppProtocol(session.defaultSession, join(__dirname, '..', 'renderer'));
+  // Hosting locally (WHOOT_HOST_SERVER=1 for now): the bundled server in a utility process, stopped before quit.
+  hostBundledServerIfRequested({ app, env: process.env, allowedOrigins: target.trustedOrigins, log });
 
   const sessions = createSessionService({
     vault,
