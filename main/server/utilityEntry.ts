@@ -29,17 +29,30 @@ export interface UtilityServerOptions {
 
 const MAX_MESSAGE = 4000;
 
+/** How selectKeychainStore logs a store it passed over (main/session/keychainStore.ts). */
+const SKIPPED = 'keychain store: skipping ';
+
 /** The OS keychain only: safeStorage belongs to Electron's main process, and a plaintext key file is not offered. */
 async function openKeychainSecretStore(log: (message: string) => void): Promise<SecretStore> {
+  const skipped: string[] = [];
   try {
-    return keychainSecretStore(await selectKeychainStore({ log }));
+    return keychainSecretStore(
+      await selectKeychainStore({
+        log: (message) => {
+          if (message.startsWith(SKIPPED)) skipped.push(message.slice(SKIPPED.length));
+          log(message);
+        },
+      }),
+    );
   } catch (error) {
-    throw new Error(`The server keeps its data key in the OS keychain, and none answered: ${messageOf(error)}`, {
-      cause: error,
-    });
+    // The selection's own message is about refresh tokens; this one says what the server needs.
+    throw new Error(
+      `The server keeps its data key in the OS keychain, and none answered (${skipped.join('; ') || messageOf(error)}). ` +
+        'On Linux, run and unlock a Secret Service keyring (gnome-keyring or KWallet).',
+      { cause: error },
+    );
   }
 }
-
 /**
  * Serves one parent port. Messages are handled one after another, so a stop that arrives while the server is still
  * starting closes it once it has started. Returns a promise that settles when the server has stopped.
