@@ -6,6 +6,7 @@ import {
   attemptUpgrade,
   connectSocket,
   mintTicket,
+  openSocket,
   type UpgradeOutcome,
   type WsTestClient,
 } from '../support/rawServerClient';
@@ -48,6 +49,12 @@ afterAll(async () => {
   for (const socket of sockets) socket.ws.terminate();
   await t?.close();
 });
+
+async function openSocketFor(client: TestClient, workspaceId: string) {
+  const socket = await openSocket(t.server, client, workspaceId);
+  sockets.push(socket);
+  return socket;
+}
 
 async function connect(client: TestClient, workspaceId: string) {
   const { socket } = await connectSocket(t.server, client, workspaceId);
@@ -145,9 +152,10 @@ describe('the upgrade gate', () => {
     await frank.call('signOut');
     const before = sameConnections();
     const outcome = await attemptUpgrade(t.server, { protocols: wsProtocolsFor(minted.ticket), path: minted.path });
-    if (outcome.kind === 'open') outcome.ws.terminate();
-    expect(outcome.kind).toBe('refused');
-    expect(outcome.kind === 'refused' && outcome.status).toBe(401);
+    // Sign-out voids the session's tickets (invalid_ticket); one consumed mid-sign-out is caught as session_ended.
+    const code = outcome.kind === 'refused' ? (outcome.json as { error?: { code?: string } }).error?.code : 'opened';
+    expect(['invalid_ticket', 'session_ended']).toContain(code);
+    await expectRefused(outcome, 401, code!);
     expect(sameConnections()).toBe(before);
   });
 });
@@ -186,6 +194,20 @@ describe('a socket stays inside its workspace', () => {
     expect(toBob.code).toBe('not_found');
     await bobSocket.barrier();
     expect(bobSocket.of('signal')).toEqual([]);
+  });
+});
+
+describe('a socket cannot read another workspace', () => {
+  it("refuses resume with another workspace's id on a ticket for A, and sends none of B's events", async () => {
+    const socket = await openSocketFor(alice, wsA);
+    socket.send({ type: 'resume', workspaceId: wsB, lastSeq: 0 });
+    expect((await socket.next('error')).code).toBe('invalid_message');
+    // The connection never started: nothing of B (or A) was replayed to it.
+    await bob.call('createChannel', { params: { workspaceId: wsB }, body: { name: 'secret-b' } });
+    socket.send({ type: 'room.join', channelId: channelB });
+    expect((await socket.next('error')).code).toBe('invalid_state');
+    expect(socket.of('event')).toEqual([]);
+    expect(socket.of('welcome')).toEqual([]);
   });
 });
 
