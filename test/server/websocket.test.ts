@@ -213,7 +213,9 @@ describe('a socket cannot read another workspace', () => {
 
 const HOST = 'candidate:1 1 udp 2122260223 192.168.1.10 54321 typ host generation 0';
 const SRFLX = 'candidate:2 1 udp 1686052607 203.0.113.5 54321 typ srflx raddr 192.168.1.10 rport 54321';
-const RELAY = 'candidate:3 1 udp 41885439 198.51.100.7 3478 typ relay raddr 203.0.113.5 rport 54321';
+/** A relay candidate on the address the server hands out TURN credentials for (what a real client gathers). */
+const relayCandidate = () =>
+  `candidate:3 1 udp 41885439 ${t.server.config.relay.host ?? t.server.config.publicHost} 50000 typ relay raddr 203.0.113.5 rport 54321`;
 
 describe('relay-only rooms', () => {
   async function pairIn(channelId: string) {
@@ -231,6 +233,7 @@ describe('relay-only rooms', () => {
     ({ type: 'signal', channelId, to, candidate: { candidate: text, sdpMid: '0', sdpMLineIndex: 0 } }) as const;
 
   it('drops host and srflx candidates and forwards the relay one', async () => {
+    const RELAY = relayCandidate();
     const { sender, receiver } = await pairIn(relayChannelA);
     for (const text of [HOST, SRFLX, RELAY]) sender.send(candidate(relayChannelA, receiver.connectionId, text));
     const forwarded = await receiver.next('signal');
@@ -252,6 +255,7 @@ describe('relay-only rooms', () => {
   });
 
   it('forwards every candidate in a channel that allows direct paths (the control)', async () => {
+    const RELAY = relayCandidate();
     const { sender, receiver } = await pairIn(openChannelA);
     for (const text of [HOST, SRFLX, RELAY]) sender.send(candidate(openChannelA, receiver.connectionId, text));
     await receiver.next('signal', (m) => m.candidate?.candidate === RELAY);
