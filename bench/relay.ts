@@ -19,8 +19,10 @@
  * Options:
  *   --only coturn|whoot       run one relay
  *   --clients N --messages N --length BYTES --interval MS    the uclient load (-m, -n, -l, -z)
+ *   --send                    Send/Data indications (uclient -s) instead of channels
  *   --whoot-cmd "CMD ..."     the bundled relay's command; placeholders {port} {minPort} {maxPort} {secret} {realm}
- *                             {ip}; default: node --import tsx main/server/turn/relayCli.ts with matching flags
+ *                             {ip}, and WHOOT_RELAY_SECRET in its environment; default: node --import tsx
+ *                             main/server/turn/relayCli.ts with flags matching coturn's
  *   --timeout SECONDS         watchdog for the whole run (default 600)
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -47,6 +49,8 @@ interface Load {
   messages: number;
   length: number;
   intervalMs: number;
+  /** uclient -s: Send/Data indications instead of ChannelBind + ChannelData. */
+  sendIndications: boolean;
 }
 
 interface UclientResult {
@@ -72,6 +76,7 @@ const { values: args } = parseArgs({
     length: { type: 'string', default: '172' },
     interval: { type: 'string', default: '20' },
     'whoot-cmd': { type: 'string' },
+    send: { type: 'boolean', default: false },
     timeout: { type: 'string', default: '600' },
   },
   strict: true,
@@ -241,21 +246,32 @@ function relayCommand(target: Target, port: number, secret: string): string[] {
     ];
   }
   if (args['whoot-cmd'] !== undefined) return substitute(args['whoot-cmd'], vars);
-  // One node process (tsx as an --import hook rather than the tsx CLI, which adds a parent process).
+  // relayCli.ts (`npm run relay`) as one node process: tsx as an --import hook rather than `npx tsx`, whose
+  // npm and tsx parents would only add idle processes to the tree. The secret goes in WHOOT_RELAY_SECRET.
+  // Matching coturn's defaults: no per-user quota worth the name (uclient gives all clients one username) and a
+  // byte-rate cap so high it never bites, though the check itself still runs per packet as in production.
   return substitute(
-    `${process.execPath} --import tsx ${RELAY_CLI} --listening-ip={ip} --listening-port={port} --relay-ip={ip} ` +
-      '--min-port={minPort} --max-port={maxPort} --realm={realm} --static-auth-secret={secret}',
+    `${process.execPath} --import tsx ${RELAY_CLI} --listen-ip {ip} --udp-port {port} --tcp-port {port} ` +
+      '--relay-ip {ip} --min-port {minPort} --max-port {maxPort} --realm {realm} --max-per-user 10000 ' +
+      '--bandwidth 1000000000',
     vars,
   );
 }
 
-async function startRelay(target: Target, port: number, secret: string): Promise<ChildProcess> {
+interface RunningRelay {
+  child: ChildProcess;
+  /** The last few kB the relay printed. */
+  output(): string;
+}
+
+async function startRelay(target: Target, port: number, secret: string): Promise<RunningRelay> {
   const [command, ...commandArgs] = relayCommand(target, port, secret);
   if (command === undefined) throw new Error(`empty command for ${target}`);
   const child = spawn(command, commandArgs, {
     cwd: ROOT,
     detached: true, // own process group, so killAll reaches grandchildren
     stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, WHOOT_RELAY_SECRET: secret },
   });
   children.add(child);
   let output = '';
@@ -266,14 +282,14 @@ async function startRelay(target: Target, port: number, secret: string): Promise
   child.stderr?.on('data', keep);
   child.once('error', (error) => console.error(`${target}: ${error.message}`));
   try {
-    await waitForStun(port, child, 20_000);
+    await waitForStun(port, child, 30_000);
   } catch (error) {
     killAll();
     throw new Error(`${target} did not start: ${(error as Error).message}\n--- ${target} output ---\n${output}`, {
       cause: error,
     });
   }
-  return child;
+  return { child, output: () => output };
 }
 
 async function stopRelay(child: ChildProcess): Promise<void> {
@@ -312,7 +328,7 @@ async function runUclient(port: number, secret: string, load: Load): Promise<Ucl
   const uclientArgs = [
     ...['-u', username, '-w', password, '-p', String(port)],
     ...['-m', String(load.clients), '-n', String(load.messages), '-l', String(load.length)],
-    ...['-z', String(load.intervalMs), '-y', '-c', IP],
+    ...['-z', String(load.intervalMs), '-y', '-c', ...(load.sendIndications ? ['-s'] : []), IP],
   ];
   const child = spawn('turnutils_uclient', uclientArgs, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
   children.add(child);
@@ -351,7 +367,7 @@ async function benchOne(target: Target, secret: string, load: Load): Promise<Run
   const port = await freePort();
   process.stderr.write(`${target}: starting on ${IP}:${port} … `);
   const relay = await startRelay(target, port, secret);
-  const pid = relay.pid as number;
+  const pid = relay.child.pid as number;
   process.stderr.write(`up (pid ${pid}); ${load.clients} clients × ${load.messages} messages … `);
   try {
     const cpuBefore = treeCpuSeconds(pid);
@@ -362,7 +378,10 @@ async function benchOne(target: Target, secret: string, load: Load): Promise<Run
     process.stderr.write(`done in ${wallSeconds.toFixed(1)} s\n`);
     return { target, ...result, wallSeconds, cpuSeconds };
   } finally {
-    await stopRelay(relay);
+    await stopRelay(relay.child);
+    // The bundled relay prints its counters when it stops: show them (no credentials in there by design).
+    const stats = /\[whoot relay\] stats (.*)/.exec(relay.output());
+    if (stats) console.error(`${target} counters: ${stats[1]}`);
   }
 }
 
@@ -388,8 +407,10 @@ function printTable(results: RunResult[], load: Load): void {
   const line = (cells: string[]): string =>
     cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join('  ');
   console.log(
-    `\nturnutils_uclient -m ${load.clients} -n ${load.messages} -l ${load.length} -z ${load.intervalMs} -y -c ` +
-      `(client to client, no RTCP allocations); CPU = relay utime+stime at ${clockTicks} Hz; all on ${IP}`,
+    `\nturnutils_uclient -m ${load.clients} -n ${load.messages} -l ${load.length} -z ${load.intervalMs} -y -c` +
+      `${load.sendIndications ? ' -s' : ''} (client to client, no RTCP allocations, ` +
+      `${load.sendIndications ? 'Send/Data indications' : 'ChannelData'}); ` +
+      `CPU = relay utime+stime at ${clockTicks} Hz; all on ${IP}`,
   );
   console.log(line(header));
   for (const row of rows) console.log(line(row));
@@ -415,6 +436,7 @@ async function main(): Promise<void> {
     messages: positiveInt('messages', args.messages),
     length: positiveInt('length', args.length),
     intervalMs: positiveInt('interval', args.interval),
+    sendIndications: args.send,
   };
   if (load.clients < 2 || load.clients % 2 !== 0) throw new Error('--clients must be even and ≥ 2 (client pairs)');
   let targets: Target[] = ['coturn', 'whoot'];
