@@ -1,0 +1,62 @@
+import type { Socket } from 'node:dgram';
+import type { ByteRateLimiter } from './rateLimits';
+import type { TransportAddress } from './stun/ipAddress';
+
+/**
+ * One TURN allocation (RFC 8656 section 2.2) and the client connection it belongs to. Plain data: the relay server
+ * mutates it, this module only names the shapes and the small lookups the packet path needs.
+ */
+export interface ClientLink {
+  /** The 5-tuple as a key: `udp|ip|port`, or `tcp|n` / `tls|n` for one connection. */
+  readonly id: string;
+  readonly transport: 'udp' | 'tcp' | 'tls';
+  readonly remote: TransportAddress;
+  /** Stream transports pad ChannelData to 4 bytes. */
+  readonly stream: boolean;
+  send(parts: readonly Buffer[]): void;
+  allocation: Allocation | null;
+  /** An Allocate is in flight (waiting on the session check or a socket bind): retransmissions are dropped. */
+  allocating: boolean;
+  closed: boolean;
+}
+
+export interface Permission {
+  expiresAt: number;
+  /**
+   * True when the address policy refused this IP and it was allowed only as one of this relay's own relayed
+   * addresses: packets to or from it must then match a live allocation's port too, or any other UDP service on the
+   * relay host would be reachable through the loopback exception.
+   */
+  readonly ownOnly: boolean;
+}
+
+export interface ChannelBinding {
+  readonly channel: number;
+  readonly peer: TransportAddress;
+  /** `ip|port`, the peer's key in `channelByPeer`. */
+  readonly peerKey: string;
+  expiresAt: number;
+}
+
+export interface Allocation {
+  readonly link: ClientLink;
+  readonly username: string;
+  readonly userId: string;
+  readonly sessionId: string;
+  /** The long-term key: signs responses to this client. */
+  readonly key: Buffer;
+  readonly socket: Socket;
+  readonly relayed: TransportAddress;
+  expiresAt: number;
+  readonly permissions: Map<string, Permission>;
+  readonly channels: Map<number, ChannelBinding>;
+  readonly channelByPeer: Map<string, ChannelBinding>;
+  readonly toPeer: ByteRateLimiter;
+  readonly toClient: ByteRateLimiter;
+  /** The Allocate transaction and its answer, replayed to a retransmission (RFC 8656 section 6.2). */
+  readonly allocateTransaction: string;
+  readonly allocateResponse: Buffer;
+  ended: boolean;
+}
+
+export const peerKeyOf = (address: string, port: number): string => `${address}|${port}`;

@@ -1,0 +1,959 @@
+import { randomBytes } from 'node:crypto';
+import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
+import type { Socket } from 'node:net';
+import { isRelayablePeer, canonicalIp as policyCanonicalIp } from './addressPolicy';
+import { peerKeyOf, type Allocation, type ChannelBinding, type ClientLink } from './allocation';
+import {
+  startStreamListener,
+  startUdpListener,
+  type StreamListener,
+  type TlsMaterial,
+  type UdpListener,
+} from './clientTransports';
+import { authenticate, type AuthenticatedRequest, type LongTermAuthOptions } from './longTermAuth';
+import { createNonceIssuer } from './nonces';
+import { createAllocationQuota, createByteRateLimiter } from './rateLimits';
+import { createRelayCounters, type RefusalReason, type RelayCountersSnapshot } from './relayCounters';
+import { bindRelaySocket, closeQuietly, type RelayPortRange } from './relaySockets';
+import {
+  readAddressFamily,
+  readChannelNumber,
+  readEvenPort,
+  readRequestedTransport,
+  readUint32,
+  readXorAddress,
+  writeErrorCode,
+  writeText,
+  writeUint32,
+  writeUnknownAttributes,
+  writeXorAddress,
+} from './stun/attributes';
+import { channelDataHeader, isChannelNumber, streamPaddingFor } from './stun/channelData';
+import { Attr, ErrorCode, StunClass, StunMethod, TRANSPORT_UDP } from './stun/constants';
+import { canonicalIp, ipFamily, type TransportAddress } from './stun/ipAddress';
+import {
+  encodeStun,
+  getAttribute,
+  getAttributes,
+  parseStun,
+  type OutgoingAttribute,
+  type StunMessage,
+} from './stun/message';
+import { createStreamFramer } from './stun/streamFramer';
+
+/**
+ * The bundled TURN relay (RFC 8656 over RFC 8489 STUN): UDP, TCP and TLS listeners, long-term credentials with TURN
+ * REST usernames, allocations bound to whoot sessions, an SSRF-safe peer policy, quotas and a byte-rate cap.
+ * The server composition (serverApp.ts) or relayCli.ts creates one; nothing here reads files or the environment.
+ */
+export interface RelayLimits {
+  /** Allocations one user may hold at once (486 beyond). */
+  readonly maxAllocationsPerUser: number;
+  /** Allocations the relay holds at once (508 beyond). */
+  readonly maxAllocations: number;
+  /** Per allocation and per direction, application bytes per second; excess packets are dropped and counted. */
+  readonly bandwidthBytesPerSecond: number;
+  /** How far a sender may run ahead of the rate; defaults to one second's worth (at least 64 KiB, one datagram). */
+  readonly burstBytes?: number;
+  /** Concurrent TCP plus TLS connections per listener. */
+  readonly maxStreamConnections: number;
+}
+
+export interface RelayOptions {
+  readonly realm: string;
+  /** The TURN REST secret (relaySecretText), or several while rotating (newest first), or a getter for rotation. */
+  readonly secret: string | readonly string[] | (() => readonly string[]);
+  readonly listen: {
+    readonly host: string;
+    /** 0 picks a free port; null or absent leaves the listener off. */
+    readonly udpPort?: number | null;
+    readonly tcpPort?: number | null;
+    readonly tls?: (TlsMaterial & { readonly port: number }) | null;
+  };
+  /** Where relayed sockets bind, and the range they take ports from (the whole ephemeral range if absent). */
+  readonly relay: { readonly address: string; readonly portRange?: RelayPortRange | null };
+  /** The session check: an allocation of a session that ended is refused with 401. Absent: every session is live. */
+  readonly isSessionLive?: (sessionId: string) => Promise<boolean>;
+  readonly limits?: Partial<RelayLimits>;
+  /**
+   * IPs exempt from the peer address policy, like coturn's --allow-loopback-peers: for benchmarks and interop tests
+   * with a local echo peer. Never set in production; the policy exists because of what such peers can reach.
+   */
+  readonly allowedPeers?: readonly string[];
+  /**
+   * Also accept channel numbers 0x5000-0x7FFF in ChannelBind, as RFC 5766 did and coturn still does. RFC 8656
+   * reserved them; coturn's own turnutils_uclient picks numbers from the old range, so benchmarks and interop tests
+   * against it need this. Browsers (libwebrtc) count up from 0x4000 and never need it.
+   */
+  readonly legacyChannelNumbers?: boolean;
+  readonly nonceTtlSeconds?: number;
+  /** SOFTWARE in responses; null sends none. */
+  readonly software?: string | null;
+  /** Milliseconds; tests move it to expire nonces, credentials and allocations without sleeping. */
+  readonly now?: () => number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RelayStats extends RelayCountersSnapshot {
+  readonly droppedPackets: { readonly bandwidth: number; readonly noPermission: number; readonly malformed: number };
+  readonly streamConnections: number;
+}
+
+export interface Relay {
+  readonly addresses: {
+    readonly udp: { host: string; port: number } | null;
+    readonly tcp: { host: string; port: number } | null;
+    readonly tls: { host: string; port: number } | null;
+  };
+  stats(): RelayStats;
+  /** Deletes every allocation of the session at once (sign-out, revocation); returns how many went. */
+  endSession(sessionId: string): number;
+  /** Removes expired allocations, permissions and channels now (the relay also does it every second). */
+  sweep(): void;
+  close(): Promise<void>;
+}
+
+export const DEFAULT_LIFETIME_SECONDS = 600;
+export const MAX_LIFETIME_SECONDS = 3600;
+export const PERMISSION_LIFETIME_SECONDS = 300;
+export const CHANNEL_LIFETIME_SECONDS = 600;
+/** RFC 8656 section 14.6: a channel number that expired stays out of use for five minutes. */
+const CHANNEL_COOLDOWN_MS = 300_000;
+const RESERVATION_LIFETIME_MS = 30_000;
+const STREAM_IDLE_MS = 30_000;
+/** Past this much unsent data on a stream, packets are dropped rather than queued: voice that late is useless. */
+const STREAM_HIGH_WATER_BYTES = 256 * 1024;
+const LOG_LINES_PER_SECOND = 20;
+
+export const DEFAULT_LIMITS: RelayLimits = {
+  maxAllocationsPerUser: 10,
+  maxAllocations: 1000,
+  bandwidthBytesPerSecond: 256 * 1024,
+  maxStreamConnections: 2000,
+};
+
+/** Comprehension-required attributes a TURN request may carry; anything else below 0x8000 earns a 420. */
+const UNDERSTOOD = new Set<number>([
+  Attr.USERNAME,
+  Attr.REALM,
+  Attr.NONCE,
+  Attr.MESSAGE_INTEGRITY,
+  Attr.MESSAGE_INTEGRITY_SHA256,
+  Attr.LIFETIME,
+  Attr.REQUESTED_TRANSPORT,
+  Attr.REQUESTED_ADDRESS_FAMILY,
+  Attr.XOR_PEER_ADDRESS,
+  Attr.DATA,
+  Attr.CHANNEL_NUMBER,
+  Attr.EVEN_PORT,
+  Attr.RESERVATION_TOKEN,
+  // Accepted and ignored: Node cannot set DF on a datagram, and the ICE attributes mean nothing to a relay.
+  Attr.DONT_FRAGMENT,
+  Attr.PRIORITY,
+  Attr.USE_CANDIDATE,
+  // BANDWIDTH (RFC 5766 drafts), sent by turnutils_uclient -a.
+  0x0010,
+]);
+
+interface Reservation {
+  readonly socket: UdpSocket;
+  readonly port: number;
+  readonly expiresAt: number;
+}
+
+export async function createRelay(options: RelayOptions): Promise<Relay> {
+  const now = options.now ?? Date.now;
+  const limits: RelayLimits = { ...DEFAULT_LIMITS, ...options.limits };
+  const software = options.software === undefined ? 'whoot relay' : options.software;
+  const relayAddress = canonicalIp(options.relay.address);
+  const relayFamily = ipFamily(options.relay.address);
+  if (relayAddress === null || relayFamily === null) throw new TypeError('relay.address must be an IP address');
+  const portRange = options.relay.portRange ?? null;
+  if (portRange !== null && !(portRange.min >= 1 && portRange.min <= portRange.max && portRange.max <= 65535)) {
+    throw new RangeError('relay.portRange must be 1-65535 with min <= max');
+  }
+  const secrets =
+    typeof options.secret === 'function'
+      ? options.secret
+      : (
+          (list: readonly string[]) => () =>
+            list
+        )(typeof options.secret === 'string' ? [options.secret] : options.secret);
+  const legacyChannels = options.legacyChannelNumbers ?? false;
+  const isSessionLive = options.isSessionLive ?? (async () => true);
+  const allowedPeers = new Set((options.allowedPeers ?? []).map((ip) => canonicalIp(ip) ?? ip));
+  const log = rateLimitedLog(options.log ?? ((line) => console.log(`[whoot relay] ${line}`)), now);
+
+  const counters = createRelayCounters();
+  const quota = createAllocationQuota({ perUser: limits.maxAllocationsPerUser, total: limits.maxAllocations });
+  const nonces = createNonceIssuer({ ttlSeconds: options.nonceTtlSeconds ?? 600, now });
+  const authOptions: LongTermAuthOptions = { realm: options.realm, secrets, nonces, now };
+  const dropped = { bandwidth: 0, noPermission: 0, malformed: 0 };
+
+  const allocations = new Set<Allocation>();
+  /** Relayed `ip|port` -> allocation: the exception list of the peer policy, checked per packet. */
+  const relayedIndex = new Map<string, Allocation>();
+  /** Relayed IPs with at least one allocation, as the address policy wants them. */
+  const ownRelayedIps = new Map<string, number>();
+  /** UDP clients with an allocation, by address then port: the per-datagram lookup without building a key. */
+  const udpLinks = new Map<string, Map<number, ClientLink>>();
+  const reservations = new Map<string, Reservation>();
+  /** Sessions ended while an Allocate for them was in flight: the Allocate must not complete. */
+  const sessionEnds = new Map<string, { count: number; at: number }>();
+  const streamSockets = new Set<Socket>();
+  let closed = false;
+
+  const refuse = (reason: RefusalReason, link: ClientLink, what: string, code?: number) => {
+    counters.refused(reason);
+    // The client's address and the reason only: never the username, nonce or integrity.
+    log(
+      `refused ${what} from ${link.transport}:${link.remote.address}:${link.remote.port}: ${reason}${code ? ` (${code})` : ''}`,
+    );
+  };
+
+  // ---- sending ------------------------------------------------------------------------------------------------
+
+  const sendResponse = (
+    link: ClientLink,
+    request: StunMessage,
+    cls: typeof StunClass.success | typeof StunClass.error,
+    attributes: OutgoingAttribute[],
+    auth: Pick<AuthenticatedRequest, 'key' | 'integrity'> | null,
+  ): Buffer => {
+    if (software !== null) attributes.push({ type: Attr.SOFTWARE, value: writeText(software) });
+    const bytes = encodeStun(
+      { method: request.method, cls, transactionId: request.transactionId, attributes },
+      {
+        ...(auth ? { integrity: { key: auth.key, kind: auth.integrity } } : {}),
+        // Binding answers always carry it (ICE keep-alives check it); TURN answers when the client used it.
+        fingerprint: request.fingerprint || request.method === StunMethod.binding,
+      },
+    );
+    link.send([bytes]);
+    return bytes;
+  };
+
+  const sendError = (
+    link: ClientLink,
+    request: StunMessage,
+    code: number,
+    auth: Pick<AuthenticatedRequest, 'key' | 'integrity'> | null,
+    extra: OutgoingAttribute[] = [],
+  ) =>
+    sendResponse(
+      link,
+      request,
+      StunClass.error,
+      [{ type: Attr.ERROR_CODE, value: writeErrorCode(code) }, ...extra],
+      auth,
+    );
+
+  const sendChallenge = (link: ClientLink, request: StunMessage, code: number) =>
+    sendError(link, request, code, null, [
+      { type: Attr.REALM, value: writeText(options.realm) },
+      { type: Attr.NONCE, value: writeText(nonces.issue(link.id)) },
+    ]);
+
+  // ---- allocation lifecycle ---------------------------------------------------------------------------------
+
+  const registerUdpLink = (link: ClientLink) => {
+    let ports = udpLinks.get(link.remote.address);
+    if (ports === undefined) udpLinks.set(link.remote.address, (ports = new Map()));
+    ports.set(link.remote.port, link);
+  };
+
+  const unregisterUdpLink = (link: ClientLink) => {
+    const ports = udpLinks.get(link.remote.address);
+    if (ports?.get(link.remote.port) !== link) return;
+    ports.delete(link.remote.port);
+    if (ports.size === 0) udpLinks.delete(link.remote.address);
+  };
+
+  const endAllocation = (allocation: Allocation, why: string) => {
+    if (allocation.ended) return;
+    allocation.ended = true;
+    allocations.delete(allocation);
+    relayedIndex.delete(peerKeyOf(allocation.relayed.address, allocation.relayed.port));
+    const ip = policyCanonicalIp(allocation.relayed.address) ?? allocation.relayed.address;
+    const left = (ownRelayedIps.get(ip) ?? 1) - 1;
+    if (left <= 0) ownRelayedIps.delete(ip);
+    else ownRelayedIps.set(ip, left);
+    quota.release(allocation.userId);
+    counters.allocationEnded();
+    closeQuietly(allocation.socket);
+    if (allocation.link.allocation === allocation) allocation.link.allocation = null;
+    if (allocation.link.transport === 'udp') unregisterUdpLink(allocation.link);
+    log(`allocation ${allocation.relayed.address}:${allocation.relayed.port} ended (${why})`);
+  };
+
+  const ownIpSet: ReadonlySet<string> = {
+    has: (ip: string) => ownRelayedIps.has(ip),
+    get size() {
+      return ownRelayedIps.size;
+    },
+  } as ReadonlySet<string>;
+
+  /** Policy for a peer IP: 'ok', 'own' (allowed only as one of our relayed addresses) or the refusal reason. */
+  const judgePeer = (ip: string): { ok: true; ownOnly: boolean } | { ok: false; reason: RefusalReason } => {
+    if (allowedPeers.has(ip)) return { ok: true, ownOnly: false };
+    const open = isRelayablePeer(ip, new Set());
+    if (open.ok) return { ok: true, ownOnly: false };
+    if (isRelayablePeer(ip, ownIpSet).ok) return { ok: true, ownOnly: true };
+    return { ok: false, reason: `peer_${open.reason}` };
+  };
+
+  /** The per-packet permission test (RFC 8656 section 9), plus the own-address port rule. */
+  const permits = (allocation: Allocation, address: string, port: number, at: number): boolean => {
+    const permission = allocation.permissions.get(address);
+    if (permission === undefined || permission.expiresAt <= at) return false;
+    return !permission.ownOnly || relayedIndex.has(peerKeyOf(address, port));
+  };
+
+  const desiredLifetime = (message: StunMessage): number | null => {
+    const value = getAttribute(message, Attr.LIFETIME);
+    if (value === undefined) return DEFAULT_LIFETIME_SECONDS;
+    const requested = readUint32(value);
+    if (requested === null) return null;
+    if (requested === 0) return 0;
+    return Math.max(DEFAULT_LIFETIME_SECONDS, Math.min(requested, MAX_LIFETIME_SECONDS));
+  };
+
+  // ---- requests -----------------------------------------------------------------------------------------------
+
+  const unknownComprehensionRequired = (message: StunMessage): number[] =>
+    message.attributes.map((a) => a.type).filter((type) => type < 0x8000 && !UNDERSTOOD.has(type));
+
+  /** Authentication plus the 420 check; on failure the answer is already sent. */
+  const authorise = (link: ClientLink, message: StunMessage, what: string, requireUnexpired: boolean) => {
+    const outcome = authenticate(message, link.id, authOptions, requireUnexpired);
+    if (!outcome.ok) {
+      if (outcome.reason !== null) refuse(outcome.reason, link, what, outcome.code);
+      if (outcome.challenge) sendChallenge(link, message, outcome.code);
+      else sendError(link, message, outcome.code, null);
+      return null;
+    }
+    const unknown = unknownComprehensionRequired(message);
+    if (unknown.length > 0) {
+      refuse('bad_request', link, what, ErrorCode.unknownAttribute);
+      sendError(link, message, ErrorCode.unknownAttribute, outcome.value, [
+        { type: Attr.UNKNOWN_ATTRIBUTES, value: writeUnknownAttributes(unknown) },
+      ]);
+      return null;
+    }
+    return outcome.value;
+  };
+
+  /** Requests on an existing allocation: same 5-tuple (437 otherwise) and same credentials (441 otherwise). */
+  const allocationFor = (link: ClientLink, message: StunMessage, what: string) => {
+    const auth = authorise(link, message, what, false);
+    if (auth === null) return null;
+    const allocation = link.allocation;
+    if (allocation === null || allocation.ended) {
+      refuse('allocation_mismatch', link, what, ErrorCode.allocationMismatch);
+      sendError(link, message, ErrorCode.allocationMismatch, auth);
+      return null;
+    }
+    if (allocation.username !== auth.username) {
+      // Another user's credentials on this 5-tuple (441): counted with the other credential failures.
+      refuse('bad_credentials', link, what, ErrorCode.wrongCredentials);
+      sendError(link, message, ErrorCode.wrongCredentials, auth);
+      return null;
+    }
+    return { auth, allocation };
+  };
+
+  const handleAllocate = async (link: ClientLink, message: StunMessage) => {
+    const auth = authorise(link, message, 'allocate', true);
+    if (auth === null) return;
+    const existing = link.allocation;
+    if (existing !== null && !existing.ended) {
+      if (existing.allocateTransaction === message.transactionId.toString('hex'))
+        link.send([existing.allocateResponse]);
+      else {
+        refuse('allocation_mismatch', link, 'allocate', ErrorCode.allocationMismatch);
+        sendError(link, message, ErrorCode.allocationMismatch, auth);
+      }
+      return;
+    }
+    if (link.allocating) return;
+    const transportValue = getAttribute(message, Attr.REQUESTED_TRANSPORT);
+    const transport = transportValue === undefined ? null : readRequestedTransport(transportValue);
+    if (transport === null) {
+      refuse('bad_request', link, 'allocate', ErrorCode.badRequest);
+      sendError(link, message, ErrorCode.badRequest, auth);
+      return;
+    }
+    if (transport !== TRANSPORT_UDP) {
+      refuse('unsupported_transport', link, 'allocate', ErrorCode.unsupportedTransport);
+      sendError(link, message, ErrorCode.unsupportedTransport, auth);
+      return;
+    }
+    const familyValue = getAttribute(message, Attr.REQUESTED_ADDRESS_FAMILY);
+    const family = familyValue === undefined ? relayFamily : readAddressFamily(familyValue);
+    const evenValue = getAttribute(message, Attr.EVEN_PORT);
+    const even = evenValue === undefined ? null : readEvenPort(evenValue);
+    const tokenValue = getAttribute(message, Attr.RESERVATION_TOKEN);
+    const lifetime = desiredLifetime(message);
+    if (
+      family === null ||
+      (evenValue !== undefined && even === null) ||
+      (tokenValue !== undefined && (tokenValue.length !== 8 || evenValue !== undefined || familyValue !== undefined)) ||
+      lifetime === null
+    ) {
+      refuse('bad_request', link, 'allocate', ErrorCode.badRequest);
+      sendError(link, message, ErrorCode.badRequest, auth);
+      return;
+    }
+    if (family !== relayFamily) {
+      refuse('address_family', link, 'allocate', ErrorCode.addressFamilyNotSupported);
+      sendError(link, message, ErrorCode.addressFamilyNotSupported, auth);
+      return;
+    }
+
+    link.allocating = true;
+    const endsBefore = sessionEnds.get(auth.sessionId)?.count ?? 0;
+    let acquired = false;
+    try {
+      const live = await isSessionLive(auth.sessionId).catch(() => false);
+      if (!live) {
+        refuse('revoked_session', link, 'allocate', ErrorCode.unauthorized);
+        sendChallenge(link, message, ErrorCode.unauthorized);
+        return;
+      }
+      const granted = quota.tryAcquire(auth.userId);
+      if (!granted.ok) {
+        const code =
+          granted.reason === 'user_quota' ? ErrorCode.allocationQuotaReached : ErrorCode.insufficientCapacity;
+        refuse(granted.reason, link, 'allocate', code);
+        sendError(link, message, code, auth);
+        return;
+      }
+      acquired = true;
+      let socket: UdpSocket;
+      let port: number;
+      let token: Buffer | null = null;
+      const tokenKey = tokenValue?.toString('hex');
+      const reservation = tokenKey === undefined ? undefined : reservations.get(tokenKey);
+      if (tokenKey !== undefined) {
+        if (reservation === undefined || reservation.expiresAt <= now()) {
+          refuse('bad_request', link, 'allocate', ErrorCode.insufficientCapacity);
+          sendError(link, message, ErrorCode.insufficientCapacity, auth);
+          return;
+        }
+        reservations.delete(tokenKey);
+        ({ socket, port } = reservation);
+      } else {
+        const bound = await bindRelaySocket(relayAddress, portRange, {
+          even: even !== null,
+          reserveNext: even?.reserveNext ?? false,
+        });
+        if (bound === null) {
+          refuse('total_limit', link, 'allocate', ErrorCode.insufficientCapacity);
+          sendError(link, message, ErrorCode.insufficientCapacity, auth);
+          return;
+        }
+        ({ socket, port } = bound);
+        if (bound.reserved !== null) {
+          token = randomBytes(8);
+          reservations.set(token.toString('hex'), { ...bound.reserved, expiresAt: now() + RESERVATION_LIFETIME_MS });
+          bound.reserved.socket.on('error', () => undefined);
+        }
+      }
+      if (closed || link.closed || (sessionEnds.get(auth.sessionId)?.count ?? 0) !== endsBefore) {
+        closeQuietly(socket);
+        if (!closed && !link.closed) {
+          refuse('revoked_session', link, 'allocate', ErrorCode.unauthorized);
+          sendChallenge(link, message, ErrorCode.unauthorized);
+        }
+        return;
+      }
+      const relayed: TransportAddress = { family: relayFamily, address: relayAddress, port };
+      const attributes: OutgoingAttribute[] = [
+        { type: Attr.XOR_RELAYED_ADDRESS, value: writeXorAddress(relayed, message.transactionId) },
+        { type: Attr.LIFETIME, value: writeUint32(lifetime) },
+        { type: Attr.XOR_MAPPED_ADDRESS, value: writeXorAddress(link.remote, message.transactionId) },
+      ];
+      if (token !== null) attributes.push({ type: Attr.RESERVATION_TOKEN, value: token });
+      const rate = {
+        bytesPerSecond: limits.bandwidthBytesPerSecond,
+        burstBytes: limits.burstBytes ?? Math.max(limits.bandwidthBytesPerSecond, 65_536),
+        now,
+      };
+      const response = sendResponse(link, message, StunClass.success, attributes, auth);
+      const allocation: Allocation = {
+        link,
+        username: auth.username,
+        userId: auth.userId,
+        sessionId: auth.sessionId,
+        key: auth.key,
+        socket,
+        relayed,
+        expiresAt: now() + lifetime * 1000,
+        permissions: new Map(),
+        channels: new Map(),
+        channelByPeer: new Map(),
+        toPeer: createByteRateLimiter(rate),
+        toClient: createByteRateLimiter(rate),
+        allocateTransaction: message.transactionId.toString('hex'),
+        allocateResponse: response,
+        ended: false,
+      };
+      acquired = false;
+      allocations.add(allocation);
+      link.allocation = allocation;
+      if (link.transport === 'udp') registerUdpLink(link);
+      relayedIndex.set(peerKeyOf(relayAddress, port), allocation);
+      const ip = policyCanonicalIp(relayAddress) ?? relayAddress;
+      ownRelayedIps.set(ip, (ownRelayedIps.get(ip) ?? 0) + 1);
+      counters.allocationCreated();
+      socket.on('error', () => undefined);
+      socket.on('message', (data, from) => fromPeer(allocation, data, from));
+    } finally {
+      link.allocating = false;
+      if (acquired) quota.release(auth.userId);
+    }
+  };
+
+  const handleRefresh = async (link: ClientLink, message: StunMessage) => {
+    const found = allocationFor(link, message, 'refresh');
+    if (found === null) return;
+    const { auth, allocation } = found;
+    const lifetime = desiredLifetime(message);
+    if (lifetime === null) {
+      refuse('bad_request', link, 'refresh', ErrorCode.badRequest);
+      sendError(link, message, ErrorCode.badRequest, auth);
+      return;
+    }
+    if (lifetime === 0) {
+      endAllocation(allocation, 'refresh 0');
+      sendResponse(link, message, StunClass.success, [{ type: Attr.LIFETIME, value: writeUint32(0) }], auth);
+      return;
+    }
+    if (!(await isSessionLive(allocation.sessionId).catch(() => false))) {
+      endAllocation(allocation, 'session ended');
+      refuse('revoked_session', link, 'refresh', ErrorCode.unauthorized);
+      sendChallenge(link, message, ErrorCode.unauthorized);
+      return;
+    }
+    if (allocation.ended) return;
+    allocation.expiresAt = now() + lifetime * 1000;
+    sendResponse(link, message, StunClass.success, [{ type: Attr.LIFETIME, value: writeUint32(lifetime) }], auth);
+  };
+
+  /** Reads and judges one XOR-PEER-ADDRESS; on failure answers and returns null. */
+  const peerFrom = (
+    link: ClientLink,
+    message: StunMessage,
+    value: Buffer,
+    auth: AuthenticatedRequest,
+    what: string,
+  ) => {
+    const peer = readXorAddress(value, message.transactionId);
+    if (peer === null) {
+      refuse('bad_request', link, what, ErrorCode.badRequest);
+      sendError(link, message, ErrorCode.badRequest, auth);
+      return null;
+    }
+    if (peer.family !== relayFamily) {
+      refuse('address_family', link, what, ErrorCode.peerAddressFamilyMismatch);
+      sendError(link, message, ErrorCode.peerAddressFamilyMismatch, auth);
+      return null;
+    }
+    const verdict = judgePeer(peer.address);
+    if (!verdict.ok) {
+      refuse(verdict.reason, link, what, ErrorCode.forbidden);
+      sendError(link, message, ErrorCode.forbidden, auth);
+      return null;
+    }
+    return { peer, ownOnly: verdict.ownOnly };
+  };
+
+  const handleCreatePermission = (link: ClientLink, message: StunMessage) => {
+    const found = allocationFor(link, message, 'create-permission');
+    if (found === null) return;
+    const { auth, allocation } = found;
+    const values = getAttributes(message, Attr.XOR_PEER_ADDRESS);
+    if (values.length === 0) {
+      refuse('bad_request', link, 'create-permission', ErrorCode.badRequest);
+      sendError(link, message, ErrorCode.badRequest, auth);
+      return;
+    }
+    const peers: { peer: TransportAddress; ownOnly: boolean }[] = [];
+    for (const value of values) {
+      // All or nothing (RFC 8656 section 10.2): one refused peer installs none.
+      const judged = peerFrom(link, message, value, auth, 'create-permission');
+      if (judged === null) return;
+      peers.push(judged);
+    }
+    const expiresAt = now() + PERMISSION_LIFETIME_SECONDS * 1000;
+    for (const { peer, ownOnly } of peers) allocation.permissions.set(peer.address, { expiresAt, ownOnly });
+    sendResponse(link, message, StunClass.success, [], auth);
+  };
+
+  const handleChannelBind = (link: ClientLink, message: StunMessage) => {
+    const found = allocationFor(link, message, 'channel-bind');
+    if (found === null) return;
+    const { auth, allocation } = found;
+    const channelValue = getAttribute(message, Attr.CHANNEL_NUMBER);
+    const peerValue = getAttribute(message, Attr.XOR_PEER_ADDRESS);
+    const channel = channelValue === undefined ? null : readChannelNumber(channelValue);
+    const inRange =
+      channel !== null && (isChannelNumber(channel) || (legacyChannels && channel >= 0x4000 && channel <= 0x7fff));
+    if (channel === null || peerValue === undefined || !inRange) {
+      refuse('bad_request', link, 'channel-bind', ErrorCode.badRequest);
+      sendError(link, message, ErrorCode.badRequest, auth);
+      return;
+    }
+    const judged = peerFrom(link, message, peerValue, auth, 'channel-bind');
+    if (judged === null) return;
+    const { peer, ownOnly } = judged;
+    const at = now();
+    const peerKey = peerKeyOf(peer.address, peer.port);
+    const byNumber = allocation.channels.get(channel);
+    const byPeer = allocation.channelByPeer.get(peerKey);
+    // RFC 8656 section 11.2: a number is bound to one peer and a peer to one number, for the binding's life.
+    if (
+      (byNumber !== undefined && byNumber.peerKey !== peerKey) ||
+      (byPeer !== undefined && byPeer.channel !== channel)
+    ) {
+      refuse('bad_request', link, 'channel-bind', ErrorCode.badRequest);
+      sendError(link, message, ErrorCode.badRequest, auth);
+      return;
+    }
+    const binding: ChannelBinding = byNumber ?? { channel, peer, peerKey, expiresAt: 0 };
+    binding.expiresAt = at + CHANNEL_LIFETIME_SECONDS * 1000;
+    allocation.channels.set(channel, binding);
+    allocation.channelByPeer.set(peerKey, binding);
+    const permission = allocation.permissions.get(peer.address);
+    allocation.permissions.set(peer.address, {
+      expiresAt: Math.max(permission?.expiresAt ?? 0, at + PERMISSION_LIFETIME_SECONDS * 1000),
+      ownOnly: permission === undefined ? ownOnly : permission.ownOnly && ownOnly,
+    });
+    sendResponse(link, message, StunClass.success, [], auth);
+  };
+
+  // ---- data path ----------------------------------------------------------------------------------------------
+
+  const relayToPeer = (allocation: Allocation, peer: { address: string; port: number }, data: Buffer) => {
+    if (!permits(allocation, peer.address, peer.port, now())) {
+      dropped.noPermission += 1;
+      counters.refused('no_permission');
+      return;
+    }
+    if (!allocation.toPeer.tryConsume(data.length)) {
+      dropped.bandwidth += 1;
+      counters.refused('bandwidth');
+      return;
+    }
+    allocation.socket.send(data, peer.port, peer.address);
+    counters.relayed('client_to_peer', data.length);
+  };
+
+  const handleSend = (link: ClientLink, message: StunMessage) => {
+    const allocation = link.allocation;
+    const peerValue = getAttribute(message, Attr.XOR_PEER_ADDRESS);
+    const data = getAttribute(message, Attr.DATA);
+    // Indications get no answer (RFC 8656 section 11.2): a bad one is dropped.
+    if (allocation === null || peerValue === undefined || data === undefined) {
+      dropped.malformed += 1;
+      return;
+    }
+    const peer = readXorAddress(peerValue, message.transactionId);
+    if (peer === null) {
+      dropped.malformed += 1;
+      return;
+    }
+    relayToPeer(allocation, peer, data);
+  };
+
+  const handleChannelFromClient = (link: ClientLink, packet: Buffer) => {
+    const allocation = link.allocation;
+    if (allocation === null || packet.length < 4) {
+      dropped.malformed += 1;
+      return;
+    }
+    const channel = packet.readUInt16BE(0);
+    const length = packet.readUInt16BE(2);
+    const binding = allocation.channels.get(channel);
+    if (binding === undefined || 4 + length > packet.length || binding.expiresAt <= now()) {
+      dropped.malformed += 1;
+      return;
+    }
+    relayToPeer(allocation, binding.peer, packet.subarray(4, 4 + length));
+  };
+
+  const fromPeer = (allocation: Allocation, data: Buffer, from: RemoteInfo) => {
+    if (allocation.ended) return;
+    const address = from.family === 'IPv6' ? (canonicalIp(from.address) ?? from.address) : from.address;
+    if (!permits(allocation, address, from.port, now())) {
+      dropped.noPermission += 1;
+      counters.refused('no_permission');
+      return;
+    }
+    if (!allocation.toClient.tryConsume(data.length)) {
+      dropped.bandwidth += 1;
+      counters.refused('bandwidth');
+      return;
+    }
+    const link = allocation.link;
+    const binding = allocation.channelByPeer.get(peerKeyOf(address, from.port));
+    if (binding !== undefined && data.length <= 0xffff) {
+      const header = channelDataHeader(binding.channel, data.length);
+      const pad = link.stream ? streamPaddingFor(data.length) : 0;
+      link.send(pad === 0 ? [header, data] : [header, data, Buffer.alloc(pad)]);
+    } else {
+      const transactionId = randomBytes(12);
+      link.send([
+        encodeStun({
+          method: StunMethod.data,
+          cls: StunClass.indication,
+          transactionId,
+          attributes: [
+            { type: Attr.XOR_PEER_ADDRESS, value: writeXorAddress({ address, port: from.port }, transactionId) },
+            { type: Attr.DATA, value: data },
+          ],
+        }),
+      ]);
+    }
+    counters.relayed('peer_to_client', data.length);
+  };
+
+  // ---- dispatch -----------------------------------------------------------------------------------------------
+
+  const handleStun = (link: ClientLink, packet: Buffer) => {
+    const parsed = parseStun(packet);
+    if (!parsed.ok) {
+      // Not answerable: without a parsed header there is no transaction to answer.
+      dropped.malformed += 1;
+      return;
+    }
+    const message = parsed.message;
+    if (message.cls === StunClass.indication) {
+      if (message.method === StunMethod.send) handleSend(link, message);
+      return;
+    }
+    if (message.cls !== StunClass.request) return;
+    switch (message.method) {
+      case StunMethod.binding:
+        sendResponse(
+          link,
+          message,
+          StunClass.success,
+          [{ type: Attr.XOR_MAPPED_ADDRESS, value: writeXorAddress(link.remote, message.transactionId) }],
+          null,
+        );
+        return;
+      case StunMethod.allocate:
+        void handleAllocate(link, message).catch((error: unknown) => log(`allocate failed: ${String(error)}`));
+        return;
+      case StunMethod.refresh:
+        void handleRefresh(link, message).catch((error: unknown) => log(`refresh failed: ${String(error)}`));
+        return;
+      case StunMethod.createPermission:
+        handleCreatePermission(link, message);
+        return;
+      case StunMethod.channelBind:
+        handleChannelBind(link, message);
+        return;
+      default:
+        refuse('bad_request', link, `method ${message.method}`, ErrorCode.badRequest);
+        sendError(link, message, ErrorCode.badRequest, null);
+    }
+  };
+
+  const handlePacket = (link: ClientLink, packet: Buffer) => {
+    const first = packet[0] ?? 0xff;
+    if (first >= 0x40 && first < 0x80) handleChannelFromClient(link, packet);
+    else if (first < 0x40) handleStun(link, packet);
+    else dropped.malformed += 1;
+  };
+
+  // ---- listeners ----------------------------------------------------------------------------------------------
+
+  let udp: UdpListener | null = null;
+  let tcp: StreamListener | null = null;
+  let tls: StreamListener | null = null;
+  let connectionCount = 0;
+  const host = options.listen.host;
+
+  const onDatagram = (listener: () => UdpListener | null) => (data: Buffer, from: RemoteInfo) => {
+    const known = udpLinks.get(from.address)?.get(from.port);
+    if (known !== undefined) {
+      handlePacket(known, data);
+      return;
+    }
+    const socket = listener()?.socket;
+    if (socket === undefined) return;
+    const address = from.family === 'IPv6' ? (canonicalIp(from.address) ?? from.address) : from.address;
+    const link: ClientLink = {
+      id: `udp|${address}|${from.port}`,
+      transport: 'udp',
+      remote: { family: from.family === 'IPv6' ? 6 : 4, address, port: from.port },
+      stream: false,
+      send: (parts) => socket.send(parts as Buffer[], from.port, from.address),
+      allocation: null,
+      allocating: false,
+      closed: false,
+    };
+    handlePacket(link, data);
+  };
+
+  const onConnection = (transport: 'tcp' | 'tls') => (socket: Socket) => {
+    if (closed || socket.remoteAddress === undefined || socket.remotePort === undefined) {
+      socket.destroy();
+      return;
+    }
+    streamSockets.add(socket);
+    connectionCount += 1;
+    const address = canonicalIp(socket.remoteAddress) ?? socket.remoteAddress;
+    const link: ClientLink = {
+      id: `${transport}|${connectionCount}|${address}|${socket.remotePort}`,
+      transport,
+      remote: { family: socket.remoteFamily === 'IPv6' ? 6 : 4, address, port: socket.remotePort },
+      stream: true,
+      send: (parts) => {
+        if (socket.destroyed || socket.writableLength > STREAM_HIGH_WATER_BYTES) return;
+        socket.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
+      },
+      allocation: null,
+      allocating: false,
+      closed: false,
+    };
+    const framer = createStreamFramer();
+    socket.setNoDelay(true);
+    socket.setTimeout(STREAM_IDLE_MS, () => {
+      // A connection that never allocated is someone holding a socket open for nothing.
+      if (link.allocation === null) socket.destroy();
+    });
+    socket.on('data', (chunk: Buffer) => {
+      const error = framer.push(chunk, (_kind, frame) => handlePacket(link, frame));
+      if (error !== null) {
+        dropped.malformed += 1;
+        socket.destroy();
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.once('close', () => {
+      link.closed = true;
+      streamSockets.delete(socket);
+      // RFC 8656 section 3.1: over TCP the allocation lives as long as its connection.
+      if (link.allocation !== null) endAllocation(link.allocation, 'connection closed');
+    });
+  };
+
+  try {
+    if (options.listen.udpPort !== undefined && options.listen.udpPort !== null) {
+      udp = await startUdpListener(
+        host,
+        options.listen.udpPort,
+        onDatagram(() => udp),
+      );
+    }
+    if (options.listen.tcpPort !== undefined && options.listen.tcpPort !== null) {
+      tcp = await startStreamListener(
+        host,
+        options.listen.tcpPort,
+        null,
+        limits.maxStreamConnections,
+        onConnection('tcp'),
+      );
+    }
+    if (options.listen.tls) {
+      tls = await startStreamListener(
+        host,
+        options.listen.tls.port,
+        options.listen.tls,
+        limits.maxStreamConnections,
+        onConnection('tls'),
+      );
+    }
+  } catch (error) {
+    await Promise.all([udp?.close(), tcp?.close(), tls?.close()]);
+    throw error;
+  }
+
+  // ---- housekeeping -------------------------------------------------------------------------------------------
+
+  const sweep = () => {
+    const at = now();
+    for (const allocation of [...allocations]) {
+      if (allocation.expiresAt <= at) {
+        endAllocation(allocation, 'expired');
+        continue;
+      }
+      for (const [ip, permission] of allocation.permissions) {
+        if (permission.expiresAt <= at) allocation.permissions.delete(ip);
+      }
+      for (const [channel, binding] of allocation.channels) {
+        // Kept (unusable) through the cooldown so the number cannot move to another peer at once.
+        if (binding.expiresAt + CHANNEL_COOLDOWN_MS <= at) {
+          allocation.channels.delete(channel);
+          allocation.channelByPeer.delete(binding.peerKey);
+        }
+      }
+    }
+    for (const [token, reservation] of reservations) {
+      if (reservation.expiresAt <= at) {
+        closeQuietly(reservation.socket);
+        reservations.delete(token);
+      }
+    }
+    for (const [sessionId, ended] of sessionEnds) if (ended.at + 60_000 <= at) sessionEnds.delete(sessionId);
+  };
+  const timer = setInterval(sweep, 1000);
+  timer.unref();
+
+  const hostPort = (listener: { port: number } | null) => (listener === null ? null : { host, port: listener.port });
+
+  return {
+    addresses: { udp: hostPort(udp), tcp: hostPort(tcp), tls: hostPort(tls) },
+    stats: () => ({
+      ...counters.snapshot(),
+      droppedPackets: { ...dropped },
+      streamConnections: streamSockets.size,
+    }),
+    endSession(sessionId) {
+      const previous = sessionEnds.get(sessionId);
+      sessionEnds.set(sessionId, { count: (previous?.count ?? 0) + 1, at: now() });
+      let ended = 0;
+      for (const allocation of [...allocations]) {
+        if (allocation.sessionId !== sessionId) continue;
+        endAllocation(allocation, 'session ended');
+        ended += 1;
+      }
+      return ended;
+    },
+    sweep,
+    async close() {
+      if (closed) return;
+      closed = true;
+      clearInterval(timer);
+      for (const allocation of [...allocations]) endAllocation(allocation, 'relay closing');
+      for (const reservation of reservations.values()) closeQuietly(reservation.socket);
+      reservations.clear();
+      await Promise.all([udp?.close(), tcp?.close(), tls?.close()]);
+    },
+  };
+}
+
+/** At most LOG_LINES_PER_SECOND lines, then one line saying how many were held back: a flood must not fill disks. */
+function rateLimitedLog(write: (line: string) => void, now: () => number): (line: string) => void {
+  let windowStart = 0;
+  let lines = 0;
+  let suppressed = 0;
+  return (line) => {
+    const at = now();
+    if (at - windowStart >= 1000) {
+      if (suppressed > 0) write(`${suppressed} log lines suppressed`);
+      windowStart = at;
+      lines = 0;
+      suppressed = 0;
+    }
+    if (lines >= LOG_LINES_PER_SECOND) {
+      suppressed += 1;
+      return;
+    }
+    lines += 1;
+    write(line);
+  };
+}
