@@ -82,6 +82,16 @@ describe('signed requests over raw HTTPS', () => {
     expect(events.filter((e) => JSON.stringify(e.payload).includes('"replayed"'))).toHaveLength(1);
   });
 
+  it('lets exactly one of several simultaneous copies of a signed request through', async () => {
+    const call = createChannelIn(workspaceA, 'raced');
+    const headers = signedHeaders(ada, call);
+    const responses = await Promise.all(Array.from({ length: 8 }, () => send(call, headers)));
+    expect(responses.map((r) => r.status).sort()).toEqual([201, 401, 401, 401, 401, 401, 401, 401]);
+    for (const refused of responses.filter((r) => r.status === 401)) expect401(refused, 'replayed_nonce');
+    const channels = await t.server.store.forWorkspace(workspaceA).channels.list();
+    expect(channels.filter((c) => c.name === 'raced')).toHaveLength(1);
+  });
+
   it('refuses a request signed 61 s ago, and one signed 61 s ahead: 401 timestamp_out_of_window', async () => {
     const before = await snapshot();
     for (const skew of [-61, 61, -3600]) {

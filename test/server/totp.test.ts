@@ -118,6 +118,31 @@ describe('sign-in with TOTP on', () => {
     expectError(await signIn({ recoveryCode: recoveryCodes[1]! }), 401, 'invalid_second_factor');
   });
 
+  it('lets exactly one of several simultaneous sign-ins with the same fresh code or recovery code through', async () => {
+    // Its own account: the losers of each race count as failed attempts against the account's throttle.
+    const racer = await signUpAndIn(t.server, 'racer');
+    const racerSeed = base32Decode((await racer.call('totpEnroll')).secret)!;
+    const step = nowStep();
+    const { recoveryCodes: codes } = await racer.call('totpConfirm', { body: { code: totpCodeAt(racerSeed, step) } });
+    const racerSessions = async () => (await t.server.store.sessions.listActive(racer.user.id)).length;
+    const before = await racerSessions();
+    const race = (extra: { totp?: string; recoveryCode?: string }) =>
+      Promise.all(
+        Array.from({ length: 5 }, () =>
+          rawRequest(t.server, {
+            method: 'POST',
+            path: '/v1/auth/sign-in',
+            body: JSON.stringify({ email: racer.email, password: racer.password, ...extra }),
+          }),
+        ),
+      );
+    const totpRace = await race({ totp: totpCodeAt(racerSeed, step + 1) });
+    expect(totpRace.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401]);
+    const recoveryRace = await race({ recoveryCode: codes[0]! });
+    expect(recoveryRace.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401]);
+    expect(await racerSessions()).toBe(before + 2);
+  });
+
   it("refuses another account's recovery code", async () => {
     const other = await signUpAndIn(t.server, 'other');
     const enrolled = await other.call('totpEnroll');
