@@ -128,7 +128,7 @@ describe('sign-in with TOTP on', () => {
     const before = await racerSessions();
     const race = (extra: { totp?: string; recoveryCode?: string }) =>
       Promise.all(
-        Array.from({ length: 5 }, () =>
+        Array.from({ length: 3 }, () =>
           rawRequest(t.server, {
             method: 'POST',
             path: '/v1/auth/sign-in',
@@ -137,9 +137,9 @@ describe('sign-in with TOTP on', () => {
         ),
       );
     const totpRace = await race({ totp: totpCodeAt(racerSeed, step + 1) });
-    expect(totpRace.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401]);
+    expect(totpRace.map((r) => r.status).sort()).toEqual([200, 401, 401]);
     const recoveryRace = await race({ recoveryCode: codes[0]! });
-    expect(recoveryRace.map((r) => r.status).sort()).toEqual([200, 401, 401, 401, 401]);
+    expect(recoveryRace.map((r) => r.status).sort()).toEqual([200, 401, 401]);
     expect(await racerSessions()).toBe(before + 2);
   });
 
