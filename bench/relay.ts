@@ -250,10 +250,12 @@ function relayCommand(target: Target, port: number, secret: string): string[] {
   // npm and tsx parents would only add idle processes to the tree. The secret goes in WHOOT_RELAY_SECRET.
   // Matching coturn's defaults: no per-user quota worth the name (uclient gives all clients one username) and a
   // byte-rate cap so high it never bites, though the check itself still runs per packet as in production.
+  // --legacy-channels: uclient picks channel numbers in RFC 5766's 0x4000-0x7FFF, which coturn still accepts and
+  // RFC 8656 narrowed to 0x4000-0x4FFF; without it three binds in four are refused with 400.
   return substitute(
     `${process.execPath} --import tsx ${RELAY_CLI} --listen-ip {ip} --udp-port {port} --tcp-port {port} ` +
       '--relay-ip {ip} --min-port {minPort} --max-port {maxPort} --realm {realm} --max-per-user 10000 ' +
-      '--bandwidth 1000000000',
+      '--bandwidth 1000000000 --legacy-channels',
     vars,
   );
 }
