@@ -554,15 +554,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       sendError(link, message, ErrorCode.badRequest, auth);
       return null;
     }
-    if (peer.family !== relayFamily) {
-      refuse('address_family', link, what, ErrorCode.peerAddressFamilyMismatch);
-      sendError(link, message, ErrorCode.peerAddressFamilyMismatch, auth);
-      return null;
-    }
+    // Policy before family: a forbidden address is refused as forbidden (403) whatever this relay's family.
     const verdict = judgePeer(peer.address);
     if (!verdict.ok) {
       refuse(verdict.reason, link, what, ErrorCode.forbidden);
       sendError(link, message, ErrorCode.forbidden, auth);
+      return null;
+    }
+    if (peer.family !== relayFamily) {
+      refuse('address_family', link, what, ErrorCode.peerAddressFamilyMismatch);
+      sendError(link, message, ErrorCode.peerAddressFamilyMismatch, auth);
       return null;
     }
     return { peer, ownOnly: verdict.ownOnly };

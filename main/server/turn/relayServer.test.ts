@@ -1,0 +1,340 @@
+import { randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mintTurnCredentials } from '../auth/turnCredentials';
+import { generateSessionId } from '../auth/sessionTokens';
+import { createRelay, type Relay, type RelayOptions } from './relayServer';
+import { readUint32, readXorAddress, writeRequestedTransport } from './stun/attributes';
+import { Attr, StunMethod } from './stun/constants';
+import { getAttribute } from './stun/message';
+import { createTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
+
+const SECRET = 'test-relay-secret-0123456789abcdefghijklmnop';
+const REALM = 'whoot.test';
+
+let clock = Date.now();
+const revoked = new Set<string>();
+const open: { close(): Promise<void> }[] = [];
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((thing) => thing.close()));
+  revoked.clear();
+  clock = Date.now();
+});
+
+async function startRelay(overrides: Partial<RelayOptions> = {}): Promise<Relay> {
+  const relay = await createRelay({
+    realm: REALM,
+    secret: SECRET,
+    listen: { host: '127.0.0.1', udpPort: 0, tcpPort: 0 },
+    relay: { address: '127.0.0.1' },
+    isSessionLive: async (sessionId) => !revoked.has(sessionId),
+    now: () => clock,
+    log: () => undefined,
+    ...overrides,
+  });
+  open.push(relay);
+  return relay;
+}
+
+function credentials(options: { userId?: string; sessionId?: string; ttlSeconds?: number; issuedAt?: number } = {}) {
+  const minted = mintTurnCredentials({
+    secret: SECRET,
+    userId: options.userId ?? randomUUID(),
+    sessionId: options.sessionId ?? generateSessionId(),
+    ttlSeconds: options.ttlSeconds ?? 600,
+    now: Math.floor((options.issuedAt ?? clock) / 1000),
+  });
+  if (!minted.ok) throw new Error(minted.error.message);
+  return minted.value;
+}
+
+async function client(
+  relay: Relay,
+  creds: { username: string; credential: string } = credentials(),
+  transport: 'udp' | 'tcp' = 'udp',
+): Promise<TurnTestClient> {
+  const address = transport === 'udp' ? relay.addresses.udp! : relay.addresses.tcp!;
+  const created = await createTurnTestClient({
+    server: address,
+    transport,
+    username: creds.username,
+    password: creds.credential,
+  });
+  open.push(created);
+  return created;
+}
+
+describe('STUN Binding', () => {
+  it('answers with the XOR-MAPPED-ADDRESS it saw and a FINGERPRINT, over UDP and TCP', async () => {
+    const relay = await startRelay();
+    for (const transport of ['udp', 'tcp'] as const) {
+      const c = await client(relay, credentials(), transport);
+      const answer = await c.request(StunMethod.binding, [], { auth: false });
+      expect(answer.errorCode).toBeNull();
+      expect(answer.message.fingerprint).toBe(true);
+      const mapped = readXorAddress(
+        getAttribute(answer.message, Attr.XOR_MAPPED_ADDRESS)!,
+        answer.message.transactionId,
+      );
+      expect(mapped).toMatchObject({ address: '127.0.0.1', port: c.local.port });
+    }
+  });
+});
+
+describe('long-term credentials', () => {
+  it('challenges with 401 + REALM + NONCE, then allocates on 127.0.0.1 with a signed answer', async () => {
+    const relay = await startRelay();
+    const c = await client(relay);
+    const challenge = await c.request(StunMethod.allocate, [
+      { type: Attr.REQUESTED_TRANSPORT, value: writeRequestedTransport(17) },
+    ]);
+    expect(challenge.errorCode).toBe(401);
+    expect(challenge.message.integrity).toBeNull();
+    expect(c.realm).toBe(REALM);
+    expect(c.nonce).toMatch(/^[0-9a-f]{8}/);
+    const { relayed, answer } = await c.allocate();
+    expect(answer.errorCode).toBeNull();
+    expect(answer.signed).toBe(true);
+    expect(relayed).toMatchObject({ address: '127.0.0.1' });
+    expect(readUint32(getAttribute(answer.message, Attr.LIFETIME)!)).toBe(600);
+    expect(relay.stats().allocations.active).toBe(1);
+    // The first challenge is the protocol, not a refusal.
+    expect(Object.values(relay.stats().refusals).every((count) => count === 0)).toBe(true);
+  });
+
+  it('answers a stale nonce with 438 and a new nonce, and the retry succeeds', async () => {
+    const relay = await startRelay({ nonceTtlSeconds: 30 });
+    const c = await client(relay);
+    expect((await c.allocate()).relayed).not.toBeNull();
+    const oldNonce = c.nonce;
+    clock += 31_000;
+    const stale = await c.refresh(600);
+    expect(stale.errorCode).toBe(438);
+    expect(c.nonce).not.toBe(oldNonce);
+    expect((await c.refresh(600)).errorCode).toBeNull();
+    expect(relay.stats().refusals.stale_nonce).toBe(1);
+  });
+
+  it('refuses expired, forged, wrong-realm and revoked-session credentials with 401', async () => {
+    const relay = await startRelay();
+    const expired = credentials({ issuedAt: clock - 700_000, ttlSeconds: 600 });
+    expect((await (await client(relay, expired)).allocate()).answer.errorCode).toBe(401);
+
+    const real = credentials();
+    const [, userId, sessionId] = real.username.split(':');
+    const forgedExpiry = {
+      username: `${Math.floor(clock / 1000) + 86_000}:${userId}:${sessionId}`,
+      credential: real.credential,
+    };
+    expect((await (await client(relay, forgedExpiry)).allocate()).answer.errorCode).toBe(401);
+    const wrongPassword = { username: real.username, credential: Buffer.alloc(20, 1).toString('base64') };
+    expect((await (await client(relay, wrongPassword)).allocate()).answer.errorCode).toBe(401);
+
+    const otherRealm = await client(relay);
+    await otherRealm.request(StunMethod.allocate, [], { auth: false });
+    otherRealm.realm = 'evil.example';
+    expect((await otherRealm.allocate()).answer.errorCode).toBe(401);
+
+    const revokedCreds = credentials();
+    revoked.add(revokedCreds.username.split(':')[2]!);
+    const refused = await (await client(relay, revokedCreds)).allocate();
+    expect(refused.answer.errorCode).toBe(401);
+
+    const { refusals, allocations } = relay.stats();
+    expect(refusals).toMatchObject({
+      expired_credentials: 1,
+      bad_credentials: 2,
+      wrong_realm: 1,
+      revoked_session: 1,
+    });
+    expect(allocations.active).toBe(0);
+  });
+
+  it('refuses other transports (442), a missing REQUESTED-TRANSPORT (400), unknown attributes (420), a second Allocate (437)', async () => {
+    const relay = await startRelay();
+    const c = await client(relay);
+    await c.request(StunMethod.allocate, [], { auth: false });
+    const tcp = await c.request(StunMethod.allocate, [
+      { type: Attr.REQUESTED_TRANSPORT, value: writeRequestedTransport(6) },
+    ]);
+    expect(tcp.errorCode).toBe(442);
+    expect(tcp.signed).toBe(true);
+    expect((await c.request(StunMethod.allocate, [])).errorCode).toBe(400);
+    const unknown = await c.request(StunMethod.allocate, [
+      { type: Attr.REQUESTED_TRANSPORT, value: writeRequestedTransport(17) },
+      { type: 0x7777, value: Buffer.alloc(4) },
+    ]);
+    expect(unknown.errorCode).toBe(420);
+    expect(getAttribute(unknown.message, Attr.UNKNOWN_ATTRIBUTES)).toEqual(Buffer.from([0x77, 0x77]));
+    expect((await c.allocate()).relayed).not.toBeNull();
+    expect((await c.allocate()).answer.errorCode).toBe(437);
+  });
+});
+
+describe('permissions, channels and relaying', () => {
+  it('refuses private, loopback, link-local and unique-local peers with 403, but lets two allocations reach each other', async () => {
+    const relay = await startRelay();
+    const a = await client(relay);
+    const b = await client(relay);
+    const aRelayed = (await a.allocate()).relayed!;
+    const bRelayed = (await b.allocate()).relayed!;
+    for (const address of ['127.0.0.2', '10.0.0.1', '169.254.169.254', '192.168.1.1', '::1', 'fc00::1']) {
+      const answer = await a.createPermission({ address, port: 5000 });
+      expect(answer.errorCode, address).toBe(403);
+    }
+    // All or nothing: one forbidden peer in the list installs none.
+    expect((await a.createPermission(bRelayed, { address: '10.0.0.1', port: 1 })).errorCode).toBe(403);
+    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+
+    a.send(bRelayed, Buffer.from('hello over send'));
+    const [first] = await b.waitFor(1);
+    expect(first).toEqual({
+      kind: 'data',
+      peer: expect.objectContaining(aRelayed),
+      data: Buffer.from('hello over send'),
+    });
+
+    expect((await a.channelBind(0x4000, bRelayed)).errorCode).toBeNull();
+    expect((await b.channelBind(0x4abc, aRelayed)).errorCode).toBeNull();
+    a.sendChannel(0x4000, Buffer.from('a to b'));
+    b.sendChannel(0x4abc, Buffer.from('b to a'));
+    expect((await b.waitFor(2))[1]).toEqual({ kind: 'channel', channel: 0x4abc, data: Buffer.from('a to b') });
+    expect((await a.waitFor(1))[0]).toEqual({ kind: 'channel', channel: 0x4000, data: Buffer.from('b to a') });
+    const stats = relay.stats();
+    expect(stats.relayed.client_to_peer.packets).toBe(3);
+    expect(stats.relayed.peer_to_client.packets).toBe(3);
+    expect(stats.refusals.peer_loopback).toBeGreaterThanOrEqual(1);
+    expect(stats.refusals.peer_private).toBeGreaterThanOrEqual(3);
+  });
+
+  it('does not reach other services on the relay IP through the own-address exception', async () => {
+    const relay = await startRelay();
+    const a = await client(relay);
+    const b = await client(relay);
+    const aRelayed = (await a.allocate()).relayed!;
+    const bRelayed = (await b.allocate()).relayed!;
+    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+    const service = createSocket('udp4');
+    await new Promise<void>((resolve) => service.bind(0, '127.0.0.1', resolve));
+    let hits = 0;
+    service.on('message', () => (hits += 1));
+    open.push({ close: () => new Promise((resolve) => service.close(() => resolve())) });
+    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+    a.send({ address: '127.0.0.1', port: service.address().port }, Buffer.from('ssrf'));
+    // The IP is one of ours, so the bind succeeds; the per-packet rule (relayed address and port) still holds.
+    expect((await a.channelBind(0x4001, { address: '127.0.0.1', port: service.address().port })).errorCode).toBeNull();
+    a.sendChannel(0x4001, Buffer.from('ssrf again'));
+    a.send(bRelayed, Buffer.from('fine'));
+    await b.waitFor(1);
+    expect(hits).toBe(0);
+    expect(relay.stats().refusals.no_permission).toBe(2);
+  });
+
+  it('checks channel numbers and rebinding rules (400)', async () => {
+    const relay = await startRelay();
+    const a = await client(relay);
+    const b = await client(relay);
+    const c = await client(relay);
+    await a.allocate();
+    const bRelayed = (await b.allocate()).relayed!;
+    const cRelayed = (await c.allocate()).relayed!;
+    expect((await a.channelBind(0x3fff, bRelayed)).errorCode).toBe(400);
+    expect((await a.channelBind(0x5000, bRelayed)).errorCode).toBe(400);
+    expect((await a.channelBind(0x4fff, bRelayed)).errorCode).toBeNull();
+    expect((await a.channelBind(0x4fff, bRelayed)).errorCode).toBeNull();
+    expect((await a.channelBind(0x4fff, cRelayed)).errorCode).toBe(400);
+    expect((await a.channelBind(0x4001, bRelayed)).errorCode).toBe(400);
+  });
+
+  it('relays ChannelData between a TCP client (padded frames) and a UDP client', async () => {
+    const relay = await startRelay();
+    const tcp = await client(relay, credentials(), 'tcp');
+    const udp = await client(relay);
+    const tcpRelayed = (await tcp.allocate()).relayed!;
+    const udpRelayed = (await udp.allocate()).relayed!;
+    expect((await tcp.channelBind(0x4100, udpRelayed)).errorCode).toBeNull();
+    expect((await udp.channelBind(0x4200, tcpRelayed)).errorCode).toBeNull();
+    for (let i = 1; i <= 5; i += 1) tcp.sendChannel(0x4100, Buffer.alloc(i, i));
+    for (let i = 1; i <= 5; i += 1) udp.sendChannel(0x4200, Buffer.alloc(i + 10, i));
+    const atUdp = await udp.waitFor(5);
+    const atTcp = await tcp.waitFor(5);
+    expect(atUdp.map((m) => m.data.length)).toEqual([1, 2, 3, 4, 5]);
+    expect(atTcp.map((m) => m.data.length)).toEqual([11, 12, 13, 14, 15]);
+  });
+});
+
+describe('abuse controls', () => {
+  it('enforces the per-user quota (486) and the total limit (508)', async () => {
+    const relay = await startRelay({ limits: { maxAllocationsPerUser: 2, maxAllocations: 3 } });
+    const userId = randomUUID();
+    const mine = () => client(relay, credentials({ userId }));
+    expect((await (await mine()).allocate()).relayed).not.toBeNull();
+    expect((await (await mine()).allocate()).relayed).not.toBeNull();
+    expect((await (await mine()).allocate()).answer.errorCode).toBe(486);
+    expect((await (await client(relay)).allocate()).relayed).not.toBeNull();
+    expect((await (await client(relay)).allocate()).answer.errorCode).toBe(508);
+    expect(relay.stats().refusals).toMatchObject({ user_quota: 1, total_limit: 1 });
+  });
+
+  it('drops what exceeds the per-allocation byte rate and counts it', async () => {
+    // The clock stands still, so the bucket never refills: exactly the burst passes.
+    const relay = await startRelay({ limits: { bandwidthBytesPerSecond: 1000, burstBytes: 1000 } });
+    const a = await client(relay);
+    const b = await client(relay);
+    const aRelayed = (await a.allocate()).relayed!;
+    const bRelayed = (await b.allocate()).relayed!;
+    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+    expect((await a.channelBind(0x4000, bRelayed)).errorCode).toBeNull();
+    for (let i = 0; i < 20; i += 1) a.sendChannel(0x4000, Buffer.alloc(100, i));
+    await b.waitFor(20, 500);
+    expect(b.received).toHaveLength(10);
+    expect(relay.stats().droppedPackets.bandwidth).toBe(10);
+    expect(relay.stats().refusals.bandwidth).toBe(10);
+    clock += 1000;
+    a.sendChannel(0x4000, Buffer.alloc(100));
+    await b.waitFor(11);
+    expect(b.received).toHaveLength(11);
+  });
+});
+
+describe('allocation lifetime and sessions', () => {
+  it('deletes the allocation on Refresh with LIFETIME 0; later requests get 437', async () => {
+    const relay = await startRelay();
+    const c = await client(relay);
+    await c.allocate();
+    const refreshed = await c.refresh(7200);
+    expect(readUint32(getAttribute(refreshed.message, Attr.LIFETIME)!)).toBe(3600);
+    const deleted = await c.refresh(0);
+    expect(deleted.errorCode).toBeNull();
+    expect(relay.stats().allocations).toMatchObject({ active: 0, ended: 1 });
+    expect((await c.refresh(600)).errorCode).toBe(437);
+  });
+
+  it('endSession deletes every allocation of the session at once, and its credentials then fail', async () => {
+    const relay = await startRelay();
+    const sessionId = generateSessionId();
+    const userId = randomUUID();
+    const first = await client(relay, credentials({ userId, sessionId }));
+    const second = await client(relay, credentials({ userId, sessionId }));
+    const other = await client(relay);
+    await first.allocate();
+    await second.allocate();
+    await other.allocate();
+    revoked.add(sessionId);
+    expect(relay.endSession(sessionId)).toBe(2);
+    expect(relay.stats().allocations.active).toBe(1);
+    expect((await first.refresh(600)).errorCode).toBe(437);
+    expect((await (await client(relay, credentials({ userId, sessionId }))).allocate()).answer.errorCode).toBe(401);
+  });
+
+  it('expires allocations whose lifetime ran out', async () => {
+    const relay = await startRelay();
+    const c = await client(relay);
+    await c.allocate();
+    clock += 601_000;
+    relay.sweep();
+    expect(relay.stats().allocations.active).toBe(0);
+  });
+});
