@@ -20,6 +20,8 @@
  *   --only coturn|whoot       run one relay
  *   --clients N --messages N --length BYTES --interval MS    the uclient load (-m, -n, -l, -z)
  *   --send                    Send/Data indications (uclient -s) instead of channels
+ *   --warmup N                messages per client in an unmeasured run first (default 100; 0 for none): a relay
+ *                             in service is long-running, so JIT warm-up and first-use costs stay out of the figure
  *   --whoot-cmd "CMD ..."     the bundled relay's command; placeholders {port} {minPort} {maxPort} {secret} {realm}
  *                             {ip}, and WHOOT_RELAY_SECRET in its environment; default: node --import tsx
  *                             main/server/turn/relayCli.ts with flags matching coturn's
@@ -77,6 +79,7 @@ const { values: args } = parseArgs({
     interval: { type: 'string', default: '20' },
     'whoot-cmd': { type: 'string' },
     send: { type: 'boolean', default: false },
+    warmup: { type: 'string', default: '100' },
     timeout: { type: 'string', default: '600' },
   },
   strict: true,
@@ -370,8 +373,13 @@ async function benchOne(target: Target, secret: string, load: Load): Promise<Run
   process.stderr.write(`${target}: starting on ${IP}:${port} … `);
   const relay = await startRelay(target, port, secret);
   const pid = relay.child.pid as number;
-  process.stderr.write(`up (pid ${pid}); ${load.clients} clients × ${load.messages} messages … `);
+  const warmup = positiveInt('warmup', args.warmup);
   try {
+    if (warmup > 0) {
+      process.stderr.write(`up (pid ${pid}); warm-up … `);
+      await runUclient(port, secret, { ...load, messages: warmup });
+    }
+    process.stderr.write(`${load.clients} clients × ${load.messages} messages … `);
     const cpuBefore = treeCpuSeconds(pid);
     const started = process.hrtime.bigint();
     const result = await runUclient(port, secret, load);
