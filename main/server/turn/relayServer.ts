@@ -293,13 +293,20 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     },
   } as ReadonlySet<string>;
 
-  /** Policy for a peer IP: 'ok', 'own' (allowed only as one of our relayed addresses) or the refusal reason. */
-  const judgePeer = (ip: string): { ok: true; ownOnly: boolean } | { ok: false; reason: RefusalReason } => {
+  /**
+   * The address policy for a peer. Addresses the policy refuses pass only as one of this relay's own relayed
+   * addresses (`ownOnly`); when the request names a port too (ChannelBind), that port must be a live allocation's,
+   * so the exception never opens another UDP service on the relay host.
+   */
+  const judgePeer = (
+    ip: string,
+    port: number | null,
+  ): { ok: true; ownOnly: boolean } | { ok: false; reason: RefusalReason } => {
     if (allowedPeers.has(ip)) return { ok: true, ownOnly: false };
     const open = isRelayablePeer(ip, new Set());
     if (open.ok) return { ok: true, ownOnly: false };
-    if (isRelayablePeer(ip, ownIpSet).ok) return { ok: true, ownOnly: true };
-    return { ok: false, reason: `peer_${open.reason}` };
+    const own = isRelayablePeer(ip, ownIpSet).ok && (port === null || relayedIndex.has(peerKeyOf(ip, port)));
+    return own ? { ok: true, ownOnly: true } : { ok: false, reason: `peer_${open.reason}` };
   };
 
   /** The per-packet permission test (RFC 8656 section 9), plus the own-address port rule. */
@@ -555,7 +562,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return null;
     }
     // Policy before family: a forbidden address is refused as forbidden (403) whatever this relay's family.
-    const verdict = judgePeer(peer.address);
+    // CreatePermission is per IP (RFC 8656 section 9); ChannelBind names the port as well.
+    const verdict = judgePeer(peer.address, what === 'channel-bind' ? peer.port : null);
     if (!verdict.ok) {
       refuse(verdict.reason, link, what, ErrorCode.forbidden);
       sendError(link, message, ErrorCode.forbidden, auth);
