@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { endpoints, resourceIdFor, type Endpoint, type EndpointName } from '../../shared/rest/endpoints';
 import { fail, ok, type Result } from '../../shared/result';
@@ -10,7 +11,6 @@ import { voiceHandlers } from './api/voiceHandlers';
 import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
 import { createMemoryLoginThrottleStore } from './auth/loginThrottleStore';
-import { createMemoryNonceStore } from './auth/nonceStore';
 import { createRequestVerifier } from './auth/requestVerifier';
 import { loadServerConfigFile, parseServerConfig, type ServerConfig, type ServerConfigInput } from './config';
 import { loadOrCreateCertificate } from './http/certificate';
@@ -119,6 +119,8 @@ export async function startServer(
           : { ok: true, relayOnly: channel.relayOnly };
       },
       allowedOrigins: config.allowedOrigins,
+      // A candidate that merely claims `typ relay` must name one of this relay's own addresses to pass.
+      relayAddresses: relayAddressesOf(config),
       heartbeatIntervalMs: config.heartbeatSeconds * 1000,
       report: (message) => log(message),
     });
@@ -181,7 +183,8 @@ function routesFrom(handlers: EndpointHandlers): Route<Endpoint, ApiSession>[] {
  * the request's own parameters, never from a client's claim about what it is doing.
  */
 function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () => number) {
-  const nonces = createMemoryNonceStore();
+  // In SQLite, not memory: a request captured before a restart must still fail as a replay after it.
+  const nonces = store.nonces;
   return async ({
     request,
     route,
@@ -217,4 +220,10 @@ function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () 
     await store.sessions.touch(verified.sessionId, now() + config.sessions.idleMinutes * 60_000);
     return ok({ sessionId: verified.sessionId, userId });
   };
+}
+
+/** The IP literals the relay is reached at; a host name cannot be matched against candidates, which carry IPs. */
+function relayAddressesOf(config: ServerConfig): string[] {
+  const host = config.relay.host ?? config.publicHost;
+  return isIP(host) === 0 ? [] : [host];
 }

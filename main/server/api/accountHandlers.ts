@@ -26,8 +26,7 @@ type AccountHandlers = Pick<
 /** Sign-up, sign-in (with TOTP or a recovery code), refresh rotation, sign-out and MFA enrolment. */
 export function accountHandlers(deps: ApiDeps): AccountHandlers {
   const { store } = deps;
-  // The last TOTP step each account used, so a code cannot be replayed inside its 30 s; pending enrolments.
-  const lastTotpStep = new Map<string, number>();
+  // Pending enrolments (a secret shown but not yet confirmed); the last used TOTP step lives in the store.
   const pendingTotp = new Map<string, { secret: string; expiresAt: number }>();
 
   async function newSession(userId: string) {
@@ -56,15 +55,22 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
     if (totp !== undefined) {
       const seed = await store.users.totpSeed(user.id);
       if (seed === undefined) return false;
-      const result = verifyTotp(seed, totp, { now: nowSeconds(deps), lastUsedStep: lastTotpStep.get(user.id) ?? null });
-      if (result.ok) lastTotpStep.set(user.id, result.step);
-      return result.ok;
+      return acceptTotp(user.id, seed, totp);
     }
     if (recoveryCode !== undefined) {
       const hash = hashRecoveryCode({ key: await deps.recoveryKey(), userId: user.id }, recoveryCode);
       return hash !== null && (await store.users.consumeRecoveryCode(user.id, hash));
     }
     return false;
+  }
+
+  /** A code counts only if its step is later than the account's last one, recorded atomically (replays fail). */
+  async function acceptTotp(userId: string, seed: Uint8Array | string, code: string): Promise<boolean> {
+    const result = verifyTotp(seed, code, {
+      now: nowSeconds(deps),
+      lastUsedStep: await store.users.lastTotpStep(userId),
+    });
+    return result.ok && (await store.users.advanceTotpStep(userId, result.step));
   }
 
   const publicUser = (user: User) => ({ id: user.id, email: user.email, displayName: user.displayName });
@@ -211,12 +217,12 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
       if (pending === undefined || pending.expiresAt < deps.now()) {
         throw new HttpError(409, 'no_enrolment', 'Start setting up two-step sign-in first.');
       }
-      const checked = verifyTotp(pending.secret, body.code, { now: nowSeconds(deps) });
-      if (!checked.ok) throw new HttpError(400, 'invalid_second_factor', 'That code is not valid.');
+      if (!(await acceptTotp(session.userId, pending.secret, body.code))) {
+        throw new HttpError(400, 'invalid_second_factor', 'That code is not valid.');
+      }
       const seed = base32Decode(pending.secret);
       if (seed === null) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
       pendingTotp.delete(session.userId);
-      lastTotpStep.set(session.userId, checked.step);
       await store.users.setTotpSeed(session.userId, seed);
       const codes = generateRecoveryCodes({ key: await deps.recoveryKey(), userId: session.userId });
       await store.users.replaceRecoveryCodes(session.userId, codes.hashes);
@@ -227,12 +233,9 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
     async totpDisable({ session, body }) {
       const seed = await store.users.totpSeed(session.userId);
       if (seed === undefined) throw new HttpError(409, 'mfa_disabled', 'Two-step sign-in is not on.');
-      const checked = verifyTotp(seed, body.code, {
-        now: nowSeconds(deps),
-        lastUsedStep: lastTotpStep.get(session.userId) ?? null,
-      });
-      if (!checked.ok) throw new HttpError(400, 'invalid_second_factor', 'That code is not valid.');
-      lastTotpStep.set(session.userId, checked.step);
+      if (!(await acceptTotp(session.userId, seed, body.code))) {
+        throw new HttpError(400, 'invalid_second_factor', 'That code is not valid.');
+      }
       await store.users.clearTotpSeed(session.userId);
       await store.users.replaceRecoveryCodes(session.userId, []);
       await deps.audit({ type: 'mfa.disabled', actorUserId: session.userId });

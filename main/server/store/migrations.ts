@@ -141,4 +141,22 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT;
     `,
   },
+  {
+    version: 4,
+    name: 'signed-request nonces and TOTP replay guard',
+    up: `
+      -- Nonces of accepted signed requests, kept while their timestamp could still be accepted: in the database so a
+      -- request captured before a restart (or sent to another node sharing the store) cannot be replayed.
+      CREATE TABLE request_nonces (
+        session_id TEXT NOT NULL,
+        nonce TEXT NOT NULL,
+        expires_at INTEGER NOT NULL,
+        PRIMARY KEY (session_id, nonce)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX request_nonces_by_expiry ON request_nonces (expires_at);
+
+      -- The last TOTP step an account used: a code is accepted only for a later step, across restarts too.
+      ALTER TABLE users ADD COLUMN totp_last_step INTEGER;
+    `,
+  },
 ];

@@ -11,6 +11,7 @@ import { keyUsage, reencryptAll } from './keyRotation';
 import type { DataKeySet } from './keyMaterial';
 import { membersQueries } from './membersQueries';
 import { MIGRATIONS } from './migrations';
+import { createRequestNonces } from './nonceQueries';
 import { createServerSecrets } from './secretsRepository';
 import { createSessionsRepository } from './sessionsRepository';
 import type { Store, WorkspaceScope } from './types';
@@ -71,6 +72,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       events: events.retention,
       audit: audit.log,
       secrets: createServerSecrets(context),
+      nonces: createRequestNonces(context),
       dataKeys: {
         currentKeyId: () => ring.currentKeyId,
         async usage() {

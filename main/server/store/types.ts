@@ -53,6 +53,10 @@ export interface UsersRepository {
   unusedRecoveryCodeHashes(userId: string): Promise<string[]>;
   /** Marks one code used; true only for the one caller that used it first. */
   consumeRecoveryCode(userId: string, codeHash: string): Promise<boolean>;
+  /** The account's last used TOTP step, or null. */
+  lastTotpStep(userId: string): Promise<number | null>;
+  /** Compare-and-set: records `step` only if it is later than the last one; false if another request got there first. */
+  advanceTotpStep(userId: string, step: number): Promise<boolean>;
 }
 
 // ---- sessions ------------------------------------------------------------------------------------------------
@@ -371,6 +375,12 @@ export interface DataKeyAdmin {
   rotate(newKey?: DataKey, options?: { readonly batchSize?: number }): Promise<RotationReport>;
 }
 
+/** Signed-request nonces (main/server/auth/nonceStore.ts NonceStore over SQLite): shared by restarts and nodes. */
+export interface RequestNonces {
+  /** Records the nonce; false if this session already used it (a replay). Times are Unix seconds. */
+  remember(sessionId: string, nonce: string, expiresAtSeconds: number, nowSeconds: number): boolean;
+}
+
 export interface Store {
   readonly users: UsersRepository;
   readonly sessions: SessionsRepository;
@@ -381,6 +391,7 @@ export interface Store {
   readonly events: EventRetention;
   readonly audit: AuditLog;
   readonly secrets: ServerSecrets;
+  readonly nonces: RequestNonces;
   readonly dataKeys: DataKeyAdmin;
   close(): Promise<void>;
 }

@@ -88,3 +88,29 @@ describe('users', () => {
     expect(await store.users.unusedRecoveryCodeHashes(ada.id)).toEqual(['h4']);
   });
 });
+
+describe('TOTP replay guard and request nonces', () => {
+  it('advances the last TOTP step only forward, once per step, and keeps it across a reopen', async () => {
+    const ada = await createUser('ada@example.com');
+    expect(await store.users.lastTotpStep(ada.id)).toBeNull();
+    expect(await store.users.advanceTotpStep(ada.id, 100)).toBe(true);
+    expect(await store.users.advanceTotpStep(ada.id, 100)).toBe(false);
+    expect(await store.users.advanceTotpStep(ada.id, 99)).toBe(false);
+    expect(await store.users.advanceTotpStep(ada.id, 101)).toBe(true);
+    await store.close();
+    store = await kit.open();
+    expect(await store.users.lastTotpStep(ada.id)).toBe(101);
+    expect(await store.users.advanceTotpStep(ada.id, 101)).toBe(false);
+  });
+
+  it('remembers a nonce per session until it expires, across a reopen', async () => {
+    expect(store.nonces.remember('session-a', 'n1', 1060, 1000)).toBe(true);
+    expect(store.nonces.remember('session-a', 'n1', 1060, 1001)).toBe(false);
+    expect(store.nonces.remember('session-b', 'n1', 1060, 1001)).toBe(true);
+    await store.close();
+    store = await kit.open();
+    expect(store.nonces.remember('session-a', 'n1', 1060, 1030)).toBe(false);
+    // Once the window has passed, the timestamp check refuses the old request; the row may be reused.
+    expect(store.nonces.remember('session-a', 'n1', 1200, 1100)).toBe(true);
+  });
+});

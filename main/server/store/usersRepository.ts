@@ -45,6 +45,12 @@ export function createUsersRepository({ db, now, fields }: StoreContext): UsersR
   const useCode = db.prepare(
     'UPDATE recovery_codes SET used_at = ? WHERE user_id = ? AND code_hash = ? AND used_at IS NULL',
   );
+  const getTotpStep = db.prepare<[string], { totp_last_step: number | null }>(
+    'SELECT totp_last_step FROM users WHERE id = ?',
+  );
+  const advanceStep = db.prepare(
+    'UPDATE users SET totp_last_step = ? WHERE id = ? AND (totp_last_step IS NULL OR totp_last_step < ?)',
+  );
   const replaceCodes = db.transaction((userId: string, hashes: readonly string[]) => {
     deleteCodes.run(userId);
     const at = now();
@@ -87,6 +93,12 @@ export function createUsersRepository({ db, now, fields }: StoreContext): UsersR
     },
     async unusedRecoveryCodeHashes(userId) {
       return unusedCodes.all(userId).map((row) => row.code_hash);
+    },
+    async lastTotpStep(userId) {
+      return getTotpStep.get(userId)?.totp_last_step ?? null;
+    },
+    async advanceTotpStep(userId, step) {
+      return advanceStep.run(step, userId, step).changes === 1;
     },
     async consumeRecoveryCode(userId, codeHash) {
       // One statement: of two concurrent uses of the same code, exactly one sees `used_at IS NULL`.
