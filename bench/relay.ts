@@ -157,14 +157,11 @@ async function freePort(): Promise<number> {
 }
 
 /** Sends STUN Binding requests until one is answered: the relay is up and parsing packets. */
-async function waitForStun(port: number, child: ChildProcess, deadlineMs: number): Promise<void> {
+async function waitForStun(port: number, failed: Promise<never>, deadlineMs: number): Promise<void> {
   const socket = createSocket('udp4');
   try {
     await new Promise<void>((done) => socket.bind(0, IP, done));
     const answered = new Promise<void>((done) => socket.once('message', () => done()));
-    const exited = new Promise<never>((_, fail) =>
-      child.once('exit', (code, signal) => fail(new Error(`relay exited during start-up (${code ?? signal})`))),
-    );
     const start = Date.now();
     let ready = false;
     void answered.then(() => {
@@ -175,7 +172,7 @@ async function waitForStun(port: number, child: ChildProcess, deadlineMs: number
       // Binding request: type 0x0001, length 0, magic cookie, 96-bit transaction id.
       const request = Buffer.concat([Buffer.from([0, 1, 0, 0, 0x21, 0x12, 0xa4, 0x42]), randomBytes(12)]);
       socket.send(request, port, IP);
-      await Promise.race([answered, exited, new Promise((r) => setTimeout(r, 100))]);
+      await Promise.race([answered, failed, new Promise((r) => setTimeout(r, 100))]);
     }
   } finally {
     socket.close();
@@ -285,9 +282,14 @@ async function startRelay(target: Target, port: number, secret: string): Promise
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  child.once('error', (error) => console.error(`${target}: ${error.message}`));
+  // Listening from the start: a spawn failure (ENOENT, EACCES) is emitted as 'error' on the next tick, no 'exit'.
+  const failed = new Promise<never>((_, fail) => {
+    child.once('exit', (code, signal) => fail(new Error(`relay exited during start-up (${code ?? signal})`)));
+    child.once('error', (error) => fail(error));
+  });
+  failed.catch(() => undefined);
   try {
-    await waitForStun(port, child, 30_000);
+    await waitForStun(port, failed, 30_000);
   } catch (error) {
     killAll();
     throw new Error(`${target} did not start: ${(error as Error).message}\n--- ${target} output ---\n${output}`, {
