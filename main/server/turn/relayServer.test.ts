@@ -53,6 +53,7 @@ async function client(
   relay: Relay,
   creds: { username: string; credential: string } = credentials(),
   transport: 'udp' | 'tcp' = 'udp',
+  integrity: 'sha1' | 'sha256' = 'sha1',
 ): Promise<TurnTestClient> {
   const address = transport === 'udp' ? relay.addresses.udp! : relay.addresses.tcp!;
   const created = await createTurnTestClient({
@@ -60,6 +61,7 @@ async function client(
     transport,
     username: creds.username,
     password: creds.credential,
+    integrity,
   });
   open.push(created);
   return created;
@@ -101,6 +103,16 @@ describe('long-term credentials', () => {
     expect(relay.stats().allocations.active).toBe(1);
     // The first challenge is the protocol, not a refusal.
     expect(Object.values(relay.stats().refusals).every((count) => count === 0)).toBe(true);
+  });
+
+  it('accepts MESSAGE-INTEGRITY-SHA256 and answers with it', async () => {
+    const relay = await startRelay();
+    const c = await client(relay, credentials(), 'udp', 'sha256');
+    const { relayed, answer } = await c.allocate();
+    expect(relayed).not.toBeNull();
+    expect(answer.message.integritySha256).not.toBeNull();
+    expect(answer.message.integrity).toBeNull();
+    expect(answer.signed).toBe(true);
   });
 
   it('answers a stale nonce with 438 and a new nonce, and the retry succeeds', async () => {
@@ -262,6 +274,41 @@ describe('permissions, channels and relaying', () => {
     const atTcp = await tcp.waitFor(5);
     expect(atUdp.map((m) => m.data.length)).toEqual([1, 2, 3, 4, 5]);
     expect(atTcp.map((m) => m.data.length)).toEqual([11, 12, 13, 14, 15]);
+  });
+});
+
+describe('hostile input', () => {
+  it('survives thousands of malformed and mutated packets over UDP and TCP, and still answers', async () => {
+    const relay = await startRelay();
+    const victim = await client(relay);
+    await victim.allocate();
+    const udp = createSocket('udp4');
+    open.push({ close: () => new Promise((resolve) => udp.close(() => resolve())) });
+    const { port } = relay.addresses.udp!;
+    const valid = Buffer.from('000100002112a442' + '00'.repeat(12), 'hex');
+    let seed = 42;
+    const random = () => (seed = (seed * 1_103_515_245 + 12_345) & 0x7fffffff);
+    for (let i = 0; i < 3000; i += 1) {
+      const packet = Buffer.from(valid);
+      const tail = Buffer.alloc(random() % 64, random() & 0xff);
+      const bytes = Buffer.concat([packet, tail]);
+      bytes[random() % bytes.length] = random() & 0xff;
+      if (i % 3 === 0) bytes.writeUInt16BE(0x4000 + (random() % 0x1000), 0);
+      udp.send(bytes, port, '127.0.0.1');
+    }
+    const tcp = await client(relay, credentials(), 'tcp');
+    const junk = await createTurnTestClient({
+      server: relay.addresses.tcp!,
+      transport: 'tcp',
+      username: 'x',
+      password: 'y',
+    });
+    open.push(junk);
+    junk.sendChannel(0x4000, Buffer.alloc(10));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect((await tcp.request(StunMethod.binding, [], { auth: false })).errorCode).toBeNull();
+    expect((await victim.refresh(600)).errorCode).toBeNull();
+    expect(relay.stats().droppedPackets.malformed).toBeGreaterThan(0);
   });
 });
 

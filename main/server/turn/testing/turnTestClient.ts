@@ -63,6 +63,8 @@ export interface TurnTestClientOptions {
   readonly username: string;
   readonly password: string;
   readonly timeoutMs?: number;
+  /** MESSAGE-INTEGRITY (sha1, what browsers and coturn use) or MESSAGE-INTEGRITY-SHA256. */
+  readonly integrity?: 'sha1' | 'sha256';
 }
 
 export async function createTurnTestClient(options: TurnTestClientOptions): Promise<TurnTestClient> {
@@ -144,7 +146,10 @@ export async function createTurnTestClient(options: TurnTestClientOptions): Prom
       const signed = auth && realm !== null && client.nonce !== null;
       const bytes = encodeStun(
         { method, cls: StunClass.request, transactionId, attributes: all },
-        { ...(signed ? { integrity: { key: keyFor(realm) } } : {}), fingerprint: true },
+        {
+          ...(signed ? { integrity: { key: keyFor(realm), kind: options.integrity ?? 'sha1' } } : {}),
+          fingerprint: true,
+        },
       );
       const message = await new Promise<StunMessage>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -169,7 +174,10 @@ export async function createTurnTestClient(options: TurnTestClientOptions): Prom
       return {
         message,
         errorCode,
-        signed: realm !== null && message.integrity !== null && checkIntegrity(message, keyFor(realm)) === 'ok',
+        signed:
+          realm !== null &&
+          (message.integrity !== null || message.integritySha256 !== null) &&
+          checkIntegrity(message, keyFor(realm)) === 'ok',
       };
     },
     async allocate(extra = []) {
