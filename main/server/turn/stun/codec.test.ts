@@ -77,7 +77,7 @@ describe('attributes and header', () => {
     lying.writeUInt16BE(200, 22);
     expect(parseStun(lying)).toEqual({ ok: false, error: 'truncated_attribute' });
     const wrongCrc = Buffer.from(good);
-    wrongCrc[good.length - 1] ^= 1;
+    wrongCrc[good.length - 1] = wrongCrc[good.length - 1]! ^ 1;
     expect(parseStun(wrongCrc)).toEqual({ ok: false, error: 'bad_fingerprint' });
   });
 });
