@@ -431,7 +431,7 @@ function printTable(results: RunResult[], load: Load): void {
   if (coturn && whoot) {
     const ratio = perCpu(whoot) / perCpu(coturn);
     console.log(
-      `whoot/coturn messages per CPU-second: ${ratio.toFixed(2)} (target ≥ 0.5) ${ratio >= 0.5 ? 'OK' : 'BELOW'}`,
+      `whoot/coturn messages per CPU-second: ${ratio.toFixed(3)} (target ≥ 0.5) ${ratio >= 0.5 ? 'OK' : 'BELOW'}`,
     );
   }
 }
