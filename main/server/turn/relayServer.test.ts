@@ -260,6 +260,31 @@ describe('permissions, channels and relaying', () => {
     expect((await a.channelBind(0x4001, bRelayed)).errorCode).toBe(400);
   });
 
+  it('stops using an expired channel: peer data comes as Data indications, and the number stays reserved', async () => {
+    const relay = await startRelay({ nonceTtlSeconds: 3600 });
+    const a = await client(relay);
+    const b = await client(relay);
+    const c = await client(relay);
+    const aRelayed = (await a.allocate()).relayed!;
+    const bRelayed = (await b.allocate()).relayed!;
+    const cRelayed = (await c.allocate()).relayed!;
+    for (const x of [a, b, c]) expect((await x.refresh(3600)).errorCode).toBeNull();
+    expect((await b.channelBind(0x4000, aRelayed)).errorCode).toBeNull();
+    clock += 601_000;
+    relay.sweep();
+    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+    a.send(bRelayed, Buffer.from('after expiry'));
+    expect((await b.waitFor(1))[0]).toMatchObject({ kind: 'data', data: Buffer.from('after expiry') });
+    b.sendChannel(0x4000, Buffer.from('dropped'));
+    // Within the five-minute cooldown the number cannot move to another peer.
+    expect((await b.channelBind(0x4000, cRelayed)).errorCode).toBe(400);
+    expect((await b.channelBind(0x4000, aRelayed)).errorCode).toBeNull();
+    b.sendChannel(0x4000, Buffer.from('bound again'));
+    expect((await a.waitFor(1))[0]).toMatchObject({ kind: 'data', data: Buffer.from('bound again') });
+    expect(a.received).toHaveLength(1);
+  });
+
   it('relays ChannelData between a TCP client (padded frames) and a UDP client', async () => {
     const relay = await startRelay();
     const tcp = await client(relay, credentials(), 'tcp');

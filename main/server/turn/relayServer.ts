@@ -694,7 +694,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const fromPeer = (allocation: Allocation, data: Buffer, from: RemoteInfo) => {
     if (allocation.ended) return;
     const address = from.family === 'IPv6' ? (canonicalIp(from.address) ?? from.address) : from.address;
-    if (!permits(allocation, address, from.port, now())) {
+    const at = now();
+    if (!permits(allocation, address, from.port, at)) {
       dropped.noPermission += 1;
       counters.refused('no_permission');
       return;
@@ -706,7 +707,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     }
     const link = allocation.link;
     const binding = allocation.channelByPeer.get(peerKeyOf(address, from.port));
-    if (binding !== undefined && data.length <= 0xffff) {
+    // An expired binding (kept through its cooldown) no longer carries data: the peer's packets go as Data.
+    if (binding !== undefined && binding.expiresAt > at) {
       const header = channelDataHeader(binding.channel, data.length);
       const pad = link.stream ? streamPaddingFor(data.length) : 0;
       link.send(pad === 0 ? [header, data] : [header, data, Buffer.alloc(pad)]);
