@@ -60,7 +60,9 @@ describe('openDatabase', () => {
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe('schema_too_new');
     expect((error as StoreError).message).toMatch(new RegExp(`schema version 99 .* only up to ${MIGRATIONS.length}`));
-    expect(kit.raw().prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({ n: MIGRATIONS.length + 1 });
+    expect(kit.raw().prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({
+      n: MIGRATIONS.length + 1,
+    });
   });
 
   it('refuses a database whose history names a step differently', () => {
