@@ -1,6 +1,7 @@
-import { createSocket, type RemoteInfo, type Socket as UdpSocket } from 'node:dgram';
-import { createServer as createTcpServer, isIPv6, type Server, type Socket } from 'node:net';
+import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
+import { createServer as createTcpServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { udpSocketFor } from './relaySockets';
 
 /**
  * The client-facing listeners: one UDP socket, a TCP server and a TLS server (TURNS, RFC 8656 section 3.1: for
@@ -21,7 +22,7 @@ export function startUdpListener(
   onDatagram: (data: Buffer, from: RemoteInfo) => void,
 ): Promise<UdpListener> {
   return new Promise((resolve, reject) => {
-    const socket = createSocket({ type: isIPv6(host) ? 'udp6' : 'udp4' });
+    const socket = udpSocketFor(host);
     socket.once('error', reject);
     socket.bind({ address: host, port, exclusive: true }, () => {
       socket.off('error', reject);
