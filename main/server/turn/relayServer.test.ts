@@ -244,6 +244,26 @@ describe('permissions, channels and relaying', () => {
     expect(relay.stats().refusals.peer_loopback).toBe(1);
   });
 
+  it('between two allocations of this relay, the receiving side still needs its own permission', async () => {
+    const relay = await startRelay();
+    const a = await client(relay);
+    const b = await client(relay);
+    const aRelayed = (await a.allocate()).relayed!;
+    const bRelayed = (await b.allocate()).relayed!;
+    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+    a.send(bRelayed, Buffer.from('unwanted'));
+    await b.waitFor(1, 200);
+    expect(b.received).toHaveLength(0);
+    expect(relay.stats().refusals.no_permission).toBe(1);
+    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+    a.send(bRelayed, Buffer.from('wanted'));
+    expect((await b.waitFor(1))[0]).toMatchObject({
+      kind: 'data',
+      peer: { port: aRelayed.port },
+      data: Buffer.from('wanted'),
+    });
+  });
+
   it('checks channel numbers and rebinding rules (400)', async () => {
     const relay = await startRelay();
     const a = await client(relay);
