@@ -9,7 +9,10 @@ const root = resolve(import.meta.dirname, '..', '..');
 const tsx = join(root, 'node_modules', '.bin', process.platform === 'win32' ? 'tsx.cmd' : 'tsx');
 const dir = mkdtempSync(join(tmpdir(), 'whoot-cli-process-'));
 const config = join(dir, 'whoot.server.json');
-writeFileSync(config, JSON.stringify({ dataDir: 'data', listen: { host: '127.0.0.1', port: 0 } }));
+writeFileSync(
+  config,
+  JSON.stringify({ dataDir: 'data', listen: { host: '127.0.0.1', port: 0 }, relay: { udpPort: 0, tcpPort: 0 } }),
+);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const run = (args: string[]) =>

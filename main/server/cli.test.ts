@@ -15,6 +15,7 @@ import { runCli } from './cli/run';
 import { parseServerConfig } from './config';
 import { LOCK_FILE_NAME } from './dataDirLock';
 import { startServer } from './serverApp';
+import { EPHEMERAL_RELAY } from '../../test/support/serverHarness';
 import {
   DATA_KEYS_ENV,
   KEY_FILE_NAME,
@@ -67,6 +68,7 @@ const baseConfig = () => ({
   listen: { host: '127.0.0.1', port: 0 },
   publicHost: 'voice.example.test',
   publicPort: 9443,
+  relay: EPHEMERAL_RELAY,
 });
 
 /** Runs the CLI in this process with the temp config, like `node out/server/cli.cjs --config <file> …args`. */

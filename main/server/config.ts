@@ -9,6 +9,8 @@ import { rateLimitConfigSchema } from './http/rateLimiter';
  * whoot.server.json, validated once at start-up: a typo or an unknown key stops the server with a clear message
  * instead of running with a default the admin did not mean.
  */
+const relayPortSchema = z.number().int().min(0).max(65535);
+
 export const serverConfigSchema = z.strictObject({
   dataDir: z.string().min(1).max(4096),
   listen: z
@@ -23,14 +25,43 @@ export const serverConfigSchema = z.strictObject({
   tls: z.strictObject({ certFile: z.string().min(1), keyFile: z.string().min(1) }).optional(),
   relay: z
     .strictObject({
+      /** Run the bundled TURN relay with the server; false when a coturn fleet with the same secret serves voice. */
+      enabled: z.boolean().default(true),
       clusterId: voiceClusterIdSchema.default('local'),
+      /** The address clients reach the relay at (TURN URLs); defaults to publicHost. */
       host: hostSchema.optional(),
-      udpPort: portSchema.default(3478),
-      tcpPort: portSchema.default(3478),
-      tlsPort: portSchema.optional(),
+      listenIp: z.string().min(1).max(45).default('127.0.0.1'),
+      /** Where relayed sockets bind; defaults to listenIp. */
+      relayIp: z.string().min(1).max(45).optional(),
+      /** 0 picks a free port (tests); TURN URLs then name the port actually bound. */
+      udpPort: relayPortSchema.default(3478),
+      tcpPort: relayPortSchema.default(3478),
+      tlsPort: relayPortSchema.optional(),
+      minPort: portSchema.default(49152),
+      maxPort: portSchema.default(65535),
+      maxAllocations: z.number().int().min(1).max(1_000_000).default(1000),
+      maxAllocationsPerUser: z.number().int().min(1).max(10_000).default(10),
+      bandwidthBytesPerSecond: z
+        .number()
+        .int()
+        .min(1024)
+        .max(1_000_000_000)
+        .default(256 * 1024),
       credentialTtlSeconds: z.number().int().min(60).max(3600).default(600),
     })
-    .default({ clusterId: 'local', udpPort: 3478, tcpPort: 3478, credentialTtlSeconds: 600 }),
+    .default({
+      enabled: true,
+      clusterId: 'local',
+      listenIp: '127.0.0.1',
+      udpPort: 3478,
+      tcpPort: 3478,
+      minPort: 49152,
+      maxPort: 65535,
+      maxAllocations: 1000,
+      maxAllocationsPerUser: 10,
+      bandwidthBytesPerSecond: 256 * 1024,
+      credentialTtlSeconds: 600,
+    }),
   sessions: z
     .strictObject({
       idleMinutes: z

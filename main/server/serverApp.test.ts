@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeepLink } from '../../shared/deepLink';
 import { ApiError } from '../session/apiClient';
-import { api, signUpAndIn, startTestServer, type TestServer } from '../../test/support/serverHarness';
+import { createTurnTestClient } from './turn/testing/turnTestClient';
+import { api, signUpAndIn, startTestServer, type TestClient, type TestServer } from '../../test/support/serverHarness';
 
 let t: TestServer;
+let first: TestClient | undefined;
 beforeAll(async () => {
   t = await startTestServer();
 });
@@ -22,7 +24,7 @@ const rejects = async (promise: Promise<unknown>, status: number, code: string) 
 
 describe('the bundled server over real HTTPS', () => {
   it('makes the first account the server owner, and later ones not', async () => {
-    const first = await signUpAndIn(t.server, 'owner');
+    first = await signUpAndIn(t.server, 'owner');
     const second = await signUpAndIn(t.server, 'second');
     expect(first.serverOwner).toBe(true);
     expect(second.serverOwner).toBe(false);
@@ -67,7 +69,8 @@ describe('the bundled server over real HTTPS', () => {
     expect(credentials.clusterId).toBe('local');
     const [username] = [credentials.iceServers[0]!.username];
     expect(username).toBe(`${credentials.expiresAt}:${bob.user.id}:${bob.grant.id}`);
-    expect(credentials.iceServers[0]!.urls).toContain('turn:127.0.0.1:3478?transport=udp');
+    const udpPort = t.server.relay!.addresses.udp!.port;
+    expect(credentials.iceServers[0]!.urls).toContain(`turn:127.0.0.1:${udpPort}?transport=udp`);
 
     const ticket = await bob.call('wsTicket', { body: { workspaceId: workspace.id } });
     expect(ticket.path).toBe('/v1/ws');
@@ -86,6 +89,44 @@ describe('the bundled server over real HTTPS', () => {
 
     const audit = await t.server.store.audit.verify();
     expect(audit.ok).toBe(true);
+  });
+
+  it('server-minted TURN credentials allocate on the embedded relay, and sign-out ends the allocation at once', async () => {
+    const ada = await signUpAndIn(t.server);
+    const { workspace } = await ada.call('createWorkspace', { body: { slug: `relay-${Date.now()}`, name: 'Relay' } });
+    const { channel } = await ada.call('createChannel', { params: { workspaceId: workspace.id }, body: { name: 'V' } });
+    const { iceServers } = await ada.call('voiceCredentials', { body: { channelId: channel.id } });
+    const relay = t.server.relay!;
+    const client = await createTurnTestClient({
+      server: { host: '127.0.0.1', port: relay.addresses.udp!.port },
+      username: iceServers[0]!.username,
+      password: iceServers[0]!.credential,
+    });
+    try {
+      const allocated = await client.allocate();
+      expect(allocated.relayed).not.toBeNull();
+      expect(relay.stats().allocations.active).toBeGreaterThanOrEqual(1);
+      const before = relay.stats().allocations.active;
+      // The owner of this server (the first account, from the first test) sees the counters; others get 403.
+      const stats = await first!.call('adminStats');
+      expect(stats.relay).toMatchObject({ allocations: { active: before } });
+      await rejects(ada.call('adminStats'), 403, 'forbidden');
+      await ada.call('signOut');
+      expect(relay.stats().allocations.active).toBe(before - 1);
+      // The session is gone: the same credentials cannot allocate again.
+      const again = await createTurnTestClient({
+        server: { host: '127.0.0.1', port: relay.addresses.udp!.port },
+        username: iceServers[0]!.username,
+        password: iceServers[0]!.credential,
+      });
+      try {
+        expect((await again.allocate()).answer.errorCode).toBe(401);
+      } finally {
+        await again.close();
+      }
+    } finally {
+      await client.close();
+    }
   });
 
   it('rotates the refresh token and revokes the family when an old one comes back', async () => {

@@ -10,6 +10,8 @@ import type { ApiDeps, ApiSession, EndpointHandlers } from './api/context';
 import { voiceHandlers } from './api/voiceHandlers';
 import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
+import { relaySecretText } from './auth/turnCredentials';
+import { createRelay, type Relay } from './turn/relayServer';
 import { createMemoryLoginThrottleStore } from './auth/loginThrottleStore';
 import { createRequestVerifier } from './auth/requestVerifier';
 import { loadServerConfigFile, parseServerConfig, type ServerConfig, type ServerConfigInput } from './config';
@@ -39,6 +41,8 @@ export interface RunningServer {
   readonly config: ServerConfig;
   readonly store: Store;
   readonly signalling: SignallingServer;
+  /** The embedded TURN relay, or null when `relay.enabled` is false (a coturn fleet serves voice). */
+  readonly relay: Relay | null;
   /** An invite link to a workspace (by slug), for the CLI's `invite` command and tests. */
   createInvite(slug: string, options?: { maxUses?: number; ttlSeconds?: number }): Promise<string>;
   close(): Promise<void>;
@@ -77,6 +81,7 @@ export async function startServer(
     const certificate = await loadOrCreateCertificate(serverCertificateOptions(config));
     let signalling: SignallingServer | null = null;
     let boundPort = config.listen.port;
+    const relay = config.relay.enabled ? await startEmbeddedRelay(store, config, certificate, log) : null;
     const tickets = createMemoryTicketStore({ now });
     const deps: ApiDeps = {
       store,
@@ -85,6 +90,7 @@ export async function startServer(
       publicPort: () => config.publicPort ?? boundPort,
       tickets,
       signalling: () => signalling,
+      relay,
       throttle: createLoginThrottle({ store: createMemoryLoginThrottleStore(), now: () => Math.floor(now() / 1000) }),
       now,
       audit: async (entry) => {
@@ -145,9 +151,11 @@ export async function startServer(
         };
         return (await createWorkspaceInvite(store, target, slug, { ...inviteOptions, now, via: 'cli' })).link;
       },
+      relay,
       async close() {
         clearInterval(pruneTimer);
         await signalling?.close();
+        await relay?.close();
         await listening.close();
         await store.close();
       },
@@ -156,6 +164,45 @@ export async function startServer(
     await store.close();
     throw error;
   }
+}
+
+/**
+ * The bundled TURN relay, started with the server and bound to its sessions: an allocation lives while its session
+ * (or the session a refresh rotated it into) does, and sign-out ends it at once (accountHandlers call endSession).
+ */
+async function startEmbeddedRelay(
+  store: Store,
+  config: ServerConfig,
+  certificate: { cert: string; key: string },
+  log: (message: string) => void,
+): Promise<Relay> {
+  const secret = relaySecretText(await store.secrets.relaySecret());
+  const relay = await createRelay({
+    realm: 'whoot',
+    secret,
+    listen: {
+      host: config.relay.listenIp,
+      udpPort: config.relay.udpPort,
+      tcpPort: config.relay.tcpPort,
+      tls: config.relay.tlsPort === undefined ? null : { port: config.relay.tlsPort, ...certificate },
+    },
+    relay: {
+      address: config.relay.relayIp ?? config.relay.listenIp,
+      portRange: { min: config.relay.minPort, max: config.relay.maxPort },
+    },
+    isSessionLive: (sessionId) => store.sessions.isFamilyLive(sessionId),
+    limits: {
+      maxAllocations: config.relay.maxAllocations,
+      maxAllocationsPerUser: config.relay.maxAllocationsPerUser,
+      bandwidthBytesPerSecond: config.relay.bandwidthBytesPerSecond,
+    },
+    log: (line) => log(`relay: ${line}`),
+  });
+  const { udp, tcp, tls } = relay.addresses;
+  log(
+    `relay on ${[udp && `udp ${udp.port}`, tcp && `tcp ${tcp.port}`, tls && `tls ${tls.port}`].filter(Boolean).join(', ')}`,
+  );
+  return relay;
 }
 
 export async function startServerFromFile(file: string, options: StartServerOptions = {}): Promise<RunningServer> {
@@ -224,6 +271,6 @@ function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () 
 
 /** The IP literals the relay is reached at; a host name cannot be matched against candidates, which carry IPs. */
 function relayAddressesOf(config: ServerConfig): string[] {
-  const host = config.relay.host ?? config.publicHost;
-  return isIP(host) === 0 ? [] : [host];
+  const candidates = [config.relay.host ?? config.publicHost, config.relay.relayIp ?? config.relay.listenIp];
+  return [...new Set(candidates.filter((host) => isIP(host) !== 0))];
 }

@@ -31,7 +31,12 @@ async function runOnce(): Promise<string> {
     },
   };
   const done = serveParentPort(port);
-  listener({ data: { type: 'start', config: { dataDir, listen: { host: '127.0.0.1', port: 0 } } } });
+  listener({
+    data: {
+      type: 'start',
+      config: { dataDir, listen: { host: '127.0.0.1', port: 0 }, relay: { udpPort: 0, tcpPort: 0 } },
+    },
+  });
   let outcome: FromServerMessage | undefined;
   while ((outcome = received.find((m) => m.type === 'ready' || m.type === 'error')) === undefined) {
     await new Promise<void>((resolve) => (wake = resolve));

@@ -8,6 +8,7 @@ import { LOCK_FILE_NAME } from './dataDirLock';
 import type { SecretStore } from './store';
 import { serveParentPort, type ParentPortLike } from './utilityEntry';
 import { fromServerSchema, type FromServerMessage } from './utilityProtocol';
+import { EPHEMERAL_RELAY } from '../../test/support/serverHarness';
 
 /** Electron's process.parentPort as far as the entry uses it: 'message' events carrying `data`, and postMessage. */
 function fakeParentPort() {
@@ -72,7 +73,7 @@ beforeEach(() => {
 });
 afterEach(() => rmSync(dataDir, { recursive: true, force: true }));
 
-const config = () => ({ dataDir, listen: { host: '127.0.0.1', port: 0 } });
+const config = () => ({ dataDir, listen: { host: '127.0.0.1', port: 0 }, relay: EPHEMERAL_RELAY });
 
 describe('the utility-process server entry', () => {
   it('starts on start, reports ready with port and pin, keeps the data key in the keychain, stops on stop', async () => {

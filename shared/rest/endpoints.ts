@@ -316,6 +316,21 @@ export const endpoints = {
     status: 200,
     rateClass: 'default',
   }),
+  adminStats: endpoint({
+    method: 'GET',
+    path: '/v1/admin/stats',
+    auth: 'signed',
+    operation: 'admin.stats',
+    resource: { from: 'none' },
+    body: empty,
+    response: z.strictObject({
+      /** The embedded relay's counters (allocations, packets and bytes relayed, refusals by reason), or null. */
+      relay: z.record(z.string(), z.unknown()).nullable(),
+      signalling: z.strictObject({ connections: z.number().int().min(0) }),
+    }),
+    status: 200,
+    rateClass: 'default',
+  }),
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

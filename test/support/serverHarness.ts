@@ -15,6 +15,9 @@ export const GENEROUS_LIMITS = {
   auth: { ip: { capacity: 10_000, refillPerSecond: 1000 }, session: { capacity: 10_000, refillPerSecond: 1000 } },
 };
 
+/** The embedded TURN relay on ports the OS picks, so test servers running side by side never collide. */
+export const EPHEMERAL_RELAY = { udpPort: 0, tcpPort: 0, minPort: 40000, maxPort: 60000 };
+
 /** The real server on 127.0.0.1, an ephemeral port and a fresh data directory (with its own key file). */
 export async function startTestServer(overrides: Partial<ServerConfigInput> = {}, dataDir?: string) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'whoot-server-'));
@@ -26,6 +29,7 @@ export async function startTestServer(overrides: Partial<ServerConfigInput> = {}
       publicHost: '127.0.0.1',
       heartbeatSeconds: 30,
       rateLimits: GENEROUS_LIMITS,
+      relay: EPHEMERAL_RELAY,
       ...overrides,
     },
     { env: {}, log: (line) => logs.push(line) },

@@ -73,6 +73,15 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
     return result.ok && (await store.users.advanceTotpStep(userId, result.step));
   }
 
+  /**
+   * Ends the relay allocations of ended sessions now. TURN usernames name the session the credentials were minted
+   * for, which after a refresh is an ancestor of the live one, so sessions of a rotated family are ended by the
+   * relay's own session check (isFamilyLive) at their next Refresh.
+   */
+  function endRelaySessions(sessionIds: readonly string[]): void {
+    for (const id of sessionIds) deps.relay?.endSession(id);
+  }
+
   const publicUser = (user: User) => ({ id: user.id, email: user.email, displayName: user.displayName });
 
   return {
@@ -190,13 +199,16 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
       await store.sessions.revoke(session.sessionId, 'signed_out');
       await deps.tickets.revokeSession(session.sessionId);
       deps.signalling()?.closeSession(session.sessionId);
+      endRelaySessions([session.sessionId]);
       await deps.audit({ type: 'session.signed_out', actorUserId: session.userId });
       return { status: 204 };
     },
 
     async signOutEverywhere({ session }) {
+      const active = await store.sessions.listActive(session.userId);
       const revoked = await store.sessions.revokeAllForUser(session.userId, { reason: 'revoked' });
       deps.signalling()?.closeUser(session.userId);
+      endRelaySessions(active.map((s) => s.id));
       await deps.audit({ type: 'session.revoked_all', actorUserId: session.userId, details: { revoked } });
       return { status: 204 };
     },

@@ -5,6 +5,7 @@ import type { HandlerResult } from '../http/response';
 import type { AuthenticatedSession } from '../http/router';
 import type { SignallingServer } from '../signalling/signallingServer';
 import type { TicketStore } from '../signalling/tickets';
+import type { Relay } from '../turn/relayServer';
 import type { NewAuditEntry, Store } from '../store';
 import type { createLoginThrottle } from '../auth/loginThrottle';
 
@@ -24,6 +25,8 @@ export interface ApiDeps {
   readonly tickets: TicketStore;
   /** Set once the signalling server is attached (it needs the HTTPS server, which needs the routes). */
   readonly signalling: () => SignallingServer | null;
+  /** The embedded relay, when this server runs one. */
+  readonly relay: Relay | null;
   readonly throttle: ReturnType<typeof createLoginThrottle>;
   /** Unix milliseconds. */
   readonly now: () => number;

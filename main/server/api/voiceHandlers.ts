@@ -6,7 +6,7 @@ import { nowSeconds, type ApiDeps, type EndpointHandlers } from './context';
 import { findChannelForMember, requireMember } from './membership';
 
 /** TURN credentials for a channel the caller may join, and one-time WSS connect tickets. */
-export function voiceHandlers(deps: ApiDeps): Pick<EndpointHandlers, 'voiceCredentials' | 'wsTicket'> {
+export function voiceHandlers(deps: ApiDeps): Pick<EndpointHandlers, 'voiceCredentials' | 'wsTicket' | 'adminStats'> {
   const { store, config } = deps;
   return {
     async voiceCredentials({ session, body }) {
@@ -22,11 +22,7 @@ export function voiceHandlers(deps: ApiDeps): Pick<EndpointHandlers, 'voiceCrede
       if (!minted.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
       const server = iceServersFor({
         host: config.relay.host ?? config.publicHost,
-        ports: {
-          udp: config.relay.udpPort,
-          tcp: config.relay.tcpPort,
-          ...(config.relay.tlsPort ? { tls: config.relay.tlsPort } : {}),
-        },
+        ports: relayPorts(deps),
         credentials: minted.value,
       });
       if (!server.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
@@ -47,6 +43,19 @@ export function voiceHandlers(deps: ApiDeps): Pick<EndpointHandlers, 'voiceCrede
       };
     },
 
+    /** Operational counters for the server owner; they hold no credentials or addresses. */
+    async adminStats({ session }) {
+      const user = await store.users.byId(session.userId);
+      if (!user?.serverOwner) throw new HttpError(403, 'forbidden', 'Only the server owner can see server statistics.');
+      return {
+        status: 200,
+        body: {
+          relay: deps.relay ? { ...deps.relay.stats() } : null,
+          signalling: { connections: deps.signalling()?.connectionCount() ?? 0 },
+        },
+      };
+    },
+
     async wsTicket({ session, body }) {
       await requireMember(store, body.workspaceId, session.userId);
       const minted = await deps.tickets.mint({
@@ -60,4 +69,21 @@ export function voiceHandlers(deps: ApiDeps): Pick<EndpointHandlers, 'voiceCrede
       };
     },
   };
+}
+
+/**
+ * The ports TURN URLs name: those the embedded relay actually bound (they may have been picked at start-up), or
+ * the configured ones when a relay fleet runs apart from this server.
+ */
+function relayPorts(deps: ApiDeps): { udp?: number; tcp?: number; tls?: number } {
+  const bound = deps.relay?.addresses;
+  if (bound) {
+    return {
+      ...(bound.udp ? { udp: bound.udp.port } : {}),
+      ...(bound.tcp ? { tcp: bound.tcp.port } : {}),
+      ...(bound.tls ? { tls: bound.tls.port } : {}),
+    };
+  }
+  const { udpPort, tcpPort, tlsPort } = deps.config.relay;
+  return { udp: udpPort, tcp: tcpPort, ...(tlsPort === undefined ? {} : { tls: tlsPort }) };
 }

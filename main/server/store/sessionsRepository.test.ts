@@ -187,3 +187,18 @@ describe('sessions', () => {
     expect(raw.prepare('SELECT count(*) AS n FROM used_refresh_tokens').get()).toEqual({ n: 0 });
   });
 });
+
+describe('isFamilyLive', () => {
+  it('stays true across a refresh rotation and turns false on sign-out', async () => {
+    const first = await store.sessions.create(session({ refreshTokenHash: 'hash-1' }));
+    expect(await store.sessions.isFamilyLive(first.id)).toBe(true);
+    const next = successor();
+    const rotated = await store.sessions.rotateRefresh('hash-1', next);
+    expect(rotated.ok).toBe(true);
+    expect(await store.sessions.getLive(first.id)).toBeUndefined();
+    expect(await store.sessions.isFamilyLive(first.id)).toBe(true);
+    await store.sessions.revoke(next.id, 'signed_out');
+    expect(await store.sessions.isFamilyLive(first.id)).toBe(false);
+    expect(await store.sessions.isFamilyLive(newId())).toBe(false);
+  });
+});

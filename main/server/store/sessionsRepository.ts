@@ -31,6 +31,11 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
   const liveById = db.prepare<{ id: string; now: number }, SessionRow>(
     `SELECT ${COLUMNS} FROM sessions WHERE id = @id AND ${LIVE}`,
   );
+  // LIVE names bare columns, so the family check asks for the live successor in a subquery of its own.
+  const familyLive = db.prepare<{ id: string; now: number }, { live: number }>(
+    `SELECT EXISTS (SELECT 1 FROM sessions WHERE family_id = (SELECT family_id FROM sessions WHERE id = @id)
+       AND ${LIVE}) AS live`,
+  );
   const byRefreshHash = db.prepare<{ hash: string }, SessionRow>(
     `SELECT ${COLUMNS} FROM sessions WHERE refresh_token_hash = @hash`,
   );
@@ -133,6 +138,9 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
     async getLive(sessionId) {
       const row = liveById.get({ id: sessionId, now: now() });
       return row && live(row);
+    },
+    async isFamilyLive(sessionId) {
+      return familyLive.get({ id: sessionId, now: now() })?.live === 1;
     },
     async touch(sessionId, idleExpiresAt) {
       return touch.run({ id: sessionId, idleExpiresAt, now: now() }).changes === 1;

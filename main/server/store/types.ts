@@ -113,6 +113,11 @@ export interface SessionsRepository {
   create(input: NewSession): Promise<LiveSession>;
   /** The session if it exists, is not revoked and has passed neither expiry; undefined otherwise. */
   getLive(sessionId: string): Promise<LiveSession | undefined>;
+  /**
+   * Whether the session, or the session a refresh rotated it into, is still live: what the TURN relay asks, since an
+   * allocation made under one session must survive the routine refresh of its credentials but not a sign-out.
+   */
+  isFamilyLive(sessionId: string): Promise<boolean>;
   /** Records activity and extends the idle expiry (capped at the absolute one); false if the session is not live. */
   touch(sessionId: string, idleExpiresAt: number): Promise<boolean>;
   /**
