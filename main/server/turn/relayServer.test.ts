@@ -67,6 +67,13 @@ async function client(
   return created;
 }
 
+describe('configuration', () => {
+  it('refuses a bad secret or relay address at start, not on the first packet', async () => {
+    await expect(startRelay({ secret: 'short' })).rejects.toThrow(/secret/);
+    await expect(startRelay({ relay: { address: 'relay.example' } })).rejects.toThrow(/relay.address/);
+  });
+});
+
 describe('STUN Binding', () => {
   it('answers with the XOR-MAPPED-ADDRESS it saw and a FINGERPRINT, over UDP and TCP', async () => {
     const relay = await startRelay();

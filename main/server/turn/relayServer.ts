@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
+import { turnCredentialFor } from '../auth/turnCredentials';
 import { isRelayablePeer, canonicalIp as policyCanonicalIp } from './addressPolicy';
 import { peerKeyOf, type Allocation, type ChannelBinding, type ClientLink } from './allocation';
 import {
@@ -172,13 +173,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   if (portRange !== null && !(portRange.min >= 1 && portRange.min <= portRange.max && portRange.max <= 65535)) {
     throw new RangeError('relay.portRange must be 1-65535 with min <= max');
   }
-  const secrets =
-    typeof options.secret === 'function'
-      ? options.secret
-      : (
-          (list: readonly string[]) => () =>
-            list
-        )(typeof options.secret === 'string' ? [options.secret] : options.secret);
+  const { secret } = options;
+  const fixedSecrets: readonly string[] =
+    typeof secret === 'string' ? [secret] : typeof secret === 'function' ? [] : secret;
+  const secrets = typeof secret === 'function' ? secret : () => fixedSecrets;
+  // A bad secret is a configuration mistake: fail at start, not on the first client's packet.
+  for (const each of secrets()) turnCredentialFor(each, 'check');
   const legacyChannels = options.legacyChannelNumbers ?? false;
   const isSessionLive = options.isSessionLive ?? (async () => true);
   const allowedPeers = new Set((options.allowedPeers ?? []).map((ip) => canonicalIp(ip) ?? ip));
@@ -786,10 +786,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   };
 
   const handlePacket = (link: ClientLink, packet: Buffer) => {
-    const first = packet[0] ?? 0xff;
-    if (first >= 0x40 && first < 0x80) handleChannelFromClient(link, packet);
-    else if (first < 0x40) handleStun(link, packet);
-    else dropped.malformed += 1;
+    try {
+      const first = packet[0] ?? 0xff;
+      if (first >= 0x40 && first < 0x80) handleChannelFromClient(link, packet);
+      else if (first < 0x40) handleStun(link, packet);
+      else dropped.malformed += 1;
+    } catch (error) {
+      // A bug here must cost one packet, not the relay (or the server it is embedded in).
+      counters.refused('other');
+      log(`packet from ${link.transport}:${link.remote.address}:${link.remote.port} failed: ${String(error)}`);
+    }
   };
 
   // ---- listeners ----------------------------------------------------------------------------------------------
