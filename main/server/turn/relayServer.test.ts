@@ -135,8 +135,9 @@ describe('long-term credentials', () => {
     expect(relay.stats().refusals.stale_nonce).toBe(1);
   });
 
-  it('refuses expired, forged, wrong-realm and revoked-session credentials with 401', async () => {
-    const relay = await startRelay();
+  it('refuses expired, forged, wrong-realm and revoked-session credentials with 401, logging no credentials', async () => {
+    const lines: string[] = [];
+    const relay = await startRelay({ log: (line) => lines.push(line) });
     const expired = credentials({ issuedAt: clock - 700_000, ttlSeconds: 600 });
     expect((await (await client(relay, expired)).allocate()).answer.errorCode).toBe(401);
 
@@ -168,6 +169,10 @@ describe('long-term credentials', () => {
       revoked_session: 1,
     });
     expect(allocations.active).toBe(0);
+    expect(lines.length).toBeGreaterThanOrEqual(5);
+    for (const secretish of [real.username, real.credential, userId!, sessionId!, revokedCreds.username, SECRET]) {
+      expect(lines.join('\n')).not.toContain(secretish);
+    }
   });
 
   it('refuses other transports (442), a missing REQUESTED-TRANSPORT (400), unknown attributes (420), a second Allocate (437)', async () => {
