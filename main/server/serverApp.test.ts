@@ -24,9 +24,10 @@ const rejects = async (promise: Promise<unknown>, status: number, code: string) 
 
 describe('the bundled server over real HTTPS', () => {
   it('makes the first account the server owner, and later ones not', async () => {
-    first = await signUpAndIn(t.server, 'owner');
+    const owner = await signUpAndIn(t.server, 'owner');
+    first = owner;
     const second = await signUpAndIn(t.server, 'second');
-    expect(first.serverOwner).toBe(true);
+    expect(owner.serverOwner).toBe(true);
     expect(second.serverOwner).toBe(false);
   });
 

@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RunningServer } from '../../main/server/serverApp';
-import { CredentialVault } from '../../main/session/credentialVault';
-import { createRequestSigner } from '../../main/session/requestSigner';
 import type { ServerMessage, WorkspaceEvent } from '../../shared/ws';
 import { connectSocket, type WsTestClient } from '../support/rawServerClient';
-import { api, signUpAndIn, startTestServer, type TestClient, type TestServer } from '../support/serverHarness';
+import { signIn, signUpAndIn, startTestServer, type TestClient, type TestServer } from '../support/serverHarness';
 
 /**
  * A server stopped and started again on the same data directory keeps accounts, workspaces, channels, the audit
@@ -19,31 +17,6 @@ let workspaceId: string;
 let channelId: string;
 let auditBefore: Awaited<ReturnType<RunningServer['store']['audit']['since']>>;
 const sockets: WsTestClient[] = [];
-
-/** Signs an existing account in on a (restarted) server, with the desktop client's vault, signer and API client. */
-async function signIn(server: RunningServer, email: string, password: string): Promise<TestClient> {
-  const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
-  const signedIn = await api.call(address, 'signIn', { body: { email, password } });
-  const vault = new CredentialVault();
-  vault.establish({
-    server: address,
-    sessionId: signedIn.session.id,
-    sessionSecret: Buffer.from(signedIn.session.secret, 'base64url'),
-    user: signedIn.user,
-    workspaces: signedIn.workspaces,
-  });
-  const signer = createRequestSigner({ vault });
-  return {
-    email,
-    password,
-    user: signedIn.user,
-    serverOwner: false,
-    grant: signedIn.session,
-    vault,
-    signer,
-    call: (name, input = {}) => api.call(address, name, { ...input, signer }),
-  };
-}
 
 async function connect(server: RunningServer, client: TestClient, first: Parameters<typeof connectSocket>[3]) {
   const connected = await connectSocket(server, client, workspaceId, first);

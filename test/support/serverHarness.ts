@@ -51,14 +51,8 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 const api = createServerApi({ timeoutMs: 5000 });
 
 /** A signed-in client exactly as the desktop app's main process would be: vault, signer, contract calls. */
-export async function signUpAndIn(
-  server: RunningServer,
-  name = `user${randomBytes(3).toString('hex')}`,
-  account = { email: `${name}@example.com`, password: `pw-${randomBytes(8).toString('hex')}` },
-) {
+export async function signIn(server: RunningServer, email: string, password: string) {
   const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
-  const { email, password } = account;
-  const signUp = await api.call(address, 'signUp', { body: { email, password, displayName: name } });
   const signedIn = await api.call(address, 'signIn', { body: { email, password } });
   const vault = new CredentialVault();
   vault.establish({
@@ -72,8 +66,7 @@ export async function signUpAndIn(
   return {
     email,
     password,
-    user: signUp.user,
-    serverOwner: signUp.serverOwner,
+    user: signedIn.user,
     grant: signedIn.session,
     vault,
     signer,
@@ -82,7 +75,18 @@ export async function signUpAndIn(
   };
 }
 
-export type TestClient = Awaited<ReturnType<typeof signUpAndIn>>;
+/** A new account, signed in. */
+export async function signUpAndIn(
+  server: RunningServer,
+  name = `user${randomBytes(3).toString('hex')}`,
+  account = { email: `${name}@example.com`, password: `pw-${randomBytes(8).toString('hex')}` },
+) {
+  const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
+  const signUp = await api.call(address, 'signUp', { body: { ...account, displayName: name } });
+  return { ...(await signIn(server, account.email, account.password)), serverOwner: signUp.serverOwner };
+}
+
+export type TestClient = Awaited<ReturnType<typeof signIn>>;
 export type { BodyOf };
 export { api };
 
