@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { hostSchema, portSchema, voiceClusterIdSchema } from '../../shared/identifiers';
 import { parseInput } from '../../shared/validation';
 import { rateLimitConfigSchema } from './http/rateLimiter';
+import { relayLimitFields } from './turn/relayConfig';
 
 /**
  * whoot.server.json, validated once at start-up: a typo or an unknown key stops the server with a clear message
@@ -37,16 +38,7 @@ export const serverConfigSchema = z.strictObject({
       udpPort: relayPortSchema.default(3478),
       tcpPort: relayPortSchema.default(3478),
       tlsPort: relayPortSchema.optional(),
-      minPort: portSchema.default(49152),
-      maxPort: portSchema.default(65535),
-      maxAllocations: z.number().int().min(1).max(1_000_000).default(1000),
-      maxAllocationsPerUser: z.number().int().min(1).max(10_000).default(10),
-      bandwidthBytesPerSecond: z
-        .number()
-        .int()
-        .min(1024)
-        .max(1_000_000_000)
-        .default(256 * 1024),
+      ...relayLimitFields,
       credentialTtlSeconds: z.number().int().min(60).max(3600).default(600),
     })
     .default({

@@ -11,6 +11,20 @@ import type { RelayOptions } from './relayServer';
 const ip = z.string().min(2).max(45);
 const port = z.number().int().min(0).max(65535);
 
+/** Relay ports and abuse limits, shared by the standalone relay and the server's embedded one. */
+export const relayLimitFields = {
+  minPort: z.number().int().min(1).max(65535).default(49152),
+  maxPort: z.number().int().min(1).max(65535).default(65535),
+  maxAllocations: z.number().int().min(1).max(1_000_000).default(1000),
+  maxAllocationsPerUser: z.number().int().min(1).max(10_000).default(10),
+  bandwidthBytesPerSecond: z
+    .number()
+    .int()
+    .min(1024)
+    .max(1_000_000_000)
+    .default(256 * 1024),
+};
+
 export const relayConfigSchema = z
   .strictObject({
     listenIp: ip.default('127.0.0.1'),
@@ -21,18 +35,9 @@ export const relayConfigSchema = z
       .nullable()
       .default(null),
     relayIp: ip.default('127.0.0.1'),
-    minPort: z.number().int().min(1).max(65535).default(49152),
-    maxPort: z.number().int().min(1).max(65535).default(65535),
+    ...relayLimitFields,
     realm: z.string().min(1).max(127).default('whoot'),
     secretFile: z.string().min(1).nullable().default(null),
-    maxAllocations: z.number().int().min(1).max(1_000_000).default(1000),
-    maxAllocationsPerUser: z.number().int().min(1).max(10_000).default(10),
-    bandwidthBytesPerSecond: z
-      .number()
-      .int()
-      .min(1024)
-      .max(1_000_000_000)
-      .default(256 * 1024),
     /** Peers exempt from the address policy (like coturn's --allow-loopback-peers): benchmarks only. */
     allowedPeers: z.array(ip).max(16).default([]),
     /** Accept RFC 5766 channel numbers 0x5000-0x7FFF (coturn's turnutils_uclient uses them). */
