@@ -11,6 +11,7 @@ import {
   selectedPairOf,
   sineSource,
   statsList,
+  type IceConfig,
 } from '../support/wrtcPeer';
 
 /*
@@ -18,6 +19,11 @@ import {
  * TURN REST credentials the server issues to two members of one workspace. Nothing special is needed for loopback:
  * the relay hands out relayed addresses on 127.0.0.1, and it lets a permission name 127.0.0.1 only because that is
  * the relayed address of one of its own allocations (ARCHITECTURE.md, "TURN credentials").
+ *
+ * What libwebrtc does here, for whoever reads the figures: it allocates once per TURN URL per network interface, so
+ * with the server's two URLs (udp, tcp) and two interfaces (lo and eth0) each peer holds 4 allocations. One or two
+ * packets are dropped as `noPermission` while connecting: the first connectivity checks reach an allocation before
+ * its owner has installed the permission for the other side (expected with non-trickle offer/answer).
  */
 
 let t: TestServer;
@@ -29,6 +35,13 @@ afterAll(async () => {
 });
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+type RelayStats = ReturnType<NonNullable<TestServer['server']['relay']>['stats']>;
+const droppedSince = (before: RelayStats, after: RelayStats) => ({
+  bandwidth: after.droppedPackets.bandwidth - before.droppedPackets.bandwidth,
+  noPermission: after.droppedPackets.noPermission - before.droppedPackets.noPermission,
+  malformed: after.droppedPackets.malformed - before.droppedPackets.malformed,
+});
 
 describe('@roamhq/wrtc peers through the bundled relay', () => {
   it('connect relay/relay, carry a 440 Hz tone, and lose their allocations when the sender signs out', async () => {
@@ -111,6 +124,79 @@ describe('@roamhq/wrtc peers through the bundled relay', () => {
       // Sign-out ends Ada's allocations at once; Bob's stay.
       await ada.call('signOut');
       expect(relay.stats().allocations.active).toBe(baseline.allocations.active + bobAllocations);
+      // And the relay stops carrying her media: Bob's inbound RTP stops growing while her peer still sends.
+      const atSignOut = relay.stats();
+      await sleep(300);
+      const stopped1 = inboundAudioBytes(await statsList(b));
+      await sleep(1000);
+      const stopped2 = inboundAudioBytes(await statsList(b));
+      console.info(
+        `[wrtc relay] after sign-out: inbound-rtp ${stopped1} -> ${stopped2}; dropped since ` +
+          JSON.stringify(droppedSince(atSignOut, relay.stats())),
+      );
+      expect(stopped2).toBe(stopped1);
+    } finally {
+      sink?.stop();
+      tone.stop();
+      a.close();
+      b.close();
+    }
+  });
+});
+
+describe('@roamhq/wrtc peers through the bundled relay over TCP', () => {
+  it('connect relay/relay with TURN over TCP only (ChannelData framed on a stream) and carry the tone', async () => {
+    const relay = t.server.relay!;
+    const ada = await signUpAndIn(t.server, 'ada-tcp');
+    const bob = await signUpAndIn(t.server, 'bob-tcp');
+    const { workspace } = await ada.call('createWorkspace', { body: { slug: `wrtc-tcp-${Date.now()}`, name: 'W' } });
+    const { channel } = await ada.call('createChannel', { params: { workspaceId: workspace.id }, body: { name: 'V' } });
+    const invite = await ada.call('createInvite', { params: { workspaceId: workspace.id }, body: { maxUses: 1 } });
+    await bob.call('acceptInvite', { body: { code: invite.code } });
+    const tcpOnly = (ice: IceConfig): IceConfig => ({
+      iceTransportPolicy: 'relay',
+      iceServers: ice.iceServers.map((s) => ({ ...s, urls: s.urls.filter((url) => url.endsWith('?transport=tcp')) })),
+    });
+    const adaIce = tcpOnly(await ada.call('voiceCredentials', { body: { channelId: channel.id } }));
+    const bobIce = tcpOnly(await bob.call('voiceCredentials', { body: { channelId: channel.id } }));
+    expect(adaIce.iceServers.flatMap((s) => s.urls)).toHaveLength(1);
+
+    const baseline = relay.stats();
+    const a = createWrtcPeer(adaIce);
+    const b = createWrtcPeer(bobIce);
+    const tone = sineSource(440);
+    let sink: ReturnType<typeof audioSink> | undefined;
+    try {
+      a.addTrack(tone.track, new wrtc.MediaStream([tone.track]));
+      const heard = new Promise<MediaStreamTrack>((resolve) => {
+        b.ontrack = (event) => resolve(event.track as unknown as MediaStreamTrack);
+      });
+      await a.setLocalDescription(await a.createOffer());
+      await gatheringComplete(a);
+      await b.setRemoteDescription(a.localDescription!);
+      await b.setLocalDescription(await b.createAnswer());
+      await gatheringComplete(b);
+      await a.setRemoteDescription(b.localDescription!);
+      await Promise.all([connected(a), connected(b)]);
+      sink = audioSink(await heard);
+
+      const pair = selectedPairOf(await statsList(b));
+      expect([pair?.local.candidateType, pair?.remote.candidateType]).toEqual(['relay', 'relay']);
+      expect(pair?.local.relayProtocol).toBe('tcp');
+      expect(relay.stats().streamConnections - baseline.streamConnections).toBeGreaterThanOrEqual(2);
+
+      await sleep(500);
+      sink.reset();
+      const bytes1 = inboundAudioBytes(await statsList(b));
+      await sleep(1500);
+      const bytes2 = inboundAudioBytes(await statsList(b));
+      const stats = relay.stats();
+      console.info(
+        `[wrtc relay tcp] inbound-rtp bytes ${bytes1} -> ${bytes2}; frames ${sink.frames}, rms ${sink.rms.toFixed(3)}; ` +
+          `stream connections ${stats.streamConnections}; dropped during this call ${JSON.stringify(droppedSince(baseline, stats))}`,
+      );
+      expect(bytes2).toBeGreaterThan(bytes1 + 1000);
+      expect(sink.rms).toBeGreaterThan(0.05);
     } finally {
       sink?.stop();
       tone.stop();
