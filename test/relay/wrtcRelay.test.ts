@@ -40,6 +40,7 @@ type RelayStats = ReturnType<NonNullable<TestServer['server']['relay']>['stats']
 const droppedSince = (before: RelayStats, after: RelayStats) => ({
   bandwidth: after.droppedPackets.bandwidth - before.droppedPackets.bandwidth,
   noPermission: after.droppedPackets.noPermission - before.droppedPackets.noPermission,
+  noAllocation: after.droppedPackets.noAllocation - before.droppedPackets.noAllocation,
   malformed: after.droppedPackets.malformed - before.droppedPackets.malformed,
 });
 
@@ -135,6 +136,10 @@ describe('@roamhq/wrtc peers through the bundled relay', () => {
           JSON.stringify(droppedSince(atSignOut, relay.stats())),
       );
       expect(stopped2).toBe(stopped1);
+      // Her peer's packets after sign-out are counted as traffic for an ended allocation, not as hostile input.
+      const dropped = droppedSince(atSignOut, relay.stats());
+      expect(dropped.noAllocation).toBeGreaterThan(0);
+      expect(dropped.malformed).toBe(0);
     } finally {
       sink?.stop();
       tone.stop();

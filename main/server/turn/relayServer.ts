@@ -96,7 +96,13 @@ export interface RelayOptions {
 }
 
 export interface RelayStats extends RelayCountersSnapshot {
-  readonly droppedPackets: { readonly bandwidth: number; readonly noPermission: number; readonly malformed: number };
+  readonly droppedPackets: {
+    readonly bandwidth: number;
+    readonly noPermission: number;
+    /** Well-formed traffic for an allocation that is gone (ended by sign-out, expiry or Refresh 0). */
+    readonly noAllocation: number;
+    readonly malformed: number;
+  };
   readonly streamConnections: number;
 }
 
@@ -188,7 +194,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const quota = createAllocationQuota({ perUser: limits.maxAllocationsPerUser, total: limits.maxAllocations });
   const nonces = createNonceIssuer({ ttlSeconds: options.nonceTtlSeconds ?? 600, now });
   const authOptions: LongTermAuthOptions = { realm: options.realm, secrets, nonces, now };
-  const dropped = { bandwidth: 0, noPermission: 0, malformed: 0 };
+  const dropped = { bandwidth: 0, noPermission: 0, noAllocation: 0, malformed: 0 };
 
   const allocations = new Set<Allocation>();
   /** Relayed `ip|port` -> allocation: the exception list of the peer policy, checked per packet. */
@@ -677,7 +683,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const peerValue = getAttribute(message, Attr.XOR_PEER_ADDRESS);
     const data = getAttribute(message, Attr.DATA);
     // Indications get no answer (RFC 8656 section 11.2): a bad one is dropped.
-    if (allocation === null || peerValue === undefined || data === undefined) {
+    if (allocation === null) {
+      dropped.noAllocation += 1;
+      return;
+    }
+    if (peerValue === undefined || data === undefined) {
       dropped.malformed += 1;
       return;
     }
@@ -691,8 +701,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   const handleChannelFromClient = (link: ClientLink, packet: Buffer) => {
     const allocation = link.allocation;
-    if (allocation === null || packet.length < 4) {
+    if (packet.length < 4) {
       dropped.malformed += 1;
+      return;
+    }
+    // A client keeps sending on its 5-tuple until it notices its allocation ended (e.g. at sign-out): not hostile.
+    if (allocation === null) {
+      dropped.noAllocation += 1;
       return;
     }
     const channel = packet.readUInt16BE(0);
