@@ -6,7 +6,8 @@ import { endpoints, resourceIdFor, type Endpoint, type EndpointName } from '../.
 import { fail, ok, type Result } from '../../shared/result';
 import { SIGNED_HEADERS, type SignatureRejectionReason } from '../../shared/signedRequest';
 import { accountHandlers } from './api/accountHandlers';
-import type { ApiDeps, ApiSession, EndpointHandlers } from './api/context';
+import type { ApiDeps, ApiSession, EndpointHandlers, RelayCaller } from './api/context';
+import { relayHandlers } from './api/relayHandlers';
 import { voiceHandlers } from './api/voiceHandlers';
 import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
@@ -47,6 +48,9 @@ export interface RunningServer {
   createInvite(slug: string, options?: { maxUses?: number; ttlSeconds?: number }): Promise<string>;
   close(): Promise<void>;
 }
+
+/** How long the revocation feed keeps an entry: far longer than any credential a relay could still be holding. */
+const REVOCATION_FEED_RETENTION_MS = 24 * 3600_000;
 
 const rejectionMessages: Record<SignatureRejectionReason, string> = {
   missing_signature: 'This request must be signed.',
@@ -103,7 +107,12 @@ export async function startServer(
           .digest(),
       log,
     };
-    const handlers: EndpointHandlers = { ...accountHandlers(deps), ...workspaceHandlers(deps), ...voiceHandlers(deps) };
+    const handlers: EndpointHandlers = {
+      ...accountHandlers(deps),
+      ...workspaceHandlers(deps),
+      ...voiceHandlers(deps),
+      ...relayHandlers(deps),
+    };
     const router = createRouter<Endpoint, ApiSession>({
       routes: routesFrom(handlers),
       authenticate: signedRequestAuthenticator(store, config, now),
@@ -132,7 +141,11 @@ export async function startServer(
     });
     const listening = await listen(server, config.listen);
     boundPort = listening.port;
-    const pruneTimer = setInterval(() => void store.events.prune().catch(() => undefined), 60_000);
+    const pruneTimer = setInterval(() => {
+      void store.events.prune().catch(() => undefined);
+      // A relay run apart that falls further behind than this resyncs (docs/server.md, "Relay run apart").
+      void store.sessions.pruneRevocations(now() - REVOCATION_FEED_RETENTION_MS).catch(() => undefined);
+    }, 60_000);
     pruneTimer.unref();
     log(`listening on https://${listening.host}:${listening.port} (key pin ${certificate.spkiPin})`);
 
@@ -219,7 +232,7 @@ function routesFrom(handlers: EndpointHandlers): Route<Endpoint, ApiSession>[] {
       path: endpoint.path,
       bodySchema: endpoint.body,
       rateClass: endpoint.rateClass,
-      ...(endpoint.auth === 'signed' ? { auth: endpoint } : {}),
+      ...(endpoint.auth === 'none' ? {} : { auth: endpoint }),
       handler,
     };
   });
@@ -232,6 +245,45 @@ function routesFrom(handlers: EndpointHandlers): Route<Endpoint, ApiSession>[] {
 function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () => number) {
   // In SQLite, not memory: a request captured before a restart must still fail as a replay after it.
   const nonces = store.nonces;
+  /**
+   * A relay run apart signs like a session does, keyed by the TURN REST secret text it already holds; the session
+   * header carries its relay id, which also keys the nonce cache and the rate limit (as `relay:{id}`).
+   */
+  async function relayAuthenticator({
+    request,
+    rawBody,
+    endpoint,
+  }: {
+    request: AuthenticateInput<Endpoint>['request'];
+    rawBody: Buffer;
+    endpoint: Endpoint;
+  }): Promise<Result<RelayCaller>> {
+    // Read per request, as voice credentials are minted: the relay and the server share whatever secret is current.
+    const secret = Buffer.from(relaySecretText(await store.secrets.relaySecret()), 'utf8');
+    const verify = createRequestVerifier({
+      nonces: {
+        remember: (relayId, nonce, expiresAt, nowSeconds) =>
+          nonces.remember(`relay:${relayId}`, nonce, expiresAt, nowSeconds),
+      },
+      now: () => Math.floor(now() / 1000),
+      lookupSecret: () => secret,
+    });
+    const verified = await verify({
+      headers: request.headers,
+      operation: endpoint.operation ?? '',
+      resourceId: '',
+      body: rawBody,
+    });
+    // A session's own message is refused here too: no user holds the relay secret, and the reasons reveal nothing.
+    if (!verified.ok) return fail(verified.reason, rejectionMessages[verified.reason]);
+    const nonce = request.headers[SIGNED_HEADERS.nonce];
+    return ok({
+      sessionId: `relay:${verified.sessionId}`,
+      userId: '',
+      relayId: verified.sessionId,
+      requestNonce: typeof nonce === 'string' ? nonce : '',
+    });
+  }
   return async ({
     request,
     route,
@@ -240,6 +292,7 @@ function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () 
     json,
   }: AuthenticateInput<Endpoint>): Promise<Result<ApiSession>> => {
     const endpoint = route.auth;
+    if (endpoint.auth === 'relay') return relayAuthenticator({ request, rawBody, endpoint });
     const sessionHeader = request.headers[SIGNED_HEADERS.session];
     const resourceId = resourceIdFor(endpoint, {
       params,

@@ -35,6 +35,16 @@ describe('REST contract', () => {
     }
   });
 
+  it('gives relay-authenticated endpoints operations of their own, on no resource', () => {
+    const relay = all.filter(([, e]) => e.auth === 'relay');
+    expect(relay.map(([name]) => name)).toEqual(['relayRevocations']);
+    const sessionOperations = all.filter(([, e]) => e.auth === 'signed').map(([, e]) => e.operation);
+    for (const [name, e] of relay) {
+      expect(sessionOperations, name).not.toContain(e.operation);
+      expect(e.resource, name).toEqual({ from: 'none' });
+    }
+  });
+
   it('rejects unknown body fields on every endpoint', () => {
     for (const [name, e] of all) {
       expect(e.body.safeParse({ unexpectedField: 1 }).success, name).toBe(false);

@@ -56,6 +56,26 @@ export type IceServer = z.output<typeof iceServerSchema>;
 
 const empty = z.strictObject({});
 
+/** Revocation feed entries per response; a relay that gets a full page asks again at once. */
+export const RELAY_FEED_PAGE = 200;
+
+/** Headers of the server's signature over a revocation feed response (see relayFeedResponseMessage). */
+export const RELAY_FEED_HEADERS = { timestamp: 'x-whoot-feed-timestamp', signature: 'x-whoot-feed-signature' } as const;
+
+/**
+ * `v1\nrelay.revocations.response\n{request nonce}\n{timestamp}\n{sha256(body) hex}`, HMAC-SHA256 under the relay
+ * secret: bound to the request's nonce, so a recorded response cannot answer a later poll.
+ */
+export function relayFeedResponseMessage(parts: {
+  readonly requestNonce: string;
+  readonly timestamp: number;
+  readonly bodySha256Hex: string;
+}): string {
+  return ['v1', 'relay.revocations.response', parts.requestNonce, String(parts.timestamp), parts.bodySha256Hex].join(
+    '\n',
+  );
+}
+
 /** Where the signed resource id comes from: nothing, a path parameter, a body field, or the caller's own session. */
 export type ResourceSource =
   | { readonly from: 'none' }
@@ -67,8 +87,11 @@ export type ResourceSource =
 export interface Endpoint {
   readonly method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   readonly path: string;
-  /** 'none' for the account entry points; 'signed' for everything a session does (see docs/signed-requests.md). */
-  readonly auth: 'none' | 'signed';
+  /**
+   * 'none' for the account entry points; 'signed' for everything a session does (see docs/signed-requests.md);
+   * 'relay' for a relay run apart: the same signed-request format keyed by the TURN REST secret (docs/server.md).
+   */
+  readonly auth: 'none' | 'signed' | 'relay';
   readonly operation?: string;
   readonly resource?: ResourceSource;
   readonly body: z.ZodType;
@@ -79,11 +102,41 @@ export interface Endpoint {
 }
 
 const endpoint = <E extends Endpoint>(e: E): E => {
-  if (e.auth === 'signed') operationSchema.parse(e.operation);
+  if (e.auth !== 'none') operationSchema.parse(e.operation);
   return e;
 };
 
 export const endpoints = {
+  /**
+   * The session revocation feed a relay run apart polls, so it can end allocations when their sessions end. The
+   * server signs the response too (RELAY_FEED_HEADERS): the relay acts only on revocations the server vouches for.
+   */
+  relayRevocations: endpoint({
+    method: 'POST',
+    path: '/v1/relay/revocations',
+    auth: 'relay',
+    operation: 'relay.revocations',
+    resource: { from: 'none' },
+    body: z.strictObject({ afterSeq: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER) }),
+    response: z.strictObject({
+      entries: z
+        .array(
+          z.strictObject({
+            seq: z.number().int().positive(),
+            sessionIds: z
+              .array(z.string().regex(/^[A-Za-z0-9_-]{16,64}$/))
+              .min(1)
+              .max(10_000),
+          }),
+        )
+        .max(RELAY_FEED_PAGE),
+      latestSeq: z.number().int().min(0),
+      /** The poller's cursor predates what the server keeps (or is ahead of it): entries restart at the oldest kept. */
+      resync: z.boolean(),
+    }),
+    status: 200,
+    rateClass: 'default',
+  }),
   signUp: endpoint({
     method: 'POST',
     path: '/v1/auth/sign-up',

@@ -15,6 +15,15 @@ export interface ApiSession extends AuthenticatedSession {
   readonly userId: string;
 }
 
+/**
+ * A relay run apart, authenticated by the TURN REST secret: sessionId is `relay:{relayId}` (the rate-limit key) and
+ * userId is empty; the request's nonce is kept so the response signature can be bound to it.
+ */
+export interface RelayCaller extends ApiSession {
+  readonly relayId: string;
+  readonly requestNonce: string;
+}
+
 /** Everything the route handlers work with; built once by serverApp.ts. */
 export interface ApiDeps {
   readonly store: Store;
@@ -39,7 +48,11 @@ export interface ApiDeps {
 export interface HandlerContext<N extends EndpointName> {
   readonly params: Readonly<Record<string, string>>;
   readonly body: z.output<(typeof endpoints)[N]['body']>;
-  readonly session: (typeof endpoints)[N] extends { auth: 'signed' } ? ApiSession : undefined;
+  readonly session: (typeof endpoints)[N] extends { auth: 'signed' }
+    ? ApiSession
+    : (typeof endpoints)[N] extends { auth: 'relay' }
+      ? RelayCaller
+      : undefined;
   readonly clientAddress: string | undefined;
 }
 

@@ -159,4 +159,26 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE users ADD COLUMN totp_last_step INTEGER;
     `,
   },
+  {
+    version: 5,
+    name: 'session revocation feed',
+    up: `
+      -- What a relay run apart polls (relay.revocations): one row per session a revocation ended. A trigger writes it,
+      -- so every revoking statement (sign-out, family, all-for-user, refresh reuse) appends in that same statement
+      -- and no code path can end a session without the feed hearing of it. Rotation is not a revocation: the family
+      -- lives on in the successor. Pruning always keeps the newest row, so seq is never reused.
+      CREATE TABLE session_revocations (
+        seq INTEGER PRIMARY KEY,
+        session_id TEXT NOT NULL,
+        family_id TEXT NOT NULL,
+        at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX session_revocations_by_time ON session_revocations (at);
+      CREATE TRIGGER sessions_revocation_feed AFTER UPDATE OF revoked_at ON sessions
+        WHEN OLD.revoked_at IS NULL AND NEW.revoked_at IS NOT NULL AND NEW.revoked_reason IS NOT 'rotated'
+        BEGIN
+          INSERT INTO session_revocations (session_id, family_id, at) VALUES (NEW.id, NEW.family_id, NEW.revoked_at);
+        END;
+    `,
+  },
 ];

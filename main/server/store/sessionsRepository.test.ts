@@ -202,3 +202,58 @@ describe('isFamilyLive', () => {
     expect(await store.sessions.isFamilyLive(newId())).toBe(false);
   });
 });
+
+describe('session revocation feed', () => {
+  const feed = async (after = 0) =>
+    (await store.sessions.revocationsSince(after, 100)).map((r) => ({
+      sessionId: r.sessionId,
+      ids: r.familySessionIds,
+    }));
+
+  it('appends every kind of revocation, naming each session of the family, and not a routine rotation', async () => {
+    const first = session();
+    const created = await store.sessions.create(first);
+    const next = successor();
+    await store.sessions.rotateRefresh(first.refreshTokenHash, next);
+    expect(await feed()).toEqual([]);
+
+    // Reuse of the spent token ends the family: the entry names the live successor and its rotated ancestor.
+    await store.sessions.rotateRefresh(first.refreshTokenHash, successor());
+    expect(await feed()).toEqual([{ sessionId: next.id, ids: [first.id, next.id] }]);
+
+    const signedOut = session();
+    await store.sessions.create(signedOut);
+    await store.sessions.revoke(signedOut.id, 'signed_out');
+    const family = session();
+    await store.sessions.create(family);
+    await store.sessions.revokeFamily((await store.sessions.getLive(family.id))!.familyId);
+    const kept = session();
+    const others = [session(), session()];
+    for (const s of [kept, ...others]) await store.sessions.create(s);
+    await store.sessions.revokeAllForUser(userId, { exceptSessionId: kept.id, reason: 'password_changed' });
+    // Revoking what is already revoked appends nothing.
+    await store.sessions.revoke(signedOut.id);
+
+    const all = await store.sessions.revocationsSince(0, 100);
+    expect(all.map((r) => r.sessionId)).toEqual([next.id, signedOut.id, family.id, ...others.map((s) => s.id)]);
+    expect(all.map((r) => r.seq)).toEqual([1, 2, 3, 4, 5]);
+    expect(all[0]!.familyId).toBe(created.familyId);
+    expect((await store.sessions.revocationsSince(3, 1)).map((r) => r.seq)).toEqual([4]);
+    expect(await store.sessions.revocationBounds()).toEqual({ oldestSeq: 1, latestSeq: 5 });
+  });
+
+  it('prunes old entries but always keeps the newest, so seq never goes back', async () => {
+    for (let i = 0; i < 3; i += 1) {
+      const s = session();
+      await store.sessions.create(s);
+      await store.sessions.revoke(s.id);
+    }
+    kit.clock.now += 25 * 60 * MINUTE;
+    expect(await store.sessions.pruneRevocations(kit.clock.now - 24 * 60 * MINUTE)).toBe(2);
+    expect(await store.sessions.revocationBounds()).toEqual({ oldestSeq: 3, latestSeq: 3 });
+    const s = session({ idleExpiresAt: kit.clock.now + IDLE, absoluteExpiresAt: kit.clock.now + ABSOLUTE });
+    await store.sessions.create(s);
+    await store.sessions.revoke(s.id);
+    expect(await store.sessions.revocationBounds()).toEqual({ oldestSeq: 3, latestSeq: 4 });
+  });
+});

@@ -1,7 +1,14 @@
 import { present, type StoreContext } from './context';
 import { ENCRYPTED_COLUMNS } from './encryptedColumns';
 import { newId } from './ids';
-import type { LiveSession, RefreshOutcome, SessionSuccessor, SessionSummary, SessionsRepository } from './types';
+import type {
+  LiveSession,
+  RefreshOutcome,
+  SessionRevocation,
+  SessionSuccessor,
+  SessionSummary,
+  SessionsRepository,
+} from './types';
 
 interface SessionRow {
   id: string;
@@ -77,6 +84,33 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
   const deleteOrphanSpent = db.prepare(
     `DELETE FROM used_refresh_tokens
      WHERE family_id NOT IN (SELECT family_id FROM sessions WHERE ${LIVE})`,
+  );
+
+  // session_revocations is written by a trigger (migration 5), in the same statement as each revocation.
+  const revocationsAfter = db.prepare<
+    { after: number; limit: number },
+    { seq: number; session_id: string; family_id: string; at: number }
+  >('SELECT seq, session_id, family_id, at FROM session_revocations WHERE seq > @after ORDER BY seq LIMIT @limit');
+  const familyIds = db.prepare<{ familyId: string }, { id: string }>(
+    'SELECT id FROM sessions WHERE family_id = @familyId ORDER BY created_at',
+  );
+  const bounds = db.prepare<[], { oldest: number | null; latest: number | null }>(
+    'SELECT min(seq) AS oldest, max(seq) AS latest FROM session_revocations',
+  );
+  const pruneFeed = db.prepare(
+    'DELETE FROM session_revocations WHERE at < @before AND seq < (SELECT max(seq) FROM session_revocations)',
+  );
+  const readRevocations = db.transaction((after: number, limit: number): SessionRevocation[] =>
+    revocationsAfter.all({ after, limit }).map((row) => {
+      const ids = familyIds.all({ familyId: row.family_id }).map((r) => r.id);
+      return {
+        seq: row.seq,
+        sessionId: row.session_id,
+        familyId: row.family_id,
+        at: row.at,
+        familySessionIds: ids.includes(row.session_id) ? ids : [row.session_id, ...ids],
+      };
+    }),
   );
 
   const prune = db.transaction((before: number) => {
@@ -163,6 +197,16 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
     },
     async pruneEnded(endedBefore) {
       return prune.immediate(endedBefore);
+    },
+    async revocationsSince(afterSeq, limit) {
+      return readRevocations(afterSeq, limit);
+    },
+    async revocationBounds() {
+      const row = bounds.get();
+      return { oldestSeq: row?.oldest ?? 0, latestSeq: row?.latest ?? 0 };
+    },
+    async pruneRevocations(before) {
+      return pruneFeed.run({ before }).changes;
     },
   };
 }

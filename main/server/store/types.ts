@@ -135,6 +135,24 @@ export interface SessionsRepository {
   listActive(userId: string): Promise<SessionSummary[]>;
   /** Deletes sessions that ended before `endedBefore`, and spent tokens of families with no live session. */
   pruneEnded(endedBefore: number): Promise<number>;
+  /**
+   * The revocation feed after `afterSeq`, oldest first, at most `limit` entries: what a relay run apart polls. Each
+   * entry lists every session id of the revoked family, since an allocation keeps the id it was minted under.
+   */
+  revocationsSince(afterSeq: number, limit: number): Promise<SessionRevocation[]>;
+  /** The newest and oldest retained seq (0 when the feed is empty), so a poller can tell it fell behind. */
+  revocationBounds(): Promise<{ readonly oldestSeq: number; readonly latestSeq: number }>;
+  /** Deletes feed entries older than `before`, always keeping the newest so seq never goes back. */
+  pruneRevocations(before: number): Promise<number>;
+}
+
+export interface SessionRevocation {
+  readonly seq: number;
+  readonly sessionId: string;
+  readonly familyId: string;
+  readonly at: number;
+  /** Every session id of the family still in the store (ancestors rotated by refresh included). */
+  readonly familySessionIds: readonly string[];
 }
 
 // ---- workspaces (not scoped: these name the workspace themselves) -------------------------------------------

@@ -1,12 +1,15 @@
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { randomBytes } from 'node:crypto';
 import { parseRelayConfig, readRelaySecret, relayOptionsFrom } from './relayConfig';
-import { createRelay } from './relayServer';
+import { createRelay, type Relay } from './relayServer';
+import { createRevocationFeed, pinnedFeedTransport, type RevocationFeed } from './revocationFeed';
 
 /**
  * `npm run relay`: the bundled relay on its own, for benchmarks against coturn and for admins who run the relay on
- * another host. Sessions are not checked here (no store): credentials are TURN REST credentials, valid until they
- * expire, exactly what a coturn fleet with use-auth-secret accepts.
+ * another host. Credentials are TURN REST credentials, exactly what a coturn fleet with use-auth-secret accepts.
+ * With `revocationFeed` (or --feed-url and --feed-pin) it also polls the server's signed revocation feed, so a
+ * session's allocations end when the session does; without it they live until they expire.
  *
  *   WHOOT_RELAY_SECRET=... npm run relay -- --listen-ip 127.0.0.1 --udp-port 3478 --relay-ip 127.0.0.1
  *   npm run relay -- --config relay.json --secret-file /etc/whoot/relay.secret
@@ -14,7 +17,7 @@ import { createRelay } from './relayServer';
 const usage = `usage: relay [--config file.json] [--listen-ip IP] [--udp-port N|off] [--tcp-port N|off]
   [--tls-port N --cert FILE --key FILE] [--relay-ip IP] [--min-port N] [--max-port N] [--realm NAME]
   [--secret-file FILE] [--max-allocations N] [--max-per-user N] [--bandwidth BYTES_PER_S] [--allow-peer IP]...
-  [--legacy-channels]
+  [--legacy-channels] [--feed-url https://HOST:PORT --feed-pin SPKI_PIN [--relay-id ID] [--feed-interval MS]]
 The secret comes from WHOOT_RELAY_SECRET or --secret-file.`;
 
 function main(): Promise<void> | void {
@@ -37,6 +40,10 @@ function main(): Promise<void> | void {
       bandwidth: { type: 'string' },
       'allow-peer': { type: 'string', multiple: true },
       'legacy-channels': { type: 'boolean' },
+      'feed-url': { type: 'string' },
+      'feed-pin': { type: 'string' },
+      'relay-id': { type: 'string' },
+      'feed-interval': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -67,22 +74,54 @@ function main(): Promise<void> | void {
     bandwidthBytesPerSecond: number(values.bandwidth),
     allowedPeers: values['allow-peer'],
     legacyChannelNumbers: values['legacy-channels'],
+    revocationFeed:
+      values['feed-url'] === undefined
+        ? undefined
+        : {
+            url: values['feed-url'],
+            spkiPin: values['feed-pin'],
+            ...(values['relay-id'] === undefined ? {} : { relayId: values['relay-id'] }),
+            ...(values['feed-interval'] === undefined ? {} : { pollIntervalMs: number(values['feed-interval']) }),
+          },
   };
   const config = parseRelayConfig({
     ...fromFile,
     ...Object.fromEntries(Object.entries(flags).filter(([, value]) => value !== undefined)),
   });
   const secret = readRelaySecret(config, process.env);
-  return createRelay(relayOptionsFrom(config, secret)).then((relay) => {
-    const { udp, tcp, tls } = relay.addresses;
+  let relay: Relay | null = null;
+  let feed: RevocationFeed | null = null;
+  if (config.revocationFeed !== null) {
+    const { url, spkiPin, relayId, pollIntervalMs } = config.revocationFeed;
+    feed = createRevocationFeed({
+      relayId: relayId ?? `relay-${randomBytes(8).toString('hex')}`,
+      secret,
+      transport: pinnedFeedTransport({ ...url, spkiPin }),
+      onRevoked: (sessionId) => relay?.endSession(sessionId),
+      pollIntervalMs,
+      log: (line) => console.log(`[whoot relay] ${line}`),
+    });
+  }
+  const live = feed;
+  // A revoked session's credentials are refused on Allocate and Refresh once the feed has reported it.
+  const sessionCheck = live === null ? {} : { isSessionLive: async (sessionId: string) => live.isLive(sessionId) };
+  return createRelay({ ...relayOptionsFrom(config, secret), ...sessionCheck }).then((started) => {
+    relay = started;
+    feed?.start();
+    if (config.revocationFeed !== null) {
+      const { host, port } = config.revocationFeed.url;
+      console.log(`[whoot relay] revocation feed from ${host}:${port}`);
+    }
+    const { udp, tcp, tls } = started.addresses;
     const shown = (name: string, a: { host: string; port: number } | null) =>
       a ? `${name} ${a.host}:${a.port}` : null;
     console.log(
       `[whoot relay] listening: ${[shown('udp', udp), shown('tcp', tcp), shown('tls', tls)].filter(Boolean).join(', ')}; relaying from ${config.relayIp}:${config.minPort}-${config.maxPort}`,
     );
     const stop = () => {
-      console.log(`[whoot relay] stats ${JSON.stringify(relay.stats())}`);
-      void relay.close().then(() => process.exit(0));
+      feed?.stop();
+      console.log(`[whoot relay] stats ${JSON.stringify(started.stats())}`);
+      void started.close().then(() => process.exit(0));
     };
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);

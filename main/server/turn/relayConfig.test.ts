@@ -20,3 +20,29 @@ describe('relay configuration', () => {
     });
   });
 });
+
+describe('revocation feed configuration', () => {
+  const spkiPin = 'A'.repeat(43);
+
+  it('takes an https host:port and the server key pin', () => {
+    expect(parseRelayConfig({}).revocationFeed).toBeNull();
+    const config = parseRelayConfig({ revocationFeed: { url: 'https://Whoot.example.com:8443', spkiPin } });
+    expect(config.revocationFeed).toEqual({
+      url: { host: 'whoot.example.com', port: 8443 },
+      spkiPin,
+      pollIntervalMs: 2000,
+    });
+    expect(parseRelayConfig({ revocationFeed: { url: 'https://[::1]', spkiPin } }).revocationFeed?.url).toEqual({
+      host: '::1',
+      port: 443,
+    });
+  });
+
+  it('refuses plain http, paths, credentials, a bad pin and unknown keys', () => {
+    for (const url of ['http://a.example:1', 'https://a.example/v1/other', 'https://u:p@a.example', 'a.example:443']) {
+      expect(() => parseRelayConfig({ revocationFeed: { url, spkiPin } }), url).toThrow();
+    }
+    expect(() => parseRelayConfig({ revocationFeed: { url: 'https://a.example', spkiPin: 'short' } })).toThrow();
+    expect(() => parseRelayConfig({ revocationFeed: { url: 'https://a.example', spkiPin, secret: 'x' } })).toThrow();
+  });
+});

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { hostSchema, spkiPinSchema } from '../../../shared/identifiers';
 import { parseInput } from '../../../shared/validation';
 import type { RelayOptions } from './relayServer';
 
@@ -25,6 +26,42 @@ export const relayLimitFields = {
     .default(256 * 1024),
 };
 
+/** `https://host[:port]`, nothing more: the feed's path comes from the REST contract, never from configuration. */
+const feedUrl = z
+  .string()
+  .max(300)
+  .transform((text, ctx) => {
+    let url: URL;
+    try {
+      url = new URL(text);
+    } catch {
+      ctx.addIssue({ code: 'custom', message: 'must be an https://host:port URL' });
+      return z.NEVER;
+    }
+    const host = hostSchema.safeParse(url.hostname.replace(/^\[(.*)\]$/, '$1'));
+    const bare = url.pathname === '/' && !url.search && !url.hash && !url.username && !url.password;
+    if (url.protocol !== 'https:' || !host.success || !bare) {
+      ctx.addIssue({ code: 'custom', message: 'must be an https://host:port URL with no path' });
+      return z.NEVER;
+    }
+    return { host: host.data, port: url.port === '' ? 443 : Number(url.port) };
+  });
+
+/**
+ * Where a relay run apart learns which sessions ended (revocationFeed.ts): the server's address and its key pin
+ * (the one invites carry). Without it the relay checks credentials only, as coturn does.
+ */
+export const revocationFeedConfigSchema = z.strictObject({
+  url: feedUrl,
+  spkiPin: spkiPinSchema,
+  /** Names this relay in the server's nonce cache and rate limits; random per start when unset. */
+  relayId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{16,64}$/)
+    .optional(),
+  pollIntervalMs: z.number().int().min(250).max(60_000).default(2000),
+});
+
 export const relayConfigSchema = z
   .strictObject({
     listenIp: ip.default('127.0.0.1'),
@@ -42,6 +79,7 @@ export const relayConfigSchema = z
     allowedPeers: z.array(ip).max(16).default([]),
     /** Accept RFC 5766 channel numbers 0x5000-0x7FFF (coturn's turnutils_uclient uses them). */
     legacyChannelNumbers: z.boolean().default(false),
+    revocationFeed: revocationFeedConfigSchema.nullable().default(null),
   })
   .refine((config) => config.minPort <= config.maxPort, { message: 'minPort must not exceed maxPort' });
 
