@@ -4,6 +4,7 @@ import { wsProtocolsFor } from '../../shared/ws';
 import {
   signUpAndIn,
   startTestServer,
+  twoMembersInChannel,
   type TestClient as Account,
   type TestServer,
 } from '../../test/support/serverHarness';
@@ -50,15 +51,7 @@ const SDP = [
 
 describe('signalling through the whole server', () => {
   it('two members join a room, exchange offer, answer and candidates (relay only), and leave', async () => {
-    const ada = await signUpAndIn(t.server);
-    const bob = await signUpAndIn(t.server);
-    const { workspace } = await ada.call('createWorkspace', { body: { slug: `sig-${Date.now()}`, name: 'Sig' } });
-    const { channel } = await ada.call('createChannel', {
-      params: { workspaceId: workspace.id },
-      body: { name: 'Voice' },
-    });
-    const invite = await ada.call('createInvite', { params: { workspaceId: workspace.id }, body: {} });
-    await bob.call('acceptInvite', { body: { code: invite.code } });
+    const { owner: ada, member: bob, workspace, channel } = await twoMembersInChannel(t.server);
 
     const a = await connect(ada, workspace.id);
     const b = await connect(bob, workspace.id);

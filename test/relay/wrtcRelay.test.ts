@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import wrtc from '@roamhq/wrtc';
-import { signUpAndIn, startTestServer, type TestServer } from '../support/serverHarness';
+import { startTestServer, twoMembersInChannel, type TestServer } from '../support/serverHarness';
 import {
   audioSink,
   candidateLines,
@@ -47,12 +47,7 @@ const droppedSince = (before: RelayStats, after: RelayStats) => ({
 describe('@roamhq/wrtc peers through the bundled relay', () => {
   it('connect relay/relay, carry a 440 Hz tone, and lose their allocations when the sender signs out', async () => {
     const relay = t.server.relay!;
-    const ada = await signUpAndIn(t.server, 'ada');
-    const bob = await signUpAndIn(t.server, 'bob');
-    const { workspace } = await ada.call('createWorkspace', { body: { slug: `wrtc-${Date.now()}`, name: 'Wrtc' } });
-    const { channel } = await ada.call('createChannel', { params: { workspaceId: workspace.id }, body: { name: 'V' } });
-    const invite = await ada.call('createInvite', { params: { workspaceId: workspace.id }, body: { maxUses: 1 } });
-    await bob.call('acceptInvite', { body: { code: invite.code } });
+    const { owner: ada, member: bob, channel } = await twoMembersInChannel(t.server, ['ada', 'bob']);
     const adaIce = await ada.call('voiceCredentials', { body: { channelId: channel.id } });
     const bobIce = await bob.call('voiceCredentials', { body: { channelId: channel.id } });
     expect(adaIce.iceTransportPolicy).toBe('relay');
@@ -152,12 +147,7 @@ describe('@roamhq/wrtc peers through the bundled relay', () => {
 describe('@roamhq/wrtc peers through the bundled relay over TCP', () => {
   it('connect relay/relay with TURN over TCP only (ChannelData framed on a stream) and carry the tone', async () => {
     const relay = t.server.relay!;
-    const ada = await signUpAndIn(t.server, 'ada-tcp');
-    const bob = await signUpAndIn(t.server, 'bob-tcp');
-    const { workspace } = await ada.call('createWorkspace', { body: { slug: `wrtc-tcp-${Date.now()}`, name: 'W' } });
-    const { channel } = await ada.call('createChannel', { params: { workspaceId: workspace.id }, body: { name: 'V' } });
-    const invite = await ada.call('createInvite', { params: { workspaceId: workspace.id }, body: { maxUses: 1 } });
-    await bob.call('acceptInvite', { body: { code: invite.code } });
+    const { owner: ada, member: bob, channel } = await twoMembersInChannel(t.server, ['ada-tcp', 'bob-tcp']);
     const tcpOnly = (ice: IceConfig): IceConfig => ({
       iceTransportPolicy: 'relay',
       iceServers: ice.iceServers.map((s) => ({ ...s, urls: s.urls.filter((url) => url.endsWith('?transport=tcp')) })),

@@ -104,3 +104,20 @@ export async function bootstrapWorkspace(
   owner.vault.wipe();
   return server.createInvite(workspace.slug, { maxUses: 100 });
 }
+
+/**
+ * Two new accounts in one new workspace with one voice channel: the owner created both, the member joined through
+ * an invite. The common start of every test where two people meet in a channel.
+ */
+export async function twoMembersInChannel(server: RunningServer, names: [string, string] = ['ada', 'bob']) {
+  const [owner, member] = await Promise.all([signUpAndIn(server, names[0]), signUpAndIn(server, names[1])]);
+  const slug = `${names[0]}-${randomBytes(4).toString('hex')}`.toLowerCase().replace(/[^a-z0-9-]/g, '-');
+  const { workspace } = await owner.call('createWorkspace', { body: { slug, name: 'Team' } });
+  const { channel } = await owner.call('createChannel', {
+    params: { workspaceId: workspace.id },
+    body: { name: 'Voice' },
+  });
+  const invite = await owner.call('createInvite', { params: { workspaceId: workspace.id }, body: { maxUses: 1 } });
+  await member.call('acceptInvite', { body: { code: invite.code } });
+  return { owner, member, workspace, channel };
+}
