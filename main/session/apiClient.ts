@@ -2,14 +2,7 @@ import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import type { z } from 'zod';
 import type { ServerAddress } from '../../shared/identifiers';
 import { endpoints, resourceIdFor, type BodyOf, type EndpointName, type ResponseOf } from '../../shared/rest/endpoints';
-import {
-  AUTH_PATHS,
-  SIGN_OUT_OPERATION,
-  errorBodySchema,
-  signInResponseSchema,
-  type SignInBody,
-  type SignInResponse,
-} from '../../shared/rest/auth';
+import { errorBodySchema, type SignInBody, type SignInResponse } from '../../shared/rest/auth';
 import { connectPinned } from './pinnedTls';
 import type { RequestSigner } from './requestSigner';
 
@@ -29,7 +22,7 @@ export class ApiError extends Error {
 /** The account API as the main process uses it; an interface so the session service does not care about HTTP. */
 export interface ServerApi {
   signIn(server: ServerAddress, body: SignInBody): Promise<SignInResponse>;
-  signOut(server: ServerAddress, sessionId: string, signer: RequestSigner): Promise<void>;
+  signOut(server: ServerAddress, signer: RequestSigner): Promise<void>;
   /** Any endpoint of the REST contract; signed endpoints need the signer. */
   call<N extends EndpointName>(server: ServerAddress, name: N, input?: CallInput<N>): Promise<ResponseOf<N>>;
 }
@@ -150,18 +143,9 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
 
   return {
     call,
-    async signIn(server, body) {
-      const response = await send(
-        server,
-        { method: 'POST', path: AUTH_PATHS.signIn, body: JSON.stringify(body) },
-        signInResponseSchema,
-      );
-      if (response === null) throw new ApiError('bad_response', 'The server sent no sign-in response.');
-      return response;
-    },
-    async signOut(server, sessionId, signer) {
-      const headers = signer.sign({ operation: SIGN_OUT_OPERATION, resourceId: sessionId, body: '' });
-      await send(server, { method: 'POST', path: AUTH_PATHS.signOut, headers: { ...headers } }, null);
+    signIn: (server, body) => call(server, 'signIn', { body }),
+    signOut: async (server, signer) => {
+      await call(server, 'signOut', { signer });
     },
   };
 }

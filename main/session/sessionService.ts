@@ -83,7 +83,7 @@ export function createSessionService(options: SessionServiceOptions) {
     events.emit('voice.dropCredentials', { reason: 'sign-out' });
     if (identity !== null) {
       try {
-        await api.signOut(identity.server, identity.sessionId, signer);
+        await api.signOut(identity.server, signer);
       } catch {
         // Local sign-out must not depend on the server: the session expires there on its own.
         log('session: the server could not be told about the sign-out');
