@@ -181,4 +181,21 @@ export const MIGRATIONS: readonly Migration[] = [
         END;
     `,
   },
+  {
+    version: 6,
+    name: 'voice server mutes',
+    up: `
+      -- A moderator's server mute, per workspace, until a moderator lifts it. Keyed to the workspace and the user, not
+      -- the membership: leaving and rejoining through an invite must not shed the mute. muted_by has no foreign key,
+      -- like the audit log: who muted stays on record after that account is gone.
+      CREATE TABLE voice_mutes (
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        muted_by TEXT NOT NULL,
+        muted_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, user_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX voice_mutes_by_user ON voice_mutes (user_id);
+    `,
+  },
 ];
