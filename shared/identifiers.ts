@@ -68,3 +68,9 @@ export type ServerAddress = z.output<typeof serverAddressSchema>;
 export function keychainServiceFor(server: Pick<ServerAddress, 'host' | 'port'>): string {
   return `whoot:${server.host}:${server.port}`;
 }
+
+/** `scheme://host:port/path` from validated parts; IPv6 literals get their brackets. */
+export function serverUrl(scheme: 'https' | 'wss', server: Pick<ServerAddress, 'host' | 'port'>, path: string): string {
+  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
+  return `${scheme}://${host}:${server.port}${path}`;
+}

@@ -1,7 +1,10 @@
 import { z } from 'zod';
 import { inviteSchema } from './deepLink';
 import type { Result } from './result';
+import { randomIdSchema } from './identifiers';
+import { endpoints } from './rest/endpoints';
 import { dropCredentialsReasonSchema, sessionStateSchema, signInRequestSchema } from './session';
+import { wsTicketSchema } from './ws';
 
 /**
  * The IPC contract: every channel between renderer and main, declared once. The preload factory exposes exactly
@@ -23,6 +26,18 @@ export const ipcInvokeChannels = {
   'session.status': channel(noRequest, sessionStateSchema),
   'session.signIn': channel(signInRequestSchema, sessionStateSchema),
   'session.signOut': channel(noRequest, sessionStateSchema),
+  'workspace.channels': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listChannels.response),
+  'workspace.members': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listMembers.response),
+  /** Short-lived TURN credentials for one channel; the renderer holds them only while it is in a call. */
+  'voice.credentials': channel(
+    z.strictObject({ channelId: randomIdSchema }),
+    endpoints.voiceCredentials.response.omit({ clusterId: true }),
+  ),
+  /** A one-time WSS connect ticket and the URL to use it on, minted by main with a signed request. */
+  'realtime.ticket': channel(
+    z.strictObject({ workspaceId: randomIdSchema }),
+    z.strictObject({ url: z.string().regex(/^wss:\/\/[^\s/?#]+\/v1\/ws$/), ticket: wsTicketSchema }),
+  ),
 } as const;
 
 /** Events main pushes to the renderer. They carry no secrets; `voice.dropCredentials` tells it to forget TURN ones. */

@@ -8,6 +8,7 @@ import type { CredentialVault } from './credentialVault';
 import type { KeychainStore } from './keychainStore';
 import { ServerConnectionError } from './pinnedTls';
 import { createRequestSigner } from './requestSigner';
+import { createSignedCalls } from './signedCalls';
 
 export interface SessionServiceOptions {
   readonly vault: CredentialVault;
@@ -26,6 +27,7 @@ export function createSessionService(options: SessionServiceOptions) {
   const { vault, keychain, api, events } = options;
   const log = options.log ?? (() => undefined);
   const signer = createRequestSigner({ vault });
+  const calls = createSignedCalls({ vault, api, signer });
 
   function state(): SessionState {
     const identity = vault.identity();
@@ -102,7 +104,7 @@ export function createSessionService(options: SessionServiceOptions) {
     return ok(next);
   }
 
-  return { state, signIn, signOut, signer };
+  return { state, signIn, signOut, signer, calls };
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;

@@ -1,5 +1,13 @@
-import type { EventChannel, EventPayloadOf, WhootApi } from '../../shared/ipc';
-import { ok, type Result } from '../../shared/result';
+import {
+  invokeChannelNames,
+  type EventChannel,
+  type EventPayloadOf,
+  type InvokeChannel,
+  type RequestOf,
+  type ResponseOf,
+  type WhootApi,
+} from '../../shared/ipc';
+import { fail, ok, type Result } from '../../shared/result';
 import type { SessionState, SignInRequest, WorkspaceSummary } from '../../shared/session';
 
 type Handler<Req, Res> = (request: Req) => Promise<Result<Res>>;
@@ -21,7 +29,22 @@ export function createFakeWhootApi() {
     signOut: async () => ok({ signedIn: false }),
   };
 
+  /** Answers for the other channels, set per test with `answer()`; an unscripted call fails loudly. */
+  const scripted = new Map<InvokeChannel, (request: never) => Promise<Result<unknown>>>();
+  const requests: { channel: InvokeChannel; request: unknown }[] = [];
+  const generic: Record<string, Record<string, (request: unknown) => Promise<Result<unknown>>>> = {};
+  for (const name of invokeChannelNames) {
+    const [namespace, method] = name.split('.') as [string, string];
+    generic[namespace] ??= {};
+    generic[namespace][method] = async (request: unknown) => {
+      requests.push({ channel: name, request });
+      const handler = scripted.get(name);
+      return handler ? handler(request as never) : fail('not_scripted', `The test did not script ${name}.`);
+    };
+  }
+
   const api: WhootApi = {
+    ...(generic as unknown as WhootApi),
     app: { info: async () => ok({ name: 'whoot', version: '0.0.0-test', platform: 'linux' }) },
     session: {
       status: async () => {
@@ -49,6 +72,10 @@ export function createFakeWhootApi() {
     api,
     calls,
     handlers,
+    requests,
+    answer<C extends InvokeChannel>(channel: C, handler: (request: RequestOf<C>) => Promise<Result<ResponseOf<C>>>) {
+      scripted.set(channel, handler as (request: never) => Promise<Result<unknown>>);
+    },
     emit<E extends EventChannel>(event: E, payload: EventPayloadOf<E>) {
       for (const listener of listeners.get(event) ?? []) (listener as (payload: EventPayloadOf<E>) => void)(payload);
     },

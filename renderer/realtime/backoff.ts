@@ -1,0 +1,12 @@
+/** First retry after about half a second, doubling to a 15 s ceiling. */
+export const BACKOFF_BASE_MS = 500;
+export const BACKOFF_MAX_MS = 15_000;
+
+/**
+ * "Equal jitter" backoff: half the exponential delay fixed, half random. After a server restart every client
+ * reconnects at once; the random half spreads them out, the fixed half keeps one client from retrying in a tight loop.
+ */
+export function backoffDelay(attempt: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, Math.min(attempt, 16)));
+  return Math.round(ceiling / 2 + (ceiling / 2) * random());
+}

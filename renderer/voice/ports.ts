@@ -1,0 +1,87 @@
+import type { Result } from '../../shared/result';
+import type { ClientMessage, ServerMessage } from '../../shared/ws';
+import type { IceServerEntry } from '../stores/voiceCredentialsStore';
+
+/**
+ * Everything the voice engine reaches outside itself. The app passes the browser's parts (RTCPeerConnection,
+ * getUserMedia, Web Audio, the renderer's WSS client); the headless bot passes @roamhq/wrtc's and the `ws`
+ * package's. The engine itself never touches a global, so one negotiation and teardown path serves both.
+ */
+export interface VoicePorts {
+  /** The RTCPeerConnection constructor to use (window's, or @roamhq/wrtc's). */
+  readonly createPeerConnection: (configuration: RTCConfiguration) => RTCPeerConnection;
+  readonly microphone: MicrophonePort;
+  readonly speakers: SpeakerPort;
+  readonly signalling: SignallingPort;
+  /** Short-lived ICE servers for one channel; main fetches them with a signed request (`voice.credentials`). */
+  readonly credentials: (channelId: string) => Promise<Result<VoiceCredentials>>;
+  readonly clock?: VoiceClock;
+  /** Fires 'online' when the network comes back (window in the app): the engine restarts ICE at once. */
+  readonly network?: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null;
+}
+
+export interface VoiceCredentials {
+  readonly iceServers: readonly IceServerEntry[];
+  readonly iceTransportPolicy: 'relay' | 'all';
+  /** Unix milliseconds after which the relay refuses these credentials for a new allocation. */
+  readonly expiresAt: number;
+}
+
+export interface VoiceClock {
+  now(): number;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+}
+
+/** Audio processing the user can switch off one by one (users ask for AGC off in particular). */
+export interface AudioProcessing {
+  readonly echoCancellation: boolean;
+  readonly noiseSuppression: boolean;
+  readonly autoGainControl: boolean;
+}
+
+export type MicrophoneErrorCode = 'denied' | 'not_found' | 'busy' | 'failed';
+
+export class MicrophoneError extends Error {
+  constructor(
+    readonly code: MicrophoneErrorCode,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'MicrophoneError';
+  }
+}
+
+export interface MicrophonePort {
+  /** Opens the input (null: the system default). Rejects with MicrophoneError. */
+  open(deviceId: string | null, processing: AudioProcessing): Promise<MediaStreamTrack>;
+  /** Device ids of the audio inputs present now (for unplug/replug handling); null when the port cannot tell. */
+  inputIds?(): Promise<readonly string[] | null>;
+  /** Subscribes to device changes (navigator.mediaDevices 'devicechange'); returns the unsubscribe. */
+  onDeviceChange?(listener: () => void): () => void;
+}
+
+/** Where remote audio goes: Web Audio in the app (per-user gain up to 200 %, output device), a recorder in the bot. */
+export interface SpeakerPort {
+  attach(peerId: string, track: MediaStreamTrack): void;
+  detach(peerId: string): void;
+  /** 0 to 2 (0 % to 200 %). */
+  setVolume(peerId: string, volume: number): void;
+  setDeafened(deafened: boolean): void;
+  /** null: the system default. Rejects when the device is gone. */
+  setOutputDevice(deviceId: string | null): Promise<void>;
+  close(): void;
+}
+
+export type SignallingState = 'connecting' | 'open' | 'reconnecting' | 'closed';
+
+/** The renderer's WSS connection as the engine sees it: room messages out, room messages and state changes in. */
+export interface SignallingPort {
+  state(): SignallingState;
+  /** False when the socket is not open (the message is not queued: rooms are rejoined after a reconnect). */
+  send(message: ClientMessage): boolean;
+  onMessage(listener: (message: ServerMessage) => void): () => void;
+  onStateChange(listener: (state: SignallingState) => void): () => void;
+}
