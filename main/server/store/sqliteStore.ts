@@ -16,6 +16,7 @@ import { createServerSecrets } from './secretsRepository';
 import { createSessionsRepository } from './sessionsRepository';
 import type { Store, WorkspaceScope } from './types';
 import { createUsersRepository } from './usersRepository';
+import { voiceMutesQueries } from './voiceMutesQueries';
 import { createWorkspacesRepository } from './workspacesRepository';
 
 export interface OpenStoreOptions {
@@ -53,6 +54,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     const invites = invitesQueries(context, members);
     const events = eventsQueries(context);
     const audit = auditQueries(context);
+    const voiceMutes = voiceMutesQueries(context);
 
     return {
       users: createUsersRepository(context),
@@ -66,6 +68,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           invites: invites.scoped(workspaceId),
           events: events.scoped(workspaceId),
           audit: audit.scoped(workspaceId),
+          voiceMutes: voiceMutes.scoped(workspaceId),
         };
       },
       invites: invites.repository,
@@ -73,6 +76,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       audit: audit.log,
       secrets: createServerSecrets(context),
       nonces: createRequestNonces(context),
+      voiceMutes: voiceMutes.index,
       dataKeys: {
         currentKeyId: () => ring.currentKeyId,
         async usage() {

@@ -280,6 +280,35 @@ export interface ScopedEvents {
   latestSeq(): Promise<number>;
 }
 
+export interface VoiceMute {
+  readonly workspaceId: string;
+  readonly userId: string;
+  /** Who muted; kept even after that account is gone. */
+  readonly mutedBy: string;
+  readonly mutedAt: number;
+}
+
+/**
+ * Server mutes (a moderator's, until a moderator lifts it). Keyed to the user, not the membership: leaving and
+ * rejoining does not lift one.
+ */
+export interface ScopedVoiceMutes {
+  /** True when the user was not muted before; an existing mute keeps its author and time. */
+  mute(userId: string, mutedBy: string): Promise<boolean>;
+  /** True when there was a mute to lift. */
+  unmute(userId: string): Promise<boolean>;
+  get(userId: string): Promise<VoiceMute | undefined>;
+  list(): Promise<VoiceMute[]>;
+}
+
+/**
+ * Every workspace's server mutes at once: what the relay's in-process enforcement index loads at start, the one
+ * reader that needs them across workspaces (it answers per user, for whatever voice room the user is in).
+ */
+export interface VoiceMutesIndex {
+  all(): Promise<VoiceMute[]>;
+}
+
 export interface ScopedAudit {
   /** This workspace's audit entries with seq > afterSeq, oldest first. */
   since(afterSeq: number, limit: number): Promise<AuditEntry[]>;
@@ -296,6 +325,7 @@ export interface WorkspaceScope {
   readonly invites: ScopedInvites;
   readonly events: ScopedEvents;
   readonly audit: ScopedAudit;
+  readonly voiceMutes: ScopedVoiceMutes;
 }
 
 export type InviteRedemption =
@@ -415,6 +445,7 @@ export interface Store {
   readonly audit: AuditLog;
   readonly secrets: ServerSecrets;
   readonly nonces: RequestNonces;
+  readonly voiceMutes: VoiceMutesIndex;
   readonly dataKeys: DataKeyAdmin;
   close(): Promise<void>;
 }

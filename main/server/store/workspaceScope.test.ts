@@ -119,6 +119,7 @@ describe('the workspace-scoped layer', () => {
     });
     await victim.events.append('channel.created', { channelId: channel.id });
     await store.audit.append({ type: 'channel.create', workspaceId: victim.workspaceId, actorUserId: ada.id });
+    await victim.voiceMutes.mute(mallory.id, ada.id);
     const before = await snapshot(victim);
 
     // Every scoped method of the attacker's scope, given the victim's ids.
@@ -146,6 +147,13 @@ describe('the workspace-scoped layer', () => {
     expect(await attacker.events.oldestSeq()).toBe(1);
     expect(await attacker.audit.since(0, 100)).toEqual([]);
 
+    expect(await attacker.voiceMutes.get(mallory.id)).toBeUndefined();
+    expect(await attacker.voiceMutes.list()).toEqual([]);
+    expect(await attacker.voiceMutes.unmute(mallory.id)).toBe(false);
+    // A mute written through the attacker's scope lands in the attacker's workspace, never the victim's.
+    expect(await attacker.voiceMutes.mute(ada.id, eve.id)).toBe(true);
+    expect((await attacker.voiceMutes.list()).map((m) => m.workspaceId)).toEqual([attacker.workspaceId]);
+
     // And the victim's data is exactly as it was.
     expect(await snapshot(victim)).toEqual(before);
   });
@@ -168,5 +176,6 @@ async function snapshot(scope: ReturnType<Store['forWorkspace']>) {
     invites: await scope.invites.list(),
     events: await scope.events.since(0, 100),
     audit: await scope.audit.since(0, 100),
+    voiceMutes: await scope.voiceMutes.list(),
   };
 }
