@@ -56,6 +56,11 @@ export interface Allocation {
   /** The Allocate transaction and its answer, replayed to a retransmission (RFC 8656 section 6.2). */
   readonly allocateTransaction: string;
   readonly allocateResponse: Buffer;
+  /**
+   * The user is server-muted where they are in voice: their RTP is dropped on the way out (mediaDemux.ts). Cached
+   * here, set at Allocate and when the server says the policy changed, so the data path reads a boolean.
+   */
+  mediaBlocked: boolean;
   ended: boolean;
 }
 

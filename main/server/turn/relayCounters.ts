@@ -35,6 +35,8 @@ export const REFUSAL_REASONS = [
   'user_quota',
   'total_limit',
   'bandwidth',
+  // Moderation: a server-muted user's RTP, dropped on the way out (ICE, DTLS and RTCP still pass).
+  'server_muted',
   // Protocol (400, 437, 442, 443, and peer data without a permission, silently dropped per RFC 8656 §11).
   'bad_request',
   'allocation_mismatch',

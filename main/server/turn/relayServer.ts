@@ -13,6 +13,7 @@ import {
 } from './clientTransports';
 import { authenticate, type AuthenticatedRequest, type LongTermAuthOptions } from './longTermAuth';
 import { createNonceIssuer } from './nonces';
+import { passesServerMute } from './mediaDemux';
 import { createAllocationQuota, createByteRateLimiter } from './rateLimits';
 import { createRelayCounters, type RefusalReason, type RelayCountersSnapshot } from './relayCounters';
 import { bindRelaySocket, closeQuietly, type RelayPortRange } from './relaySockets';
@@ -75,6 +76,11 @@ export interface RelayOptions {
   readonly relay: { readonly address: string; readonly portRange?: RelayPortRange | null };
   /** The session check: an allocation of a session that ended is refused with 401. Absent: every session is live. */
   readonly isSessionLive?: (sessionId: string) => Promise<boolean>;
+  /**
+   * Moderation: whether the user's outgoing media must be dropped (server mute). Asked at Allocate and on
+   * `mediaPolicyChanged(userId)`, never per packet. Absent: nobody's media is blocked.
+   */
+  readonly isMediaBlocked?: (userId: string) => boolean;
   readonly limits?: Partial<RelayLimits>;
   /**
    * IPs exempt from the peer address policy, like coturn's --allow-loopback-peers: for benchmarks and interop tests
@@ -102,6 +108,8 @@ export interface RelayStats extends RelayCountersSnapshot {
     /** Well-formed traffic for an allocation that is gone (ended by sign-out, expiry or Refresh 0). */
     readonly noAllocation: number;
     readonly malformed: number;
+    /** RTP (and unclassifiable packets) from a server-muted user, dropped on the way out. */
+    readonly serverMuted: number;
   };
   readonly streamConnections: number;
 }
@@ -115,6 +123,11 @@ export interface Relay {
   stats(): RelayStats;
   /** Deletes every allocation of the session at once (sign-out, revocation); returns how many went. */
   endSession(sessionId: string): number;
+  /**
+   * The answer of `isMediaBlocked(userId)` may have changed (muted, unmuted, joined or left a voice room): asks it
+   * again for the user's allocations, effective from their next packet. Returns how many are now blocked.
+   */
+  mediaPolicyChanged(userId: string): number;
   /** Removes expired allocations, permissions and channels now (the relay also does it every second). */
   sweep(): void;
   close(): Promise<void>;
@@ -187,6 +200,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   for (const each of secrets()) turnCredentialFor(each, 'check');
   const legacyChannels = options.legacyChannelNumbers ?? false;
   const isSessionLive = options.isSessionLive ?? (async () => true);
+  const isMediaBlocked = options.isMediaBlocked ?? (() => false);
   const allowedPeers = new Set((options.allowedPeers ?? []).map((ip) => canonicalIp(ip) ?? ip));
   const log = rateLimitedLog(options.log ?? ((line) => console.log(`[whoot relay] ${line}`)), now);
 
@@ -194,7 +208,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const quota = createAllocationQuota({ perUser: limits.maxAllocationsPerUser, total: limits.maxAllocations });
   const nonces = createNonceIssuer({ ttlSeconds: options.nonceTtlSeconds ?? 600, now });
   const authOptions: LongTermAuthOptions = { realm: options.realm, secrets, nonces, now };
-  const dropped = { bandwidth: 0, noPermission: 0, noAllocation: 0, malformed: 0 };
+  const dropped = { bandwidth: 0, noPermission: 0, noAllocation: 0, malformed: 0, serverMuted: 0 };
 
   const allocations = new Set<Allocation>();
   /** Relayed `ip|port` -> allocation: the exception list of the peer policy, checked per packet. */
@@ -509,6 +523,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         toClient: createByteRateLimiter(rate),
         allocateTransaction: message.transactionId.toString('hex'),
         allocateResponse: response,
+        mediaBlocked: isMediaBlocked(auth.userId),
         ended: false,
       };
       acquired = false;
@@ -660,6 +675,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (!permits(allocation, peer.address, peer.port, now())) {
       dropped.noPermission += 1;
       counters.refused('no_permission');
+      return;
+    }
+    // Before the byte budget: a muted sender's dropped media must not eat the rate its RTCP and DTLS need.
+    if (allocation.mediaBlocked && !passesServerMute(data)) {
+      dropped.serverMuted += 1;
+      counters.refused('server_muted');
       return;
     }
     if (!allocation.toPeer.tryConsume(data.length)) {
@@ -967,6 +988,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         ended += 1;
       }
       return ended;
+    },
+    mediaPolicyChanged(userId) {
+      let blocked = 0;
+      for (const allocation of allocations) {
+        if (allocation.userId !== userId) continue;
+        allocation.mediaBlocked = isMediaBlocked(userId);
+        if (allocation.mediaBlocked) blocked += 1;
+      }
+      return blocked;
     },
     sweep,
     async close() {
