@@ -61,6 +61,18 @@ export interface MicrophonePort {
   inputIds?(): Promise<readonly string[] | null>;
   /** Subscribes to device changes (navigator.mediaDevices 'devicechange'); returns the unsubscribe. */
   onDeviceChange?(listener: () => void): () => void;
+  /**
+   * A level meter on the microphone, read before mute and voice activity are applied (the engine gates by
+   * disabling the sent track, so a meter on that track would read silence). Without one, the engine reads the
+   * media-source level from RTCStats, which exists only while a peer is connected.
+   */
+  meter?(track: MediaStreamTrack): LevelMeter;
+}
+
+export interface LevelMeter {
+  /** 0 to 1: the peak amplitude since the previous read. */
+  level(): number;
+  stop(): void;
 }
 
 /** Where remote audio goes: Web Audio in the app (per-user gain up to 200 %, output device), a recorder in the bot. */
@@ -72,6 +84,8 @@ export interface SpeakerPort {
   setDeafened(deafened: boolean): void;
   /** null: the system default. Rejects when the device is gone. */
   setOutputDevice(deviceId: string | null): Promise<void>;
+  /** Device ids of the audio outputs present now; null when the port cannot tell. */
+  outputIds?(): Promise<readonly string[] | null>;
   close(): void;
 }
 
@@ -80,6 +94,8 @@ export type SignallingState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 /** The renderer's WSS connection as the engine sees it: room messages out, room messages and state changes in. */
 export interface SignallingPort {
   state(): SignallingState;
+  /** This connection's peer id in rooms; new on every connection, null while not connected. */
+  connectionId(): string | null;
   /** False when the socket is not open (the message is not queued: rooms are rejoined after a reconnect). */
   send(message: ClientMessage): boolean;
   onMessage(listener: (message: ServerMessage) => void): () => void;

@@ -1,4 +1,13 @@
 import { z } from 'zod';
+import {
+  channelUnreadSchema,
+  editMessageBodySchema,
+  fileSummarySchema,
+  historyPageSchema,
+  postMessageBodySchema,
+  timelineMessageSchema,
+  uploadManifestSchema,
+} from '../chat';
 import { inviteCodeSchema } from '../deepLink';
 import { randomIdSchema, voiceClusterIdSchema, workspaceSlugSchema } from '../identifiers';
 import { passwordSchema, publicUserSchema, totpCodeSchema, workspaceSummarySchema } from '../session';
@@ -32,7 +41,8 @@ export const channelSchema = z.strictObject({
   id: randomIdSchema,
   workspaceId: randomIdSchema,
   name: z.string().min(1).max(64),
-  kind: z.enum(['voice']),
+  /** Voice channels carry a room and a timeline; text channels only the timeline. */
+  kind: z.enum(['voice', 'text']),
   relayOnly: z.boolean(),
 });
 export type Channel = z.output<typeof channelSchema>;
@@ -99,6 +109,11 @@ export interface Endpoint {
   readonly status: 200 | 201 | 204;
   /** Rate-limit class: 'auth' is the stricter bucket for credential guessing surfaces. */
   readonly rateClass: 'auth' | 'default';
+  /**
+   * A binary body or response that streams instead of JSON: 'upload' takes `application/octet-stream` whose
+   * manifest (the `body` schema) rides in a header and is what the request signs; 'download' answers with bytes.
+   */
+  readonly stream?: 'upload' | 'download';
 }
 
 const endpoint = <E extends Endpoint>(e: E): E => {
@@ -326,7 +341,11 @@ export const endpoints = {
     auth: 'signed',
     operation: 'channel.create',
     resource: { from: 'param', name: 'workspaceId' },
-    body: z.strictObject({ name: z.string().trim().min(1).max(64), relayOnly: z.boolean().default(true) }),
+    body: z.strictObject({
+      name: z.string().trim().min(1).max(64),
+      relayOnly: z.boolean().default(true),
+      kind: z.enum(['voice', 'text']).default('voice'),
+    }),
     response: z.strictObject({ channel: channelSchema }),
     status: 201,
     rateClass: 'default',
@@ -358,6 +377,29 @@ export const endpoints = {
     status: 200,
     rateClass: 'default',
   }),
+  /** Who is in which voice room of the workspace now, and the event sequence this picture is current at. */
+  voiceRooms: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/voice-rooms',
+    auth: 'signed',
+    operation: 'voice.rooms',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({
+      /** Membership events up to this sequence are already in `rooms`; apply only later ones. */
+      seq: z.number().int().min(0),
+      rooms: z
+        .array(
+          z.strictObject({
+            channelId: randomIdSchema,
+            peers: z.array(z.strictObject({ peerId: randomIdSchema, userId: randomIdSchema })).max(256),
+          }),
+        )
+        .max(1000),
+    }),
+    status: 200,
+    rateClass: 'default',
+  }),
   wsTicket: endpoint({
     method: 'POST',
     path: '/v1/ws/ticket',
@@ -367,6 +409,192 @@ export const endpoints = {
     body: z.strictObject({ workspaceId: randomIdSchema }),
     response: z.strictObject({ ticket: z.string().max(200), expiresAt: z.number().int(), path: z.string().max(64) }),
     status: 200,
+    rateClass: 'default',
+  }),
+  // ---- voice moderation (main/server/signalling/README.md, "Moderation") ----------------------------------------
+  /** Who is server-muted in the workspace now; `member.voiceModerated` events carry the changes after that. */
+  listVoiceMutes: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/voice-mutes',
+    auth: 'signed',
+    operation: 'voice.listMutes',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ userIds: z.array(randomIdSchema).max(10_000) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** Server mute, until lifted: the relay drops the member's voice in this workspace's rooms. Idempotent. */
+  voiceMuteMember: endpoint({
+    method: 'PUT',
+    path: '/v1/workspaces/:workspaceId/members/:userId/voice-mute',
+    auth: 'signed',
+    operation: 'member.voiceMute',
+    resource: { from: 'params', names: ['workspaceId', 'userId'] },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  voiceUnmuteMember: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/members/:userId/voice-mute',
+    auth: 'signed',
+    operation: 'member.voiceUnmute',
+    resource: { from: 'params', names: ['workspaceId', 'userId'] },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  /** Moves the member's voice connections to another voice channel of the workspace, or out of voice (null). */
+  voiceMoveMember: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/members/:userId/voice-move',
+    auth: 'signed',
+    operation: 'member.voiceMove',
+    resource: { from: 'params', names: ['workspaceId', 'userId'] },
+    body: z.strictObject({ channelId: randomIdSchema.nullable() }),
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  // ---- channel timeline and files (docs/chat.md) --------------------------------------------------------------
+  listMessages: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/channels/:channelId/messages',
+    auth: 'signed',
+    operation: 'message.list',
+    resource: { from: 'params', names: ['workspaceId', 'channelId'] },
+    body: empty,
+    response: historyPageSchema,
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** The page of older messages before a cursor (a message id of this channel): the query-free form of `?before=`. */
+  listMessagesBefore: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/channels/:channelId/messages/:messageId/before',
+    auth: 'signed',
+    operation: 'message.listBefore',
+    resource: { from: 'params', names: ['workspaceId', 'channelId', 'messageId'] },
+    body: empty,
+    response: historyPageSchema,
+    status: 200,
+    rateClass: 'default',
+  }),
+  postMessage: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/channels/:channelId/messages',
+    auth: 'signed',
+    operation: 'message.post',
+    resource: { from: 'params', names: ['workspaceId', 'channelId'] },
+    body: postMessageBodySchema,
+    response: z.strictObject({ message: timelineMessageSchema }),
+    status: 201,
+    rateClass: 'default',
+  }),
+  getMessage: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/messages/:messageId',
+    auth: 'signed',
+    operation: 'message.get',
+    resource: { from: 'params', names: ['workspaceId', 'messageId'] },
+    body: empty,
+    response: z.strictObject({ message: timelineMessageSchema }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  editMessage: endpoint({
+    method: 'PUT',
+    path: '/v1/workspaces/:workspaceId/messages/:messageId',
+    auth: 'signed',
+    operation: 'message.edit',
+    resource: { from: 'params', names: ['workspaceId', 'messageId'] },
+    body: editMessageBodySchema,
+    response: z.strictObject({ message: timelineMessageSchema }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  deleteMessage: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/messages/:messageId',
+    auth: 'signed',
+    operation: 'message.delete',
+    resource: { from: 'params', names: ['workspaceId', 'messageId'] },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  setReadMarker: endpoint({
+    method: 'PUT',
+    path: '/v1/workspaces/:workspaceId/channels/:channelId/read-marker',
+    auth: 'signed',
+    operation: 'readMarker.set',
+    resource: { from: 'params', names: ['workspaceId', 'channelId'] },
+    body: z.strictObject({ messageId: z.string().max(64) }),
+    response: z.strictObject({ unread: channelUnreadSchema }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  listUnread: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/unread',
+    auth: 'signed',
+    operation: 'readMarker.list',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ channels: z.array(channelUnreadSchema).max(1000) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** Streams the file in (application/octet-stream); the manifest header is the signed "body" (docs/chat.md). */
+  uploadFile: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/channels/:channelId/files',
+    auth: 'signed',
+    operation: 'file.upload',
+    resource: { from: 'params', names: ['workspaceId', 'channelId'] },
+    body: uploadManifestSchema,
+    response: z.strictObject({ file: fileSummarySchema }),
+    status: 201,
+    rateClass: 'default',
+    stream: 'upload',
+  }),
+  getFile: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/files/:fileId',
+    auth: 'signed',
+    operation: 'file.get',
+    resource: { from: 'params', names: ['workspaceId', 'fileId'] },
+    body: empty,
+    response: z.strictObject({ file: fileSummarySchema }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** The decrypted bytes, streamed, as an attachment that no browser renders in place. */
+  downloadFile: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/files/:fileId/content',
+    auth: 'signed',
+    operation: 'file.download',
+    resource: { from: 'params', names: ['workspaceId', 'fileId'] },
+    body: empty,
+    response: null,
+    status: 200,
+    rateClass: 'default',
+    stream: 'download',
+  }),
+  deleteFile: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/files/:fileId',
+    auth: 'signed',
+    operation: 'file.delete',
+    resource: { from: 'params', names: ['workspaceId', 'fileId'] },
+    body: empty,
+    response: null,
+    status: 204,
     rateClass: 'default',
   }),
   adminStats: endpoint({

@@ -24,3 +24,8 @@ declare class URL {
   readonly hash: string;
   readonly href: string;
 }
+
+/** WebCrypto's digest, present as `crypto.subtle` in Node 20, Chromium and Electron. */
+declare const crypto: {
+  readonly subtle: { digest(algorithm: 'SHA-256', data: Uint8Array): Promise<ArrayBuffer> };
+};

@@ -6,7 +6,9 @@ import { nowSeconds, type ApiDeps, type EndpointHandlers } from './context';
 import { findChannelForMember, requireMember } from './membership';
 
 /** TURN credentials for a channel the caller may join, and one-time WSS connect tickets. */
-export function voiceHandlers(deps: ApiDeps): Pick<EndpointHandlers, 'voiceCredentials' | 'wsTicket' | 'adminStats'> {
+export function voiceHandlers(
+  deps: ApiDeps,
+): Pick<EndpointHandlers, 'voiceCredentials' | 'voiceRooms' | 'wsTicket' | 'adminStats'> {
   const { store, config } = deps;
   return {
     async voiceCredentials({ session, body }) {
@@ -56,6 +58,13 @@ export function voiceHandlers(deps: ApiDeps): Pick<EndpointHandlers, 'voiceCrede
       };
     },
 
+    async voiceRooms({ session, params }) {
+      const workspaceId = params['workspaceId'] ?? '';
+      await requireMember(store, workspaceId, session.userId);
+      // Sequence first: any membership change stored after it is reflected in the rooms read next, or arrives later.
+      const seq = await store.forWorkspace(workspaceId).events.latestSeq();
+      return { status: 200, body: { seq, rooms: deps.signalling()?.voiceRooms(workspaceId) ?? [] } };
+    },
     async wsTicket({ session, body }) {
       await requireMember(store, body.workspaceId, session.userId);
       const minted = await deps.tickets.mint({

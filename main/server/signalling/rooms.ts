@@ -53,6 +53,13 @@ export class RoomRegistry {
     return [...(this.rooms.get(key)?.values() ?? [])];
   }
 
+  /** Every non-empty room whose key starts with `prefix` (a workspace's rooms: `roomKey(workspaceId, '')`). */
+  roomsWithPrefix(prefix: string): { key: string; members: RoomMember[] }[] {
+    const found: { key: string; members: RoomMember[] }[] = [];
+    for (const [key, room] of this.rooms) if (key.startsWith(prefix)) found.push({ key, members: [...room.values()] });
+    return found;
+  }
+
   /** The member a signal may go to: `to` when both it and `from` are in room `key`, and they differ; else null. */
   recipient(key: string, from: string, to: string): RoomMember | null {
     if (from === to || this.roomOfPeer.get(from) !== key) return null;

@@ -7,16 +7,24 @@ import {
   WS_PATH,
   WS_SUBPROTOCOL,
   workspaceEventPayloadSchemas,
+  type RoomPeer,
   type WorkspaceEventOf,
   type WorkspaceEventPayload,
   type WorkspaceEventType,
 } from '../../../shared/ws';
-import { ClientConnection, DEFAULT_LIMITS, type CanJoinRoom, type ConnectionLimits } from './clientConnection';
+import {
+  ClientConnection,
+  DEFAULT_LIMITS,
+  type CanJoinRoom,
+  type ConnectionLimits,
+  type RoomMove,
+} from './clientConnection';
 import type { EventBus, EventLog } from './events';
 import { PresenceCounter } from './presence';
 import { createMemoryPubSub } from './pubsub';
-import { RoomRegistry, type RoomBus, type RoomBusMessage } from './rooms';
+import { RoomRegistry, roomKey, type RoomBus, type RoomBusMessage } from './rooms';
 import { relayAddressSet } from './sdpFilter';
+import { ServerMuteIndex } from './serverMutes';
 import { TICKET_TTL_MS, type ConsumedTicket, type TicketStore } from './tickets';
 import { checkUpgrade, refuseUpgrade } from './upgradeGate';
 
@@ -47,6 +55,19 @@ export interface SignallingServerOptions {
   readonly limits?: Partial<ConnectionLimits>;
   /** Where failures are reported; never given a ticket or a message body. */
   readonly report?: (message: string, error?: unknown) => void;
+  /** The server mutes the store holds at start (`store.voiceMutes.all()`); `setServerMuted` keeps them current. */
+  readonly serverMutes?: Iterable<{ readonly workspaceId: string; readonly userId: string }>;
+  /**
+   * `isMediaBlocked(userId)` may have changed: a mute was set or lifted, or a muted user entered or left a voice
+   * room. The server wires this to the relay's `mediaPolicyChanged`.
+   */
+  readonly onMediaPolicyChanged?: (userId: string) => void;
+}
+
+/** One connection's part in a moderator's move: the room it was in, and what happened (clientConnection.ts). */
+export interface MovedConnection {
+  readonly fromChannelId: string;
+  readonly outcome: RoomMove;
 }
 
 export interface SignallingServer {
@@ -65,6 +86,22 @@ export interface SignallingServer {
   connectionCount(): number;
   /** Presence for member lists: whether the user has a live connection to the workspace. */
   isOnline(workspaceId: string, userId: string): boolean;
+  /** Who is in each voice room of the workspace on this node (the channel list shows it). */
+  voiceRooms(workspaceId: string): { channelId: string; peers: RoomPeer[] }[];
+  /**
+   * Moderation: moves every connection the user has in a voice room of the workspace to the channel's room, or out
+   * of voice (null). The caller has checked the channel; each connection still passes `canJoinRoom` and the room
+   * size limit. Empty when the user is in no voice room of the workspace.
+   */
+  moveMember(workspaceId: string, userId: string, channelId: string | null): Promise<MovedConnection[]>;
+  /** Records a server mute (after the store did) or its lifting; the relay hears of it if it changes a verdict. */
+  setServerMuted(workspaceId: string, userId: string, muted: boolean): void;
+  /**
+   * The relay's question: is the user's voice to be dropped? Yes while they are in a voice room of a workspace where
+   * they are server-muted. The relay serves every workspace and cannot tell which one an allocation's media is for,
+   * so a user muted in A who is in voice in A and B at once is silenced in both; in voice in B alone, they talk.
+   */
+  isMediaBlocked(userId: string): boolean;
   /** Stops accepting upgrades and closes every connection (1001). */
   close(): Promise<void>;
 }
@@ -88,7 +125,10 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
     handleProtocols: (offered) => (offered.has(WS_SUBPROTOCOL) ? WS_SUBPROTOCOL : false),
   });
   const connections = new Set<ClientConnection>();
-  const perUser = new Map<string, number>();
+  /** Each user's connections: for the per-user limit, and the relay's per-user question. */
+  const byUser = new Map<string, Set<ClientConnection>>();
+  const serverMutes = new ServerMuteIndex(options.serverMutes);
+  const mediaPolicyChanged = options.onMediaPolicyChanged ?? (() => undefined);
   /**
    * When sessions and users were ended, remembered for longer than a ticket lives: a ticket minted before a
    * sign-out but presented after it (or consumed while the sign-out ran) must not open a socket.
@@ -110,11 +150,15 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     publishEvent: publishWorkspaceEvent,
     report,
+    roomsChanged(userId: string) {
+      // Only a muted user's verdict can change with their rooms; everybody else's stays "not blocked".
+      if (serverMutes.mutedWorkspacesOf(userId) !== undefined) mediaPolicyChanged(userId);
+    },
     forget(connection: ClientConnection) {
       connections.delete(connection);
-      const count = (perUser.get(connection.claims.userId) ?? 1) - 1;
-      if (count > 0) perUser.set(connection.claims.userId, count);
-      else perUser.delete(connection.claims.userId);
+      const own = byUser.get(connection.claims.userId);
+      own?.delete(connection);
+      if (own?.size === 0) byUser.delete(connection.claims.userId);
     },
   };
 
@@ -162,7 +206,7 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
     if (socket.destroyed) return;
     if (closing) return refuseUpgrade(socket, 503, 'shutting_down');
     if (wasEnded(claims)) return refuseUpgrade(socket, 401, 'session_ended');
-    if ((perUser.get(claims.userId) ?? 0) >= maxPerUser) {
+    if ((byUser.get(claims.userId)?.size ?? 0) >= maxPerUser) {
       return refuseUpgrade(socket, 429, 'too_many_connections', 'Retry-After: 5\r\n');
     }
     socket.off('error', onSocketError);
@@ -171,7 +215,9 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
     wss.handleUpgrade(request, socket, head, (ws: WebSocket) => {
       const connection = new ClientConnection(ws, claims, services);
       connections.add(connection);
-      perUser.set(claims.userId, (perUser.get(claims.userId) ?? 0) + 1);
+      const own = byUser.get(claims.userId);
+      if (own === undefined) byUser.set(claims.userId, new Set([connection]));
+      else own.add(connection);
     });
   }
 
@@ -210,6 +256,30 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
     },
     connectionCount: () => connections.size,
     isOnline: (workspaceId, userId) => services.presence.isOnline(workspaceId, userId),
+    voiceRooms: (workspaceId) =>
+      services.rooms.roomsWithPrefix(roomKey(workspaceId, '')).map(({ key, members }) => ({
+        channelId: key.slice(roomKey(workspaceId, '').length),
+        peers: members.map((member) => ({ peerId: member.peerId, userId: member.userId })),
+      })),
+    async moveMember(workspaceId, userId, channelId) {
+      const inVoice = [...(byUser.get(userId) ?? [])].filter(
+        (c) => c.claims.workspaceId === workspaceId && c.roomChannelId !== undefined,
+      );
+      return Promise.all(
+        inVoice.map(async (c) => ({ fromChannelId: c.roomChannelId ?? '', outcome: await c.moveTo(channelId) })),
+      );
+    },
+    setServerMuted(workspaceId, userId, muted) {
+      if (serverMutes.set(workspaceId, userId, muted)) mediaPolicyChanged(userId);
+    },
+    isMediaBlocked(userId) {
+      const muted = serverMutes.mutedWorkspacesOf(userId);
+      if (muted === undefined) return false;
+      for (const c of byUser.get(userId) ?? []) {
+        if (c.roomChannelId !== undefined && muted.has(c.claims.workspaceId)) return true;
+      }
+      return false;
+    },
     async close() {
       closing = true;
       options.server.off('upgrade', upgradeListener);

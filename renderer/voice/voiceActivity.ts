@@ -1,0 +1,48 @@
+/**
+ * A level gate with hangover: it opens as soon as the level crosses the threshold and closes only after the level
+ * has stayed below it for `hangoverMs`, so the ends of words and short pauses are not clipped. Used for the
+ * voice-activity input mode (on the microphone) and for speaking indicators (on each peer's received level).
+ */
+export interface LevelGate {
+  /** Feeds one level reading (0 to 1) taken at `now`; returns whether the gate is open. */
+  update(level: number, now: number): boolean;
+  isOpen(): boolean;
+  setThreshold(level: number): void;
+}
+
+export function createLevelGate(options: { threshold: number; hangoverMs: number }): LevelGate {
+  let threshold = options.threshold;
+  let open = false;
+  let lastAbove = Number.NEGATIVE_INFINITY;
+  return {
+    update(level, now) {
+      if (level >= threshold) {
+        lastAbove = now;
+        open = true;
+      } else if (open && now - lastAbove >= options.hangoverMs) {
+        open = false;
+      }
+      return open;
+    },
+    isOpen: () => open,
+    setThreshold(level) {
+      threshold = level;
+    },
+  };
+}
+
+/**
+ * The sensitivity setting is in dBFS (as Discord and Mumble show it): -100 opens on anything, 0 on nothing.
+ * Levels here are linear amplitudes, 0 to 1, as RTCStats audioLevel reports them.
+ */
+export const SENSITIVITY_RANGE_DB = { min: -80, max: 0 } as const;
+export const DEFAULT_SENSITIVITY_DB = -50;
+
+export function thresholdFromDb(db: number): number {
+  const clamped = Math.min(SENSITIVITY_RANGE_DB.max, Math.max(SENSITIVITY_RANGE_DB.min, db));
+  return 10 ** (clamped / 20);
+}
+
+/** Speaking indicators light a little above the noise floor of a quiet room. */
+export const SPEAKING_THRESHOLD = thresholdFromDb(-45);
+export const SPEAKING_HANGOVER_MS = 400;

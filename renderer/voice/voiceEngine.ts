@@ -1,0 +1,622 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import { fingerprintOfSdp, safetyCode, sameFingerprint } from '../../shared/safetyCode';
+import { fail, ok, type Result } from '../../shared/result';
+import type { RoomPeer, ServerMessage } from '../../shared/ws';
+import { EMPTY_QUALITY, statsEntries, summarizeStats, type CallQuality } from './callStats';
+import { effectiveDevice } from './deviceChoice';
+import { PeerLink } from './peerLink';
+import {
+  MicrophoneError,
+  type AudioProcessing,
+  type LevelMeter,
+  type SignallingState,
+  type VoiceClock,
+  type VoiceCredentials,
+  type VoicePorts,
+} from './ports';
+import {
+  createLevelGate,
+  SPEAKING_HANGOVER_MS,
+  SPEAKING_THRESHOLD,
+  thresholdFromDb,
+  type LevelGate,
+} from './voiceActivity';
+import {
+  clampVolume,
+  initialVoiceState,
+  shouldTransmit,
+  type InputMode,
+  type PeerView,
+  type VoiceError,
+  type VoiceErrorCode,
+  type VoiceState,
+} from './voiceState';
+
+export interface VoiceEngineOptions {
+  /** How often call quality, levels and safety codes are read from getStats. */
+  readonly statsIntervalMs?: number;
+  /** How often the microphone meter is read for voice activity and the local speaking indicator. */
+  readonly meterIntervalMs?: number;
+  /** Fetch new credentials before an ICE restart when these expire within this many milliseconds. */
+  readonly credentialRefreshMarginMs?: number;
+}
+
+export interface VoiceEngine {
+  readonly store: StoreApi<VoiceState>;
+  /** Joins a voice channel (leaving the current one first). Resolves once the room is joined or refused. */
+  join(channelId: string): Promise<Result<void>>;
+  /** Leaves the channel: peer connections closed, microphone released, TURN credentials forgotten. */
+  leave(): void;
+  setMuted(muted: boolean): void;
+  setDeafened(deafened: boolean): void;
+  /** Push-to-talk key down (true) or up (false). */
+  setTalking(talking: boolean): void;
+  setInputMode(mode: InputMode): void;
+  setSensitivityDb(db: number): void;
+  setPeerVolume(userId: string, volume: number): void;
+  setProcessing(processing: AudioProcessing): Promise<void>;
+  setInputDevice(deviceId: string | null): Promise<void>;
+  setOutputDevice(deviceId: string | null): Promise<void>;
+  /** A moderator muted or unmuted this user (the relay enforces it; this shows it). */
+  setServerMuted(serverMuted: boolean): void;
+  /** Raw getStats of one peer, for diagnostics and tests. */
+  peerStats(peerId: string): Promise<readonly Record<string, unknown>[]>;
+  dispose(): void;
+}
+
+interface PeerRuntime {
+  readonly link: PeerLink;
+  readonly userId: string;
+  readonly speakingGate: LevelGate;
+  quality: CallQuality | null;
+  attached: boolean;
+  safetyBusy: boolean;
+}
+
+interface Microphone {
+  readonly track: MediaStreamTrack;
+  readonly meter: LevelMeter | null;
+  readonly deviceId: string | null;
+}
+
+/** How long after an unrequested room.left a move's room.joined may take before it counts as removal. */
+const MOVE_GRACE_MS = 1500;
+
+const MESSAGES: Record<VoiceErrorCode, string> = {
+  removed_from_channel: 'You were removed from the voice channel by a moderator, or the channel was deleted.',
+  microphone_denied: 'Microphone access is blocked. You joined listen-only: allow the microphone in Settings.',
+  microphone_missing: 'No microphone was found. You joined listen-only.',
+  microphone_busy: 'The microphone is in use by another application. You joined listen-only.',
+  microphone_failed: 'The microphone could not be opened. You joined listen-only.',
+  credentials_unavailable: 'Voice credentials could not be fetched from the server.',
+  credentials_expired: 'Your voice credentials expired and could not be renewed. Rejoin the channel.',
+  relay_unreachable: 'The voice relay cannot be reached. A firewall may block it; try "Test my connection".',
+  signalling_unavailable: 'The connection to the server is down. Reconnecting…',
+  join_refused: 'The server refused to let you into this channel.',
+  negotiation_failed: 'Setting up audio with a member failed.',
+  safety_mismatch:
+    'The safety check failed for a member: the encryption keys do not match what was announced. Someone may be listening in.',
+  session_ended: 'Your session ended. Sign in again to rejoin voice.',
+};
+
+const error = (code: VoiceErrorCode): VoiceError => ({ code, message: MESSAGES[code] });
+
+function microphoneErrorCode(cause: unknown): VoiceErrorCode {
+  if (cause instanceof MicrophoneError) {
+    return (
+      {
+        denied: 'microphone_denied',
+        not_found: 'microphone_missing',
+        busy: 'microphone_busy',
+        failed: 'microphone_failed',
+      } as const
+    )[cause.code];
+  }
+  return 'microphone_failed';
+}
+
+/**
+ * The voice engine: one RTCPeerConnection per remote member of the channel (a mesh), negotiated through the WSS
+ * room, relay-only unless the channel allows direct paths. It owns the call's lifecycle end to end: join, the
+ * controls, levels and quality, safety codes, rejoin after a signalling drop, ICE restart after a network change,
+ * device changes, and a teardown that leaves nothing behind (peer connections closed, microphone released,
+ * credentials forgotten). It touches no global: everything comes through `ports`.
+ */
+export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions = {}): VoiceEngine {
+  const clock: VoiceClock = ports.clock ?? {
+    now: () => Date.now(),
+    setTimeout: (callback, ms) => setTimeout(callback, ms),
+    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+    setInterval: (callback, ms) => setInterval(callback, ms),
+    clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
+  };
+  const statsIntervalMs = options.statsIntervalMs ?? 500;
+  const meterIntervalMs = options.meterIntervalMs ?? 50;
+  const refreshMarginMs = options.credentialRefreshMarginMs ?? 60_000;
+
+  const store = createStore<VoiceState>()(() => initialVoiceState());
+  const peers = new Map<string, PeerRuntime>();
+  const voiceGate = createLevelGate({ threshold: thresholdFromDb(store.getState().sensitivityDb), hangoverMs: 300 });
+  const localSpeakingGate = createLevelGate({ threshold: SPEAKING_THRESHOLD, hangoverMs: SPEAKING_HANGOVER_MS });
+
+  let credentials: VoiceCredentials | null = null;
+  let microphone: Microphone | null = null;
+  /** Bumped on every join and leave, so a slow step of an abandoned join cannot act on the new call. */
+  let callGeneration = 0;
+  let pendingJoin: { channelId: string; resolve: (result: Result<void>) => void } | null = null;
+  let statsTimer: unknown = null;
+  let meterTimer: unknown = null;
+  let wasInRoom = false;
+
+  const patch = (partial: Partial<VoiceState>) => store.setState(partial);
+  const patchPeer = (peerId: string, partial: Partial<PeerView>) => {
+    const current = store.getState().peers[peerId];
+    if (current === undefined) return;
+    patch({ peers: { ...store.getState().peers, [peerId]: { ...current, ...partial } } });
+  };
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Microphone and sending
+
+  function applyTransmit(): void {
+    const state = store.getState();
+    const transmitting = microphone !== null && shouldTransmit(state, voiceGate.isOpen());
+    // A disabled track sends silence, so the peer connections and the relay allocations stay up while muted.
+    if (microphone !== null) microphone.track.enabled = transmitting;
+    if (transmitting !== state.transmitting) patch({ transmitting });
+  }
+
+  async function openMicrophone(deviceId: string | null): Promise<Microphone> {
+    const present = ports.microphone.inputIds ? await ports.microphone.inputIds() : null;
+    const device = effectiveDevice(deviceId, present);
+    const track = await ports.microphone.open(device, store.getState().processing);
+    track.enabled = false;
+    // An unplugged device ends its track: fall back to the default at once.
+    track.addEventListener('ended', () => void onDevicesChanged());
+    const meter = ports.microphone.meter ? ports.microphone.meter(track) : null;
+    return { track, meter, deviceId: device };
+  }
+
+  function releaseMicrophone(): void {
+    const current = microphone;
+    microphone = null;
+    current?.meter?.stop();
+    current?.track.stop();
+    patch({ microphoneOpen: false, transmitting: false, localLevel: 0, localSpeaking: false });
+  }
+
+  async function replaceMicrophone(next: Microphone): Promise<void> {
+    const previous = microphone;
+    microphone = next;
+    for (const peer of peers.values()) {
+      for (const sender of peer.link.pc.getSenders()) {
+        if (sender.track === null || sender.track.kind === 'audio') await sender.replaceTrack(next.track);
+      }
+    }
+    previous?.meter?.stop();
+    previous?.track.stop();
+    patch({ microphoneOpen: true });
+    applyTransmit();
+  }
+
+  async function onDevicesChanged(): Promise<void> {
+    const state = store.getState();
+    if (state.channelId === null) return;
+    const generation = callGeneration;
+    if (ports.speakers.outputIds) {
+      const outputs = await ports.speakers.outputIds();
+      await ports.speakers.setOutputDevice(effectiveDevice(state.outputDeviceId, outputs)).catch(() => undefined);
+    }
+    const present = ports.microphone.inputIds ? await ports.microphone.inputIds() : null;
+    const wanted = effectiveDevice(state.inputDeviceId, present);
+    const live = microphone !== null && microphone.track.readyState === 'live';
+    if (live && microphone?.deviceId === wanted) return;
+    try {
+      const next = await openMicrophone(state.inputDeviceId);
+      if (generation !== callGeneration) return void next.track.stop();
+      await replaceMicrophone(next);
+    } catch (cause) {
+      if (generation === callGeneration) {
+        releaseMicrophone();
+        patch({ error: error(microphoneErrorCode(cause)) });
+      }
+    }
+  }
+
+  function readMeter(): void {
+    let level = microphone?.meter?.level();
+    if (level === undefined) level = store.getState().localLevel;
+    const now = clock.now();
+    voiceGate.update(level, now);
+    const localSpeaking = localSpeakingGate.update(level, now) && store.getState().transmitting;
+    if (level !== store.getState().localLevel || localSpeaking !== store.getState().localSpeaking) {
+      patch({ localLevel: level, localSpeaking });
+    }
+    applyTransmit();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Peers
+
+  function rtcConfiguration(held: VoiceCredentials): RTCConfiguration {
+    return {
+      iceServers: held.iceServers.map((entry) => ({
+        urls: typeof entry.urls === 'string' ? entry.urls : [...entry.urls],
+        ...(entry.username === undefined ? {} : { username: entry.username }),
+        ...(entry.credential === undefined ? {} : { credential: entry.credential }),
+      })),
+      iceTransportPolicy: held.iceTransportPolicy,
+      bundlePolicy: 'max-bundle',
+      rtcpMuxPolicy: 'require',
+    };
+  }
+
+  async function freshConfiguration(): Promise<RTCConfiguration | null> {
+    const channelId = store.getState().channelId;
+    if (credentials === null || channelId === null) return null;
+    if (credentials.expiresAt - clock.now() > refreshMarginMs) return null;
+    const generation = callGeneration;
+    const renewed = await ports.credentials(channelId);
+    if (generation !== callGeneration) return null;
+    if (!renewed.ok) {
+      patch({ error: error('credentials_expired') });
+      return null;
+    }
+    credentials = renewed.value;
+    return rtcConfiguration(renewed.value);
+  }
+
+  function ensurePeer(peer: RoomPeer, channelId: string): PeerRuntime | null {
+    const existing = peers.get(peer.peerId);
+    if (existing !== undefined) return existing;
+    const localPeerId = ports.signalling.connectionId();
+    if (credentials === null || localPeerId === null || peer.peerId === localPeerId) return null;
+    const pc = ports.createPeerConnection(rtcConfiguration(credentials));
+    const runtime: PeerRuntime = {
+      userId: peer.userId,
+      speakingGate: createLevelGate({ threshold: SPEAKING_THRESHOLD, hangoverMs: SPEAKING_HANGOVER_MS }),
+      quality: null,
+      attached: false,
+      safetyBusy: false,
+      link: new PeerLink({
+        peerId: peer.peerId,
+        polite: localPeerId < peer.peerId,
+        pc,
+        clock,
+        send: (signal) => ports.signalling.send({ type: 'signal', channelId, to: peer.peerId, ...signal }),
+        refreshIceServers: freshConfiguration,
+        onTrack: (track) => {
+          ports.speakers.attach(peer.peerId, track);
+          ports.speakers.setVolume(peer.peerId, store.getState().volumes[peer.userId] ?? 1);
+          runtime.attached = true;
+        },
+        onStateChange: () => patchPeer(peer.peerId, { connectionState: pc.connectionState }),
+        onError: (code) => patch({ error: error(code === 'credentials_rejected' ? 'credentials_expired' : code) }),
+      }),
+    };
+    peers.set(peer.peerId, runtime);
+    patch({
+      peers: {
+        ...store.getState().peers,
+        [peer.peerId]: {
+          peerId: peer.peerId,
+          userId: peer.userId,
+          connectionState: pc.connectionState,
+          level: 0,
+          speaking: false,
+          quality: null,
+          safetyCode: null,
+          safety: 'pending',
+          safetyCheckedByStats: false,
+        },
+      },
+    });
+    if (microphone !== null) {
+      pc.addTrack(microphone.track);
+    } else {
+      // Listen-only still needs an audio m-line to receive on.
+      pc.addTransceiver('audio', { direction: 'recvonly' });
+    }
+    return runtime;
+  }
+
+  function dropPeer(peerId: string): void {
+    const runtime = peers.get(peerId);
+    if (runtime === undefined) return;
+    peers.delete(peerId);
+    runtime.link.close();
+    ports.speakers.detach(peerId);
+    const { [peerId]: _gone, ...rest } = store.getState().peers;
+    patch({ peers: rest });
+  }
+
+  function dropAllPeers(): void {
+    for (const peerId of [...peers.keys()]) dropPeer(peerId);
+  }
+
+  async function updateSafety(peerId: string, runtime: PeerRuntime): Promise<void> {
+    const view = store.getState().peers[peerId];
+    if (view === undefined || view.safety !== 'pending' || runtime.safetyBusy) return;
+    const { pc } = runtime.link;
+    if (pc.connectionState !== 'connected') return;
+    const local = fingerprintOfSdp(pc.localDescription?.sdp ?? '');
+    const remote = fingerprintOfSdp(pc.remoteDescription?.sdp ?? '');
+    if (local === null || remote === null) return;
+    const announcedLocal = runtime.quality?.localCertificate ?? null;
+    const announcedRemote = runtime.quality?.remoteCertificate ?? null;
+    // The descriptions say what was announced; the certificate stats say what DTLS actually used.
+    const checked = announcedLocal !== null && announcedRemote !== null;
+    if (checked && (!sameFingerprint(local, announcedLocal) || !sameFingerprint(remote, announcedRemote))) {
+      patchPeer(peerId, { safety: 'mismatch', safetyCode: null, safetyCheckedByStats: true });
+      patch({ error: error('safety_mismatch') });
+      return;
+    }
+    runtime.safetyBusy = true;
+    try {
+      const code = await safetyCode(local, remote);
+      if (peers.get(peerId) === runtime) {
+        patchPeer(peerId, { safety: 'ready', safetyCode: code, safetyCheckedByStats: checked });
+      }
+    } finally {
+      runtime.safetyBusy = false;
+    }
+  }
+
+  async function readStats(): Promise<void> {
+    const deafened = store.getState().deafened;
+    await Promise.all(
+      [...peers.entries()].map(async ([peerId, runtime]) => {
+        if (runtime.link.isClosed()) return;
+        let entries;
+        try {
+          entries = statsEntries(await runtime.link.pc.getStats());
+        } catch {
+          return;
+        }
+        if (peers.get(peerId) !== runtime) return;
+        const quality = summarizeStats(entries, runtime.quality ?? EMPTY_QUALITY);
+        runtime.quality = quality;
+        const level = deafened ? 0 : quality.audioLevel;
+        const speaking = runtime.speakingGate.update(quality.audioLevel, clock.now());
+        patchPeer(peerId, { quality, level, speaking, connectionState: runtime.link.pc.connectionState });
+        if (microphone?.meter == null) {
+          const source = entries.find(
+            (entry) => entry.type === 'media-source' && typeof entry['audioLevel'] === 'number',
+          );
+          if (source !== undefined) patch({ localLevel: source['audioLevel'] as number });
+        }
+        await updateSafety(peerId, runtime);
+      }),
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Signalling
+
+  function onSignallingMessage(message: ServerMessage): void {
+    const channelId = store.getState().channelId;
+    switch (message.type) {
+      case 'room.joined': {
+        if (channelId === null) return;
+        // A moderator's move arrives as room.joined for another channel: follow it.
+        if (message.channelId !== channelId) patch({ channelId: message.channelId });
+        wasInRoom = true;
+        patch({ phase: 'connected' });
+        for (const peer of message.peers) ensurePeer(peer, message.channelId);
+        settleJoin(ok(undefined));
+        return;
+      }
+      case 'room.left': {
+        if (message.channelId !== channelId) return;
+        // Not asked for by us (we forget the channel before sending room.leave): a moderator moved us (room.joined
+        // for the new channel follows at once) or took us out of voice, or the channel was deleted.
+        dropAllPeers();
+        patch({ phase: 'joining' });
+        const generation = callGeneration;
+        clock.setTimeout(() => {
+          if (generation === callGeneration && store.getState().phase === 'joining' && !pendingJoin) {
+            teardown(error('removed_from_channel'));
+          }
+        }, MOVE_GRACE_MS);
+        return;
+      }
+      case 'room.peerJoined':
+        if (message.channelId === channelId) ensurePeer(message.peer, message.channelId);
+        return;
+      case 'room.peerLeft':
+        if (message.channelId === channelId) dropPeer(message.peerId);
+        return;
+      case 'signal': {
+        if (message.channelId !== channelId) return;
+        const runtime = peers.get(message.from);
+        if (runtime === undefined) return;
+        void runtime.link.receive({ description: message.description, candidate: message.candidate });
+        return;
+      }
+      case 'error': {
+        if (pendingJoin !== null && (message.code === 'not_found' || message.code === 'room_full')) {
+          const joining = pendingJoin.channelId;
+          settleJoin(fail('join_refused', MESSAGES.join_refused));
+          if (store.getState().channelId === joining) teardown(error('join_refused'));
+        }
+        return;
+      }
+      default:
+        return;
+    }
+  }
+
+  function onSignallingState(state: SignallingState): void {
+    const channelId = store.getState().channelId;
+    if (channelId === null) return;
+    if (state === 'reconnecting') {
+      // The server drops a closed connection from its room, so the other members close their links to us: ours go
+      // too, and the call is rebuilt with the new connection's peer id once signalling is back.
+      dropAllPeers();
+      patch({ phase: 'reconnecting', error: error('signalling_unavailable') });
+    } else if (state === 'open') {
+      if (wasInRoom) patch({ rejoins: store.getState().rejoins + 1 });
+      patch({ phase: 'joining', error: null });
+      ports.signalling.send({ type: 'room.join', channelId });
+    } else if (state === 'closed') {
+      teardown(error('session_ended'));
+    }
+  }
+
+  function settleJoin(result: Result<void>): void {
+    const pending = pendingJoin;
+    pendingJoin = null;
+    pending?.resolve(result);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Lifecycle
+
+  function startTimers(): void {
+    if (statsTimer === null) statsTimer = clock.setInterval(() => void readStats(), statsIntervalMs);
+    if (meterTimer === null) meterTimer = clock.setInterval(readMeter, meterIntervalMs);
+  }
+
+  function stopTimers(): void {
+    if (statsTimer !== null) clock.clearInterval(statsTimer);
+    if (meterTimer !== null) clock.clearInterval(meterTimer);
+    statsTimer = null;
+    meterTimer = null;
+  }
+
+  /** Everything a call holds goes: peers, microphone, credentials, timers. `reason` is shown when not a plain leave. */
+  function teardown(reason: VoiceError | null): void {
+    callGeneration += 1;
+    const channelId = store.getState().channelId;
+    if (channelId !== null) {
+      // Forget the channel first, so the server's room.left echo is not mistaken for a moderator's move.
+      patch({ channelId: null });
+      ports.signalling.send({ type: 'room.leave', channelId });
+    }
+    settleJoin(fail(reason?.code ?? 'left', reason?.message ?? 'Left the channel.'));
+    dropAllPeers();
+    releaseMicrophone();
+    credentials = null;
+    wasInRoom = false;
+    stopTimers();
+    patch({ phase: 'idle', peers: {}, talking: false, ...(reason === null ? {} : { error: reason }) });
+  }
+
+  async function join(channelId: string): Promise<Result<void>> {
+    if (store.getState().channelId !== null) teardown(null);
+    const generation = ++callGeneration;
+    patch({ channelId, phase: 'joining', error: null, peers: {} });
+    const fetched = await ports.credentials(channelId);
+    if (generation !== callGeneration) return fail('left', 'Left the channel.');
+    if (!fetched.ok) {
+      teardown(error('credentials_unavailable'));
+      return fetched;
+    }
+    credentials = fetched.value;
+    let micProblem: VoiceError | null = null;
+    try {
+      const opened = await openMicrophone(store.getState().inputDeviceId);
+      if (generation !== callGeneration) {
+        opened.meter?.stop();
+        opened.track.stop();
+        return fail('left', 'Left the channel.');
+      }
+      microphone = opened;
+      patch({ microphoneOpen: true });
+    } catch (cause) {
+      if (generation !== callGeneration) return fail('left', 'Left the channel.');
+      micProblem = error(microphoneErrorCode(cause));
+    }
+    if (micProblem !== null) patch({ error: micProblem, microphoneOpen: false });
+    await ports.speakers.setOutputDevice(store.getState().outputDeviceId).catch(() => undefined);
+    ports.speakers.setDeafened(store.getState().deafened);
+    startTimers();
+    applyTransmit();
+    const joined = new Promise<Result<void>>((resolve) => {
+      pendingJoin = { channelId, resolve };
+    });
+    // When signalling is down, the join goes out as soon as it is back (onSignallingState 'open').
+    if (ports.signalling.state() === 'open') ports.signalling.send({ type: 'room.join', channelId });
+    else patch({ phase: 'reconnecting', error: error('signalling_unavailable') });
+    const result = await joined;
+    if (result.ok && micProblem !== null) patch({ error: micProblem });
+    return result;
+  }
+
+  const unsubscribers = [
+    ports.signalling.onMessage(onSignallingMessage),
+    ports.signalling.onStateChange(onSignallingState),
+    ports.microphone.onDeviceChange?.(() => void onDevicesChanged()) ?? (() => undefined),
+  ];
+  const onOnline = () => {
+    for (const runtime of peers.values()) runtime.link.restartIce();
+  };
+  ports.network?.addEventListener('online', onOnline);
+
+  return {
+    store,
+    join,
+    leave: () => teardown(null),
+    setMuted(muted) {
+      patch({ muted });
+      applyTransmit();
+    },
+    setDeafened(deafened) {
+      patch({ deafened });
+      ports.speakers.setDeafened(deafened);
+      applyTransmit();
+    },
+    setTalking(talking) {
+      patch({ talking });
+      applyTransmit();
+    },
+    setInputMode(inputMode) {
+      patch({ inputMode, talking: false });
+      applyTransmit();
+    },
+    setSensitivityDb(db) {
+      patch({ sensitivityDb: db });
+      voiceGate.setThreshold(thresholdFromDb(db));
+    },
+    setPeerVolume(userId, volume) {
+      const clamped = clampVolume(volume);
+      patch({ volumes: { ...store.getState().volumes, [userId]: clamped } });
+      for (const [peerId, runtime] of peers) if (runtime.userId === userId) ports.speakers.setVolume(peerId, clamped);
+    },
+    async setProcessing(processing) {
+      patch({ processing });
+      if (microphone === null) return;
+      // Constraints change the capture pipeline, so the microphone is reopened and swapped in on every peer.
+      const generation = callGeneration;
+      const next = await openMicrophone(store.getState().inputDeviceId);
+      if (generation !== callGeneration) return void next.track.stop();
+      await replaceMicrophone(next);
+    },
+    async setInputDevice(deviceId) {
+      patch({ inputDeviceId: deviceId });
+      if (microphone === null || store.getState().channelId === null) return;
+      const generation = callGeneration;
+      const next = await openMicrophone(deviceId);
+      if (generation !== callGeneration) return void next.track.stop();
+      await replaceMicrophone(next);
+    },
+    async setOutputDevice(deviceId) {
+      patch({ outputDeviceId: deviceId });
+      await ports.speakers.setOutputDevice(deviceId);
+    },
+    setServerMuted(serverMuted) {
+      patch({ serverMuted });
+      applyTransmit();
+    },
+    async peerStats(peerId) {
+      const runtime = peers.get(peerId);
+      return runtime === undefined ? [] : statsEntries(await runtime.link.pc.getStats());
+    },
+    dispose() {
+      teardown(null);
+      for (const unsubscribe of unsubscribers) unsubscribe();
+      ports.network?.removeEventListener('online', onOnline);
+      ports.speakers.close();
+    },
+  };
+}

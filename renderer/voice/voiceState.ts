@@ -1,0 +1,118 @@
+import type { CallQuality } from './callStats';
+import type { AudioProcessing } from './ports';
+
+export type VoicePhase = 'idle' | 'joining' | 'connected' | 'reconnecting';
+export type InputMode = 'voiceActivity' | 'pushToTalk';
+
+export type VoiceErrorCode =
+  | 'microphone_denied'
+  | 'microphone_missing'
+  | 'microphone_busy'
+  | 'microphone_failed'
+  | 'credentials_unavailable'
+  | 'credentials_expired'
+  | 'relay_unreachable'
+  | 'signalling_unavailable'
+  | 'join_refused'
+  | 'negotiation_failed'
+  | 'safety_mismatch'
+  | 'removed_from_channel'
+  | 'session_ended';
+
+export interface VoiceError {
+  readonly code: VoiceErrorCode;
+  readonly message: string;
+}
+
+export type SafetyStatus = 'pending' | 'ready' | 'mismatch';
+
+export interface PeerView {
+  readonly peerId: string;
+  readonly userId: string;
+  readonly connectionState: RTCPeerConnectionState;
+  readonly level: number;
+  readonly speaking: boolean;
+  readonly quality: CallQuality | null;
+  /** Six groups of five digits, identical on both ends of an untampered call. */
+  readonly safetyCode: string | null;
+  readonly safety: SafetyStatus;
+  /** Whether the DTLS certificate stats confirmed the fingerprints the descriptions carried. */
+  readonly safetyCheckedByStats: boolean;
+}
+
+export interface VoiceState {
+  readonly channelId: string | null;
+  readonly phase: VoicePhase;
+  /** The latest problem worth telling the user; cleared on the next successful join. */
+  readonly error: VoiceError | null;
+  readonly peers: Readonly<Record<string, PeerView>>;
+  readonly muted: boolean;
+  readonly deafened: boolean;
+  /** Muted by a moderator: enforced by the relay, shown here so the user knows why nobody hears them. */
+  readonly serverMuted: boolean;
+  readonly inputMode: InputMode;
+  /** Push-to-talk key held (or toggled on). */
+  readonly talking: boolean;
+  /** Voice-activity threshold in dBFS. */
+  readonly sensitivityDb: number;
+  /** Whether the microphone is actually being sent right now (mute, mode and voice activity combined). */
+  readonly transmitting: boolean;
+  readonly localLevel: number;
+  readonly localSpeaking: boolean;
+  /** False when joined listen-only because the microphone could not be opened. */
+  readonly microphoneOpen: boolean;
+  /** Per-user volume, 0 to 2, kept across calls and reconnections. */
+  readonly volumes: Readonly<Record<string, number>>;
+  readonly processing: AudioProcessing;
+  readonly inputDeviceId: string | null;
+  readonly outputDeviceId: string | null;
+  /** How many times signalling came back and the call was rejoined without the user doing anything. */
+  readonly rejoins: number;
+}
+
+export const DEFAULT_PROCESSING: AudioProcessing = {
+  echoCancellation: true,
+  noiseSuppression: true,
+  autoGainControl: true,
+};
+
+export function initialVoiceState(): VoiceState {
+  return {
+    channelId: null,
+    phase: 'idle',
+    error: null,
+    peers: {},
+    muted: false,
+    deafened: false,
+    serverMuted: false,
+    inputMode: 'voiceActivity',
+    talking: false,
+    sensitivityDb: -50,
+    transmitting: false,
+    localLevel: 0,
+    localSpeaking: false,
+    microphoneOpen: false,
+    volumes: {},
+    processing: DEFAULT_PROCESSING,
+    inputDeviceId: null,
+    outputDeviceId: null,
+    rejoins: 0,
+  };
+}
+
+/** Whether the microphone should be sent, from the controls and (in voice-activity mode) the gate. */
+export function shouldTransmit(
+  state: Pick<VoiceState, 'muted' | 'deafened' | 'serverMuted' | 'inputMode' | 'talking'>,
+  voiceActive: boolean,
+): boolean {
+  // Deafened implies muted, as in Discord and Mumble: you should not talk into a call you cannot hear.
+  if (state.muted || state.deafened || state.serverMuted) return false;
+  return state.inputMode === 'pushToTalk' ? state.talking : voiceActive;
+}
+
+export const MAX_PEER_VOLUME = 2;
+
+export function clampVolume(volume: number): number {
+  if (!Number.isFinite(volume)) return 1;
+  return Math.min(MAX_PEER_VOLUME, Math.max(0, volume));
+}
