@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import { inviteSchema } from './deepLink';
+import {
+  pushToTalkMechanismSchema,
+  pushToTalkStatusSchema,
+  pushToTalkUpdateSchema,
+  voiceReportedStateSchema,
+} from './pushToTalk';
 import type { Result } from './result';
 import { randomIdSchema } from './identifiers';
 import { endpoints } from './rest/endpoints';
@@ -26,6 +32,10 @@ export const ipcInvokeChannels = {
   'session.status': channel(noRequest, sessionStateSchema),
   'session.signIn': channel(signInRequestSchema, sessionStateSchema),
   'session.signOut': channel(noRequest, sessionStateSchema),
+  'pushToTalk.get': channel(noRequest, pushToTalkStatusSchema),
+  'pushToTalk.set': channel(pushToTalkUpdateSchema, pushToTalkStatusSchema),
+  /** The renderer owns the call; main only mirrors it in the tray. */
+  'voice.reportState': channel(voiceReportedStateSchema, z.strictObject({})),
   'workspace.channels': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listChannels.response),
   'workspace.members': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listMembers.response),
   /** Short-lived TURN credentials for one channel; the renderer holds them only while it is in a call. */
@@ -45,6 +55,13 @@ export const ipcEventChannels = {
   'session.changed': sessionStateSchema,
   'voice.dropCredentials': z.strictObject({ reason: dropCredentialsReasonSchema }),
   'invite.received': inviteSchema,
+  /** The push-to-talk shortcut opened (true) or closed (false) the microphone. */
+  'pushToTalk.changed': z.strictObject({ active: z.boolean() }),
+  /** The way the shortcut is heard changed (a hook that died falls back to toggle), so the settings show it. */
+  'pushToTalk.mechanismChanged': pushToTalkMechanismSchema,
+  /** The tray's Mute and Deafen items: the renderer toggles its own state and reports back with voice.reportState. */
+  'voice.toggleMuteRequested': z.strictObject({}),
+  'voice.toggleDeafenRequested': z.strictObject({}),
 } as const;
 
 export const IPC_PREFIX = 'whoot:';

@@ -124,6 +124,11 @@ export const workspaceEventPayloadSchemas = {
   'channel.created': z.strictObject({ channel: channelSchema }),
   'channel.updated': z.strictObject({ channel: channelSchema }),
   'channel.deleted': z.strictObject({ channelId: randomIdSchema }),
+  /**
+   * A moderator server-muted the member, or lifted it. While it holds, the relay drops the member's voice whatever
+   * their client does; every client shows it, and the muted client shows its own state from it.
+   */
+  'member.voiceModerated': z.strictObject({ ...userRef, serverMuted: z.boolean() }),
 } as const;
 
 type PayloadSchemas = typeof workspaceEventPayloadSchemas;
@@ -151,6 +156,7 @@ export const workspaceEventSchema = z.discriminatedUnion('type', [
   eventOf('channel.created'),
   eventOf('channel.updated'),
   eventOf('channel.deleted'),
+  eventOf('member.voiceModerated'),
 ]);
 export type WorkspaceEvent = z.output<typeof workspaceEventSchema>;
 export type WorkspaceEventOf<T extends WorkspaceEventType> = Extract<WorkspaceEvent, { type: T }>;

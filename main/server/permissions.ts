@@ -8,10 +8,24 @@ export const permissionTable = {
   invite: ['owner', 'admin'],
   'voice.moderate': ['owner', 'admin'],
   'voice.join': ['owner', 'admin', 'member'],
+  /** Post, edit and delete one's own messages, upload files (docs/chat.md). */
+  'chat.post': ['owner', 'admin', 'member'],
+  /** Delete anyone's message, remove any file (its blob goes too). */
+  'chat.moderate': ['owner', 'admin'],
 } as const satisfies Record<string, readonly Role[]>;
 
 export type Permission = keyof typeof permissionTable;
 
 export function can(role: Role, permission: Permission): boolean {
   return (permissionTable[permission] as readonly Role[]).includes(role);
+}
+
+const rank: Readonly<Record<Role, number>> = { owner: 2, admin: 1, member: 0 };
+
+/**
+ * Whether a moderator of role `actor` may act on a member of role `target`: only on lower roles, as in Discord, so an
+ * admin cannot mute or move an owner or another admin, and nobody can lift their own server mute.
+ */
+export function outranks(actor: Role, target: Role): boolean {
+  return rank[actor] > rank[target];
 }

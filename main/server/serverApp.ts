@@ -7,6 +7,7 @@ import { fail, ok, type Result } from '../../shared/result';
 import { SIGNED_HEADERS, type SignatureRejectionReason } from '../../shared/signedRequest';
 import { accountHandlers } from './api/accountHandlers';
 import type { ApiDeps, ApiSession, EndpointHandlers, RelayCaller } from './api/context';
+import { moderationHandlers } from './api/moderationHandlers';
 import { relayHandlers } from './api/relayHandlers';
 import { voiceHandlers } from './api/voiceHandlers';
 import { workspaceHandlers } from './api/workspaceHandlers';
@@ -85,7 +86,11 @@ export async function startServer(
     const certificate = await loadOrCreateCertificate(serverCertificateOptions(config));
     let signalling: SignallingServer | null = null;
     let boundPort = config.listen.port;
-    const relay = config.relay.enabled ? await startEmbeddedRelay(store, config, certificate, log) : null;
+    // Server mutes reach the media path through the signalling server, which knows who is in which voice room.
+    const isMediaBlocked = (userId: string) => signalling?.isMediaBlocked(userId) ?? false;
+    const relay = config.relay.enabled
+      ? await startEmbeddedRelay(store, config, certificate, log, isMediaBlocked)
+      : null;
     const tickets = createMemoryTicketStore({ now });
     const deps: ApiDeps = {
       store,
@@ -112,6 +117,7 @@ export async function startServer(
       ...workspaceHandlers(deps),
       ...voiceHandlers(deps),
       ...relayHandlers(deps),
+      ...moderationHandlers(deps),
     };
     const router = createRouter<Endpoint, ApiSession>({
       routes: routesFrom(handlers),
@@ -126,6 +132,8 @@ export async function startServer(
       tickets,
       eventLog: storeEventLog(store),
       eventBus: createMemoryEventBus(),
+      serverMutes: await store.voiceMutes.all(),
+      onMediaPolicyChanged: (userId) => relay?.mediaPolicyChanged(userId),
       canJoinRoom: async ({ userId, workspaceId, channelId }) => {
         const scope = store.forWorkspace(workspaceId);
         const [member, channel] = await Promise.all([scope.members.get(userId), scope.channels.get(channelId)]);
@@ -188,6 +196,7 @@ async function startEmbeddedRelay(
   config: ServerConfig,
   certificate: { cert: string; key: string },
   log: (message: string) => void,
+  isMediaBlocked: (userId: string) => boolean,
 ): Promise<Relay> {
   const secret = relaySecretText(await store.secrets.relaySecret());
   const relay = await createRelay({
@@ -204,6 +213,7 @@ async function startEmbeddedRelay(
       portRange: { min: config.relay.minPort, max: config.relay.maxPort },
     },
     isSessionLive: (sessionId) => store.sessions.isFamilyLive(sessionId),
+    isMediaBlocked,
     limits: {
       maxAllocations: config.relay.maxAllocations,
       maxAllocationsPerUser: config.relay.maxAllocationsPerUser,

@@ -30,6 +30,13 @@ export type JoinDecision = { readonly ok: true; readonly relayOnly: boolean } | 
 /** Whether the user may be in the channel's room; an unknown channel and a forbidden one both answer `ok: false`. */
 export type CanJoinRoom = (query: JoinQuery) => Promise<JoinDecision>;
 
+/**
+ * What a moderator's move did to one connection: `moved` (into the channel, or out of voice), `unchanged` (already
+ * there), `not_in_room` (it left voice first), or why it could not enter: the channel is gone (`not_found`), full,
+ * or the connection ended.
+ */
+export type RoomMove = 'moved' | 'unchanged' | 'not_in_room' | 'not_found' | 'room_full' | 'ended';
+
 export interface ConnectionLimits {
   /** Time to send `hello` or `resume` after the upgrade. */
   readonly helloTimeoutMs: number;
@@ -68,6 +75,8 @@ export interface ConnectionServices {
     payload: WorkspaceEventPayload<T>,
   ): Promise<unknown>;
   report(message: string, error?: unknown): void;
+  /** The user's connection entered or left a voice room: whether their voice is blocked may have changed. */
+  roomsChanged(userId: string): void;
   /** Called once when the connection ends, whatever ended it. */
   forget(connection: ClientConnection): void;
 }
@@ -164,6 +173,23 @@ export class ClientConnection {
     this.exitRoom(true);
   }
 
+  /**
+   * A moderator moves this connection to another room of its workspace, or out of voice (null): the client gets
+   * `room.left` and, for a move, `room.joined`, exactly as if it had asked. Queued behind the client's own messages,
+   * so a move and the client's join or leave never interleave; only a connection in a room is moved.
+   */
+  moveTo(channelId: string | null): Promise<RoomMove> {
+    const done = this.queue.then(() => this.move(channelId));
+    this.queue = done.then(
+      () => undefined,
+      (error: unknown) => {
+        this.services.report('signalling: move failed', error);
+        this.end(WS_CLOSE_CODES.internalError, 'internal error');
+      },
+    );
+    return done;
+  }
+
   private onFrame(data: RawData, isBinary: boolean): void {
     if (this.phase === 'ended') return;
     if (!this.messages.take()) {
@@ -244,25 +270,46 @@ export class ClientConnection {
   }
 
   private async join(channelId: string): Promise<void> {
-    const { userId, workspaceId } = this.claims;
-    const key = roomKey(workspaceId, channelId);
-    const { rooms, roomBus, limits } = this.services;
+    const key = roomKey(this.claims.workspaceId, channelId);
     if (this.room?.key === key) {
-      const peers = rooms.members(key).filter((m) => m.peerId !== this.peerId);
+      const peers = this.services.rooms.members(key).filter((m) => m.peerId !== this.peerId);
       this.sendJoined(channelId, this.room.relayOnly, peers);
       return;
     }
+    const entered = await this.enterRoom(channelId);
+    if (entered === 'not_found') this.sendError('not_found', 'No such channel.');
+    else if (entered === 'room_full') this.sendError('room_full', 'The room is full.');
+  }
+
+  private async move(channelId: string | null): Promise<RoomMove> {
+    if (this.phase === 'ended') return 'ended';
+    if (this.room === undefined) return 'not_in_room';
+    if (channelId === null) {
+      this.exitRoom(true);
+      return 'moved';
+    }
+    if (this.room.channelId === channelId) return 'unchanged';
+    return this.enterRoom(channelId);
+  }
+
+  /** Leaves the current room (if any) for the channel's, when the user may be there and it has space. */
+  private async enterRoom(channelId: string): Promise<'moved' | 'not_found' | 'room_full' | 'ended'> {
+    const { userId, workspaceId } = this.claims;
+    const key = roomKey(workspaceId, channelId);
+    const { rooms, roomBus, limits } = this.services;
     const decision = await this.services.canJoinRoom({ userId, workspaceId, channelId });
-    if (this.phase === 'ended') return;
-    if (!decision.ok) return this.sendError('not_found', 'No such channel.');
-    if (rooms.size(key) >= limits.maxRoomSize) return this.sendError('room_full', 'The room is full.');
+    if (this.phase === 'ended') return 'ended';
+    if (!decision.ok) return 'not_found';
+    if (rooms.size(key) >= limits.maxRoomSize) return 'room_full';
     this.exitRoom(true);
     const others = rooms.join(key, { peerId: this.peerId, userId, relayOnly: decision.relayOnly });
     const unsubscribe = roomBus.subscribe(roomTopic(key), (m) => this.onRoomMessage(m));
     this.room = { key, channelId, relayOnly: decision.relayOnly, unsubscribe };
+    this.services.roomsChanged(userId);
     this.sendJoined(channelId, decision.relayOnly, others);
     roomBus.publish(roomTopic(key), { kind: 'peerJoined', channelId, peer: { peerId: this.peerId, userId } });
     this.publish('room.memberJoined', { channelId, userId, peerId: this.peerId });
+    return 'moved';
   }
 
   private sendJoined(channelId: string, relayOnly: boolean, peers: ReadonlyArray<{ peerId: string; userId: string }>) {
@@ -276,6 +323,7 @@ export class ClientConnection {
     this.room = undefined;
     this.services.rooms.leave(this.peerId);
     room.unsubscribe();
+    this.services.roomsChanged(this.claims.userId);
     const { channelId } = room;
     this.services.roomBus.publish(roomTopic(room.key), { kind: 'peerLeft', channelId, peerId: this.peerId });
     if (tellClient) this.send({ type: 'room.left', channelId });

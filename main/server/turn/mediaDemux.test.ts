@@ -1,44 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { classifyRelayedPacket, passesServerMute } from './mediaDemux';
-import { StunClass, StunMethod } from './stun/constants';
-import { encodeStun } from './stun/message';
 import { encodeChannelData } from './stun/channelData';
+import { dtlsRecord, rtcpPacket as rtcp, rtpPacket, stunBindingRequest } from './testing/mediaPackets';
 
-/** An RTP header (RFC 3550 section 5.1) with `payloadType` and the marker bit, then an opaque SRTP payload. */
-function rtp(payloadType: number, marker = false, payloadBytes = 60): Buffer {
-  const header = Buffer.alloc(12);
-  header[0] = 0x80; // V=2, no padding, no extension, no CSRC
-  header[1] = (marker ? 0x80 : 0) | payloadType;
-  header.writeUInt16BE(4711, 2);
-  header.writeUInt32BE(960 * 17, 4);
-  header.writeUInt32BE(0x1234abcd, 8);
-  return Buffer.concat([header, randomBytes(payloadBytes)]);
-}
-
-/** An RTCP packet (RFC 3550 section 6.4): version 2, `count`, type, length in words minus one, sender SSRC. */
-function rtcp(packetType: number, count = 0, words = 6): Buffer {
-  const packet = Buffer.alloc(4 * (words + 1));
-  packet[0] = 0x80 | count;
-  packet[1] = packetType;
-  packet.writeUInt16BE(words, 2);
-  packet.writeUInt32BE(0x1234abcd, 4);
-  return packet;
-}
+const rtp = (payloadType: number, marker = false, payloadBytes = 60) =>
+  rtpPacket(payloadType, { marker, payloadBytes });
 
 describe('classifyRelayedPacket (RFC 7983 with RFC 5761)', () => {
   it('tells STUN, DTLS, RTP and RTCP apart as WebRTC endpoints do', () => {
-    const binding = encodeStun({
-      method: StunMethod.binding,
-      cls: StunClass.request,
-      transactionId: randomBytes(12),
-      attributes: [],
-    });
-    expect(classifyRelayedPacket(binding)).toBe('stun');
-    // DTLS 1.2 record headers: handshake (22), change cipher spec (20), alert (21), application data (23).
-    for (const contentType of [20, 21, 22, 23]) {
-      expect(classifyRelayedPacket(Buffer.from([contentType, 0xfe, 0xfd, 0, 1, 0, 0, 0, 0, 0, 1]))).toBe('dtls');
-    }
+    expect(classifyRelayedPacket(stunBindingRequest())).toBe('stun');
+    // DTLS 1.2 record headers: change cipher spec (20), alert (21), handshake (22), application data (23).
+    for (const contentType of [20, 21, 22, 23]) expect(classifyRelayedPacket(dtlsRecord(contentType))).toBe('dtls');
     // Opus on its usual dynamic type, with and without the marker bit, and the audio-level-free minimum header.
     expect(classifyRelayedPacket(rtp(111))).toBe('rtp');
     expect(classifyRelayedPacket(rtp(111, true))).toBe('rtp');
@@ -86,8 +59,8 @@ describe('classifyRelayedPacket (RFC 7983 with RFC 5761)', () => {
 describe('passesServerMute', () => {
   it('passes ICE, DTLS and RTCP and drops RTP and everything a WebRTC endpoint would not accept', () => {
     expect(passesServerMute(Buffer.from([0x00, 0x01, 0, 0]))).toBe(true);
-    expect(passesServerMute(Buffer.from([22, 0xfe, 0xfd]))).toBe(true);
-    expect(passesServerMute(Buffer.from([23, 0xfe, 0xfd]))).toBe(true);
+    expect(passesServerMute(dtlsRecord(22))).toBe(true);
+    expect(passesServerMute(dtlsRecord(23))).toBe(true);
     expect(passesServerMute(rtcp(201))).toBe(true);
     expect(passesServerMute(rtp(111))).toBe(false);
     expect(passesServerMute(rtp(111, true))).toBe(false);

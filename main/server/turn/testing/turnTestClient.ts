@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
 import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import {
   readErrorCode,
   readText,
@@ -59,7 +60,9 @@ export interface TurnTestClient {
 
 export interface TurnTestClientOptions {
   readonly server: { readonly host: string; readonly port: number };
-  readonly transport?: 'udp' | 'tcp';
+  readonly transport?: 'udp' | 'tcp' | 'tls';
+  /** For 'tls': the relay's certificate to trust (tests make their own). */
+  readonly ca?: string;
   readonly username: string;
   readonly password: string;
   readonly timeoutMs?: number;
@@ -107,9 +110,12 @@ export async function createTurnTestClient(options: TurnTestClientOptions): Prom
     local = { address: '127.0.0.1', port: socket.address().port };
     closeTransport = () => new Promise((resolve) => socket.close(() => resolve()));
   } else {
-    const socket: Socket = connect({ host: options.server.host, port: options.server.port });
+    const socket: Socket =
+      transport === 'tls'
+        ? connectTls({ host: options.server.host, port: options.server.port, ca: options.ca, servername: '' })
+        : connect({ host: options.server.host, port: options.server.port });
     await new Promise<void>((resolve, reject) => {
-      socket.once('connect', resolve);
+      socket.once(transport === 'tls' ? 'secureConnect' : 'connect', resolve);
       socket.once('error', reject);
     });
     const framer = createStreamFramer();
@@ -222,7 +228,7 @@ export async function createTurnTestClient(options: TurnTestClientOptions): Prom
       );
     },
     sendChannel(channel, data) {
-      write(encodeChannelData(channel, data, transport === 'tcp'));
+      write(encodeChannelData(channel, data, transport !== 'udp'));
     },
     async waitFor(count, timeoutMs = 2000) {
       const deadline = Date.now() + timeoutMs;

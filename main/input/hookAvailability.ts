@@ -1,0 +1,30 @@
+/**
+ * Whether a system key hook can see the desktop's keys here, before trying one. On Wayland no client may see input
+ * meant for another (by design); libuiohook would only see keys typed into XWayland windows, which looks like a
+ * push-to-talk that works "sometimes". The XDG GlobalShortcuts portal is the Wayland way (docs/architecture.md).
+ */
+export interface InputEnvironment {
+  readonly platform: string;
+  readonly env: Readonly<Record<string, string | undefined>>;
+}
+
+export function isWaylandSession(environment: InputEnvironment): boolean {
+  if (environment.platform !== 'linux') return false;
+  const { env } = environment;
+  return env['XDG_SESSION_TYPE'] === 'wayland' || (env['WAYLAND_DISPLAY'] ?? '') !== '';
+}
+
+export function hookAvailability(environment: InputEnvironment): { ok: true } | { ok: false; reason: string } {
+  if (environment.platform === 'win32' || environment.platform === 'darwin') return { ok: true };
+  if (environment.platform !== 'linux') return { ok: false, reason: `No key hook exists for ${environment.platform}` };
+  if (isWaylandSession(environment)) {
+    return {
+      ok: false,
+      reason:
+        'This is a Wayland session, where apps cannot see keys pressed in other windows, and whoot does not use ' +
+        "the desktop's GlobalShortcuts portal yet",
+    };
+  }
+  if ((environment.env['DISPLAY'] ?? '') === '') return { ok: false, reason: 'No X display is set (DISPLAY is empty)' };
+  return { ok: true };
+}

@@ -1,0 +1,176 @@
+import { type PushToTalkMechanism, type PushToTalkPreferences, type PushToTalkStatus } from '../../shared/pushToTalk';
+import { ok, type Result } from '../../shared/result';
+import type { EventSink } from '../ipc/eventSink';
+import type { PreferencesStore } from '../settings/preferencesStore';
+import { toAccelerator } from './electronAccelerator';
+import { hookAvailability, type InputEnvironment } from './hookAvailability';
+import { startKeyHook, type LaunchKeyHook } from './keyHook';
+import { createShortcutMatcher } from './shortcutMatcher';
+import { createTalkState } from './talkState';
+
+/** Electron's globalShortcut, reduced to what the toggle fallback needs (main/app/pushToTalk.ts adapts it). */
+export interface GlobalShortcutPort {
+  /** False when the shortcut could not be registered (another program holds it, or the accelerator is refused). */
+  register(accelerator: string, onPress: () => void): boolean;
+  unregister(accelerator: string): void;
+}
+
+export interface PushToTalkService {
+  status(): PushToTalkStatus;
+  /** Validates and saves the change, then applies it; a refused change leaves file and behaviour as they were. */
+  update(update: Partial<PushToTalkPreferences>): Promise<Result<PushToTalkStatus>>;
+  /** Unhooks, unregisters and stops talking: on quit. */
+  dispose(): void;
+}
+
+export interface PushToTalkDeps {
+  readonly preferences: PreferencesStore;
+  readonly environment: InputEnvironment;
+  /** How to start the key hook process; null where none can run. */
+  readonly launchHook: LaunchKeyHook | null;
+  /** Electron's globalShortcut; null where there is none (plain Node). */
+  readonly shortcuts: GlobalShortcutPort | null;
+  readonly events: EventSink;
+  readonly log?: (message: string) => void;
+}
+
+const off: PushToTalkMechanism = { kind: 'off', detail: 'Voice activity: the microphone opens when you speak.' };
+
+/**
+ * Push-to-talk for the desktop: picks how the shortcut is heard, in order of preference, and says which and why:
+ * the system key hook (press and release, any window focused), then toggle-to-talk through Electron's
+ * globalShortcut (presses only), else unavailable. A hook that dies later stops talking at once and falls back
+ * the same way, with `pushToTalk.mechanismChanged` so the settings show it.
+ */
+export async function createPushToTalkController(deps: PushToTalkDeps): Promise<PushToTalkService> {
+  const log = deps.log ?? (() => undefined);
+  let preferences = (await deps.preferences.load()).pushToTalk;
+  let mechanism: PushToTalkMechanism = off;
+  let teardown: () => void = () => undefined;
+  // Each apply gets a number; a hook that reports after a newer apply (or dispose) is ignored.
+  let generation = 0;
+
+  const talk = createTalkState({
+    mode: 'hold',
+    releaseDelayMs: preferences.releaseDelayMs,
+    onChange: (active) => deps.events.emit('pushToTalk.changed', { active }),
+  });
+
+  const setMechanism = (next: PushToTalkMechanism, announce: boolean) => {
+    // Reasons come from the OS and the hook process; the contract bounds what the settings show.
+    mechanism = { kind: next.kind, detail: next.detail.slice(0, 400) };
+    if (announce) deps.events.emit('pushToTalk.mechanismChanged', mechanism);
+  };
+
+  const fallBack = (whyNoHook: string, announce: boolean) => {
+    const { key, mode } = preferences;
+    const accelerator = toAccelerator(key);
+    const lead = mode === 'pushToTalk' ? `Hold-to-talk is not possible: ${whyNoHook}` : whyNoHook;
+    if (accelerator === null) {
+      return setMechanism(
+        { kind: 'unavailable', detail: `${lead}, and a mouse button cannot be a global shortcut. Choose a key.` },
+        announce,
+      );
+    }
+    if (deps.shortcuts === null) {
+      return setMechanism(
+        { kind: 'unavailable', detail: `${lead}, and there are no global shortcuts here.` },
+        announce,
+      );
+    }
+    talk.setMode('toggle');
+    const shortcuts = deps.shortcuts;
+    if (!shortcuts.register(accelerator, () => talk.tap())) {
+      return setMechanism(
+        {
+          kind: 'unavailable',
+          detail: `${lead}, and ${key} could not be registered as a global shortcut (another program may use it). Choose another key.`,
+        },
+        announce,
+      );
+    }
+    teardown = () => shortcuts.unregister(accelerator);
+    setMechanism(
+      { kind: 'toggle', detail: `${lead}. Press ${key} to start talking and press it again to stop.` },
+      announce,
+    );
+  };
+
+  const apply = async (): Promise<void> => {
+    teardown();
+    teardown = () => undefined;
+    talk.stop();
+    const mine = ++generation;
+    const { mode, key } = preferences;
+    if (mode === 'voiceActivity') return setMechanism(off, false);
+
+    const availability = hookAvailability(deps.environment);
+    if (!availability.ok || deps.launchHook === null) {
+      return fallBack(availability.ok ? 'no key hook can run here' : availability.reason, false);
+    }
+    talk.setMode(mode === 'pushToTalk' ? 'hold' : 'toggle');
+    const matcher = createShortcutMatcher(key);
+    const hook = startKeyHook({
+      launch: deps.launchHook,
+      watch: matcher.watch,
+      onInput: (input) => {
+        const change = matcher.feed(input);
+        if (change === 'pressed') talk.press();
+        if (change === 'released') talk.release();
+      },
+      onFailure: (reason) => {
+        if (mine !== generation) return;
+        log(`push-to-talk: ${reason}`);
+        // A key that was down when the hook died will never be seen coming up.
+        talk.stop();
+        teardown = () => undefined;
+        fallBack(`the system key hook stopped (${reason})`, true);
+      },
+    });
+    teardown = () => hook.stop();
+    try {
+      await hook.ready;
+    } catch (error) {
+      if (mine !== generation) return;
+      const reason = error instanceof Error ? error.message : 'unknown error';
+      log(`push-to-talk: ${reason}`);
+      teardown = () => undefined;
+      return fallBack(`the system key hook could not start (${reason})`, false);
+    }
+    if (mine !== generation) return;
+    const how = mode === 'pushToTalk' ? `Hold ${key} to talk` : `Press ${key} to start or stop talking`;
+    setMechanism({ kind: 'hook', detail: `${how}, whichever window has focus (system key hook).` }, false);
+  };
+
+  // Changes are applied one at a time, in order; the answer to each describes the state it left.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task, task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const status = (): PushToTalkStatus => ({ ...preferences, mechanism, active: talk.active });
+
+  await serialized(apply);
+
+  return {
+    status,
+    update: (update) =>
+      serialized(async () => {
+        const saved = await deps.preferences.save({ pushToTalk: { ...preferences, ...update } });
+        if (!saved.ok) return saved;
+        const previous = preferences;
+        preferences = saved.value.pushToTalk;
+        talk.setReleaseDelay(preferences.releaseDelayMs);
+        if (previous.mode !== preferences.mode || previous.key !== preferences.key) await apply();
+        return ok(status());
+      }),
+    dispose() {
+      generation += 1;
+      teardown();
+      teardown = () => undefined;
+      talk.stop();
+    },
+  };
+}

@@ -1,0 +1,104 @@
+import { open, rename } from 'node:fs/promises';
+import { z } from 'zod';
+import { defaultPushToTalkPreferences, pushToTalkPreferencesSchema } from '../../shared/pushToTalk';
+import { fail, ok, type Result } from '../../shared/result';
+import { parseInput } from '../../shared/validation';
+import { writeFileAtomic } from '../files/writeFileAtomic';
+
+/**
+ * The user's preferences: a small JSON file in userData (nothing secret in it), read once at start and written
+ * whole on each change. A file that cannot be read as preferences is moved aside (never deleted, so nothing the
+ * user set is lost for good) and the defaults apply; a change that does not validate is refused before the disk.
+ */
+export const preferencesSchema = z.strictObject({
+  pushToTalk: pushToTalkPreferencesSchema,
+});
+export type Preferences = z.output<typeof preferencesSchema>;
+
+const fileSchema = z.strictObject({ version: z.literal(1), ...preferencesSchema.shape });
+
+export const defaultPreferences: Preferences = { pushToTalk: defaultPushToTalkPreferences };
+
+/** Preferences are a few hundred bytes; this bounds what a damaged or planted file can make main read. */
+const MAX_FILE_BYTES = 64 * 1024;
+
+export interface PreferencesStore {
+  readonly filePath: string;
+  /** The preferences in effect: the file's, or the defaults when it is missing or was set aside. */
+  load(): Promise<Preferences>;
+  /** Validates, then writes atomically; an invalid value answers invalid_input and leaves the file as it was. */
+  save(next: unknown): Promise<Result<Preferences>>;
+}
+
+export function createPreferencesStore(options: {
+  readonly filePath: string;
+  readonly log?: (message: string) => void;
+}): PreferencesStore {
+  const { filePath } = options;
+  const log = options.log ?? (() => undefined);
+
+  // One read or write at a time, so two quick changes land in the order they were made.
+  let queue: Promise<unknown> = Promise.resolve();
+  const serialized = <T>(task: () => Promise<T>): Promise<T> => {
+    const run = queue.then(task, task);
+    queue = run.catch(() => undefined);
+    return run;
+  };
+
+  const setAside = async (why: string): Promise<Preferences> => {
+    const aside = `${filePath}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      await rename(filePath, aside);
+      log(`preferences: ${filePath} was ${why}; moved it to ${aside} and using the defaults`);
+    } catch {
+      log(`preferences: ${filePath} was ${why} and could not be moved aside; using the defaults`);
+    }
+    return defaultPreferences;
+  };
+
+  const read = async (): Promise<Preferences> => {
+    let text: string;
+    try {
+      const handle = await open(filePath, 'r');
+      try {
+        if ((await handle.stat()).size > MAX_FILE_BYTES) return await setAside(`larger than ${MAX_FILE_BYTES} bytes`);
+        text = await handle.readFile('utf8');
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return defaultPreferences;
+      log(
+        `preferences: could not read ${filePath} (${error instanceof Error ? error.message : 'error'}); using the defaults`,
+      );
+      return defaultPreferences;
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      return setAside('not valid JSON');
+    }
+    const parsed = fileSchema.safeParse(json);
+    if (!parsed.success) return setAside('not in the expected format');
+    const { version: _version, ...preferences } = parsed.data;
+    return preferences;
+  };
+
+  return {
+    filePath,
+    load: () => serialized(read),
+    save: (next) =>
+      serialized(async () => {
+        const parsed = parseInput(preferencesSchema, next, 'preferences');
+        if (!parsed.ok) return parsed;
+        try {
+          await writeFileAtomic(filePath, `${JSON.stringify({ version: 1, ...parsed.value }, null, 2)}\n`, 0o600);
+        } catch (error) {
+          log(`preferences: could not write ${filePath} (${error instanceof Error ? error.message : 'error'})`);
+          return fail('preferences_not_saved', 'Your preferences could not be saved.');
+        }
+        return ok(parsed.value);
+      }),
+  };
+}
