@@ -12,7 +12,7 @@ import { rendererCspMeta } from './shared/contentSecurityPolicy.ts';
  * nothing that needs an Electron binary to build (docs/architecture.md and docs/server.md say more).
  */
 const root = import.meta.dirname;
-const nativeModules = ['electron', 'keytar', 'better-sqlite3', 'argon2'];
+const nativeModules = ['electron', 'keytar', 'better-sqlite3', 'argon2', 'uiohook-napi'];
 const nodeExternals = [/^node:/, ...builtinModules, ...nativeModules];
 
 /** Writes the CSP into the built index.html, from the same definition main sends as a header. */
@@ -60,8 +60,15 @@ const targets: Record<string, () => UserConfig> = {
       target: 'node20',
       ssr: true,
       minify: false,
-      lib: { entry: resolve(root, 'main/app/main.ts'), formats: ['cjs'], fileName: () => 'index.cjs' },
-      rollupOptions: { external: nodeExternals, output: { entryFileNames: 'index.cjs' } },
+      // keyHook.cjs: the push-to-talk key hook, run by main in its own utility process (main/input/keyHookEntry.ts).
+      lib: {
+        entry: { index: resolve(root, 'main/app/main.ts'), keyHook: resolve(root, 'main/input/keyHookEntry.ts') },
+        formats: ['cjs'],
+      },
+      rollupOptions: {
+        external: nodeExternals,
+        output: { entryFileNames: '[name].cjs', chunkFileNames: 'chunks/[name]-[hash].cjs' },
+      },
     },
     ssr: { noExternal: true, external: nativeModules },
   }),

@@ -185,11 +185,11 @@ export const pushToTalkUpdateSchema = pushToTalkPreferencesSchema
 /**
  * How the shortcut reaches whoot right now, and why: `hook` (system key hook, sees press and release, any window
  * focused), `portal` (XDG GlobalShortcuts on Wayland, press and release), `toggle` (Electron globalShortcut: presses
- * only, so a press starts talking and the next stops it), `off` (voice activity: no shortcut), `unavailable` (none
- * works; `detail` says why and what to do).
+ * only, so a press starts talking and the next stops it), `off` (voice activity: no shortcut), `starting` (the
+ * hook is being started), `unavailable` (none works; `detail` says why and what to do).
  */
 export const pushToTalkMechanismSchema = z.strictObject({
-  kind: z.enum(['hook', 'portal', 'toggle', 'off', 'unavailable']),
+  kind: z.enum(['hook', 'portal', 'toggle', 'off', 'starting', 'unavailable']),
   detail: z.string().max(400),
 });
 export type PushToTalkMechanism = z.output<typeof pushToTalkMechanismSchema>;

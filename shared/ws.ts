@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { timelineMessageSchema } from './chat';
 import { randomIdSchema } from './identifiers';
 import { fail, ok, type Result } from './result';
 import { channelSchema } from './rest/endpoints';
@@ -129,6 +130,16 @@ export const workspaceEventPayloadSchemas = {
    * their client does; every client shows it, and the muted client shows its own state from it.
    */
   'member.voiceModerated': z.strictObject({ ...userRef, serverMuted: z.boolean() }),
+  /** A message joined a channel's timeline (docs/chat.md); an edit or a removed attachment sends it again. */
+  'message.posted': z.strictObject({ message: timelineMessageSchema }),
+  'message.edited': z.strictObject({ message: timelineMessageSchema }),
+  'message.deleted': z.strictObject({ channelId: randomIdSchema, messageId: randomIdSchema }),
+  /** Private to `userId`: only that user's connections receive it (see eventAudience). */
+  'readMarker.updated': z.strictObject({
+    userId: randomIdSchema,
+    channelId: randomIdSchema,
+    lastReadMessageId: randomIdSchema,
+  }),
 } as const;
 
 type PayloadSchemas = typeof workspaceEventPayloadSchemas;
@@ -157,9 +168,29 @@ export const workspaceEventSchema = z.discriminatedUnion('type', [
   eventOf('channel.updated'),
   eventOf('channel.deleted'),
   eventOf('member.voiceModerated'),
+  eventOf('message.posted'),
+  eventOf('message.edited'),
+  eventOf('message.deleted'),
+  eventOf('readMarker.updated'),
 ]);
 export type WorkspaceEvent = z.output<typeof workspaceEventSchema>;
 export type WorkspaceEventOf<T extends WorkspaceEventType> = Extract<WorkspaceEvent, { type: T }>;
+
+/**
+ * Who may receive an event: 'workspace' (every member's connections) or one user. A private event still takes a
+ * sequence number in the workspace's log, so other members' streams skip that number: `seq` increases but may
+ * jump, and a client must treat a jump as normal, not as a loss.
+ */
+export function eventAudience(event: Pick<WorkspaceEvent, 'type' | 'payload'>): 'workspace' | { userId: string } {
+  if (event.type === 'readMarker.updated') return { userId: (event.payload as { userId: string }).userId };
+  return 'workspace';
+}
+
+/** Whether a connection of `userId` may receive the event. */
+export function eventVisibleTo(event: Pick<WorkspaceEvent, 'type' | 'payload'>, userId: string): boolean {
+  const audience = eventAudience(event);
+  return audience === 'workspace' || audience.userId === userId;
+}
 
 // ---------------------------------------------------------------------------------------------------------------
 // Server → client

@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { app, safeStorage, session, type BrowserWindow } from 'electron';
 import { parseDeepLink } from '../../shared/deepLink';
+import type { PushToTalkService } from '../input/pushToTalkController';
 import { createHandlers } from '../ipc/createHandlers';
 import { registerHandlers } from '../ipc/registerHandlers';
 import { trustOnlyAppFrames } from '../ipc/sender';
@@ -9,11 +10,14 @@ import { createServerApi } from '../session/apiClient';
 import { CredentialVault } from '../session/credentialVault';
 import { selectKeychainStore, type KeychainStore } from '../session/keychainStore';
 import { createSessionService } from '../session/sessionService';
+import { createReportedCallState } from '../tray/reportedCallState';
 import { registerAppSchemeAsPrivileged, serveAppProtocol } from './appProtocol';
 import { hostBundledServerIfRequested } from './bundledServer';
 import { setupSingleInstanceAndDeepLinks } from './deepLinks';
 import { hardenAllWebContents, hardenSession } from './hardening';
 import { windowEventSink, wireIpc } from './ipcWiring';
+import { preparePushToTalk, startPushToTalk } from './pushToTalk';
+import { createAppTray } from './tray';
 import { createMainWindow } from './window';
 
 /**
@@ -23,6 +27,7 @@ import { createMainWindow } from './window';
 const log = (message: string) => console.log(`[whoot] ${message}`);
 
 registerAppSchemeAsPrivileged();
+preparePushToTalk(app);
 const target = resolveAppTarget({ isPackaged: app.isPackaged, devServerUrl: process.env[DEV_SERVER_URL_ENV] });
 hardenAllWebContents(target.trustedOrigins);
 
@@ -75,10 +80,20 @@ async function start(): Promise<void> {
     events,
     log,
   });
+  // Push-to-talk is a convenience: if it cannot start, the app runs on and its settings say it is unavailable.
+  const pushToTalk: PushToTalkService | null = await startPushToTalk({ app, mainDir: __dirname, events, log }).catch(
+    (error: unknown) => {
+      log(`push-to-talk did not start: ${error instanceof Error ? error.message : 'unknown error'}`);
+      return null;
+    },
+  );
+  const callState = createReportedCallState();
   const dispatcher = registerHandlers({
     handlers: createHandlers({
       identity: { name: app.getName(), version: app.getVersion(), platform: process.platform },
       sessions,
+      pushToTalk,
+      callState,
     }),
     isTrustedSender: trustOnlyAppFrames(target.trustedOrigins),
     log,
@@ -104,6 +119,23 @@ async function start(): Promise<void> {
   app.on('activate', () => {
     if (mainWindow === null) openWindow();
   });
+
+  const tray = createAppTray({
+    callState,
+    pushToTalk,
+    actions: {
+      toggleMute: () => events.emit('voice.toggleMuteRequested', {}),
+      toggleDeafen: () => events.emit('voice.toggleDeafenRequested', {}),
+      showWindow: () => {
+        if (mainWindow === null) return openWindow();
+        if (mainWindow.isMinimized()) mainWindow.restore();
+        mainWindow.show();
+        mainWindow.focus();
+      },
+      quit: () => app.quit(),
+    },
+  });
+  app.on('will-quit', () => tray.destroy());
 }
 
 if (!setupSingleInstanceAndDeepLinks({ onLink: deliverLink })) {

@@ -16,7 +16,11 @@ export interface GlobalShortcutPort {
 }
 
 export interface PushToTalkService {
+  /** Settles once the saved preferences are in effect (the hook started, or the fallback chosen). */
+  readonly ready: Promise<void>;
   status(): PushToTalkStatus;
+  /** Hears talking start and stop (the tray shows it); returns the unsubscribe. */
+  onActiveChange(listener: (active: boolean) => void): () => void;
   /** Validates and saves the change, then applies it; a refused change leaves file and behaviour as they were. */
   update(update: Partial<PushToTalkPreferences>): Promise<Result<PushToTalkStatus>>;
   /** Unhooks, unregisters and stops talking: on quit. */
@@ -49,51 +53,48 @@ export async function createPushToTalkController(deps: PushToTalkDeps): Promise<
   let teardown: () => void = () => undefined;
   // Each apply gets a number; a hook that reports after a newer apply (or dispose) is ignored.
   let generation = 0;
+  const activeListeners = new Set<(active: boolean) => void>();
 
   const talk = createTalkState({
     mode: 'hold',
     releaseDelayMs: preferences.releaseDelayMs,
-    onChange: (active) => deps.events.emit('pushToTalk.changed', { active }),
+    onChange: (active) => {
+      deps.events.emit('pushToTalk.changed', { active });
+      for (const listener of activeListeners) listener(active);
+    },
   });
 
-  const setMechanism = (next: PushToTalkMechanism, announce: boolean) => {
+  const setMechanism = (next: PushToTalkMechanism) => {
     // Reasons come from the OS and the hook process; the contract bounds what the settings show.
-    mechanism = { kind: next.kind, detail: next.detail.slice(0, 400) };
-    if (announce) deps.events.emit('pushToTalk.mechanismChanged', mechanism);
+    const bounded = { kind: next.kind, detail: next.detail.slice(0, 400) };
+    if (bounded.kind === mechanism.kind && bounded.detail === mechanism.detail) return;
+    mechanism = bounded;
+    deps.events.emit('pushToTalk.mechanismChanged', mechanism);
   };
 
-  const fallBack = (whyNoHook: string, announce: boolean) => {
+  const fallBack = (whyNoHook: string) => {
     const { key, mode } = preferences;
     const accelerator = toAccelerator(key);
     const lead = mode === 'pushToTalk' ? `Hold-to-talk is not possible: ${whyNoHook}` : whyNoHook;
     if (accelerator === null) {
-      return setMechanism(
-        { kind: 'unavailable', detail: `${lead}, and a mouse button cannot be a global shortcut. Choose a key.` },
-        announce,
-      );
+      return setMechanism({
+        kind: 'unavailable',
+        detail: `${lead}, and a mouse button cannot be a global shortcut. Choose a key.`,
+      });
     }
     if (deps.shortcuts === null) {
-      return setMechanism(
-        { kind: 'unavailable', detail: `${lead}, and there are no global shortcuts here.` },
-        announce,
-      );
+      return setMechanism({ kind: 'unavailable', detail: `${lead}, and there are no global shortcuts here.` });
     }
     talk.setMode('toggle');
     const shortcuts = deps.shortcuts;
     if (!shortcuts.register(accelerator, () => talk.tap())) {
-      return setMechanism(
-        {
-          kind: 'unavailable',
-          detail: `${lead}, and ${key} could not be registered as a global shortcut (another program may use it). Choose another key.`,
-        },
-        announce,
-      );
+      return setMechanism({
+        kind: 'unavailable',
+        detail: `${lead}, and ${key} could not be registered as a global shortcut (another program may use it). Choose another key.`,
+      });
     }
     teardown = () => shortcuts.unregister(accelerator);
-    setMechanism(
-      { kind: 'toggle', detail: `${lead}. Press ${key} to start talking and press it again to stop.` },
-      announce,
-    );
+    setMechanism({ kind: 'toggle', detail: `${lead}. Press ${key} to start talking and press it again to stop.` });
   };
 
   const apply = async (): Promise<void> => {
@@ -102,13 +103,14 @@ export async function createPushToTalkController(deps: PushToTalkDeps): Promise<
     talk.stop();
     const mine = ++generation;
     const { mode, key } = preferences;
-    if (mode === 'voiceActivity') return setMechanism(off, false);
+    if (mode === 'voiceActivity') return setMechanism(off);
 
     const availability = hookAvailability(deps.environment);
     if (!availability.ok || deps.launchHook === null) {
-      return fallBack(availability.ok ? 'no key hook can run here' : availability.reason, false);
+      return fallBack(availability.ok ? 'no key hook can run here' : availability.reason);
     }
     talk.setMode(mode === 'pushToTalk' ? 'hold' : 'toggle');
+    setMechanism({ kind: 'starting', detail: 'Starting the system key hook.' });
     const matcher = createShortcutMatcher(key);
     const hook = startKeyHook({
       launch: deps.launchHook,
@@ -124,7 +126,7 @@ export async function createPushToTalkController(deps: PushToTalkDeps): Promise<
         // A key that was down when the hook died will never be seen coming up.
         talk.stop();
         teardown = () => undefined;
-        fallBack(`the system key hook stopped (${reason})`, true);
+        fallBack(`the system key hook stopped (${reason})`);
       },
     });
     teardown = () => hook.stop();
@@ -135,11 +137,11 @@ export async function createPushToTalkController(deps: PushToTalkDeps): Promise<
       const reason = error instanceof Error ? error.message : 'unknown error';
       log(`push-to-talk: ${reason}`);
       teardown = () => undefined;
-      return fallBack(`the system key hook could not start (${reason})`, false);
+      return fallBack(`the system key hook could not start (${reason})`);
     }
     if (mine !== generation) return;
     const how = mode === 'pushToTalk' ? `Hold ${key} to talk` : `Press ${key} to start or stop talking`;
-    setMechanism({ kind: 'hook', detail: `${how}, whichever window has focus (system key hook).` }, false);
+    setMechanism({ kind: 'hook', detail: `${how}, whichever window has focus (system key hook).` });
   };
 
   // Changes are applied one at a time, in order; the answer to each describes the state it left.
@@ -152,10 +154,16 @@ export async function createPushToTalkController(deps: PushToTalkDeps): Promise<
 
   const status = (): PushToTalkStatus => ({ ...preferences, mechanism, active: talk.active });
 
-  await serialized(apply);
+  // Main opens the window meanwhile; the settings hear the outcome through pushToTalk.mechanismChanged.
+  const ready = serialized(apply);
 
   return {
+    ready,
     status,
+    onActiveChange(listener) {
+      activeListeners.add(listener);
+      return () => activeListeners.delete(listener);
+    },
     update: (update) =>
       serialized(async () => {
         const saved = await deps.preferences.save({ pushToTalk: { ...preferences, ...update } });

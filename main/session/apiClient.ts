@@ -1,5 +1,8 @@
-import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 import type { z } from 'zod';
+import { UPLOAD_MANIFEST_HEADER, uploadManifestSchema, type UploadManifest } from '../../shared/chat';
 import type { ServerAddress } from '../../shared/identifiers';
 import { endpoints, resourceIdFor, type BodyOf, type EndpointName, type ResponseOf } from '../../shared/rest/endpoints';
 import { errorBodySchema, type SignInBody, type SignInResponse } from '../../shared/rest/auth';
@@ -25,6 +28,32 @@ export interface ServerApi {
   signOut(server: ServerAddress, signer: RequestSigner): Promise<void>;
   /** Any endpoint of the REST contract; signed endpoints need the signer. */
   call<N extends EndpointName>(server: ServerAddress, name: N, input?: CallInput<N>): Promise<ResponseOf<N>>;
+  /**
+   * Streams a file to a channel: the signature covers the manifest (name, size, SHA-256, detected type), the
+   * content follows as it is read, never held whole in memory (docs/chat.md, "Signed uploads").
+   */
+  upload(server: ServerAddress, input: UploadInput): Promise<ResponseOf<'uploadFile'>>;
+  /** Opens a file's content as a stream (the caller reads it at its own pace and must consume or destroy it). */
+  download(server: ServerAddress, input: DownloadInput): Promise<Download>;
+}
+
+export interface UploadInput {
+  readonly params: { readonly workspaceId: string; readonly channelId: string };
+  readonly manifest: UploadManifest;
+  /** Exactly `manifest.size` bytes. */
+  readonly content: AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
+  readonly signer: RequestSigner;
+}
+
+export interface DownloadInput {
+  readonly params: { readonly workspaceId: string; readonly fileId: string };
+  readonly signer: RequestSigner;
+}
+
+export interface Download {
+  readonly contentType: string;
+  readonly size: number;
+  readonly stream: NodeJS.ReadableStream & { destroy(error?: Error): unknown };
 }
 
 export interface CallInput<N extends EndpointName> {
@@ -47,6 +76,10 @@ interface JsonRequest {
   readonly path: string;
   readonly body?: string;
   readonly headers?: Record<string, string>;
+  /** A streamed body instead of `body` (its Content-Type and Content-Length are in `headers`). */
+  readonly stream?: AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
+  /** Hand a 200 response's body over as a stream instead of reading it as JSON. */
+  readonly streamResponse?: (response: IncomingMessage) => void;
 }
 
 /** HTTPS to the whoot server over a pinned TLS connection (see pinnedTls.ts), JSON in and out, bounded responses. */
@@ -71,12 +104,18 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
           timeout: timeoutMs,
           headers: {
             accept: 'application/json',
-            ...(req.body === undefined ? {} : { 'content-type': 'application/json' }),
-            'content-length': String(Buffer.byteLength(body)),
+            ...(req.body === undefined || req.stream !== undefined ? {} : { 'content-type': 'application/json' }),
+            ...(req.stream === undefined ? { 'content-length': String(Buffer.byteLength(body)) } : {}),
             ...req.headers,
           },
         },
         (response) => {
+          answered = true;
+          if (req.streamResponse !== undefined && response.statusCode === 200) {
+            req.streamResponse(response);
+            resolve(null);
+            return;
+          }
           const chunks: Buffer[] = [];
           let size = 0;
           response.on('data', (chunk: Buffer) => {
@@ -101,12 +140,16 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
       outgoing.on('timeout', () =>
         outgoing.destroy(new ApiError('server_unreachable', 'The server did not answer in time.')),
       );
-      outgoing.on('error', (error) =>
+      // A server that refuses an upload answers before reading it all and closes: its answer is what counts.
+      let answered = false;
+      outgoing.on('error', (error) => {
+        if (answered) return;
         reject(
           error instanceof ApiError ? error : new ApiError('server_unreachable', 'The connection to the server broke.'),
-        ),
-      );
-      outgoing.end(body);
+        );
+      });
+      if (req.stream === undefined) outgoing.end(body);
+      else pipeline(Readable.from(req.stream as AsyncIterable<Uint8Array>), outgoing).catch(() => undefined);
     });
   }
 
@@ -141,8 +184,56 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
     return response as ResponseOf<N>;
   }
 
+  async function upload(server: ServerAddress, input: UploadInput): Promise<ResponseOf<'uploadFile'>> {
+    const endpoint = endpoints.uploadFile;
+    const manifestText = JSON.stringify(uploadManifestSchema.parse(input.manifest));
+    const resourceId = resourceIdFor(endpoint, { params: input.params, sessionId: input.signer.sessionId() });
+    const signed = input.signer.sign({ operation: endpoint.operation, resourceId, body: manifestText });
+    const response = await send(
+      server,
+      {
+        method: endpoint.method,
+        path: buildPath(endpoint.path, input.params),
+        stream: input.content,
+        headers: {
+          ...signed,
+          'content-type': 'application/octet-stream',
+          'content-length': String(input.manifest.size),
+          [UPLOAD_MANIFEST_HEADER]: Buffer.from(manifestText, 'utf8').toString('base64url'),
+        },
+      },
+      endpoint.response,
+    );
+    return response as ResponseOf<'uploadFile'>;
+  }
+
+  async function download(server: ServerAddress, input: DownloadInput): Promise<Download> {
+    const endpoint = endpoints.downloadFile;
+    const resourceId = resourceIdFor(endpoint, { params: input.params, sessionId: input.signer.sessionId() });
+    const signed = input.signer.sign({ operation: endpoint.operation, resourceId, body: '' });
+    let opened: IncomingMessage | undefined;
+    await send(
+      server,
+      {
+        method: endpoint.method,
+        path: buildPath(endpoint.path, input.params),
+        headers: { ...signed, accept: 'application/octet-stream, application/json' },
+        streamResponse: (response) => (opened = response),
+      },
+      null,
+    );
+    const size = Number(opened?.headers['content-length']);
+    if (opened === undefined || !Number.isSafeInteger(size)) {
+      opened?.destroy();
+      throw new ApiError('bad_response', 'The server sent a download whoot does not understand.');
+    }
+    return { contentType: String(opened.headers['content-type'] ?? 'application/octet-stream'), size, stream: opened };
+  }
+
   return {
     call,
+    upload,
+    download,
     signIn: (server, body) => call(server, 'signIn', { body }),
     signOut: async (server, signer) => {
       await call(server, 'signOut', { signer });

@@ -42,6 +42,7 @@ describe('pushToTalk.get / pushToTalk.set / voice.reportState over the IPC door'
       shortcuts: null,
       events: sink,
     });
+    await service.ready;
     callState = createReportedCallState();
     const sessions = createSessionService({
       vault: new CredentialVault(),

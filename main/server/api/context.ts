@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import type { z } from 'zod';
 import type { Endpoint, EndpointName, endpoints } from '../../../shared/rest/endpoints';
 import type { ServerConfig } from '../config';
@@ -8,6 +9,7 @@ import type { TicketStore } from '../signalling/tickets';
 import type { Relay } from '../turn/relayServer';
 import type { NewAuditEntry, Store } from '../store';
 import type { createLoginThrottle } from '../auth/loginThrottle';
+import type { TimelineService } from '../timeline/timelineService';
 
 /** The caller of a signed route, as the signed-request check established it. */
 export interface ApiSession extends AuthenticatedSession {
@@ -43,6 +45,8 @@ export interface ApiDeps {
   /** Keyed HMAC for recovery codes, derived from server secrets, never stored beside the hashes. */
   readonly recoveryKey: () => Promise<Uint8Array>;
   readonly log: (message: string) => void;
+  /** The channel timelines (members' posts and inbound webhook inputs alike), see docs/chat.md. */
+  readonly timeline: TimelineService;
 }
 
 export interface HandlerContext<N extends EndpointName> {
@@ -54,6 +58,8 @@ export interface HandlerContext<N extends EndpointName> {
       ? RelayCaller
       : undefined;
   readonly clientAddress: string | undefined;
+  /** The raw request: a `stream: 'upload'` endpoint's handler reads its body from here. */
+  readonly request: IncomingMessage;
 }
 
 export type EndpointHandler<N extends EndpointName> = (context: HandlerContext<N>) => Promise<HandlerResult>;

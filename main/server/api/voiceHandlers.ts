@@ -3,7 +3,7 @@ import { iceServersFor, mintTurnCredentials, relaySecretText } from '../auth/tur
 import { HttpError } from '../http/httpError';
 import { can } from '../permissions';
 import { nowSeconds, type ApiDeps, type EndpointHandlers } from './context';
-import { findChannelForMember, requireMember } from './membership';
+import { findChannelForMember, notFound, requireMember } from './membership';
 
 /** TURN credentials for a channel the caller may join, and one-time WSS connect tickets. */
 export function voiceHandlers(
@@ -13,6 +13,8 @@ export function voiceHandlers(
   return {
     async voiceCredentials({ session, body }) {
       const { channel, role } = await findChannelForMember(store, session.userId, body.channelId);
+      // A text channel has no voice room: it answers like a channel that does not exist.
+      if (channel.kind !== 'voice') throw notFound();
       if (!can(role, 'voice.join')) throw new HttpError(403, 'forbidden', 'Your role does not allow joining voice.');
       const minted = mintTurnCredentials({
         secret: relaySecretText(await store.secrets.relaySecret()),

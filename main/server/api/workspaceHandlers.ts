@@ -19,7 +19,7 @@ export const channelDto = (channel: Channel): ChannelDto => ({
   id: channel.id,
   workspaceId: channel.workspaceId,
   name: channel.name,
-  kind: 'voice',
+  kind: channel.kind,
   relayOnly: channel.relayOnly,
 });
 
@@ -132,14 +132,16 @@ export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
       const workspaceId = param(params, 'workspaceId');
       await requireMember(store, workspaceId, session.userId);
       const channels = await store.forWorkspace(workspaceId).channels.list();
-      return { status: 200, body: { channels: channels.filter((c) => c.kind === 'voice').map(channelDto) } };
+      return { status: 200, body: { channels: channels.map(channelDto) } };
     },
 
     async createChannel({ session, params, body }) {
       const workspaceId = param(params, 'workspaceId');
       await requirePermission(store, workspaceId, session.userId, 'channels.manage');
       const channel = channelDto(
-        await store.forWorkspace(workspaceId).channels.create({ name: body.name, relayOnly: body.relayOnly }),
+        await store
+          .forWorkspace(workspaceId)
+          .channels.create({ name: body.name, relayOnly: body.relayOnly, kind: body.kind }),
       );
       await deps.signalling()?.publishWorkspaceEvent(workspaceId, 'channel.created', { channel });
       return { status: 201, body: { channel } };

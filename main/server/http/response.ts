@@ -1,14 +1,28 @@
 import { STATUS_CODES, type ServerResponse } from 'node:http';
+import { pipeline } from 'node:stream/promises';
 import { INTERNAL_ERROR, errorBody } from './httpError';
 import { SECURITY_HEADERS, applySecurityHeaders } from './securityHeaders';
 
 export type HeaderMap = Readonly<Record<string, string>>;
 
-/** What a handler returns: the router turns it into JSON on the wire. */
-export interface HandlerResult {
+/** What a handler returns: the router turns it into JSON on the wire, or streams it (StreamResult). */
+export type HandlerResult = JsonResult | StreamResult;
+
+export interface JsonResult {
   readonly status: number;
   readonly body?: unknown;
   readonly headers?: HeaderMap;
+}
+
+/**
+ * Bytes that stream out (a file download): sent with the same security and rate-limit headers as JSON. The
+ * handler names the content type and length; a stream that fails midway ends the connection, so a client never
+ * mistakes a cut-off body for a whole one (the declared length does not match).
+ */
+export interface StreamResult {
+  readonly status: number;
+  readonly stream: NodeJS.ReadableStream;
+  readonly headers: HeaderMap & { readonly 'content-type': string; readonly 'content-length': string };
 }
 
 export interface SendOptions {
@@ -25,7 +39,7 @@ const BODYLESS_STATUSES = new Set([204, 304]);
  * response that cannot be written (a header value Node refuses, a body JSON cannot encode) turns into a plain 500
  * rather than an exception escaping the router.
  */
-export function sendJson(res: ServerResponse, result: HandlerResult, options: SendOptions = {}): void {
+export function sendJson(res: ServerResponse, result: JsonResult, options: SendOptions = {}): void {
   if (res.headersSent || res.writableEnded) return;
   try {
     write(res, result, options);
@@ -40,7 +54,7 @@ export function sendJson(res: ServerResponse, result: HandlerResult, options: Se
   }
 }
 
-function write(res: ServerResponse, result: HandlerResult, options: SendOptions): void {
+function write(res: ServerResponse, result: JsonResult, options: SendOptions): void {
   const payload =
     result.body === undefined || BODYLESS_STATUSES.has(result.status)
       ? undefined
@@ -60,6 +74,22 @@ function write(res: ServerResponse, result: HandlerResult, options: SendOptions)
   applySecurityHeaders(res);
   res.writeHead(result.status, headers);
   res.end(payload);
+}
+
+export function sendStream(res: ServerResponse, result: StreamResult, options: SendOptions = {}): void {
+  const { stream } = result;
+  if (res.headersSent || res.writableEnded) {
+    (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    return;
+  }
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries({ ...result.headers, ...options.headers })) {
+    if (!(name.toLowerCase() in SECURITY_HEADERS)) headers[name.toLowerCase()] = value;
+  }
+  if (options.closeConnection) headers.connection = 'close';
+  applySecurityHeaders(res);
+  res.writeHead(result.status, headers);
+  pipeline(stream, res).catch(() => res.destroy());
 }
 
 /**

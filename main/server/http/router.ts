@@ -13,11 +13,11 @@ import {
   parseRequestTarget,
   readBody,
 } from './request';
-import { sendJson, type HandlerResult } from './response';
+import { sendJson, sendStream, type HandlerResult } from './response';
 import { compareSpecificity, compilePath, matchPath, type CompiledPath, type PathParams } from './routePath';
 import { createRateLimiters, type RateDecision, type RateLimiters } from './rateLimiter';
 
-export type { HandlerResult } from './response';
+export type { HandlerResult, StreamResult } from './response';
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 type Awaitable<T> = T | Promise<T>;
 
@@ -39,6 +39,11 @@ export interface RequestContext<Params, Body, Session> {
   readonly rawBody: Buffer;
   readonly headers: IncomingHttpHeaders;
   readonly clientAddress: string | undefined;
+  /**
+   * The request itself. On a `stream: 'upload'` route its body has not been read: the handler streams it (and the
+   * router closes the connection after the answer if the handler left part of it unread).
+   */
+  readonly request: IncomingMessage;
 }
 
 interface RouteFields<P extends string, S extends z.ZodType> {
@@ -51,6 +56,13 @@ interface RouteFields<P extends string, S extends z.ZodType> {
   readonly maxBodyBytes?: number;
   /** A class of the rate-limit configuration; 'default' unless set. */
   readonly rateClass?: string;
+  /**
+   * 'upload': the body is `application/octet-stream` with a declared Content-Length (within `maxBodyBytes`) that the
+   * handler streams; the JSON the schema validates and the signature covers comes from the `manifestHeader`
+   * (base64url JSON) instead. 'download': the handler may answer with a stream (StreamResult).
+   */
+  readonly stream?: 'upload' | 'download';
+  readonly manifestHeader?: string;
 }
 
 export interface PublicRoute<P extends string, S extends z.ZodType> extends RouteFields<P, S> {
@@ -73,6 +85,8 @@ export interface Route<A, Session> {
   readonly paramsSchema?: z.ZodType<Readonly<Record<string, string>>>;
   readonly maxBodyBytes?: number;
   readonly rateClass?: string;
+  readonly stream?: 'upload' | 'download';
+  readonly manifestHeader?: string;
   readonly handler: (
     context: RequestContext<Readonly<Record<string, string>>, unknown, Session | undefined>,
   ) => Awaitable<HandlerResult>;
@@ -195,12 +209,20 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
       throw new HttpError(417, 'expectation_failed', 'Only "Expect: 100-continue" is supported.');
     }
     const bodyLimit = route.maxBodyBytes ?? defaultLimit;
-    checkBodyHeaders(req);
-    checkDeclaredLength(req, bodyLimit);
-    // Node leaves 100-continue to us (checkContinue): only a request that passed every header check gets it.
-    if (expect !== undefined && hasBody(req)) res.writeContinue();
-    const rawBody = await readBody(req, bodyLimit);
-    state.bodyConsumed = true;
+    const streaming = route.stream === 'upload';
+    let rawBody: Buffer;
+    if (streaming) {
+      // The body stays unread until the handler streams it; what is signed and validated is the manifest header.
+      checkUploadHeaders(req, bodyLimit);
+      rawBody = manifestBytes(req, route.manifestHeader);
+    } else {
+      checkBodyHeaders(req);
+      checkDeclaredLength(req, bodyLimit);
+      // Node leaves 100-continue to us (checkContinue): only a request that passed every header check gets it.
+      if (expect !== undefined && hasBody(req)) res.writeContinue();
+      rawBody = await readBody(req, bodyLimit);
+      state.bodyConsumed = true;
+    }
     const json = parseJsonBody(rawBody);
 
     let session: Session | undefined;
@@ -223,6 +245,8 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
 
     const params = route.paramsSchema ? validate(route.paramsSchema, found.params, 'path') : found.params;
     const body = validate(route.bodySchema ?? emptyBodySchema, json, 'request body');
+    // An upload is invited (100 Continue) only once it is authenticated and its manifest is valid.
+    if (streaming && expect !== undefined) res.writeContinue();
     const result = await route.handler({
       params,
       body,
@@ -230,8 +254,14 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
       rawBody,
       headers: req.headers,
       clientAddress: req.socket.remoteAddress,
+      request: req,
     });
-    sendJson(res, result, { headers: state.rateHeaders, closeConnection: !state.bodyConsumed });
+    if (req.complete) state.bodyConsumed = true;
+    if ('stream' in result) {
+      sendStream(res, result, { headers: state.rateHeaders, closeConnection: !state.bodyConsumed });
+    } else {
+      sendJson(res, result, { headers: state.rateHeaders, closeConnection: !state.bodyConsumed });
+    }
   }
 
   return async function handle(req, res) {
@@ -239,9 +269,13 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
     try {
       await run(req, res, state);
     } catch (error) {
+      // A streamed upload that failed after the handler read all of it may keep its connection.
+      if (req.complete) state.bodyConsumed = true;
       const options = { headers: state.rateHeaders, closeConnection: !state.bodyConsumed };
       if (error instanceof HttpError) {
-        const headers = { ...error.headers, ...state.rateHeaders };
+        // A handler's own 429 (rateLimitedBy) describes the bucket that refused: its headers win over the address's.
+        const own = error.status === 429 ? error.headers : {};
+        const headers = { ...error.headers, ...state.rateHeaders, ...own };
         sendJson(res, { status: error.status, body: errorBody(error.code, error.message) }, { ...options, headers });
       } else {
         logError(errorName(error));
@@ -306,4 +340,44 @@ function tighter(a: RateDecision, b: RateDecision): RateDecision {
 function errorName(error: unknown): string {
   const name = error instanceof Error ? error.name : typeof error;
   return /^[A-Za-z0-9_]{1,64}$/.test(name) ? name : 'Error';
+}
+
+/**
+ * A streamed upload's headers: `application/octet-stream`, not compressed, a Content-Length within the limit (no
+ * chunked bodies: the size is part of what the client signs). Checked before a byte of the body is read.
+ */
+function checkUploadHeaders(req: IncomingMessage, limit: number): void {
+  const encoding = req.headers['content-encoding'];
+  if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+    throw new HttpError(415, 'unsupported_media_type', 'Uploads must not be compressed.');
+  }
+  if ((req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() !== 'application/octet-stream') {
+    throw new HttpError(415, 'unsupported_media_type', 'Uploads must be sent as application/octet-stream.');
+  }
+  if (req.headers['transfer-encoding'] !== undefined || !/^[0-9]{1,16}$/.test(req.headers['content-length'] ?? '')) {
+    throw new HttpError(411, 'length_required', 'Uploads must declare their Content-Length.');
+  }
+  checkDeclaredLength(req, limit);
+}
+
+/** The manifest a streamed upload carries in a header: base64url of the JSON the signature covers. */
+function manifestBytes(req: IncomingMessage, header: string | undefined): Buffer {
+  const value = header === undefined ? undefined : req.headers[header];
+  if (typeof value !== 'string' || !/^[A-Za-z0-9_-]{1,8192}$/.test(value)) {
+    throw new HttpError(400, 'bad_manifest', 'The upload manifest header is missing or malformed.');
+  }
+  return Buffer.from(value, 'base64url');
+}
+
+/**
+ * A handler's refusal by its own bucket (per user and channel, say): a 429 whose rate-limit headers describe that
+ * bucket, with Retry-After, in the same form the router's own buckets use.
+ */
+export function rateLimitedBy(decision: RateDecision): HttpError {
+  return new HttpError(
+    429,
+    'rate_limited',
+    'Too many requests: slow down and retry later.',
+    rateLimitHeaders(decision),
+  );
 }

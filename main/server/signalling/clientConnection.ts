@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { WebSocket, type RawData } from 'ws';
 import {
   WS_CLOSE_CODES,
+  eventVisibleTo,
   parseClientMessage,
   type ClientMessage,
   type PresenceState,
@@ -252,7 +253,10 @@ export class ClientConnection {
       bus: services.eventBus,
       sink: {
         ready: (seq) => this.send({ type: 'welcome', userId, connectionId: this.peerId, workspaceId, seq }),
-        event: (event) => this.sendText(eventFrame(event)),
+        // A private event (a read marker) moves the cursor of every stream but reaches only its user's sockets.
+        event: (event) => {
+          if (eventVisibleTo(event, userId)) this.sendText(eventFrame(event));
+        },
         resync: (reason, seq) => this.send({ type: 'resync', workspaceId, reason, seq }),
         failed: (error) => {
           services.report('signalling: event log failed', error);

@@ -1,4 +1,5 @@
 import type { StoreContext } from './context';
+import { ENCRYPTED_COLUMNS, type FieldCodec } from './encryptedColumns';
 import { StoreError } from './errors';
 import { newId } from './ids';
 import type { JsonValue } from './json';
@@ -19,7 +20,7 @@ export const MIN_EVENT_RETENTION_MS = 10 * 60 * 1000;
 export const DEFAULT_EVENT_RETENTION_MS = 15 * 60 * 1000;
 
 /** Event statements, prepared once per store; `scoped` binds them to one workspace. */
-export function eventsQueries({ db, now }: StoreContext) {
+export function eventsQueries({ db, now, fields }: StoreContext) {
   // The counter lives on the workspace row, not in MAX(seq): pruning must never make a number come back, and
   // the UPDATE takes the row's write lock, which serialises appends the same way in PostgreSQL.
   const nextSeq = prepareScoped<{ workspaceId: string }, { seq: number }>(
@@ -61,7 +62,9 @@ export function eventsQueries({ db, now }: StoreContext) {
     const seq = nextSeq.get({ workspaceId })?.seq;
     if (seq === undefined) throw new StoreError('unknown_workspace', `workspace ${workspaceId} does not exist`);
     const event = { id: newId(), workspaceId, seq, type, payload, createdAt: now() };
-    insert.run({ ...event, payload: JSON.stringify(payload), now: event.createdAt });
+    // Sealed: payloads carry message bodies and file names (docs/chat.md), and presence says who was around when.
+    const sealed = fields.seal(ENCRYPTED_COLUMNS.eventPayload, event.id, Buffer.from(JSON.stringify(payload), 'utf8'));
+    insert.run({ ...event, payload: sealed, now: event.createdAt });
     return event;
   });
 
@@ -81,7 +84,8 @@ export function eventsQueries({ db, now }: StoreContext) {
         },
         async since(afterSeq, limit) {
           // A negative LIMIT means "no limit" to SQLite; a caller's bad arithmetic must not mean "everything".
-          return since.all({ workspaceId, afterSeq, limit: Math.max(0, Math.trunc(limit)) }).map(toEvent);
+          const rows = since.all({ workspaceId, afterSeq, limit: Math.max(0, Math.trunc(limit)) });
+          return rows.map((row) => toEvent(row, fields));
         },
         async oldestSeq() {
           return oldestKept(workspaceId);
@@ -94,13 +98,14 @@ export function eventsQueries({ db, now }: StoreContext) {
   };
 }
 
-function toEvent(row: EventRow): WorkspaceEvent {
+function toEvent(row: EventRow, fields: FieldCodec): WorkspaceEvent {
+  const payload = fields.open(ENCRYPTED_COLUMNS.eventPayload, row.id, row.payload);
   return {
     id: row.id,
     workspaceId: row.workspace_id,
     seq: row.seq,
     type: row.type,
-    payload: JSON.parse(row.payload) as JsonValue,
+    payload: JSON.parse(payload.toString('utf8')) as JsonValue,
     createdAt: row.created_at,
   };
 }

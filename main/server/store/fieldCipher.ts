@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createSecretKey, randomBytes, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createSecretKey, hkdfSync, randomBytes, type KeyObject } from 'node:crypto';
 import type { DataKey, DataKeySet } from './keyMaterial';
 
 /** Where a value lives. It is bound into the ciphertext, so a value copied to another row or column will not open. */
@@ -19,6 +19,11 @@ export interface KeyRing {
   open(sealed: string, place: FieldPlace): Buffer;
   /** A ring whose current key is `key`, keeping every key this one holds. */
   withCurrent(key: DataKey): KeyRing;
+  /**
+   * A 256-bit key for one stored object (a file's blob), derived with HKDF-SHA256 from data key `keyId` (the current
+   * one when omitted) and the object's own salt and label. Never stored: the blob names its key id and salt.
+   */
+  deriveKey(salt: Uint8Array, info: string, keyId?: string): { readonly keyId: string; readonly key: Buffer };
 }
 
 export type FieldCipherFailure = 'malformed' | 'unknown_key' | 'not_authentic';
@@ -93,6 +98,11 @@ function ringOver(byId: ReadonlyMap<string, KeyObject>, currentKeyId: string): K
         // GCM says only "unauthentic": a wrong place, a flipped bit and a wrong key all look the same, by design.
         throw new FieldCipherError('not_authentic', `${where} failed authentication (tampered or moved)`);
       }
+    },
+    deriveKey(salt: Uint8Array, info: string, keyId = currentKeyId) {
+      const key = byId.get(keyId);
+      if (key === undefined) throw new FieldCipherError('unknown_key', `a stored object needs data key ${keyId}`);
+      return { keyId, key: Buffer.from(hkdfSync('sha256', key, salt, `whoot-derived-v1\0${info}`, 32)) };
     },
     withCurrent(key: DataKey): KeyRing {
       const material = createSecretKey(key.material);

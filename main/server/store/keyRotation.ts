@@ -52,8 +52,21 @@ export async function reencryptAll(
   };
 }
 
-/** How many values each key id seals, per column; read from the `v1.<keyId>.` prefix (4th character on). */
+/**
+ * How many values each key id seals, per column; read from the `v1.<keyId>.` prefix (4th character on). File blobs
+ * live outside SQLite, so their rows' key_id (a copy of the blob header's) stands for them as `files.blob`.
+ */
 export function keyUsage({ db }: StoreContext): KeyUsage[] {
+  const blobs = db
+    .prepare<[], { keyId: string; values: number }>(
+      'SELECT key_id AS keyId, count(*) AS "values" FROM files GROUP BY key_id ORDER BY key_id',
+    )
+    .all()
+    .map((row) => ({ table: 'files', column: 'blob', keyId: row.keyId, values: row.values }));
+  return [...sealedColumnUsage(db), ...blobs];
+}
+
+function sealedColumnUsage(db: StoreContext['db']): KeyUsage[] {
   return encryptedColumnList.flatMap(({ table, column }) =>
     db
       .prepare<[], { keyId: string; values: number }>(

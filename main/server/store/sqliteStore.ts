@@ -1,13 +1,16 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { auditQueries } from './auditLog';
 import { channelsQueries } from './channelsQueries';
 import type { StoreContext } from './context';
 import { openDatabase } from './database';
 import { createFieldCodec } from './encryptedColumns';
+import { filesQueries } from './filesQueries';
 import { StoreError } from './errors';
 import { eventsQueries } from './eventsQueries';
 import { createKeyRing, type KeyRing } from './fieldCipher';
 import { invitesQueries } from './invitesQueries';
-import { keyUsage, reencryptAll } from './keyRotation';
+import { DEFAULT_ROTATION_BATCH, keyUsage, reencryptAll } from './keyRotation';
 import type { DataKeySet } from './keyMaterial';
 import { membersQueries } from './membersQueries';
 import { MIGRATIONS } from './migrations';
@@ -27,6 +30,15 @@ export interface OpenStoreOptions {
   readonly now?: () => number;
 }
 
+  /** Where file contents are kept (encrypted); `files/` beside the database file unless given. */
+  readonly blobDir?: string;
+}
+
+/** The blob directory, created 0700; none for an in-memory store unless one is given. */
+function blobDirectory(options: OpenStoreOptions): string | undefined {
+  const dir = options.blobDir ?? (options.file === ':memory:' ? undefined : join(dirname(options.file), 'files'));
+  if (dir !== undefined) mkdirSync(dir, { recursive: true, mode: 0o700 });
+  return dir;
 /**
  * Opens the SQLite store: schema migrated, repositories built over one connection, and a check that every key id
  * the stored values use is in the ring, so a missing key fails here with its id rather than at some user's
@@ -58,6 +70,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
 
     return {
       users: createUsersRepository(context),
+    const files = filesQueries(context, { blobDir: blobDirectory(options), ring: () => ring });
+    const messages = messagesQueries(context, files);
       sessions: createSessionsRepository(context),
       workspaces: createWorkspacesRepository(context),
       forWorkspace(workspaceId): WorkspaceScope {
@@ -73,6 +87,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       },
       invites: invites.repository,
       events: events.retention,
+          messages: messages.scoped(workspaceId),
+          files: files.scoped(workspaceId),
       audit: audit.log,
       secrets: createServerSecrets(context),
       nonces: createRequestNonces(context),
@@ -82,13 +98,21 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
         async usage() {
           return keyUsage(context);
         },
+      files: files.maintenance,
         async rotate(newKey, rotateOptions = {}) {
           if (rotating) throw new StoreError('invalid_argument', 'a data key rotation is already running');
           rotating = true;
           try {
             // The new key becomes current before the first batch, so rows written meanwhile need no second pass.
             if (newKey !== undefined) ring = ring.withCurrent(newKey);
-            return await reencryptAll(context, ring, rotateOptions.batchSize);
+            const report = await reencryptAll(context, ring, rotateOptions.batchSize);
+            // File contents live outside SQLite; their blobs are re-encrypted under the same new key.
+            const blobs = await files.reencryptAll(ring, rotateOptions.batchSize ?? DEFAULT_ROTATION_BATCH);
+            return {
+              ...report,
+              columns: [...report.columns, { table: 'files', column: 'blob', reencrypted: blobs }],
+              reencrypted: report.reencrypted + blobs,
+            };
           } finally {
             rotating = false;
           }

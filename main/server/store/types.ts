@@ -328,6 +328,9 @@ export interface WorkspaceScope {
   readonly voiceMutes: ScopedVoiceMutes;
 }
 
+  /** Channel timelines and read markers (docs/chat.md). */
+  readonly messages: ScopedMessages;
+  readonly files: ScopedFiles;
 export type InviteRedemption =
   | { readonly ok: true; readonly workspace: Workspace; readonly role: Role; readonly joined: boolean }
   | { readonly ok: false; readonly reason: InviteFailure };
@@ -448,4 +451,137 @@ export interface Store {
   readonly voiceMutes: VoiceMutesIndex;
   readonly dataKeys: DataKeyAdmin;
   close(): Promise<void>;
+}
+  /** Housekeeping of the blob directory: what no row names, and uploads never attached to a message. */
+  readonly files: FileMaintenance;
+
+// ---- channel timelines and files (docs/chat.md) ---------------------------------------------------------------
+
+export type MessageAuthorRecord =
+  | { readonly kind: 'member'; readonly userId: string }
+  | { readonly kind: 'input'; readonly inputId: string; readonly name: string };
+
+export interface StoredFile {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly channelId: string;
+  readonly uploaderId: string;
+  /** The message that carries the file; null until one does. */
+  readonly messageId: string | null;
+  /** Sanitized before it reached the store; sealed at rest. */
+  readonly name: string;
+  readonly contentType: string;
+  readonly size: number;
+  /** The data key the blob's chunks are sealed under (its header says the same). */
+  readonly keyId: string;
+  readonly createdAt: number;
+}
+
+export interface StoredMessage {
+  readonly id: string;
+  readonly workspaceId: string;
+  readonly channelId: string;
+  /** Per channel, from 1, in posting order. */
+  readonly position: number;
+  readonly author: MessageAuthorRecord;
+  readonly replyTo: string | null;
+  /** Null once deleted: the row stays as a tombstone so cursors and read markers keep their place. */
+  readonly body: string | null;
+  readonly mentions: readonly string[];
+  readonly attachments: readonly StoredFile[];
+  readonly createdAt: number;
+  readonly editedAt: number | null;
+  readonly deletedAt: number | null;
+}
+
+export interface NewMessage {
+  readonly channelId: string;
+  readonly author: MessageAuthorRecord;
+  readonly body: string;
+  readonly replyTo?: string;
+  readonly mentions: readonly string[];
+  /** Files the author uploaded to this channel and no message carries yet. */
+  readonly attachments: readonly string[];
+}
+
+export type PostFailure = 'unknown_channel' | 'unknown_reply' | 'bad_attachment';
+
+export interface ChannelUnreadRecord {
+  readonly channelId: string;
+  /** Live messages by others after the reader's marker. */
+  readonly unread: number;
+  /** Of those, the ones that mention the reader. */
+  readonly mentions: number;
+  readonly lastReadMessageId: string | null;
+}
+
+export interface HistoryRecords {
+  /** Oldest first. */
+  readonly messages: readonly StoredMessage[];
+  readonly hasMore: boolean;
+}
+
+export interface ScopedMessages {
+  /** Stores the message (body sealed) at the channel's next position and attaches its files, all or nothing. */
+  post(input: NewMessage): Promise<Result<StoredMessage>>;
+  /** The message, tombstones included. */
+  get(messageId: string): Promise<StoredMessage | undefined>;
+  /** A live message's new body and mentions; undefined when it is missing or deleted. */
+  edit(messageId: string, body: string, mentions: readonly string[]): Promise<StoredMessage | undefined>;
+  /**
+   * Turns a live message into a tombstone: body gone, mentions gone, its files' rows and blobs deleted. Undefined
+   * when it is missing or already deleted.
+   */
+  delete(
+    messageId: string,
+    deletedBy: string,
+  ): Promise<{ readonly message: StoredMessage; readonly removedFiles: readonly StoredFile[] } | undefined>;
+  /**
+   * Live messages of the channel before the cursor message's position (the newest when `before` is null), at most
+   * `limit`. Undefined when the cursor is not a message of this channel.
+   */
+  page(channelId: string, before: string | null, limit: number): Promise<HistoryRecords | undefined>;
+  /** Moves the user's marker forward to the message (never back); undefined when it is not a message of the channel. */
+  markRead(userId: string, channelId: string, messageId: string): Promise<ChannelUnreadRecord | undefined>;
+  /** Unread and mention counts for every channel of the workspace. */
+  unread(userId: string): Promise<ChannelUnreadRecord[]>;
+}
+
+export interface NewUpload {
+  readonly channelId: string;
+  readonly uploaderId: string;
+  readonly name: string;
+  readonly contentType: string;
+}
+
+/**
+ * One upload in progress: plaintext streams into `writeFrom`, which encrypts it chunk by chunk into a private
+ * part file; `commit` then stores the row and gives the blob its final name in one step, or `abort` removes what
+ * was written. Until commit nothing names the part file, and the sweep removes one a crash left behind.
+ */
+export interface BlobUpload {
+  readonly fileId: string;
+  writeFrom(plaintext: AsyncIterable<Uint8Array> | NodeJS.ReadableStream): Promise<void>;
+  /** Fails with `quota_exceeded` (the workspace would hold more than `quotaBytes`) or `unknown_channel`; aborts then. */
+  commit(size: number, quotaBytes: number): Promise<Result<StoredFile>>;
+  abort(): Promise<void>;
+}
+
+export interface ScopedFiles {
+  startUpload(input: NewUpload): BlobUpload;
+  get(fileId: string): Promise<StoredFile | undefined>;
+  /** The decrypted content as a stream (it errors if the blob does not authenticate), or undefined. */
+  open(fileId: string): Promise<{ readonly file: StoredFile; readonly content: NodeJS.ReadableStream } | undefined>;
+  /** Deletes the row and the blob. A file a message carries leaves that message's attachments. */
+  remove(fileId: string): Promise<StoredFile | undefined>;
+  /** Bytes of every file the workspace holds. */
+  usedBytes(): Promise<number>;
+}
+
+export interface FileMaintenance {
+  /**
+   * Deletes files no message took within `unattachedMs`, blobs no row names (their channel or workspace was
+   * deleted), and part files older than `partialMs` (an upload a crash cut short). Returns how many blobs went.
+   */
+  sweep(options?: { readonly unattachedMs?: number; readonly partialMs?: number }): Promise<number>;
 }

@@ -1,0 +1,53 @@
+import { join } from 'node:path';
+import { globalShortcut, type App } from 'electron';
+import { isWaylandSession } from '../input/hookAvailability';
+import { createPushToTalkController, type PushToTalkService } from '../input/pushToTalkController';
+import type { EventSink } from '../ipc/eventSink';
+import { createPreferencesStore } from '../settings/preferencesStore';
+import { utilityKeyHookLauncher } from './pushToTalkHook';
+
+/**
+ * Before app ready: on a Wayland session, let Chromium register global shortcuts through the desktop's
+ * GlobalShortcuts portal, so the toggle-to-talk fallback works there at all (Electron's globalShortcut docs).
+ */
+export function preparePushToTalk(app: App): void {
+  if (isWaylandSession({ platform: process.platform, env: process.env })) {
+    app.commandLine.appendSwitch('enable-features', 'GlobalShortcutsPortal');
+  }
+}
+
+/** After app ready: the controller with its real parts; unhooked and unregistered when the app quits. */
+export async function startPushToTalk(options: {
+  readonly app: App;
+  readonly mainDir: string;
+  readonly events: EventSink;
+  readonly log: (message: string) => void;
+}): Promise<PushToTalkService> {
+  const { app } = options;
+  const service = await createPushToTalkController({
+    preferences: createPreferencesStore({
+      filePath: join(app.getPath('userData'), 'preferences.json'),
+      log: options.log,
+    }),
+    environment: { platform: process.platform, env: process.env },
+    launchHook: utilityKeyHookLauncher(options.mainDir),
+    shortcuts: {
+      register: (accelerator, onPress) => {
+        try {
+          return globalShortcut.register(accelerator, onPress);
+        } catch {
+          // Electron throws on an accelerator it cannot parse; for the user that is a key that cannot be used.
+          return false;
+        }
+      },
+      unregister: (accelerator) => globalShortcut.unregister(accelerator),
+    },
+    events: options.events,
+    log: options.log,
+  });
+  app.on('will-quit', () => {
+    service.dispose();
+    globalShortcut.unregisterAll();
+  });
+  return service;
+}
