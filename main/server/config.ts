@@ -12,6 +12,38 @@ import { relayLimitFields } from './turn/relayConfig';
  */
 const relayPortSchema = z.number().int().min(0).max(65535);
 
+const MIB = 1024 * 1024;
+const chatRateSchema = z.strictObject({
+  burst: z.number().int().min(1).max(10_000),
+  perSecond: z.number().positive().max(10_000),
+});
+const CHAT_DEFAULTS = {
+  maxFileBytes: 25 * MIB,
+  workspaceQuotaBytes: 10 * 1024 * MIB,
+  /** A burst of 10 posts, then one a second, per user in one channel. */
+  posts: { burst: 10, perSecond: 1 },
+  /** A burst of 5 uploads, then one every 5 seconds, per user in one channel. */
+  uploads: { burst: 5, perSecond: 0.2 },
+};
+export const chatConfigSchema = z
+  .strictObject({
+    maxFileBytes: z
+      .number()
+      .int()
+      .min(1)
+      .max(4 * 1024 * MIB)
+      .default(CHAT_DEFAULTS.maxFileBytes),
+    workspaceQuotaBytes: z
+      .number()
+      .int()
+      .min(0)
+      .max(Number.MAX_SAFE_INTEGER)
+      .default(CHAT_DEFAULTS.workspaceQuotaBytes),
+    posts: chatRateSchema.default(CHAT_DEFAULTS.posts),
+    uploads: chatRateSchema.default(CHAT_DEFAULTS.uploads),
+  })
+  .default(CHAT_DEFAULTS);
+
 export const serverConfigSchema = z.strictObject({
   dataDir: z.string().min(1).max(4096),
   listen: z
@@ -69,6 +101,8 @@ export const serverConfigSchema = z.strictObject({
   /** Browser origins allowed to open the WSS (the desktop app's page; requests without Origin always pass). */
   allowedOrigins: z.array(z.string().max(200)).max(20).default([]),
   heartbeatSeconds: z.number().int().min(1).max(300).default(30),
+  /** Channel timelines and files (docs/chat.md): file size limit, per-workspace quota, per-user-and-channel rates. */
+  chat: chatConfigSchema,
 });
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;

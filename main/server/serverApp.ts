@@ -2,10 +2,13 @@ import { createHash } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
+import { UPLOAD_MANIFEST_HEADER } from '../../shared/chat';
 import { endpoints, resourceIdFor, type Endpoint, type EndpointName } from '../../shared/rest/endpoints';
 import { fail, ok, type Result } from '../../shared/result';
 import { SIGNED_HEADERS, type SignatureRejectionReason } from '../../shared/signedRequest';
 import { accountHandlers } from './api/accountHandlers';
+import { chatHandlers } from './api/chatHandlers';
+import { fileHandlers } from './api/fileHandlers';
 import type { ApiDeps, ApiSession, EndpointHandlers, RelayCaller } from './api/context';
 import { moderationHandlers } from './api/moderationHandlers';
 import { relayHandlers } from './api/relayHandlers';
@@ -26,6 +29,7 @@ import { createMemoryEventBus } from './signalling/events';
 import { attachSignallingServer, type SignallingServer } from './signalling/signallingServer';
 import { createMemoryTicketStore } from './signalling/tickets';
 import { storeEventLog } from './storeEventLog';
+import { createTimelineService, type TimelineService } from './timeline/timelineService';
 import { chooseDataKeySource, loadOrCreateDataKeys, openStore, type SecretStore, type Store } from './store';
 
 export interface StartServerOptions {
@@ -45,6 +49,8 @@ export interface RunningServer {
   readonly signalling: SignallingServer;
   /** The embedded TURN relay, or null when `relay.enabled` is false (a coturn fleet serves voice). */
   readonly relay: Relay | null;
+  /** Channel timelines: what inbound webhook inputs post through (`appendInputMessage`), and tests. */
+  readonly timeline: TimelineService;
   /** An invite link to a workspace (by slug), for the CLI's `invite` command and tests. */
   createInvite(slug: string, options?: { maxUses?: number; ttlSeconds?: number }): Promise<string>;
   close(): Promise<void>;
@@ -111,6 +117,14 @@ export async function startServer(
           .update(await store.secrets.relaySecret())
           .digest(),
       log,
+      timeline: createTimelineService({
+        store,
+        publish: async (workspaceId, type, payload) => {
+          // Attached before the listener starts, so no request can get here first.
+          if (signalling === null) throw new Error('signalling is not attached yet');
+          return signalling.publishWorkspaceEvent(workspaceId, type, payload);
+        },
+      }),
     };
     const handlers: EndpointHandlers = {
       ...accountHandlers(deps),
@@ -118,9 +132,11 @@ export async function startServer(
       ...voiceHandlers(deps),
       ...relayHandlers(deps),
       ...moderationHandlers(deps),
+      ...chatHandlers(deps),
+      ...fileHandlers(deps),
     };
     const router = createRouter<Endpoint, ApiSession>({
-      routes: routesFrom(handlers),
+      routes: routesFrom(handlers, config),
       authenticate: signedRequestAuthenticator(store, config, now),
       rateLimiters: createRateLimiters(config.rateLimits),
       now,
@@ -137,7 +153,8 @@ export async function startServer(
       canJoinRoom: async ({ userId, workspaceId, channelId }) => {
         const scope = store.forWorkspace(workspaceId);
         const [member, channel] = await Promise.all([scope.members.get(userId), scope.channels.get(channelId)]);
-        return member === undefined || channel === undefined
+        // A text channel has a timeline but no voice room.
+        return member === undefined || channel === undefined || channel.kind !== 'voice'
           ? { ok: false }
           : { ok: true, relayOnly: channel.relayOnly };
       },
@@ -153,6 +170,8 @@ export async function startServer(
       void store.events.prune().catch(() => undefined);
       // A relay run apart that falls further behind than this resyncs (docs/server.md, "Relay run apart").
       void store.sessions.pruneRevocations(now() - REVOCATION_FEED_RETENTION_MS).catch(() => undefined);
+      // Blobs of deleted channels and workspaces, uploads never attached, part files a crash left (docs/chat.md).
+      void store.files.sweep().catch(() => undefined);
     }, 60_000);
     pruneTimer.unref();
     log(`listening on https://${listening.host}:${listening.port} (key pin ${certificate.spkiPin})`);
@@ -173,6 +192,7 @@ export async function startServer(
         return (await createWorkspaceInvite(store, target, slug, { ...inviteOptions, now, via: 'cli' })).link;
       },
       relay,
+      timeline: deps.timeline,
       async close() {
         clearInterval(pruneTimer);
         await signalling?.close();
@@ -233,7 +253,7 @@ export async function startServerFromFile(file: string, options: StartServerOpti
 }
 
 /** One router route per contract endpoint: the contract's path, method, body schema and rate class. */
-function routesFrom(handlers: EndpointHandlers): Route<Endpoint, ApiSession>[] {
+function routesFrom(handlers: EndpointHandlers, config: ServerConfig): Route<Endpoint, ApiSession>[] {
   return (Object.keys(endpoints) as EndpointName[]).map((name) => {
     const endpoint: Endpoint = endpoints[name];
     const handler = handlers[name] as unknown as Route<Endpoint, ApiSession>['handler'];
@@ -243,6 +263,11 @@ function routesFrom(handlers: EndpointHandlers): Route<Endpoint, ApiSession>[] {
       bodySchema: endpoint.body,
       rateClass: endpoint.rateClass,
       ...(endpoint.auth === 'none' ? {} : { auth: endpoint }),
+      // A streamed upload's limit is the file size limit; its manifest rides in a header (docs/chat.md).
+      ...(endpoint.stream === undefined ? {} : { stream: endpoint.stream }),
+      ...(endpoint.stream === 'upload'
+        ? { maxBodyBytes: config.chat.maxFileBytes, manifestHeader: UPLOAD_MANIFEST_HEADER }
+        : {}),
       handler,
     };
   });

@@ -17,6 +17,10 @@ export const ENCRYPTED_COLUMNS = {
   totpSeed: { table: 'users', column: 'totp_seed', idColumn: 'id' },
   sessionSecret: { table: 'sessions', column: 'secret', idColumn: 'id' },
   serverSecret: { table: 'server_secrets', column: 'value', idColumn: 'name' },
+  /** Channel timelines (docs/chat.md): bodies, file names, and event payloads, which carry both. */
+  messageBody: { table: 'messages', column: 'body', idColumn: 'id' },
+  fileName: { table: 'files', column: 'name', idColumn: 'id' },
+  eventPayload: { table: 'workspace_events', column: 'payload', idColumn: 'id' },
 } as const satisfies Record<string, EncryptedColumn>;
 
 export const encryptedColumnList: readonly EncryptedColumn[] = Object.values(ENCRYPTED_COLUMNS);

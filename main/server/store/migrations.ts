@@ -198,4 +198,79 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX voice_mutes_by_user ON voice_mutes (user_id);
     `,
   },
+  {
+    version: 7,
+    name: 'channel timelines, read markers, files',
+    up: `
+      -- Timeline positions come from a counter on the channel row, like event seqs from the workspace row: gap-free
+      -- per channel, never reused after a delete, and the UPDATE serialises concurrent posts.
+      ALTER TABLE channels ADD COLUMN last_message_position INTEGER NOT NULL DEFAULT 0;
+
+      -- body is sealed (encryptedColumns.ts) and NULL once deleted: a deleted message stays as a tombstone so that
+      -- cursors and read markers pointing at it keep their place. Authors have no foreign key: messages outlive
+      -- accounts, as the audit log does.
+      CREATE TABLE messages (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        channel_id TEXT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        author_kind TEXT NOT NULL CHECK (author_kind IN ('member', 'input')),
+        author_id TEXT NOT NULL,
+        author_name TEXT,
+        reply_to TEXT,
+        body TEXT,
+        created_at INTEGER NOT NULL,
+        edited_at INTEGER,
+        deleted_at INTEGER,
+        deleted_by TEXT,
+        UNIQUE (channel_id, position),
+        CHECK ((author_kind = 'input') = (author_name IS NOT NULL)),
+        CHECK ((deleted_at IS NULL) = (body IS NOT NULL))
+      ) STRICT;
+      CREATE INDEX messages_by_channel ON messages (workspace_id, channel_id, position);
+
+      CREATE TABLE message_mentions (
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        message_id TEXT NOT NULL REFERENCES messages (id) ON DELETE CASCADE,
+        channel_id TEXT NOT NULL,
+        position INTEGER NOT NULL,
+        user_id TEXT NOT NULL,
+        PRIMARY KEY (message_id, user_id)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX message_mentions_by_user ON message_mentions (workspace_id, user_id, channel_id, position);
+
+      CREATE TABLE read_markers (
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        channel_id TEXT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        message_id TEXT NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, user_id, channel_id)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Contents live in the blob directory, encrypted in chunks under key_id (blobCipher.ts); name is sealed. A file
+      -- is uploaded first and attached by the message that names it (message_id set once, cleared never: deleting the
+      -- message deletes its files). Rows that lose their channel or workspace take the blob with them at the next
+      -- sweep, which deletes blobs that no row names.
+      CREATE TABLE files (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        channel_id TEXT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+        uploader_id TEXT NOT NULL,
+        message_id TEXT REFERENCES messages (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        content_type TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        key_id TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX files_by_workspace ON files (workspace_id, created_at);
+      CREATE INDEX files_by_message ON files (message_id);
+
+      -- Event payloads are sealed from this version on (they carry message bodies); the few minutes of plaintext
+      -- events kept so far are dropped, and clients that wanted them resync.
+      DELETE FROM workspace_events;
+    `,
+  },
 ];

@@ -13,6 +13,7 @@ import { invitesQueries } from './invitesQueries';
 import { DEFAULT_ROTATION_BATCH, keyUsage, reencryptAll } from './keyRotation';
 import type { DataKeySet } from './keyMaterial';
 import { membersQueries } from './membersQueries';
+import { messagesQueries } from './messagesQueries';
 import { MIGRATIONS } from './migrations';
 import { createRequestNonces } from './nonceQueries';
 import { createServerSecrets } from './secretsRepository';
@@ -28,8 +29,6 @@ export interface OpenStoreOptions {
   readonly keys: DataKeySet;
   /** Unix epoch milliseconds; tests inject a clock they can move. */
   readonly now?: () => number;
-}
-
   /** Where file contents are kept (encrypted); `files/` beside the database file unless given. */
   readonly blobDir?: string;
 }
@@ -39,6 +38,8 @@ function blobDirectory(options: OpenStoreOptions): string | undefined {
   const dir = options.blobDir ?? (options.file === ':memory:' ? undefined : join(dirname(options.file), 'files'));
   if (dir !== undefined) mkdirSync(dir, { recursive: true, mode: 0o700 });
   return dir;
+}
+
 /**
  * Opens the SQLite store: schema migrated, repositories built over one connection, and a check that every key id
  * the stored values use is in the ring, so a missing key fails here with its id rather than at some user's
@@ -67,11 +68,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     const events = eventsQueries(context);
     const audit = auditQueries(context);
     const voiceMutes = voiceMutesQueries(context);
+    const files = filesQueries(context, { blobDir: blobDirectory(options), ring: () => ring });
+    const messages = messagesQueries(context, files);
 
     return {
       users: createUsersRepository(context),
-    const files = filesQueries(context, { blobDir: blobDirectory(options), ring: () => ring });
-    const messages = messagesQueries(context, files);
       sessions: createSessionsRepository(context),
       workspaces: createWorkspacesRepository(context),
       forWorkspace(workspaceId): WorkspaceScope {
@@ -83,22 +84,22 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           events: events.scoped(workspaceId),
           audit: audit.scoped(workspaceId),
           voiceMutes: voiceMutes.scoped(workspaceId),
+          messages: messages.scoped(workspaceId),
+          files: files.scoped(workspaceId),
         };
       },
       invites: invites.repository,
       events: events.retention,
-          messages: messages.scoped(workspaceId),
-          files: files.scoped(workspaceId),
       audit: audit.log,
       secrets: createServerSecrets(context),
       nonces: createRequestNonces(context),
       voiceMutes: voiceMutes.index,
+      files: files.maintenance,
       dataKeys: {
         currentKeyId: () => ring.currentKeyId,
         async usage() {
           return keyUsage(context);
         },
-      files: files.maintenance,
         async rotate(newKey, rotateOptions = {}) {
           if (rotating) throw new StoreError('invalid_argument', 'a data key rotation is already running');
           rotating = true;

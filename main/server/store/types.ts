@@ -326,11 +326,11 @@ export interface WorkspaceScope {
   readonly events: ScopedEvents;
   readonly audit: ScopedAudit;
   readonly voiceMutes: ScopedVoiceMutes;
-}
-
   /** Channel timelines and read markers (docs/chat.md). */
   readonly messages: ScopedMessages;
   readonly files: ScopedFiles;
+}
+
 export type InviteRedemption =
   | { readonly ok: true; readonly workspace: Workspace; readonly role: Role; readonly joined: boolean }
   | { readonly ok: false; readonly reason: InviteFailure };
@@ -449,11 +449,11 @@ export interface Store {
   readonly secrets: ServerSecrets;
   readonly nonces: RequestNonces;
   readonly voiceMutes: VoiceMutesIndex;
+  /** Housekeeping of the blob directory: what no row names, and uploads never attached to a message. */
+  readonly files: FileMaintenance;
   readonly dataKeys: DataKeyAdmin;
   close(): Promise<void>;
 }
-  /** Housekeeping of the blob directory: what no row names, and uploads never attached to a message. */
-  readonly files: FileMaintenance;
 
 // ---- channel timelines and files (docs/chat.md) ---------------------------------------------------------------
 
