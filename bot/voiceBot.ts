@@ -23,6 +23,8 @@ export interface HeardPeer extends PeerHearing {
   readonly userId: string;
   readonly displayName: string | null;
   readonly connectionState: RTCPeerConnectionState;
+  /** The selected candidate pair as local/remote types (relay/relay when relay-only holds), from the engine's stats. */
+  readonly path: string;
 }
 
 export interface VoiceBot {
@@ -137,6 +139,7 @@ export function createVoiceBot(session: BotSession, options: VoiceBotOptions): V
           userId: view.userId,
           displayName: names.get(view.userId) ?? null,
           connectionState: view.connectionState,
+          path: `${view.quality?.localCandidateType ?? '?'}/${view.quality?.remoteCandidateType ?? '?'}`,
         });
       }
       return heard;
