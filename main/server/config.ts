@@ -5,6 +5,7 @@ import { hostSchema, portSchema, voiceClusterIdSchema } from '../../shared/ident
 import { parseInput } from '../../shared/validation';
 import { rateLimitConfigSchema } from './http/rateLimiter';
 import { relayLimitFields } from './turn/relayConfig';
+import { webhookConfigSchema } from './webhooks/webhookConfig';
 
 /**
  * whoot.server.json, validated once at start-up: a typo or an unknown key stops the server with a clear message
@@ -103,6 +104,8 @@ export const serverConfigSchema = z.strictObject({
   heartbeatSeconds: z.number().int().min(1).max(300).default(30),
   /** Channel timelines and files (docs/chat.md): file size limit, per-workspace quota, per-user-and-channel rates. */
   chat: chatConfigSchema,
+  /** Outbound webhook delivery: timeouts, concurrency, extra trusted CAs (main/server/webhooks/README.md). */
+  webhooks: webhookConfigSchema,
 });
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;

@@ -8,6 +8,11 @@ export const permissionTable = {
   invite: ['owner', 'admin'],
   'voice.moderate': ['owner', 'admin'],
   'voice.join': ['owner', 'admin', 'member'],
+  /** Webhooks, inbound inputs and API tokens: each can move workspace data out or in, so admins and up. */
+  'integrations.manage': ['owner', 'admin'],
+  'audit.view': ['owner', 'admin'],
+  /** Admins remove members; only owners remove admins (checked in the handler). */
+  'members.remove': ['owner', 'admin'],
   /** Post, edit and delete one's own messages, upload files (docs/chat.md). */
   'chat.post': ['owner', 'admin', 'member'],
   /** Delete anyone's message, remove any file (its blob goes too). */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { UPLOAD_MANIFEST_HEADER } from '../../shared/chat';
@@ -13,6 +13,7 @@ import type { ApiDeps, ApiSession, EndpointHandlers, RelayCaller } from './api/c
 import { moderationHandlers } from './api/moderationHandlers';
 import { relayHandlers } from './api/relayHandlers';
 import { voiceHandlers } from './api/voiceHandlers';
+import { webhookHandlers } from './api/webhookHandlers';
 import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
 import { relaySecretText } from './auth/turnCredentials';
@@ -31,6 +32,8 @@ import { createMemoryTicketStore } from './signalling/tickets';
 import { storeEventLog } from './storeEventLog';
 import { createTimelineService, type TimelineService } from './timeline/timelineService';
 import { chooseDataKeySource, loadOrCreateDataKeys, openStore, type SecretStore, type Store } from './store';
+import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks/dispatcher';
+import type { LookupAll } from './webhooks/targetAddress';
 
 export interface StartServerOptions {
   /** In-app: the OS keychain holds the data key. Headless: a 0600 key file or WHOOT_DATA_KEYS. */
@@ -38,6 +41,9 @@ export interface StartServerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly now?: () => number;
   readonly log?: (message: string) => void;
+  /** Tests: the DNS answers webhook targets get (a hostile resolver), and the retry jitter's randomness. */
+  readonly webhookLookup?: LookupAll;
+  readonly random?: () => number;
 }
 
 export interface RunningServer {
@@ -51,6 +57,8 @@ export interface RunningServer {
   readonly relay: Relay | null;
   /** Channel timelines: what inbound webhook inputs post through (`appendInputMessage`), and tests. */
   readonly timeline: TimelineService;
+  /** Outbound webhook delivery; tests call `runDue()` after moving the clock. */
+  readonly webhooks: WebhookDispatcher;
   /** An invite link to a workspace (by slug), for the CLI's `invite` command and tests. */
   createInvite(slug: string, options?: { maxUses?: number; ttlSeconds?: number }): Promise<string>;
   close(): Promise<void>;
@@ -132,6 +140,7 @@ export async function startServer(
       ...voiceHandlers(deps),
       ...relayHandlers(deps),
       ...moderationHandlers(deps),
+      ...webhookHandlers(deps),
       ...chatHandlers(deps),
       ...fileHandlers(deps),
     };
@@ -166,6 +175,16 @@ export async function startServer(
     });
     const listening = await listen(server, config.listen);
     boundPort = listening.port;
+    const webhooks = createWebhookDispatcher({
+      store,
+      config: config.webhooks,
+      ...(config.webhooks.caFile === undefined ? {} : { extraCa: readFileSync(config.webhooks.caFile, 'utf8') }),
+      now,
+      ...(options.random ? { random: options.random } : {}),
+      ...(options.webhookLookup ? { lookup: options.webhookLookup } : {}),
+      log,
+    });
+    webhooks.start();
     const pruneTimer = setInterval(() => {
       void store.events.prune().catch(() => undefined);
       // A relay run apart that falls further behind than this resyncs (docs/server.md, "Relay run apart").
@@ -193,8 +212,10 @@ export async function startServer(
       },
       relay,
       timeline: deps.timeline,
+      webhooks,
       async close() {
         clearInterval(pruneTimer);
+        await webhooks.close();
         await signalling?.close();
         await relay?.close();
         await listening.close();

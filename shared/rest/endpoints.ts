@@ -12,6 +12,16 @@ import { inviteCodeSchema } from '../deepLink';
 import { randomIdSchema, voiceClusterIdSchema, workspaceSlugSchema } from '../identifiers';
 import { passwordSchema, publicUserSchema, totpCodeSchema, workspaceSummarySchema } from '../session';
 import { operationSchema } from '../signedRequest';
+import {
+  DEFAULT_SECRET_GRACE_SECONDS,
+  MAX_SECRET_GRACE_SECONDS,
+  webhookDeliverySchema,
+  webhookDescriptionSchema,
+  webhookEventSelectionSchema,
+  webhookSchema,
+  webhookSecretSchema,
+  webhookUrlSchema,
+} from '../webhookEvents';
 
 /**
  * The REST contract: every endpoint once, with its method, path, how it is authenticated, the signed operation and
@@ -609,6 +619,99 @@ export const endpoints = {
       relay: z.record(z.string(), z.unknown()).nullable(),
       signalling: z.strictObject({ connections: z.number().int().min(0) }),
     }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  // ---- outbound webhooks (workspace owners and admins; docs/admin.md) --------------------------------------------
+  listWebhooks: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/webhooks',
+    auth: 'signed',
+    operation: 'webhook.list',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ webhooks: z.array(webhookSchema).max(100) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** The signing secret is in this answer and never again. */
+  createWebhook: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/webhooks',
+    auth: 'signed',
+    operation: 'webhook.create',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: z.strictObject({
+      url: webhookUrlSchema,
+      description: webhookDescriptionSchema.default(''),
+      events: webhookEventSelectionSchema,
+      enabled: z.boolean().default(true),
+    }),
+    response: z.strictObject({ webhook: webhookSchema, secret: webhookSecretSchema }),
+    status: 201,
+    rateClass: 'default',
+  }),
+  updateWebhook: endpoint({
+    method: 'PUT',
+    path: '/v1/workspaces/:workspaceId/webhooks/:webhookId',
+    auth: 'signed',
+    operation: 'webhook.update',
+    resource: { from: 'params', names: ['workspaceId', 'webhookId'] },
+    body: z.strictObject({
+      url: webhookUrlSchema.optional(),
+      description: webhookDescriptionSchema.optional(),
+      events: webhookEventSelectionSchema.optional(),
+      enabled: z.boolean().optional(),
+    }),
+    response: z.strictObject({ webhook: webhookSchema }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  deleteWebhook: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/webhooks/:webhookId',
+    auth: 'signed',
+    operation: 'webhook.delete',
+    resource: { from: 'params', names: ['workspaceId', 'webhookId'] },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  /** A new secret signs from now on; the old one keeps signing beside it for `graceSeconds` (0: stops at once). */
+  rotateWebhookSecret: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/webhooks/:webhookId/secret',
+    auth: 'signed',
+    operation: 'webhook.rotateSecret',
+    resource: { from: 'params', names: ['workspaceId', 'webhookId'] },
+    body: z.strictObject({
+      graceSeconds: z.number().int().min(0).max(MAX_SECRET_GRACE_SECONDS).default(DEFAULT_SECRET_GRACE_SECONDS),
+    }),
+    response: z.strictObject({ webhook: webhookSchema, secret: webhookSecretSchema }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** The newest 100 deliveries with their attempt history (status codes only: response bodies are not kept). */
+  listWebhookDeliveries: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/webhooks/:webhookId/deliveries',
+    auth: 'signed',
+    operation: 'webhook.deliveries',
+    resource: { from: 'params', names: ['workspaceId', 'webhookId'] },
+    body: empty,
+    response: z.strictObject({ deliveries: z.array(webhookDeliverySchema).max(100) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  redeliverWebhook: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/webhooks/:webhookId/deliveries/:eventId/redeliver',
+    auth: 'signed',
+    operation: 'webhook.redeliver',
+    resource: { from: 'params', names: ['workspaceId', 'webhookId', 'eventId'] },
+    body: empty,
+    response: z.strictObject({ delivery: webhookDeliverySchema }),
     status: 200,
     rateClass: 'default',
   }),

@@ -11,7 +11,10 @@ export interface TestCertificate {
 }
 
 /** A fresh P-256 key and self-signed certificate for 127.0.0.1 from the openssl CLI, for tests' TLS servers. */
-export function makeSelfSignedCertificate(commonName = '127.0.0.1'): TestCertificate {
+export function makeSelfSignedCertificate(
+  commonName = '127.0.0.1',
+  extraDnsNames: readonly string[] = [],
+): TestCertificate {
   const dir = mkdtempSync(join(tmpdir(), 'whoot-cert-'));
   try {
     execFileSync(
@@ -29,7 +32,7 @@ export function makeSelfSignedCertificate(commonName = '127.0.0.1'): TestCertifi
         '-subj',
         `/CN=${commonName}`,
         '-addext',
-        `subjectAltName=IP:127.0.0.1,DNS:localhost`,
+        `subjectAltName=${['IP:127.0.0.1', 'DNS:localhost', ...extraDnsNames.map((name) => `DNS:${name}`)].join(',')}`,
         '-keyout',
         join(dir, 'key.pem'),
         '-out',

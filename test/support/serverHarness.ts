@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BodyOf, EndpointName, ResponseOf } from '../../shared/rest/endpoints';
-import { startServer, type RunningServer } from '../../main/server/serverApp';
+import { startServer, type RunningServer, type StartServerOptions } from '../../main/server/serverApp';
 import type { ServerConfigInput } from '../../main/server/config';
 import { createServerApi, type CallInput } from '../../main/session/apiClient';
 import { CredentialVault } from '../../main/session/credentialVault';
@@ -19,7 +19,11 @@ export const GENEROUS_LIMITS = {
 export const EPHEMERAL_RELAY = { udpPort: 0, tcpPort: 0, minPort: 40000, maxPort: 60000 };
 
 /** The real server on 127.0.0.1, an ephemeral port and a fresh data directory (with its own key file). */
-export async function startTestServer(overrides: Partial<ServerConfigInput> = {}, dataDir?: string) {
+export async function startTestServer(
+  overrides: Partial<ServerConfigInput> = {},
+  dataDir?: string,
+  options: Omit<StartServerOptions, 'env' | 'log'> = {},
+) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'whoot-server-'));
   const logs: string[] = [];
   const server = await startServer(
@@ -32,7 +36,7 @@ export async function startTestServer(overrides: Partial<ServerConfigInput> = {}
       relay: EPHEMERAL_RELAY,
       ...overrides,
     },
-    { env: {}, log: (line) => logs.push(line) },
+    { ...options, env: {}, log: (line) => logs.push(line) },
   );
   return {
     server,

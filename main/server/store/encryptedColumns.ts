@@ -21,6 +21,9 @@ export const ENCRYPTED_COLUMNS = {
   messageBody: { table: 'messages', column: 'body', idColumn: 'id' },
   fileName: { table: 'files', column: 'name', idColumn: 'id' },
   eventPayload: { table: 'workspace_events', column: 'payload', idColumn: 'id' },
+  /** Outbound webhooks: signing secrets, and event data frozen for delivery (it names channels and people). */
+  webhookSecret: { table: 'webhook_secrets', column: 'secret', idColumn: 'id' },
+  webhookEventData: { table: 'webhook_events', column: 'data', idColumn: 'id' },
 } as const satisfies Record<string, EncryptedColumn>;
 
 export const encryptedColumnList: readonly EncryptedColumn[] = Object.values(ENCRYPTED_COLUMNS);

@@ -4,6 +4,7 @@
  */
 export { openStore, type OpenStoreOptions } from './sqliteStore';
 export type * from './types';
+export type * from './webhookTypes';
 export type { JsonObject, JsonValue } from './json';
 export { StoreError, type StoreErrorCode } from './errors';
 export { newId } from './ids';

@@ -273,4 +273,100 @@ export const MIGRATIONS: readonly Migration[] = [
       DELETE FROM workspace_events;
     `,
   },
+  {
+    version: 8,
+    name: 'outbound webhooks',
+    up: `
+      -- Endpoints an admin registered, what they subscribe to, and their signing secrets (sealed). A rotated-out
+      -- secret keeps signing until expires_at, so receivers can switch over without missing a delivery.
+      CREATE TABLE webhook_endpoints (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        url TEXT NOT NULL,
+        description TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX webhook_endpoints_by_workspace ON webhook_endpoints (workspace_id, created_at);
+
+      CREATE TABLE webhook_subscriptions (
+        workspace_id TEXT NOT NULL,
+        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+        event_type TEXT NOT NULL,
+        PRIMARY KEY (endpoint_id, event_type)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX webhook_subscriptions_by_type ON webhook_subscriptions (workspace_id, event_type);
+
+      CREATE TABLE webhook_secrets (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL,
+        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+        secret TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER
+      ) STRICT;
+      CREATE INDEX webhook_secrets_by_endpoint ON webhook_secrets (endpoint_id, created_at);
+
+      -- The outbox cursors: how far the webhook fan-out has read each workspace's event log and audit entries.
+      -- Fan-out writes the events, their deliveries and the new cursor in one transaction, so a crash either
+      -- loses none of it or repeats none of it.
+      CREATE TABLE webhook_cursors (
+        workspace_id TEXT PRIMARY KEY REFERENCES workspaces (id) ON DELETE CASCADE,
+        event_seq INTEGER NOT NULL,
+        audit_seq INTEGER NOT NULL
+      ) STRICT;
+
+      -- One row per event some endpoint subscribed to; data (sealed) is the body's data, frozen at fan-out so every
+      -- attempt and every endpoint gets the same bytes.
+      CREATE TABLE webhook_events (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        type TEXT NOT NULL,
+        data TEXT NOT NULL,
+        occurred_at INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX webhook_events_by_age ON webhook_events (created_at);
+
+      -- The durable queue. pending rows wait for next_attempt_at; in_flight rows are leased to one sender until
+      -- lease_until (a sender that died is noticed when its lease runs out, and that attempt counts as made).
+      CREATE TABLE webhook_deliveries (
+        endpoint_id TEXT NOT NULL REFERENCES webhook_endpoints (id) ON DELETE CASCADE,
+        event_id TEXT NOT NULL REFERENCES webhook_events (id) ON DELETE CASCADE,
+        workspace_id TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('pending', 'in_flight', 'succeeded', 'failed')),
+        attempts INTEGER NOT NULL CHECK (attempts >= 0),
+        extra_attempts INTEGER NOT NULL CHECK (extra_attempts >= 0),
+        next_attempt_at INTEGER,
+        lease_until INTEGER,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (endpoint_id, event_id),
+        CHECK ((status = 'pending') = (next_attempt_at IS NOT NULL)),
+        CHECK ((status = 'in_flight') = (lease_until IS NOT NULL))
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending';
+      CREATE INDEX webhook_deliveries_leased ON webhook_deliveries (lease_until) WHERE status = 'in_flight';
+      CREATE INDEX webhook_deliveries_by_endpoint ON webhook_deliveries (endpoint_id, created_at);
+      CREATE INDEX webhook_deliveries_by_event ON webhook_deliveries (event_id);
+
+      -- Attempt history: what happened, never what the receiver answered beyond its status code.
+      CREATE TABLE webhook_attempts (
+        endpoint_id TEXT NOT NULL,
+        event_id TEXT NOT NULL,
+        workspace_id TEXT NOT NULL,
+        attempt INTEGER NOT NULL CHECK (attempt >= 1),
+        started_at INTEGER NOT NULL,
+        finished_at INTEGER,
+        outcome TEXT NOT NULL CHECK (outcome IN ('in_flight', 'succeeded', 'http_error', 'timeout', 'network_error',
+          'refused_address', 'interrupted')),
+        status_code INTEGER,
+        error TEXT,
+        PRIMARY KEY (endpoint_id, event_id, attempt),
+        FOREIGN KEY (endpoint_id, event_id) REFERENCES webhook_deliveries (endpoint_id, event_id) ON DELETE CASCADE
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

@@ -13,6 +13,7 @@ import { invitesQueries } from './invitesQueries';
 import { DEFAULT_ROTATION_BATCH, keyUsage, reencryptAll } from './keyRotation';
 import type { DataKeySet } from './keyMaterial';
 import { membersQueries } from './membersQueries';
+import { webhooksQueries } from './webhooksQueries';
 import { messagesQueries } from './messagesQueries';
 import { MIGRATIONS } from './migrations';
 import { createRequestNonces } from './nonceQueries';
@@ -67,6 +68,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     const invites = invitesQueries(context, members);
     const events = eventsQueries(context);
     const audit = auditQueries(context);
+    const webhooks = webhooksQueries(context);
     const voiceMutes = voiceMutesQueries(context);
     const files = filesQueries(context, { blobDir: blobDirectory(options), ring: () => ring });
     const messages = messagesQueries(context, files);
@@ -83,6 +85,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           invites: invites.scoped(workspaceId),
           events: events.scoped(workspaceId),
           audit: audit.scoped(workspaceId),
+          webhooks: webhooks.scoped(workspaceId),
           voiceMutes: voiceMutes.scoped(workspaceId),
           messages: messages.scoped(workspaceId),
           files: files.scoped(workspaceId),
@@ -93,6 +96,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       audit: audit.log,
       secrets: createServerSecrets(context),
       nonces: createRequestNonces(context),
+      webhookQueue: webhooks.queue,
       voiceMutes: voiceMutes.index,
       files: files.maintenance,
       dataKeys: {

@@ -1,6 +1,7 @@
 import type { Result } from '../../../shared/result';
 import type { JsonObject, JsonValue } from './json';
 import type { DataKey } from './keyMaterial';
+import type { ScopedWebhooks, WebhookQueue } from './webhookTypes';
 
 /**
  * The store's public shape: plain objects in and out, every method async and atomic on its own. Nothing here
@@ -325,6 +326,7 @@ export interface WorkspaceScope {
   readonly invites: ScopedInvites;
   readonly events: ScopedEvents;
   readonly audit: ScopedAudit;
+  readonly webhooks: ScopedWebhooks;
   readonly voiceMutes: ScopedVoiceMutes;
   /** Channel timelines and read markers (docs/chat.md). */
   readonly messages: ScopedMessages;
@@ -448,6 +450,8 @@ export interface Store {
   readonly audit: AuditLog;
   readonly secrets: ServerSecrets;
   readonly nonces: RequestNonces;
+  /** The outbound webhook queue and fan-out outbox, for the dispatcher (main/server/webhooks). */
+  readonly webhookQueue: WebhookQueue;
   readonly voiceMutes: VoiceMutesIndex;
   /** Housekeeping of the blob directory: what no row names, and uploads never attached to a message. */
   readonly files: FileMaintenance;

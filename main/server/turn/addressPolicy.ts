@@ -101,6 +101,16 @@ export function isRelayablePeer(address: string, ownRelayedAddresses: ReadonlySe
   return reason === null ? { ok: true } : { ok: false, reason };
 }
 
+const NO_OWN_ADDRESSES: ReadonlySet<string> = new Set();
+
+/**
+ * The same ranges without the own-allocation exception: whether `address` is on the public internet. Outbound
+ * webhooks use it, so the server never delivers to an address its relay would refuse to send to.
+ */
+export function isPublicAddress(address: string): PeerDecision {
+  return isRelayablePeer(address, NO_OWN_ADDRESSES);
+}
+
 /** The one text form of an IP (dotted quad; RFC 5952 for IPv6), or null if `address` is not a valid IP. */
 export function canonicalIp(address: string): string | null {
   const parsed = parseIp(address);
