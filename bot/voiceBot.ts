@@ -17,6 +17,8 @@ export interface VoiceBotOptions {
   readonly engine?: VoiceEngineOptions;
   /** How long start() waits for the signalling socket to open. */
   readonly connectTimeoutMs?: number;
+  /** The RTCPeerConnection factory; @roamhq/wrtc's by default (tests pass one that also keeps what it made). */
+  readonly createPeerConnection?: (configuration: RTCConfiguration) => RTCPeerConnection;
 }
 
 export interface HeardPeer extends PeerHearing {
@@ -43,6 +45,9 @@ export interface VoiceBot {
   stop(): Promise<void>;
 }
 
+export const wrtcPeerConnection = (configuration: RTCConfiguration): RTCPeerConnection =>
+  new wrtc.RTCPeerConnection(configuration) as unknown as RTCPeerConnection;
+
 /**
  * A headless whoot client: the renderer's own voice engine and WSS client, with @roamhq/wrtc for WebRTC, a test
  * signal for a microphone, recording speakers, and a pinned `ws` socket. The bot talks to the server exactly as the
@@ -61,8 +66,7 @@ export function createVoiceBot(session: BotSession, options: VoiceBotOptions): V
   });
   const engine = createVoiceEngine(
     {
-      createPeerConnection: (configuration) =>
-        new wrtc.RTCPeerConnection(configuration) as unknown as RTCPeerConnection,
+      createPeerConnection: options.createPeerConnection ?? wrtcPeerConnection,
       microphone,
       speakers,
       signalling: socket,

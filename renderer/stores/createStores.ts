@@ -2,6 +2,7 @@ import type { WhootApi } from '../../shared/ipc';
 import { createDevicesStore, type DevicesStore, type MediaDevicesPort } from './devicesStore';
 import { createInviteStore, type InviteStore } from './inviteStore';
 import { createNavigationStore, type NavigationStore } from './navigationStore';
+import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
 import {
   createVoiceCredentialsStore,
@@ -17,6 +18,8 @@ export interface Stores {
   readonly navigation: NavigationStore;
   readonly devices: DevicesStore;
   readonly invite: InviteStore;
+  /** Push-to-talk mode and whether the shortcut holds the microphone open: what the voice engine gates on. */
+  readonly pushToTalk: PushToTalkStore;
 }
 
 /** What the stores reach outside themselves. main.tsx passes the real ones; tests pass fakes. */
@@ -40,6 +43,12 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     if (!session.store.getState().session.signedIn) navigation.getState().go('signIn');
   });
 
+  const pushToTalk = createPushToTalkStore(api);
+  // Read at start, not when Settings opens: the voice engine needs the mode for the first call.
+  void pushToTalk.store.getState().load();
+  // No voice engine on this page yet: the tray is told there is no call.
+  const unlinkTray = linkCallToTray(api, null, null);
+
   const unsubscribeSession = session.store.subscribe((state, previous) => {
     const signedIn = state.session.signedIn;
     if (signedIn === previous.session.signedIn) return;
@@ -62,9 +71,12 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       navigation,
       devices: devices.store,
       invite: invite.store,
+      pushToTalk: pushToTalk.store,
     },
     dispose() {
       unsubscribeSession();
+      pushToTalk.dispose();
+      unlinkTray();
       for (const part of parts) part.dispose();
     },
   };

@@ -122,9 +122,9 @@ export interface CallControls {
 export function linkCallToTray(
   api: WhootApi,
   call: CallControls | null,
-  channels: StoreApi<{ readonly channels: readonly { readonly id: string; readonly name: string }[] }>,
+  channels: StoreApi<{ readonly channels: readonly { readonly id: string; readonly name: string }[] }> | null,
 ): () => void {
-  const channelName = (id: string) => channels.getState().channels.find((channel) => channel.id === id)?.name ?? null;
+  const channelName = (id: string) => channels?.getState().channels.find((channel) => channel.id === id)?.name ?? null;
   let reported = '';
   const report = () => {
     const state = call?.store.getState() ?? { channelId: null, muted: false, deafened: false };
@@ -143,7 +143,8 @@ export function linkCallToTray(
     api.on('voice.toggleDeafenRequested', () => {
       if (call !== null) call.setDeafened(!call.store.getState().deafened);
     }),
-    ...(call === null ? [] : [call.store.subscribe(report), channels.subscribe(report)]),
+    ...(call === null ? [] : [call.store.subscribe(report)]),
+    ...(call === null || channels === null ? [] : [channels.subscribe(report)]),
   ];
   return () => {
     for (const unsubscribe of unsubscribers) unsubscribe();

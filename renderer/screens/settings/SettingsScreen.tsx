@@ -3,6 +3,7 @@ import { useStore } from 'zustand';
 import { ScreenHeading } from '../../components/ScreenHeading';
 import { useStores } from '../../storesContext';
 import { DeviceList } from './DeviceList';
+import { PushToTalkSettings } from './PushToTalkSettings';
 
 function MicrophoneAccess() {
   const { devices } = useStores();
@@ -89,6 +90,7 @@ export function SettingsScreen() {
             </>
           )}
         </section>
+        <PushToTalkSettings />
       </div>
     </section>
   );

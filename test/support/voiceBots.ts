@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import type { RunningServer } from '../../main/server/serverApp';
+import { parseDeepLink, type Invite } from '../../shared/deepLink';
+import { startBotSession } from '../../bot/session/botSession';
+import { createVoiceBot, type VoiceBot, type VoiceBotOptions } from '../../bot/voiceBot';
+import { signUpAndIn } from './serverHarness';
+
+/**
+ * A workspace with one voice channel and a reusable invite link to it, made by its owner through the REST API: what
+ * an admin hands out before bots (or people) join.
+ */
+export async function voiceChannelWithInvite(
+  server: RunningServer,
+  options: { readonly relayOnly?: boolean; readonly channelName?: string } = {},
+) {
+  const owner = await signUpAndIn(server, `owner${randomBytes(3).toString('hex')}`);
+  const slug = `voice-${randomBytes(4).toString('hex')}`;
+  const { workspace } = await owner.call('createWorkspace', { body: { slug, name: 'Voice team' } });
+  const { channel } = await owner.call('createChannel', {
+    params: { workspaceId: workspace.id },
+    body: { name: options.channelName ?? 'Voice', relayOnly: options.relayOnly ?? true },
+  });
+  const { link } = await owner.call('createInvite', { params: { workspaceId: workspace.id }, body: { maxUses: 1000 } });
+  const parsed = parseDeepLink(link);
+  if (!parsed.ok) throw new Error(`the server made an invite link the app cannot parse: ${parsed.error.message}`);
+  return { owner, workspace, channel, link, invite: parsed.value.invite };
+}
+
+/** A new account made with the invite (the bot's --sign-up path), signed in, with its signalling socket open. */
+export async function launchBot(invite: Invite, name: string, options: VoiceBotOptions): Promise<VoiceBot> {
+  const session = await startBotSession({
+    invite,
+    account: {
+      kind: 'signUp',
+      email: `${name}-${randomBytes(4).toString('hex')}@example.com`,
+      password: `pw-${randomBytes(8).toString('hex')}`,
+      displayName: name,
+    },
+  });
+  if (!session.ok) throw new Error(`${name} could not sign up: ${session.error.code} ${session.error.message}`);
+  const bot = createVoiceBot(session.value, options);
+  const started = await bot.start();
+  if (!started.ok) throw new Error(`${name} could not open signalling: ${started.error.message}`);
+  return bot;
+}
+
+/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs` naming what it waited for. */
+export async function eventually<T>(what: string, check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value !== undefined) return value;
+    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
