@@ -4,6 +4,7 @@ import { App } from './App';
 import { MissingBridge } from './MissingBridge';
 import { createStores } from './stores/createStores';
 import { StoresProvider } from './storesContext';
+import { createBrowserAudio } from './voice/browserPorts';
 import './styles.css';
 
 const container = document.getElementById('root');
@@ -18,10 +19,20 @@ if (!('whoot' in window) || typeof window.whoot !== 'object' || window.whoot ===
     </StrictMode>,
   );
 } else {
+  // Undefined outside a secure context; the devices store then reports audio as unavailable, and there is no voice.
+  const mediaDevices = navigator.mediaDevices as MediaDevices | undefined;
   const { stores } = createStores(window.whoot, {
     page: window,
-    // Undefined outside a secure context; the devices store then reports audio as unavailable.
-    mediaDevices: navigator.mediaDevices as MediaDevices | undefined,
+    mediaDevices,
+    openSocket: (url, protocols) => new WebSocket(url, protocols),
+    voice:
+      mediaDevices === undefined || typeof RTCPeerConnection !== 'function'
+        ? null
+        : {
+            createPeerConnection: (configuration) => new RTCPeerConnection(configuration),
+            ...createBrowserAudio(mediaDevices),
+            network: window,
+          },
   });
   void stores.session.getState().load();
   root.render(

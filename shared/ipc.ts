@@ -38,6 +38,7 @@ export const ipcInvokeChannels = {
   'voice.reportState': channel(voiceReportedStateSchema, z.strictObject({})),
   'workspace.channels': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listChannels.response),
   'workspace.members': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listMembers.response),
+  'workspace.voiceRooms': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.voiceRooms.response),
   /** Short-lived TURN credentials for one channel; the renderer holds them only while it is in a call. */
   'voice.credentials': channel(
     z.strictObject({ channelId: randomIdSchema }),

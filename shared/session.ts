@@ -47,5 +47,5 @@ export const signInRequestSchema = z.strictObject({
 });
 export type SignInRequest = z.input<typeof signInRequestSchema>;
 
-export const dropCredentialsReasonSchema = z.enum(['sign-out', 'session-ended', 'unload']);
+export const dropCredentialsReasonSchema = z.enum(['sign-out', 'session-ended', 'unload', 'call-ended']);
 export type DropCredentialsReason = z.output<typeof dropCredentialsReasonSchema>;

@@ -35,12 +35,16 @@ export async function attachMainProcess(page: Page, options: { appOrigin: string
     isTrustedSender: trustOnlyAppFrames([options.appOrigin]),
     log: (line) => logs.push(line),
   });
-  await page.exposeBinding('__whootHarnessInvoke', (source, wireChannel: unknown, payload: unknown) =>
-    dispatcher.dispatch(
+  /** Every answer main gave the page, so a test can look for what the page was handed (e.g. TURN credentials). */
+  const answers: { channel: string; answer: unknown }[] = [];
+  await page.exposeBinding('__whootHarnessInvoke', async (source, wireChannel: unknown, payload: unknown) => {
+    const answer = await dispatcher.dispatch(
       String(wireChannel),
       { url: source.frame.url(), isMainFrame: source.frame === source.page.mainFrame() },
       payload,
-    ),
-  );
-  return { vault, sessions, logs };
+    );
+    answers.push({ channel: String(wireChannel), answer });
+    return answer;
+  });
+  return { vault, sessions, logs, answers };
 }

@@ -10,7 +10,11 @@ import { pushToTalkSetHandler } from './handlers/pushToTalkSet';
 import { voiceReportStateHandler } from './handlers/voiceReportState';
 import { realtimeTicketHandler } from './handlers/realtimeTicket';
 import { voiceCredentialsHandler } from './handlers/voiceCredentials';
-import { workspaceChannelsHandler, workspaceMembersHandler } from './handlers/workspaceQueries';
+import {
+  workspaceChannelsHandler,
+  workspaceMembersHandler,
+  workspaceVoiceRoomsHandler,
+} from './handlers/workspaceQueries';
 import type { IpcHandlers } from './registerHandlers';
 
 /** One handler per contract channel; the IpcHandlers type fails the build if one is missing or extra. */
@@ -29,6 +33,7 @@ export function createHandlers(deps: {
     'session.signOut': sessionSignOutHandler(deps.sessions),
     'workspace.channels': workspaceChannelsHandler(deps.sessions.calls),
     'workspace.members': workspaceMembersHandler(deps.sessions.calls),
+    'workspace.voiceRooms': workspaceVoiceRoomsHandler(deps.sessions.calls),
     'voice.credentials': voiceCredentialsHandler(deps.sessions.calls),
     'realtime.ticket': realtimeTicketHandler(deps.sessions.calls),
     'pushToTalk.get': pushToTalkGetHandler(deps.pushToTalk ?? null),

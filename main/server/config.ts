@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { APP_ORIGIN } from '../security/appOrigin';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { z } from 'zod';
 import { hostSchema, portSchema, voiceClusterIdSchema } from '../../shared/identifiers';
@@ -99,8 +100,11 @@ export const serverConfigSchema = z.strictObject({
     })
     .default({ idleMinutes: 30, absoluteDays: 30 }),
   rateLimits: rateLimitConfigSchema.optional(),
-  /** Browser origins allowed to open the WSS (the desktop app's page; requests without Origin always pass). */
-  allowedOrigins: z.array(z.string().max(200)).max(20).default([]),
+  /**
+   * Browser origins allowed to open the WSS: by default only the desktop app's own page (app://whoot), so no web
+   * page a member visits can open a socket with a ticket it got hold of. Requests without Origin (bots) pass.
+   */
+  allowedOrigins: z.array(z.string().max(200)).max(20).default([APP_ORIGIN]),
   heartbeatSeconds: z.number().int().min(1).max(300).default(30),
   /** Channel timelines and files (docs/chat.md): file size limit, per-workspace quota, per-user-and-channel rates. */
   chat: chatConfigSchema,

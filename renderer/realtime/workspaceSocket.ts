@@ -10,15 +10,17 @@ import {
 import type { SignallingPort, SignallingState, VoiceClock } from '../voice/ports';
 import { backoffDelay } from './backoff';
 
-/** The part of a WebSocket the client uses: the browser's, or a `ws` socket with a pinned TLS check in the bot. */
+/** The part of a socket the client uses: the browser's, or a `ws` socket with a pinned TLS check in the bot. */
 export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
-  onopen: ((event: unknown) => void) | null;
-  onmessage: ((event: { data: unknown }) => void) | null;
-  onclose: ((event: { code: number; reason?: string }) => void) | null;
-  onerror: ((event: unknown) => void) | null;
+  // Handlers take `never` so both the DOM's (Event, MessageEvent, CloseEvent) and ws's event types fit; the
+  // client assigns handlers that read only `data` and `code`, which both provide.
+  onopen: ((event: never) => void) | null;
+  onmessage: ((event: never) => void) | null;
+  onclose: ((event: never) => void) | null;
+  onerror: ((event: never) => void) | null;
 }
 
 export interface ConnectTicket {
@@ -115,14 +117,14 @@ export function createWorkspaceSocket(options: WorkspaceSocketOptions): Workspac
         seq === null ? { type: 'hello' } : { type: 'resume', workspaceId: options.workspaceId, lastSeq: seq };
       opened.send(JSON.stringify(hello));
     };
-    opened.onmessage = (event) => {
+    opened.onmessage = (event: { data: unknown }) => {
       if (socket !== opened || typeof event.data !== 'string') return;
       const parsed = parseServerMessage(event.data);
       // A frame this client cannot read is dropped, not acted on; the server only sends what the contract says.
       if (parsed.ok) receive(parsed.value);
     };
     opened.onerror = () => undefined;
-    opened.onclose = (event) => {
+    opened.onclose = (event: { code: number }) => {
       if (socket !== opened) return;
       socket = null;
       connection = null;

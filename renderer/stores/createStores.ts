@@ -1,4 +1,10 @@
 import type { WhootApi } from '../../shared/ipc';
+import { createRealtimeHub, type RealtimeHub } from '../realtime/realtimeHub';
+import type { WebSocketLike } from '../realtime/workspaceSocket';
+import { createAppVoice, type AppVoiceEnvironment } from '../voice/appVoice';
+import type { VoiceEngine } from '../voice/voiceEngine';
+import { linkPushToTalkToVoice } from '../voice/linkPushToTalk';
+import { createChannelsStore, type ChannelsStore } from './channelsStore';
 import { createDevicesStore, type DevicesStore, type MediaDevicesPort } from './devicesStore';
 import { createInviteStore, type InviteStore } from './inviteStore';
 import { createNavigationStore, type NavigationStore } from './navigationStore';
@@ -20,12 +26,20 @@ export interface Stores {
   readonly invite: InviteStore;
   /** Push-to-talk mode and whether the shortcut holds the microphone open: what the voice engine gates on. */
   readonly pushToTalk: PushToTalkStore;
+  readonly realtime: RealtimeHub;
+  readonly channels: ChannelsStore;
+  /** Null where the page has no WebRTC (a plain test environment). */
+  readonly voice: VoiceEngine | null;
 }
 
 /** What the stores reach outside themselves. main.tsx passes the real ones; tests pass fakes. */
 export interface StoreEnvironment {
   readonly page: PageLifecycleTarget | null;
   readonly mediaDevices: MediaDevicesPort | null | undefined;
+  /** Opens the WSS connection (main.tsx passes the browser's socket); absent, the page stays offline. */
+  readonly openSocket?: ((url: string, protocols: string[]) => WebSocketLike) | null;
+  /** WebRTC and audio; absent, there is no voice. */
+  readonly voice?: AppVoiceEnvironment | null;
 }
 
 /**
@@ -36,6 +50,26 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   const session = createSessionStore(api);
   const workspace = createWorkspaceStore(session.store);
   const voiceCredentials = createVoiceCredentialsStore(api, environment.page);
+  const openSocket = environment.openSocket ?? null;
+  const realtime = createRealtimeHub(
+    api,
+    openSocket ??
+      (() => {
+        throw new Error('This page cannot open sockets.');
+      }),
+    openSocket !== null,
+  );
+  const channels = createChannelsStore(api, workspace.store, realtime);
+  const voice =
+    environment.voice == null
+      ? null
+      : createAppVoice({
+          api,
+          hub: realtime,
+          credentials: voiceCredentials.store,
+          workspace: workspace.store,
+          environment: environment.voice,
+        });
   const navigation = createNavigationStore();
   const devices = createDevicesStore(environment.mediaDevices);
   const invite = createInviteStore(api, () => {
@@ -46,8 +80,8 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   const pushToTalk = createPushToTalkStore(api);
   // Read at start, not when Settings opens: the voice engine needs the mode for the first call.
   void pushToTalk.store.getState().load();
-  // No voice engine on this page yet: the tray is told there is no call.
-  const unlinkTray = linkCallToTray(api, null, null);
+  const unlinkTray = linkCallToTray(api, voice?.engine ?? null, channels.store);
+  const unlinkPushToTalk = linkPushToTalkToVoice(pushToTalk.store, voice?.engine ?? null);
 
   const unsubscribeSession = session.store.subscribe((state, previous) => {
     const signedIn = state.session.signedIn;
@@ -62,7 +96,8 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     }
   });
 
-  const parts = [session, workspace, voiceCredentials, devices, invite];
+  // Disposed in this order: the call ends before its signalling and credentials go.
+  const parts = [...(voice === null ? [] : [voice]), channels, session, workspace, voiceCredentials, devices, invite];
   return {
     stores: {
       session: session.store,
@@ -72,12 +107,17 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       devices: devices.store,
       invite: invite.store,
       pushToTalk: pushToTalk.store,
+      realtime,
+      channels: channels.store,
+      voice: voice?.engine ?? null,
     },
     dispose() {
       unsubscribeSession();
       pushToTalk.dispose();
       unlinkTray();
+      unlinkPushToTalk();
       for (const part of parts) part.dispose();
+      realtime.dispose();
     },
   };
 }

@@ -11,11 +11,10 @@ function setup() {
 }
 
 describe('workspaceStore', () => {
-  it('is empty while signed out, with no channels', () => {
+  it('is empty while signed out', () => {
     const { workspace } = setup();
     expect(workspace.getState().workspaces).toEqual([]);
     expect(workspace.getState().selectedId).toBeNull();
-    expect(workspace.getState().channels).toEqual([]);
   });
 
   it('takes the workspaces of the session and selects the first', () => {

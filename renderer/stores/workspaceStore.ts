@@ -2,20 +2,9 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { WorkspaceSummary } from '../../shared/session';
 import type { SessionStore } from './sessionStore';
 
-/**
- * What the channel list will show once the server has channel APIs. Kept local and minimal until shared/ defines
- * the real schema, so nothing here pretends to know its shape.
- */
-export interface VoiceChannelSummary {
-  readonly id: string;
-  readonly name: string;
-}
-
 export interface WorkspaceStoreState {
   readonly workspaces: readonly WorkspaceSummary[];
   readonly selectedId: string | null;
-  /** Channels of the selected workspace: always empty until the contract can list them. */
-  readonly channels: readonly VoiceChannelSummary[];
   select(workspaceId: string): void;
 }
 
@@ -37,10 +26,9 @@ export function createWorkspaceStore(sessionStore: SessionStore): { store: Works
   const store = createStore<WorkspaceStoreState>()((set, get) => ({
     workspaces: initial,
     selectedId: pickSelection(initial, null),
-    channels: [],
     select(workspaceId) {
       if (!get().workspaces.some((workspace) => workspace.id === workspaceId)) return;
-      set({ selectedId: workspaceId, channels: [] });
+      set({ selectedId: workspaceId });
     },
   }));
 
@@ -48,11 +36,7 @@ export function createWorkspaceStore(sessionStore: SessionStore): { store: Works
     if (state.session === previous.session) return;
     const workspaces = workspacesOf();
     const selectedId = pickSelection(workspaces, store.getState().selectedId);
-    store.setState({
-      workspaces,
-      selectedId,
-      channels: selectedId === store.getState().selectedId ? store.getState().channels : [],
-    });
+    store.setState({ workspaces, selectedId });
   });
 
   return { store, dispose: unsubscribe };

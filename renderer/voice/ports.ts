@@ -86,6 +86,8 @@ export interface SpeakerPort {
   setOutputDevice(deviceId: string | null): Promise<void>;
   /** Device ids of the audio outputs present now; null when the port cannot tell. */
   outputIds?(): Promise<readonly string[] | null>;
+  /** 0 to 1: the peak of the peer's received audio since the last read, before volume and deafen; null if unknown. */
+  level?(peerId: string): number | null;
   close(): void;
 }
 

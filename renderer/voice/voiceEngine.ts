@@ -223,16 +223,29 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     }
   }
 
+  /** Levels move the UI only when they change enough to see, so 20 reads a second do not mean 20 renders. */
+  const LEVEL_STEP = 0.05;
+
   function readMeter(): void {
-    let level = microphone?.meter?.level();
-    if (level === undefined) level = store.getState().localLevel;
     const now = clock.now();
+    const state = store.getState();
+    const level = microphone?.meter?.level() ?? state.localLevel;
     voiceGate.update(level, now);
+    applyTransmit();
     const localSpeaking = localSpeakingGate.update(level, now) && store.getState().transmitting;
-    if (level !== store.getState().localLevel || localSpeaking !== store.getState().localSpeaking) {
+    if (Math.abs(level - state.localLevel) >= LEVEL_STEP || localSpeaking !== state.localSpeaking) {
       patch({ localLevel: level, localSpeaking });
     }
-    applyTransmit();
+    if (ports.speakers.level === undefined) return;
+    for (const [peerId, runtime] of peers) {
+      const peerLevel = ports.speakers.level(peerId);
+      if (peerLevel === null) continue;
+      const speaking = runtime.speakingGate.update(peerLevel, now);
+      const view = store.getState().peers[peerId];
+      if (view !== undefined && (view.speaking !== speaking || Math.abs(view.level - peerLevel) >= LEVEL_STEP)) {
+        patchPeer(peerId, { level: peerLevel, speaking });
+      }
+    }
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -376,9 +389,14 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         if (peers.get(peerId) !== runtime) return;
         const quality = summarizeStats(entries, runtime.quality ?? EMPTY_QUALITY);
         runtime.quality = quality;
-        const level = deafened ? 0 : quality.audioLevel;
-        const speaking = runtime.speakingGate.update(quality.audioLevel, clock.now());
-        patchPeer(peerId, { quality, level, speaking, connectionState: runtime.link.pc.connectionState });
+        if (ports.speakers.level === undefined) {
+          // Without a meter of its own, the port's stats level is what the listener hears (zero when deafened).
+          const level = deafened ? 0 : quality.audioLevel;
+          const speaking = runtime.speakingGate.update(quality.audioLevel, clock.now());
+          patchPeer(peerId, { quality, level, speaking, connectionState: runtime.link.pc.connectionState });
+        } else {
+          patchPeer(peerId, { quality, connectionState: runtime.link.pc.connectionState });
+        }
         if (microphone?.meter == null) {
           const source = entries.find(
             (entry) => entry.type === 'media-source' && typeof entry['audioLevel'] === 'number',

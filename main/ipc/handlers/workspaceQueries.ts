@@ -15,3 +15,10 @@ export const workspaceMembersHandler =
     const result = await calls.call('listMembers', { params: { workspaceId } });
     return result.ok ? { ok: true, value: result.value.response } : result;
   };
+
+export const workspaceVoiceRoomsHandler =
+  (calls: SignedCalls): IpcHandler<'workspace.voiceRooms'> =>
+  async ({ workspaceId }) => {
+    const result = await calls.call('voiceRooms', { params: { workspaceId } });
+    return result.ok ? { ok: true, value: result.value.response } : result;
+  };

@@ -2,6 +2,7 @@ import { useStore } from 'zustand';
 import { ScreenHeading } from '../../components/ScreenHeading';
 import { useStores } from '../../storesContext';
 import { ChannelList } from './ChannelList';
+import { VoicePanel } from './VoicePanel';
 import { WorkspaceList } from './WorkspaceList';
 
 export function WorkspaceScreen() {
@@ -40,6 +41,7 @@ export function WorkspaceScreen() {
       <div className="workspace-body">
         <WorkspaceList />
         <ChannelList />
+        <VoicePanel />
       </div>
     </section>
   );

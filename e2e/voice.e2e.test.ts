@@ -1,0 +1,220 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { formatInviteLink, parseDeepLink } from '../shared/deepLink';
+import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
+import { launchChromium } from './harness/chromium';
+import { attachMainProcess } from './harness/mainProcess';
+import { heapSnapshotText, readPageStorage } from './harness/pageSecrets';
+import { inboundAudio, RTC_PROBE_SCRIPT, rtcLeftovers } from './harness/rtcProbe';
+import { makeSpeechWav } from './harness/speechWav';
+import { serveDirectory, type StaticServer } from './harness/staticServer';
+import { startTcpProxy } from './harness/tcpProxy';
+import { screenshot, signInWithInvite, signOut } from './scenarios/appScenarios';
+
+/**
+ * Two people in one voice channel, each in the real renderer build in Debian's Chromium, with real main-process
+ * handlers, the real server and its embedded TURN relay. Their microphones play a WAV of speech made with
+ * espeak-ng. Everything between the pages goes through the app: sign-in, channel list, WSS signalling, relay.
+ */
+const root = join(import.meta.dirname, '..');
+const rendererDir = join(root, 'out', 'renderer');
+const bridgeScript = join(root, 'out', 'harness', 'bridge.js');
+const SILENCE = 0.001;
+
+let workDir: string;
+let browser: Browser;
+let app: StaticServer;
+let whoot: TestServer;
+let proxy: Awaited<ReturnType<typeof startTcpProxy>>;
+let invite: string;
+let owner: TestClient;
+let member: TestClient;
+let channelName: string;
+
+interface Person {
+  context: BrowserContext;
+  page: Page;
+  main: Awaited<ReturnType<typeof attachMainProcess>>;
+  errors: string[];
+}
+const people: Person[] = [];
+
+async function openApp(): Promise<Person> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  const main = await attachMainProcess(page, { appOrigin: app.origin });
+  await page.addInitScript({ path: bridgeScript });
+  await page.addInitScript({ content: RTC_PROBE_SCRIPT });
+  await page.goto(`${app.origin}/index.html`);
+  const person = { context, page, main, errors };
+  people.push(person);
+  return person;
+}
+
+async function joinChannel(page: Page): Promise<void> {
+  await page.getByRole('button', { name: `Join ${channelName}` }).click();
+  await page.getByRole('status').filter({ hasText: 'Voice connected' }).waitFor();
+}
+
+/** Polls the page's inbound audio until `check` holds for the first open peer connection(s). */
+async function waitForAudio(
+  page: Page,
+  check: (audio: Awaited<ReturnType<typeof inboundAudio>>) => boolean,
+  what: string,
+) {
+  const deadline = Date.now() + 20_000;
+  let last: Awaited<ReturnType<typeof inboundAudio>> = [];
+  while (Date.now() < deadline) {
+    last = await inboundAudio(page);
+    if (check(last)) return last;
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`${what}: not reached in 20 s; last inbound audio ${JSON.stringify(last)}`);
+}
+
+const hearing = (audio: Awaited<ReturnType<typeof inboundAudio>>) =>
+  audio.length > 0 && audio.every((entry) => entry.connectionState === 'connected' && entry.audioLevel > SILENCE);
+
+beforeAll(async () => {
+  for (const built of [join(rendererDir, 'index.html'), bridgeScript]) {
+    if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first (npm test does).`);
+  }
+  workDir = mkdtempSync(join(tmpdir(), 'whoot-voice-e2e-'));
+  const speech = makeSpeechWav(workDir, 'Hello from whoot. Testing one two three. Can you hear me now?');
+  app = await serveDirectory(rendererDir);
+  whoot = await startTestServer({ allowedOrigins: [app.origin] });
+  proxy = await startTcpProxy(whoot.server.port);
+
+  owner = await signUpAndIn(whoot.server, 'Ada');
+  member = await signUpAndIn(whoot.server, 'Bob');
+  const { workspace } = await owner.call('createWorkspace', { body: { slug: 'voice-team', name: 'Voice Team' } });
+  channelName = 'Lobby';
+  await owner.call('createChannel', { params: { workspaceId: workspace.id }, body: { name: channelName } });
+  // The invite names the proxy, so every connection of the app (REST and WSS) can be cut by the test.
+  const parsed = parseDeepLink(await whoot.server.createInvite('voice-team', { maxUses: 10 }));
+  if (!parsed.ok) throw new Error('invite did not parse');
+  invite = formatInviteLink({ ...parsed.value.invite, port: proxy.port });
+
+  const spki = Buffer.from(whoot.server.spkiPin, 'base64url').toString('base64');
+  browser = await launchChromium([
+    `--use-file-for-fake-audio-capture=${speech}`,
+    `--ignore-certificate-errors-spki-list=${spki}`,
+    '--autoplay-policy=no-user-gesture-required',
+  ]);
+});
+
+afterAll(async () => {
+  for (const person of people) await person.context.close().catch(() => undefined);
+  await browser?.close();
+  await Promise.all([app?.close(), proxy?.close(), whoot?.close()]);
+  if (workDir) rmSync(workDir, { recursive: true, force: true });
+});
+
+describe('voice channels in real Chromium through the bundled relay', () => {
+  let ada: Person;
+  let bob: Person;
+
+  it('two members join one channel and each hears the other over a relay/relay pair', async () => {
+    ada = await openApp();
+    bob = await openApp();
+    await signInWithInvite(ada.page, invite, owner.email, owner.password).catch(async (error: unknown) => {
+      console.log('DEBUG', await ada.page.locator('body').innerText(), ada.main.logs, ada.errors);
+      throw error;
+    });
+    await signInWithInvite(bob.page, invite, member.email, member.password);
+    await joinChannel(ada.page);
+    await joinChannel(bob.page);
+
+    for (const person of [ada, bob]) {
+      const first = await waitForAudio(person.page, hearing, 'audio above silence');
+      expect(first).toHaveLength(1);
+      expect(first[0]?.localCandidateType).toBe('relay');
+      expect(first[0]?.remoteCandidateType).toBe('relay');
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      const later = await inboundAudio(person.page);
+      expect(later[0]?.bytesReceived ?? 0).toBeGreaterThan(first[0]?.bytesReceived ?? 0);
+    }
+    // Each side lists the other in the channel and in the call.
+    await expect
+      .poll(() =>
+        ada.page
+          .getByRole('list', { name: `In ${channelName}` })
+          .getByRole('listitem')
+          .count(),
+      )
+      .toBe(2);
+    await ada.page.getByRole('button', { name: 'Call quality' }).click();
+    await expect
+      .poll(() => ada.page.getByRole('table', { name: 'Call quality with Bob' }).textContent())
+      .toContain('relayed');
+    await screenshot(ada.page, 'voice-call');
+  });
+
+  it('shows the same safety code on both ends', async () => {
+    const codeOf = (page: Page, name: string) =>
+      page.getByLabel(`Safety code with ${name}`).textContent({ timeout: 10_000 });
+    const [adaSees, bobSees] = await Promise.all([codeOf(ada.page, 'Bob'), codeOf(bob.page, 'Ada')]);
+    expect(adaSees).toMatch(/^\d{5}( \d{5}){5}$/);
+    expect(bobSees).toBe(adaSees);
+  });
+
+  it('mute silences the other side, unmute brings the voice back', async () => {
+    await ada.page.getByRole('button', { name: 'Mute' }).click();
+    await expect.poll(() => ada.page.getByRole('button', { name: 'Mute' }).getAttribute('aria-pressed')).toBe('true');
+    await waitForAudio(
+      bob.page,
+      (audio) => audio.length === 1 && (audio[0]?.audioLevel ?? 1) < SILENCE,
+      'silence after mute',
+    );
+    // The call stays up while muted.
+    expect((await inboundAudio(bob.page))[0]?.connectionState).toBe('connected');
+    await ada.page.getByRole('button', { name: 'Mute' }).click();
+    await waitForAudio(bob.page, hearing, 'voice after unmute');
+  });
+
+  it('after a forced signalling disconnect both rejoin by themselves and hear each other again', async () => {
+    expect(proxy.dropAll()).toBeGreaterThan(0);
+    for (const person of [ada, bob]) {
+      await person.page.getByRole('status').filter({ hasText: 'Voice connected' }).waitFor({ timeout: 20_000 });
+    }
+    for (const person of [ada, bob]) await waitForAudio(person.page, hearing, 'audio after the rejoin');
+  });
+
+  it('leave tears the call down: peer connections closed and the microphone released', async () => {
+    await bob.page.getByRole('button', { name: 'Leave channel' }).click();
+    await bob.page.getByRole('status').filter({ hasText: 'Not in a voice channel' }).waitFor();
+    await expect.poll(() => rtcLeftovers(bob.page)).toMatchObject({ openPeerConnections: 0, liveTracks: 0 });
+    // Ada's side notices and closes its link to Bob too.
+    await expect.poll(async () => (await rtcLeftovers(ada.page)).openPeerConnections).toBe(0);
+  });
+
+  it('after sign-out the page holds no TURN credential and stores nothing credential-like', async () => {
+    await joinChannel(bob.page);
+    await signOut(bob.page);
+    // Everything main ever handed this page for voice: the usernames ("{expiry}:{userId}:{sessionId}") and keys.
+    const handed = bob.main.answers
+      .filter((entry) => entry.channel.endsWith('voice.credentials'))
+      .flatMap((entry) => {
+        const answer = entry.answer as {
+          ok: boolean;
+          value?: { iceServers: { username: string; credential: string }[] };
+        };
+        return answer.ok
+          ? (answer.value?.iceServers ?? []).flatMap((server) => [server.username, server.credential])
+          : [];
+      });
+    expect(handed.length).toBeGreaterThanOrEqual(4);
+    const heap = await heapSnapshotText(bob.page, bob.context);
+    for (const secret of handed) expect(heap.includes(secret), 'a TURN credential is in the renderer heap').toBe(false);
+    expect(heap).not.toMatch(new RegExp(`\\d{10}:${member.user.id}:`));
+    const storage = await readPageStorage(bob.page, bob.context);
+    expect(storage).toEqual({ localStorage: [], sessionStorage: [], indexedDB: [], documentCookie: '', cookies: [] });
+    expect(await rtcLeftovers(bob.page)).toMatchObject({ openPeerConnections: 0, liveTracks: 0 });
+    expect([...ada.errors, ...bob.errors]).toEqual([]);
+  });
+});

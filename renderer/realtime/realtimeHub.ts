@@ -1,0 +1,98 @@
+import { createStore, type StoreApi } from 'zustand/vanilla';
+import type { WhootApi } from '../../shared/ipc';
+import type { ClientMessage, ServerMessage, WorkspaceEvent } from '../../shared/ws';
+import type { SignallingPort, SignallingState } from '../voice/ports';
+import { createWorkspaceSocket, type WebSocketLike, type WorkspaceSocket } from './workspaceSocket';
+
+export interface RealtimeState {
+  readonly workspaceId: string | null;
+  readonly state: SignallingState;
+  readonly reconnects: number;
+}
+
+/**
+ * The page's one WSS connection, to the selected workspace. Listeners subscribe to the hub, not to a socket, so
+ * they survive workspace switches and reconnections; the voice engine uses it as its SignallingPort and the
+ * stores as their event feed.
+ */
+export interface RealtimeHub extends SignallingPort {
+  readonly store: StoreApi<RealtimeState>;
+  /** Connects to this workspace (closing any other); null disconnects. */
+  connect(workspaceId: string | null): void;
+  onEvent(listener: (event: WorkspaceEvent) => void): () => void;
+  onResync(listener: () => void): () => void;
+  userId(): string | null;
+  dispose(): void;
+}
+
+export function createRealtimeHub(
+  api: WhootApi,
+  openSocket: (url: string, protocols: string[]) => WebSocketLike,
+  /** False where the page cannot open sockets: connect() then only records the workspace. */
+  enabled = true,
+): RealtimeHub {
+  const store = createStore<RealtimeState>()(() => ({ workspaceId: null, state: 'closed', reconnects: 0 }));
+  const messageListeners = new Set<(message: ServerMessage) => void>();
+  const stateListeners = new Set<(state: SignallingState) => void>();
+  const eventListeners = new Set<(event: WorkspaceEvent) => void>();
+  const resyncListeners = new Set<() => void>();
+  let socket: WorkspaceSocket | null = null;
+  let detach: (() => void)[] = [];
+
+  function close(): void {
+    for (const off of detach) off();
+    detach = [];
+    socket?.stop();
+    socket = null;
+  }
+
+  const emit = <T>(set: Set<(value: T) => void>, value: T) => {
+    for (const listener of [...set]) listener(value);
+  };
+
+  const subscribe =
+    <T>(set: Set<T>) =>
+    (listener: T) => {
+      set.add(listener);
+      return () => void set.delete(listener);
+    };
+
+  return {
+    store,
+    connect(workspaceId) {
+      if (workspaceId === store.getState().workspaceId && socket !== null && socket.endReason() === null) return;
+      close();
+      if (workspaceId === null || !enabled) {
+        store.setState({ workspaceId, state: 'closed' });
+        emit(stateListeners, 'closed');
+        return;
+      }
+      const current = createWorkspaceSocket({
+        workspaceId,
+        ticket: () => api.realtime.ticket({ workspaceId }),
+        openSocket,
+      });
+      socket = current;
+      detach = [
+        current.onMessage((message) => emit(messageListeners, message)),
+        current.onEvent((event) => emit(eventListeners, event)),
+        current.onResync(() => emit(resyncListeners, undefined)),
+        current.onStateChange((state) => {
+          store.setState({ state, reconnects: current.reconnects() });
+          emit(stateListeners, state);
+        }),
+      ];
+      store.setState({ workspaceId, state: 'closed', reconnects: 0 });
+      current.start();
+    },
+    state: () => socket?.state() ?? 'closed',
+    connectionId: () => socket?.connectionId() ?? null,
+    userId: () => socket?.userId() ?? null,
+    send: (message: ClientMessage) => socket?.send(message) ?? false,
+    onMessage: subscribe(messageListeners),
+    onStateChange: subscribe(stateListeners),
+    onEvent: subscribe(eventListeners),
+    onResync: subscribe(resyncListeners),
+    dispose: close,
+  };
+}

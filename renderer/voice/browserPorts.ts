@@ -1,0 +1,203 @@
+import { MicrophoneError, type LevelMeter, type MicrophonePort, type SpeakerPort } from './ports';
+
+/** The Chromium (and Electron renderer) implementations of the engine's audio ports. */
+
+type AudioContextWithSink = AudioContext & { setSinkId?: (sinkId: string) => Promise<void> };
+
+/** One AudioContext for the page: created on first use (a click to join), resumed if the browser suspended it. */
+function lazyAudioContext(): () => AudioContextWithSink {
+  let context: AudioContextWithSink | null = null;
+  return () => {
+    if (context === null || context.state === 'closed') context = new AudioContext({ latencyHint: 'interactive' });
+    if (context.state === 'suspended') void context.resume().catch(() => undefined);
+    return context;
+  };
+}
+
+function microphoneError(cause: unknown): MicrophoneError {
+  const name = typeof cause === 'object' && cause !== null && 'name' in cause ? String(cause.name) : '';
+  if (name === 'NotAllowedError' || name === 'SecurityError') {
+    return new MicrophoneError('denied', 'Microphone access was denied.');
+  }
+  if (name === 'NotFoundError' || name === 'OverconstrainedError') {
+    return new MicrophoneError('not_found', 'No microphone was found.');
+  }
+  if (name === 'NotReadableError' || name === 'AbortError') {
+    return new MicrophoneError('busy', 'The microphone is in use or unavailable.');
+  }
+  return new MicrophoneError('failed', 'The microphone could not be opened.');
+}
+
+const realDeviceIds = (devices: readonly MediaDeviceInfo[], kind: MediaDeviceKind) =>
+  devices
+    .filter((device) => device.kind === kind && device.deviceId !== '' && device.deviceId !== 'default')
+    .map((device) => device.deviceId);
+
+export function createBrowserAudio(mediaDevices: MediaDevices) {
+  const audioContext = lazyAudioContext();
+
+  const microphone: MicrophonePort = {
+    async open(deviceId, processing) {
+      try {
+        const stream = await mediaDevices.getUserMedia({
+          audio: {
+            ...(deviceId === null ? {} : { deviceId: { exact: deviceId } }),
+            echoCancellation: processing.echoCancellation,
+            noiseSuppression: processing.noiseSuppression,
+            autoGainControl: processing.autoGainControl,
+            channelCount: 1,
+          },
+        });
+        const track = stream.getAudioTracks()[0];
+        if (track === undefined) throw new MicrophoneError('not_found', 'No microphone was found.');
+        return track;
+      } catch (cause) {
+        throw cause instanceof MicrophoneError ? cause : microphoneError(cause);
+      }
+    },
+    async inputIds() {
+      try {
+        return realDeviceIds(await mediaDevices.enumerateDevices(), 'audioinput');
+      } catch {
+        return null;
+      }
+    },
+    onDeviceChange(listener) {
+      mediaDevices.addEventListener('devicechange', listener);
+      return () => mediaDevices.removeEventListener('devicechange', listener);
+    },
+    meter(track): LevelMeter {
+      // A clone keeps reading real levels while the sent track is disabled by mute or the voice gate.
+      const clone = track.clone();
+      clone.enabled = true;
+      const context = audioContext();
+      const source = context.createMediaStreamSource(new MediaStream([clone]));
+      const analyser = context.createAnalyser();
+      analyser.fftSize = 1024;
+      source.connect(analyser);
+      const samples = new Float32Array(analyser.fftSize);
+      return {
+        level() {
+          analyser.getFloatTimeDomainData(samples);
+          let peak = 0;
+          for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
+          return Math.min(1, peak);
+        },
+        stop() {
+          source.disconnect();
+          clone.stop();
+        },
+      };
+    },
+  };
+
+  interface Output {
+    readonly element: HTMLAudioElement;
+    readonly source: MediaStreamAudioSourceNode;
+    readonly analyser: AnalyserNode;
+    readonly samples: Float32Array<ArrayBuffer>;
+    /** Only while the volume is above 100 %: the boost path through Web Audio. */
+    boost: GainNode | null;
+    volume: number;
+  }
+  const outputs = new Map<string, Output>();
+  let deafened = false;
+  let sinkId = '';
+
+  type SinkElement = HTMLAudioElement & { setSinkId?: (id: string) => Promise<void> };
+
+  /**
+   * Up to 100 % a peer plays through its own audio element, so the browser's receive pipeline (and RTCStats
+   * audioLevel) sees what is heard; above 100 % the element is muted and Web Audio plays the track with a gain,
+   * which no element volume can do. Levels for speaking indicators come from an analyser either way, so they do
+   * not depend on the volume the listener chose or on deafen.
+   */
+  function route(output: Output): void {
+    const audible = deafened ? 0 : output.volume;
+    if (audible > 1) {
+      output.element.muted = true;
+      if (output.boost === null) {
+        const context = audioContext();
+        output.boost = context.createGain();
+        output.source.connect(output.boost).connect(context.destination);
+      }
+      output.boost.gain.value = audible;
+    } else {
+      output.boost?.disconnect();
+      output.boost = null;
+      output.element.muted = false;
+      output.element.volume = audible;
+    }
+  }
+
+  const speakers: SpeakerPort = {
+    attach(peerId, track) {
+      speakers.detach(peerId);
+      const stream = new MediaStream([track]);
+      const element: SinkElement = new Audio();
+      element.srcObject = stream;
+      if (sinkId !== '' && typeof element.setSinkId === 'function')
+        void element.setSinkId(sinkId).catch(() => undefined);
+      void element.play().catch(() => undefined);
+      const context = audioContext();
+      const source = context.createMediaStreamSource(stream);
+      const analyser = context.createAnalyser();
+      analyser.fftSize = 1024;
+      source.connect(analyser);
+      const output: Output = { element, source, analyser, samples: new Float32Array(1024), boost: null, volume: 1 };
+      outputs.set(peerId, output);
+      route(output);
+    },
+    detach(peerId) {
+      const output = outputs.get(peerId);
+      if (output === undefined) return;
+      outputs.delete(peerId);
+      output.boost?.disconnect();
+      output.source.disconnect();
+      output.element.pause();
+      output.element.srcObject = null;
+    },
+    setVolume(peerId, volume) {
+      const output = outputs.get(peerId);
+      if (output === undefined) return;
+      output.volume = volume;
+      route(output);
+    },
+    setDeafened(value) {
+      deafened = value;
+      for (const output of outputs.values()) route(output);
+    },
+    level(peerId) {
+      const output = outputs.get(peerId);
+      if (output === undefined) return null;
+      output.analyser.getFloatTimeDomainData(output.samples);
+      let peak = 0;
+      for (const sample of output.samples) peak = Math.max(peak, Math.abs(sample));
+      return Math.min(1, peak);
+    },
+    async setOutputDevice(deviceId) {
+      sinkId = deviceId ?? '';
+      const context = audioContext();
+      const changes: Promise<void>[] = [];
+      for (const output of outputs.values()) {
+        const element = output.element as SinkElement;
+        if (typeof element.setSinkId === 'function') changes.push(element.setSinkId(sinkId));
+      }
+      // Chromium 110+ routes a whole AudioContext (the boost path) to a device as well.
+      if (typeof context.setSinkId === 'function') changes.push(context.setSinkId(sinkId));
+      await Promise.all(changes);
+    },
+    async outputIds() {
+      try {
+        return realDeviceIds(await mediaDevices.enumerateDevices(), 'audiooutput');
+      } catch {
+        return null;
+      }
+    },
+    close() {
+      for (const peerId of [...outputs.keys()]) speakers.detach(peerId);
+    },
+  };
+
+  return { microphone, speakers };
+}
