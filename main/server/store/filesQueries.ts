@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { createReadStream, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -132,6 +132,27 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
     }
   };
 
+  /**
+   * Streams `source` through `encrypt` into `path`, synced to disk before it resolves. The file is opened first, so
+   * the unlink after a failure can never run before the open that would recreate it.
+   */
+  async function writeDurably(
+    path: string,
+    flags: 'wx' | 'w',
+    source: NodeJS.ReadableStream,
+    encrypt: NodeJS.ReadWriteStream,
+  ): Promise<void> {
+    const handle = await openFile(path, flags, 0o600);
+    try {
+      // flush: fsync before the handle closes, so a committed blob survives a power cut like its row does.
+      await pipeline(source, encrypt, handle.createWriteStream({ flush: true }));
+    } catch (error) {
+      await handle.close().catch(() => undefined);
+      unlinkQuietly(path);
+      throw error;
+    }
+  }
+
   /** Row first, then the blob: a crash between the two leaves a nameless blob for the sweep, never a dangling row. */
   const removeRow = db.transaction((workspaceId: string, fileId: string): StoredFile | undefined => {
     const row = get.get({ workspaceId, id: fileId });
@@ -154,20 +175,9 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
         const encryptor = createBlobEncryptor(options.ring(), fileId);
         keyId = options.ring().currentKeyId;
         try {
-          await pipeline(
-            Readable.from(plaintext as AsyncIterable<Uint8Array>),
-            encryptor,
-            createWriteStream(part, { flags: 'wx', mode: 0o600 }),
-          );
-          const handle = await openFile(part, 'r+');
-          try {
-            await handle.sync();
-          } finally {
-            await handle.close();
-          }
+          await writeDurably(part, 'wx', Readable.from(plaintext as AsyncIterable<Uint8Array>), encryptor);
           finished = true;
         } catch (error) {
-          unlinkQuietly(part);
           settled = true;
           throw error;
         }
@@ -229,23 +239,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
     } catch {
       return false;
     }
-    try {
-      await pipeline(
-        createReadStream('', { fd }),
-        createBlobDecryptor(ring, fileId),
-        createBlobEncryptor(ring, fileId),
-        createWriteStream(temp, { flags: 'w', mode: 0o600 }),
-      );
-      const handle = await openFile(temp, 'r+');
-      try {
-        await handle.sync();
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      unlinkQuietly(temp);
-      throw error;
-    }
+    await writeDurably(temp, 'w', decryptedFrom(fd, ring, fileId), createBlobEncryptor(ring, fileId));
     // Synchronous from here: no delete can slip between the check, the rename and the row update.
     if (keyIdOf.get({ id: fileId })?.key_id !== previousKeyId) {
       unlinkQuietly(temp);
@@ -330,12 +324,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
             throw error;
           }
           // Opened before the stream exists: a delete or rotation that follows cannot pull the bytes away.
-          const source = createReadStream('', { fd });
-          const content = createBlobDecryptor(options.ring(), fileId);
-          source.on('error', (error) => content.destroy(error));
-          content.on('close', () => source.destroy());
-          source.pipe(content);
-          return { file: toFile(row), content };
+          return { file: toFile(row), content: decryptedFrom(fd, options.ring(), fileId) };
         },
         async remove(fileId) {
           const file = removeRow.immediate(workspaceId, fileId);
@@ -348,4 +337,13 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
       };
     },
   };
+}
+
+/** The plaintext of an opened blob; a read error fails the stream like a chunk that does not authenticate. */
+function decryptedFrom(fd: number, ring: KeyRing, fileId: string) {
+  const source = createReadStream('', { fd });
+  const content = createBlobDecryptor(ring, fileId);
+  source.on('error', (error) => content.destroy(error));
+  content.on('close', () => source.destroy());
+  return source.pipe(content);
 }
