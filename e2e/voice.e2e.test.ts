@@ -13,6 +13,8 @@ import { makeSpeechWav } from './harness/speechWav';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
 import { startTcpProxy } from './harness/tcpProxy';
 import { screenshot, signInWithInvite, signOut } from './scenarios/appScenarios';
+import { startBotSession } from '../bot/session/botSession';
+import { createVoiceBot, type VoiceBot } from '../bot/voiceBot';
 
 /**
  * Two people in one voice channel, each in the real renderer build in Debian's Chromium, with real main-process
@@ -42,7 +44,26 @@ interface Person {
 }
 const people: Person[] = [];
 
-async function openApp(): Promise<Person> {
+/**
+ * What a malicious signalling server would do to sit in the middle of a call: rewrite the DTLS fingerprint in the
+ * descriptions it forwards. Installed in one page's socket, it changes every description that page receives.
+ */
+const FINGERPRINT_TAMPERING = `(() => {
+  const Native = window.WebSocket;
+  window.WebSocket = class extends Native {
+    set onmessage(listener) {
+      super.onmessage = listener && ((event) => {
+        const data = typeof event.data === 'string'
+          ? event.data.replace(/(a=fingerprint:sha-256 )([0-9A-F]{2})/g, (_m, prefix, byte) => prefix + (byte === '00' ? '11' : '00'))
+          : event.data;
+        listener({ data });
+      });
+    }
+    get onmessage() { return super.onmessage; }
+  };
+})();`;
+
+async function openApp(extraInitScript?: string): Promise<Person> {
   const context = await browser.newContext();
   const page = await context.newPage();
   const errors: string[] = [];
@@ -50,6 +71,7 @@ async function openApp(): Promise<Person> {
   const main = await attachMainProcess(page, { appOrigin: app.origin });
   await page.addInitScript({ path: bridgeScript });
   await page.addInitScript({ content: RTC_PROBE_SCRIPT });
+  if (extraInitScript !== undefined) await page.addInitScript({ content: extraInitScript });
   await page.goto(`${app.origin}/index.html`);
   const person = { context, page, main, errors };
   people.push(person);
@@ -183,6 +205,59 @@ describe('voice channels in real Chromium through the bundled relay', () => {
       await person.page.getByRole('status').filter({ hasText: 'Voice connected' }).waitFor({ timeout: 20_000 });
     }
     for (const person of [ada, bob]) await waitForAudio(person.page, hearing, 'audio after the rejoin');
+  });
+
+  it('three-way: a headless bot joins, both pages hear it and it hears both pages', async () => {
+    const parsed = parseDeepLink(invite);
+    if (!parsed.ok) throw new Error('invite did not parse');
+    const session = await startBotSession({
+      invite: parsed.value.invite,
+      account: { kind: 'signUp', email: 'robo@example.com', password: 'robo password 1234', displayName: 'Robo' },
+    });
+    if (!session.ok) throw new Error(`bot sign-up failed: ${session.error.message}`);
+    const bot: VoiceBot = createVoiceBot(session.value, { play: { kind: 'tone', frequency: 660 }, frequencies: [660] });
+    try {
+      expect((await bot.start()).ok).toBe(true);
+      expect((await bot.join({ name: channelName })).ok).toBe(true);
+      for (const person of [ada, bob]) {
+        await waitForAudio(person.page, (audio) => audio.length === 2 && hearing(audio), 'audio from both others');
+      }
+      // The bot hears Ada and Bob by name, each above silence, over relay/relay.
+      await expect
+        .poll(
+          () =>
+            bot
+              .hearing()
+              .filter((peer) => peer.level > 0.01 && peer.path === 'relay/relay')
+              .map((peer) => peer.displayName)
+              .sort(),
+          { timeout: 20_000 },
+        )
+        .toEqual(['Ada', 'Bob']);
+      await expect
+        .poll(() => ada.page.getByRole('list', { name: 'Call members' }).getByRole('listitem').count())
+        .toBe(2);
+    } finally {
+      await bot.stop();
+    }
+    await waitForAudio(ada.page, (audio) => audio.length === 1 && hearing(audio), 'back to two after the bot left');
+  });
+
+  it('a rewritten DTLS fingerprint in the signalling path makes the call fail and shows the safety warning', async () => {
+    const account = await signUpAndIn(whoot.server, 'Carol');
+    const carol = await openApp(FINGERPRINT_TAMPERING);
+    await signInWithInvite(carol.page, invite, account.email, account.password);
+    await carol.page.getByRole('button', { name: `Join ${channelName}` }).click();
+    await carol.page
+      .getByText(/Safety check failed with/)
+      .first()
+      .waitFor({ timeout: 30_000 });
+    // No safety code is shown for a call that never got its keys agreed, and no audio crossed it.
+    expect(await carol.page.getByLabel(/^Safety code with/).count()).toBe(0);
+    const carolAudio = await inboundAudio(carol.page);
+    expect(carolAudio.every((entry) => entry.connectionState !== 'connected' && entry.bytesReceived === 0)).toBe(true);
+    await carol.page.getByRole('button', { name: 'Leave channel' }).click();
+    await carol.context.close();
   });
 
   it('leave tears the call down: peer connections closed and the microphone released', async () => {

@@ -25,6 +25,8 @@ export interface CallQuality {
   /** Fingerprints from the DTLS certificate stats, to cross-check what the SDP said. */
   readonly localCertificate: { readonly algorithm: string; readonly value: string } | null;
   readonly remoteCertificate: { readonly algorithm: string; readonly value: string } | null;
+  /** The DTLS handshake's state: 'failed' when the peer's certificate does not match the announced fingerprint. */
+  readonly dtlsState: string | null;
   /** When these figures were taken (the stats timestamp, milliseconds). */
   readonly at: number;
 }
@@ -45,6 +47,7 @@ export const EMPTY_QUALITY: CallQuality = {
   bytesSent: 0,
   localCertificate: null,
   remoteCertificate: null,
+  dtlsState: null,
   at: 0,
 };
 
@@ -120,6 +123,7 @@ export function summarizeStats(entries: readonly StatsEntry[], previous: CallQua
     bytesSent,
     localCertificate: certificate(byId, transport?.['localCertificateId']),
     remoteCertificate: certificate(byId, transport?.['remoteCertificateId']),
+    dtlsState: str(transport?.['dtlsState']),
     at,
   };
 }

@@ -351,6 +351,13 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const view = store.getState().peers[peerId];
     if (view === undefined || view.safety !== 'pending' || runtime.safetyBusy) return;
     const { pc } = runtime.link;
+    if (runtime.quality?.dtlsState === 'failed') {
+      // DTLS checks the peer's certificate against the fingerprint its description announced: a failure here is
+      // what a signalling server rewriting fingerprints to sit in the middle looks like.
+      patchPeer(peerId, { safety: 'mismatch', safetyCode: null });
+      patch({ error: error('safety_mismatch') });
+      return;
+    }
     if (pc.connectionState !== 'connected') return;
     const local = fingerprintOfSdp(pc.localDescription?.sdp ?? '');
     const remote = fingerprintOfSdp(pc.remoteDescription?.sdp ?? '');
