@@ -22,6 +22,14 @@ import {
   webhookSecretSchema,
   webhookUrlSchema,
 } from '../webhookEvents';
+import { apiTokenNameSchema, apiTokenSchema, apiTokenSecretSchema } from '../apiTokens';
+import {
+  inputAcceptedSchema,
+  inputNameSchema,
+  inputPayloadSchema,
+  inputRequestSchema,
+  inputSchema,
+} from '../inboundInputs';
 
 /**
  * The REST contract: every endpoint once, with its method, path, how it is authenticated, the signed operation and
@@ -63,6 +71,7 @@ export const memberSchema = z.strictObject({
   role: roleSchema,
   online: z.boolean(),
 });
+export type Member = z.output<typeof memberSchema>;
 
 export const iceServerSchema = z.strictObject({
   urls: z
@@ -713,6 +722,121 @@ export const endpoints = {
     body: empty,
     response: z.strictObject({ delivery: webhookDeliverySchema }),
     status: 200,
+    rateClass: 'default',
+  }),
+  // ---- inbound webhook inputs and API tokens (owners and admins; the input URL itself takes no session) ---------
+  /**
+   * What external systems POST to. No session: the random input id is the capability, plus an API token when the
+   * input requires one. Every request gets the same answer, whether the input exists, is disabled or refused it.
+   */
+  postInput: endpoint({
+    method: 'POST',
+    path: '/v1/inputs/:inputId',
+    auth: 'none',
+    body: inputPayloadSchema,
+    response: inputAcceptedSchema,
+    status: 200,
+    rateClass: 'default',
+  }),
+  listInputs: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/inputs',
+    auth: 'signed',
+    operation: 'input.list',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ inputs: z.array(inputSchema).max(100) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  createInput: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/inputs',
+    auth: 'signed',
+    operation: 'input.create',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: z.strictObject({
+      name: inputNameSchema,
+      channelId: randomIdSchema,
+      ephemeral: z.boolean().default(false),
+      requireToken: z.boolean().default(false),
+    }),
+    response: z.strictObject({ input: inputSchema }),
+    status: 201,
+    rateClass: 'default',
+  }),
+  updateInput: endpoint({
+    method: 'PUT',
+    path: '/v1/workspaces/:workspaceId/inputs/:inputId',
+    auth: 'signed',
+    operation: 'input.update',
+    resource: { from: 'params', names: ['workspaceId', 'inputId'] },
+    body: z.strictObject({
+      name: inputNameSchema.optional(),
+      channelId: randomIdSchema.optional(),
+      enabled: z.boolean().optional(),
+      ephemeral: z.boolean().optional(),
+      requireToken: z.boolean().optional(),
+    }),
+    response: z.strictObject({ input: inputSchema }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  deleteInput: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/inputs/:inputId',
+    auth: 'signed',
+    operation: 'input.delete',
+    resource: { from: 'params', names: ['workspaceId', 'inputId'] },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  /** The newest 50 requests: status and time, and what arrived unless the input is ephemeral. */
+  listInputRequests: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/inputs/:inputId/requests',
+    auth: 'signed',
+    operation: 'input.requests',
+    resource: { from: 'params', names: ['workspaceId', 'inputId'] },
+    body: empty,
+    response: z.strictObject({ requests: z.array(inputRequestSchema).max(50) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  listApiTokens: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/api-tokens',
+    auth: 'signed',
+    operation: 'apitoken.list',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ tokens: z.array(apiTokenSchema).max(100) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** The token (key id and secret) is in this answer and never again. */
+  createApiToken: endpoint({
+    method: 'POST',
+    path: '/v1/workspaces/:workspaceId/api-tokens',
+    auth: 'signed',
+    operation: 'apitoken.create',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: z.strictObject({ name: apiTokenNameSchema }),
+    response: z.strictObject({ apiToken: apiTokenSchema, token: apiTokenSecretSchema }),
+    status: 201,
+    rateClass: 'default',
+  }),
+  revokeApiToken: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/api-tokens/:tokenId',
+    auth: 'signed',
+    operation: 'apitoken.revoke',
+    resource: { from: 'params', names: ['workspaceId', 'tokenId'] },
+    body: empty,
+    response: null,
+    status: 204,
     rateClass: 'default',
   }),
 } as const satisfies Record<string, Endpoint>;
