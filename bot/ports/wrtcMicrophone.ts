@@ -21,6 +21,8 @@ export interface WrtcMicrophone extends MicrophonePort {
   onEmission(listener: (emission: BurstEmission) => void): () => void;
   /** The processing the engine asked for on the last open (the bot's signal is synthetic: nothing is applied). */
   lastProcessing(): AudioProcessing | null;
+  /** Frames the pacers skipped because the event loop stalled (the signal then runs behind real time). */
+  skippedFrames(): number;
   /** Stops every track's pacer, whatever the engine did. */
   close(): void;
 }
@@ -55,7 +57,10 @@ export function createWrtcMicrophone(
   const frequency = spec.kind === 'tone' ? spec.frequency : 0;
   let processing: AudioProcessing | null = null;
 
+  let skippedByReleased = 0;
+
   function release(entry: OpenTrack): void {
+    skippedByReleased += entry.pacer?.skipped() ?? 0;
     entry.pacer?.stop();
     open.delete(entry);
   }
@@ -120,6 +125,7 @@ export function createWrtcMicrophone(
       };
     },
     lastProcessing: () => processing,
+    skippedFrames: () => [...open].reduce((sum, entry) => sum + (entry.pacer?.skipped() ?? 0), skippedByReleased),
     close() {
       for (const entry of [...open]) {
         release(entry);

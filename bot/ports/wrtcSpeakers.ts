@@ -9,6 +9,9 @@ import type { SpeakerPort } from '../../renderer/voice/ports';
 /** The output device id the bot answers to (null, the default, is accepted too). */
 export const BOT_SPEAKER_ID = 'whoot-bot-speaker';
 
+/** A frame louder than this (RMS, fraction of full scale) is sound: the jitter buffer's first output is silence. */
+export const FIRST_SOUND_LEVEL = 0.01;
+
 /** Level and frequency are read over the last 100 ms: long enough for 10 Hz resolution, short enough to follow mute. */
 const WINDOW_FRAMES = 10;
 
@@ -25,6 +28,8 @@ export interface PeerHearing {
   readonly onsets: readonly number[];
   /** performance.now() of the first frame. */
   readonly firstFrameAt: number | null;
+  /** performance.now() of the first frame with sound in it (RMS above FIRST_SOUND_LEVEL, before volume). */
+  readonly firstSoundAt: number | null;
 }
 
 export interface WrtcSpeakers extends SpeakerPort {
@@ -32,6 +37,7 @@ export interface WrtcSpeakers extends SpeakerPort {
   peerIds(): string[];
   hearing(peerId: string, frequencies?: readonly number[]): PeerHearing | null;
   onFirstFrame(listener: (peerId: string, at: number) => void): () => void;
+  onFirstSound(listener: (peerId: string, at: number) => void): () => void;
   onOnset(listener: (peerId: string, at: number) => void): () => void;
   deafened(): boolean;
   outputDevice(): string | null;
@@ -55,6 +61,7 @@ interface AttachedPeer {
   readonly detector: ReturnType<typeof createOnsetDetector>;
   frames: number;
   firstFrameAt: number | null;
+  firstSoundAt: number | null;
 }
 
 interface SinkFrame {
@@ -75,6 +82,7 @@ export function createWrtcSpeakers(options: WrtcSpeakersOptions = {}): WrtcSpeak
   const peers = new Map<string, AttachedPeer>();
   const volumes = new Map<string, number>();
   const firstFrameListeners = new Set<(peerId: string, at: number) => void>();
+  const firstSoundListeners = new Set<(peerId: string, at: number) => void>();
   const onsetListeners = new Set<(peerId: string, at: number) => void>();
   const recorder: MixRecorder | null = options.record ? createMixRecorder(now()) : null;
   let isDeafened = false;
@@ -89,6 +97,10 @@ export function createWrtcSpeakers(options: WrtcSpeakersOptions = {}): WrtcSpeak
     if (peer.firstFrameAt === null) {
       peer.firstFrameAt = at;
       for (const listener of [...firstFrameListeners]) listener(peerId, at);
+    }
+    if (peer.firstSoundAt === null && rmsOf(samples) > FIRST_SOUND_LEVEL) {
+      peer.firstSoundAt = at;
+      for (const listener of [...firstSoundListeners]) listener(peerId, at);
     }
     const played = withGain(samples, isDeafened ? 0 : (volumes.get(peerId) ?? 1));
     peer.window.push(played);
@@ -132,6 +144,7 @@ export function createWrtcSpeakers(options: WrtcSpeakersOptions = {}): WrtcSpeak
         detector: createOnsetDetector(options.onsets),
         frames: 0,
         firstFrameAt: null,
+        firstSoundAt: null,
       };
       peers.set(peerId, peer);
       sink.ondata = (frame: SinkFrame) => {
@@ -168,9 +181,11 @@ export function createWrtcSpeakers(options: WrtcSpeakersOptions = {}): WrtcSpeak
         volume: volumes.get(peerId) ?? 1,
         onsets: [...peer.onsets],
         firstFrameAt: peer.firstFrameAt,
+        firstSoundAt: peer.firstSoundAt,
       };
     },
     onFirstFrame: subscribe(firstFrameListeners),
+    onFirstSound: subscribe(firstSoundListeners),
     onOnset: subscribe(onsetListeners),
     deafened: () => isDeafened,
     outputDevice: () => output,
