@@ -7,6 +7,7 @@ import { parseInput } from '../../shared/validation';
 import { rateLimitConfigSchema } from './http/rateLimiter';
 import { relayLimitFields } from './turn/relayConfig';
 import { webhookConfigSchema } from './webhooks/webhookConfig';
+import { inputConfigSchema } from './inputs/inputConfig';
 
 /**
  * whoot.server.json, validated once at start-up: a typo or an unknown key stops the server with a clear message
@@ -110,6 +111,8 @@ export const serverConfigSchema = z.strictObject({
   chat: chatConfigSchema,
   /** Outbound webhook delivery: timeouts, concurrency, extra trusted CAs (main/server/webhooks/README.md). */
   webhooks: webhookConfigSchema,
+  /** Inbound webhook inputs: the per-input rate limit (docs/admin.md). */
+  inputs: inputConfigSchema,
 });
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;

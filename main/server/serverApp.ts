@@ -14,6 +14,8 @@ import { moderationHandlers } from './api/moderationHandlers';
 import { relayHandlers } from './api/relayHandlers';
 import { voiceHandlers } from './api/voiceHandlers';
 import { webhookHandlers } from './api/webhookHandlers';
+import { inputHandlers } from './api/inputHandlers';
+import { adminHandlers } from './api/adminHandlers';
 import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
 import { relaySecretText } from './auth/turnCredentials';
@@ -141,6 +143,8 @@ export async function startServer(
       ...relayHandlers(deps),
       ...moderationHandlers(deps),
       ...webhookHandlers(deps),
+      ...inputHandlers(deps),
+      ...adminHandlers(deps),
       ...chatHandlers(deps),
       ...fileHandlers(deps),
     };

@@ -24,6 +24,8 @@ export const ENCRYPTED_COLUMNS = {
   /** Outbound webhooks: signing secrets, and event data frozen for delivery (it names channels and people). */
   webhookSecret: { table: 'webhook_secrets', column: 'secret', idColumn: 'id' },
   webhookEventData: { table: 'webhook_events', column: 'data', idColumn: 'id' },
+  /** What a non-ephemeral inbound input received (headers and body), kept for the admin's request log. */
+  inputRequestContent: { table: 'input_requests', column: 'content', idColumn: 'id' },
 } as const satisfies Record<string, EncryptedColumn>;
 
 export const encryptedColumnList: readonly EncryptedColumn[] = Object.values(ENCRYPTED_COLUMNS);

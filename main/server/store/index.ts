@@ -5,6 +5,7 @@
 export { openStore, type OpenStoreOptions } from './sqliteStore';
 export type * from './types';
 export type * from './webhookTypes';
+export type * from './inputTypes';
 export type { JsonObject, JsonValue } from './json';
 export { StoreError, type StoreErrorCode } from './errors';
 export { newId } from './ids';

@@ -369,4 +369,52 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 9,
+    name: 'api tokens and inbound inputs',
+    up: `
+      -- API tokens: the id is the public key id inside the token; only an argon2id hash of the secret is kept.
+      CREATE TABLE api_tokens (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        secret_hash TEXT NOT NULL,
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        last_used_at INTEGER,
+        revoked_at INTEGER
+      ) STRICT;
+      CREATE INDEX api_tokens_by_workspace ON api_tokens (workspace_id, created_at);
+
+      -- Inbound webhook inputs: the random id is the URL, and knowing it is what lets a system post into the
+      -- channel (with a token too, when require_token is set).
+      CREATE TABLE inputs (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        channel_id TEXT NOT NULL REFERENCES channels (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        enabled INTEGER NOT NULL CHECK (enabled IN (0, 1)),
+        ephemeral INTEGER NOT NULL CHECK (ephemeral IN (0, 1)),
+        require_token INTEGER NOT NULL CHECK (require_token IN (0, 1)),
+        created_by TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX inputs_by_workspace ON inputs (workspace_id, created_at);
+
+      -- What each input received. content (sealed: the headers and body as received) is NULL for an ephemeral
+      -- input, which keeps status and time only; a CHECK makes the database itself refuse anything else.
+      CREATE TABLE input_requests (
+        id TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL,
+        input_id TEXT NOT NULL REFERENCES inputs (id) ON DELETE CASCADE,
+        received_at INTEGER NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('posted', 'disabled', 'token_refused', 'failed')),
+        ephemeral INTEGER NOT NULL CHECK (ephemeral IN (0, 1)),
+        content TEXT,
+        CHECK (ephemeral = 0 OR content IS NULL)
+      ) STRICT;
+      CREATE INDEX input_requests_by_input ON input_requests (input_id, received_at);
+    `,
+  },
 ];

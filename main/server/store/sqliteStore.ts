@@ -14,6 +14,7 @@ import { DEFAULT_ROTATION_BATCH, keyUsage, reencryptAll } from './keyRotation';
 import type { DataKeySet } from './keyMaterial';
 import { membersQueries } from './membersQueries';
 import { webhooksQueries } from './webhooksQueries';
+import { inputsQueries } from './inputsQueries';
 import { messagesQueries } from './messagesQueries';
 import { MIGRATIONS } from './migrations';
 import { createRequestNonces } from './nonceQueries';
@@ -69,6 +70,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     const events = eventsQueries(context);
     const audit = auditQueries(context);
     const webhooks = webhooksQueries(context);
+    const inputs = inputsQueries(context);
     const voiceMutes = voiceMutesQueries(context);
     const files = filesQueries(context, { blobDir: blobDirectory(options), ring: () => ring });
     const messages = messagesQueries(context, files);
@@ -86,6 +88,8 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
           events: events.scoped(workspaceId),
           audit: audit.scoped(workspaceId),
           webhooks: webhooks.scoped(workspaceId),
+          inputs: inputs.inputs(workspaceId),
+          apiTokens: inputs.apiTokens(workspaceId),
           voiceMutes: voiceMutes.scoped(workspaceId),
           messages: messages.scoped(workspaceId),
           files: files.scoped(workspaceId),
@@ -97,6 +101,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       secrets: createServerSecrets(context),
       nonces: createRequestNonces(context),
       webhookQueue: webhooks.queue,
+      inbound: inputs.lookup,
       voiceMutes: voiceMutes.index,
       files: files.maintenance,
       dataKeys: {

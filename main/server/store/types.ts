@@ -2,6 +2,7 @@ import type { Result } from '../../../shared/result';
 import type { JsonObject, JsonValue } from './json';
 import type { DataKey } from './keyMaterial';
 import type { ScopedWebhooks, WebhookQueue } from './webhookTypes';
+import type { InboundLookup, ScopedApiTokens, ScopedInputs } from './inputTypes';
 
 /**
  * The store's public shape: plain objects in and out, every method async and atomic on its own. Nothing here
@@ -327,6 +328,8 @@ export interface WorkspaceScope {
   readonly events: ScopedEvents;
   readonly audit: ScopedAudit;
   readonly webhooks: ScopedWebhooks;
+  readonly inputs: ScopedInputs;
+  readonly apiTokens: ScopedApiTokens;
   readonly voiceMutes: ScopedVoiceMutes;
   /** Channel timelines and read markers (docs/chat.md). */
   readonly messages: ScopedMessages;
@@ -452,6 +455,8 @@ export interface Store {
   readonly nonces: RequestNonces;
   /** The outbound webhook queue and fan-out outbox, for the dispatcher (main/server/webhooks). */
   readonly webhookQueue: WebhookQueue;
+  /** Inbound inputs and API tokens by capability (input id, token key id), for the unauthenticated input route. */
+  readonly inbound: InboundLookup;
   readonly voiceMutes: VoiceMutesIndex;
   /** Housekeeping of the blob directory: what no row names, and uploads never attached to a message. */
   readonly files: FileMaintenance;
