@@ -1,7 +1,7 @@
 import { sanitizeFileName } from '../../../shared/chat';
 import { randomIdSchema } from '../../../shared/identifiers';
 import { attachmentDisposition } from '../files/contentDisposition';
-import { inspectUpload, type InspectedUpload } from '../files/uploadInspector';
+import { UploadInspector } from '../files/uploadInspector';
 import { HttpError } from '../http/httpError';
 import { fileSummary } from '../timeline/messageDto';
 import { answering, chatActor, perChannelLimiter } from './chatHandlers';
@@ -49,19 +49,21 @@ export function fileHandlers(deps: ApiDeps): FileHandlers {
         name: sanitizeFileName(manifest.name),
         contentType: manifest.contentType,
       });
-      const inspected: { done?: InspectedUpload } = {};
-      try {
-        // writeFrom deletes its part file when the stream fails: a refused or cut-off upload leaves nothing.
-        await upload.writeFrom(inspectUpload(request, manifest, inspected));
-      } catch (error) {
-        if (error instanceof HttpError || request.complete) throw error;
-        throw new HttpError(400, 'truncated_upload', 'The upload was cut off before its declared size.');
-      }
-      if (inspected.done === undefined) {
+      const inspector = new UploadInspector(manifest);
+      // A connection cut midway ends the request without an 'end': that must fail the stream, not stall it.
+      request.once('close', () => {
+        if (!request.complete) inspector.destroy(new HttpError(400, 'truncated_upload', 'The upload was cut off.'));
+      });
+      request.once('error', (error) => inspector.destroy(error));
+      // writeFrom's pipeline reports the stream's failure; this keeps a second, late one from going unhandled.
+      inspector.on('error', () => undefined);
+      // writeFrom deletes its part file when the stream fails: a refused or cut-off upload leaves nothing.
+      await upload.writeFrom(request.pipe(inspector));
+      if (inspector.result === undefined) {
         await upload.abort();
         throw new HttpError(400, 'truncated_upload', 'The upload ended before its declared size.');
       }
-      const committed = await upload.commit(inspected.done.size, config.chat.workspaceQuotaBytes);
+      const committed = await upload.commit(inspector.result.size, config.chat.workspaceQuotaBytes);
       if (!committed.ok) {
         if (committed.error.code === 'unknown_channel') throw notFound();
         throw new HttpError(413, 'quota_exceeded', committed.error.message);

@@ -21,6 +21,11 @@ const TAG_BYTES = 16;
 const MIN_CHUNK_BYTES = 1024;
 const MAX_CHUNK_BYTES = 1024 * 1024;
 const MAX_HEADER_BYTES = BLOB_MAGIC.length + 1 + 32 + SALT_BYTES + 4;
+/**
+ * A few chunks of buffer on each side: with Node's 16 KiB default every 64 KiB chunk would wait for the disk (or
+ * the socket) before the next one is encrypted, and the CPU and the I/O would take turns instead of overlapping.
+ */
+export const STREAM_BUFFERS = { readableHighWaterMark: 1024 * 1024, writableHighWaterMark: 1024 * 1024 } as const;
 
 export class BlobCipherError extends Error {
   override readonly name = 'BlobCipherError';
@@ -103,6 +108,7 @@ export function createBlobEncryptor(ring: KeyRing, fileId: string, chunkSize = B
   };
 
   const transform = new Transform({
+    ...STREAM_BUFFERS,
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       let offset = 0;
       while (offset < chunk.length) {
@@ -152,6 +158,7 @@ export function createBlobDecryptor(ring: KeyRing, fileId: string): Transform {
   };
 
   return new Transform({
+    ...STREAM_BUFFERS,
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       try {
         pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);

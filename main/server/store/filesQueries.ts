@@ -145,7 +145,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
     const handle = await openFile(path, flags, 0o600);
     try {
       // flush: fsync before the handle closes, so a committed blob survives a power cut like its row does.
-      await pipeline(source, encrypt, handle.createWriteStream({ flush: true }));
+      await pipeline(source, encrypt, handle.createWriteStream({ flush: true, highWaterMark: 1024 * 1024 }));
     } catch (error) {
       await handle.close().catch(() => undefined);
       unlinkQuietly(path);
@@ -175,7 +175,9 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
         const encryptor = createBlobEncryptor(options.ring(), fileId);
         keyId = options.ring().currentKeyId;
         try {
-          await writeDurably(part, 'wx', Readable.from(plaintext as AsyncIterable<Uint8Array>), encryptor);
+          const source =
+            plaintext instanceof Readable ? plaintext : Readable.from(plaintext as AsyncIterable<Uint8Array>);
+          await writeDurably(part, 'wx', source, encryptor);
           finished = true;
         } catch (error) {
           settled = true;

@@ -1,0 +1,294 @@
+/**
+ * Chat benchmark: `npm run bench:chat` (tsx bench/chat.ts).
+ *
+ * The real server (startServer: SQLite, sealed bodies and event payloads, encrypted blobs, TLS) runs in a child
+ * process; the clients run here, so one clock times both ends of every message. Everything binds to 127.0.0.1, the
+ * data directory is temporary and the run stops by itself.
+ *
+ * 1. Fan-out: 200 WSS clients in one workspace (20 members x 10 connections) while members post to one channel at
+ *    100 messages/s over signed REST; each delivery's latency is post start -> `message.posted` on that socket.
+ * 2. Files: a 24 MiB upload (streamed, SHA-256 checked, encrypted in 64 KiB chunks, fsynced) and its download
+ *    (streamed, decrypted), beside a plain stream copy of the same bytes with fsync on the same machine.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { createHash, randomBytes } from 'node:crypto';
+import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+import { sniffContentType } from '../shared/chat';
+import { parseServerMessage, wsProtocolsFor } from '../shared/ws';
+import type { RunningServer } from '../main/server/serverApp';
+import { api, signUpAndIn, startTestServer, type TestClient } from '../test/support/serverHarness';
+
+const MEMBERS = 20;
+const CONNECTIONS_PER_MEMBER = 10;
+const POSTERS = 5;
+const RATE = Number(process.env.BENCH_CHAT_RATE ?? 100);
+const SECONDS = Number(process.env.BENCH_CHAT_SECONDS ?? 10);
+const FILE_BYTES = 24 * 1024 * 1024;
+const FILE_RUNS = 3;
+const WATCHDOG_MS = 240_000;
+
+interface Started {
+  readonly port: number;
+  readonly spkiPin: string;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Server process
+
+async function runServer(): Promise<void> {
+  const server = await startTestServer({
+    chat: { posts: { burst: 10_000, perSecond: 1000 }, uploads: { burst: 100, perSecond: 100 } },
+  });
+  process.on('disconnect', () => void server.close().finally(() => process.exit(0)));
+  process.on('message', (message: { cmd: 'stop' }) => {
+    if (message.cmd === 'stop') void server.close().finally(() => process.exit(0));
+  });
+  process.send?.({ port: server.server.port, spkiPin: server.server.spkiPin } satisfies Started);
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Clients
+
+const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
+const now = () => process.hrtime.bigint();
+
+function percentile(values: number[], p: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+}
+
+async function startChild(): Promise<{ child: ChildProcess; started: Started }> {
+  // The child inherits this process's execArgv, so it runs under tsx as well.
+  const child = fork(fileURLToPath(import.meta.url), ['server'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+  const started = await new Promise<Started>((resolve, reject) => {
+    child.once('message', (message) => resolve(message as Started));
+    child.once('exit', (code) => reject(new Error(`server exited with ${code}`)));
+  });
+  return { child, started };
+}
+
+/** A socket that said hello and records when each bench message arrived on it. */
+async function connect(server: Started, client: TestClient, workspaceId: string, arrivals: bigint[][], slot: number) {
+  const { ticket, path } = await client.call('wsTicket', { body: { workspaceId } });
+  const ws = new WebSocket(`wss://127.0.0.1:${server.port}${path}`, wsProtocolsFor(ticket), {
+    rejectUnauthorized: false,
+    perMessageDeflate: false,
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('error', reject);
+    ws.on('message', (data) => {
+      const received = now();
+      const parsed = parseServerMessage(String(data));
+      if (!parsed.ok) return;
+      const message = parsed.value;
+      if (message.type === 'welcome') resolve();
+      if (message.type === 'event' && message.event.type === 'message.posted') {
+        const match = /^bench (\d+)$/.exec(message.event.payload.message.body);
+        if (match) (arrivals[Number(match[1])] ??= [])[slot] = received;
+      }
+    });
+    ws.once('open', () => ws.send(JSON.stringify({ type: 'hello' })));
+  });
+  return ws;
+}
+
+async function fanOut(server: Started) {
+  const target = server as unknown as RunningServer;
+  const members: TestClient[] = [];
+  for (let i = 0; i < MEMBERS; i += 1) members.push(await signUpAndIn(target, `bench${i}`));
+  const [owner] = members as [TestClient];
+  const { workspace } = await owner.call('createWorkspace', { body: { slug: 'bench', name: 'Bench' } });
+  const { channel } = await owner.call('createChannel', {
+    params: { workspaceId: workspace.id },
+    body: { name: 'general', kind: 'text' },
+  });
+  const invite = await owner.call('createInvite', { params: { workspaceId: workspace.id }, body: { maxUses: 100 } });
+  for (const member of members.slice(1)) await member.call('acceptInvite', { body: { code: invite.code } });
+
+  const total = RATE * SECONDS;
+  progress(`${MEMBERS} members signed in; connecting ${MEMBERS * CONNECTIONS_PER_MEMBER} sockets`);
+  const arrivals: bigint[][] = [];
+  const sockets: WebSocket[] = [];
+  let slot = 0;
+  for (const member of members) {
+    for (let c = 0; c < CONNECTIONS_PER_MEMBER; c += 1) {
+      sockets.push(await connect(server, member, workspace.id, arrivals, slot));
+      slot += 1;
+    }
+  }
+
+  progress(`posting ${total} messages at ${RATE}/s`);
+  const sentAt: bigint[] = [];
+  const posts: Promise<unknown>[] = [];
+  const start = now();
+  for (let i = 0; i < total; i += 1) {
+    const due = start + BigInt(Math.round((i * 1e9) / RATE));
+    const wait = Number(due - now()) / 1e6;
+    if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+    const poster = members[i % POSTERS] ?? owner;
+    sentAt[i] = now();
+    posts.push(
+      poster.call('postMessage', {
+        params: { workspaceId: workspace.id, channelId: channel.id },
+        body: { body: `bench ${i}` },
+      }),
+    );
+  }
+  await Promise.all(posts);
+  const deadline = Date.now() + 10_000;
+  const delivered = () => arrivals.reduce((sum, row) => sum + (row ?? []).filter(Boolean).length, 0);
+  while (delivered() < total * sockets.length && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  const end = now();
+  const latencies: number[] = [];
+  let last = start;
+  for (const [i, row] of arrivals.entries()) {
+    for (const at of row ?? []) {
+      if (at === undefined) continue;
+      latencies.push(ms(sentAt[i] ?? start, at));
+      if (at > last) last = at;
+    }
+  }
+  for (const socket of sockets) socket.terminate();
+  return {
+    clients: sockets.length,
+    posted: total,
+    postSeconds: ms(start, sentAt[total - 1] ?? start) / 1000,
+    deliveries: latencies.length,
+    expected: total * sockets.length,
+    deliverySeconds: ms(start, last) / 1000,
+    waitedSeconds: ms(start, end) / 1000,
+    latencies,
+    owner,
+    workspaceId: workspace.id,
+    channelId: channel.id,
+  };
+}
+
+const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+
+async function files(server: Started, owner: TestClient, workspaceId: string, channelId: string) {
+  const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
+  const dir = mkdtempSync(join(tmpdir(), 'whoot-bench-chat-'));
+  try {
+    const content = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(FILE_BYTES - 9)]);
+    const source = join(dir, 'source.pdf');
+    writeFileSync(source, content);
+    const manifest = {
+      name: 'bench.pdf',
+      size: content.length,
+      sha256: createHash('sha256').update(content).digest('hex'),
+      contentType: sniffContentType(content.subarray(0, 4096)),
+    };
+    const mb = content.length / 1024 / 1024;
+    const uploads: number[] = [];
+    const downloads: number[] = [];
+    const copies: number[] = [];
+    for (let run = 0; run < FILE_RUNS; run += 1) {
+      let started = now();
+      const { file } = await api.upload(address, {
+        params: { workspaceId, channelId },
+        manifest,
+        content: createReadStream(source, { highWaterMark: 256 * 1024 }),
+        signer: owner.signer,
+      });
+      uploads.push(mb / (ms(started, now()) / 1000));
+
+      started = now();
+      const opened = await api.download(address, { params: { workspaceId, fileId: file.id }, signer: owner.signer });
+      const hash = createHash('sha256');
+      for await (const chunk of opened.stream as AsyncIterable<Buffer>) hash.update(chunk);
+      downloads.push(mb / (ms(started, now()) / 1000));
+      if (hash.digest('hex') !== manifest.sha256) throw new Error('the download does not match the upload');
+      await owner.call('deleteFile', { params: { workspaceId, fileId: file.id } });
+
+      started = now();
+      const target = await open(join(dir, `copy${run}`), 'w', 0o600);
+      await pipeline(
+        createReadStream(source, { highWaterMark: 256 * 1024 }),
+        target.createWriteStream({ flush: true }),
+      );
+      copies.push(mb / (ms(started, now()) / 1000));
+      rmSync(join(dir, `copy${run}`));
+    }
+    return { mb, uploads, downloads, copies };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+async function runBench(): Promise<void> {
+  const watchdog = setTimeout(() => {
+    console.error('bench: watchdog fired');
+    process.exit(2);
+  }, WATCHDOG_MS);
+  const { child, started } = await startChild();
+  try {
+    const fan = await fanOut(started);
+    progress('uploading and downloading');
+    const file = await files(started, fan.owner, fan.workspaceId, fan.channelId);
+    const median = (values: number[]) => percentile(values, 50);
+    const rows: Array<[string, string]> = [
+      ['clients', `${fan.clients} WSS clients in one workspace (${MEMBERS} members x ${CONNECTIONS_PER_MEMBER})`],
+      [
+        'posted',
+        `${fan.posted} messages in ${fan.postSeconds.toFixed(2)} s = ${(fan.posted / fan.postSeconds).toFixed(0)} messages/s (target ${RATE}/s, signed REST, ${POSTERS} posters)`,
+      ],
+      [
+        'delivered',
+        `${fan.deliveries}/${fan.expected} = ${(fan.deliveries / fan.deliverySeconds).toFixed(0)} deliveries/s, ` +
+          `${(fan.deliveries / fan.clients / fan.deliverySeconds).toFixed(1)} messages/s per client`,
+      ],
+      [
+        'delivery latency (post start -> event)',
+        `p50 ${percentile(fan.latencies, 50).toFixed(1)} ms, p99 ${percentile(fan.latencies, 99).toFixed(1)} ms, ` +
+          `max ${Math.max(...fan.latencies).toFixed(1)} ms`,
+      ],
+      [
+        `upload ${file.mb.toFixed(0)} MiB (encrypted)`,
+        `${median(file.uploads).toFixed(0)} MB/s (runs ${file.uploads.map((v) => v.toFixed(0)).join(', ')})`,
+      ],
+      [
+        `download ${file.mb.toFixed(0)} MiB (decrypted)`,
+        `${median(file.downloads).toFixed(0)} MB/s (runs ${file.downloads.map((v) => v.toFixed(0)).join(', ')})`,
+      ],
+      [
+        'plain file copy (stream + fsync)',
+        `${median(file.copies).toFixed(0)} MB/s (runs ${file.copies.map((v) => v.toFixed(0)).join(', ')})`,
+      ],
+      [
+        'ratio encrypted / plain',
+        `upload ${(median(file.uploads) / median(file.copies)).toFixed(3)}, ` +
+          `download ${(median(file.downloads) / median(file.copies)).toFixed(3)}`,
+      ],
+    ];
+    const width = Math.max(...rows.map(([name]) => name.length));
+    console.log('\nwhoot chat bench (real server in a child process, TLS on 127.0.0.1)\n');
+    for (const [name, value] of rows) console.log(`  ${name.padEnd(width)}  ${value}`);
+    console.log('\n  targets: p99 < 50 ms at 100 messages/s; encrypted upload >= 0.5 x plain copy\n');
+  } finally {
+    child.send({ cmd: 'stop' });
+    await new Promise((resolve) => {
+      child.once('exit', resolve);
+      setTimeout(resolve, 5_000);
+    });
+    child.kill();
+    clearTimeout(watchdog);
+  }
+}
+
+if (process.argv[2] === 'server') {
+  void runServer();
+} else {
+  runBench().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
