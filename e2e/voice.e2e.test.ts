@@ -117,6 +117,7 @@ beforeAll(async () => {
   const { workspace } = await owner.call('createWorkspace', { body: { slug: 'voice-team', name: 'Voice Team' } });
   channelName = 'Lobby';
   await owner.call('createChannel', { params: { workspaceId: workspace.id }, body: { name: channelName } });
+  await owner.call('createChannel', { params: { workspaceId: workspace.id }, body: { name: 'Stage' } });
   // The invite names the proxy, so every connection of the app (REST and WSS) can be cut by the test.
   const parsed = parseDeepLink(await whoot.server.createInvite('voice-team', { maxUses: 10 }));
   if (!parsed.ok) throw new Error('invite did not parse');
@@ -186,8 +187,10 @@ describe('voice channels in real Chromium through the bundled relay', () => {
   });
 
   it('mute silences the other side, unmute brings the voice back', async () => {
-    await ada.page.getByRole('button', { name: 'Mute' }).click();
-    await expect.poll(() => ada.page.getByRole('button', { name: 'Mute' }).getAttribute('aria-pressed')).toBe('true');
+    await ada.page.getByRole('button', { name: 'Mute', exact: true }).click();
+    await expect
+      .poll(() => ada.page.getByRole('button', { name: 'Mute', exact: true }).getAttribute('aria-pressed'))
+      .toBe('true');
     await waitForAudio(
       bob.page,
       (audio) => audio.length === 1 && (audio[0]?.audioLevel ?? 1) < SILENCE,
@@ -195,8 +198,26 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     );
     // The call stays up while muted.
     expect((await inboundAudio(bob.page))[0]?.connectionState).toBe('connected');
-    await ada.page.getByRole('button', { name: 'Mute' }).click();
+    await ada.page.getByRole('button', { name: 'Mute', exact: true }).click();
     await waitForAudio(bob.page, hearing, 'voice after unmute');
+  });
+
+  it('a server mute by the owner silences the member at the relay; a move takes them to another channel', async () => {
+    const moderation = ada.page.getByRole('group', { name: 'Moderate Bob' });
+    await moderation.getByRole('button', { name: 'Server mute' }).click();
+    await bob.page.getByRole('status').filter({ hasText: 'muted by a moderator' }).waitFor();
+    await waitForAudio(ada.page, (audio) => audio.length === 1 && (audio[0]?.audioLevel ?? 1) < SILENCE, 'silence');
+    expect((await inboundAudio(ada.page))[0]?.connectionState).toBe('connected');
+    await moderation.getByRole('button', { name: 'Server mute' }).click();
+    await waitForAudio(ada.page, hearing, 'voice after the server mute is lifted');
+
+    await moderation.getByLabel('Move to').selectOption({ label: 'Stage' });
+    await moderation.getByRole('button', { name: 'Move' }).click();
+    await bob.page.getByRole('status').filter({ hasText: 'Voice connected · Stage' }).waitFor();
+    await expect.poll(async () => (await rtcLeftovers(ada.page)).openPeerConnections).toBe(0);
+    // Bob goes back by himself.
+    await joinChannel(bob.page);
+    for (const person of [ada, bob]) await waitForAudio(person.page, hearing, 'audio after coming back');
   });
 
   it('after a forced signalling disconnect both rejoin by themselves and hear each other again', async () => {

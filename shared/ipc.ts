@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { editMessageBodySchema, fileContentTypeSchema, historyPageSchema, postMessageBodySchema } from './chat';
 import { inviteSchema } from './deepLink';
 import {
   pushToTalkMechanismSchema,
@@ -21,6 +22,15 @@ const channel = <Req extends z.ZodType, Res extends z.ZodType>(request: Req, res
 
 const noRequest = z.strictObject({});
 
+/** Bytes one file chunk carries over IPC, and the largest transfer main takes on (the server's limit is lower). */
+export const FILE_CHUNK_BYTES = 256 * 1024;
+export const MAX_TRANSFER_BYTES = 4 * 1024 * 1024 * 1024;
+/** A chunk as base64 (padded), so every transport (Electron IPC, the e2e harness) carries it the same way. */
+export const fileChunkSchema = z
+  .string()
+  .max(Math.ceil(FILE_CHUNK_BYTES / 3) * 4)
+  .regex(/^[A-Za-z0-9+/]*={0,2}$/, 'must be base64');
+
 export const appInfoSchema = z.strictObject({
   name: z.string(),
   version: z.string(),
@@ -39,6 +49,16 @@ export const ipcInvokeChannels = {
   'workspace.channels': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listChannels.response),
   'workspace.members': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listMembers.response),
   'workspace.voiceRooms': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.voiceRooms.response),
+  /** Voice moderation (owners and admins; the server decides): who is server-muted, mute or unmute, move. */
+  'moderation.voiceMutes': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listVoiceMutes.response),
+  'moderation.setVoiceMute': channel(
+    z.strictObject({ workspaceId: randomIdSchema, userId: randomIdSchema, muted: z.boolean() }),
+    z.strictObject({}),
+  ),
+  'moderation.moveVoice': channel(
+    z.strictObject({ workspaceId: randomIdSchema, userId: randomIdSchema, channelId: randomIdSchema.nullable() }),
+    z.strictObject({}),
+  ),
   /** Short-lived TURN credentials for one channel; the renderer holds them only while it is in a call. */
   'voice.credentials': channel(
     z.strictObject({ channelId: randomIdSchema }),
@@ -49,6 +69,70 @@ export const ipcInvokeChannels = {
     z.strictObject({ workspaceId: randomIdSchema }),
     z.strictObject({ url: z.string().regex(/^wss:\/\/[^\s/?#]+\/v1\/ws$/), ticket: wsTicketSchema }),
   ),
+  // ---- channel timelines and files (docs/chat.md): main makes every call, the page holds no token ----
+  'chat.history': channel(
+    z.strictObject({ workspaceId: randomIdSchema, channelId: randomIdSchema, before: randomIdSchema.nullable() }),
+    historyPageSchema,
+  ),
+  'chat.post': channel(
+    z.strictObject({ workspaceId: randomIdSchema, channelId: randomIdSchema, message: postMessageBodySchema }),
+    endpoints.postMessage.response,
+  ),
+  'chat.edit': channel(
+    z.strictObject({ workspaceId: randomIdSchema, messageId: randomIdSchema, body: editMessageBodySchema.shape.body }),
+    endpoints.editMessage.response,
+  ),
+  'chat.delete': channel(
+    z.strictObject({ workspaceId: randomIdSchema, messageId: randomIdSchema }),
+    z.strictObject({}),
+  ),
+  'chat.markRead': channel(
+    z.strictObject({ workspaceId: randomIdSchema, channelId: randomIdSchema, messageId: randomIdSchema }),
+    endpoints.setReadMarker.response,
+  ),
+  'chat.unread': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listUnread.response),
+  /** A desktop notification for a mention, shown by main only while the window is not focused. */
+  'chat.notify': channel(
+    z.strictObject({ title: z.string().min(1).max(100), body: z.string().max(300) }),
+    z.strictObject({ shown: z.boolean() }),
+  ),
+  /** Uploads: begin, chunks of at most FILE_CHUNK_BYTES (base64), finish; main streams the file to the server. */
+  'files.uploadBegin': channel(
+    z.strictObject({
+      workspaceId: randomIdSchema,
+      channelId: randomIdSchema,
+      name: z.string().min(1).max(1024),
+      size: z.number().int().min(1).max(MAX_TRANSFER_BYTES),
+    }),
+    z.strictObject({ uploadId: randomIdSchema, chunkBytes: z.number().int().positive() }),
+  ),
+  'files.uploadChunk': channel(
+    z.strictObject({ uploadId: randomIdSchema, data: fileChunkSchema }),
+    z.strictObject({ received: z.number().int().min(0) }),
+  ),
+  'files.uploadFinish': channel(z.strictObject({ uploadId: randomIdSchema }), endpoints.uploadFile.response),
+  'files.uploadCancel': channel(z.strictObject({ uploadId: randomIdSchema }), z.strictObject({})),
+  /** Downloads for previews and hashing: the page pulls chunks, so main never reads ahead of it. */
+  'files.downloadBegin': channel(
+    z.strictObject({ workspaceId: randomIdSchema, fileId: randomIdSchema }),
+    z.strictObject({
+      downloadId: randomIdSchema,
+      size: z.number().int().min(0),
+      contentType: fileContentTypeSchema,
+    }),
+  ),
+  'files.downloadChunk': channel(
+    z.strictObject({ downloadId: randomIdSchema }),
+    z.strictObject({ data: fileChunkSchema, done: z.boolean() }),
+  ),
+  'files.downloadCancel': channel(z.strictObject({ downloadId: randomIdSchema }), z.strictObject({})),
+  /** Saves a file where the user chooses (a dialog in main); the bytes go from the server to disk, not the page. */
+  'files.save': channel(
+    z.strictObject({ workspaceId: randomIdSchema, fileId: randomIdSchema, name: z.string().min(1).max(400) }),
+    z.strictObject({ saved: z.boolean() }),
+  ),
+  /** A link from message content: main opens https (http after asking) in the system browser, refuses the rest. */
+  'links.open': channel(z.strictObject({ url: z.string().min(1).max(4096) }), z.strictObject({ opened: z.boolean() })),
 } as const;
 
 /** Events main pushes to the renderer. They carry no secrets; `voice.dropCredentials` tells it to forget TURN ones. */

@@ -3,6 +3,7 @@ import { app, safeStorage, session, type BrowserWindow } from 'electron';
 import { parseDeepLink } from '../../shared/deepLink';
 import type { PushToTalkService } from '../input/pushToTalkController';
 import { createHandlers } from '../ipc/createHandlers';
+import { createLinkOpener, createMentionNotifier, createSavePathChooser } from './chatDesktop';
 import { registerHandlers } from '../ipc/registerHandlers';
 import { trustOnlyAppFrames } from '../ipc/sender';
 import { DEV_SERVER_URL_ENV, resolveAppTarget } from '../security/appOrigin';
@@ -94,6 +95,9 @@ async function start(): Promise<void> {
       sessions,
       pushToTalk,
       callState,
+      notifier: createMentionNotifier(() => mainWindow),
+      links: createLinkOpener(() => mainWindow),
+      chooseSavePath: createSavePathChooser(() => mainWindow),
     }),
     isTrustedSender: trustOnlyAppFrames(target.trustedOrigins),
     log,

@@ -8,6 +8,11 @@ import { sessionStatusHandler } from './handlers/sessionStatus';
 import { pushToTalkGetHandler } from './handlers/pushToTalkGet';
 import { pushToTalkSetHandler } from './handlers/pushToTalkSet';
 import { voiceReportStateHandler } from './handlers/voiceReportState';
+import {
+  moderationMoveVoiceHandler,
+  moderationSetVoiceMuteHandler,
+  moderationVoiceMutesHandler,
+} from './handlers/moderation';
 import { realtimeTicketHandler } from './handlers/realtimeTicket';
 import { voiceCredentialsHandler } from './handlers/voiceCredentials';
 import {
@@ -16,6 +21,17 @@ import {
   workspaceVoiceRoomsHandler,
 } from './handlers/workspaceQueries';
 import type { IpcHandlers } from './registerHandlers';
+import {
+  chatDeleteHandler,
+  chatEditHandler,
+  chatHistoryHandler,
+  chatMarkReadHandler,
+  chatPostHandler,
+  chatUnreadHandler,
+} from './handlers/chatTimeline';
+import { chatNotifyHandler, type MentionNotifier } from './handlers/chatNotify';
+import { createFileTransfers, type SavePathChooser } from './handlers/filesTransfers';
+import { linksOpenHandler, type LinkOpener } from './handlers/linksOpen';
 
 /** One handler per contract channel; the IpcHandlers type fails the build if one is missing or extra. */
 export function createHandlers(deps: {
@@ -25,7 +41,14 @@ export function createHandlers(deps: {
   pushToTalk?: PushToTalkService | null;
   /** What the tray shows; absent where there is no tray, and the reports are then kept for nobody. */
   callState?: ReportedCallState;
+  /** Desktop notifications for mentions (main/app); absent where there is no desktop. */
+  notifier?: MentionNotifier | null;
+  /** The system browser for links from messages (main/app); absent, links.open says it is unavailable. */
+  links?: LinkOpener | null;
+  /** The save dialog for files.save (main/app). */
+  chooseSavePath?: SavePathChooser | null;
 }): IpcHandlers {
+  const files = createFileTransfers(deps.sessions.calls, { chooseSavePath: deps.chooseSavePath ?? null });
   return {
     'app.info': appInfoHandler(deps.identity),
     'session.status': sessionStatusHandler(deps.sessions),
@@ -34,10 +57,29 @@ export function createHandlers(deps: {
     'workspace.channels': workspaceChannelsHandler(deps.sessions.calls),
     'workspace.members': workspaceMembersHandler(deps.sessions.calls),
     'workspace.voiceRooms': workspaceVoiceRoomsHandler(deps.sessions.calls),
+    'moderation.voiceMutes': moderationVoiceMutesHandler(deps.sessions.calls),
+    'moderation.setVoiceMute': moderationSetVoiceMuteHandler(deps.sessions.calls),
+    'moderation.moveVoice': moderationMoveVoiceHandler(deps.sessions.calls),
     'voice.credentials': voiceCredentialsHandler(deps.sessions.calls),
     'realtime.ticket': realtimeTicketHandler(deps.sessions.calls),
     'pushToTalk.get': pushToTalkGetHandler(deps.pushToTalk ?? null),
     'pushToTalk.set': pushToTalkSetHandler(deps.pushToTalk ?? null),
     'voice.reportState': voiceReportStateHandler(deps.callState ?? createReportedCallState()),
+    'chat.history': chatHistoryHandler(deps.sessions.calls),
+    'chat.post': chatPostHandler(deps.sessions.calls),
+    'chat.edit': chatEditHandler(deps.sessions.calls),
+    'chat.delete': chatDeleteHandler(deps.sessions.calls),
+    'chat.markRead': chatMarkReadHandler(deps.sessions.calls),
+    'chat.unread': chatUnreadHandler(deps.sessions.calls),
+    'chat.notify': chatNotifyHandler(deps.notifier ?? null),
+    'files.uploadBegin': files['files.uploadBegin'],
+    'files.uploadChunk': files['files.uploadChunk'],
+    'files.uploadFinish': files['files.uploadFinish'],
+    'files.uploadCancel': files['files.uploadCancel'],
+    'files.downloadBegin': files['files.downloadBegin'],
+    'files.downloadChunk': files['files.downloadChunk'],
+    'files.downloadCancel': files['files.downloadCancel'],
+    'files.save': files['files.save'],
+    'links.open': linksOpenHandler(deps.links ?? null),
   };
 }

@@ -1,4 +1,4 @@
-import type { CallInput } from './apiClient';
+import type { CallInput, DownloadInput, UploadInput } from './apiClient';
 import { ApiError, type ServerApi } from './apiClient';
 import type { CredentialVault, SessionIdentity } from './credentialVault';
 import { ServerConnectionError } from './pinnedTls';
@@ -25,7 +25,32 @@ export function createSignedCalls(deps: { vault: CredentialVault; api: ServerApi
       return fail('request_failed', 'The request to the server failed.');
     }
   }
-  return { call };
+  /** Where a call goes and who signs it, or why there is none: what uploads and downloads need besides the api. */
+  function target(): Result<{ identity: SessionIdentity }> {
+    const identity = deps.vault.identity();
+    return identity === null ? fail('not_signed_in', 'Sign in first.') : ok({ identity });
+  }
+
+  async function guarded<T>(run: (identity: SessionIdentity) => Promise<T>): Promise<Result<T>> {
+    const found = target();
+    if (!found.ok) return found;
+    try {
+      return ok(await run(found.value.identity));
+    } catch (error) {
+      if (error instanceof ApiError || error instanceof ServerConnectionError) return fail(error.code, error.message);
+      return fail('request_failed', 'The request to the server failed.');
+    }
+  }
+
+  return {
+    call,
+    /** Streams a file to a channel (docs/chat.md, "Signed uploads"). */
+    upload: (input: Omit<UploadInput, 'signer'>) =>
+      guarded((identity) => deps.api.upload(identity.server, { ...input, signer: deps.signer })),
+    /** Opens a file's content as a stream the caller must consume or destroy. */
+    download: (input: Omit<DownloadInput, 'signer'>) =>
+      guarded((identity) => deps.api.download(identity.server, { ...input, signer: deps.signer })),
+  };
 }
 
 export type SignedCalls = ReturnType<typeof createSignedCalls>;

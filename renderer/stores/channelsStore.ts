@@ -1,5 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { WhootApi } from '../../shared/ipc';
+import { fail, type Result } from '../../shared/result';
 import type { Channel, Member } from '../../shared/rest/endpoints';
 import type { RoomPeer, WorkspaceEvent } from '../../shared/ws';
 import type { RealtimeHub } from '../realtime/realtimeHub';
@@ -12,16 +13,21 @@ export interface ChannelsState {
   readonly members: Readonly<Record<string, Member>>;
   /** Who is in each voice room, by channel id. */
   readonly rooms: Readonly<Record<string, readonly RoomPeer[]>>;
+  /** Members a moderator server-muted (the relay drops their voice), by user id. */
+  readonly serverMuted: Readonly<Record<string, true>>;
   readonly loading: boolean;
   readonly error: string | null;
   reload(): Promise<void>;
+  /** Moderation (owners and admins): the server checks the role and enforces it; the result says why if refused. */
+  setServerMute(userId: string, muted: boolean): Promise<Result<unknown>>;
+  moveToChannel(userId: string, channelId: string | null): Promise<Result<unknown>>;
 }
 
 export type ChannelsStore = StoreApi<ChannelsState>;
 
 /** Applies one workspace event to the lists; room events at or before the snapshot's sequence are already in it. */
 export function applyWorkspaceEvent(
-  state: Pick<ChannelsState, 'channels' | 'members' | 'rooms'>,
+  state: Pick<ChannelsState, 'channels' | 'members' | 'rooms' | 'serverMuted'>,
   event: WorkspaceEvent,
   snapshotSeq: number,
 ): Partial<ChannelsState> | null {
@@ -50,6 +56,10 @@ export function applyWorkspaceEvent(
       const { channelId, peerId } = event.payload;
       const remaining = (state.rooms[channelId] ?? []).filter((peer) => peer.peerId !== peerId);
       return { rooms: { ...state.rooms, [channelId]: remaining } };
+    }
+    case 'member.voiceModerated': {
+      const { [event.payload.userId]: _was, ...others } = state.serverMuted;
+      return { serverMuted: event.payload.serverMuted ? { ...others, [event.payload.userId]: true } : others };
     }
     case 'member.online':
     case 'member.offline': {
@@ -80,17 +90,29 @@ export function createChannelsStore(
     channels: [],
     members: {},
     rooms: {},
+    serverMuted: {},
     loading: false,
     error: null,
+    async setServerMute(userId, muted) {
+      const workspaceId = get().workspaceId;
+      if (workspaceId === null) return fail('no_workspace', 'Pick a workspace first.');
+      return api.moderation.setVoiceMute({ workspaceId, userId, muted });
+    },
+    async moveToChannel(userId, channelId) {
+      const workspaceId = get().workspaceId;
+      if (workspaceId === null) return fail('no_workspace', 'Pick a workspace first.');
+      return api.moderation.moveVoice({ workspaceId, userId, channelId });
+    },
     async reload() {
       const workspaceId = get().workspaceId;
       if (workspaceId === null) return;
       const generation = ++loadGeneration;
       set({ loading: true });
-      const [channels, members, rooms] = await Promise.all([
+      const [channels, members, rooms, mutes] = await Promise.all([
         api.workspace.channels({ workspaceId }),
         api.workspace.members({ workspaceId }),
         api.workspace.voiceRooms({ workspaceId }),
+        api.moderation.voiceMutes({ workspaceId }),
       ]);
       if (generation !== loadGeneration || get().workspaceId !== workspaceId) return;
       const failed = [channels, members, rooms].find((result) => !result.ok);
@@ -106,6 +128,8 @@ export function createChannelsStore(
         channels: [...channels.value.channels].sort((a, b) => a.name.localeCompare(b.name)),
         members: Object.fromEntries(members.value.members.map((member) => [member.userId, member])),
         rooms: Object.fromEntries(rooms.value.rooms.map((room) => [room.channelId, room.peers])),
+        // A member may read who is muted; if the list is refused, events still keep it current from here on.
+        serverMuted: mutes.ok ? Object.fromEntries(mutes.value.userIds.map((userId) => [userId, true as const])) : {},
       });
     },
   }));
@@ -124,7 +148,15 @@ export function createChannelsStore(
     if (workspaceId === store.getState().workspaceId) return;
     loadGeneration += 1;
     snapshotSeq = 0;
-    store.setState({ workspaceId, channels: [], members: {}, rooms: {}, error: null, loading: workspaceId !== null });
+    store.setState({
+      workspaceId,
+      channels: [],
+      members: {},
+      rooms: {},
+      serverMuted: {},
+      error: null,
+      loading: workspaceId !== null,
+    });
     hub.connect(workspaceId);
     if (workspaceId !== null) void store.getState().reload();
   }

@@ -82,6 +82,15 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   void pushToTalk.store.getState().load();
   const unlinkTray = linkCallToTray(api, voice?.engine ?? null, channels.store);
   const unlinkPushToTalk = linkPushToTalkToVoice(pushToTalk.store, voice?.engine ?? null);
+  // The relay enforces a server mute; the engine shows it and stops sending, so the user knows why.
+  const unlinkServerMute =
+    voice === null
+      ? () => undefined
+      : channels.store.subscribe((state) => {
+          const self = session.store.getState().session;
+          const muted = self.signedIn && state.serverMuted[self.user.id] === true;
+          if (voice.engine.store.getState().serverMuted !== muted) voice.engine.setServerMuted(muted);
+        });
 
   const unsubscribeSession = session.store.subscribe((state, previous) => {
     const signedIn = state.session.signedIn;
@@ -116,6 +125,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       pushToTalk.dispose();
       unlinkTray();
       unlinkPushToTalk();
+      unlinkServerMute();
       for (const part of parts) part.dispose();
       realtime.dispose();
     },

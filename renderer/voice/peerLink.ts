@@ -26,6 +26,9 @@ export interface PeerLinkOptions {
 export const DISCONNECTED_RESTART_MS = 4000;
 /** Restarts after which a link still failing is reported as unreachable (it keeps trying with backoff). */
 export const RESTARTS_BEFORE_REPORT = 2;
+/** Negotiation retries (see recover()) before the user is told; each waits RECOVERY_BASE_MS longer than the last. */
+export const FAILURES_BEFORE_REPORT = 3;
+export const RECOVERY_BASE_MS = 300;
 
 /**
  * One RTCPeerConnection to one remote member, negotiated with the W3C "perfect negotiation" pattern so that both
@@ -42,6 +45,8 @@ export class PeerLink {
   private closed = false;
   private disconnectedTimer: unknown = null;
   private restarts = 0;
+  private failures = 0;
+  private recoveryTimer: unknown = null;
   private queue: Promise<void> = Promise.resolve();
 
   constructor(private readonly options: PeerLinkOptions) {
@@ -101,8 +106,39 @@ export class PeerLink {
     if (this.closed) return;
     this.closed = true;
     if (this.disconnectedTimer !== null) this.options.clock.clearTimeout(this.disconnectedTimer);
+    if (this.recoveryTimer !== null) this.options.clock.clearTimeout(this.recoveryTimer);
     this.disconnectedTimer = null;
+    this.recoveryTimer = null;
     this.pc.close();
+  }
+
+  /**
+   * A description that could not be applied (one that crossed with ours in flight, or arrived for an offer already
+   * superseded) leaves the link wherever it was. Rather than hope the next negotiationneeded comes, the link rolls
+   * back a stale local offer and offers again after a short, growing pause; the user hears of it only if that keeps
+   * failing.
+   */
+  private recover(): void {
+    if (this.closed) return;
+    this.failures += 1;
+    if (this.failures >= FAILURES_BEFORE_REPORT) this.options.onError('negotiation_failed');
+    if (this.recoveryTimer !== null) return;
+    this.recoveryTimer = this.options.clock.setTimeout(
+      () => {
+        this.recoveryTimer = null;
+        if (this.closed || this.pc.connectionState === 'connected') return;
+        const { signalingState } = this.pc;
+        if (signalingState === 'have-local-offer') {
+          void this.pc
+            .setLocalDescription({ type: 'rollback' })
+            .then(() => this.negotiate())
+            .catch(() => this.recover());
+        } else if (signalingState === 'stable') {
+          void this.negotiate();
+        }
+      },
+      RECOVERY_BASE_MS * Math.min(this.failures, 8),
+    );
   }
 
   isClosed(): boolean {
@@ -123,7 +159,8 @@ export class PeerLink {
       await this.pc.setLocalDescription(offer);
       this.sendLocalDescription();
     } catch {
-      if (!this.closed) this.options.onError('negotiation_failed');
+      this.makingOffer = false;
+      this.recover();
     } finally {
       this.makingOffer = false;
     }
@@ -145,7 +182,8 @@ export class PeerLink {
       const collision = description.type === 'offer' && !readyForOffer;
       this.ignoreOffer = !this.options.polite && collision;
       if (this.ignoreOffer) return;
-      if (collision) await pc.setLocalDescription({ type: 'rollback' });
+      // Only a local offer already set needs rolling back; one still being made is dropped by negotiate() itself.
+      if (collision && pc.signalingState === 'have-local-offer') await pc.setLocalDescription({ type: 'rollback' });
       this.settingRemoteAnswer = description.type === 'answer';
       try {
         await pc.setRemoteDescription(description);
@@ -177,6 +215,7 @@ export class PeerLink {
     const { clock } = this.options;
     if (state === 'connected' || state === 'completed') {
       this.restarts = 0;
+      this.failures = 0;
       if (this.disconnectedTimer !== null) clock.clearTimeout(this.disconnectedTimer);
       this.disconnectedTimer = null;
     } else if (state === 'disconnected') {

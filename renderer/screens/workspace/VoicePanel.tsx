@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { useStore } from 'zustand';
+import type { Result } from '../../../shared/result';
 import { useStores } from '../../storesContext';
 import type { CallQuality } from '../../voice/callStats';
 import type { PeerView, VoicePhase } from '../../voice/voiceState';
@@ -52,8 +53,70 @@ function QualityTable({ quality, name }: { quality: CallQuality | null; name: st
   );
 }
 
+/** Owners and admins moderate voice; the server checks the role again and enforces the result. */
+function Moderation({ userId, name }: { userId: string; name: string }) {
+  const { channels } = useStores();
+  const muted = useStore(channels, (state) => state.serverMuted[userId] === true);
+  const voiceChannels = useStore(channels, (state) => state.channels);
+  const [target, setTarget] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const { setServerMute, moveToChannel } = channels.getState();
+  const run = async (action: Promise<Result<unknown>>) => {
+    const result = await action;
+    setProblem(result.ok ? null : result.error.message);
+  };
+  return (
+    <div className="moderation" role="group" aria-label={`Moderate ${name}`}>
+      <button
+        type="button"
+        className="button button-small"
+        aria-pressed={muted}
+        onClick={() => void run(setServerMute(userId, !muted))}
+      >
+        Server mute
+      </button>
+      <label className="small">
+        Move to{' '}
+        <select value={target} onChange={(event) => setTarget(event.target.value)}>
+          <option value="">choose a channel</option>
+          {voiceChannels
+            .filter((channel) => channel.kind === 'voice')
+            .map((channel) => (
+              <option key={channel.id} value={channel.id}>
+                {channel.name}
+              </option>
+            ))}
+        </select>
+      </label>
+      <button
+        type="button"
+        className="button button-small"
+        disabled={target === ''}
+        onClick={() => void run(moveToChannel(userId, target))}
+      >
+        Move
+      </button>
+      <button
+        type="button"
+        className="button button-small button-danger"
+        onClick={() => void run(moveToChannel(userId, null))}
+      >
+        Disconnect
+      </button>
+      <span role="alert" className="alert-inline small">
+        {problem}
+      </span>
+    </div>
+  );
+}
+
 function CallMember({ peer }: { peer: PeerView }) {
-  const { channels, voice } = useStores();
+  const { channels, voice, workspace } = useStores();
+  const canModerate = useStore(workspace, (state) => {
+    const role = state.workspaces.find((item) => item.id === state.selectedId)?.role;
+    return role === 'owner' || role === 'admin';
+  });
+  const serverMuted = useStore(channels, (state) => state.serverMuted[peer.userId] === true);
   const name = useStore(channels, (state) => state.members[peer.userId]?.displayName ?? 'Unknown member');
   const volume = useVoice((state) => state.volumes[peer.userId] ?? 1);
   const [showQuality, setShowQuality] = useState(false);
@@ -67,9 +130,16 @@ function CallMember({ peer }: { peer: PeerView }) {
         </span>
         <span className="call-member-name">{name}</span>
         <span className="muted small">
-          {peer.speaking ? 'speaking' : peer.connectionState === 'connected' ? 'connected' : peer.connectionState}
+          {serverMuted
+            ? 'muted by a moderator'
+            : peer.speaking
+              ? 'speaking'
+              : peer.connectionState === 'connected'
+                ? 'connected'
+                : peer.connectionState}
         </span>
       </div>
+      {canModerate && <Moderation userId={peer.userId} name={name} />}
       <label className="volume">
         <span>
           Volume for {name}: {percent}%
