@@ -1,3 +1,4 @@
+import { pinServerCertificates } from './pinnedCertificates';
 import { join } from 'node:path';
 import { app, safeStorage, session, type BrowserWindow } from 'electron';
 import { parseDeepLink } from '../../shared/deepLink';
@@ -71,6 +72,7 @@ async function start(): Promise<void> {
   await app.whenReady();
   hardenSession(session.defaultSession, target.trustedOrigins, { devServerOrigin: target.devServerOrigin });
   serveAppProtocol(session.defaultSession, join(__dirname, '..', 'renderer'));
+  pinServerCertificates(session.defaultSession, vault);
   // Hosting locally (WHOOT_HOST_SERVER=1 for now): the bundled server in a utility process, stopped before quit.
   hostBundledServerIfRequested({ app, env: process.env, allowedOrigins: target.trustedOrigins, log });
 
