@@ -82,6 +82,17 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   void pushToTalk.store.getState().load();
   const unlinkTray = linkCallToTray(api, voice?.engine ?? null, channels.store);
   const unlinkPushToTalk = linkPushToTalkToVoice(pushToTalk.store, voice?.engine ?? null);
+  // Devices chosen in Settings apply to the call at once; the engine keeps the choice through unplug and replug.
+  const unlinkDevices =
+    voice === null
+      ? () => undefined
+      : devices.store.subscribe((state, previous) => {
+          if (state.selectedInputId !== previous.selectedInputId)
+            void voice.engine.setInputDevice(state.selectedInputId);
+          if (state.selectedOutputId !== previous.selectedOutputId) {
+            void voice.engine.setOutputDevice(state.selectedOutputId).catch(() => undefined);
+          }
+        });
   // The relay enforces a server mute; the engine shows it and stops sending, so the user knows why.
   const unlinkServerMute =
     voice === null
@@ -126,6 +137,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       unlinkTray();
       unlinkPushToTalk();
       unlinkServerMute();
+      unlinkDevices();
       for (const part of parts) part.dispose();
       realtime.dispose();
     },

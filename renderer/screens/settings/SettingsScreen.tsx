@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import { ScreenHeading } from '../../components/ScreenHeading';
 import { useStores } from '../../storesContext';
+import { VoiceProcessingSettings } from './VoiceProcessingSettings';
 import { DeviceList } from './DeviceList';
 import { PushToTalkSettings } from './PushToTalkSettings';
 
@@ -90,6 +91,7 @@ export function SettingsScreen() {
             </>
           )}
         </section>
+        <VoiceProcessingSettings />
         <PushToTalkSettings />
       </div>
     </section>

@@ -1,0 +1,56 @@
+import { useStores } from '../../storesContext';
+import { useVoice } from '../workspace/useVoice';
+import { SENSITIVITY_RANGE_DB } from '../../voice/voiceActivity';
+import type { AudioProcessing } from '../../voice/ports';
+
+const PROCESSING: readonly [keyof AudioProcessing, string, string][] = [
+  ['echoCancellation', 'Echo cancellation', 'Removes your speakers from what your microphone hears.'],
+  ['noiseSuppression', 'Noise suppression', 'Filters steady background noise such as fans.'],
+  ['autoGainControl', 'Automatic gain control', 'Evens out your volume; turn it off if it pumps or clips.'],
+];
+
+/** Audio processing switches and the voice-activity threshold; a call in progress picks changes up at once. */
+export function VoiceProcessingSettings() {
+  const { voice } = useStores();
+  const processing = useVoice((state) => state.processing);
+  const sensitivityDb = useVoice((state) => state.sensitivityDb);
+  const localLevel = useVoice((state) => state.localLevel);
+  if (voice === null) return null;
+  const levelDb =
+    localLevel > 0 ? Math.max(SENSITIVITY_RANGE_DB.min, 20 * Math.log10(localLevel)) : SENSITIVITY_RANGE_DB.min;
+
+  return (
+    <section className="panel" aria-labelledby="processing-heading">
+      <h2 id="processing-heading">Voice processing</h2>
+      <fieldset className="checkbox-group">
+        <legend className="visually-hidden">Audio processing</legend>
+        {PROCESSING.map(([key, label, help]) => (
+          <label key={key} className="checkbox">
+            <input
+              type="checkbox"
+              checked={processing[key]}
+              onChange={(event) => void voice.setProcessing({ ...processing, [key]: event.target.checked })}
+            />
+            <span>
+              {label}
+              <span className="muted small"> — {help}</span>
+            </span>
+          </label>
+        ))}
+      </fieldset>
+      <label className="volume">
+        <span>
+          Voice activity sensitivity: {sensitivityDb} dB (your level now: {Math.round(levelDb)} dB)
+        </span>
+        <input
+          type="range"
+          min={SENSITIVITY_RANGE_DB.min}
+          max={SENSITIVITY_RANGE_DB.max}
+          step={1}
+          value={sensitivityDb}
+          onChange={(event) => voice.setSensitivityDb(Number(event.target.value))}
+        />
+      </label>
+    </section>
+  );
+}
