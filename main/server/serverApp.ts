@@ -16,6 +16,7 @@ import { voiceHandlers } from './api/voiceHandlers';
 import { webhookHandlers } from './api/webhookHandlers';
 import { inputHandlers } from './api/inputHandlers';
 import { adminHandlers } from './api/adminHandlers';
+import { doctorHandlers } from './api/doctorHandlers';
 import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
 import { relaySecretText } from './auth/turnCredentials';
@@ -145,6 +146,7 @@ export async function startServer(
       ...webhookHandlers(deps),
       ...inputHandlers(deps),
       ...adminHandlers(deps),
+      ...doctorHandlers(deps),
       ...chatHandlers(deps),
       ...fileHandlers(deps),
     };

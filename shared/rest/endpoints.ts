@@ -839,6 +839,21 @@ export const endpoints = {
     status: 204,
     rateClass: 'default',
   }),
+  /**
+   * Short-lived TURN credentials for the network doctor ("Test my connection"): the same TURN REST credentials as
+   * voice, bound to the caller's session, valid for two minutes, for members of at least one workspace.
+   */
+  doctorCredentials: endpoint({
+    method: 'POST',
+    path: '/v1/doctor/credentials',
+    auth: 'signed',
+    operation: 'doctor.credentials',
+    resource: { from: 'session' },
+    body: empty,
+    response: z.strictObject({ iceServers: z.array(iceServerSchema).min(1).max(4), expiresAt: z.number().int() }),
+    status: 200,
+    rateClass: 'auth',
+  }),
 } as const satisfies Record<string, Endpoint>;
 
 export type EndpointName = keyof typeof endpoints;

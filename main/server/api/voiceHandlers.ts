@@ -86,7 +86,7 @@ export function voiceHandlers(
  * The ports TURN URLs name: those the embedded relay actually bound (they may have been picked at start-up), or
  * the configured ones when a relay fleet runs apart from this server.
  */
-function relayPorts(deps: ApiDeps): { udp?: number; tcp?: number; tls?: number } {
+export function relayPorts(deps: ApiDeps): { udp?: number; tcp?: number; tls?: number } {
   const bound = deps.relay?.addresses;
   if (bound) {
     return {

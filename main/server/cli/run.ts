@@ -9,6 +9,7 @@ import {
   type CommandContext,
 } from './commands';
 import { DEFAULT_CONFIG_FILE, loadCliConfig } from './configFile';
+import { doctorCommand } from './doctor';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
 
 export function usage(): string {
@@ -29,6 +30,13 @@ Commands:
   rotate-key               Make a new data key current and re-encrypt every sealed value with it.
                            Stop the server first; old values stay readable throughout.
   audit verify             Check the audit log's hash chain and print its head; exit 1 naming the first bad entry.
+  doctor                   Check the network path from this computer to a server, step by step (TLS with the
+                           pinned key, WSS, STUN, TURN over UDP, TCP and TLS, relayed media), saying what to open
+                           in a firewall when a step fails; exit 1 if any step failed. Needs no config file.
+    --invite LINK          The server, from a whoot://join invite link; or:
+    --url https://HOST:PORT --pin PIN
+    --email EMAIL --password-stdin
+                           Sign in with this account (password on standard input) to check WSS and TURN too.
   help                     Show this text.
 
 Options:
@@ -46,7 +54,8 @@ type Command =
   | { readonly name: 'invite'; readonly slug: string }
   | { readonly name: 'create-workspace'; readonly slug: string; readonly workspaceName: string }
   | { readonly name: 'rotate-key' }
-  | { readonly name: 'audit-verify' };
+  | { readonly name: 'audit-verify' }
+  | { readonly name: 'doctor' };
 
 const options = {
   config: { type: 'string', short: 'c' },
@@ -56,6 +65,10 @@ const options = {
   owner: { type: 'string' },
   'display-name': { type: 'string' },
   'password-stdin': { type: 'boolean' },
+  invite: { type: 'string' },
+  url: { type: 'string' },
+  pin: { type: 'string' },
+  email: { type: 'string' },
 } as const;
 type OptionName = keyof typeof options;
 
@@ -67,6 +80,7 @@ const commandOptions: Record<Command['name'], readonly OptionName[]> = {
   'create-workspace': ['owner', 'display-name', 'password-stdin'],
   'rotate-key': [],
   'audit-verify': [],
+  doctor: ['invite', 'url', 'pin', 'email', 'password-stdin'],
 };
 
 function usageError(message: string): CliError {
@@ -105,6 +119,9 @@ function commandFrom(positionals: readonly string[]): Command {
     case 'audit':
       if (rest.length !== 1 || rest[0] !== 'verify') throw usageError('Usage: audit verify');
       return { name: 'audit-verify' };
+    case 'doctor':
+      expect(0, 'doctor (--invite LINK | --url https://HOST:PORT --pin PIN) [--email EMAIL --password-stdin]');
+      return { name: 'doctor' };
     default:
       throw usageError(`Unknown command "${name}".`);
   }
@@ -139,6 +156,16 @@ export async function runCli(
       throw usageError(`${misplaced.map((key) => `--${key}`).join(', ')} does not go with ${label}.`);
     }
 
+    // The doctor runs where users sit, which has no server configuration.
+    if (command.name === 'doctor') {
+      return await doctorCommand(io, {
+        ...(values.invite !== undefined ? { invite: values.invite } : {}),
+        ...(values.url !== undefined ? { url: values.url } : {}),
+        ...(values.pin !== undefined ? { pin: values.pin } : {}),
+        ...(values.email !== undefined ? { email: values.email } : {}),
+        passwordStdin: values['password-stdin'] === true,
+      });
+    }
     const { file, config } = loadCliConfig(values.config, io.cwd);
     const context: CommandContext = { config, configFile: file, io, now: settings.now ?? Date.now };
     switch (command.name) {

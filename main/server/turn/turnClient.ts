@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { createSocket, type Socket as UdpSocket } from 'node:dgram';
-import { connect, type Socket } from 'node:net';
+import { connect, isIP, type Socket } from 'node:net';
 import { connect as connectTls } from 'node:tls';
 import {
   readErrorCode,
@@ -11,17 +11,19 @@ import {
   writeText,
   writeUint32,
   writeXorAddress,
-} from '../stun/attributes';
-import { encodeChannelData, parseChannelData } from '../stun/channelData';
-import { Attr, StunClass, StunMethod, TRANSPORT_UDP } from '../stun/constants';
-import { checkIntegrity, longTermKey } from '../stun/integrity';
-import type { TransportAddress } from '../stun/ipAddress';
-import { encodeStun, getAttribute, parseStun, type OutgoingAttribute, type StunMessage } from '../stun/message';
-import { createStreamFramer } from '../stun/streamFramer';
+} from './stun/attributes';
+import { encodeChannelData, parseChannelData } from './stun/channelData';
+import { Attr, StunClass, StunMethod, TRANSPORT_UDP } from './stun/constants';
+import { checkIntegrity, longTermKey } from './stun/integrity';
+import type { TransportAddress } from './stun/ipAddress';
+import { encodeStun, getAttribute, parseStun, type OutgoingAttribute, type StunMessage } from './stun/message';
+import { createStreamFramer } from './stun/streamFramer';
 
 /**
- * A small TURN client for the relay's tests, built on the relay's own codec: it speaks exactly the messages a test
- * names, including wrong ones (another realm, an old nonce), which real clients cannot be made to send.
+ * A small TURN client built on the relay's own codec. The network doctor uses it to check a server from where a
+ * user sits (binding, allocations over UDP, TCP and TLS, a relayed round trip); the relay's tests use it through
+ * testing/turnTestClient.ts because it speaks exactly the messages it is told to, including wrong ones (another
+ * realm, an old nonce), which real clients cannot be made to send.
  */
 export interface Answer {
   readonly message: StunMessage;
@@ -34,7 +36,7 @@ export type Incoming =
   | { readonly kind: 'data'; readonly peer: TransportAddress; readonly data: Buffer }
   | { readonly kind: 'channel'; readonly channel: number; readonly data: Buffer };
 
-export interface TurnTestClient {
+export interface TurnClient {
   readonly local: { readonly address: string; readonly port: number };
   /** Realm and nonce learned from the last 401/438, or set by a test. */
   realm: string | null;
@@ -58,11 +60,18 @@ export interface TurnTestClient {
   close(): Promise<void>;
 }
 
-export interface TurnTestClientOptions {
+export interface TurnClientOptions {
   readonly server: { readonly host: string; readonly port: number };
   readonly transport?: 'udp' | 'tcp' | 'tls';
   /** For 'tls': the relay's certificate to trust (tests make their own). */
   readonly ca?: string;
+  /**
+   * For 'tls': opens the connection instead (the doctor's, which checks the server's pinned key before a TURN
+   * byte is written).
+   */
+  readonly connectTls?: () => Promise<Socket>;
+  /** For 'udp': the local address to bind; every interface of the server's family unless given. */
+  readonly bindAddress?: string;
   readonly username: string;
   readonly password: string;
   readonly timeoutMs?: number;
@@ -70,7 +79,7 @@ export interface TurnTestClientOptions {
   readonly integrity?: 'sha1' | 'sha256';
 }
 
-export async function createTurnTestClient(options: TurnTestClientOptions): Promise<TurnTestClient> {
+export async function createTurnClient(options: TurnClientOptions): Promise<TurnClient> {
   const transport = options.transport ?? 'udp';
   const pending = new Map<string, (message: StunMessage) => void>();
   const received: Incoming[] = [];
@@ -103,21 +112,28 @@ export async function createTurnTestClient(options: TurnTestClientOptions): Prom
   let local: { address: string; port: number };
   let closeTransport: () => Promise<void>;
   if (transport === 'udp') {
-    const socket: UdpSocket = createSocket('udp4');
-    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const socket: UdpSocket = createSocket(isIP(options.server.host) === 6 ? 'udp6' : 'udp4');
+    await new Promise<void>((resolve) => socket.bind(0, options.bindAddress, resolve));
     socket.on('message', onPacket);
+    // An ICMP port-unreachable surfaces here on some systems; the request's timeout reports it either way.
+    socket.on('error', () => undefined);
     write = (bytes) => socket.send(bytes, options.server.port, options.server.host);
-    local = { address: '127.0.0.1', port: socket.address().port };
+    local = { address: socket.address().address, port: socket.address().port };
     closeTransport = () => new Promise((resolve) => socket.close(() => resolve()));
   } else {
-    const socket: Socket =
-      transport === 'tls'
-        ? connectTls({ host: options.server.host, port: options.server.port, ca: options.ca, servername: '' })
-        : connect({ host: options.server.host, port: options.server.port });
-    await new Promise<void>((resolve, reject) => {
-      socket.once(transport === 'tls' ? 'secureConnect' : 'connect', resolve);
-      socket.once('error', reject);
-    });
+    let socket: Socket;
+    if (transport === 'tls' && options.connectTls !== undefined) {
+      socket = await options.connectTls();
+    } else {
+      socket =
+        transport === 'tls'
+          ? connectTls({ host: options.server.host, port: options.server.port, ca: options.ca, servername: '' })
+          : connect({ host: options.server.host, port: options.server.port });
+      await new Promise<void>((resolve, reject) => {
+        socket.once(transport === 'tls' ? 'secureConnect' : 'connect', resolve);
+        socket.once('error', reject);
+      });
+    }
     const framer = createStreamFramer();
     socket.on('data', (chunk: Buffer) => framer.push(chunk, (_kind, frame) => onPacket(Buffer.from(frame))));
     socket.on('error', () => undefined);
@@ -132,7 +148,7 @@ export async function createTurnTestClient(options: TurnTestClientOptions): Prom
 
   const keyFor = (realm: string) => longTermKey(options.username, realm, options.password);
 
-  const client: TurnTestClient = {
+  const client: TurnClient = {
     local,
     realm: null,
     nonce: null,
