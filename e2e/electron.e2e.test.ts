@@ -3,8 +3,13 @@ import { _electron, type ElectronApplication, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { electronBinaryPath } from '../build/electronBinary.mjs';
 import { invokeChannelNames } from '../shared/ipc';
-import { bootstrapWorkspace, startTestServer, type TestServer } from '../test/support/serverHarness';
+import { bootstrapWorkspace, signIn, startTestServer, type TestServer } from '../test/support/serverHarness';
+import { parseDeepLink } from '../shared/deepLink';
+import type { VoiceBot } from '../bot/voiceBot';
+import { eventually, launchBot } from '../test/support/voiceBots';
 import {
+  joinVoiceChannel,
+  safetyCodeWith,
   rendererHasNoNodeOrElectron,
   settingsListsAudioDevices,
   showsSignInScreen,
@@ -82,5 +87,32 @@ describe.skipIf(electronPath === null)('whoot in Electron', () => {
 
   it('lists the fake microphone in settings', async () => {
     await settingsListsAudioDevices(page, 'electron');
+  });
+
+  it('joins a voice channel over the pinned WSS and is heard by a headless bot through the relay', async () => {
+    const owner = await signIn(whootServer.server, ACCOUNT.email, ACCOUNT.password);
+    const workspaceId = owner.vault.identity()?.workspaces[0]?.id ?? '';
+    await owner.call('createChannel', { params: { workspaceId }, body: { name: 'Lobby' } });
+    const parsed = parseDeepLink(inviteLink);
+    if (!parsed.ok) throw new Error('invite did not parse');
+    const bot: VoiceBot = await launchBot(parsed.value.invite, 'robo', { play: { kind: 'tone', frequency: 660 } });
+    try {
+      expect((await bot.join({ name: 'Lobby' })).ok).toBe(true);
+      await page
+        .getByRole('link', { name: 'Workspace' })
+        .click()
+        .catch(() => undefined);
+      await page.getByRole('link', { name: 'Sign in' }).click();
+      await signInWithInvite(page, inviteLink, ACCOUNT.email, ACCOUNT.password);
+      await joinVoiceChannel(page, 'Lobby');
+      expect(await safetyCodeWith(page, 'robo')).toMatch(/^\d{5}( \d{5}){5}$/);
+      await eventually(
+        'the bot hears the app',
+        () => (bot.hearing().some((peer) => peer.level > 0.01 && peer.path === 'relay/relay') ? true : undefined),
+        20_000,
+      );
+    } finally {
+      await bot.stop();
+    }
   });
 });

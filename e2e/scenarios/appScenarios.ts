@@ -88,3 +88,14 @@ export async function settingsListsAudioDevices(page: Page, label: string): Prom
   expect(await microphones.getByRole('listitem').count()).toBeGreaterThan(0);
   await screenshot(page, `${label}-settings`);
 }
+
+/** Clicks Join beside the channel and waits for the call panel to say it is connected. */
+export async function joinVoiceChannel(page: Page, channelName: string): Promise<void> {
+  await page.getByRole('button', { name: `Join ${channelName}` }).click();
+  await page.getByRole('status').filter({ hasText: 'Voice connected' }).waitFor({ timeout: 20_000 });
+}
+
+/** The safety code the page shows for a call member, once the encrypted connection is up. */
+export async function safetyCodeWith(page: Page, memberName: string): Promise<string | null> {
+  return page.getByLabel(`Safety code with ${memberName}`).textContent({ timeout: 20_000 });
+}
