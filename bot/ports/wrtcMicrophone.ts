@@ -2,7 +2,7 @@ import wrtc from '@roamhq/wrtc';
 import { startFramePacer, type FramePacer } from '../audio/framePacer';
 import { FRAME_SAMPLES, SAMPLE_RATE } from '../audio/pcm';
 import { createTestSignal, type TestSignalSpec } from '../audio/testSignal';
-import { MicrophoneError, type AudioProcessing, type MicrophonePort } from '../../renderer/voice/ports';
+import { MicrophoneError, type MicrophonePort } from '../../renderer/voice/ports';
 
 /** The device id the bot's one input answers to (the engine passes null for the default, or this). */
 export const BOT_MICROPHONE_ID = 'whoot-bot-microphone';
@@ -18,9 +18,6 @@ export interface WrtcMicrophone extends MicrophonePort {
   liveTracks(): number;
   /** Tone-burst onsets sent while the track was enabled (a muted burst is silence on the wire, so it is left out). */
   emissions(): readonly BurstEmission[];
-  onEmission(listener: (emission: BurstEmission) => void): () => void;
-  /** The processing the engine asked for on the last open (the bot's signal is synthetic: nothing is applied). */
-  lastProcessing(): AudioProcessing | null;
   /** Frames the pacers skipped because the event loop stalled (the signal then runs behind real time). */
   skippedFrames(): number;
   /** Stops every track's pacer, whatever the engine did. */
@@ -53,9 +50,7 @@ export function createWrtcMicrophone(
   const deviceIds = options.deviceIds ?? [BOT_MICROPHONE_ID];
   const open = new Set<OpenTrack>();
   const emissions: BurstEmission[] = [];
-  const listeners = new Set<(emission: BurstEmission) => void>();
   const frequency = spec.kind === 'tone' ? spec.frequency : 0;
-  let processing: AudioProcessing | null = null;
 
   let skippedByReleased = 0;
 
@@ -66,11 +61,11 @@ export function createWrtcMicrophone(
   }
 
   return {
-    async open(deviceId, requested) {
+    // The signal is synthetic: there is no echo, noise or gain to process, so the requested processing is moot.
+    async open(deviceId) {
       if (deviceId !== null && !deviceIds.includes(deviceId)) {
         throw new MicrophoneError('not_found', `No microphone with id ${deviceId}.`);
       }
-      processing = requested;
       const source = new wrtc.nonstandard.RTCAudioSource();
       const track = source.createTrack() as unknown as MediaStreamTrack;
       const signal = createTestSignal(spec);
@@ -89,9 +84,7 @@ export function createWrtcMicrophone(
           numberOfFrames: FRAME_SAMPLES,
         });
         if (onset !== null && track.enabled) {
-          const emission = { at: at + (onset * 1000) / SAMPLE_RATE, frequency };
-          emissions.push(emission);
-          for (const listener of [...listeners]) listener(emission);
+          emissions.push({ at: at + (onset * 1000) / SAMPLE_RATE, frequency });
         }
       }, now);
       open.add(entry);
@@ -105,10 +98,6 @@ export function createWrtcMicrophone(
       return open.size;
     },
     emissions: () => emissions,
-    onEmission(listener) {
-      listeners.add(listener);
-      return () => void listeners.delete(listener);
-    },
     meter(track) {
       // Read from the signal itself, before the engine's gating (it disables the track to mute).
       let entry = [...open].find((candidate) => candidate.track === track);
@@ -124,7 +113,6 @@ export function createWrtcMicrophone(
         },
       };
     },
-    lastProcessing: () => processing,
     skippedFrames: () => [...open].reduce((sum, entry) => sum + (entry.pacer?.skipped() ?? 0), skippedByReleased),
     close() {
       for (const entry of [...open]) {

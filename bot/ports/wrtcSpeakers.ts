@@ -36,7 +36,6 @@ export interface WrtcSpeakers extends SpeakerPort {
   /** Peers attached now. */
   peerIds(): string[];
   hearing(peerId: string, frequencies?: readonly number[]): PeerHearing | null;
-  onFirstFrame(listener: (peerId: string, at: number) => void): () => void;
   onFirstSound(listener: (peerId: string, at: number) => void): () => void;
   onOnset(listener: (peerId: string, at: number) => void): () => void;
   deafened(): boolean;
@@ -81,7 +80,6 @@ export function createWrtcSpeakers(options: WrtcSpeakersOptions = {}): WrtcSpeak
   const frequencies = options.frequencies ?? [];
   const peers = new Map<string, AttachedPeer>();
   const volumes = new Map<string, number>();
-  const firstFrameListeners = new Set<(peerId: string, at: number) => void>();
   const firstSoundListeners = new Set<(peerId: string, at: number) => void>();
   const onsetListeners = new Set<(peerId: string, at: number) => void>();
   const recorder: MixRecorder | null = options.record ? createMixRecorder(now()) : null;
@@ -94,10 +92,7 @@ export function createWrtcSpeakers(options: WrtcSpeakersOptions = {}): WrtcSpeak
     if (frame.sampleRate !== SAMPLE_RATE)
       samples = resample({ sampleRate: frame.sampleRate, samples }, SAMPLE_RATE).samples;
     peer.frames++;
-    if (peer.firstFrameAt === null) {
-      peer.firstFrameAt = at;
-      for (const listener of [...firstFrameListeners]) listener(peerId, at);
-    }
+    peer.firstFrameAt ??= at;
     if (peer.firstSoundAt === null && rmsOf(samples) > FIRST_SOUND_LEVEL) {
       peer.firstSoundAt = at;
       for (const listener of [...firstSoundListeners]) listener(peerId, at);
@@ -184,7 +179,6 @@ export function createWrtcSpeakers(options: WrtcSpeakersOptions = {}): WrtcSpeak
         firstSoundAt: peer.firstSoundAt,
       };
     },
-    onFirstFrame: subscribe(firstFrameListeners),
     onFirstSound: subscribe(firstSoundListeners),
     onOnset: subscribe(onsetListeners),
     deafened: () => isDeafened,

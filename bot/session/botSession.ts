@@ -117,7 +117,6 @@ export async function startBotSession(options: BotSessionOptions): Promise<Resul
       dropListeners.add(listener);
       return () => void dropListeners.delete(listener);
     },
-    signedIn: () => !vault.isEmpty(),
     async signOut(): Promise<void> {
       await session.signOut();
     },
@@ -134,7 +133,6 @@ export type BotSession = {
   credentials(channelId: string): Promise<Result<VoiceCredentials>>;
   /** The session service's `voice.dropCredentials` (sign-out): the engine must forget its TURN credentials. */
   onDropCredentials(listener: (payload: EventPayloadOf<'voice.dropCredentials'>) => void): () => void;
-  signedIn(): boolean;
   signOut(): Promise<void>;
 };
 
