@@ -8,8 +8,10 @@
  *
  * It prints:
  *   (a) join to first audio: a listener bot joins a relay-only channel where a speaker bot plays a steady tone; from
- *       `engine.join()` to the first inbound RTP packet (getStats polled every 10 ms) and to the first decoded frame
- *       with sound in it, p50/p95 over --joins joins (leave and rejoin; the signalling socket stays open, as in the app).
+ *       `engine.join()` to the first inbound RTP packet (getStats polled every 10 ms; libwebrtc caches a stats report
+ *       for up to 50 ms, so this column reads late by up to that) and to the first decoded frame with sound in it,
+ *       p50/p95 over --joins joins (leave and rejoin; the signalling socket stays open, as in the app). A join with
+ *       no audio within 5 s is counted with the engine's error and not timed.
  *   (b) mouth to ear: two bots play tone bursts at each other; a burst's first sample entering the sender's audio
  *       source to its onset detected in the receiver's decoded audio, p50/p95, through the relay (relay-only
  *       channel) and on a direct path (a channel with relayOnly false: ICE policy 'all', host candidates win), and
