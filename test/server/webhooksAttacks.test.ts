@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { postWebhook } from '../../main/server/webhooks/httpsDelivery';
+import { postWebhook, trustContext } from '../../main/server/webhooks/httpsDelivery';
 import type { LookupAll } from '../../main/server/webhooks/targetAddress';
 import { WEBHOOK_HEADERS } from '../../shared/webhookEvents';
 import { verifyWebhookSignature, WEBHOOK_SIGNATURE_HEADER } from '../../shared/webhookSignature';
@@ -177,7 +177,7 @@ describe('names that resolve inside, refused at delivery', () => {
         address: { address: '127.0.0.1', family: 4 },
         body: '{}',
         headers: { 'content-type': 'application/json' },
-        extraCa: readFileSync(pinnedReceiver.caFile, 'utf8'),
+        trust: trustContext(readFileSync(pinnedReceiver.caFile, 'utf8')),
         connectTimeoutMs: 2000,
         responseTimeoutMs: 2000,
       });

@@ -1,6 +1,6 @@
 import type { AttemptResult, ClaimedDelivery, Store } from '../store';
 import { fanOutPending } from './fanOut';
-import { postWebhook } from './httpsDelivery';
+import { postWebhook, trustContext } from './httpsDelivery';
 import { retryDelayMs, WEBHOOK_MAX_ATTEMPTS } from './retrySchedule';
 import { deliveryBody, deliveryHeaders } from './signing';
 import { resolveTarget, systemLookup, type LookupAll } from './targetAddress';
@@ -53,6 +53,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
     lookup: options.lookup ?? systemLookup,
     allowPrivateTargets: new Set(config.allowPrivateTargets),
   };
+  const trust = options.extraCa === undefined ? undefined : trustContext(options.extraCa);
   const leaseMs = config.connectTimeoutMs + config.responseTimeoutMs + LEASE_MARGIN_MS;
   const inFlight = new Map<string, { controller: AbortController; done: Promise<void> }>();
   let timer: NodeJS.Timeout | undefined;
@@ -80,7 +81,7 @@ export function createWebhookDispatcher(options: WebhookDispatcherOptions): Webh
       address: target,
       body,
       headers: deliveryHeaders(claim, body, Math.floor(now() / 1000)),
-      ...(options.extraCa === undefined ? {} : { extraCa: options.extraCa }),
+      ...(trust === undefined ? {} : { trust }),
       connectTimeoutMs: config.connectTimeoutMs,
       responseTimeoutMs: config.responseTimeoutMs,
       signal,

@@ -1,7 +1,7 @@
 import { request } from 'node:https';
 import type { LookupFunction } from 'node:net';
 import { isIP } from 'node:net';
-import { rootCertificates } from 'node:tls';
+import { createSecureContext, rootCertificates, type SecureContext } from 'node:tls';
 import type { AttemptResult } from '../store';
 import { bareHost, portOf, type ResolvedAddress } from './targetAddress';
 
@@ -11,12 +11,20 @@ export interface DeliveryRequest {
   readonly address: ResolvedAddress;
   readonly body: string;
   readonly headers: Readonly<Record<string, string>>;
-  /** Extra trusted CA certificates (PEM), added to the system's. */
-  readonly extraCa?: string;
+  /** The system's CAs plus any extra ones (trustContext); the system's alone when absent. */
+  readonly trust?: SecureContext;
   readonly connectTimeoutMs: number;
   readonly responseTimeoutMs: number;
   /** Aborting ends the attempt as 'interrupted' (the server is shutting down). */
   readonly signal?: AbortSignal;
+}
+
+/**
+ * The CAs receivers are checked against: the system's plus extra ones (webhooks.caFile). Built once: parsing the
+ * whole root store for every delivery would cost more than the delivery.
+ */
+export function trustContext(extraCa: string): SecureContext {
+  return createSecureContext({ ca: [...rootCertificates, extraCa], minVersion: 'TLSv1.2' });
 }
 
 class AttemptTimeout extends Error {
@@ -63,7 +71,7 @@ export function postWebhook(input: DeliveryRequest): Promise<AttemptResult> {
       agent: false,
       lookup: pinned,
       ...(isIP(host) === 0 ? { servername: host } : {}),
-      ...(input.extraCa === undefined ? {} : { ca: [...rootCertificates, input.extraCa] }),
+      ...(input.trust === undefined ? {} : { secureContext: input.trust }),
       minVersion: 'TLSv1.2',
     });
     const onAbort = () =>
