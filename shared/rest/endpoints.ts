@@ -22,6 +22,7 @@ import {
   webhookSecretSchema,
   webhookUrlSchema,
 } from '../webhookEvents';
+import { AUDIT_PAGE, auditChainSchema, auditEntrySchema, inviteSummarySchema, sessionSummarySchema } from '../admin';
 import { apiTokenNameSchema, apiTokenSchema, apiTokenSecretSchema } from '../apiTokens';
 import {
   inputAcceptedSchema,
@@ -853,6 +854,77 @@ export const endpoints = {
     response: z.strictObject({ iceServers: z.array(iceServerSchema).min(1).max(4), expiresAt: z.number().int() }),
     status: 200,
     rateClass: 'auth',
+  }),
+  // ---- the admin console: members, invites, the caller's sessions, the audit log --------------------------------
+  /** Owners remove anyone but the last owner; admins remove members. The removed user's sockets close at once. */
+  removeMember: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/members/:userId',
+    auth: 'signed',
+    operation: 'member.remove',
+    resource: { from: 'params', names: ['workspaceId', 'userId'] },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  listInvites: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/invites',
+    auth: 'signed',
+    operation: 'invite.list',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ invites: z.array(inviteSummarySchema).max(1000) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  revokeInvite: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/invites/:inviteId',
+    auth: 'signed',
+    operation: 'invite.revoke',
+    resource: { from: 'params', names: ['workspaceId', 'inviteId'] },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  /** The caller's own live sessions (one per signed-in device). */
+  listSessions: endpoint({
+    method: 'GET',
+    path: '/v1/sessions',
+    auth: 'signed',
+    operation: 'session.list',
+    resource: { from: 'none' },
+    body: empty,
+    response: z.strictObject({ sessions: z.array(sessionSummarySchema).max(1000) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** Ends another of the caller's sessions (and whatever a refresh would make of it); sockets and relay too. */
+  revokeSession: endpoint({
+    method: 'DELETE',
+    path: '/v1/sessions/:sessionId',
+    auth: 'signed',
+    operation: 'session.revoke',
+    resource: { from: 'param', name: 'sessionId' },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  /** The workspace's newest audit entries and whether the server's whole hash chain verifies. */
+  auditLog: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/audit',
+    auth: 'signed',
+    operation: 'audit.list',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ entries: z.array(auditEntrySchema).max(AUDIT_PAGE), chain: auditChainSchema }),
+    status: 200,
+    rateClass: 'default',
   }),
 } as const satisfies Record<string, Endpoint>;
 

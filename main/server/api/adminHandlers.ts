@@ -1,3 +1,4 @@
+import { AUDIT_PAGE } from '../../../shared/admin';
 import type { ApiToken } from '../../../shared/apiTokens';
 import { mintApiToken } from '../apiTokens/apiTokens';
 import { HttpError } from '../http/httpError';
@@ -7,7 +8,18 @@ import { notFound, requirePermission } from './membership';
 
 export const MAX_API_TOKENS_PER_WORKSPACE = 50;
 
-type AdminHandlers = Pick<EndpointHandlers, 'listApiTokens' | 'createApiToken' | 'revokeApiToken'>;
+type AdminHandlers = Pick<
+  EndpointHandlers,
+  | 'listApiTokens'
+  | 'createApiToken'
+  | 'revokeApiToken'
+  | 'removeMember'
+  | 'listInvites'
+  | 'revokeInvite'
+  | 'listSessions'
+  | 'revokeSession'
+  | 'auditLog'
+>;
 
 const tokenDto = (token: ApiTokenRecord): ApiToken => ({
   id: token.id,
@@ -17,7 +29,11 @@ const tokenDto = (token: ApiTokenRecord): ApiToken => ({
   revokedAt: token.revokedAt,
 });
 
-/** The admin console's workspace operations beyond what workspaceHandlers serves members: API tokens. */
+/**
+ * The admin console's operations beyond what workspaceHandlers serves: API tokens, removing members, listing and
+ * revoking invites, the caller's own sessions, and the audit log with the chain's verification. Members get 403,
+ * non-members and other workspaces' ids the same 404 as ids that do not exist.
+ */
 export function adminHandlers(deps: ApiDeps): AdminHandlers {
   const { store } = deps;
   const param = (params: Readonly<Record<string, string>>, name: string) => params[name] ?? '';
@@ -29,6 +45,122 @@ export function adminHandlers(deps: ApiDeps): AdminHandlers {
   }
 
   return {
+    async removeMember({ session, params }) {
+      const workspaceId = param(params, 'workspaceId');
+      const actor = await requirePermission(store, workspaceId, session.userId, 'members.remove');
+      const scope = store.forWorkspace(workspaceId);
+      const target = await scope.members.get(param(params, 'userId'));
+      if (target === undefined) throw notFound();
+      if (target.userId === session.userId) {
+        throw new HttpError(409, 'cannot_remove_self', 'You cannot remove yourself; another owner or admin can.');
+      }
+      if (target.role !== 'member' && actor.role !== 'owner') {
+        throw new HttpError(403, 'forbidden', 'Only an owner can remove an owner or an admin.');
+      }
+      if (target.role === 'owner' && (await scope.members.count('owner')) <= 1) {
+        throw new HttpError(409, 'last_owner', 'A workspace needs at least one owner.');
+      }
+      await scope.members.remove(target.userId);
+      deps.signalling()?.closeUser(target.userId, workspaceId);
+      await deps.audit({
+        type: 'member.removed',
+        actorUserId: session.userId,
+        workspaceId,
+        details: { userId: target.userId },
+      });
+      return { status: 204 };
+    },
+
+    async listInvites({ session, params }) {
+      const workspaceId = param(params, 'workspaceId');
+      await requirePermission(store, workspaceId, session.userId, 'invite');
+      const invites = await store.forWorkspace(workspaceId).invites.list();
+      return {
+        status: 200,
+        body: {
+          invites: invites.slice(-1000).map((invite) => ({
+            id: invite.id,
+            role: invite.role,
+            maxUses: invite.maxUses,
+            uses: invite.uses,
+            createdBy: invite.createdBy,
+            createdAt: invite.createdAt,
+            expiresAt: invite.expiresAt,
+            revokedAt: invite.revokedAt,
+          })),
+        },
+      };
+    },
+
+    async revokeInvite({ session, params }) {
+      const workspaceId = param(params, 'workspaceId');
+      await requirePermission(store, workspaceId, session.userId, 'invite');
+      const inviteId = param(params, 'inviteId');
+      const invites = store.forWorkspace(workspaceId).invites;
+      if ((await invites.get(inviteId)) === undefined) throw notFound();
+      if (await invites.revoke(inviteId)) {
+        await deps.audit({ type: 'invite.revoked', actorUserId: session.userId, workspaceId, details: { inviteId } });
+      }
+      return { status: 204 };
+    },
+
+    async listSessions({ session }) {
+      const sessions = await store.sessions.listActive(session.userId);
+      return {
+        status: 200,
+        body: {
+          sessions: sessions.slice(-1000).map((s) => ({
+            id: s.id,
+            createdAt: s.createdAt,
+            lastSeenAt: s.lastSeenAt,
+            current: s.id === session.sessionId,
+          })),
+        },
+      };
+    },
+
+    async revokeSession({ session, params }) {
+      const sessionId = param(params, 'sessionId');
+      // Only the caller's own sessions are found: anyone else's answers like one that does not exist.
+      const target = (await store.sessions.listActive(session.userId)).find((s) => s.id === sessionId);
+      if (target === undefined) throw notFound();
+      if (target.id === session.sessionId) {
+        throw new HttpError(409, 'current_session', 'This is the session you are using: sign out instead.');
+      }
+      // The whole family: a refresh must not bring the revoked device back.
+      await store.sessions.revokeFamily(target.familyId, 'revoked');
+      await deps.tickets.revokeSession(target.id);
+      deps.signalling()?.closeSession(target.id);
+      deps.relay?.endSession(target.id);
+      await deps.audit({ type: 'session.revoked', actorUserId: session.userId, details: { sessionId: target.id } });
+      return { status: 204 };
+    },
+
+    async auditLog({ session, params }) {
+      const workspaceId = param(params, 'workspaceId');
+      await requirePermission(store, workspaceId, session.userId, 'audit.view');
+      const [entries, verification] = await Promise.all([
+        store.forWorkspace(workspaceId).audit.newest(AUDIT_PAGE),
+        store.audit.verify(),
+      ]);
+      return {
+        status: 200,
+        body: {
+          entries: entries.map((entry) => ({
+            seq: entry.seq,
+            at: entry.at,
+            type: entry.type,
+            actorUserId: entry.actorUserId,
+            details: entry.details,
+            hash: entry.hash,
+          })),
+          chain: verification.ok
+            ? { ok: true, entries: verification.entries, headSeq: verification.head.seq }
+            : { ok: false, seq: verification.seq, reason: verification.reason },
+        },
+      };
+    },
+
     async listApiTokens({ session, params }) {
       const scope = await tokens(params, session.userId);
       return { status: 200, body: { tokens: (await scope.tokens.list()).map(tokenDto) } };

@@ -34,6 +34,10 @@ export function auditQueries({ db, now }: StoreContext) {
     `SELECT ${COLUMNS} FROM audit_log WHERE workspace_id = @workspaceId AND seq > @afterSeq ORDER BY seq LIMIT @limit`,
   );
   const all = db.prepare<[], AuditRow>(`SELECT ${COLUMNS} FROM audit_log ORDER BY seq`);
+  const newestInWorkspace = prepareScoped<{ workspaceId: string; limit: number }, AuditRow>(
+    db,
+    `SELECT ${COLUMNS} FROM audit_log WHERE workspace_id = @workspaceId ORDER BY seq DESC LIMIT @limit`,
+  );
 
   // IMMEDIATE: reading the head and writing the next entry must not interleave with another writer's append.
   const append = db.transaction((entry: NewAuditEntry): AuditEntry => {
@@ -74,6 +78,9 @@ export function auditQueries({ db, now }: StoreContext) {
       return {
         async since(afterSeq, limit) {
           return sinceInWorkspace.all({ workspaceId, afterSeq, limit: Math.max(0, Math.trunc(limit)) }).map(toEntry);
+        },
+        async newest(limit) {
+          return newestInWorkspace.all({ workspaceId, limit: Math.max(0, Math.trunc(limit)) }).map(toEntry);
         },
       };
     },

@@ -314,6 +314,8 @@ export interface VoiceMutesIndex {
 export interface ScopedAudit {
   /** This workspace's audit entries with seq > afterSeq, oldest first. */
   since(afterSeq: number, limit: number): Promise<AuditEntry[]>;
+  /** This workspace's newest `limit` entries, newest first (the admin console's view). */
+  newest(limit: number): Promise<AuditEntry[]>;
 }
 
 /**

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { randomIdSchema } from './identifiers';
+
+/** What the admin console reads beyond members and channels: invites, sessions and the audit log. */
+
+export const inviteSummarySchema = z.strictObject({
+  id: randomIdSchema,
+  role: z.enum(['admin', 'member']),
+  maxUses: z.number().int().min(1),
+  uses: z.number().int().min(0),
+  createdBy: randomIdSchema,
+  createdAt: z.number().int(),
+  expiresAt: z.number().int(),
+  revokedAt: z.number().int().nullable(),
+});
+export type InviteSummary = z.output<typeof inviteSummarySchema>;
+
+/** Session ids are not secrets (they travel in X-Whoot-Session); the secret and refresh token never leave. */
+export const sessionSummarySchema = z.strictObject({
+  id: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
+  createdAt: z.number().int(),
+  lastSeenAt: z.number().int(),
+  /** The session this request was signed with: it is ended by signing out, not from the list. */
+  current: z.boolean(),
+});
+export type SessionSummary = z.output<typeof sessionSummarySchema>;
+
+export const sessionIdSchema = sessionSummarySchema.shape.id;
+
+export const auditEntrySchema = z.strictObject({
+  seq: z.number().int().min(1),
+  at: z.number().int(),
+  type: z.string().max(100),
+  actorUserId: z.string().max(64).nullable(),
+  details: z.record(z.string(), z.json()),
+  hash: z.string().regex(/^[0-9a-f]{64}$/),
+});
+export type AuditEntryView = z.output<typeof auditEntrySchema>;
+
+/** The server-wide hash chain's state when the page was read: intact up to its head, or the first bad entry. */
+export const auditChainSchema = z.discriminatedUnion('ok', [
+  z.strictObject({ ok: z.literal(true), entries: z.number().int().min(0), headSeq: z.number().int().min(0) }),
+  z.strictObject({
+    ok: z.literal(false),
+    seq: z.number().int(),
+    reason: z.enum(['hash_mismatch', 'chain_broken', 'sequence_gap']),
+  }),
+]);
+export type AuditChain = z.output<typeof auditChainSchema>;
+
+/** Entries per audit page: the newest ones. */
+export const AUDIT_PAGE = 200;
