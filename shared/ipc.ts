@@ -126,6 +126,8 @@ export const ipcInvokeChannels = {
     z.strictObject({ data: fileChunkSchema, done: z.boolean() }),
   ),
   'files.downloadCancel': channel(z.strictObject({ downloadId: randomIdSchema }), z.strictObject({})),
+  /** Removes a file for good (its uploader or a moderator; the server decides). */
+  'files.remove': channel(z.strictObject({ workspaceId: randomIdSchema, fileId: randomIdSchema }), z.strictObject({})),
   /** Saves a file where the user chooses (a dialog in main); the bytes go from the server to disk, not the page. */
   'files.save': channel(
     z.strictObject({ workspaceId: randomIdSchema, fileId: randomIdSchema, name: z.string().min(1).max(400) }),

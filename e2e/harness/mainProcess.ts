@@ -27,10 +27,27 @@ export async function attachMainProcess(page: Page, options: { appOrigin: string
     events,
     log: (line) => logs.push(line),
   });
+  /** What main/app would hand to the desktop (notifications, the system browser), recorded instead. */
+  const desktop = {
+    notifications: [] as { title: string; body: string }[],
+    opened: [] as string[],
+    asked: [] as string[],
+  };
   const dispatcher = registerHandlers({
     handlers: createHandlers({
       identity: { name: 'whoot', version: '0.0.0-e2e', platform: process.platform },
       sessions,
+      notifier: (notification) => {
+        desktop.notifications.push(notification);
+        return true;
+      },
+      links: {
+        open: async (url) => void desktop.opened.push(url),
+        confirm: async (url) => {
+          desktop.asked.push(url);
+          return false;
+        },
+      },
     }),
     isTrustedSender: trustOnlyAppFrames([options.appOrigin]),
     log: (line) => logs.push(line),
@@ -46,5 +63,5 @@ export async function attachMainProcess(page: Page, options: { appOrigin: string
     answers.push({ channel: String(wireChannel), answer });
     return answer;
   });
-  return { vault, sessions, logs, answers };
+  return { vault, sessions, logs, answers, desktop };
 }

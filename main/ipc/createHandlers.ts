@@ -28,6 +28,7 @@ import {
   chatMarkReadHandler,
   chatPostHandler,
   chatUnreadHandler,
+  filesRemoveHandler,
 } from './handlers/chatTimeline';
 import { chatNotifyHandler, type MentionNotifier } from './handlers/chatNotify';
 import { createFileTransfers, type SavePathChooser } from './handlers/filesTransfers';
@@ -80,6 +81,7 @@ export function createHandlers(deps: {
     'files.downloadChunk': files['files.downloadChunk'],
     'files.downloadCancel': files['files.downloadCancel'],
     'files.save': files['files.save'],
+    'files.remove': filesRemoveHandler(deps.sessions.calls),
     'links.open': linksOpenHandler(deps.links ?? null),
   };
 }

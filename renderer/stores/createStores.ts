@@ -1,4 +1,5 @@
 import type { WhootApi } from '../../shared/ipc';
+import { createChatStore, type ChatStore } from '../chat/chatStore';
 import { createRealtimeHub, type RealtimeHub } from '../realtime/realtimeHub';
 import type { WebSocketLike } from '../realtime/workspaceSocket';
 import { createAppVoice, type AppVoiceEnvironment } from '../voice/appVoice';
@@ -28,6 +29,8 @@ export interface Stores {
   readonly pushToTalk: PushToTalkStore;
   readonly realtime: RealtimeHub;
   readonly channels: ChannelsStore;
+  /** Channel timelines, unread counts, uploads (renderer/chat). */
+  readonly chat: ChatStore;
   /** Null where the page has no WebRTC (a plain test environment). */
   readonly voice: VoiceEngine | null;
 }
@@ -60,6 +63,14 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     openSocket !== null,
   );
   const channels = createChannelsStore(api, workspace.store, realtime);
+  const chat = createChatStore({
+    api,
+    events: realtime,
+    workspace: workspace.store,
+    channels: channels.store,
+    session: session.store,
+    focused: () => typeof document === 'undefined' || document.hasFocus(),
+  });
   const voice =
     environment.voice == null
       ? null
@@ -117,7 +128,16 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   });
 
   // Disposed in this order: the call ends before its signalling and credentials go.
-  const parts = [...(voice === null ? [] : [voice]), channels, session, workspace, voiceCredentials, devices, invite];
+  const parts = [
+    ...(voice === null ? [] : [voice]),
+    chat,
+    channels,
+    session,
+    workspace,
+    voiceCredentials,
+    devices,
+    invite,
+  ];
   return {
     stores: {
       session: session.store,
@@ -129,6 +149,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       pushToTalk: pushToTalk.store,
       realtime,
       channels: channels.store,
+      chat: chat.store,
       voice: voice?.engine ?? null,
     },
     dispose() {

@@ -46,3 +46,10 @@ export const chatUnreadHandler =
     const result = await calls.call('listUnread', { params: { workspaceId } });
     return result.ok ? { ok: true, value: result.value.response } : result;
   };
+
+export const filesRemoveHandler =
+  (calls: SignedCalls): IpcHandler<'files.remove'> =>
+  async ({ workspaceId, fileId }) => {
+    const result = await calls.call('deleteFile', { params: { workspaceId, fileId } });
+    return result.ok ? { ok: true, value: {} } : result;
+  };

@@ -3,6 +3,7 @@ import { ScreenHeading } from '../../components/ScreenHeading';
 import { useStores } from '../../storesContext';
 import { ChannelList } from './ChannelList';
 import { VoicePanel } from './VoicePanel';
+import { ChatPane } from '../../chat/ChatPane';
 import { WorkspaceList } from './WorkspaceList';
 
 export function WorkspaceScreen() {
@@ -42,6 +43,7 @@ export function WorkspaceScreen() {
         <WorkspaceList />
         <ChannelList />
         <VoicePanel />
+        <ChatPane />
       </div>
     </section>
   );

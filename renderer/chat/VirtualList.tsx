@@ -1,0 +1,153 @@
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+
+export interface VirtualListProps<T> {
+  readonly items: readonly T[];
+  readonly itemKey: (item: T) => string;
+  readonly renderItem: (item: T, index: number) => ReactNode;
+  /** Height assumed for an item not measured yet. */
+  readonly estimatedHeight?: number;
+  /** Extra pixels rendered above and below the visible area. */
+  readonly overscan?: number;
+  /** Called when the reader scrolls near the top (load older messages). */
+  readonly onReachTop?: () => void;
+  /** Whether the view shows the newest item; reported as it changes. */
+  readonly onAtBottomChange?: (atBottom: boolean) => void;
+  readonly className?: string;
+  readonly label: string;
+}
+
+const BOTTOM_SLACK = 24;
+
+/**
+ * A windowed list for long timelines: only the items in (and near) the viewport exist in the DOM, each measured
+ * once it renders (ResizeObserver, so an image preview that loads later still counts), with spacers standing in
+ * for the rest. It sticks to the bottom while the reader is there, and keeps the reader's place when older items
+ * are added above. 10,000 messages cost 10,000 numbers, not 10,000 DOM nodes.
+ */
+export function VirtualList<T>(props: VirtualListProps<T>) {
+  const { items, itemKey, renderItem, estimatedHeight = 56, overscan = 600, onReachTop, onAtBottomChange } = props;
+  const viewport = useRef<HTMLDivElement | null>(null);
+  const [heights, setHeights] = useState<ReadonlyMap<string, number>>(() => new Map());
+  const [scrollTop, setScrollTop] = useState(0);
+  const [viewportHeight, setViewportHeight] = useState(0);
+  const atBottom = useRef(true);
+  const anchor = useRef<{ key: string; offset: number } | null>(null);
+
+  const keys = items.map(itemKey);
+  const offsets: number[] = [];
+  let total = 0;
+  for (const key of keys) {
+    offsets.push(total);
+    total += heights.get(key) ?? estimatedHeight;
+  }
+
+  let first = 0;
+  while (first < keys.length - 1 && (offsets[first + 1] ?? 0) < scrollTop - overscan) first += 1;
+  let last = first;
+  while (last < keys.length - 1 && (offsets[last] ?? 0) < scrollTop + viewportHeight + overscan) last += 1;
+
+  const observer = useRef<ResizeObserver | null>(null);
+  useEffect(() => {
+    observer.current = new ResizeObserver((entries) => {
+      const sizes = entries.flatMap((entry) => {
+        const key = (entry.target as HTMLElement).dataset.key;
+        const height = Math.ceil(entry.borderBoxSize[0]?.blockSize ?? entry.contentRect.height);
+        return key === undefined ? [] : [[key, height] as const];
+      });
+      setHeights((previous) => {
+        if (sizes.every(([key, height]) => previous.get(key) === height)) return previous;
+        const next = new Map(previous);
+        for (const [key, height] of sizes) next.set(key, height);
+        return next;
+      });
+    });
+    return () => observer.current?.disconnect();
+  }, []);
+
+  const measure = useCallback((element: HTMLDivElement | null) => {
+    if (element !== null) observer.current?.observe(element);
+  }, []);
+
+  // Before paint: keep the bottom pinned, or keep the first visible item where it was when items came in above it.
+  useLayoutEffect(() => {
+    const element = viewport.current;
+    if (element === null) return;
+    if (atBottom.current) {
+      element.scrollTop = element.scrollHeight;
+    } else if (anchor.current !== null) {
+      const index = keys.indexOf(anchor.current.key);
+      if (index !== -1) element.scrollTop = (offsets[index] ?? 0) + anchor.current.offset;
+    }
+    setScrollTop(element.scrollTop);
+    // offsets and keys derive from items and measurements, which are these dependencies.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [items, heights]);
+
+  useEffect(() => {
+    const element = viewport.current;
+    if (element === null) return;
+    const resize = new ResizeObserver(() => setViewportHeight(element.clientHeight));
+    resize.observe(element);
+    setViewportHeight(element.clientHeight);
+    return () => resize.disconnect();
+  }, []);
+
+  function onScroll(): void {
+    const element = viewport.current;
+    if (element === null) return;
+    setScrollTop(element.scrollTop);
+    const bottom = element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK;
+    if (bottom !== atBottom.current) {
+      atBottom.current = bottom;
+      onAtBottomChange?.(bottom);
+    }
+    let index = 0;
+    while (index < keys.length - 1 && (offsets[index + 1] ?? 0) <= element.scrollTop) index += 1;
+    const key = keys[index];
+    anchor.current = key === undefined ? null : { key, offset: element.scrollTop - (offsets[index] ?? 0) };
+    if (element.scrollTop < 200) onReachTop?.();
+  }
+
+  useEffect(() => {
+    onAtBottomChange?.(atBottom.current);
+    // Once, so the owner knows the initial state.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, []);
+
+  function onKeyDown(event: KeyboardEvent<HTMLDivElement>): void {
+    const element = viewport.current;
+    if (element === null || event.target !== element) return;
+    if (event.key === 'Home') element.scrollTop = 0;
+    else if (event.key === 'End') element.scrollTop = element.scrollHeight;
+    else return;
+    event.preventDefault();
+  }
+
+  const top = offsets[first] ?? 0;
+  const bottomSpace =
+    keys.length === 0 ? 0 : total - ((offsets[last] ?? 0) + (heights.get(keys[last] ?? '') ?? estimatedHeight));
+
+  return (
+    <div
+      ref={viewport}
+      className={props.className}
+      role="log"
+      aria-label={props.label}
+      aria-live="polite"
+      tabIndex={0}
+      onScroll={onScroll}
+      onKeyDown={onKeyDown}
+    >
+      <div style={{ height: top }} aria-hidden="true" />
+      {items.slice(first, last + 1).map((item, offset) => {
+        const key = keys[first + offset] ?? '';
+        return (
+          <div key={key} data-key={key} ref={measure}>
+            {renderItem(item, first + offset)}
+          </div>
+        );
+      })}
+      <div style={{ height: Math.max(0, bottomSpace) }} aria-hidden="true" />
+    </div>
+  );
+}
