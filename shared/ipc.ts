@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { adminIpcChannels } from './adminIpc';
 import { editMessageBodySchema, fileContentTypeSchema, historyPageSchema, postMessageBodySchema } from './chat';
 import { inviteSchema } from './deepLink';
 import {
@@ -135,6 +136,8 @@ export const ipcInvokeChannels = {
   ),
   /** A link from message content: main opens https (http after asking) in the system browser, refuses the rest. */
   'links.open': channel(z.strictObject({ url: z.string().min(1).max(4096) }), z.strictObject({ opened: z.boolean() })),
+  // ---- the admin console and "Test my connection" (shared/adminIpc.ts; docs/admin.md) ----
+  ...adminIpcChannels,
 } as const;
 
 /** Events main pushes to the renderer. They carry no secrets; `voice.dropCredentials` tells it to forget TURN ones. */

@@ -21,6 +21,10 @@ import {
   workspaceVoiceRoomsHandler,
 } from './handlers/workspaceQueries';
 import type { IpcHandlers } from './registerHandlers';
+import { adminIntegrationHandlers } from './handlers/adminIntegrations';
+import { adminSecurityHandlers } from './handlers/adminSecurity';
+import { adminWorkspaceHandlers } from './handlers/adminWorkspace';
+import { doctorRunHandler } from './handlers/doctorRun';
 import {
   chatDeleteHandler,
   chatEditHandler,
@@ -82,6 +86,10 @@ export function createHandlers(deps: {
     'files.downloadCancel': files['files.downloadCancel'],
     'files.save': files['files.save'],
     'files.remove': filesRemoveHandler(deps.sessions.calls),
+    ...adminWorkspaceHandlers(deps.sessions.calls),
+    ...adminIntegrationHandlers(deps.sessions.calls),
+    ...adminSecurityHandlers(deps.sessions.calls),
+    'doctor.run': doctorRunHandler(deps.sessions.calls),
     'links.open': linksOpenHandler(deps.links ?? null),
   };
 }
