@@ -27,7 +27,7 @@
  * Options:
  *   --joins N              joins measured in (a) (default 20)
  *   --bursts-seconds S     how long each call plays bursts in (b) (default 8)
- *   --rounds N             calls per path in (b), alternating relay and direct (default 3)
+ *   --rounds N             calls per path in (b), alternating relay and direct (default 5)
  *   --ramp 5,10,20,40      pair counts for (c) (default 5,10,20,40)
  *   --measure-seconds S    measuring window per step of (c) (default 10)
  *   --only join|latency|capacity
@@ -450,7 +450,7 @@ async function main(): Promise<void> {
     options: {
       joins: { type: 'string', default: '20' },
       'bursts-seconds': { type: 'string', default: '8' },
-      rounds: { type: 'string', default: '3' },
+      rounds: { type: 'string', default: '5' },
       ramp: { type: 'string', default: '5,10,20,40' },
       'measure-seconds': { type: 'string', default: '10' },
       only: { type: 'string' },
