@@ -1,5 +1,7 @@
 import { useStore } from 'zustand';
 import { Sidebar } from './components/Sidebar';
+import { AdminScreen } from './admin/AdminScreen';
+import { DoctorScreen } from './screens/doctor/DoctorScreen';
 import { SettingsScreen } from './screens/settings/SettingsScreen';
 import { SignInScreen } from './screens/signIn/SignInScreen';
 import { LoadingScreen, SessionUnavailableScreen } from './screens/status/StatusScreens';
@@ -13,6 +15,8 @@ function CurrentScreen({ screen }: { screen: ReturnType<typeof visibleScreen> })
   if (screen === 'settings') return <SettingsScreen />;
   if (phase === 'loading') return <LoadingScreen />;
   if (phase === 'failed') return <SessionUnavailableScreen />;
+  if (screen === 'admin') return <AdminScreen />;
+  if (screen === 'doctor') return <DoctorScreen />;
   return screen === 'workspace' ? <WorkspaceScreen /> : <SignInScreen />;
 }
 

@@ -1,4 +1,6 @@
 import type { WhootApi } from '../../shared/ipc';
+import { createAdminStore, type AdminStore } from '../admin/adminStore';
+import { createDoctorStore, type DoctorStore } from '../screens/doctor/doctorStore';
 import { createChatStore, type ChatStore } from '../chat/chatStore';
 import { createRealtimeHub, type RealtimeHub } from '../realtime/realtimeHub';
 import type { WebSocketLike } from '../realtime/workspaceSocket';
@@ -33,6 +35,10 @@ export interface Stores {
   readonly chat: ChatStore;
   /** Null where the page has no WebRTC (a plain test environment). */
   readonly voice: VoiceEngine | null;
+  /** The admin console's data for the selected workspace (renderer/admin). */
+  readonly admin: AdminStore;
+  /** Test my connection: the network doctor's last report. */
+  readonly doctor: DoctorStore;
 }
 
 /** What the stores reach outside themselves. main.tsx passes the real ones; tests pass fakes. */
@@ -151,6 +157,8 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       channels: channels.store,
       chat: chat.store,
       voice: voice?.engine ?? null,
+      admin: createAdminStore(api, workspace.store),
+      doctor: createDoctorStore(api),
     },
     dispose() {
       unsubscribeSession();

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
-export type Screen = 'signIn' | 'workspace' | 'settings';
+export type Screen = 'signIn' | 'workspace' | 'settings' | 'admin' | 'doctor';
 
 export interface NavigationState {
   readonly screen: Screen;
@@ -12,7 +12,8 @@ export type NavigationStore = StoreApi<NavigationState>;
 /** The screen actually shown: the account screens follow the session, whatever was asked for. */
 export function visibleScreen(screen: Screen, signedIn: boolean): Screen {
   if (screen === 'settings') return screen;
-  return signedIn ? 'workspace' : 'signIn';
+  if (!signedIn) return 'signIn';
+  return screen === 'admin' || screen === 'doctor' ? screen : 'workspace';
 }
 
 export function createNavigationStore(): NavigationStore {
