@@ -19,6 +19,7 @@ import { WS_PATH, wsProtocolsFor, type ClientMessage, type ServerMessage } from 
 import { createMemoryEventBus, createMemoryEventLog } from '../main/server/signalling/events';
 import { attachSignallingServer } from '../main/server/signalling/signallingServer';
 import { createMemoryTicketStore, type TicketClaims } from '../main/server/signalling/tickets';
+import { percentile } from './support/statistics';
 
 const WORKSPACES = 10;
 const ROOMS_PER_WORKSPACE = 5;
@@ -137,11 +138,6 @@ function at<T>(list: readonly T[], index: number): T {
   const item = list[index % list.length];
   if (item === undefined) throw new Error('empty list');
   return item;
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
 }
 
 function send(member: Member, message: ClientMessage): void {

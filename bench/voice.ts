@@ -43,6 +43,7 @@ import { DEFAULT_BURSTS } from '../bot/audio/testSignal';
 import type { VoiceBot } from '../bot/voiceBot';
 import { startTestServer, type TestServer } from '../test/support/serverHarness';
 import { eventually, launchBot, voiceChannelWithInvite } from '../test/support/voiceBots';
+import { percentile } from './support/statistics';
 
 type Stats = Record<string, unknown>;
 
@@ -139,11 +140,6 @@ function startServerProcess() {
 
 // ---------------------------------------------------------------------------------------------------------------
 // Figures
-
-function percentile(values: readonly number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
-}
 
 const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)} ms` : 'n/a');
 const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
