@@ -149,7 +149,12 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
         );
       });
       if (req.stream === undefined) outgoing.end(body);
-      else pipeline(Readable.from(req.stream as AsyncIterable<Uint8Array>), outgoing).catch(() => undefined);
+      else {
+        // A Node stream goes straight in (no async-iterator hop per chunk); anything else is wrapped.
+        const source =
+          req.stream instanceof Readable ? req.stream : Readable.from(req.stream as AsyncIterable<Uint8Array>);
+        pipeline(source, outgoing).catch(() => undefined);
+      }
     });
   }
 
