@@ -1,12 +1,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatInviteLink, parseDeepLink } from '../shared/deepLink';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
 import { launchChromium } from './harness/chromium';
-import { attachMainProcess } from './harness/mainProcess';
+import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
 import { heapSnapshotText, readPageStorage } from './harness/pageSecrets';
 import { inboundAudio, RTC_PROBE_SCRIPT, rtcLeftovers } from './harness/rtcProbe';
 import { makeSpeechWav } from './harness/speechWav';
@@ -21,9 +21,6 @@ import { createVoiceBot, type VoiceBot } from '../bot/voiceBot';
  * handlers, the real server and its embedded TURN relay. Their microphones play a WAV of speech made with
  * espeak-ng. Everything between the pages goes through the app: sign-in, channel list, WSS signalling, relay.
  */
-const root = join(import.meta.dirname, '..');
-const rendererDir = join(root, 'out', 'renderer');
-const bridgeScript = join(root, 'out', 'harness', 'bridge.js');
 const SILENCE = 0.001;
 
 let workDir: string;
@@ -36,12 +33,7 @@ let owner: TestClient;
 let member: TestClient;
 let channelName: string;
 
-interface Person {
-  context: BrowserContext;
-  page: Page;
-  main: Awaited<ReturnType<typeof attachMainProcess>>;
-  errors: string[];
-}
+type Person = AppPage;
 const people: Person[] = [];
 
 /**
@@ -64,16 +56,8 @@ const FINGERPRINT_TAMPERING = `(() => {
 })();`;
 
 async function openApp(extraInitScript?: string): Promise<Person> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  const main = await attachMainProcess(page, { appOrigin: app.origin });
-  await page.addInitScript({ path: bridgeScript });
-  await page.addInitScript({ content: RTC_PROBE_SCRIPT });
-  if (extraInitScript !== undefined) await page.addInitScript({ content: extraInitScript });
-  await page.goto(`${app.origin}/index.html`);
-  const person = { context, page, main, errors };
+  const scripts = [RTC_PROBE_SCRIPT, ...(extraInitScript === undefined ? [] : [extraInitScript])];
+  const person = await openAppPage(browser, app.origin, { initScripts: scripts });
   people.push(person);
   return person;
 }
@@ -103,12 +87,12 @@ const hearing = (audio: Awaited<ReturnType<typeof inboundAudio>>) =>
   audio.length > 0 && audio.every((entry) => entry.connectionState === 'connected' && entry.audioLevel > SILENCE);
 
 beforeAll(async () => {
-  for (const built of [join(rendererDir, 'index.html'), bridgeScript]) {
+  for (const built of [join(RENDERER_DIR, 'index.html'), BRIDGE_SCRIPT]) {
     if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first (npm test does).`);
   }
   workDir = mkdtempSync(join(tmpdir(), 'whoot-voice-e2e-'));
   const speech = makeSpeechWav(workDir, 'Hello from whoot. Testing one two three. Can you hear me now?');
-  app = await serveDirectory(rendererDir);
+  app = await serveDirectory(RENDERER_DIR);
   whoot = await startTestServer({ allowedOrigins: [app.origin] });
   proxy = await startTcpProxy(whoot.server.port);
 

@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { attachMainProcess } from './mainProcess';
+
+const root = join(import.meta.dirname, '..', '..');
+export const RENDERER_DIR = join(root, 'out', 'renderer');
+export const BRIDGE_SCRIPT = join(root, 'out', 'harness', 'bridge.js');
+
+/** One person's app: a browser context with the real renderer, the real preload bridge and real main handlers. */
+export interface AppPage {
+  readonly context: BrowserContext;
+  readonly page: Page;
+  readonly main: Awaited<ReturnType<typeof attachMainProcess>>;
+  /** Page errors, console errors and dialogs (dismissed), for a test to assert there were none. */
+  readonly errors: string[];
+}
+
+export async function openAppPage(
+  browser: Browser,
+  appOrigin: string,
+  options: { readonly initScripts?: readonly string[] } = {},
+): Promise<AppPage> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+  page.on('dialog', (dialog) => {
+    errors.push(`dialog: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  const main = await attachMainProcess(page, { appOrigin });
+  await page.addInitScript({ path: BRIDGE_SCRIPT });
+  for (const content of options.initScripts ?? []) await page.addInitScript({ content });
+  await page.goto(`${appOrigin}/index.html`);
+  return { context, page, main, errors };
+}
