@@ -3,6 +3,7 @@ import { useStore } from 'zustand';
 import { useStores } from '../storesContext';
 import { ChannelChat } from './ChannelChat';
 import './chat.css';
+import { ChannelIcon } from '../components/ChannelIcon';
 
 /**
  * The chat beside the voice panel: the workspace's channels with unread and mention counts (arrow keys move
@@ -51,7 +52,7 @@ export function ChatPane() {
               className={selected ? 'chat-tab chat-tab-selected' : 'chat-tab'}
               onClick={() => void chat.getState().open(channel.id)}
             >
-              <span aria-hidden="true">{channel.kind === 'voice' ? '🔊 ' : '# '}</span>
+              <ChannelIcon kind={channel.kind} />
               {channel.name}
               {counts !== undefined && counts.unread > 0 && (
                 <span

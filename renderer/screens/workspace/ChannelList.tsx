@@ -3,6 +3,7 @@ import type { Channel } from '../../../shared/rest/endpoints';
 import type { RoomPeer } from '../../../shared/ws';
 import { useStores } from '../../storesContext';
 import { useVoice } from './useVoice';
+import { ChannelIcon } from '../../components/ChannelIcon';
 
 /** One shared empty list: a selector returning a fresh [] would re-render forever. */
 const NO_PEERS: readonly RoomPeer[] = [];
@@ -24,7 +25,7 @@ function ChannelRow({ channel, selfId }: { channel: Channel; selfId: string | nu
     <li className={here ? 'channel-item channel-item-current' : 'channel-item'}>
       <div className="channel-row">
         <span className="channel-name">
-          <span aria-hidden="true">{channel.kind === 'voice' ? '🔊 ' : '# '}</span>
+          <ChannelIcon kind={channel.kind} />
           {channel.name}
         </span>
         {channel.kind === 'voice' && voice !== null && !here && (
