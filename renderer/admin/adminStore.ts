@@ -86,7 +86,7 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
       try {
         result = await call();
       } catch {
-        set({ error: { code: 'request_failed', message: 'The app could not reach its main process.' } });
+        set({ error: { code: 'request_failed', message: 'The main process of the app did not answer.' } });
         return undefined;
       }
       if (!result.ok) {

@@ -50,6 +50,10 @@ describe('REST contract', () => {
     // endpoint whose body is free-form, and it still refuses anything that is not an object.
     const freeForm = ['postInput'];
     for (const [name, e] of all) {
+      if (freeForm.includes(name)) {
+        expect(e.body.safeParse(['not', 'an', 'object']).success, name).toBe(false);
+        continue;
+      }
       expect(e.body.safeParse({ unexpectedField: 1 }).success, name).toBe(false);
     }
   });

@@ -135,7 +135,7 @@ export function webhooksQueries({ db, now, fields }: StoreContext) {
     db,
     `SELECT id, created_at, expires_at FROM webhook_secrets
      WHERE workspace_id = @workspaceId AND endpoint_id = @endpointId AND (expires_at IS NULL OR expires_at > @now)
-     ORDER BY created_at DESC, id DESC`,
+     ORDER BY expires_at IS NOT NULL, created_at DESC, id DESC`,
   );
   // The cursor starts at the end of what exists: an endpoint hears about what happens after it was created.
   const startCursor = prepareScoped<{ workspaceId: string }>(
@@ -225,7 +225,7 @@ export function webhooksQueries({ db, now, fields }: StoreContext) {
   );
   const liveSecrets = db.prepare<{ endpointId: string; now: number }, { id: string; secret: string }>(
     `SELECT id, secret FROM webhook_secrets WHERE endpoint_id = @endpointId AND (expires_at IS NULL OR expires_at > @now)
-     ORDER BY created_at DESC, id DESC`,
+     ORDER BY expires_at IS NOT NULL, created_at DESC, id DESC`,
   );
   const endAttempt = db.prepare(
     `UPDATE webhook_attempts SET outcome = @outcome, status_code = @statusCode, error = @error, finished_at = @now
