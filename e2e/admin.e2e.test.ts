@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from '../test/support/rawServerClient';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/support/webhookReceiver';
-import { launchChromium } from './harness/chromium';
+import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { attachMainProcess } from './harness/mainProcess';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
 import { screenshot, signInWithInvite } from './scenarios/appScenarios';
@@ -57,8 +57,7 @@ beforeAll(async () => {
     params: { workspaceId },
     body: { url: webhookUrl, events: ['channel.created'] },
   });
-  const spki = Buffer.from(whoot.server.spkiPin, 'base64url').toString('base64');
-  browser = await launchChromium([`--ignore-certificate-errors-spki-list=${spki}`]);
+  browser = await launchChromium([trustPinnedKey(whoot.server.spkiPin)]);
   context = await browser.newContext();
   page = await context.newPage();
   page.on('pageerror', (error) => errors.push(error.message));

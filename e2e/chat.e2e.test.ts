@@ -3,12 +3,12 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { crc32, deflateSync } from 'node:zlib';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatInviteLink, parseDeepLink } from '../shared/deepLink';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
-import { launchChromium } from './harness/chromium';
-import { attachMainProcess } from './harness/mainProcess';
+import { launchChromium, trustPinnedKey } from './harness/chromium';
+import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
 import { startTcpProxy } from './harness/tcpProxy';
 import { screenshot, signInWithInvite } from './scenarios/appScenarios';
@@ -18,9 +18,6 @@ import { screenshot, signInWithInvite } from './scenarios/appScenarios';
  * factory and main-process handlers, against the real server (SQLite, sealed bodies, encrypted blobs). Every
  * connection of the app goes through a TCP proxy the test can cut, the way a network drop does.
  */
-const root = join(import.meta.dirname, '..');
-const rendererDir = join(root, 'out', 'renderer');
-const bridgeScript = join(root, 'out', 'harness', 'bridge.js');
 
 let workDir: string;
 let browser: Browser;
@@ -34,32 +31,13 @@ let eve: TestClient;
 let workspaceId: string;
 let channelId: string;
 
-interface Person {
-  context: BrowserContext;
-  page: Page;
-  main: Awaited<ReturnType<typeof attachMainProcess>>;
-  errors: string[];
-}
+type Person = AppPage;
 const people: Person[] = [];
 let ada: Person;
 let bob: Person;
 
 async function openApp(): Promise<Person> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  const errors: string[] = [];
-  page.on('pageerror', (error) => errors.push(error.message));
-  page.on('console', (message) => {
-    if (message.type() === 'error') errors.push(message.text());
-  });
-  page.on('dialog', (dialog) => {
-    errors.push(`dialog: ${dialog.message()}`);
-    void dialog.dismiss();
-  });
-  const main = await attachMainProcess(page, { appOrigin: app.origin });
-  await page.addInitScript({ path: bridgeScript });
-  await page.goto(`${app.origin}/index.html`);
-  const person = { context, page, main, errors };
+  const person = await openAppPage(browser, app.origin);
   people.push(person);
   return person;
 }
@@ -132,11 +110,11 @@ async function pageSha256(page: Page, fileId: string): Promise<string> {
 }
 
 beforeAll(async () => {
-  for (const built of [join(rendererDir, 'index.html'), bridgeScript]) {
+  for (const built of [join(RENDERER_DIR, 'index.html'), BRIDGE_SCRIPT]) {
     if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first (npm test does).`);
   }
   workDir = mkdtempSync(join(tmpdir(), 'whoot-chat-e2e-'));
-  app = await serveDirectory(rendererDir);
+  app = await serveDirectory(RENDERER_DIR);
   // Roomy chat limits: this suite posts more than a person would (the attack suite tests the limits).
   whoot = await startTestServer({
     allowedOrigins: [app.origin],
@@ -159,8 +137,7 @@ beforeAll(async () => {
   const parsed = parseDeepLink(await whoot.server.createInvite('chat-team', { maxUses: 10 }));
   if (!parsed.ok) throw new Error('invite did not parse');
   invite = formatInviteLink({ ...parsed.value.invite, port: proxy.port });
-  const spki = Buffer.from(whoot.server.spkiPin, 'base64url').toString('base64');
-  browser = await launchChromium([`--ignore-certificate-errors-spki-list=${spki}`]);
+  browser = await launchChromium([trustPinnedKey(whoot.server.spkiPin)]);
 
   ada = await openApp();
   bob = await openApp();

@@ -6,7 +6,7 @@ import { keychainServiceFor } from '../shared/identifiers';
 import { invokeChannelNames } from '../shared/ipc';
 import { selectKeychainStore, type KeychainStore } from '../main/session/keychainStore';
 import { bootstrapWorkspace, startTestServer, type TestServer } from '../test/support/serverHarness';
-import { launchChromium } from './harness/chromium';
+import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { attachMainProcess } from './harness/mainProcess';
 import { heapSnapshotText, readPageStorage } from './harness/pageSecrets';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
@@ -52,13 +52,15 @@ beforeAll(async () => {
     '/embed.html': `<!doctype html><title>embed</title><iframe id="same" src="/frame-same.html"></iframe><iframe id="foreign" src="${foreign.origin}/frame.html"></iframe>`,
     '/frame-same.html': '<!doctype html><title>same-origin frame</title>',
   });
-  whootServer = await startTestServer();
+  whootServer = await startTestServer({ allowedOrigins: [app.origin] });
   inviteLink = await bootstrapWorkspace(whootServer.server, ACCOUNT, {
     slug: 'analytical-engines',
     name: 'Analytical Engines',
   });
   keychain = await selectKeychainStore();
-  browser = await launchChromium();
+  // Chromium's stand-in for Electron's certificate verify-proc (main/app/pinnedCertificates.ts): the page's WSS
+  // trusts exactly the key the invite pins.
+  browser = await launchChromium([trustPinnedKey(whootServer.server.spkiPin)]);
 });
 
 afterAll(async () => {

@@ -5,7 +5,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatInviteLink, parseDeepLink } from '../shared/deepLink';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
-import { launchChromium } from './harness/chromium';
+import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
 import { heapSnapshotText, readPageStorage } from './harness/pageSecrets';
 import { inboundAudio, RTC_PROBE_SCRIPT, rtcLeftovers } from './harness/rtcProbe';
@@ -107,10 +107,9 @@ beforeAll(async () => {
   if (!parsed.ok) throw new Error('invite did not parse');
   invite = formatInviteLink({ ...parsed.value.invite, port: proxy.port });
 
-  const spki = Buffer.from(whoot.server.spkiPin, 'base64url').toString('base64');
   browser = await launchChromium([
     `--use-file-for-fake-audio-capture=${speech}`,
-    `--ignore-certificate-errors-spki-list=${spki}`,
+    trustPinnedKey(whoot.server.spkiPin),
     '--autoplay-policy=no-user-gesture-required',
   ]);
 });

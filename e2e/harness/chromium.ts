@@ -26,3 +26,11 @@ export async function launchChromium(extraArgs: string[] = []): Promise<Browser>
     ],
   });
 }
+
+/**
+ * The flag that makes Chromium trust exactly the server key an invite pins, for the page's WSS: the stand-in for
+ * Electron's certificate verify-proc (main/app/pinnedCertificates.ts). Chromium wants standard base64.
+ */
+export function trustPinnedKey(spkiPin: string): string {
+  return `--ignore-certificate-errors-spki-list=${Buffer.from(spkiPin, 'base64url').toString('base64')}`;
+}
