@@ -24,6 +24,7 @@ import { sniffContentType } from '../shared/chat';
 import { parseServerMessage, wsProtocolsFor } from '../shared/ws';
 import type { RunningServer } from '../main/server/serverApp';
 import { api, signUpAndIn, startTestServer, type TestClient } from '../test/support/serverHarness';
+import { percentile } from './support/statistics';
 
 const MEMBERS = 20;
 const CONNECTIONS_PER_MEMBER = 10;
@@ -60,11 +61,6 @@ async function runServer(): Promise<void> {
 
 const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 const now = () => process.hrtime.bigint();
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
-}
 
 function serverCpuMs(child: ChildProcess): Promise<number> {
   return new Promise((resolve) => {
