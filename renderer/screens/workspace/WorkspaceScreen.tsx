@@ -42,8 +42,8 @@ export function WorkspaceScreen() {
       <div className="workspace-body">
         <WorkspaceList />
         <ChannelList />
-        <VoicePanel />
         <ChatPane />
+        <VoicePanel />
       </div>
     </section>
   );
