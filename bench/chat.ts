@@ -361,7 +361,7 @@ async function runBench(): Promise<void> {
       [
         'of which the signed REST post',
         `p50 ${percentile(fan.postRoundTrips, 50).toFixed(1)} ms, p99 ${percentile(fan.postRoundTrips, 99).toFixed(1)} ms ` +
-          '(post start -> 201, a new pinned TLS connection per call)',
+          '(post start -> 201, over kept-alive pinned connections)',
       ],
       [
         'server CPU during fan-out',

@@ -6,7 +6,9 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  */
 export async function startTcpProxy(targetPort: number) {
   const sockets = new Set<Socket>();
+  let accepted = 0;
   const server: Server = createServer((client) => {
+    accepted += 1;
     const upstream = connect({ host: '127.0.0.1', port: targetPort });
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -22,6 +24,8 @@ export async function startTcpProxy(targetPort: number) {
   if (address === null || typeof address === 'string') throw new Error('proxy did not bind');
   return {
     port: address.port,
+    /** Client connections accepted so far. */
+    accepted: () => accepted,
     /** Resets every open connection; returns how many sockets were cut. */
     dropAll(): number {
       const count = sockets.size;

@@ -6,7 +6,8 @@ import { UPLOAD_MANIFEST_HEADER, uploadManifestSchema, type UploadManifest } fro
 import type { ServerAddress } from '../../shared/identifiers';
 import { endpoints, resourceIdFor, type BodyOf, type EndpointName, type ResponseOf } from '../../shared/rest/endpoints';
 import { errorBodySchema, type SignInBody, type SignInResponse } from '../../shared/rest/auth';
-import { connectPinned } from './pinnedTls';
+import { PinnedAgent } from './pinnedAgent';
+import { ServerConnectionError } from './pinnedTls';
 import type { RequestSigner } from './requestSigner';
 
 const MAX_RESPONSE_BYTES = 1024 * 1024;
@@ -85,13 +86,20 @@ interface JsonRequest {
 /** HTTPS to the whoot server over a pinned TLS connection (see pinnedTls.ts), JSON in and out, bounded responses. */
 export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi {
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const agents = new Map<string, PinnedAgent>();
+  /** One keep-alive pool per server and pin: a pin change never reuses a connection checked against the old one. */
+  const agentFor = (server: ServerAddress): PinnedAgent => {
+    const key = `${server.host}|${server.port}|${server.spkiPin}`;
+    let agent = agents.get(key);
+    if (agent === undefined) agents.set(key, (agent = new PinnedAgent(server, timeoutMs)));
+    return agent;
+  };
 
   async function send<S extends z.ZodType>(
     server: ServerAddress,
     req: JsonRequest,
     schema: S | null,
   ): Promise<z.output<S> | null> {
-    const socket = await connectPinned(server, timeoutMs);
     return new Promise((resolve, reject) => {
       const body = req.body ?? '';
       const outgoing = httpRequest(
@@ -100,7 +108,7 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
           path: req.path,
           host: server.host,
           port: server.port,
-          createConnection: () => socket,
+          agent: agentFor(server),
           timeout: timeoutMs,
           headers: {
             accept: 'application/json',
@@ -144,8 +152,11 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
       let answered = false;
       outgoing.on('error', (error) => {
         if (answered) return;
+        // A pin mismatch or an unreachable server comes from the agent's connect: it keeps its own code and message.
         reject(
-          error instanceof ApiError ? error : new ApiError('server_unreachable', 'The connection to the server broke.'),
+          error instanceof ApiError || error instanceof ServerConnectionError
+            ? error
+            : new ApiError('server_unreachable', 'The connection to the server broke.'),
         );
       });
       if (req.stream === undefined) outgoing.end(body);
