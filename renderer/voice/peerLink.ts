@@ -18,6 +18,8 @@ export interface PeerLinkOptions {
   /** Before an ICE restart: fresh ICE servers if the ones held are about to expire (null keeps the current). */
   readonly refreshIceServers: () => Promise<RTCConfiguration | null>;
   readonly onTrack: (track: MediaStreamTrack) => void;
+  /** Runs after a remote offer is applied and before the answer is made: the answering side attaches its media. */
+  readonly beforeAnswer?: () => Promise<void>;
   readonly onStateChange: () => void;
   readonly onError: (code: 'relay_unreachable' | 'credentials_rejected' | 'negotiation_failed') => void;
 }
@@ -46,6 +48,7 @@ export class PeerLink {
   private disconnectedTimer: unknown = null;
   private restarts = 0;
   private failures = 0;
+  private receivedOffer = false;
   private recoveryTimer: unknown = null;
   private queue: Promise<void> = Promise.resolve();
 
@@ -141,6 +144,11 @@ export class PeerLink {
     );
   }
 
+  /** Whether the peer has made an offer on this link yet (the answering side waits for one). */
+  hasReceivedOffer(): boolean {
+    return this.receivedOffer;
+  }
+
   isClosed(): boolean {
     return this.closed;
   }
@@ -191,6 +199,8 @@ export class PeerLink {
         this.settingRemoteAnswer = false;
       }
       if (description.type === 'offer') {
+        this.receivedOffer = true;
+        await this.options.beforeAnswer?.();
         await pc.setLocalDescription(await pc.createAnswer());
         this.sendLocalDescription();
       }

@@ -79,6 +79,9 @@ interface Microphone {
   readonly deviceId: string | null;
 }
 
+/** How long the member already in the room waits for a newcomer's offer before offering itself. */
+const ANSWERER_PATIENCE_MS = 3000;
+
 /** How long after an unrequested room.left a move's room.joined may take before it counts as removal. */
 const MOVE_GRACE_MS = 1500;
 
@@ -279,7 +282,28 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     return rtcConfiguration(renewed.value);
   }
 
-  function ensurePeer(peer: RoomPeer, channelId: string): PeerRuntime | null {
+  /**
+   * Who offers: the member who arrives (it learns of the others from room.joined) makes the first offer on each of
+   * its links, and the members already there answer, attaching their microphone to the transceiver the offer
+   * created. So a join never starts with two crossing offers; perfect negotiation still covers what can cross later
+   * (ICE restarts, device changes), and an answering side that hears no offer in time offers itself.
+   */
+  function attachMedia(pc: RTCPeerConnection): void {
+    if (microphone !== null) pc.addTrack(microphone.track);
+    // Listen-only still needs an audio m-line to receive on.
+    else pc.addTransceiver('audio', { direction: 'recvonly' });
+  }
+
+  async function answerWithMedia(pc: RTCPeerConnection): Promise<void> {
+    if (microphone === null) return;
+    const track = microphone.track;
+    const audio = pc.getTransceivers().find((transceiver) => transceiver.receiver.track.kind === 'audio');
+    if (audio === undefined || audio.sender.track !== null) return;
+    audio.direction = 'sendrecv';
+    await audio.sender.replaceTrack(track);
+  }
+
+  function ensurePeer(peer: RoomPeer, channelId: string, initiator: boolean): PeerRuntime | null {
     const existing = peers.get(peer.peerId);
     if (existing !== undefined) return existing;
     const localPeerId = ports.signalling.connectionId();
@@ -303,6 +327,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
           ports.speakers.setVolume(peer.peerId, store.getState().volumes[peer.userId] ?? 1);
           runtime.attached = true;
         },
+        beforeAnswer: () => answerWithMedia(pc),
         onStateChange: () => patchPeer(peer.peerId, { connectionState: pc.connectionState }),
         onError: (code) => patch({ error: error(code === 'credentials_rejected' ? 'credentials_expired' : code) }),
       }),
@@ -324,11 +349,15 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         },
       },
     });
-    if (microphone !== null) {
-      pc.addTrack(microphone.track);
+    if (initiator) {
+      attachMedia(pc);
     } else {
-      // Listen-only still needs an audio m-line to receive on.
-      pc.addTransceiver('audio', { direction: 'recvonly' });
+      const generation = callGeneration;
+      clock.setTimeout(() => {
+        // The newcomer's offer should have come by now; if not (lost, or it left and came back), offer ourselves.
+        if (generation !== callGeneration || runtime.link.isClosed() || runtime.link.hasReceivedOffer()) return;
+        if (pc.getTransceivers().length === 0) attachMedia(pc);
+      }, ANSWERER_PATIENCE_MS);
     }
     return runtime;
   }
@@ -427,7 +456,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         if (message.channelId !== channelId) patch({ channelId: message.channelId });
         wasInRoom = true;
         patch({ phase: 'connected' });
-        for (const peer of message.peers) ensurePeer(peer, message.channelId);
+        for (const peer of message.peers) ensurePeer(peer, message.channelId, true);
         settleJoin(ok(undefined));
         return;
       }
@@ -446,7 +475,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         return;
       }
       case 'room.peerJoined':
-        if (message.channelId === channelId) ensurePeer(message.peer, message.channelId);
+        if (message.channelId === channelId) ensurePeer(message.peer, message.channelId, false);
         return;
       case 'room.peerLeft':
         if (message.channelId === channelId) dropPeer(message.peerId);
