@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../../main/server/cli/io';
 import { runCli } from '../../main/server/cli/run';
 import { EPHEMERAL_RELAY, signUpAndIn, startTestServer, type TestServer } from '../support/serverHarness';
+import { tamperLastCharacter } from '../support/tamper';
 
 /**
  * `npm run server -- doctor` against a real running server: the command line as a user runs it (in-process, with
@@ -118,7 +119,7 @@ describe('npm run server -- doctor', () => {
     expect(anonymous.lines.out.filter((line) => line.startsWith('SKIP'))).toHaveLength(6);
 
     const wrongPin = io();
-    const otherPin = `${t.server.spkiPin.slice(0, -1)}${t.server.spkiPin.endsWith('A') ? 'B' : 'A'}`;
+    const otherPin = tamperLastCharacter(t.server.spkiPin);
     const code = await runCli(
       ['doctor', '--url', `https://127.0.0.1:${t.server.port}`, '--pin', otherPin],
       wrongPin.cli,
