@@ -7,7 +7,7 @@ import {
   type ServerMessage,
   type WorkspaceEvent,
 } from '../../shared/ws';
-import type { SignallingPort, SignallingState, VoiceClock } from '../voice/ports';
+import { realClock, type SignallingPort, type SignallingState, type VoiceClock } from '../voice/ports';
 import { backoffDelay } from './backoff';
 
 /** The part of a socket the client uses: the browser's, or a `ws` socket with a pinned TLS check in the bot. */
@@ -58,14 +58,6 @@ export interface WorkspaceSocket extends SignallingPort {
 }
 
 const OPEN = 1;
-
-export const realClock: VoiceClock = {
-  now: () => Date.now(),
-  setTimeout: (callback, ms) => setTimeout(callback, ms),
-  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  setInterval: (callback, ms) => setInterval(callback, ms),
-  clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
-};
 
 /**
  * The WSS connection to the workspace: hello on the first connection, `resume` with the last sequence seen on every

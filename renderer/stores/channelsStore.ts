@@ -25,6 +25,9 @@ export interface ChannelsState {
 
 export type ChannelsStore = StoreApi<ChannelsState>;
 
+const membersById = (members: readonly Member[]): Record<string, Member> =>
+  Object.fromEntries(members.map((member) => [member.userId, member]));
+
 /** Applies one workspace event to the lists; room events at or before the snapshot's sequence are already in it. */
 export function applyWorkspaceEvent(
   state: Pick<ChannelsState, 'channels' | 'members' | 'rooms' | 'serverMuted'>,
@@ -126,7 +129,7 @@ export function createChannelsStore(
         loading: false,
         error: null,
         channels: [...channels.value.channels].sort((a, b) => a.name.localeCompare(b.name)),
-        members: Object.fromEntries(members.value.members.map((member) => [member.userId, member])),
+        members: membersById(members.value.members),
         rooms: Object.fromEntries(rooms.value.rooms.map((room) => [room.channelId, room.peers])),
         // A member may read who is muted; if the list is refused, events still keep it current from here on.
         serverMuted: mutes.ok ? Object.fromEntries(mutes.value.userIds.map((userId) => [userId, true as const])) : {},
@@ -141,7 +144,7 @@ export function createChannelsStore(
     const generation = ++membersGeneration;
     const members = await api.workspace.members({ workspaceId });
     if (!members.ok || generation !== membersGeneration || store.getState().workspaceId !== workspaceId) return;
-    store.setState({ members: Object.fromEntries(members.value.members.map((member) => [member.userId, member])) });
+    store.setState({ members: membersById(members.value.members) });
   }
 
   function follow(workspaceId: string | null): void {

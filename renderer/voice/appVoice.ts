@@ -33,16 +33,8 @@ export function createAppVoice(deps: {
     network: environment.network,
     async credentials(channelId) {
       const result = await api.voice.credentials({ channelId });
-      if (!result.ok) return result;
-      credentials.getState().hold(result.value.iceServers, result.value.expiresAt);
-      return {
-        ok: true,
-        value: {
-          iceServers: result.value.iceServers,
-          iceTransportPolicy: result.value.iceTransportPolicy,
-          expiresAt: result.value.expiresAt,
-        },
-      };
+      if (result.ok) credentials.getState().hold(result.value.iceServers, result.value.expiresAt);
+      return result;
     },
   });
 

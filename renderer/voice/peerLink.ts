@@ -167,7 +167,6 @@ export class PeerLink {
       await this.pc.setLocalDescription(offer);
       this.sendLocalDescription();
     } catch {
-      this.makingOffer = false;
       this.recover();
     } finally {
       this.makingOffer = false;

@@ -7,6 +7,7 @@ import { effectiveDevice } from './deviceChoice';
 import { PeerLink } from './peerLink';
 import {
   MicrophoneError,
+  realClock,
   type AudioProcessing,
   type LevelMeter,
   type SignallingState,
@@ -126,13 +127,7 @@ function microphoneErrorCode(cause: unknown): VoiceErrorCode {
  * credentials forgotten). It touches no global: everything comes through `ports`.
  */
 export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions = {}): VoiceEngine {
-  const clock: VoiceClock = ports.clock ?? {
-    now: () => Date.now(),
-    setTimeout: (callback, ms) => setTimeout(callback, ms),
-    clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-    setInterval: (callback, ms) => setInterval(callback, ms),
-    clearInterval: (handle) => clearInterval(handle as ReturnType<typeof setInterval>),
-  };
+  const clock: VoiceClock = ports.clock ?? realClock;
   const statsIntervalMs = options.statsIntervalMs ?? 500;
   const meterIntervalMs = options.meterIntervalMs ?? 50;
   const refreshMarginMs = options.credentialRefreshMarginMs ?? 60_000;

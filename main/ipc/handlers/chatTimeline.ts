@@ -1,5 +1,6 @@
 import type { SignedCalls } from '../../session/signedCalls';
 import type { IpcHandler } from '../registerHandlers';
+import { forward, nothing, same } from './adminForward';
 
 /** The channel timeline goes to the server as signed calls; the server checks membership, ownership and limits. */
 export const chatHistoryHandler =
@@ -12,44 +13,45 @@ export const chatHistoryHandler =
     return result.ok ? { ok: true, value: result.value.response } : result;
   };
 
-export const chatPostHandler =
-  (calls: SignedCalls): IpcHandler<'chat.post'> =>
-  async ({ workspaceId, channelId, message }) => {
-    const result = await calls.call('postMessage', { params: { workspaceId, channelId }, body: message });
-    return result.ok ? { ok: true, value: result.value.response } : result;
-  };
+export const chatPostHandler = (calls: SignedCalls): IpcHandler<'chat.post'> =>
+  forward<'chat.post', 'postMessage'>(
+    calls,
+    'postMessage',
+    ({ workspaceId, channelId, message }) => ({ params: { workspaceId, channelId }, body: message }),
+    same,
+  );
 
-export const chatEditHandler =
-  (calls: SignedCalls): IpcHandler<'chat.edit'> =>
-  async ({ workspaceId, messageId, body }) => {
-    const result = await calls.call('editMessage', { params: { workspaceId, messageId }, body: { body } });
-    return result.ok ? { ok: true, value: result.value.response } : result;
-  };
+export const chatEditHandler = (calls: SignedCalls): IpcHandler<'chat.edit'> =>
+  forward<'chat.edit', 'editMessage'>(
+    calls,
+    'editMessage',
+    ({ workspaceId, messageId, body }) => ({ params: { workspaceId, messageId }, body: { body } }),
+    same,
+  );
 
-export const chatDeleteHandler =
-  (calls: SignedCalls): IpcHandler<'chat.delete'> =>
-  async ({ workspaceId, messageId }) => {
-    const result = await calls.call('deleteMessage', { params: { workspaceId, messageId } });
-    return result.ok ? { ok: true, value: {} } : result;
-  };
+export const chatDeleteHandler = (calls: SignedCalls): IpcHandler<'chat.delete'> =>
+  forward<'chat.delete', 'deleteMessage'>(
+    calls,
+    'deleteMessage',
+    ({ workspaceId, messageId }) => ({ params: { workspaceId, messageId } }),
+    nothing,
+  );
 
-export const chatMarkReadHandler =
-  (calls: SignedCalls): IpcHandler<'chat.markRead'> =>
-  async ({ workspaceId, channelId, messageId }) => {
-    const result = await calls.call('setReadMarker', { params: { workspaceId, channelId }, body: { messageId } });
-    return result.ok ? { ok: true, value: result.value.response } : result;
-  };
+export const chatMarkReadHandler = (calls: SignedCalls): IpcHandler<'chat.markRead'> =>
+  forward<'chat.markRead', 'setReadMarker'>(
+    calls,
+    'setReadMarker',
+    ({ workspaceId, channelId, messageId }) => ({ params: { workspaceId, channelId }, body: { messageId } }),
+    same,
+  );
 
-export const chatUnreadHandler =
-  (calls: SignedCalls): IpcHandler<'chat.unread'> =>
-  async ({ workspaceId }) => {
-    const result = await calls.call('listUnread', { params: { workspaceId } });
-    return result.ok ? { ok: true, value: result.value.response } : result;
-  };
+export const chatUnreadHandler = (calls: SignedCalls): IpcHandler<'chat.unread'> =>
+  forward<'chat.unread', 'listUnread'>(calls, 'listUnread', (request) => ({ params: request }), same);
 
-export const filesRemoveHandler =
-  (calls: SignedCalls): IpcHandler<'files.remove'> =>
-  async ({ workspaceId, fileId }) => {
-    const result = await calls.call('deleteFile', { params: { workspaceId, fileId } });
-    return result.ok ? { ok: true, value: {} } : result;
-  };
+export const filesRemoveHandler = (calls: SignedCalls): IpcHandler<'files.remove'> =>
+  forward<'files.remove', 'deleteFile'>(
+    calls,
+    'deleteFile',
+    ({ workspaceId, fileId }) => ({ params: { workspaceId, fileId } }),
+    nothing,
+  );
