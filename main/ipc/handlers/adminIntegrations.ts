@@ -1,5 +1,5 @@
 import type { SignedCalls } from '../../session/signedCalls';
-import { bodyWithout, forward, nothing, same } from './adminForward';
+import { bodyWithout, forward, nothing, same } from './forward';
 
 /** Webhooks with their deliveries, inbound inputs with their request logs, and API tokens. */
 export function adminIntegrationHandlers(calls: SignedCalls) {

@@ -1,5 +1,5 @@
 import type { SignedCalls } from '../../session/signedCalls';
-import { forward, nothing, same } from './adminForward';
+import { forward, nothing, same } from './forward';
 
 /** The signed-in user's sessions, and the workspace's audit log with the chain's verification. */
 export function adminSecurityHandlers(calls: SignedCalls) {

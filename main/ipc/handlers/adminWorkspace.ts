@@ -1,5 +1,5 @@
 import type { SignedCalls } from '../../session/signedCalls';
-import { bodyWithout, forward, nothing, same } from './adminForward';
+import { bodyWithout, forward, nothing, same } from './forward';
 
 /** Members and roles, invites and channels, for the admin console. */
 export function adminWorkspaceHandlers(calls: SignedCalls) {

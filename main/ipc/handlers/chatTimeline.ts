@@ -1,6 +1,6 @@
 import type { SignedCalls } from '../../session/signedCalls';
 import type { IpcHandler } from '../registerHandlers';
-import { forward, nothing, same } from './adminForward';
+import { forward, nothing, same } from './forward';
 
 /** The channel timeline goes to the server as signed calls; the server checks membership, ownership and limits. */
 export const chatHistoryHandler =

@@ -1,6 +1,6 @@
 import type { SignedCalls } from '../../session/signedCalls';
 import type { IpcHandler } from '../registerHandlers';
-import { forward, nothing, same } from './adminForward';
+import { forward, nothing, same } from './forward';
 
 /** Voice moderation goes to the server as signed calls; the server checks the role and enforces the result. */
 export const moderationVoiceMutesHandler = (calls: SignedCalls): IpcHandler<'moderation.voiceMutes'> =>

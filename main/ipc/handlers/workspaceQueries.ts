@@ -1,6 +1,6 @@
 import type { SignedCalls } from '../../session/signedCalls';
 import type { IpcHandler } from '../registerHandlers';
-import { forward, same } from './adminForward';
+import { forward, same } from './forward';
 
 /** Channel, member and voice-room lists of a workspace; the server answers 404 for one the user is not in. */
 export const workspaceChannelsHandler = (calls: SignedCalls): IpcHandler<'workspace.channels'> =>
