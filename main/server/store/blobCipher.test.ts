@@ -52,6 +52,15 @@ describe('blob cipher', () => {
     },
   );
 
+  it('reads the same blob however the stream cuts it: a byte at a time, or several chunks in one piece', async () => {
+    const plaintext = randomBytes(3 * BLOB_CHUNK_BYTES + 77);
+    const blob = await collect(source(plaintext, 300_000), createBlobEncryptor(ring, FILE));
+    expect((await collect(source(blob, 1), createBlobDecryptor(ring, FILE))).equals(plaintext)).toBe(true);
+    expect((await collect(source(blob, 500_000), createBlobDecryptor(ring, FILE))).equals(plaintext)).toBe(true);
+    const bytewise = await collect(source(plaintext.subarray(0, 5000), 1), createBlobEncryptor(ring, FILE));
+    expect((await open(bytewise)).equals(plaintext.subarray(0, 5000))).toBe(true);
+  });
+
   it('names its data key in the header, and opens with a ring that still holds it', async () => {
     const blob = await seal(Buffer.from('marker text'));
     expect(readBlobKeyId(blob)).toBe(keyA.id);

@@ -1,6 +1,7 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { dataKeyIdSchema } from './keyMaterial';
+import { ByteQueue } from './byteQueue';
 import type { KeyRing } from './fieldCipher';
 
 /**
@@ -96,35 +97,29 @@ export function createBlobEncryptor(ring: KeyRing, fileId: string, chunkSize = B
   const sizeBytes = Buffer.alloc(4);
   sizeBytes.writeUInt32BE(chunkSize);
   const header = Buffer.concat([BLOB_MAGIC, Buffer.from([keyIdBytes.length]), keyIdBytes, salt, sizeBytes]);
-  const block = Buffer.allocUnsafe(chunkSize);
-  let filled = 0;
+  const queue = new ByteQueue();
   let index = 0;
 
-  const seal = (final: boolean): Buffer => {
+  // The pieces are encrypted where they lie (a view per socket read), never gathered into one buffer first.
+  const seal = (stream: Transform, run: readonly Buffer[], final: boolean): void => {
     const cipher = createCipheriv('aes-256-gcm', key, nonceFor(index), { authTagLength: TAG_BYTES });
     cipher.setAAD(aadFor(header, index, final));
     index += 1;
-    return Buffer.concat([cipher.update(block.subarray(0, filled)), cipher.final(), cipher.getAuthTag()]);
+    for (const piece of run) stream.push(cipher.update(piece));
+    cipher.final();
+    stream.push(cipher.getAuthTag());
   };
 
   const transform = new Transform({
     ...STREAM_BUFFERS,
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
-      let offset = 0;
-      while (offset < chunk.length) {
-        // A full block is sealed only once more bytes exist: it is the last one otherwise, sealed in flush.
-        if (filled === chunkSize) {
-          this.push(seal(false));
-          filled = 0;
-        }
-        const copied = chunk.copy(block, filled, offset, Math.min(chunk.length, offset + chunkSize - filled));
-        filled += copied;
-        offset += copied;
-      }
+      queue.push(chunk);
+      // A full chunk is sealed only once more bytes exist: it is the last one otherwise, sealed in flush.
+      while (queue.length > chunkSize) seal(this, queue.take(chunkSize), false);
       done();
     },
     flush(done: TransformCallback) {
-      this.push(seal(true));
+      seal(this, queue.take(queue.length), true);
       key.fill(0);
       done();
     },
@@ -139,37 +134,43 @@ export function createBlobEncryptor(ring: KeyRing, fileId: string, chunkSize = B
  * beyond the chunks before the damage (each of which authenticated on its own).
  */
 export function createBlobDecryptor(ring: KeyRing, fileId: string): Transform {
-  let pending: Buffer = Buffer.alloc(0);
+  let headerBytes: Buffer = Buffer.alloc(0);
+  const queue = new ByteQueue();
   let header: ParsedHeader | undefined;
   let key: Buffer | undefined;
   let index = 0;
 
-  const open = (record: Buffer, final: boolean): Buffer => {
+  /** Opens the record at the front of the queue (`size` bytes, tag last); nothing of it is released unless it authenticates. */
+  const open = (size: number, final: boolean): Buffer[] => {
     if (header === undefined || key === undefined) throw new BlobCipherError('malformed', 'no blob header');
+    const body = queue.take(size - TAG_BYTES);
+    const tag = queue.takeContiguous(TAG_BYTES);
     const decipher = createDecipheriv('aes-256-gcm', key, nonceFor(index), { authTagLength: TAG_BYTES });
     decipher.setAAD(aadFor(header.bytes, index, final));
-    decipher.setAuthTag(record.subarray(record.length - TAG_BYTES));
+    decipher.setAuthTag(tag);
     index += 1;
+    const plaintext = body.map((piece) => decipher.update(piece));
     try {
-      return Buffer.concat([decipher.update(record.subarray(0, record.length - TAG_BYTES)), decipher.final()]);
+      decipher.final();
     } catch {
       throw new BlobCipherError('not_authentic', 'a blob chunk failed authentication (damaged, cut or moved)');
     }
+    return plaintext;
   };
 
   return new Transform({
     ...STREAM_BUFFERS,
     transform(chunk: Buffer, _encoding, done: TransformCallback) {
       try {
-        pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
         if (header === undefined) {
+          headerBytes = headerBytes.length === 0 ? chunk : Buffer.concat([headerBytes, chunk]);
           if (
-            pending.length > MAX_HEADER_BYTES &&
-            parseHeader(pending.subarray(0, MAX_HEADER_BYTES)) === 'incomplete'
+            headerBytes.length > MAX_HEADER_BYTES &&
+            parseHeader(headerBytes.subarray(0, MAX_HEADER_BYTES)) === 'incomplete'
           ) {
             throw new BlobCipherError('malformed', 'the blob header is malformed');
           }
-          const parsed = parseHeader(pending);
+          const parsed = parseHeader(headerBytes);
           if (parsed === 'incomplete') return done();
           header = parsed;
           try {
@@ -177,14 +178,12 @@ export function createBlobDecryptor(ring: KeyRing, fileId: string): Transform {
           } catch {
             throw new BlobCipherError('unknown_key', `the blob needs data key ${parsed.keyId}`);
           }
-          pending = pending.subarray(parsed.bytes.length);
+          chunk = headerBytes.subarray(parsed.bytes.length);
         }
+        queue.push(chunk);
         const record = header.chunkSize + TAG_BYTES;
         // The last record is known only at the end, so one full record always stays behind until more arrives.
-        while (pending.length > record) {
-          this.push(open(pending.subarray(0, record), false));
-          pending = pending.subarray(record);
-        }
+        while (queue.length > record) for (const piece of open(record, false)) this.push(piece);
         done();
       } catch (error) {
         done(error as Error);
@@ -192,10 +191,10 @@ export function createBlobDecryptor(ring: KeyRing, fileId: string): Transform {
     },
     flush(done: TransformCallback) {
       try {
-        if (header === undefined || pending.length < TAG_BYTES) {
+        if (header === undefined || queue.length < TAG_BYTES) {
           throw new BlobCipherError('truncated', 'the blob ends early');
         }
-        this.push(open(pending, true));
+        for (const piece of open(queue.length, true)) this.push(piece);
         key?.fill(0);
         done();
       } catch (error) {

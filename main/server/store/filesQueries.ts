@@ -343,7 +343,8 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
 
 /** The plaintext of an opened blob; a read error fails the stream like a chunk that does not authenticate. */
 function decryptedFrom(fd: number, ring: KeyRing, fileId: string) {
-  const source = createReadStream('', { fd });
+  // 1 MiB reads: a 16th of the default's trips through the read and decrypt streams per file.
+  const source = createReadStream('', { fd, highWaterMark: 1024 * 1024 });
   const content = createBlobDecryptor(ring, fileId);
   source.on('error', (error) => content.destroy(error));
   content.on('close', () => source.destroy());
