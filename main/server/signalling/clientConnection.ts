@@ -91,11 +91,16 @@ interface CurrentRoom {
   readonly unsubscribe: () => void;
 }
 
-/** The same live event goes to every connection of its workspace: serialize it once. */
-const eventFrames = new WeakMap<WorkspaceEvent, string>();
-function eventFrame(event: WorkspaceEvent): string {
+/**
+ * The same live event goes to every connection of its workspace: serialize and encode it once (a string would be
+ * UTF-8 encoded again for each of the hundreds of sockets it goes to).
+ */
+const eventFrames = new WeakMap<WorkspaceEvent, Buffer>();
+function eventFrame(event: WorkspaceEvent): Buffer {
   let frame = eventFrames.get(event);
-  if (frame === undefined) eventFrames.set(event, (frame = JSON.stringify({ type: 'event', event })));
+  if (frame === undefined) {
+    eventFrames.set(event, (frame = Buffer.from(JSON.stringify({ type: 'event', event }), 'utf8')));
+  }
   return frame;
 }
 
@@ -394,13 +399,14 @@ export class ClientConnection {
     this.send({ type: 'error', code, message });
   }
 
-  private sendText(text: string): void {
+  /** A text frame; `text` may be UTF-8 bytes already encoded. */
+  private sendText(text: string | Buffer): void {
     if (this.phase === 'ended' || this.socket.readyState !== WebSocket.OPEN) return;
     if (this.socket.bufferedAmount > this.services.limits.maxBufferedBytes) {
       this.end(WS_CLOSE_CODES.slowConsumer, 'too slow');
       return;
     }
-    this.socket.send(text);
+    this.socket.send(text, { binary: false });
   }
 
   /** Resolves when at most half the slow-consumer limit is still unsent (or the connection ended). */

@@ -164,7 +164,9 @@ export class TestClient {
   readonly closed: Promise<{ code: number; reason: string }>;
 
   constructor(readonly ws: WebSocket) {
-    ws.on('message', (data) => {
+    ws.on('message', (data, isBinary) => {
+      // Browsers hand a binary frame to the app as a Blob, which the client's parser refuses: text only.
+      if (isBinary) throw new Error('The server sent a binary frame; the protocol is text frames only');
       const parsed = parseServerMessage(String(data));
       if (!parsed.ok) throw new Error(`The server sent an invalid message: ${parsed.error.message}`);
       this.received.push(parsed.value);
