@@ -12,6 +12,7 @@ import type { Result } from './result';
 import { randomIdSchema } from './identifiers';
 import { endpoints } from './rest/endpoints';
 import { dropCredentialsReasonSchema, sessionStateSchema, signInRequestSchema } from './session';
+import { voicePreferencesSchema, voicePreferencesUpdateSchema } from './voicePreferences';
 import { wsTicketSchema } from './ws';
 
 /**
@@ -45,6 +46,10 @@ export const ipcInvokeChannels = {
   'session.signOut': channel(noRequest, sessionStateSchema),
   'pushToTalk.get': channel(noRequest, pushToTalkStatusSchema),
   'pushToTalk.set': channel(pushToTalkUpdateSchema, pushToTalkStatusSchema),
+  /** Sensitivity, processing, devices and members' volumes, kept by main in the preferences file. */
+  'voicePreferences.get': channel(noRequest, voicePreferencesSchema),
+  /** Changes only what the request names; answers with the preferences as saved. */
+  'voicePreferences.set': channel(voicePreferencesUpdateSchema, voicePreferencesSchema),
   /** The renderer owns the call; main only mirrors it in the tray. */
   'voice.reportState': channel(voiceReportedStateSchema, z.strictObject({})),
   'workspace.channels': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listChannels.response),

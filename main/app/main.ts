@@ -12,6 +12,7 @@ import { createServerApi } from '../session/apiClient';
 import { CredentialVault } from '../session/credentialVault';
 import { selectKeychainStore, type KeychainStore } from '../session/keychainStore';
 import { createSessionService } from '../session/sessionService';
+import { createPreferencesStore } from '../settings/preferencesStore';
 import { createReportedCallState } from '../tray/reportedCallState';
 import { registerAppSchemeAsPrivileged, serveAppProtocol } from './appProtocol';
 import { hostBundledServerIfRequested } from './bundledServer';
@@ -83,19 +84,26 @@ async function start(): Promise<void> {
     events,
     log,
   });
+  // One file, one writer: push-to-talk and the voice settings change their own sections through the same store.
+  const preferences = createPreferencesStore({ filePath: join(app.getPath('userData'), 'preferences.json'), log });
   // Push-to-talk is a convenience: if it cannot start, the app runs on and its settings say it is unavailable.
-  const pushToTalk: PushToTalkService | null = await startPushToTalk({ app, mainDir: __dirname, events, log }).catch(
-    (error: unknown) => {
-      log(`push-to-talk did not start: ${error instanceof Error ? error.message : 'unknown error'}`);
-      return null;
-    },
-  );
+  const pushToTalk: PushToTalkService | null = await startPushToTalk({
+    app,
+    mainDir: __dirname,
+    events,
+    preferences,
+    log,
+  }).catch((error: unknown) => {
+    log(`push-to-talk did not start: ${error instanceof Error ? error.message : 'unknown error'}`);
+    return null;
+  });
   const callState = createReportedCallState();
   const dispatcher = registerHandlers({
     handlers: createHandlers({
       identity: { name: app.getName(), version: app.getVersion(), platform: process.platform },
       sessions,
       pushToTalk,
+      preferences,
       callState,
       notifier: createMentionNotifier(() => mainWindow),
       links: createLinkOpener(() => mainWindow),

@@ -1,9 +1,8 @@
-import { join } from 'node:path';
 import { globalShortcut, type App } from 'electron';
 import { isWaylandSession } from '../input/hookAvailability';
 import { createPushToTalkController, type PushToTalkService } from '../input/pushToTalkController';
 import type { EventSink } from '../ipc/eventSink';
-import { createPreferencesStore } from '../settings/preferencesStore';
+import type { PreferencesStore } from '../settings/preferencesStore';
 import { utilityKeyHookLauncher } from './pushToTalkHook';
 
 /**
@@ -21,14 +20,12 @@ export async function startPushToTalk(options: {
   readonly app: App;
   readonly mainDir: string;
   readonly events: EventSink;
+  readonly preferences: PreferencesStore;
   readonly log: (message: string) => void;
 }): Promise<PushToTalkService> {
   const { app } = options;
   const service = await createPushToTalkController({
-    preferences: createPreferencesStore({
-      filePath: join(app.getPath('userData'), 'preferences.json'),
-      log: options.log,
-    }),
+    preferences: options.preferences,
     environment: { platform: process.platform, env: process.env },
     launchHook: utilityKeyHookLauncher(options.mainDir),
     shortcuts: {

@@ -46,7 +46,7 @@ describe.skipIf(unavailable !== null)('push-to-talk through the system key hook 
 
   async function rig(preferences: object, display = x.display): Promise<Rig> {
     const store = createPreferencesStore({ filePath: join(dir, 'preferences.json') });
-    const saved = await store.save({ pushToTalk: preferences });
+    const saved = await store.update('pushToTalk', () => preferences);
     expect(saved.ok).toBe(true);
     const talking: boolean[] = [];
     const mechanisms: PushToTalkMechanism[] = [];

@@ -166,7 +166,7 @@ export async function createPushToTalkController(deps: PushToTalkDeps): Promise<
     },
     update: (update) =>
       serialized(async () => {
-        const saved = await deps.preferences.save({ pushToTalk: { ...preferences, ...update } });
+        const saved = await deps.preferences.update('pushToTalk', () => ({ ...preferences, ...update }));
         if (!saved.ok) return saved;
         const previous = preferences;
         preferences = saved.value.pushToTalk;

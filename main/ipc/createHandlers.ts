@@ -7,6 +7,8 @@ import { sessionSignOutHandler } from './handlers/sessionSignOut';
 import { sessionStatusHandler } from './handlers/sessionStatus';
 import { pushToTalkGetHandler } from './handlers/pushToTalkGet';
 import { pushToTalkSetHandler } from './handlers/pushToTalkSet';
+import { voicePreferencesGetHandler, voicePreferencesSetHandler } from './handlers/voicePreferences';
+import type { PreferencesStore } from '../settings/preferencesStore';
 import { voiceReportStateHandler } from './handlers/voiceReportState';
 import {
   moderationMoveVoiceHandler,
@@ -44,6 +46,8 @@ export function createHandlers(deps: {
   sessions: SessionService;
   /** Absent where there is no desktop to hook (the Chromium e2e harness): the channels then say it is unavailable. */
   pushToTalk?: PushToTalkService | null;
+  /** The preferences file; absent, the voice preferences channels say they are unavailable. */
+  preferences?: PreferencesStore | null;
   /** What the tray shows; absent where there is no tray, and the reports are then kept for nobody. */
   callState?: ReportedCallState;
   /** Desktop notifications for mentions (main/app); absent where there is no desktop. */
@@ -69,6 +73,8 @@ export function createHandlers(deps: {
     'realtime.ticket': realtimeTicketHandler(deps.sessions.calls),
     'pushToTalk.get': pushToTalkGetHandler(deps.pushToTalk ?? null),
     'pushToTalk.set': pushToTalkSetHandler(deps.pushToTalk ?? null),
+    'voicePreferences.get': voicePreferencesGetHandler(deps.preferences ?? null),
+    'voicePreferences.set': voicePreferencesSetHandler(deps.preferences ?? null),
     'voice.reportState': voiceReportStateHandler(deps.callState ?? createReportedCallState()),
     'chat.history': chatHistoryHandler(deps.sessions.calls),
     'chat.post': chatPostHandler(deps.sessions.calls),

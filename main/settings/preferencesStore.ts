@@ -3,21 +3,32 @@ import { z } from 'zod';
 import { defaultPushToTalkPreferences, pushToTalkPreferencesSchema } from '../../shared/pushToTalk';
 import { fail, ok, type Result } from '../../shared/result';
 import { parseInput } from '../../shared/validation';
+import { defaultVoicePreferences, voicePreferencesSchema } from '../../shared/voicePreferences';
 import { writeFileAtomic } from '../files/writeFileAtomic';
 
 /**
- * The user's preferences: a small JSON file in userData (nothing secret in it), read once at start and written
- * whole on each change. A file that cannot be read as preferences is moved aside (never deleted, so nothing the
- * user set is lost for good) and the defaults apply; a change that does not validate is refused before the disk.
+ * The user's preferences: a small JSON file in userData (nothing secret in it), in sections (push-to-talk, voice)
+ * that their owners change one at a time; each change rewrites the file whole, atomically. A file that cannot be
+ * read as preferences is moved aside (never deleted, so nothing the user set is lost for good) and the defaults
+ * apply; a change that does not validate is refused before the disk.
  */
 export const preferencesSchema = z.strictObject({
   pushToTalk: pushToTalkPreferencesSchema,
+  voice: voicePreferencesSchema,
 });
 export type Preferences = z.output<typeof preferencesSchema>;
 
-const fileSchema = z.strictObject({ version: z.literal(1), ...preferencesSchema.shape });
+export const defaultPreferences: Preferences = {
+  pushToTalk: defaultPushToTalkPreferences,
+  voice: defaultVoicePreferences,
+};
 
-export const defaultPreferences: Preferences = { pushToTalk: defaultPushToTalkPreferences };
+// A section added after a file was written is missing from it, not wrong: the file still counts, with its default.
+const fileSchema = z.strictObject({
+  version: z.literal(1),
+  pushToTalk: pushToTalkPreferencesSchema,
+  voice: voicePreferencesSchema.default(defaultVoicePreferences),
+});
 
 /** Preferences are a few hundred bytes; this bounds what a damaged or planted file can make main read. */
 const MAX_FILE_BYTES = 64 * 1024;
@@ -26,8 +37,14 @@ export interface PreferencesStore {
   readonly filePath: string;
   /** The preferences in effect: the file's, or the defaults when it is missing or was set aside. */
   load(): Promise<Preferences>;
-  /** Validates, then writes atomically; an invalid value answers invalid_input and leaves the file as it was. */
-  save(next: unknown): Promise<Result<Preferences>>;
+  /**
+   * Replaces one section with what `change` makes of the one in effect (read, changed and written with no other
+   * change in between), after validating it; an invalid section answers invalid_input and leaves the file as it was.
+   */
+  update<K extends keyof Preferences>(
+    section: K,
+    change: (current: Preferences[K]) => unknown,
+  ): Promise<Result<Preferences>>;
 }
 
 export function createPreferencesStore(options: {
@@ -88,17 +105,19 @@ export function createPreferencesStore(options: {
   return {
     filePath,
     load: () => serialized(read),
-    save: (next) =>
+    update: (section, change) =>
       serialized(async () => {
-        const parsed = parseInput(preferencesSchema, next, 'preferences');
+        const current = await read();
+        const parsed = parseInput(preferencesSchema.shape[section], change(current[section]), section);
         if (!parsed.ok) return parsed;
+        const next: Preferences = { ...current, [section]: parsed.value };
         try {
-          await writeFileAtomic(filePath, `${JSON.stringify({ version: 1, ...parsed.value }, null, 2)}\n`, 0o600);
+          await writeFileAtomic(filePath, `${JSON.stringify({ version: 1, ...next }, null, 2)}\n`, 0o600);
         } catch (error) {
           log(`preferences: could not write ${filePath} (${error instanceof Error ? error.message : 'error'})`);
           return fail('preferences_not_saved', 'Your preferences could not be saved.');
         }
-        return ok(parsed.value);
+        return ok(next);
       }),
   };
 }

@@ -7,6 +7,7 @@ import { createServerApi } from '../../session/apiClient';
 import { CredentialVault } from '../../session/credentialVault';
 import { createSessionService } from '../../session/sessionService';
 import { createPreferencesStore } from '../../settings/preferencesStore';
+import { defaultVoicePreferences } from '../../../shared/voicePreferences';
 import { createReportedCallState, type ReportedCallState } from '../../tray/reportedCallState';
 import { createHandlers } from '../createHandlers';
 import { createEventSink } from '../eventSink';
@@ -90,6 +91,7 @@ describe('pushToTalk.get / pushToTalk.set / voice.reportState over the IPC door'
     expect(JSON.parse(readFileSync(filePath, 'utf8'))).toEqual({
       version: 1,
       pushToTalk: { mode: 'pushToTalk', key: 'Ctrl+F9', releaseDelayMs: 150 },
+      voice: defaultVoicePreferences,
     });
     expect(await get()).toMatchObject({ ok: true, value: { mode: 'pushToTalk', key: 'Ctrl+F9' } });
   });
