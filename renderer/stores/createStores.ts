@@ -7,6 +7,7 @@ import type { WebSocketLike } from '../realtime/workspaceSocket';
 import { createAppVoice, type AppVoiceEnvironment } from '../voice/appVoice';
 import type { VoiceEngine } from '../voice/voiceEngine';
 import { linkPushToTalkToVoice } from '../voice/linkPushToTalk';
+import { linkVoicePreferences } from '../voice/linkVoicePreferences';
 import { createChannelsStore, type ChannelsStore } from './channelsStore';
 import { createDevicesStore, type DevicesStore, type MediaDevicesPort } from './devicesStore';
 import { createInviteStore, type InviteStore } from './inviteStore';
@@ -110,6 +111,13 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
             void voice.engine.setOutputDevice(state.selectedOutputId).catch(() => undefined);
           }
         });
+  // Sensitivity, processing, devices and volumes as the user left them last time, and saved as they change.
+  const unlinkVoicePreferences = linkVoicePreferences({
+    api,
+    engine: voice?.engine ?? null,
+    devices: devices.store,
+    page: environment.page,
+  });
   // The relay enforces a server mute; the engine shows it and stops sending, so the user knows why.
   const unlinkServerMute =
     voice === null
@@ -167,6 +175,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       unlinkPushToTalk();
       unlinkServerMute();
       unlinkDevices();
+      unlinkVoicePreferences();
       for (const part of parts) part.dispose();
       realtime.dispose();
     },

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { createDevicesStore, type DeviceInfoLike, type MediaDevicesPort } from './devicesStore';
+import { createDevicesStore, isConnected, type DeviceInfoLike, type MediaDevicesPort } from './devicesStore';
 
 const unlabelled: DeviceInfoLike[] = [
   { deviceId: '', groupId: '', kind: 'audioinput', label: '' },
@@ -88,7 +88,7 @@ describe('devicesStore', () => {
     expect(store.getState().accessError).toMatch(/No microphone/);
   });
 
-  it('re-lists on devicechange and lets go of a selection whose device is gone', async () => {
+  it('re-lists on devicechange and keeps a chosen device through unplug and replug', async () => {
     const media = fakeMediaDevices(labelled);
     const { store } = createDevicesStore(media.port);
     await store.getState().refresh();
@@ -100,16 +100,25 @@ describe('devicesStore', () => {
     await settle();
 
     expect(store.getState().inputs.map((device) => device.id)).toEqual(['default']);
-    expect(store.getState().selectedInputId).toBeNull();
+    expect(store.getState().selectedInputId).toBe('mic-usb');
+    expect(isConnected('mic-usb', store.getState().inputs)).toBe(false);
     expect(store.getState().selectedOutputId).toBe('spk-hdmi');
+
+    media.change(labelled);
+    await settle();
+    expect(isConnected('mic-usb', store.getState().inputs)).toBe(true);
+    expect(store.getState().selectedInputId).toBe('mic-usb');
   });
 
-  it('ignores a selection of a device it does not list', async () => {
+  it('takes a saved choice before the first listing, and goes back to the default on request', async () => {
     const media = fakeMediaDevices(labelled);
     const { store } = createDevicesStore(media.port);
+    store.getState().selectInput('mic-usb');
     await store.getState().refresh();
-    store.getState().selectInput('not-a-device');
+    expect(store.getState().selectedInputId).toBe('mic-usb');
+    store.getState().selectInput(null);
     expect(store.getState().selectedInputId).toBeNull();
+    expect(isConnected(null, [])).toBe(true);
   });
 
   it('reports a failed listing', async () => {

@@ -30,7 +30,10 @@ export interface DevicesState {
   readonly access: DeviceAccess;
   readonly inputs: readonly AudioDevice[];
   readonly outputs: readonly AudioDevice[];
-  /** null means "follow the system default". Kept in memory only for now. */
+  /**
+   * null means "follow the system default". A chosen device stays chosen while it is unplugged (the engine uses the
+   * default meanwhile and goes back to it on return), and main keeps the choice across restarts.
+   */
   readonly selectedInputId: string | null;
   readonly selectedOutputId: string | null;
   readonly loading: boolean;
@@ -58,8 +61,9 @@ function toAudioDevices(devices: readonly DeviceInfoLike[], kind: 'audioinput' |
     }));
 }
 
-const keepIfPresent = (id: string | null, devices: readonly AudioDevice[]) =>
-  id !== null && devices.some((device) => device.id === id) ? id : null;
+/** Whether a chosen device is plugged in now; "the system default" always is. */
+export const isConnected = (id: string | null, devices: readonly AudioDevice[]): boolean =>
+  id === null || devices.some((device) => device.id === id);
 
 function errorName(error: unknown): string {
   return typeof error === 'object' && error !== null && 'name' in error ? String(error.name) : '';
@@ -112,8 +116,6 @@ export function createDevicesStore(mediaDevices: MediaDevicesPort | null | undef
           outputs,
           loading: false,
           access: labelled ? 'granted' : access === 'granted' ? 'prompt' : access,
-          selectedInputId: keepIfPresent(get().selectedInputId, inputs),
-          selectedOutputId: keepIfPresent(get().selectedOutputId, outputs),
           listError: null,
         });
       } catch {
@@ -136,12 +138,13 @@ export function createDevicesStore(mediaDevices: MediaDevicesPort | null | undef
       await get().refresh();
     },
 
+    // Not checked against the list: a saved choice arrives before the first listing, or while the device is out.
     selectInput(id) {
-      set({ selectedInputId: keepIfPresent(id, get().inputs) });
+      set({ selectedInputId: id });
     },
 
     selectOutput(id) {
-      set({ selectedOutputId: keepIfPresent(id, get().outputs) });
+      set({ selectedOutputId: id });
     },
   }));
 

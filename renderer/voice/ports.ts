@@ -1,3 +1,4 @@
+import type { AudioProcessing } from '../../shared/voicePreferences';
 import type { Result } from '../../shared/result';
 import type { ClientMessage, ServerMessage } from '../../shared/ws';
 import type { IceServerEntry } from '../stores/voiceCredentialsStore';
@@ -45,11 +46,7 @@ export const realClock: VoiceClock = {
 };
 
 /** Audio processing the user can switch off one by one (users ask for AGC off in particular). */
-export interface AudioProcessing {
-  readonly echoCancellation: boolean;
-  readonly noiseSuppression: boolean;
-  readonly autoGainControl: boolean;
-}
+export type { AudioProcessing };
 
 export type MicrophoneErrorCode = 'denied' | 'not_found' | 'busy' | 'failed';
 

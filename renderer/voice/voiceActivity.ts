@@ -1,3 +1,5 @@
+import { SENSITIVITY_RANGE_DB } from '../../shared/voicePreferences';
+
 /**
  * A level gate with hangover: it opens as soon as the level crosses the threshold and closes only after the level
  * has stayed below it for `hangoverMs`, so the ends of words and short pauses are not clipped. Used for the
@@ -35,8 +37,6 @@ export function createLevelGate(options: { threshold: number; hangoverMs: number
  * The sensitivity setting is in dBFS (as Discord and Mumble show it): -100 opens on anything, 0 on nothing.
  * Levels here are linear amplitudes, 0 to 1, as RTCStats audioLevel reports them.
  */
-export const SENSITIVITY_RANGE_DB = { min: -80, max: 0 } as const;
-export const DEFAULT_SENSITIVITY_DB = -50;
 
 export function thresholdFromDb(db: number): number {
   const clamped = Math.min(SENSITIVITY_RANGE_DB.max, Math.max(SENSITIVITY_RANGE_DB.min, db));

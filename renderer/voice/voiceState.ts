@@ -1,5 +1,10 @@
 import type { CallQuality } from './callStats';
-import type { AudioProcessing } from './ports';
+import {
+  DEFAULT_PROCESSING,
+  DEFAULT_SENSITIVITY_DB,
+  MAX_PEER_VOLUME,
+  type AudioProcessing,
+} from '../../shared/voicePreferences';
 
 export type VoicePhase = 'idle' | 'joining' | 'connected' | 'reconnecting';
 export type InputMode = 'voiceActivity' | 'pushToTalk';
@@ -70,12 +75,6 @@ export interface VoiceState {
   readonly rejoins: number;
 }
 
-export const DEFAULT_PROCESSING: AudioProcessing = {
-  echoCancellation: true,
-  noiseSuppression: true,
-  autoGainControl: true,
-};
-
 export function initialVoiceState(): VoiceState {
   return {
     channelId: null,
@@ -87,7 +86,7 @@ export function initialVoiceState(): VoiceState {
     serverMuted: false,
     inputMode: 'voiceActivity',
     talking: false,
-    sensitivityDb: -50,
+    sensitivityDb: DEFAULT_SENSITIVITY_DB,
     transmitting: false,
     localLevel: 0,
     localSpeaking: false,
@@ -109,8 +108,6 @@ export function shouldTransmit(
   if (state.muted || state.deafened || state.serverMuted) return false;
   return state.inputMode === 'pushToTalk' ? state.talking : voiceActive;
 }
-
-export const MAX_PEER_VOLUME = 2;
 
 export function clampVolume(volume: number): number {
   if (!Number.isFinite(volume)) return 1;

@@ -1,5 +1,5 @@
 import { useId } from 'react';
-import type { AudioDevice } from '../../stores/devicesStore';
+import { isConnected, type AudioDevice } from '../../stores/devicesStore';
 
 interface DeviceListProps {
   readonly legend: string;
@@ -7,7 +7,8 @@ interface DeviceListProps {
   readonly listLabel: string;
   readonly devices: readonly AudioDevice[];
   readonly selectedId: string | null;
-  readonly onSelect: (id: string) => void;
+  /** null chooses the system default. */
+  readonly onSelect: (id: string | null) => void;
   /** Without permission the ids are placeholders, so choosing one would mean nothing. */
   readonly selectable: boolean;
   readonly emptyText: string;
@@ -23,23 +24,29 @@ export function DeviceList({
   emptyText,
 }: DeviceListProps) {
   const name = useId();
+  const choices: readonly { id: string | null; label: string }[] =
+    devices.length === 0 ? [] : [{ id: null, label: 'System default' }, ...devices];
   return (
     <fieldset className="device-group">
       <legend className="device-legend">{legend}</legend>
       <p className="muted small">
-        {selectedId === null ? 'Using the system default.' : 'Chosen for this session; not saved yet.'}
+        {selectedId === null
+          ? 'Using the system default.'
+          : isConnected(selectedId, devices)
+            ? 'whoot remembers this choice.'
+            : 'Your chosen device is not connected: whoot uses the system default until it is back.'}
       </p>
       <ul className="device-list" aria-label={listLabel}>
         {devices.length === 0 && <li className="empty-state small">{emptyText}</li>}
-        {devices.map((device) => {
-          const inputId = `${name}-${device.id}`;
+        {choices.map((device) => {
+          const inputId = `${name}-${device.id ?? 'system-default'}`;
           return (
-            <li key={device.id} className="device-item">
+            <li key={device.id ?? 'system-default'} className="device-item">
               <input
                 type="radio"
                 id={inputId}
                 name={name}
-                value={device.id}
+                value={device.id ?? ''}
                 checked={device.id === selectedId}
                 disabled={!selectable}
                 onChange={() => onSelect(device.id)}

@@ -1,6 +1,6 @@
 import { useStores } from '../../storesContext';
 import { useVoice } from '../workspace/useVoice';
-import { SENSITIVITY_RANGE_DB } from '../../voice/voiceActivity';
+import { SENSITIVITY_RANGE_DB } from '../../../shared/voicePreferences';
 import type { AudioProcessing } from '../../voice/ports';
 
 const PROCESSING: readonly [keyof AudioProcessing, string, string][] = [
