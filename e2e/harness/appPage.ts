@@ -1,5 +1,8 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { createPreferencesStore, type PreferencesStore } from '../../main/settings/preferencesStore';
 import { attachMainProcess } from './mainProcess';
 
 const root = join(import.meta.dirname, '..', '..');
@@ -18,9 +21,21 @@ export interface AppPage {
 export async function openAppPage(
   browser: Browser,
   appOrigin: string,
-  options: { readonly initScripts?: readonly string[] } = {},
+  options: {
+    readonly initScripts?: readonly string[];
+    /** The preferences file of an earlier run, to open the app again as after a restart; a fresh one otherwise. */
+    readonly preferences?: PreferencesStore;
+    /** The browser profile of an earlier run (Chromium salts device ids per profile); a fresh one otherwise. */
+    readonly context?: BrowserContext;
+  } = {},
 ): Promise<AppPage> {
-  const context = await browser.newContext();
+  const context = options.context ?? (await browser.newContext());
+  let preferences = options.preferences;
+  if (preferences === undefined) {
+    const dir = mkdtempSync(join(tmpdir(), 'whoot-e2e-prefs-'));
+    context.once('close', () => rmSync(dir, { recursive: true, force: true }));
+    preferences = createPreferencesStore({ filePath: join(dir, 'preferences.json') });
+  }
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -31,7 +46,7 @@ export async function openAppPage(
     errors.push(`dialog: ${dialog.message()}`);
     void dialog.dismiss();
   });
-  const main = await attachMainProcess(page, { appOrigin });
+  const main = await attachMainProcess(page, { appOrigin, preferences });
   await page.addInitScript({ path: BRIDGE_SCRIPT });
   for (const content of options.initScripts ?? []) await page.addInitScript({ content });
   await page.goto(`${appOrigin}/index.html`);

@@ -7,12 +7,21 @@ import { createServerApi } from '../../main/session/apiClient';
 import { CredentialVault } from '../../main/session/credentialVault';
 import type { KeychainStore } from '../../main/session/keychainStore';
 import { createSessionService } from '../../main/session/sessionService';
+import type { PreferencesStore } from '../../main/settings/preferencesStore';
 
 /**
  * The real main-process side (vault, session service, IPC handlers and dispatcher) running in the test process and
  * wired to a Chromium page, the way main/app wires it to ipcMain and webContents in Electron.
  */
-export async function attachMainProcess(page: Page, options: { appOrigin: string; keychain?: KeychainStore | null }) {
+export async function attachMainProcess(
+  page: Page,
+  options: {
+    appOrigin: string;
+    keychain?: KeychainStore | null;
+    /** The preferences file main keeps (one per test user data directory); absent, the channels say unavailable. */
+    preferences?: PreferencesStore | null;
+  },
+) {
   const vault = new CredentialVault();
   const logs: string[] = [];
   const events = createEventSink((wireChannel, payload) => {
@@ -37,6 +46,7 @@ export async function attachMainProcess(page: Page, options: { appOrigin: string
     handlers: createHandlers({
       identity: { name: 'whoot', version: '0.0.0-e2e', platform: process.platform },
       sessions,
+      preferences: options.preferences ?? null,
       notifier: (notification) => {
         desktop.notifications.push(notification);
         return true;
