@@ -1,13 +1,13 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPreferencesStore, type PreferencesStore } from '../main/settings/preferencesStore';
 import { launchChromium } from './harness/chromium';
 import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
-import { screenshot } from './scenarios/appScenarios';
+import { openAudioSettings, screenshot } from './scenarios/appScenarios';
 
 /**
  * Voice settings survive a restart: the real renderer build in Chromium (fake devices), the real preload bridge and
@@ -44,20 +44,6 @@ async function start(preferences: PreferencesStore, previous?: AppPage): Promise
   return person;
 }
 
-/** Opens Settings and lets whoot list the (fake) devices by name. */
-async function openSettings(page: Page) {
-  await page
-    .getByRole('button', { name: 'Settings' })
-    .or(page.getByRole('link', { name: 'Settings' }))
-    .first()
-    .click();
-  await page.getByRole('heading', { name: 'Settings' }).waitFor({ state: 'visible' });
-  await page.getByRole('button', { name: 'Allow microphone' }).click();
-  const microphones = page.getByRole('list', { name: 'Microphones' });
-  await microphones.getByRole('radio', { name: 'System default' }).waitFor({ state: 'visible' });
-  return microphones;
-}
-
 async function until<T>(what: string, read: () => Promise<T>, done: (value: T) => boolean): Promise<T> {
   const deadline = Date.now() + 10_000;
   for (;;) {
@@ -72,7 +58,7 @@ describe('voice settings in real Chromium', () => {
   it('come back after a restart: microphone, noise suppression and sensitivity', async () => {
     const preferences = createPreferencesStore({ filePath: join(dir, 'restart.json') });
     let person = await start(preferences);
-    let microphones = await openSettings(person.page);
+    let microphones = await openAudioSettings(person.page);
     const radios = microphones.getByRole('radio');
     // The last listed microphone, so it is neither the system default nor Chromium's "default" device.
     const chosen = radios.nth((await radios.count()) - 1);
@@ -89,7 +75,7 @@ describe('voice settings in real Chromium', () => {
     expect(saved.processing).toEqual({ echoCancellation: true, noiseSuppression: false, autoGainControl: true });
 
     person = await start(preferences, person);
-    microphones = await openSettings(person.page);
+    microphones = await openAudioSettings(person.page);
     await expect.poll(() => microphones.getByRole('radio', { name: chosenName }).isChecked()).toBe(true);
     await person.page.getByText('whoot remembers this choice.').first().waitFor();
     expect(await person.page.getByRole('checkbox', { name: /Noise suppression/ }).isChecked()).toBe(false);
@@ -109,7 +95,7 @@ describe('voice settings in real Chromium', () => {
     const preferences = createPreferencesStore({ filePath: join(dir, 'unplugged.json') });
     await preferences.update('voice', (voice) => ({ ...voice, inputDeviceId: 'f'.repeat(64) }));
     const person = await start(preferences);
-    const microphones = await openSettings(person.page);
+    const microphones = await openAudioSettings(person.page);
     await person.page.getByText(/Your chosen device is not connected/).waitFor();
     expect((await preferences.load()).voice.inputDeviceId).toBe('f'.repeat(64));
 

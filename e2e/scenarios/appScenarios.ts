@@ -1,6 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { expect } from 'vitest';
 
 /**
@@ -75,7 +75,8 @@ export async function signOut(page: Page): Promise<void> {
   await page.getByRole('heading', { name: 'Sign in to whoot' }).waitFor({ state: 'visible' });
 }
 
-export async function settingsListsAudioDevices(page: Page, label: string): Promise<void> {
+/** Opens Settings and lets whoot list the (fake) audio devices by name; answers the list of microphones. */
+export async function openAudioSettings(page: Page): Promise<Locator> {
   await page
     .getByRole('button', { name: 'Settings' })
     .or(page.getByRole('link', { name: 'Settings' }))
@@ -84,7 +85,12 @@ export async function settingsListsAudioDevices(page: Page, label: string): Prom
   await page.getByRole('heading', { name: 'Settings' }).waitFor({ state: 'visible' });
   await page.getByRole('button', { name: 'Allow microphone' }).click();
   const microphones = page.getByRole('list', { name: 'Microphones' });
-  await microphones.getByRole('listitem').first().waitFor({ state: 'visible' });
+  await microphones.getByRole('radio').first().waitFor({ state: 'visible' });
+  return microphones;
+}
+
+export async function settingsListsAudioDevices(page: Page, label: string): Promise<void> {
+  const microphones = await openAudioSettings(page);
   expect(await microphones.getByRole('listitem').count()).toBeGreaterThan(0);
   await screenshot(page, `${label}-settings`);
 }
