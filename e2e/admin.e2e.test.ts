@@ -135,6 +135,53 @@ describe('integrations and operations in real Chromium', () => {
     await screenshot(page, 'admin-sessions-audit');
   });
 
+  it('an admin creates and removes channels, invites and API tokens through the console forms', async () => {
+    await sidebarLink('Admin').click();
+    await page.getByRole('tab', { name: 'Members' }).click();
+    const members = page.getByRole('table', { name: 'Members' });
+    expect(await members.getByRole('combobox', { name: 'Role of Ada' }).inputValue()).toBe('owner');
+    // Nobody removes themselves from the console.
+    expect(await members.getByRole('button', { name: 'Remove Ada' }).count()).toBe(0);
+
+    await page.getByRole('tab', { name: 'Channels' }).click();
+    await page.getByLabel('Channel name').fill('retro');
+    await page.getByLabel('Kind').selectOption('text');
+    await page.getByRole('button', { name: 'Create channel' }).click();
+    const channels = page.getByRole('table', { name: 'Channels' });
+    const retro = channels.getByRole('row').filter({ hasText: 'retro' });
+    await expect.poll(() => retro.textContent()).toMatch(/retro\s*text/);
+    const stored = async () => (await whoot.server.store.forWorkspace(workspaceId).channels.list()).map((c) => c.name);
+    expect(await stored()).toContain('retro');
+    await retro.getByRole('button', { name: 'Delete retro' }).click();
+    await expect.poll(() => retro.count()).toBe(0);
+    expect(await stored()).not.toContain('retro');
+
+    await page.getByRole('tab', { name: 'Invites' }).click();
+    const invites = page.getByRole('table', { name: 'Invites' });
+    const before = await invites.getByRole('row').filter({ hasText: 'Active' }).count();
+    await page.getByRole('button', { name: 'Create invite' }).click();
+    await expect.poll(() => invites.getByRole('row').filter({ hasText: 'Active' }).count()).toBe(before + 1);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await invites
+      .getByRole('row')
+      .filter({ hasText: 'Active' })
+      .first()
+      .getByRole('button', { name: 'Revoke' })
+      .click();
+    await expect.poll(() => invites.getByRole('row').filter({ hasText: 'Active' }).count()).toBe(before);
+
+    await page.getByRole('tab', { name: 'API tokens' }).click();
+    await page.getByLabel('Token name').fill('ci');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const tokens = page.getByRole('table', { name: 'API tokens' });
+    const ci = tokens.getByRole('row').filter({ hasText: 'ci' });
+    await expect.poll(() => ci.textContent()).toMatch(/Active/);
+    await page.getByRole('button', { name: 'Done' }).click();
+    await ci.getByRole('button', { name: 'Revoke ci' }).click();
+    await expect.poll(() => ci.textContent()).toMatch(/Revoked/);
+    await screenshot(page, 'admin-tokens');
+  });
+
   it('Test my connection runs every check from main and shows the result', async () => {
     await sidebarLink('Test connection').click();
     await page.getByRole('button', { name: 'Run the test' }).click();

@@ -1,5 +1,6 @@
 import { useStore } from 'zustand';
 import { useStores } from '../storesContext';
+import { AdminTable } from './AdminTable';
 import { when } from './format';
 
 const REASON = {
@@ -20,29 +21,20 @@ export function AuditSection() {
           ? `Audit chain verified: ${audit.chain.entries} entries, head ${audit.chain.headSeq}.`
           : `Audit chain broken at entry ${audit.chain.seq}: ${REASON[audit.chain.reason]}.`}
       </p>
-      <table className="admin-table">
-        <caption>Audit log</caption>
-        <thead>
-          <tr>
-            <th scope="col">#</th>
-            <th scope="col">When</th>
-            <th scope="col">What</th>
-            <th scope="col">Details</th>
-          </tr>
-        </thead>
-        <tbody>
-          {audit.entries.map((entry) => (
-            <tr key={entry.seq}>
-              <td>{entry.seq}</td>
-              <td>{when(entry.at)}</td>
-              <td>{entry.type}</td>
-              <td>
-                <code className="audit-details">{JSON.stringify(entry.details)}</code>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      <AdminTable
+        caption="Audit log"
+        rows={audit.entries}
+        rowKey={(entry) => entry.seq}
+        columns={[
+          { header: '#', cell: (entry) => entry.seq },
+          { header: 'When', cell: (entry) => when(entry.at) },
+          { header: 'What', cell: (entry) => entry.type },
+          {
+            header: 'Details',
+            cell: (entry) => <code className="audit-details">{JSON.stringify(entry.details)}</code>,
+          },
+        ]}
+      />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useStore } from 'zustand';
 import { useStores } from '../storesContext';
+import { AdminCreateForm, AdminTable, RowAction } from './AdminTable';
 
 export function ChannelsSection() {
   const { admin } = useStores();
@@ -9,10 +10,9 @@ export function ChannelsSection() {
   const [kind, setKind] = useState<'voice' | 'text'>('voice');
   return (
     <>
-      <form
-        className="admin-form"
-        onSubmit={(event) => {
-          event.preventDefault();
+      <AdminCreateForm
+        submitLabel="Create channel"
+        onCreate={() => {
           if (name.trim() === '') return;
           void admin.getState().createChannel(name.trim(), kind);
           setName('');
@@ -29,41 +29,20 @@ export function ChannelsSection() {
             <option value="text">Text</option>
           </select>
         </label>
-        <button type="submit" className="button button-primary">
-          Create channel
-        </button>
-      </form>
-      <table className="admin-table">
-        <caption>Channels</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Kind</th>
-            <th scope="col">Relay only</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {channels.map((channel) => (
-            <tr key={channel.id}>
-              <td>{channel.name}</td>
-              <td>{channel.kind}</td>
-              <td>{channel.relayOnly ? 'Yes' : 'No'}</td>
-              <td>
-                <button
-                  type="button"
-                  className="button"
-                  onClick={() => void admin.getState().deleteChannel(channel.id)}
-                >
-                  Delete {channel.name}
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      </AdminCreateForm>
+      <AdminTable
+        caption="Channels"
+        rows={channels}
+        rowKey={(channel) => channel.id}
+        columns={[
+          { header: 'Name', cell: (channel) => channel.name },
+          { header: 'Kind', cell: (channel) => channel.kind },
+          { header: 'Relay only', cell: (channel) => (channel.relayOnly ? 'Yes' : 'No') },
+        ]}
+        actions={(channel) => (
+          <RowAction onClick={() => void admin.getState().deleteChannel(channel.id)}>Delete {channel.name}</RowAction>
+        )}
+      />
     </>
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useStore } from 'zustand';
 import { useStores } from '../storesContext';
+import { AdminCreateForm, AdminTable, RowAction } from './AdminTable';
 import { when } from './format';
 
 function RequestLog() {
@@ -8,31 +9,24 @@ function RequestLog() {
   const requests = useStore(admin, (state) => state.inputRequests);
   if (requests === null) return null;
   return (
-    <table className="admin-table">
-      <caption>Requests received</caption>
-      <thead>
-        <tr>
-          <th scope="col">Received</th>
-          <th scope="col">Status</th>
-          <th scope="col">Body</th>
-        </tr>
-      </thead>
-      <tbody>
-        {requests.list.map((request) => (
-          <tr key={request.id}>
-            <td>{when(request.receivedAt)}</td>
-            <td>{request.status}</td>
-            <td>
-              {request.content === null ? (
-                <span className="muted">not kept (ephemeral)</span>
-              ) : (
-                <code className="request-body">{request.content.body.slice(0, 500)}</code>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <AdminTable
+      caption="Requests received"
+      rows={requests.list}
+      rowKey={(request) => request.id}
+      columns={[
+        { header: 'Received', cell: (request) => when(request.receivedAt) },
+        { header: 'Status', cell: (request) => request.status },
+        {
+          header: 'Body',
+          cell: (request) =>
+            request.content === null ? (
+              <span className="muted">not kept (ephemeral)</span>
+            ) : (
+              <code className="request-body">{request.content.body.slice(0, 500)}</code>
+            ),
+        },
+      ]}
+    />
   );
 }
 
@@ -47,10 +41,9 @@ export function InputsSection() {
   const channelName = (id: string) => channels.find((c) => c.id === id)?.name ?? id;
   return (
     <>
-      <form
-        className="admin-form"
-        onSubmit={(event) => {
-          event.preventDefault();
+      <AdminCreateForm
+        submitLabel="Create input"
+        onCreate={() => {
           const target = channelId || channels[0]?.id;
           if (name.trim() === '' || target === undefined) return;
           void admin.getState().createInput({ name: name.trim(), channelId: target, ephemeral, requireToken });
@@ -79,61 +72,45 @@ export function InputsSection() {
           <input type="checkbox" checked={requireToken} onChange={() => setRequireToken(!requireToken)} />
           Require an API token
         </label>
-        <button type="submit" className="button button-primary">
-          Create input
-        </button>
-      </form>
-      <table className="admin-table">
-        <caption>Inputs</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Channel</th>
-            <th scope="col">URL</th>
-            <th scope="col">Enabled</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {inputs.map((input) => (
-            <tr key={input.id}>
-              <td>
+      </AdminCreateForm>
+      <AdminTable
+        caption="Inputs"
+        rows={inputs}
+        rowKey={(input) => input.id}
+        columns={[
+          {
+            header: 'Name',
+            cell: (input) => (
+              <>
                 {input.name}
                 <div className="muted small">
                   {input.ephemeral ? 'ephemeral' : 'keeps requests'}
                   {input.requireToken ? ', token required' : ''}
                 </div>
-              </td>
-              <td>{channelName(input.channelId)}</td>
-              <td>
-                <code className="input-url">{input.url}</code>
-              </td>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={`Accept posts to ${input.name}`}
-                  checked={input.enabled}
-                  onChange={() => void admin.getState().setInputEnabled(input.id, !input.enabled)}
-                />
-              </td>
-              <td className="actions">
-                <button
-                  type="button"
-                  className="button"
-                  onClick={() => void admin.getState().showInputRequests(input.id)}
-                >
-                  Requests
-                </button>
-                <button type="button" className="button" onClick={() => void admin.getState().deleteInput(input.id)}>
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { header: 'Channel', cell: (input) => channelName(input.channelId) },
+          { header: 'URL', cell: (input) => <code className="input-url">{input.url}</code> },
+          {
+            header: 'Enabled',
+            cell: (input) => (
+              <input
+                type="checkbox"
+                aria-label={`Accept posts to ${input.name}`}
+                checked={input.enabled}
+                onChange={() => void admin.getState().setInputEnabled(input.id, !input.enabled)}
+              />
+            ),
+          },
+        ]}
+        actions={(input) => (
+          <>
+            <RowAction onClick={() => void admin.getState().showInputRequests(input.id)}>Requests</RowAction>
+            <RowAction onClick={() => void admin.getState().deleteInput(input.id)}>Delete</RowAction>
+          </>
+        )}
+      />
       <RequestLog />
     </>
   );

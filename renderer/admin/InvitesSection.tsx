@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useStore } from 'zustand';
 import { useStores } from '../storesContext';
+import { AdminCreateForm, AdminTable, RowAction } from './AdminTable';
 import { when } from './format';
 
 export function InvitesSection() {
@@ -10,13 +11,7 @@ export function InvitesSection() {
   const [maxUses, setMaxUses] = useState(1);
   return (
     <>
-      <form
-        className="admin-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void admin.getState().createInvite(role, maxUses);
-        }}
-      >
+      <AdminCreateForm submitLabel="Create invite" onCreate={() => void admin.getState().createInvite(role, maxUses)}>
         <label>
           Role
           <select value={role} onChange={(event) => setRole(event.target.value as 'admin' | 'member')}>
@@ -34,49 +29,24 @@ export function InvitesSection() {
             onChange={(event) => setMaxUses(Math.max(1, Math.min(1000, Number(event.target.value) || 1)))}
           />
         </label>
-        <button type="submit" className="button button-primary">
-          Create invite
-        </button>
-      </form>
-      <table className="admin-table">
-        <caption>Invites</caption>
-        <thead>
-          <tr>
-            <th scope="col">Role</th>
-            <th scope="col">Used</th>
-            <th scope="col">Created</th>
-            <th scope="col">Expires</th>
-            <th scope="col">State</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {invites.map((invite) => (
-            <tr key={invite.id}>
-              <td>{invite.role}</td>
-              <td>
-                {invite.uses} of {invite.maxUses}
-              </td>
-              <td>{when(invite.createdAt)}</td>
-              <td>{when(invite.expiresAt)}</td>
-              <td>{invite.revokedAt === null ? 'Active' : 'Revoked'}</td>
-              <td>
-                {invite.revokedAt === null && (
-                  <button
-                    type="button"
-                    className="button"
-                    onClick={() => void admin.getState().revokeInvite(invite.id)}
-                  >
-                    Revoke
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      </AdminCreateForm>
+      <AdminTable
+        caption="Invites"
+        rows={invites}
+        rowKey={(invite) => invite.id}
+        columns={[
+          { header: 'Role', cell: (invite) => invite.role },
+          { header: 'Used', cell: (invite) => `${invite.uses} of ${invite.maxUses}` },
+          { header: 'Created', cell: (invite) => when(invite.createdAt) },
+          { header: 'Expires', cell: (invite) => when(invite.expiresAt) },
+          { header: 'State', cell: (invite) => (invite.revokedAt === null ? 'Active' : 'Revoked') },
+        ]}
+        actions={(invite) =>
+          invite.revokedAt === null && (
+            <RowAction onClick={() => void admin.getState().revokeInvite(invite.id)}>Revoke</RowAction>
+          )
+        }
+      />
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { useStore } from 'zustand';
 import { useStores } from '../storesContext';
+import { AdminTable, RowAction } from './AdminTable';
 import { shortId, when } from './format';
 
 /** The signed-in user's sessions on this server: one per device that signed in and has not signed out. */
@@ -7,42 +8,29 @@ export function SessionsSection() {
   const { admin } = useStores();
   const sessions = useStore(admin, (state) => state.sessions);
   return (
-    <table className="admin-table">
-      <caption>Your active sessions</caption>
-      <thead>
-        <tr>
-          <th scope="col">Session</th>
-          <th scope="col">Signed in</th>
-          <th scope="col">Last active</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {sessions.map((session) => (
-          <tr key={session.id}>
-            <td title={session.id}>
-              {shortId(session.id)}
-              {session.current ? ' (this app)' : ''}
-            </td>
-            <td>{when(session.createdAt)}</td>
-            <td>{when(session.lastSeenAt)}</td>
-            <td>
-              {!session.current && (
-                <button
-                  type="button"
-                  className="button"
-                  aria-label={`Revoke session ${shortId(session.id)}`}
-                  onClick={() => void admin.getState().revokeSession(session.id)}
-                >
-                  Revoke
-                </button>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <AdminTable
+      caption="Your active sessions"
+      rows={sessions}
+      rowKey={(session) => session.id}
+      columns={[
+        {
+          header: 'Session',
+          title: (session) => session.id,
+          cell: (session) => `${shortId(session.id)}${session.current ? ' (this app)' : ''}`,
+        },
+        { header: 'Signed in', cell: (session) => when(session.createdAt) },
+        { header: 'Last active', cell: (session) => when(session.lastSeenAt) },
+      ]}
+      actions={(session) =>
+        !session.current && (
+          <RowAction
+            label={`Revoke session ${shortId(session.id)}`}
+            onClick={() => void admin.getState().revokeSession(session.id)}
+          >
+            Revoke
+          </RowAction>
+        )
+      }
+    />
   );
 }

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useStore } from 'zustand';
 import { useStores } from '../storesContext';
+import { AdminCreateForm, AdminTable, RowAction } from './AdminTable';
 import { when } from './format';
 
 export function TokensSection() {
@@ -9,10 +10,9 @@ export function TokensSection() {
   const [name, setName] = useState('');
   return (
     <>
-      <form
-        className="admin-form"
-        onSubmit={(event) => {
-          event.preventDefault();
+      <AdminCreateForm
+        submitLabel="Create token"
+        onCreate={() => {
           if (name.trim() === '') return;
           void admin.getState().createToken(name.trim());
           setName('');
@@ -22,41 +22,26 @@ export function TokensSection() {
           Token name
           <input value={name} maxLength={64} onChange={(event) => setName(event.target.value)} />
         </label>
-        <button type="submit" className="button button-primary">
-          Create token
-        </button>
-      </form>
-      <table className="admin-table">
-        <caption>API tokens</caption>
-        <thead>
-          <tr>
-            <th scope="col">Name</th>
-            <th scope="col">Created</th>
-            <th scope="col">Last used</th>
-            <th scope="col">State</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {tokens.map((token) => (
-            <tr key={token.id}>
-              <td>{token.name}</td>
-              <td>{when(token.createdAt)}</td>
-              <td>{when(token.lastUsedAt)}</td>
-              <td>{token.revokedAt === null ? 'Active' : `Revoked ${when(token.revokedAt)}`}</td>
-              <td>
-                {token.revokedAt === null && (
-                  <button type="button" className="button" onClick={() => void admin.getState().revokeToken(token.id)}>
-                    Revoke {token.name}
-                  </button>
-                )}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+      </AdminCreateForm>
+      <AdminTable
+        caption="API tokens"
+        rows={tokens}
+        rowKey={(token) => token.id}
+        columns={[
+          { header: 'Name', cell: (token) => token.name },
+          { header: 'Created', cell: (token) => when(token.createdAt) },
+          { header: 'Last used', cell: (token) => when(token.lastUsedAt) },
+          {
+            header: 'State',
+            cell: (token) => (token.revokedAt === null ? 'Active' : `Revoked ${when(token.revokedAt)}`),
+          },
+        ]}
+        actions={(token) =>
+          token.revokedAt === null && (
+            <RowAction onClick={() => void admin.getState().revokeToken(token.id)}>Revoke {token.name}</RowAction>
+          )
+        }
+      />
     </>
   );
 }

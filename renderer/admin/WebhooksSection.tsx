@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { useStore } from 'zustand';
 import { webhookEventTypes, type WebhookEventType } from '../../shared/webhookEvents';
 import { useStores } from '../storesContext';
+import { AdminCreateForm, AdminTable, RowAction } from './AdminTable';
 import { shortId, when } from './format';
 
 const OUTCOME_LABEL = {
@@ -21,57 +22,48 @@ function DeliveryHistory() {
   if (deliveries === null) return null;
   const webhook = webhooks.find((w) => w.id === deliveries.webhookId);
   return (
-    <table className="admin-table" aria-label="Delivery history">
-      <caption>Deliveries to {webhook?.url ?? 'this webhook'}</caption>
-      <thead>
-        <tr>
-          <th scope="col">Event</th>
-          <th scope="col">Status</th>
-          <th scope="col">Attempts</th>
-          <th scope="col">History</th>
-          <th scope="col">Next attempt</th>
-          <th scope="col">
-            <span className="visually-hidden">Actions</span>
-          </th>
-        </tr>
-      </thead>
-      <tbody>
-        {deliveries.list.map((delivery) => (
-          <tr key={delivery.eventId} className={`delivery-${delivery.status}`}>
-            <td title={delivery.eventId}>
+    <AdminTable
+      caption={`Deliveries to ${webhook?.url ?? 'this webhook'}`}
+      label="Delivery history"
+      rows={deliveries.list}
+      rowKey={(delivery) => delivery.eventId}
+      rowClassName={(delivery) => `delivery-${delivery.status}`}
+      columns={[
+        {
+          header: 'Event',
+          title: (delivery) => delivery.eventId,
+          cell: (delivery) => (
+            <>
               {delivery.eventType} <span className="muted small">{shortId(delivery.eventId)}</span>
-            </td>
-            <td>{delivery.status}</td>
-            <td>
-              {delivery.attempts} of {delivery.maxAttempts}
-            </td>
-            <td>
-              <ol className="attempts">
-                {delivery.history.map((attempt) => (
-                  <li key={attempt.attempt}>
-                    {when(attempt.startedAt)} {OUTCOME_LABEL[attempt.outcome]}
-                    {attempt.statusCode === null ? '' : ` ${attempt.statusCode}`}
-                    {attempt.error === null ? '' : ` (${attempt.error})`}
-                  </li>
-                ))}
-              </ol>
-            </td>
-            <td>{when(delivery.nextAttemptAt)}</td>
-            <td>
-              {delivery.status !== 'in_flight' && (
-                <button
-                  type="button"
-                  className="button"
-                  onClick={() => void admin.getState().redeliver(deliveries.webhookId, delivery.eventId)}
-                >
-                  Redeliver
-                </button>
-              )}
-            </td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+            </>
+          ),
+        },
+        { header: 'Status', cell: (delivery) => delivery.status },
+        { header: 'Attempts', cell: (delivery) => `${delivery.attempts} of ${delivery.maxAttempts}` },
+        {
+          header: 'History',
+          cell: (delivery) => (
+            <ol className="attempts">
+              {delivery.history.map((attempt) => (
+                <li key={attempt.attempt}>
+                  {when(attempt.startedAt)} {OUTCOME_LABEL[attempt.outcome]}
+                  {attempt.statusCode === null ? '' : ` ${attempt.statusCode}`}
+                  {attempt.error === null ? '' : ` (${attempt.error})`}
+                </li>
+              ))}
+            </ol>
+          ),
+        },
+        { header: 'Next attempt', cell: (delivery) => when(delivery.nextAttemptAt) },
+      ]}
+      actions={(delivery) =>
+        delivery.status !== 'in_flight' && (
+          <RowAction onClick={() => void admin.getState().redeliver(deliveries.webhookId, delivery.eventId)}>
+            Redeliver
+          </RowAction>
+        )
+      }
+    />
   );
 }
 
@@ -85,12 +77,9 @@ export function WebhooksSection() {
     setEvents((current) => (current.includes(type) ? current.filter((t) => t !== type) : [...current, type]));
   return (
     <>
-      <form
-        className="admin-form"
-        onSubmit={(event) => {
-          event.preventDefault();
-          void admin.getState().createWebhook(url.trim(), events, description.trim());
-        }}
+      <AdminCreateForm
+        submitLabel="Add webhook"
+        onCreate={() => void admin.getState().createWebhook(url.trim(), events, description.trim())}
       >
         <label>
           Endpoint URL
@@ -109,70 +98,46 @@ export function WebhooksSection() {
             </label>
           ))}
         </fieldset>
-        <button type="submit" className="button button-primary">
-          Add webhook
-        </button>
-      </form>
-      <table className="admin-table">
-        <caption>Webhooks</caption>
-        <thead>
-          <tr>
-            <th scope="col">URL</th>
-            <th scope="col">Events</th>
-            <th scope="col">Enabled</th>
-            <th scope="col">Secrets</th>
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {webhooks.map((webhook) => (
-            <tr key={webhook.id}>
-              <td>
+      </AdminCreateForm>
+      <AdminTable
+        caption="Webhooks"
+        rows={webhooks}
+        rowKey={(webhook) => webhook.id}
+        columns={[
+          {
+            header: 'URL',
+            cell: (webhook) => (
+              <>
                 {webhook.url}
                 {webhook.description !== '' && <div className="muted small">{webhook.description}</div>}
-              </td>
-              <td>{webhook.events.join(', ')}</td>
-              <td>
-                <input
-                  type="checkbox"
-                  aria-label={`Deliver to ${webhook.url}`}
-                  checked={webhook.enabled}
-                  onChange={() => void admin.getState().setWebhookEnabled(webhook.id, !webhook.enabled)}
-                />
-              </td>
-              <td>
-                {webhook.secrets.length}
-                {webhook.secrets.length > 1 ? ' (rotating)' : ''}
-              </td>
-              <td className="actions">
-                <button
-                  type="button"
-                  className="button"
-                  onClick={() => void admin.getState().showDeliveries(webhook.id)}
-                >
-                  Deliveries
-                </button>
-                <button
-                  type="button"
-                  className="button"
-                  onClick={() => void admin.getState().rotateWebhookSecret(webhook.id)}
-                >
-                  Rotate secret
-                </button>
-                <button
-                  type="button"
-                  className="button"
-                  onClick={() => void admin.getState().deleteWebhook(webhook.id)}
-                >
-                  Delete
-                </button>
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
+              </>
+            ),
+          },
+          { header: 'Events', cell: (webhook) => webhook.events.join(', ') },
+          {
+            header: 'Enabled',
+            cell: (webhook) => (
+              <input
+                type="checkbox"
+                aria-label={`Deliver to ${webhook.url}`}
+                checked={webhook.enabled}
+                onChange={() => void admin.getState().setWebhookEnabled(webhook.id, !webhook.enabled)}
+              />
+            ),
+          },
+          {
+            header: 'Secrets',
+            cell: (webhook) => `${webhook.secrets.length}${webhook.secrets.length > 1 ? ' (rotating)' : ''}`,
+          },
+        ]}
+        actions={(webhook) => (
+          <>
+            <RowAction onClick={() => void admin.getState().showDeliveries(webhook.id)}>Deliveries</RowAction>
+            <RowAction onClick={() => void admin.getState().rotateWebhookSecret(webhook.id)}>Rotate secret</RowAction>
+            <RowAction onClick={() => void admin.getState().deleteWebhook(webhook.id)}>Delete</RowAction>
+          </>
+        )}
+      />
       <DeliveryHistory />
     </>
   );
