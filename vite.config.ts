@@ -13,7 +13,10 @@ import { rendererCspMeta } from './shared/contentSecurityPolicy.ts';
  */
 const root = import.meta.dirname;
 const nativeModules = ['electron', 'keytar', 'better-sqlite3', 'argon2', 'uiohook-napi'];
-const nodeExternals = [/^node:/, ...builtinModules, ...nativeModules];
+// dbus-next's optional extras, never installed: it requires them only for a missing or abstract bus address, and
+// whoot always hands it a plain socket (main/input/dbusAddress.ts), so they stay unresolved requires in the bundle.
+const unusedOptionalModules = ['usocket', 'x11'];
+const nodeExternals = [/^node:/, ...builtinModules, ...nativeModules, ...unusedOptionalModules];
 
 /** Writes the CSP into the built index.html, from the same definition main sends as a header. */
 function contentSecurityPolicy(): Plugin {
