@@ -1,4 +1,5 @@
 import { globalShortcut, type App } from 'electron';
+import { globalShortcutsPortal } from '../input/globalShortcutsPortal';
 import { isWaylandSession } from '../input/hookAvailability';
 import { createPushToTalkController, type PushToTalkService } from '../input/pushToTalkController';
 import type { EventSink } from '../ipc/eventSink';
@@ -39,6 +40,16 @@ export async function startPushToTalk(options: {
       },
       unregister: (accelerator) => globalShortcut.unregister(accelerator),
     },
+    // Tried on a Wayland session only (the controller decides); the id is electron-builder.yml's desktopName.
+    portal:
+      process.platform === 'linux'
+        ? globalShortcutsPortal({
+            busAddress: process.env['DBUS_SESSION_BUS_ADDRESS'],
+            appId: 'whoot',
+            description: 'Talk in whoot (push-to-talk)',
+            log: options.log,
+          })
+        : null,
     events: options.events,
     log: options.log,
   });

@@ -1,7 +1,9 @@
 /**
  * Whether a system key hook can see the desktop's keys here, before trying one. On Wayland no client may see input
  * meant for another (by design); libuiohook would only see keys typed into XWayland windows, which looks like a
- * push-to-talk that works "sometimes". The XDG GlobalShortcuts portal is the Wayland way (docs/architecture.md).
+ * push-to-talk that works "sometimes". There the controller asks the desktop's XDG GlobalShortcuts portal instead
+ * (main/input/globalShortcutsPortal.ts, docs/architecture.md), and the reason below starts what it says when that
+ * fails too.
  */
 export interface InputEnvironment {
   readonly platform: string;
@@ -21,8 +23,8 @@ export function hookAvailability(environment: InputEnvironment): { ok: true } | 
     return {
       ok: false,
       reason:
-        'This is a Wayland session, where apps cannot see keys pressed in other windows, and whoot does not use ' +
-        "the desktop's GlobalShortcuts portal yet",
+        'This is a Wayland session, where apps cannot see keys pressed in other windows except through the ' +
+        "desktop's global shortcuts portal",
     };
   }
   if ((environment.env['DISPLAY'] ?? '') === '') return { ok: false, reason: 'No X display is set (DISPLAY is empty)' };

@@ -3,7 +3,8 @@ import { ok, type Result } from '../../shared/result';
 import type { EventSink } from '../ipc/eventSink';
 import type { PreferencesStore } from '../settings/preferencesStore';
 import { toAccelerator } from './electronAccelerator';
-import { hookAvailability, type InputEnvironment } from './hookAvailability';
+import type { GlobalShortcutsPortalPort } from './globalShortcutsPortal';
+import { hookAvailability, isWaylandSession, type InputEnvironment } from './hookAvailability';
 import { startKeyHook, type LaunchKeyHook } from './keyHook';
 import { createShortcutMatcher } from './shortcutMatcher';
 import { createTalkState } from './talkState';
@@ -34,6 +35,8 @@ export interface PushToTalkDeps {
   readonly launchHook: LaunchKeyHook | null;
   /** Electron's globalShortcut; null where there is none (plain Node). */
   readonly shortcuts: GlobalShortcutPort | null;
+  /** The desktop's GlobalShortcuts portal, tried on a Wayland session before the toggle fallback; absent elsewhere. */
+  readonly portal?: GlobalShortcutsPortalPort | null;
   readonly events: EventSink;
   readonly log?: (message: string) => void;
 }
@@ -42,15 +45,18 @@ const off: PushToTalkMechanism = { kind: 'off', detail: 'Voice activity: the mic
 
 /**
  * Push-to-talk for the desktop: picks how the shortcut is heard, in order of preference, and says which and why:
- * the system key hook (press and release, any window focused), then toggle-to-talk through Electron's
- * globalShortcut (presses only), else unavailable. A hook that dies later stops talking at once and falls back
- * the same way, with `pushToTalk.mechanismChanged` so the settings show it.
+ * the system key hook (press and release, any window focused), on Wayland the desktop's GlobalShortcuts portal
+ * (press and release too), then toggle-to-talk through Electron's globalShortcut (presses only), else unavailable.
+ * A hook that dies or a portal session the desktop closes later stops talking at once and falls back the same way,
+ * with `pushToTalk.mechanismChanged` so the settings show it.
  */
 export async function createPushToTalkController(deps: PushToTalkDeps): Promise<PushToTalkService> {
   const log = deps.log ?? (() => undefined);
   let preferences = (await deps.preferences.load()).pushToTalk;
   let mechanism: PushToTalkMechanism = off;
   let teardown: () => void = () => undefined;
+  // A portal bind waiting for the desktop's answer, so a change can abandon it instead of queueing behind it.
+  let pendingBind: AbortController | null = null;
   // Each apply gets a number; a hook that reports after a newer apply (or dispose) is ignored.
   let generation = 0;
   const activeListeners = new Set<(active: boolean) => void>();
@@ -106,6 +112,9 @@ export async function createPushToTalkController(deps: PushToTalkDeps): Promise<
     if (mode === 'voiceActivity') return setMechanism(off);
 
     const availability = hookAvailability(deps.environment);
+    if (!availability.ok && isWaylandSession(deps.environment) && deps.portal) {
+      return bindPortal(mine, availability.reason, deps.portal);
+    }
     if (!availability.ok || deps.launchHook === null) {
       return fallBack(availability.ok ? 'no key hook can run here' : availability.reason);
     }
@@ -144,6 +153,55 @@ export async function createPushToTalkController(deps: PushToTalkDeps): Promise<
     setMechanism({ kind: 'hook', detail: `${how}, whichever window has focus (system key hook).` });
   };
 
+  const bindPortal = async (mine: number, whyNoHook: string, portal: GlobalShortcutsPortalPort): Promise<void> => {
+    const { mode, key } = preferences;
+    talk.setMode(mode === 'pushToTalk' ? 'hold' : 'toggle');
+    setMechanism({
+      kind: 'starting',
+      detail: `Asking the desktop to bind ${key} as a global shortcut (it may ask you to confirm).`,
+    });
+    // The desktop may show a dialog for minutes; dispose, and a new key or mode, must not wait for it.
+    const abandon = new AbortController();
+    teardown = () => abandon.abort();
+    pendingBind = abandon;
+    const result = await portal.bind(
+      key,
+      {
+        onPress: () => {
+          if (mine === generation) talk.press();
+        },
+        onRelease: () => {
+          if (mine === generation) talk.release();
+        },
+        onClosed: (reason) => {
+          if (mine !== generation) return;
+          log(`push-to-talk: ${reason}`);
+          // A key that was down when the session ended will never be seen coming up.
+          talk.stop();
+          teardown = () => undefined;
+          fallBack(`${whyNoHook}, and ${reason}`);
+        },
+      },
+      abandon.signal,
+    );
+    if (pendingBind === abandon) pendingBind = null;
+    // Abandoned for a newer apply (which follows in the queue) or for dispose: neither wants this outcome.
+    if (mine !== generation || abandon.signal.aborted) {
+      if (result.ok) result.shortcut.close();
+      return;
+    }
+    if (!result.ok) {
+      log(`push-to-talk: ${result.reason}`);
+      teardown = () => undefined;
+      return fallBack(`${whyNoHook}, and ${result.reason}`);
+    }
+    teardown = () => result.shortcut.close();
+    // The desktop's own words for the trigger: the user may have chosen another key in its dialog.
+    const trigger = result.shortcut.triggerDescription ?? key;
+    const how = mode === 'pushToTalk' ? `Hold ${trigger} to talk` : `Press ${trigger} to start or stop talking`;
+    setMechanism({ kind: 'portal', detail: `${how}, whichever window has focus (the desktop's global shortcuts).` });
+  };
+
   // Changes are applied one at a time, in order; the answer to each describes the state it left.
   let queue: Promise<unknown> = Promise.resolve();
   const serialized = <T>(task: () => Promise<T>): Promise<T> => {
@@ -164,16 +222,27 @@ export async function createPushToTalkController(deps: PushToTalkDeps): Promise<
       activeListeners.add(listener);
       return () => activeListeners.delete(listener);
     },
-    update: (update) =>
-      serialized(async () => {
+    update: (update) => {
+      // A portal dialog may stay open for minutes and holds the queue meanwhile; a new key or mode answers it.
+      const rebinds =
+        (update.mode !== undefined && update.mode !== preferences.mode) ||
+        (update.key !== undefined && update.key !== preferences.key);
+      const abandoned = rebinds && pendingBind !== null;
+      if (abandoned) pendingBind?.abort();
+      return serialized(async () => {
         const saved = await deps.preferences.update('pushToTalk', () => ({ ...preferences, ...update }));
-        if (!saved.ok) return saved;
+        if (!saved.ok) {
+          // The change was refused: ask again for the key that is still saved.
+          if (abandoned) await apply();
+          return saved;
+        }
         const previous = preferences;
         preferences = saved.value.pushToTalk;
         talk.setReleaseDelay(preferences.releaseDelayMs);
         if (previous.mode !== preferences.mode || previous.key !== preferences.key) await apply();
         return ok(status());
-      }),
+      });
+    },
     dispose() {
       generation += 1;
       teardown();
