@@ -117,6 +117,7 @@ async function bindShortcut(
     return failed(reasonOf(error), error instanceof PortalFailure && error.cancelled);
   }
   let sessionHandle: string | null = null;
+  let stopEarly: () => void = () => undefined;
   try {
     await connection.call(matchRule(`sender='${PORTAL.busName}',path_namespace='${PORTAL.path}'`), answerMs);
     await connection.call(
@@ -147,6 +148,10 @@ async function bindShortcut(
     sessionHandle = parsedHandle.data;
     const session = sessionHandle;
 
+    // dbus-next hands over every message of one socket read at once: a press right behind the dialog's Response
+    // would be dispatched before listen() below exists. Kept here, replayed there in order.
+    const early: Message[] = [];
+    stopEarly = connection.onSignal((message) => early.push(message));
     const bound = await request(connection, owner, dialogMs, (handleToken) => ({
       member: 'BindShortcuts',
       signature: 'oa(sa{sv})sa{sv}',
@@ -167,9 +172,10 @@ async function bindShortcut(
     }
     if (bound.code !== 0) throw new PortalFailure(`the desktop did not bind ${key} as a global shortcut`);
     const triggerDescription = describedTrigger(bound.results['shortcuts'], key);
-
-    return { ok: true, shortcut: listen(connection, owner, session, events, triggerDescription) };
+    stopEarly();
+    return { ok: true, shortcut: listen(connection, owner, session, events, triggerDescription, early) };
   } catch (error) {
+    stopEarly();
     if (sessionHandle !== null) connection.send(closeSession(sessionHandle));
     connection.end();
     const reason = reasonOf(error);
@@ -185,8 +191,13 @@ function listen(
   session: string,
   events: PortalShortcutEvents,
   triggerDescription: string | null,
+  early: readonly Message[],
 ): PortalShortcut {
   let open = true;
+  // Replayed (with whatever arrives meanwhile) only once the caller has the shortcut in hand, so it never hears of
+  // a press or a close before it knows the bind succeeded.
+  const backlog = [...early];
+  let replayed = false;
   const end = (reason: string | null) => {
     if (!open) return;
     open = false;
@@ -195,7 +206,8 @@ function listen(
     connection.end();
     if (reason !== null) events.onClosed(reason);
   };
-  const stopListening = connection.onSignal((message) => {
+  const handle = (message: Message) => {
+    if (!open) return;
     if (isPortalSignal(message, owner, PORTAL.path, PORTAL.globalShortcuts)) {
       if (message.member !== 'Activated' && message.member !== 'Deactivated') return;
       if (message.signature !== 'osta{sv}') return;
@@ -220,6 +232,14 @@ function listen(
         end('the desktop portal stopped');
       }
     }
+  };
+  const stopListening = connection.onSignal((message) => {
+    if (replayed) handle(message);
+    else backlog.push(message);
+  });
+  setImmediate(() => {
+    replayed = true;
+    for (const message of backlog.splice(0)) handle(message);
   });
   connection.onLost((reason) => end(`the D-Bus connection to the desktop portal was lost (${reason})`));
   return { triggerDescription, close: () => end(null) };

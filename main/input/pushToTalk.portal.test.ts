@@ -16,6 +16,9 @@ import { startTestPortal, type TestPortal } from './testing/portalService';
  * desktop's place. Electron's globalShortcut (the toggle fallback) does not exist under Node; a recording stand-in
  * takes its place so the fallback can be seen.
  */
+/** Signals cross two sockets and a daemon; on a loaded two-core CI machine that can take longer than vitest's 1 s. */
+const eventually = <T>(check: () => T) => vi.waitFor(check, { timeout: 5_000 });
+
 const unavailable = privateBusUnavailable();
 if (unavailable !== null) console.log(`push-to-talk portal tests skipped: ${unavailable}`);
 
@@ -89,7 +92,7 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
 
   it('talks while the desktop reports the key held, and stops after the release delay', async () => {
     portal.bindAnswer = { kind: 'bound', triggerDescription: 'Ctrl+F9' };
-    const { service, talking } = await rig({ mode: 'pushToTalk', key: 'Ctrl+F9', releaseDelayMs: 150 });
+    const { service, talking } = await rig({ mode: 'pushToTalk', key: 'Ctrl+F9', releaseDelayMs: 1500 });
     expect(service.status().mechanism).toEqual({
       kind: 'portal',
       detail: "Hold Ctrl+F9 to talk, whichever window has focus (the desktop's global shortcuts).",
@@ -99,13 +102,13 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
     ]);
 
     portal.activate();
-    await vi.waitFor(() => expect(service.status().active).toBe(true));
+    await eventually(() => expect(service.status().active).toBe(true));
     expect(talking).toEqual([true]);
     portal.deactivate();
-    // Still open during the delay, so the last syllable is not cut.
-    await new Promise((done) => setTimeout(done, 50));
+    // Still open during the delay, so the last syllable is not cut (well inside it, even on a loaded machine).
+    await new Promise((done) => setTimeout(done, 300));
     expect(service.status().active).toBe(true);
-    await vi.waitFor(() => expect(service.status().active).toBe(false));
+    await eventually(() => expect(service.status().active).toBe(false));
     expect(talking).toEqual([true, false]);
   });
 
@@ -128,10 +131,10 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
       body: [session, 'push-to-talk'],
     });
     portal.activate();
-    await vi.waitFor(() => expect(talking).toEqual([true]));
+    await eventually(() => expect(talking).toEqual([true]));
     portal.deactivate({ shortcutId: 'mute' });
     portal.deactivate();
-    await vi.waitFor(() => expect(talking).toEqual([true, false]));
+    await eventually(() => expect(talking).toEqual([true, false]));
     expect(service.status().mechanism.kind).toBe('portal');
   });
 
@@ -140,10 +143,10 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
     expect(service.status().mechanism.detail).toMatch(/^Press F9 to start or stop talking, whichever window/);
     portal.activate();
     portal.deactivate();
-    await vi.waitFor(() => expect(talking).toEqual([true]));
+    await eventually(() => expect(talking).toEqual([true]));
     portal.activate();
     portal.deactivate();
-    await vi.waitFor(() => expect(talking).toEqual([true, false]));
+    await eventually(() => expect(talking).toEqual([true, false]));
   });
 
   it('falls back to toggle-to-talk, saying so, when the user cancels the dialog', async () => {
@@ -154,17 +157,15 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
       /^Hold-to-talk is not possible: This is a Wayland session.*you cancelled the desktop's global shortcut dialog\. Press F9 to start talking/,
     );
     expect(registered).toEqual(['F9']);
-    await vi.waitFor(() => expect(portal.sessions()).toEqual([]));
+    await eventually(() => expect(portal.sessions()).toEqual([]));
   });
 
   it('falls back quickly, saying why, when no portal runs on the session bus', async () => {
     await portal.stop();
-    const started = Date.now();
     const { service } = await rig({ mode: 'pushToTalk', key: 'F9', releaseDelayMs: 0 });
     expect(service.status().mechanism.kind).toBe('toggle');
+    // The bus's own answer (nobody owns the name), not the answer time limit running out.
     expect(service.status().mechanism.detail).toMatch(/xdg-desktop-portal\) is not running/);
-    // Well inside the 5 s answer limit: the bus says at once that nobody owns the name.
-    expect(Date.now() - started).toBeLessThan(4_000);
     portal = await startTestPortal({ busAddress: bus.address });
   });
 
@@ -181,9 +182,9 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
       releaseDelayMs: 2000,
     });
     portal.activate();
-    await vi.waitFor(() => expect(talking).toEqual([true]));
+    await eventually(() => expect(talking).toEqual([true]));
     portal.closeSession();
-    await vi.waitFor(() => expect(talking).toEqual([true, false]));
+    await eventually(() => expect(talking).toEqual([true, false]));
     expect(service.status().mechanism.kind).toBe('toggle');
     expect(mechanisms.at(-1)?.detail).toMatch(/the desktop closed the global shortcuts session\. Press F9/);
     expect(registered).toEqual(['F9']);
@@ -206,12 +207,12 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
   it('closes the portal session when voice activity is chosen, and on dispose', async () => {
     const { service } = await rig({ mode: 'pushToTalk', key: 'F9', releaseDelayMs: 0 });
     await service.update({ mode: 'voiceActivity' });
-    await vi.waitFor(() => expect(portal.sessions()).toEqual([]));
+    await eventually(() => expect(portal.sessions()).toEqual([]));
     expect(service.status().mechanism.kind).toBe('off');
     await service.update({ mode: 'pushToTalk' });
     const session = portal.sessions()[0];
     service.dispose();
-    await vi.waitFor(() => expect(portal.calls.at(-1)).toEqual({ member: 'Close', session }));
+    await eventually(() => expect(portal.calls.at(-1)).toEqual({ member: 'Close', session }));
   });
 
   it('abandons an unanswered dialog when the key changes, and binds the new key at once', async () => {
@@ -227,7 +228,7 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
       events: createEventSink(() => undefined),
     });
     services.push(service);
-    await vi.waitFor(() => expect(binds()).toHaveLength(1));
+    await eventually(() => expect(binds()).toHaveLength(1));
     portal.bindAnswer = { kind: 'bound' };
     const refused = await service.update({ key: 'Mouse9' });
     expect(refused.ok).toBe(false);
@@ -236,7 +237,7 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
     portal.bindAnswer = { kind: 'pending' };
     // Its dialog stays open, so this change is still waiting when the next one comes.
     const toF10 = service.update({ key: 'F10' });
-    await vi.waitFor(() => expect(binds()).toHaveLength(3));
+    await eventually(() => expect(binds()).toHaveLength(3));
     portal.bindAnswer = { kind: 'bound' };
     const changed = await service.update({ key: 'F11' });
     expect((await toF10).ok).toBe(true);
@@ -260,10 +261,10 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
       portal: globalShortcutsPortal({ busAddress: bus.address, appId: null, description: 'Talk in whoot' }),
       events: createEventSink(() => undefined),
     });
-    await vi.waitFor(() => expect(binds()).toHaveLength(1));
+    await eventually(() => expect(binds()).toHaveLength(1));
     expect(service.status().mechanism.kind).toBe('starting');
     service.dispose();
     await service.ready;
-    await vi.waitFor(() => expect(portal.sessions()).toEqual([]));
+    await eventually(() => expect(portal.sessions()).toEqual([]));
   });
 });

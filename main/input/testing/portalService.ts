@@ -26,7 +26,8 @@ export type PortalCall =
 
 /** How the "dialog" answers BindShortcuts. */
 export type BindAnswer =
-  | { readonly kind: 'bound'; readonly triggerDescription?: string }
+  /** `thenPress`: the key goes down right as the dialog closes (Activated right behind the Response). */
+  | { readonly kind: 'bound'; readonly triggerDescription?: string; readonly thenPress?: boolean }
   | { readonly kind: 'cancelled' }
   | { readonly kind: 'failed' }
   /** Never answers, as a dialog left open. */
@@ -184,6 +185,7 @@ export async function startTestPortal(options: TestPortalOptions): Promise<TestP
         const state = sessions.get(session);
         if (state !== undefined) state.shortcuts = shortcuts;
         response(call.sender, request, 0, { shortcuts: shortcutList(shortcuts, answer.triggerDescription) });
+        if (answer.thenPress === true) shortcutSignal('Activated', { session });
       });
       return true;
     }
