@@ -124,10 +124,11 @@ async function bindShortcut(
       matchRule(`sender='org.freedesktop.DBus',member='NameOwnerChanged',arg0='${PORTAL.busName}'`),
       answerMs,
     );
+    // The registry refuses a connection that already called the portal, so this goes first.
+    if (options.appId !== null) await registerHost(connection, options.appId, answerMs, log);
     const version = await portalVersion(connection, answerMs);
     const owner = await portalOwner(connection, answerMs);
     log(`global shortcuts portal: version ${version} at ${owner}`);
-    if (options.appId !== null) await registerHost(connection, options.appId, answerMs, log);
 
     const created = await request(connection, owner, answerMs, (handleToken) => ({
       member: 'CreateSession',
@@ -319,7 +320,10 @@ async function portalOwner(connection: Connection, timeoutMs: number): Promise<s
   return owner.data[0];
 }
 
-/** Registry.Register exists from xdg-desktop-portal 1.19; older ones, and sandboxed apps, do without. */
+/**
+ * Registry.Register exists from xdg-desktop-portal 1.19; older ones, and sandboxed apps, do without. A portal that
+ * is not running is reported by the version check that follows.
+ */
 async function registerHost(
   connection: Connection,
   appId: string,
@@ -340,7 +344,7 @@ async function registerHost(
     );
   } catch (error) {
     if (error instanceof DBusError) {
-      if (!/UnknownMethod|UnknownInterface|UnknownObject/.test(error.type)) {
+      if (!/UnknownMethod|UnknownInterface|UnknownObject|ServiceUnknown/.test(error.type)) {
         log(`global shortcuts portal: registering as ${appId} failed (${error.type}); going on unregistered`);
       }
       return;

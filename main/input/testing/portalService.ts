@@ -74,6 +74,8 @@ export async function startTestPortal(options: TestPortalOptions): Promise<TestP
   if (owned !== 1) throw new Error(`could not own ${PORTAL.busName} (reply ${owned})`);
 
   const calls: PortalCall[] = [];
+  // Connections that have called the portal, which then may no longer register.
+  const callers = new Set<string>();
   const sessions = new Map<string, Session>();
   const version = options.version ?? 1;
   const senderElement = (sender: string) => sender.slice(1).replaceAll('.', '_');
@@ -120,6 +122,7 @@ export async function startTestPortal(options: TestPortalOptions): Promise<TestP
 
   const handle = (call: Message): boolean => {
     if (call.type !== MessageType.METHOD_CALL) return false;
+    if (call.interface !== PORTAL.registry) callers.add(call.sender);
     const iface = call.interface;
     if (iface === 'org.freedesktop.DBus.Properties' && call.path === PORTAL.path) {
       const [target, property] = call.body as [unknown, unknown];
@@ -134,6 +137,12 @@ export async function startTestPortal(options: TestPortalOptions): Promise<TestP
     }
     if (iface === PORTAL.registry && call.path === PORTAL.path && options.registry === true) {
       if (call.member !== 'Register' || call.signature !== 'sa{sv}') return false;
+      // As the spec says: once, and before any other call to the portal on that connection.
+      if (callers.has(call.sender)) {
+        error(call, 'org.freedesktop.portal.Error.Failed', 'registering must come before any portal call, once');
+        return true;
+      }
+      callers.add(call.sender);
       calls.push({ member: 'Register', appId: String(call.body[0]) });
       reply(call);
       return true;
