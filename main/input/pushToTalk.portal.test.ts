@@ -54,8 +54,11 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
     rmSync(dir, { recursive: true, force: true });
   });
 
-  /** `busAddress` null: no session bus in the environment. */
-  async function rig(preferences: object, busAddress: string | null = bus.address): Promise<Rig> {
+  /**
+   * The controller over the test portal, not waiting for it to be ready (a dialog may be left unanswered);
+   * `busAddress` null: no session bus in the environment.
+   */
+  async function start(preferences: object, busAddress: string | null = bus.address): Promise<Rig> {
     const store = createPreferencesStore({ filePath: join(dir, 'preferences.json') });
     expect((await store.update('pushToTalk', () => preferences)).ok).toBe(true);
     const talking: boolean[] = [];
@@ -84,8 +87,13 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
       }),
     });
     services.push(service);
-    await service.ready;
     return { service, talking, mechanisms, registered };
+  }
+
+  async function rig(preferences: object, busAddress: string | null = bus.address): Promise<Rig> {
+    const started = await start(preferences, busAddress);
+    await started.service.ready;
+    return started;
   }
 
   const binds = () => portal.calls.filter((call) => call.member === 'BindShortcuts');
@@ -217,17 +225,7 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
 
   it('abandons an unanswered dialog when the key changes, and binds the new key at once', async () => {
     portal.bindAnswer = { kind: 'pending' };
-    const store = createPreferencesStore({ filePath: join(dir, 'preferences.json') });
-    await store.update('pushToTalk', () => ({ mode: 'pushToTalk', key: 'F9', releaseDelayMs: 0 }));
-    const service = await createPushToTalkController({
-      preferences: store,
-      environment: wayland,
-      launchHook: null,
-      shortcuts: null,
-      portal: globalShortcutsPortal({ busAddress: bus.address, appId: null, description: 'Talk in whoot' }),
-      events: createEventSink(() => undefined),
-    });
-    services.push(service);
+    const { service } = await start({ mode: 'pushToTalk', key: 'F9', releaseDelayMs: 0 });
     await eventually(() => expect(binds()).toHaveLength(1));
     portal.bindAnswer = { kind: 'bound' };
     const refused = await service.update({ key: 'Mouse9' });
@@ -251,16 +249,7 @@ describe.skipIf(unavailable !== null)('push-to-talk through the GlobalShortcuts 
 
   it('gives up a bind still waiting for the dialog on dispose', async () => {
     portal.bindAnswer = { kind: 'pending' };
-    const store = createPreferencesStore({ filePath: join(dir, 'preferences.json') });
-    await store.update('pushToTalk', () => ({ mode: 'pushToTalk', key: 'F9', releaseDelayMs: 0 }));
-    const service = await createPushToTalkController({
-      preferences: store,
-      environment: wayland,
-      launchHook: null,
-      shortcuts: null,
-      portal: globalShortcutsPortal({ busAddress: bus.address, appId: null, description: 'Talk in whoot' }),
-      events: createEventSink(() => undefined),
-    });
+    const { service } = await start({ mode: 'pushToTalk', key: 'F9', releaseDelayMs: 0 });
     await eventually(() => expect(binds()).toHaveLength(1));
     expect(service.status().mechanism.kind).toBe('starting');
     service.dispose();

@@ -2,6 +2,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { reportedLine } from './reportedLine';
 
 /**
  * A private D-Bus session bus for tests: its own dbus-daemon listening on a socket in a fresh 0700 directory, with
@@ -45,29 +46,9 @@ export async function startPrivateBus(): Promise<PrivateBus> {
   const child = spawn('dbus-daemon', [`--config-file=${config}`, '--nofork', '--nopidfile', '--print-address=3'], {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-2000);
-  });
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  const addressPipe = child.stdio[3] as NodeJS.ReadableStream;
   try {
-    const address = await new Promise<string>((resolve, reject) => {
-      let text = '';
-      const timer = setTimeout(() => reject(new Error(`dbus-daemon did not print its address: ${stderr}`)), 10_000);
-      addressPipe.setEncoding('utf8');
-      addressPipe.on('data', (chunk: string) => {
-        text += chunk;
-        if (text.includes('\n')) {
-          clearTimeout(timer);
-          resolve(text.trim());
-        }
-      });
-      child.once('exit', (code) => {
-        clearTimeout(timer);
-        reject(new Error(`dbus-daemon exited (code ${code}): ${stderr}`));
-      });
-    });
+    const address = await reportedLine(child, 'dbus-daemon');
     return {
       address,
       async crash() {

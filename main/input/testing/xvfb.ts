@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { reportedLine } from './reportedLine';
 
 /**
  * A private X server for tests that press real keys: Xvfb picks a free display itself (-displayfd) and tells us
@@ -29,27 +30,7 @@ export async function startVirtualDisplay(): Promise<VirtualDisplay> {
   const child = spawn('Xvfb', ['-displayfd', '3', '-nolisten', 'tcp', '-screen', '0', '640x480x24'], {
     stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
   });
-  let stderr = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
-    stderr = (stderr + chunk).slice(-2000);
-  });
-  const displayPipe = child.stdio[3] as NodeJS.ReadableStream;
-  const number = await new Promise<string>((resolve, reject) => {
-    let text = '';
-    const timer = setTimeout(() => reject(new Error(`Xvfb did not report a display: ${stderr}`)), 10_000);
-    displayPipe.setEncoding('utf8');
-    displayPipe.on('data', (chunk: string) => {
-      text += chunk;
-      if (text.includes('\n')) {
-        clearTimeout(timer);
-        resolve(text.trim());
-      }
-    });
-    child.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`Xvfb exited (code ${code}): ${stderr}`));
-    });
-  });
+  const number = await reportedLine(child, 'Xvfb');
   const display = `:${number}`;
   const exited = new Promise<void>((resolve) => {
     if (child.exitCode !== null || child.signalCode !== null) resolve();
