@@ -1,7 +1,6 @@
-import { iceServersFor, mintTurnCredentials, relaySecretText } from '../auth/turnCredentials';
 import { HttpError } from '../http/httpError';
-import { nowSeconds, type ApiDeps, type EndpointHandlers } from './context';
-import { relayPorts } from './voiceHandlers';
+import type { ApiDeps, EndpointHandlers } from './context';
+import { relayIceServer } from './voiceHandlers';
 
 /** Long enough for the doctor's allocations; short enough that a copy is worth little. */
 export const DOCTOR_CREDENTIAL_TTL_SECONDS = 120;
@@ -12,28 +11,15 @@ export const DOCTOR_CREDENTIAL_TTL_SECONDS = 120;
  * that belongs nowhere has no business with the relay).
  */
 export function doctorHandlers(deps: ApiDeps): Pick<EndpointHandlers, 'doctorCredentials'> {
-  const { store, config } = deps;
+  const { store } = deps;
   return {
     async doctorCredentials({ session }) {
       if ((await store.workspaces.listForUser(session.userId)).length === 0) {
         throw new HttpError(403, 'forbidden', 'Join a workspace before testing the connection to its relay.');
       }
-      const minted = mintTurnCredentials({
-        secret: relaySecretText(await store.secrets.relaySecret()),
-        userId: session.userId,
-        sessionId: session.sessionId,
-        ttlSeconds: DOCTOR_CREDENTIAL_TTL_SECONDS,
-        now: nowSeconds(deps),
-      });
-      if (!minted.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
-      const server = iceServersFor({
-        host: config.relay.host ?? config.publicHost,
-        ports: relayPorts(deps),
-        credentials: minted.value,
-      });
-      if (!server.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
+      const { iceServer, expiresAt } = await relayIceServer(deps, session, DOCTOR_CREDENTIAL_TTL_SECONDS);
       await deps.audit({ type: 'doctor.credentials_issued', actorUserId: session.userId });
-      return { status: 200, body: { iceServers: [server.value], expiresAt: minted.value.expiresAt } };
+      return { status: 200, body: { iceServers: [iceServer], expiresAt } };
     },
   };
 }

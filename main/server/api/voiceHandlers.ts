@@ -1,3 +1,4 @@
+import type { IceServer } from '../../../shared/rest/endpoints';
 import { WS_PATH } from '../../../shared/ws';
 import { iceServersFor, mintTurnCredentials, relaySecretText } from '../auth/turnCredentials';
 import { HttpError } from '../http/httpError';
@@ -16,33 +17,20 @@ export function voiceHandlers(
       // A text channel has no voice room: it answers like a channel that does not exist.
       if (channel.kind !== 'voice') throw notFound();
       if (!can(role, 'voice.join')) throw new HttpError(403, 'forbidden', 'Your role does not allow joining voice.');
-      const minted = mintTurnCredentials({
-        secret: relaySecretText(await store.secrets.relaySecret()),
-        userId: session.userId,
-        sessionId: session.sessionId,
-        ttlSeconds: config.relay.credentialTtlSeconds,
-        now: nowSeconds(deps),
-      });
-      if (!minted.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
-      const server = iceServersFor({
-        host: config.relay.host ?? config.publicHost,
-        ports: relayPorts(deps),
-        credentials: minted.value,
-      });
-      if (!server.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
+      const { iceServer, expiresAt } = await relayIceServer(deps, session, config.relay.credentialTtlSeconds);
       await deps.audit({
         type: 'voice.credentials_issued',
         actorUserId: session.userId,
         workspaceId: channel.workspaceId,
-        details: { channelId: channel.id, expiresAt: minted.value.expiresAt },
+        details: { channelId: channel.id, expiresAt },
       });
       return {
         status: 200,
         body: {
-          iceServers: [server.value],
+          iceServers: [iceServer],
           iceTransportPolicy: channel.relayOnly ? 'relay' : 'all',
           clusterId: config.relay.clusterId,
-          expiresAt: minted.value.expiresAt,
+          expiresAt,
         },
       };
     },
@@ -80,6 +68,32 @@ export function voiceHandlers(
       };
     },
   };
+}
+
+/**
+ * Fresh TURN credentials for this session, as the relay entry a client puts in its ICE configuration: the voice
+ * credentials and the network doctor's differ only in how long they live.
+ */
+export async function relayIceServer(
+  deps: ApiDeps,
+  session: { readonly userId: string; readonly sessionId: string },
+  ttlSeconds: number,
+): Promise<{ iceServer: IceServer; expiresAt: number }> {
+  const minted = mintTurnCredentials({
+    secret: relaySecretText(await deps.store.secrets.relaySecret()),
+    userId: session.userId,
+    sessionId: session.sessionId,
+    ttlSeconds,
+    now: nowSeconds(deps),
+  });
+  if (!minted.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
+  const server = iceServersFor({
+    host: deps.config.relay.host ?? deps.config.publicHost,
+    ports: relayPorts(deps),
+    credentials: minted.value,
+  });
+  if (!server.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
+  return { iceServer: server.value, expiresAt: minted.value.expiresAt };
 }
 
 /**
