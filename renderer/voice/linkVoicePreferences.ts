@@ -9,11 +9,6 @@ import type { VoiceState } from './voiceState';
 /** A slider drag is saved once, when it settles, not once per step. */
 export const SAVE_DELAY_MS = 400;
 
-interface Timers {
-  setTimeout(callback: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
-
 const sameProcessing = (a: VoiceState['processing'], b: VoiceState['processing']) =>
   a.echoCancellation === b.echoCancellation &&
   a.noiseSuppression === b.noiseSuppression &&
@@ -30,21 +25,16 @@ export function linkVoicePreferences(deps: {
   readonly devices: StoreApi<DevicesState>;
   /** `window`: a change made just before the window closes is sent on pagehide instead of waiting out the delay. */
   readonly page?: PageLifecycleTarget | null;
-  readonly timers?: Timers;
 }): () => void {
   const { api, engine, devices } = deps;
   const page = deps.page ?? null;
-  const timers: Timers = deps.timers ?? {
-    setTimeout: (callback, ms) => globalThis.setTimeout(callback, ms),
-    clearTimeout: (handle) => globalThis.clearTimeout(handle as ReturnType<typeof setTimeout>),
-  };
   let disposed = false;
-  let pending: { -readonly [K in keyof VoicePreferencesUpdate]: VoicePreferencesUpdate[K] } = {};
-  let timer: unknown = null;
+  let pending: VoicePreferencesUpdate = {};
+  let timer: ReturnType<typeof setTimeout> | null = null;
   const unsubscribers: (() => void)[] = [];
 
   const flush = () => {
-    if (timer !== null) timers.clearTimeout(timer);
+    if (timer !== null) clearTimeout(timer);
     timer = null;
     if (Object.keys(pending).length === 0) return;
     const update = pending;
@@ -58,7 +48,7 @@ export function linkVoicePreferences(deps: {
       ...change,
       ...(change.volumes ? { volumes: { ...pending.volumes, ...change.volumes } } : {}),
     };
-    if (timer === null) timer = timers.setTimeout(flush, SAVE_DELAY_MS);
+    if (timer === null) timer = setTimeout(flush, SAVE_DELAY_MS);
   };
 
   const apply = (saved: VoicePreferences) => {
