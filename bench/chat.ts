@@ -402,6 +402,9 @@ async function runBench(): Promise<void> {
     progress('uploading and downloading');
     const file = await files(started, fan.owner, fan.workspaceId, fan.channelId);
     const median = (values: number[]) => percentile(values, 50);
+    /** The median of the runs in MB/s, and every run. */
+    const throughput = (values: number[]) =>
+      `${median(values).toFixed(0)} MB/s (runs ${values.map((v) => v.toFixed(0)).join(', ')})`;
     const rows: Array<[string, string]> = [
       [
         'clients',
@@ -430,22 +433,13 @@ async function runBench(): Promise<void> {
         'server CPU during fan-out',
         `${(fan.serverCpuShare * 100).toFixed(0)} % of one core (the clients share the machine)`,
       ],
-      [
-        `upload ${file.mb.toFixed(0)} MiB (encrypted)`,
-        `${median(file.uploads).toFixed(0)} MB/s (runs ${file.uploads.map((v) => v.toFixed(0)).join(', ')})`,
-      ],
-      [
-        `download ${file.mb.toFixed(0)} MiB (decrypted)`,
-        `${median(file.downloads).toFixed(0)} MB/s (runs ${file.downloads.map((v) => v.toFixed(0)).join(', ')})`,
-      ],
-      [
-        'plain file copy (stream + fsync)',
-        `${median(file.copies).toFixed(0)} MB/s (runs ${file.copies.map((v) => v.toFixed(0)).join(', ')})`,
-      ],
+      [`upload ${file.mb.toFixed(0)} MiB (encrypted)`, throughput(file.uploads)],
+      [`download ${file.mb.toFixed(0)} MiB (decrypted)`, throughput(file.downloads)],
+      ['plain file copy (stream + fsync)', throughput(file.copies)],
       [
         'HTTPS upload, server discards',
-        `${median(file.bare).toFixed(0)} MB/s (runs ${file.bare.map((v) => v.toFixed(0)).join(', ')}; ` +
-          `${(median(file.bare) / median(file.copies)).toFixed(3)} x plain copy: TLS alone in Node on this machine)`,
+        `${throughput(file.bare)}: ${(median(file.bare) / median(file.copies)).toFixed(3)} x plain copy, ` +
+          'TLS alone in Node on this machine',
       ],
       [
         'ratio encrypted / plain',
