@@ -4,13 +4,14 @@
  */
 import { processIo } from '../main/server/cli/io';
 import { runBot } from './runBot';
+import { errorMessage } from '../shared/errorMessage';
 
 void runBot(process.argv.slice(2), processIo()).then(
   // Exit explicitly: @roamhq/wrtc 0.10 segfaults when a process that used it ends by draining its event loop (its
   // native threads are torn down after the module), while process.exit() ends it cleanly.
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`whoot bot: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`whoot bot: ${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

@@ -8,6 +8,7 @@ import { passwordSchema } from '../shared/session';
 import { parseInput } from '../shared/validation';
 import type { BotAccount } from './session/botSession';
 import { DEFAULT_BURSTS } from './audio/testSignal';
+import { errorMessage } from '../shared/errorMessage';
 
 export const BOT_USAGE = `whoot bot: a headless whoot client that joins a voice channel, plays a tone or a WAV file, and reports
 (and can record) what it hears.
@@ -104,7 +105,7 @@ export function parseBotArgs(
   try {
     values = parseArgs({ args: [...argv], options, allowPositionals: false, strict: true }).values;
   } catch (error) {
-    return fail('usage', error instanceof Error ? error.message : String(error));
+    return fail('usage', errorMessage(error));
   }
   if (values.help) return ok('help');
   const parsed = parseInput(

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { utilityProcess, type App } from 'electron';
 import { loadServerConfigFile, type ServerConfigInput } from '../server/config';
 import { fromServerSchema, SERVER_SERVICE_NAME, type ToServerMessage } from '../server/utilityProtocol';
+import { errorMessage } from '../../shared/errorMessage';
 
 /**
  * The server a user hosts from the desktop app: the same code as the headless CLI, in an Electron utilityProcess
@@ -131,12 +132,12 @@ export function hostBundledServerIfRequested(options: {
       log,
     });
   } catch (error) {
-    log(`hosting failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+    log(`hosting failed: ${errorMessage(error, 'unknown error')}`);
     return null;
   }
   server.ready.then(
     ({ port, spkiPin }) => log(`hosting the server on port ${port} (key pin ${spkiPin})`),
-    (error: unknown) => log(`hosting failed: ${error instanceof Error ? error.message : 'unknown error'}`),
+    (error: unknown) => log(`hosting failed: ${errorMessage(error, 'unknown error')}`),
   );
   let stopping = false;
   app.on('before-quit', (event) => {

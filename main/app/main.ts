@@ -22,6 +22,7 @@ import { windowEventSink, wireIpc } from './ipcWiring';
 import { preparePushToTalk, startPushToTalk } from './pushToTalk';
 import { createAppTray } from './tray';
 import { createMainWindow } from './window';
+import { errorMessage } from '../../shared/errorMessage';
 
 /**
  * The Electron entry point: composes the plain modules (policies, vault, session service, IPC dispatcher) with the
@@ -94,7 +95,7 @@ async function start(): Promise<void> {
     preferences,
     log,
   }).catch((error: unknown) => {
-    log(`push-to-talk did not start: ${error instanceof Error ? error.message : 'unknown error'}`);
+    log(`push-to-talk did not start: ${errorMessage(error, 'unknown error')}`);
     return null;
   });
   const callState = createReportedCallState();
@@ -161,7 +162,7 @@ if (!setupSingleInstanceAndDeepLinks({ onLink: deliverLink })) {
   // Memory-only credentials end with the process; zero them rather than leave them to the allocator.
   app.on('will-quit', () => vault.wipe());
   start().catch((error: unknown) => {
-    log(`start-up failed: ${error instanceof Error ? error.message : 'unknown error'}`);
+    log(`start-up failed: ${errorMessage(error, 'unknown error')}`);
     app.exit(1);
   });
 }

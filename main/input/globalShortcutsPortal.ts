@@ -4,6 +4,7 @@ import { DBusError, Message, MessageFlag, sessionBus, Variant, type MessageBus, 
 import { z } from 'zod';
 import { toDbusNextAddress } from './dbusAddress';
 import { toPortalTrigger } from './portalTrigger';
+import { errorMessage } from '../../shared/errorMessage';
 
 /**
  * Push-to-talk through the XDG GlobalShortcuts portal: the Wayland way to hear a key pressed and released in any
@@ -431,7 +432,7 @@ function failed(reason: string, cancelled = false): PortalBindResult {
 function reasonOf(error: unknown): string {
   if (error instanceof PortalFailure) return error.message;
   if (error instanceof DBusError) return `the desktop portal failed (${error.type})`;
-  return `the desktop portal could not be reached (${error instanceof Error ? error.message : 'unknown error'})`;
+  return `the desktop portal could not be reached (${errorMessage(error, 'unknown error')})`;
 }
 
 /**
@@ -471,9 +472,7 @@ function openConnection(address: string, timeoutMs: number, signal: AbortSignal 
     bus = sessionBus({ busAddress: address });
   } catch (error) {
     return Promise.reject(
-      new PortalFailure(
-        `the D-Bus session bus could not be opened (${error instanceof Error ? error.message : 'unknown'})`,
-      ),
+      new PortalFailure(`the D-Bus session bus could not be opened (${errorMessage(error, 'unknown')})`),
     );
   }
   const signalListeners = new Set<(message: Message) => void>();
@@ -495,7 +494,7 @@ function openConnection(address: string, timeoutMs: number, signal: AbortSignal 
     for (const listener of [...lostListeners]) listener(reason);
   };
   // An unhandled 'error' would take the main process down with it.
-  bus.on('error', (error: unknown) => lose(error instanceof Error ? error.message : 'connection error'));
+  bus.on('error', (error: unknown) => lose(errorMessage(error, 'connection error')));
   busStream(bus)?.once('end', () => lose('the bus closed the connection'));
   bus.on('message', (message: Message) => {
     if (ended) return;

@@ -9,6 +9,7 @@
  */
 import { existsSync } from 'node:fs';
 import { fromKeyHookSchema, toKeyHookSchema, type FromKeyHookMessage } from './keyHookProtocol';
+import { errorMessage } from '../../shared/errorMessage';
 
 interface ParentPort {
   onMessage(listener: (message: unknown) => void): void;
@@ -98,7 +99,7 @@ async function main(): Promise<void> {
     try {
       loaded = ((await import('uiohook-napi')) as unknown as { uIOhook: Uiohook }).uIOhook;
     } catch (error) {
-      return fail(`the key hook library did not load: ${error instanceof Error ? error.message : 'unknown error'}`);
+      return fail(`the key hook library did not load: ${errorMessage(error, 'unknown error')}`);
     }
     const forward = (device: 'key' | 'mouse', state: 'down' | 'up') => (event: UiohookEvent) => {
       const code = device === 'key' ? event.keycode : event.button;
@@ -113,7 +114,7 @@ async function main(): Promise<void> {
     try {
       loaded.start();
     } catch (error) {
-      return fail(`the key hook did not start: ${error instanceof Error ? error.message : 'unknown error'}`);
+      return fail(`the key hook did not start: ${errorMessage(error, 'unknown error')}`);
     }
     hook = loaded;
     port.post({ type: 'ready' });

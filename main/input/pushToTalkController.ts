@@ -8,6 +8,7 @@ import { hookAvailability, isWaylandSession, type InputEnvironment } from './hoo
 import { startKeyHook, type LaunchKeyHook } from './keyHook';
 import { createShortcutMatcher } from './shortcutMatcher';
 import { createTalkState } from './talkState';
+import { errorMessage } from '../../shared/errorMessage';
 
 /** Electron's globalShortcut, reduced to what the toggle fallback needs (main/app/pushToTalk.ts adapts it). */
 export interface GlobalShortcutPort {
@@ -143,7 +144,7 @@ export async function createPushToTalkController(deps: PushToTalkDeps): Promise<
       await hook.ready;
     } catch (error) {
       if (mine !== generation) return;
-      const reason = error instanceof Error ? error.message : 'unknown error';
+      const reason = errorMessage(error, 'unknown error');
       log(`push-to-talk: ${reason}`);
       teardown = () => undefined;
       return fallBack(`the system key hook could not start (${reason})`);

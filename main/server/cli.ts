@@ -5,6 +5,7 @@
  */
 import { processIo } from './cli/io';
 import { runCli } from './cli/run';
+import { errorMessage } from '../../shared/errorMessage';
 
 void runCli(process.argv.slice(2), processIo()).then(
   (code) => {
@@ -14,7 +15,7 @@ void runCli(process.argv.slice(2), processIo()).then(
     setTimeout(() => process.exit(code), 2000).unref();
   },
   (error: unknown) => {
-    process.stderr.write(`whoot: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`whoot: ${errorMessage(error)}\n`);
     process.exit(1);
   },
 );

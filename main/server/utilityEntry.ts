@@ -12,6 +12,7 @@ import { startServer, type RunningServer } from './serverApp';
 import type { SecretStore } from './store';
 import { fromServerSchema, toServerSchema, type FromServerMessage } from './utilityProtocol';
 import { selectKeychainStore } from '../session/keychainStore';
+import { errorMessage } from '../../shared/errorMessage';
 
 /** What Electron's `process.parentPort` offers (a MessagePortMain-like emitter), and what tests fake. */
 export interface ParentPortLike {
@@ -47,7 +48,7 @@ async function openKeychainSecretStore(log: (message: string) => void): Promise<
   } catch (error) {
     // The selection's own message is about refresh tokens; this one says what the server needs.
     throw new Error(
-      `The server keeps its data key in the OS keychain, and none answered (${skipped.join('; ') || messageOf(error)}). ` +
+      `The server keeps its data key in the OS keychain, and none answered (${skipped.join('; ') || errorMessage(error)}). ` +
         'On Linux, run and unlock a Secret Service keyring (gnome-keyring or KWallet).',
       { cause: error },
     );
@@ -83,7 +84,7 @@ export function serveParentPort(port: ParentPortLike, options: UtilityServerOpti
     } catch (error) {
       await lock?.release();
       lock = null;
-      post({ type: 'error', message: messageOf(error).slice(0, MAX_MESSAGE) });
+      post({ type: 'error', message: errorMessage(error).slice(0, MAX_MESSAGE) });
     }
   }
 
@@ -91,7 +92,7 @@ export function serveParentPort(port: ParentPortLike, options: UtilityServerOpti
     try {
       await server?.close();
     } catch (error) {
-      log(`closing the server failed: ${messageOf(error)}`);
+      log(`closing the server failed: ${errorMessage(error)}`);
     }
     await lock?.release();
     server = null;
@@ -115,10 +116,6 @@ export function serveParentPort(port: ParentPortLike, options: UtilityServerOpti
     });
   });
   return done;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }
 
 // In Electron's utility process `process.parentPort` exists; under plain Node (tests, tools) importing this file

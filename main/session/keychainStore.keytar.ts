@@ -10,6 +10,7 @@ import {
   REFRESH_TOKEN_ACCOUNT,
   type KeychainStore,
 } from './keychainStore';
+import { errorMessage } from '../../shared/errorMessage';
 
 /** The part of keytar's API this store uses; tests and alternative builds can supply their own. */
 export interface KeytarApi {
@@ -42,7 +43,7 @@ export function createKeytarStore(options: KeytarStoreOptions = {}): KeytarKeych
     loaded ??= load().catch((error: unknown) => {
       throw new KeychainError(
         'keychain_unavailable',
-        `The keytar native module could not be loaded (${messageOf(error)}); reinstall the app or rebuild keytar`,
+        `The keytar native module could not be loaded (${errorMessage(error)}); reinstall the app or rebuild keytar`,
         { cause: error },
       );
     });
@@ -111,7 +112,7 @@ async function callKeychain<T>(operation: string, call: () => Promise<T>): Promi
   try {
     return await call();
   } catch (error) {
-    throw new KeychainError('keychain_failed', `OS keychain ${operation} failed: ${messageOf(error)}`, {
+    throw new KeychainError('keychain_failed', `OS keychain ${operation} failed: ${errorMessage(error)}`, {
       cause: error,
     });
   }
@@ -128,8 +129,4 @@ function withTimeout<T>(promise: Promise<T>, timeoutMs: number, message: string)
     timer.unref();
   });
   return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

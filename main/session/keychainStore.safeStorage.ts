@@ -14,6 +14,7 @@ import {
   KeychainError,
   type KeychainStore,
 } from './keychainStore';
+import { errorMessage } from '../../shared/errorMessage';
 
 /** The shape of Electron's safeStorage, injected so that this file (outside main/app) never imports electron. */
 export interface SafeStorageApi {
@@ -101,7 +102,7 @@ export function createSafeStorageStore(options: SafeStorageStoreOptions): SafeSt
     } catch (error) {
       if (error instanceof KeychainError) throw error;
       if (isErrnoException(error) && error.code === 'ENOENT') return new Map();
-      throw new KeychainError('keychain_failed', `Could not read the token file ${filePath}: ${messageOf(error)}`, {
+      throw new KeychainError('keychain_failed', `Could not read the token file ${filePath}: ${errorMessage(error)}`, {
         cause: error,
       });
     }
@@ -160,7 +161,7 @@ export function createSafeStorageStore(options: SafeStorageStoreOptions): SafeSt
         try {
           ciphertext = safeStorage.encryptString(token);
         } catch (error) {
-          throw new KeychainError('keychain_failed', `Electron safeStorage could not encrypt: ${messageOf(error)}`, {
+          throw new KeychainError('keychain_failed', `Electron safeStorage could not encrypt: ${errorMessage(error)}`, {
             cause: error,
           });
         }
@@ -191,7 +192,7 @@ async function writeFileAtomically(filePath: string, contents: string): Promise<
   try {
     await writeFileAtomic(filePath, contents, 0o600);
   } catch (error) {
-    throw new KeychainError('keychain_failed', `Could not write the token file ${filePath}: ${messageOf(error)}`, {
+    throw new KeychainError('keychain_failed', `Could not write the token file ${filePath}: ${errorMessage(error)}`, {
       cause: error,
     });
   }
@@ -207,8 +208,4 @@ function corrupted(filePath: string, what: string): KeychainError {
 
 function isErrnoException(error: unknown): error is NodeJS.ErrnoException {
   return error instanceof Error && 'code' in error;
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

@@ -8,6 +8,7 @@
  */
 import { createKeytarStore, type KeytarApi } from './keychainStore.keytar';
 import { createSafeStorageStore, type SafeStorageApi } from './keychainStore.safeStorage';
+import { errorMessage } from '../../shared/errorMessage';
 
 export type { KeytarApi } from './keychainStore.keytar';
 export type { SafeStorageApi } from './keychainStore.safeStorage';
@@ -123,7 +124,7 @@ export async function selectKeychainStore(options: SelectKeychainStoreOptions = 
     await keytarStore.probe(options.probeTimeoutMs ?? DEFAULT_PROBE_TIMEOUT_MS);
     return keytarStore;
   } catch (error) {
-    const reason = `OS keychain (keytar): ${messageOf(error)}`;
+    const reason = `OS keychain (keytar): ${errorMessage(error)}`;
     reasons.push(reason);
     options.log?.(`keychain store: skipping ${reason}`);
   }
@@ -140,7 +141,7 @@ export async function selectKeychainStore(options: SelectKeychainStoreOptions = 
       options.log?.('keychain store: using the safeStorage-encrypted file');
       return store;
     } catch (error) {
-      const reason = `Electron safeStorage: ${messageOf(error)}`;
+      const reason = `Electron safeStorage: ${errorMessage(error)}`;
       reasons.push(reason);
       options.log?.(`keychain store: skipping ${reason}`);
     }
@@ -154,8 +155,4 @@ export async function selectKeychainStore(options: SelectKeychainStoreOptions = 
       'To stay signed in across restarts on Linux, run and unlock a Secret Service keyring (gnome-keyring or ' +
       'KWallet); elsewhere, reinstall the app so its keychain module is present.',
   );
-}
-
-function messageOf(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

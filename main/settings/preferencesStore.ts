@@ -5,6 +5,7 @@ import { fail, ok, type Result } from '../../shared/result';
 import { parseInput } from '../../shared/validation';
 import { defaultVoicePreferences, voicePreferencesSchema } from '../../shared/voicePreferences';
 import { writeFileAtomic } from '../files/writeFileAtomic';
+import { errorMessage } from '../../shared/errorMessage';
 
 /**
  * The user's preferences: a small JSON file in userData (nothing secret in it), in sections (push-to-talk, voice)
@@ -85,9 +86,7 @@ export function createPreferencesStore(options: {
       }
     } catch (error) {
       if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return defaultPreferences;
-      log(
-        `preferences: could not read ${filePath} (${error instanceof Error ? error.message : 'error'}); using the defaults`,
-      );
+      log(`preferences: could not read ${filePath} (${errorMessage(error, 'error')}); using the defaults`);
       return defaultPreferences;
     }
     let json: unknown;
@@ -114,7 +113,7 @@ export function createPreferencesStore(options: {
         try {
           await writeFileAtomic(filePath, `${JSON.stringify({ version: 1, ...next }, null, 2)}\n`, 0o600);
         } catch (error) {
-          log(`preferences: could not write ${filePath} (${error instanceof Error ? error.message : 'error'})`);
+          log(`preferences: could not write ${filePath} (${errorMessage(error, 'error')})`);
           return fail('preferences_not_saved', 'Your preferences could not be saved.');
         }
         return ok(next);

@@ -21,6 +21,7 @@ import {
   type User,
 } from '../store';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
+import { errorMessage } from '../../../shared/errorMessage';
 
 /** The database file inside dataDir, as startServer names it. */
 export const DATABASE_FILE = 'whoot.db';
@@ -145,7 +146,7 @@ export async function inviteCommand(context: CommandContext, args: InviteArgs): 
         via: 'cli',
       });
     } catch (error) {
-      throw new CliError(error instanceof Error ? error.message : String(error));
+      throw new CliError(errorMessage(error));
     }
   });
   const uses = created.maxUses === 1 ? 'one use' : `up to ${created.maxUses} uses`;

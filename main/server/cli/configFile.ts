@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { loadServerConfigFile, type ServerConfig } from '../config';
 import { CliError, EXIT_USAGE, PROGRAM } from './io';
+import { errorMessage } from '../../../shared/errorMessage';
 
 export const DEFAULT_CONFIG_FILE = 'whoot.server.json';
 
@@ -51,7 +52,7 @@ export function loadCliConfig(configOption: string | undefined, cwd: string): { 
   try {
     return { file, config: loadServerConfigFile(file) };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     throw new CliError(`${file}: ${message}`, EXIT_USAGE);
   }
 }

@@ -11,6 +11,7 @@ import {
 import { DEFAULT_CONFIG_FILE, loadCliConfig } from './configFile';
 import { doctorCommand } from './doctor';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
+import { errorMessage } from '../../../shared/errorMessage';
 
 export function usage(): string {
   return `whoot server: the same server the desktop app bundles, run headless.
@@ -91,7 +92,7 @@ function parse(argv: readonly string[]) {
   try {
     return parseArgs({ args: [...argv], options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw usageError(error instanceof Error ? error.message : String(error));
+    throw usageError(errorMessage(error));
   }
 }
 
@@ -200,7 +201,7 @@ export async function runCli(
       return EXIT_FAILED;
     }
     // Store, key and certificate errors say what is wrong and never carry key material; no stack for operators.
-    io.err(`whoot: ${error instanceof Error ? error.message : String(error)}`);
+    io.err(`whoot: ${errorMessage(error)}`);
     return EXIT_FAILED;
   }
 }

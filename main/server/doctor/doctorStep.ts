@@ -1,6 +1,7 @@
 import type { DoctorStep, DoctorStepId } from '../../../shared/doctor';
 import type { EndpointName, ResponseOf } from '../../../shared/rest/endpoints';
 import type { CallInput } from '../../session/apiClient';
+import { errorMessage } from '../../../shared/errorMessage';
 
 /** A signed contract call as the signed-in user: the app's session, or the command line's own sign-in. */
 export type SignedCall = <N extends EndpointName>(
@@ -81,7 +82,7 @@ export function describeFailure(error: unknown): string {
     default:
       break;
   }
-  const message = error instanceof Error ? error.message : '';
+  const message = errorMessage(error, '');
   // Messages of this code base's own errors (API and pinned-TLS errors) are written for people; others are not.
   return message !== '' && message.length < 300 && /^[A-Z]/.test(message) ? message : 'failed';
 }

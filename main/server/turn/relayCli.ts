@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { parseRelayConfig, readRelaySecret, relayOptionsFrom } from './relayConfig';
 import { createRelay, type Relay } from './relayServer';
 import { createRevocationFeed, pinnedFeedTransport, type RevocationFeed } from './revocationFeed';
+import { errorMessage } from '../../../shared/errorMessage';
 
 /**
  * `npm run relay`: the bundled relay on its own, for benchmarks against coturn and for admins who run the relay on
@@ -130,10 +131,10 @@ function main(): Promise<void> | void {
 
 try {
   void Promise.resolve(main()).catch((error: unknown) => {
-    console.error(`[whoot relay] ${error instanceof Error ? error.message : String(error)}`);
+    console.error(`[whoot relay] ${errorMessage(error)}`);
     process.exit(1);
   });
 } catch (error) {
-  console.error(`[whoot relay] ${error instanceof Error ? error.message : String(error)}\n${usage}`);
+  console.error(`[whoot relay] ${errorMessage(error)}\n${usage}`);
   process.exit(2);
 }
