@@ -60,7 +60,7 @@ const targets: Record<string, () => UserConfig> = {
     build: {
       outDir: resolve(root, 'out/main'),
       emptyOutDir: true,
-      target: 'node20',
+      target: 'node22',
       ssr: true,
       minify: false,
       // keyHook.cjs: the push-to-talk key hook, run by main in its own utility process (main/input/keyHookEntry.ts).
@@ -79,7 +79,7 @@ const targets: Record<string, () => UserConfig> = {
     build: {
       outDir: resolve(root, 'out/server'),
       emptyOutDir: true,
-      target: 'node20',
+      target: 'node22',
       ssr: true,
       minify: false,
       lib: {
