@@ -31,7 +31,7 @@ export function doctorTarget(args: DoctorArgs): ServerAddress {
   }
   if (args.url === undefined || args.pin === undefined) {
     throw new CliError(
-      'doctor needs the server: --invite <whoot://join link>, or --url https://host:port --pin <pin>.',
+      'doctor needs the server: --invite <whoot://join link>, or --url https://host:port --pin=<pin>.',
       EXIT_USAGE,
     );
   }

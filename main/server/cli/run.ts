@@ -35,7 +35,7 @@ Commands:
                            pinned key, WSS, STUN, TURN over UDP, TCP and TLS, relayed media), saying what to open
                            in a firewall when a step fails; exit 1 if any step failed. Needs no config file.
     --invite LINK          The server, from a whoot://join invite link; or:
-    --url https://HOST:PORT --pin PIN
+    --url https://HOST:PORT --pin=PIN
     --email EMAIL --password-stdin
                            Sign in with this account (password on standard input) to check WSS and TURN too.
   help                     Show this text.
@@ -121,7 +121,7 @@ function commandFrom(positionals: readonly string[]): Command {
       if (rest.length !== 1 || rest[0] !== 'verify') throw usageError('Usage: audit verify');
       return { name: 'audit-verify' };
     case 'doctor':
-      expect(0, 'doctor (--invite LINK | --url https://HOST:PORT --pin PIN) [--email EMAIL --password-stdin]');
+      expect(0, 'doctor (--invite LINK | --url https://HOST:PORT --pin=PIN) [--email EMAIL --password-stdin]');
       return { name: 'doctor' };
     default:
       throw usageError(`Unknown command "${name}".`);
