@@ -350,6 +350,25 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const unknownComprehensionRequired = (message: StunMessage): number[] =>
     message.attributes.map((a) => a.type).filter((type) => type < 0x8000 && !UNDERSTOOD.has(type));
 
+  /**
+   * RFC 8489 section 7.3.1: a request with comprehension-required attributes this relay does not know is answered
+   * with 420 and UNKNOWN-ATTRIBUTES, never processed. Returns true when it was refused (the answer is sent).
+   */
+  const refusedUnknownAttributes = (
+    link: ClientLink,
+    message: StunMessage,
+    what: string,
+    auth: Pick<AuthenticatedRequest, 'key' | 'integrity'> | null,
+  ): boolean => {
+    const unknown = unknownComprehensionRequired(message);
+    if (unknown.length === 0) return false;
+    refuse('bad_request', link, what, ErrorCode.unknownAttribute);
+    sendError(link, message, ErrorCode.unknownAttribute, auth, [
+      { type: Attr.UNKNOWN_ATTRIBUTES, value: writeUnknownAttributes(unknown) },
+    ]);
+    return true;
+  };
+
   /** Authentication plus the 420 check; on failure the answer is already sent. */
   const authorise = (link: ClientLink, message: StunMessage, what: string, requireUnexpired: boolean) => {
     const outcome = authenticate(message, link.id, authOptions, requireUnexpired);
@@ -359,15 +378,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       else sendError(link, message, outcome.code, null);
       return null;
     }
-    const unknown = unknownComprehensionRequired(message);
-    if (unknown.length > 0) {
-      refuse('bad_request', link, what, ErrorCode.unknownAttribute);
-      sendError(link, message, ErrorCode.unknownAttribute, outcome.value, [
-        { type: Attr.UNKNOWN_ATTRIBUTES, value: writeUnknownAttributes(unknown) },
-      ]);
-      return null;
-    }
-    return outcome.value;
+    return refusedUnknownAttributes(link, message, what, outcome.value) ? null : outcome.value;
   };
 
   /** Requests on an existing allocation: same 5-tuple (437 otherwise) and same credentials (441 otherwise). */
@@ -795,6 +806,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (message.cls !== StunClass.request) return;
     switch (message.method) {
       case StunMethod.binding:
+        // Binding needs no credentials, but the 420 rule holds for every request (RFC 8489 section 14).
+        if (refusedUnknownAttributes(link, message, 'binding', null)) return;
         sendResponse(
           link,
           message,
@@ -885,7 +898,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       allocating: false,
       closed: false,
     };
-    const framer = createStreamFramer();
+    // No channel can be bound before an allocation, so a connection that never held one sends STUN only: bytes that
+    // read as ChannelData there are another protocol (an HTTP request, a port scan) and end it at once.
+    let allocated = false;
+    const framer = createStreamFramer({ channelDataAllowed: () => (allocated ||= link.allocation !== null) });
     socket.setNoDelay(true);
     socket.setTimeout(STREAM_IDLE_MS, () => {
       // A connection that never allocated is someone holding a socket open for nothing.
