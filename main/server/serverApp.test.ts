@@ -1,8 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeepLink } from '../../shared/deepLink';
 import { ApiError } from '../session/apiClient';
+import { mintTurnCredentials, relaySecretText } from './auth/turnCredentials';
 import { createTurnTestClient } from './turn/testing/turnTestClient';
-import { api, signUpAndIn, startTestServer, type TestClient, type TestServer } from '../../test/support/serverHarness';
+import {
+  api,
+  EPHEMERAL_RELAY,
+  signUpAndIn,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+} from '../../test/support/serverHarness';
 
 let t: TestServer;
 let first: TestClient | undefined;
@@ -169,5 +177,40 @@ describe('the bundled server over real HTTPS', () => {
       401,
       'invalid_credentials',
     );
+  });
+});
+
+describe('the embedded relay’s settings', () => {
+  it('holds nonces to relay.nonceTtlSeconds from the server config: valid before it, 438 after', async () => {
+    let clock = Date.now();
+    const server = await startTestServer({ relay: { ...EPHEMERAL_RELAY, nonceTtlSeconds: 40 } }, undefined, {
+      now: () => clock,
+    });
+    try {
+      const ada = await signUpAndIn(server.server);
+      const minted = mintTurnCredentials({
+        secret: relaySecretText(await server.server.store.secrets.relaySecret()),
+        userId: ada.user.id,
+        sessionId: ada.grant.id,
+        now: Math.floor(clock / 1000),
+      });
+      if (!minted.ok) throw new Error(minted.error.message);
+      const client = await createTurnTestClient({
+        server: server.server.relay!.addresses.udp!,
+        username: minted.value.username,
+        password: minted.value.credential,
+      });
+      try {
+        expect((await client.allocate()).relayed).not.toBeNull();
+        clock += 39_000;
+        expect((await client.refresh(600)).errorCode).toBeNull();
+        clock += 2_000;
+        expect((await client.refresh(600)).errorCode).toBe(438);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

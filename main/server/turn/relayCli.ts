@@ -17,7 +17,8 @@ import { errorMessage } from '../../../shared/errorMessage';
  */
 const usage = `usage: relay [--config file.json] [--listen-ip IP] [--udp-port N|off] [--tcp-port N|off]
   [--tls-port N --cert FILE --key FILE] [--relay-ip IP] [--min-port N] [--max-port N] [--realm NAME]
-  [--secret-file FILE] [--max-allocations N] [--max-per-user N] [--bandwidth BYTES_PER_S] [--allow-peer IP]...
+  [--secret-file FILE] [--max-allocations N] [--max-per-user N] [--bandwidth BYTES_PER_S] [--nonce-ttl SECONDS]
+  [--allow-peer IP]...
   [--legacy-channels] [--feed-url https://HOST:PORT --feed-pin SPKI_PIN [--relay-id ID] [--feed-interval MS]]
 The secret comes from WHOOT_RELAY_SECRET or --secret-file.`;
 
@@ -39,6 +40,7 @@ function main(): Promise<void> | void {
       'max-allocations': { type: 'string' },
       'max-per-user': { type: 'string' },
       bandwidth: { type: 'string' },
+      'nonce-ttl': { type: 'string' },
       'allow-peer': { type: 'string', multiple: true },
       'legacy-channels': { type: 'boolean' },
       'feed-url': { type: 'string' },
@@ -73,6 +75,7 @@ function main(): Promise<void> | void {
     maxAllocations: number(values['max-allocations']),
     maxAllocationsPerUser: number(values['max-per-user']),
     bandwidthBytesPerSecond: number(values.bandwidth),
+    nonceTtlSeconds: number(values['nonce-ttl']),
     allowedPeers: values['allow-peer'],
     legacyChannelNumbers: values['legacy-channels'],
     revocationFeed:

@@ -93,6 +93,10 @@ export interface RelayOptions {
    * against it need this. Browsers (libwebrtc) count up from 0x4000 and never need it.
    */
   readonly legacyChannelNumbers?: boolean;
+  /**
+   * How long a NONCE stays valid (NONCE_TTL_SECONDS bounds); after it a request gets 438 and a fresh nonce, one extra
+   * round trip. Shorter narrows the window in which a captured request can be replayed from the same 5-tuple.
+   */
   readonly nonceTtlSeconds?: number;
   /** SOFTWARE in responses; null sends none. */
   readonly software?: string | null;
@@ -134,6 +138,8 @@ export interface Relay {
 }
 
 export const DEFAULT_LIFETIME_SECONDS = 600;
+/** coturn's default stale-nonce is 600 s too; below 30 s clients spend more round trips on 438 than on requests. */
+export const NONCE_TTL_SECONDS = { min: 30, max: 3600, default: 600 } as const;
 export const MAX_LIFETIME_SECONDS = 3600;
 export const PERMISSION_LIFETIME_SECONDS = 300;
 export const CHANNEL_LIFETIME_SECONDS = 600;
@@ -198,6 +204,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const secrets = typeof secret === 'function' ? secret : () => fixedSecrets;
   // A bad secret is a configuration mistake: fail at start, not on the first client's packet.
   for (const each of secrets()) turnCredentialFor(each, 'check');
+  const nonceTtlSeconds = options.nonceTtlSeconds ?? NONCE_TTL_SECONDS.default;
+  if (
+    !Number.isInteger(nonceTtlSeconds) ||
+    nonceTtlSeconds < NONCE_TTL_SECONDS.min ||
+    nonceTtlSeconds > NONCE_TTL_SECONDS.max
+  ) {
+    throw new RangeError(
+      `nonceTtlSeconds must be an integer from ${NONCE_TTL_SECONDS.min} to ${NONCE_TTL_SECONDS.max}`,
+    );
+  }
   const legacyChannels = options.legacyChannelNumbers ?? false;
   const isSessionLive = options.isSessionLive ?? (async () => true);
   const isMediaBlocked = options.isMediaBlocked ?? (() => false);
@@ -206,7 +222,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   const counters = createRelayCounters();
   const quota = createAllocationQuota({ perUser: limits.maxAllocationsPerUser, total: limits.maxAllocations });
-  const nonces = createNonceIssuer({ ttlSeconds: options.nonceTtlSeconds ?? 600, now });
+  const nonces = createNonceIssuer({ ttlSeconds: nonceTtlSeconds, now });
   const authOptions: LongTermAuthOptions = { realm: options.realm, secrets, nonces, now };
   const dropped = { bandwidth: 0, noPermission: 0, noAllocation: 0, malformed: 0, serverMuted: 0 };
 
