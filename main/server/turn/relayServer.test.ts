@@ -126,6 +126,11 @@ async function rawStream(relay: Relay, transport: 'tcp' | 'tls') {
   };
 }
 
+/** Waits for a condition the relay makes true (a counter, a delivery), checking every few milliseconds. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
 /** One datagram to the relay's UDP port and the first datagram back. */
 async function rawDatagram(relay: Relay, bytes: Buffer): Promise<Buffer> {
   const socket = createSocket('udp4');
@@ -383,28 +388,44 @@ describe('permissions, channels and relaying', () => {
     expect(stats.refusals.peer_private).toBeGreaterThanOrEqual(3);
   });
 
-  it('does not reach other services on the relay IP through the own-address exception', async () => {
-    const relay = await startRelay();
-    const a = await client(relay);
-    const b = await client(relay);
-    const aRelayed = (await a.allocate()).relayed!;
-    const bRelayed = (await b.allocate()).relayed!;
-    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
-    const service = createSocket('udp4');
-    await new Promise<void>((resolve) => service.bind(0, '127.0.0.1', resolve));
-    let hits = 0;
-    service.on('message', () => (hits += 1));
-    open.push({ close: () => new Promise((resolve) => service.close(() => resolve())) });
-    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
-    a.send({ address: '127.0.0.1', port: service.address().port }, Buffer.from('ssrf'));
-    // The IP is one of ours, so the permission stands; a channel names the port, which is no allocation's: 403.
-    expect((await a.channelBind(0x4001, { address: '127.0.0.1', port: service.address().port })).errorCode).toBe(403);
-    a.send(bRelayed, Buffer.from('fine'));
-    await b.waitFor(1);
-    expect(hits).toBe(0);
-    expect(relay.stats().refusals.no_permission).toBe(1);
-    expect(relay.stats().refusals.peer_loopback).toBe(1);
-  });
+  for (const transport of ['udp', 'tcp'] as const) {
+    it(`limits the own-address exception to live allocations' ports: another loopback service gets nothing (${transport})`, async () => {
+      const relay = await startRelay();
+      const a = await client(relay, credentials(), transport);
+      const b = await client(relay);
+      const aRelayed = (await a.allocate()).relayed!;
+      const bRelayed = (await b.allocate()).relayed!;
+      const service = createSocket('udp4');
+      await new Promise<void>((resolve) => service.bind(0, '127.0.0.1', resolve));
+      const serviceGot: Buffer[] = [];
+      service.on('message', (data) => serviceGot.push(data));
+      open.push({ close: () => new Promise((resolve) => service.close(() => resolve())) });
+      const target = { address: '127.0.0.1', port: service.address().port };
+
+      // 127.0.0.1 is one of this relay's own IPs, but this port is no allocation's: 403, whether the request names
+      // it for a permission or a channel, and nothing is installed.
+      expect((await a.createPermission(target)).errorCode).toBe(403);
+      expect((await a.channelBind(0x4001, target)).errorCode).toBe(403);
+      expect((await a.createPermission(bRelayed, target)).errorCode).toBe(403);
+      // A permission for the IP, by way of a real allocation, still does not open the other ports, either way.
+      expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+      expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+      a.send(target, Buffer.from('ssrf by send'));
+      service.send(Buffer.from('from the service'), aRelayed.port, '127.0.0.1');
+      await until(() => relay.stats().refusals.no_permission === 2);
+      a.send(bRelayed, Buffer.from('fine'));
+      await b.waitFor(1);
+      // Loopback delivery is in order: a marker sent now arrives after anything the relay sent the service before.
+      const marker = createSocket('udp4');
+      open.push({ close: () => new Promise((resolve) => marker.close(() => resolve())) });
+      marker.send(Buffer.from('marker'), target.port, '127.0.0.1');
+      await until(() => serviceGot.length > 0);
+      expect(serviceGot.map(String)).toEqual(['marker']);
+      expect(a.received).toEqual([]);
+      expect(b.received.map((m) => String(m.data))).toEqual(['fine']);
+      expect(relay.stats().refusals).toMatchObject({ peer_loopback: 3, no_permission: 2 });
+    });
+  }
 
   it('between two allocations of this relay, the receiving side still needs its own permission', async () => {
     const relay = await startRelay();

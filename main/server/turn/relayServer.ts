@@ -331,17 +331,19 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   /**
    * The address policy for a peer. Addresses the policy refuses pass only as one of this relay's own relayed
-   * addresses (`ownOnly`); when the request names a port too (ChannelBind), that port must be a live allocation's,
-   * so the exception never opens another UDP service on the relay host.
+   * transport addresses (`ownOnly`): the port the request names must be a live allocation's, so the exception
+   * never opens another UDP service on the relay host. RFC 8656 permissions are per IP and ignore the port; here the
+   * port decides whether a loopback or private IP is allowed at all (section 9.1 lets a server refuse peers by
+   * policy), and the per-packet check holds every packet to live allocations' ports as well.
    */
   const judgePeer = (
     ip: string,
-    port: number | null,
+    port: number,
   ): { ok: true; ownOnly: boolean } | { ok: false; reason: RefusalReason } => {
     if (allowedPeers.has(ip)) return { ok: true, ownOnly: false };
     const open = isRelayablePeer(ip, new Set());
     if (open.ok) return { ok: true, ownOnly: false };
-    const own = isRelayablePeer(ip, ownIpSet).ok && (port === null || relayedIndex.has(peerKeyOf(ip, port)));
+    const own = isRelayablePeer(ip, ownIpSet).ok && relayedIndex.has(peerKeyOf(ip, port));
     return own ? { ok: true, ownOnly: true } : { ok: false, reason: `peer_${open.reason}` };
   };
 
@@ -617,8 +619,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return null;
     }
     // Policy before family: a forbidden address is refused as forbidden (403) whatever this relay's family.
-    // CreatePermission is per IP (RFC 8656 section 9); ChannelBind names the port as well.
-    const verdict = judgePeer(peer.address, what === 'channel-bind' ? peer.port : null);
+    const verdict = judgePeer(peer.address, peer.port);
     if (!verdict.ok) {
       refuse(verdict.reason, link, what, ErrorCode.forbidden);
       sendError(link, message, ErrorCode.forbidden, auth);
