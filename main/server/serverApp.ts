@@ -260,7 +260,7 @@ async function startEmbeddedRelay(
       address: config.relay.relayIp ?? config.relay.listenIp,
       portRange: { min: config.relay.minPort, max: config.relay.maxPort },
     },
-    isSessionLive: (sessionId) => store.sessions.isFamilyLive(sessionId),
+    isSessionLive: async (sessionId, userId) => (await store.sessions.liveFamilyOwner(sessionId)) === userId,
     isMediaBlocked,
     limits: {
       maxAllocations: config.relay.maxAllocations,

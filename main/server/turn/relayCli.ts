@@ -3,14 +3,16 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { parseRelayConfig, readRelaySecret, relayOptionsFrom } from './relayConfig';
 import { createRelay, type Relay } from './relayServer';
-import { createRevocationFeed, pinnedFeedTransport, type RevocationFeed } from './revocationFeed';
+import { pinnedRelayTransport } from './relayApiClient';
+import { createServerLink, type ServerLink } from './serverLink';
 import { errorMessage } from '../../../shared/errorMessage';
 
 /**
  * `npm run relay`: the bundled relay on its own, for benchmarks against coturn and for admins who run the relay on
  * another host. Credentials are TURN REST credentials, exactly what a coturn fleet with use-auth-secret accepts.
- * With `revocationFeed` (or --feed-url and --feed-pin) it also polls the server's signed revocation feed, so a
- * session's allocations end when the session does; without it they live until they expire.
+ * With `revocationFeed` (or --feed-url and --feed-pin) it also asks the server whether each new session is live and
+ * the named user's before allocating (sessionCheck.ts), and polls the signed revocation feed, so a session's
+ * allocations end when the session does; without it any credential with a valid HMAC allocates, as with coturn.
  *
  *   WHOOT_RELAY_SECRET=... npm run relay -- --listen-ip 127.0.0.1 --udp-port 3478 --relay-ip 127.0.0.1
  *   npm run relay -- --config relay.json --secret-file /etc/whoot/relay.secret
@@ -94,27 +96,32 @@ function main(): Promise<void> | void {
   });
   const secret = readRelaySecret(config, process.env);
   let relay: Relay | null = null;
-  let feed: RevocationFeed | null = null;
+  let link: ServerLink | null = null;
   if (config.revocationFeed !== null) {
     const { url, spkiPin, relayId, pollIntervalMs } = config.revocationFeed;
-    feed = createRevocationFeed({
+    link = createServerLink({
       relayId: relayId ?? `relay-${randomBytes(8).toString('hex')}`,
       secret,
-      transport: pinnedFeedTransport({ ...url, spkiPin }),
+      transport: pinnedRelayTransport({ ...url, spkiPin }),
       onRevoked: (sessionId) => relay?.endSession(sessionId),
       pollIntervalMs,
       log: (line) => console.log(`[whoot relay] ${line}`),
     });
   }
-  const live = feed;
-  // A revoked session's credentials are refused on Allocate and Refresh once the feed has reported it.
-  const sessionCheck = live === null ? {} : { isSessionLive: async (sessionId: string) => live.isLive(sessionId) };
+  const feed = link?.feed ?? null;
+  // New sessions are checked with the server before their first allocation; revoked ones are refused on Allocate
+  // and Refresh once the feed has reported them.
+  const sessionCheck = link === null ? {} : { isSessionLive: link.isSessionLive };
   return createRelay({ ...relayOptionsFrom(config, secret), ...sessionCheck }).then((started) => {
     relay = started;
     feed?.start();
     if (config.revocationFeed !== null) {
       const { host, port } = config.revocationFeed.url;
-      console.log(`[whoot relay] revocation feed from ${host}:${port}`);
+      console.log(`[whoot relay] sessions checked with, and revocations polled from, ${host}:${port}`);
+    } else {
+      console.log(
+        '[whoot relay] no revocationFeed: any credential with a valid HMAC allocates, whatever its session (docs/server.md)',
+      );
     }
     const { udp, tcp, tls } = started.addresses;
     const shown = (name: string, a: { host: string; port: number } | null) =>

@@ -74,8 +74,14 @@ export interface RelayOptions {
   };
   /** Where relayed sockets bind, and the range they take ports from (the whole ephemeral range if absent). */
   readonly relay: { readonly address: string; readonly portRange?: RelayPortRange | null };
-  /** The session check: an allocation of a session that ended is refused with 401. Absent: every session is live. */
-  readonly isSessionLive?: (sessionId: string) => Promise<boolean>;
+  /**
+   * The session check, with the session id and user id of the TURN username: false (the session ended, was never
+   * issued, or is another user's) refuses Allocate with 401 and ends the allocation on Refresh. A rejection means
+   * it cannot tell (store or server unreachable): Allocate then answers 500 and allocates nothing (fail closed),
+   * while Refresh keeps an allocation whose session was checked when it started (a blip must not drop live calls).
+   * Absent: every session is live.
+   */
+  readonly isSessionLive?: (sessionId: string, userId: string) => Promise<boolean>;
   /**
    * Moderation: whether the user's outgoing media must be dropped (server mute). Asked at Allocate and on
    * `mediaPolicyChanged(userId)`, never per packet. Absent: nobody's media is blocked.
@@ -470,7 +476,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const endsBefore = sessionEnds.get(auth.sessionId)?.count ?? 0;
     let acquired = false;
     try {
-      const live = await isSessionLive(auth.sessionId).catch(() => false);
+      let live: boolean;
+      try {
+        live = await isSessionLive(auth.sessionId, auth.userId);
+      } catch {
+        refuse('session_check_failed', link, 'allocate', ErrorCode.serverError);
+        sendError(link, message, ErrorCode.serverError, auth);
+        return;
+      }
       if (!live) {
         refuse('revoked_session', link, 'allocate', ErrorCode.unauthorized);
         sendChallenge(link, message, ErrorCode.unauthorized);
@@ -593,7 +606,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       sendResponse(link, message, StunClass.success, [{ type: Attr.LIFETIME, value: writeUint32(0) }], auth);
       return;
     }
-    if (!(await isSessionLive(allocation.sessionId).catch(() => false))) {
+    const live = await isSessionLive(allocation.sessionId, allocation.userId).catch(() => null);
+    if (live === null) {
+      log(`session check failed on refresh from ${link.transport}:${link.remote.address}; allocation kept`);
+    } else if (!live) {
       endAllocation(allocation, 'session ended');
       refuse('revoked_session', link, 'refresh', ErrorCode.unauthorized);
       sendChallenge(link, message, ErrorCode.unauthorized);
