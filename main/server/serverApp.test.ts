@@ -1,6 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeepLink } from '../../shared/deepLink';
 import { ApiError } from '../session/apiClient';
+import { generateSessionId } from './auth/sessionTokens';
 import { mintTurnCredentials, relaySecretText } from './auth/turnCredentials';
 import { createTurnTestClient } from './turn/testing/turnTestClient';
 import {
@@ -180,7 +182,35 @@ describe('the bundled server over real HTTPS', () => {
   });
 });
 
-describe('the embedded relay’s settings', () => {
+describe('the embedded relay', () => {
+  it('allocates only for a live session of the user the username names', async () => {
+    const relay = t.server.relay!;
+    const secret = relaySecretText(await t.server.store.secrets.relaySecret());
+    const ada = await signUpAndIn(t.server);
+    const bob = await signUpAndIn(t.server);
+    const allocateAs = async (userId: string, sessionId: string) => {
+      const minted = mintTurnCredentials({ secret, userId, sessionId, now: Math.floor(Date.now() / 1000) });
+      if (!minted.ok) throw new Error(minted.error.message);
+      const client = await createTurnTestClient({
+        server: relay.addresses.udp!,
+        username: minted.value.username,
+        password: minted.value.credential,
+      });
+      try {
+        return await client.allocate();
+      } finally {
+        await client.close();
+      }
+    };
+    const before = relay.stats().allocations.created;
+    // Valid HMACs all: a leaked secret, not a session, is all these have behind them.
+    expect((await allocateAs(bob.user.id, ada.grant.id)).answer.errorCode).toBe(401);
+    expect((await allocateAs(randomUUID(), ada.grant.id)).answer.errorCode).toBe(401);
+    expect((await allocateAs(ada.user.id, generateSessionId())).answer.errorCode).toBe(401);
+    expect(relay.stats().allocations.created).toBe(before);
+    expect((await allocateAs(ada.user.id, ada.grant.id)).relayed).not.toBeNull();
+  });
+
   it('holds nonces to relay.nonceTtlSeconds from the server config: valid before it, 438 after', async () => {
     let clock = Date.now();
     const server = await startTestServer({ relay: { ...EPHEMERAL_RELAY, nonceTtlSeconds: 40 } }, undefined, {
