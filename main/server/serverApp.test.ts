@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeepLink } from '../../shared/deepLink';
 import { ApiError } from '../session/apiClient';
 import { generateSessionId } from './auth/sessionTokens';
-import { mintTurnCredentials, relaySecretText } from './auth/turnCredentials';
-import { createTurnTestClient } from './turn/testing/turnTestClient';
+import { relaySecretText } from './auth/turnCredentials';
+import { createMintedTurnTestClient, createTurnTestClient } from './turn/testing/turnTestClient';
 import {
   api,
   EPHEMERAL_RELAY,
@@ -189,13 +189,7 @@ describe('the embedded relay', () => {
     const ada = await signUpAndIn(t.server);
     const bob = await signUpAndIn(t.server);
     const allocateAs = async (userId: string, sessionId: string) => {
-      const minted = mintTurnCredentials({ secret, userId, sessionId, now: Math.floor(Date.now() / 1000) });
-      if (!minted.ok) throw new Error(minted.error.message);
-      const client = await createTurnTestClient({
-        server: relay.addresses.udp!,
-        username: minted.value.username,
-        password: minted.value.credential,
-      });
+      const client = await createMintedTurnTestClient({ server: relay.addresses.udp!, secret, userId, sessionId });
       try {
         return await client.allocate();
       } finally {
@@ -218,17 +212,12 @@ describe('the embedded relay', () => {
     });
     try {
       const ada = await signUpAndIn(server.server);
-      const minted = mintTurnCredentials({
+      const client = await createMintedTurnTestClient({
+        server: server.server.relay!.addresses.udp!,
         secret: relaySecretText(await server.server.store.secrets.relaySecret()),
         userId: ada.user.id,
         sessionId: ada.grant.id,
-        now: Math.floor(clock / 1000),
-      });
-      if (!minted.ok) throw new Error(minted.error.message);
-      const client = await createTurnTestClient({
-        server: server.server.relay!.addresses.udp!,
-        username: minted.value.username,
-        password: minted.value.credential,
+        mintedAt: clock,
       });
       try {
         expect((await client.allocate()).relayed).not.toBeNull();

@@ -6,8 +6,8 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpAndIn, startTestServer, type TestServer } from '../../../test/support/serverHarness';
 import { generateSessionId } from '../auth/sessionTokens';
-import { mintTurnCredentials, relaySecretText } from '../auth/turnCredentials';
-import { createTurnTestClient } from './testing/turnTestClient';
+import { relaySecretText } from '../auth/turnCredentials';
+import { createMintedTurnTestClient } from './testing/turnTestClient';
 
 /**
  * `npm run relay` as an operator runs it, as a process, wired to a real server by --feed-url and --feed-pin: the
@@ -60,12 +60,11 @@ afterAll(async () => {
 });
 
 async function allocateAs(userId: string, sessionId: string) {
-  const minted = mintTurnCredentials({ secret, userId, sessionId, now: Math.floor(Date.now() / 1000) });
-  if (!minted.ok) throw new Error(minted.error.message);
-  const client = await createTurnTestClient({
+  const client = await createMintedTurnTestClient({
     server: { host: '127.0.0.1', port: udpPort },
-    username: minted.value.username,
-    password: minted.value.credential,
+    secret,
+    userId,
+    sessionId,
     timeoutMs: 10_000,
   });
   try {

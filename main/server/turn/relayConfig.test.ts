@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterEach, describe, expect, it } from 'vitest';
 import { generateSessionId } from '../auth/sessionTokens';
-import { mintTurnCredentials } from '../auth/turnCredentials';
 import { parseRelayConfig, readRelaySecret, relayOptionsFrom } from './relayConfig';
 import { createRelay, type Relay } from './relayServer';
-import { createTurnTestClient } from './testing/turnTestClient';
+import { createMintedTurnTestClient } from './testing/turnTestClient';
 
 const open: { close(): Promise<void> }[] = [];
 afterEach(async () => {
@@ -52,17 +51,12 @@ describe('nonce lifetime', () => {
     const config = parseRelayConfig({ udpPort: 0, tcpPort: null, nonceTtlSeconds: 45 });
     const relay: Relay = await createRelay({ ...relayOptionsFrom(config, secret), now: () => clock, log: () => {} });
     open.push(relay);
-    const minted = mintTurnCredentials({
+    const client = await createMintedTurnTestClient({
+      server: relay.addresses.udp!,
       secret,
       userId: randomUUID(),
       sessionId: generateSessionId(),
-      now: Math.floor(clock / 1000),
-    });
-    if (!minted.ok) throw new Error(minted.error.message);
-    const client = await createTurnTestClient({
-      server: relay.addresses.udp!,
-      username: minted.value.username,
-      password: minted.value.credential,
+      mintedAt: clock,
     });
     open.push(client);
     expect((await client.allocate()).relayed).not.toBeNull();

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { api, signUpAndIn, startTestServer, type TestServer } from '../../../test/support/serverHarness';
 import { SIGNED_HEADERS } from '../../../shared/signedRequest';
 import { generateSessionId } from '../auth/sessionTokens';
-import { mintTurnCredentials, relaySecretText } from '../auth/turnCredentials';
+import { relaySecretText } from '../auth/turnCredentials';
 import { createRelay, type Relay } from './relayServer';
 import {
   createRelayApiClient,
@@ -14,7 +14,7 @@ import {
 } from './relayApiClient';
 import { createRevocationFeed, type RevocationFeed } from './revocationFeed';
 import { createServerLink, type ServerLink } from './serverLink';
-import { createTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
+import { createMintedTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
 
 /**
  * A relay run apart (as `npm run relay` runs it) against the real server over pinned HTTPS: sessions the server
@@ -83,19 +83,7 @@ async function closedPort(): Promise<number> {
 }
 
 async function turnClient(relay: Relay, userId: string, sessionId: string): Promise<TurnTestClient> {
-  const minted = mintTurnCredentials({
-    secret,
-    userId,
-    sessionId,
-    ttlSeconds: 600,
-    now: Math.floor(Date.now() / 1000),
-  });
-  if (!minted.ok) throw new Error(minted.error.message);
-  const client = await createTurnTestClient({
-    server: relay.addresses.udp!,
-    username: minted.value.username,
-    password: minted.value.credential,
-  });
+  const client = await createMintedTurnTestClient({ server: relay.addresses.udp!, secret, userId, sessionId });
   open.push(client);
   return client;
 }
