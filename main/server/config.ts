@@ -87,6 +87,7 @@ export const serverConfigSchema = z.strictObject({
       maxAllocations: 1000,
       maxAllocationsPerUser: 10,
       bandwidthBytesPerSecond: 256 * 1024,
+      nonceTtlSeconds: 600,
       credentialTtlSeconds: 600,
     }),
   sessions: z

@@ -1,8 +1,18 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseDeepLink } from '../../shared/deepLink';
 import { ApiError } from '../session/apiClient';
-import { createTurnTestClient } from './turn/testing/turnTestClient';
-import { api, signUpAndIn, startTestServer, type TestClient, type TestServer } from '../../test/support/serverHarness';
+import { generateSessionId } from './auth/sessionTokens';
+import { relaySecretText } from './auth/turnCredentials';
+import { createMintedTurnTestClient, createTurnTestClient } from './turn/testing/turnTestClient';
+import {
+  api,
+  EPHEMERAL_RELAY,
+  signUpAndIn,
+  startTestServer,
+  type TestClient,
+  type TestServer,
+} from '../../test/support/serverHarness';
 
 let t: TestServer;
 let first: TestClient | undefined;
@@ -169,5 +179,57 @@ describe('the bundled server over real HTTPS', () => {
       401,
       'invalid_credentials',
     );
+  });
+});
+
+describe('the embedded relay', () => {
+  it('allocates only for a live session of the user the username names', async () => {
+    const relay = t.server.relay!;
+    const secret = relaySecretText(await t.server.store.secrets.relaySecret());
+    const ada = await signUpAndIn(t.server);
+    const bob = await signUpAndIn(t.server);
+    const allocateAs = async (userId: string, sessionId: string) => {
+      const client = await createMintedTurnTestClient({ server: relay.addresses.udp!, secret, userId, sessionId });
+      try {
+        return await client.allocate();
+      } finally {
+        await client.close();
+      }
+    };
+    const before = relay.stats().allocations.created;
+    // Valid HMACs all: a leaked secret, not a session, is all these have behind them.
+    expect((await allocateAs(bob.user.id, ada.grant.id)).answer.errorCode).toBe(401);
+    expect((await allocateAs(randomUUID(), ada.grant.id)).answer.errorCode).toBe(401);
+    expect((await allocateAs(ada.user.id, generateSessionId())).answer.errorCode).toBe(401);
+    expect(relay.stats().allocations.created).toBe(before);
+    expect((await allocateAs(ada.user.id, ada.grant.id)).relayed).not.toBeNull();
+  });
+
+  it('holds nonces to relay.nonceTtlSeconds from the server config: valid before it, 438 after', async () => {
+    let clock = Date.now();
+    const server = await startTestServer({ relay: { ...EPHEMERAL_RELAY, nonceTtlSeconds: 40 } }, undefined, {
+      now: () => clock,
+    });
+    try {
+      const ada = await signUpAndIn(server.server);
+      const client = await createMintedTurnTestClient({
+        server: server.server.relay!.addresses.udp!,
+        secret: relaySecretText(await server.server.store.secrets.relaySecret()),
+        userId: ada.user.id,
+        sessionId: ada.grant.id,
+        mintedAt: clock,
+      });
+      try {
+        expect((await client.allocate()).relayed).not.toBeNull();
+        clock += 39_000;
+        expect((await client.refresh(600)).errorCode).toBeNull();
+        clock += 2_000;
+        expect((await client.refresh(600)).errorCode).toBe(438);
+      } finally {
+        await client.close();
+      }
+    } finally {
+      await server.close();
+    }
   });
 });

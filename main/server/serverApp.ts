@@ -106,7 +106,7 @@ export async function startServer(
     // Server mutes reach the media path through the signalling server, which knows who is in which voice room.
     const isMediaBlocked = (userId: string) => signalling?.isMediaBlocked(userId) ?? false;
     const relay = config.relay.enabled
-      ? await startEmbeddedRelay(store, config, certificate, log, isMediaBlocked)
+      ? await startEmbeddedRelay(store, config, certificate, log, isMediaBlocked, now)
       : null;
     const tickets = createMemoryTicketStore({ now });
     const deps: ApiDeps = {
@@ -244,6 +244,7 @@ async function startEmbeddedRelay(
   certificate: { cert: string; key: string },
   log: (message: string) => void,
   isMediaBlocked: (userId: string) => boolean,
+  now: () => number,
 ): Promise<Relay> {
   const secret = relaySecretText(await store.secrets.relaySecret());
   const relay = await createRelay({
@@ -259,13 +260,15 @@ async function startEmbeddedRelay(
       address: config.relay.relayIp ?? config.relay.listenIp,
       portRange: { min: config.relay.minPort, max: config.relay.maxPort },
     },
-    isSessionLive: (sessionId) => store.sessions.isFamilyLive(sessionId),
+    isSessionLive: async (sessionId, userId) => (await store.sessions.liveFamilyOwner(sessionId)) === userId,
     isMediaBlocked,
     limits: {
       maxAllocations: config.relay.maxAllocations,
       maxAllocationsPerUser: config.relay.maxAllocationsPerUser,
       bandwidthBytesPerSecond: config.relay.bandwidthBytesPerSecond,
     },
+    nonceTtlSeconds: config.relay.nonceTtlSeconds,
+    now,
     log: (line) => log(`relay: ${line}`),
   });
   const { udp, tcp, tls } = relay.addresses;

@@ -37,7 +37,7 @@ describe('REST contract', () => {
 
   it('gives relay-authenticated endpoints operations of their own, on no resource', () => {
     const relay = all.filter(([, e]) => e.auth === 'relay');
-    expect(relay.map(([name]) => name)).toEqual(['relayRevocations']);
+    expect(relay.map(([name]) => name)).toEqual(['relayRevocations', 'relaySessions']);
     const sessionOperations = all.filter(([, e]) => e.auth === 'signed').map(([, e]) => e.operation);
     for (const [name, e] of relay) {
       expect(sessionOperations, name).not.toContain(e.operation);

@@ -89,22 +89,32 @@ const empty = z.strictObject({});
 /** Revocation feed entries per response; a relay that gets a full page asks again at once. */
 export const RELAY_FEED_PAGE = 200;
 
-/** Headers of the server's signature over a revocation feed response (see relayFeedResponseMessage). */
+/** Sessions a relay run apart asks about in one relay.sessions call (it batches the Allocates that wait). */
+export const RELAY_SESSION_BATCH = 100;
+
+/** Headers of the server's signature over a relay endpoint's response (see relayResponseMessage). */
 export const RELAY_FEED_HEADERS = { timestamp: 'x-whoot-feed-timestamp', signature: 'x-whoot-feed-signature' } as const;
 
 /**
- * `v1\nrelay.revocations.response\n{request nonce}\n{timestamp}\n{sha256(body) hex}`, HMAC-SHA256 under the relay
- * secret: bound to the request's nonce, so a recorded response cannot answer a later poll.
+ * `v1\n{operation}.response\n{request nonce}\n{timestamp}\n{sha256(body) hex}`, HMAC-SHA256 under the relay secret:
+ * bound to the request's nonce, so a recorded response cannot answer a later call, and to the operation, so the
+ * answer to one relay endpoint cannot pass for another's.
  */
-export function relayFeedResponseMessage(parts: {
+export function relayResponseMessage(parts: {
+  readonly operation: string;
   readonly requestNonce: string;
   readonly timestamp: number;
   readonly bodySha256Hex: string;
 }): string {
-  return ['v1', 'relay.revocations.response', parts.requestNonce, String(parts.timestamp), parts.bodySha256Hex].join(
+  return ['v1', `${parts.operation}.response`, parts.requestNonce, String(parts.timestamp), parts.bodySha256Hex].join(
     '\n',
   );
 }
+
+const relaySessionIdSchema = z.string().regex(/^[A-Za-z0-9_-]{16,64}$/);
+
+/** The endpoints a relay run apart calls, authenticated by the relay secret (`auth: 'relay'`). */
+export type RelayEndpoint = 'relayRevocations' | 'relaySessions';
 
 /** Where the signed resource id comes from: nothing, a path parameter, a body field, or the caller's own session. */
 export type ResourceSource =
@@ -158,10 +168,7 @@ export const endpoints = {
         .array(
           z.strictObject({
             seq: z.number().int().positive(),
-            sessionIds: z
-              .array(z.string().regex(/^[A-Za-z0-9_-]{16,64}$/))
-              .min(1)
-              .max(10_000),
+            sessionIds: z.array(relaySessionIdSchema).min(1).max(10_000),
           }),
         )
         .max(RELAY_FEED_PAGE),
@@ -169,6 +176,28 @@ export const endpoints = {
       /** The poller's cursor predates what the server keeps (or is ahead of it): entries restart at the oldest kept. */
       resync: z.boolean(),
     }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /**
+   * Whether sessions a relay run apart meets in TURN usernames are live and belong to the user the username names:
+   * the relay asks before the first allocation of a session it has not verified, so a credential minted with the
+   * secret alone (for a session the server never issued, or another user's) starts nothing. Signed like the feed.
+   */
+  relaySessions: endpoint({
+    method: 'POST',
+    path: '/v1/relay/sessions',
+    auth: 'relay',
+    operation: 'relay.sessions',
+    resource: { from: 'none' },
+    body: z.strictObject({
+      sessions: z
+        .array(z.strictObject({ sessionId: relaySessionIdSchema, userId: randomIdSchema }))
+        .min(1)
+        .max(RELAY_SESSION_BATCH),
+    }),
+    /** One answer per asked session, in the same order. */
+    response: z.strictObject({ live: z.array(z.boolean()).max(RELAY_SESSION_BATCH) }),
     status: 200,
     rateClass: 'default',
   }),

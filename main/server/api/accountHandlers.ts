@@ -76,7 +76,7 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
   /**
    * Ends the relay allocations of ended sessions now. TURN usernames name the session the credentials were minted
    * for, which after a refresh is an ancestor of the live one, so sessions of a rotated family are ended by the
-   * relay's own session check (isFamilyLive) at their next Refresh.
+   * relay's own session check (liveFamilyOwner) at their next Refresh.
    */
   function endRelaySessions(sessionIds: readonly string[]): void {
     for (const id of sessionIds) deps.relay?.endSession(id);

@@ -188,18 +188,26 @@ describe('sessions', () => {
   });
 });
 
-describe('isFamilyLive', () => {
-  it('stays true across a refresh rotation and turns false on sign-out', async () => {
+describe('liveFamilyOwner', () => {
+  it('names the user across a refresh rotation, and nobody after sign-out or for an id never issued', async () => {
     const first = await store.sessions.create(session({ refreshTokenHash: 'hash-1' }));
-    expect(await store.sessions.isFamilyLive(first.id)).toBe(true);
+    expect(await store.sessions.liveFamilyOwner(first.id)).toBe(userId);
     const next = successor();
     const rotated = await store.sessions.rotateRefresh('hash-1', next);
     expect(rotated.ok).toBe(true);
     expect(await store.sessions.getLive(first.id)).toBeUndefined();
-    expect(await store.sessions.isFamilyLive(first.id)).toBe(true);
+    expect(await store.sessions.liveFamilyOwner(first.id)).toBe(userId);
+    expect(await store.sessions.liveFamilyOwner(next.id)).toBe(userId);
     await store.sessions.revoke(next.id, 'signed_out');
-    expect(await store.sessions.isFamilyLive(first.id)).toBe(false);
-    expect(await store.sessions.isFamilyLive(newId())).toBe(false);
+    expect(await store.sessions.liveFamilyOwner(first.id)).toBeUndefined();
+    expect(await store.sessions.liveFamilyOwner(next.id)).toBeUndefined();
+    expect(await store.sessions.liveFamilyOwner(newId())).toBeUndefined();
+  });
+
+  it('ends with the idle expiry too', async () => {
+    const live = await store.sessions.create(session());
+    kit.clock.now += IDLE + 1;
+    expect(await store.sessions.liveFamilyOwner(live.id)).toBeUndefined();
   });
 });
 

@@ -39,9 +39,9 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
     `SELECT ${COLUMNS} FROM sessions WHERE id = @id AND ${LIVE}`,
   );
   // LIVE names bare columns, so the family check asks for the live successor in a subquery of its own.
-  const familyLive = db.prepare<{ id: string; now: number }, { live: number }>(
-    `SELECT EXISTS (SELECT 1 FROM sessions WHERE family_id = (SELECT family_id FROM sessions WHERE id = @id)
-       AND ${LIVE}) AS live`,
+  const liveFamilyOwner = db.prepare<{ id: string; now: number }, { user_id: string }>(
+    `SELECT asked.user_id FROM sessions AS asked WHERE asked.id = @id
+       AND EXISTS (SELECT 1 FROM sessions WHERE family_id = asked.family_id AND ${LIVE})`,
   );
   const byRefreshHash = db.prepare<{ hash: string }, SessionRow>(
     `SELECT ${COLUMNS} FROM sessions WHERE refresh_token_hash = @hash`,
@@ -173,8 +173,8 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
       const row = liveById.get({ id: sessionId, now: now() });
       return row && live(row);
     },
-    async isFamilyLive(sessionId) {
-      return familyLive.get({ id: sessionId, now: now() })?.live === 1;
+    async liveFamilyOwner(sessionId) {
+      return liveFamilyOwner.get({ id: sessionId, now: now() })?.user_id;
     },
     async touch(sessionId, idleExpiresAt) {
       return touch.run({ id: sessionId, idleExpiresAt, now: now() }).changes === 1;

@@ -116,10 +116,12 @@ export interface SessionsRepository {
   /** The session if it exists, is not revoked and has passed neither expiry; undefined otherwise. */
   getLive(sessionId: string): Promise<LiveSession | undefined>;
   /**
-   * Whether the session, or the session a refresh rotated it into, is still live: what the TURN relay asks, since an
-   * allocation made under one session must survive the routine refresh of its credentials but not a sign-out.
+   * The user whose session this is, while the session, or the session a refresh rotated it into, is still live;
+   * undefined otherwise (ended, or never issued). What the TURN relay asks: an allocation made under one session
+   * must survive the routine refresh of its credentials but not a sign-out, and must be the user's the TURN
+   * username names.
    */
-  isFamilyLive(sessionId: string): Promise<boolean>;
+  liveFamilyOwner(sessionId: string): Promise<string | undefined>;
   /** Records activity and extends the idle expiry (capped at the absolute one); false if the session is not live. */
   touch(sessionId: string, idleExpiresAt: number): Promise<boolean>;
   /**

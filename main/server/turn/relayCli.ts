@@ -3,21 +3,24 @@ import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
 import { parseRelayConfig, readRelaySecret, relayOptionsFrom } from './relayConfig';
 import { createRelay, type Relay } from './relayServer';
-import { createRevocationFeed, pinnedFeedTransport, type RevocationFeed } from './revocationFeed';
+import { pinnedRelayTransport } from './relayApiClient';
+import { createServerLink, type ServerLink } from './serverLink';
 import { errorMessage } from '../../../shared/errorMessage';
 
 /**
  * `npm run relay`: the bundled relay on its own, for benchmarks against coturn and for admins who run the relay on
  * another host. Credentials are TURN REST credentials, exactly what a coturn fleet with use-auth-secret accepts.
- * With `revocationFeed` (or --feed-url and --feed-pin) it also polls the server's signed revocation feed, so a
- * session's allocations end when the session does; without it they live until they expire.
+ * With `revocationFeed` (or --feed-url and --feed-pin) it also asks the server whether each new session is live and
+ * the named user's before allocating (sessionCheck.ts), and polls the signed revocation feed, so a session's
+ * allocations end when the session does; without it any credential with a valid HMAC allocates, as with coturn.
  *
  *   WHOOT_RELAY_SECRET=... npm run relay -- --listen-ip 127.0.0.1 --udp-port 3478 --relay-ip 127.0.0.1
  *   npm run relay -- --config relay.json --secret-file /etc/whoot/relay.secret
  */
 const usage = `usage: relay [--config file.json] [--listen-ip IP] [--udp-port N|off] [--tcp-port N|off]
   [--tls-port N --cert FILE --key FILE] [--relay-ip IP] [--min-port N] [--max-port N] [--realm NAME]
-  [--secret-file FILE] [--max-allocations N] [--max-per-user N] [--bandwidth BYTES_PER_S] [--allow-peer IP]...
+  [--secret-file FILE] [--max-allocations N] [--max-per-user N] [--bandwidth BYTES_PER_S] [--nonce-ttl SECONDS]
+  [--allow-peer IP]...
   [--legacy-channels] [--feed-url https://HOST:PORT --feed-pin SPKI_PIN [--relay-id ID] [--feed-interval MS]]
 The secret comes from WHOOT_RELAY_SECRET or --secret-file.`;
 
@@ -39,6 +42,7 @@ function main(): Promise<void> | void {
       'max-allocations': { type: 'string' },
       'max-per-user': { type: 'string' },
       bandwidth: { type: 'string' },
+      'nonce-ttl': { type: 'string' },
       'allow-peer': { type: 'string', multiple: true },
       'legacy-channels': { type: 'boolean' },
       'feed-url': { type: 'string' },
@@ -73,6 +77,7 @@ function main(): Promise<void> | void {
     maxAllocations: number(values['max-allocations']),
     maxAllocationsPerUser: number(values['max-per-user']),
     bandwidthBytesPerSecond: number(values.bandwidth),
+    nonceTtlSeconds: number(values['nonce-ttl']),
     allowedPeers: values['allow-peer'],
     legacyChannelNumbers: values['legacy-channels'],
     revocationFeed:
@@ -91,27 +96,32 @@ function main(): Promise<void> | void {
   });
   const secret = readRelaySecret(config, process.env);
   let relay: Relay | null = null;
-  let feed: RevocationFeed | null = null;
+  let link: ServerLink | null = null;
   if (config.revocationFeed !== null) {
     const { url, spkiPin, relayId, pollIntervalMs } = config.revocationFeed;
-    feed = createRevocationFeed({
+    link = createServerLink({
       relayId: relayId ?? `relay-${randomBytes(8).toString('hex')}`,
       secret,
-      transport: pinnedFeedTransport({ ...url, spkiPin }),
+      transport: pinnedRelayTransport({ ...url, spkiPin }),
       onRevoked: (sessionId) => relay?.endSession(sessionId),
       pollIntervalMs,
       log: (line) => console.log(`[whoot relay] ${line}`),
     });
   }
-  const live = feed;
-  // A revoked session's credentials are refused on Allocate and Refresh once the feed has reported it.
-  const sessionCheck = live === null ? {} : { isSessionLive: async (sessionId: string) => live.isLive(sessionId) };
+  const feed = link?.feed ?? null;
+  // New sessions are checked with the server before their first allocation; revoked ones are refused on Allocate
+  // and Refresh once the feed has reported them.
+  const sessionCheck = link === null ? {} : { isSessionLive: link.isSessionLive };
   return createRelay({ ...relayOptionsFrom(config, secret), ...sessionCheck }).then((started) => {
     relay = started;
     feed?.start();
     if (config.revocationFeed !== null) {
       const { host, port } = config.revocationFeed.url;
-      console.log(`[whoot relay] revocation feed from ${host}:${port}`);
+      console.log(`[whoot relay] sessions checked with, and revocations polled from, ${host}:${port}`);
+    } else {
+      console.log(
+        '[whoot relay] no revocationFeed: any credential with a valid HMAC allocates, whatever its session (docs/server.md)',
+      );
     }
     const { udp, tcp, tls } = started.addresses;
     const shown = (name: string, a: { host: string; port: number } | null) =>

@@ -1,5 +1,14 @@
-import { describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { afterEach, describe, expect, it } from 'vitest';
+import { generateSessionId } from '../auth/sessionTokens';
 import { parseRelayConfig, readRelaySecret, relayOptionsFrom } from './relayConfig';
+import { createRelay, type Relay } from './relayServer';
+import { createMintedTurnTestClient } from './testing/turnTestClient';
+
+const open: { close(): Promise<void> }[] = [];
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((thing) => thing.close()));
+});
 
 describe('relay configuration', () => {
   it('fills defaults, refuses unknown keys and inverted port ranges', () => {
@@ -18,6 +27,44 @@ describe('relay configuration', () => {
       address: '127.0.0.1',
       portRange: { min: 49152, max: 65535 },
     });
+  });
+});
+
+describe('nonce lifetime', () => {
+  it('defaults to 600 s and takes 30 to 3600 whole seconds, from the JSON or --nonce-ttl', () => {
+    expect(parseRelayConfig({}).nonceTtlSeconds).toBe(600);
+    expect(parseRelayConfig({ nonceTtlSeconds: 30 }).nonceTtlSeconds).toBe(30);
+    expect(relayOptionsFrom(parseRelayConfig({ nonceTtlSeconds: 3600 }), 'x').nonceTtlSeconds).toBe(3600);
+    for (const bad of [29, 3601, 90.5, '600', null, -1]) {
+      expect(() => parseRelayConfig({ nonceTtlSeconds: bad }), String(bad)).toThrow(/nonceTtlSeconds/);
+    }
+  });
+
+  it('refuses an out-of-range lifetime when the relay is created in code, too', async () => {
+    const options = relayOptionsFrom(parseRelayConfig({ udpPort: 0, tcpPort: null }), 's'.repeat(40));
+    await expect(createRelay({ ...options, nonceTtlSeconds: 5 })).rejects.toThrow(/nonceTtlSeconds/);
+  });
+
+  it('is what the relay started from the configuration holds nonces to: valid before it, 438 after', async () => {
+    const secret = 's'.repeat(40);
+    let clock = Date.now();
+    const config = parseRelayConfig({ udpPort: 0, tcpPort: null, nonceTtlSeconds: 45 });
+    const relay: Relay = await createRelay({ ...relayOptionsFrom(config, secret), now: () => clock, log: () => {} });
+    open.push(relay);
+    const client = await createMintedTurnTestClient({
+      server: relay.addresses.udp!,
+      secret,
+      userId: randomUUID(),
+      sessionId: generateSessionId(),
+      mintedAt: clock,
+    });
+    open.push(client);
+    expect((await client.allocate()).relayed).not.toBeNull();
+    clock += 44_000;
+    expect((await client.refresh(600)).errorCode).toBeNull();
+    clock += 2_000;
+    expect((await client.refresh(600)).errorCode).toBe(438);
+    expect((await client.refresh(600)).errorCode).toBeNull();
   });
 });
 

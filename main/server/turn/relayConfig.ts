@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { hostSchema, spkiPinSchema } from '../../../shared/identifiers';
 import { parseInput } from '../../../shared/validation';
-import type { RelayOptions } from './relayServer';
+import { NONCE_TTL_SECONDS, type RelayOptions } from './relayServer';
 
 /**
  * The standalone relay's configuration (relayCli.ts): a JSON file, flags, or both (flags win). Strict, so a typo
@@ -12,7 +12,7 @@ import type { RelayOptions } from './relayServer';
 const ip = z.string().min(2).max(45);
 const port = z.number().int().min(0).max(65535);
 
-/** Relay ports and abuse limits, shared by the standalone relay and the server's embedded one. */
+/** Relay ports, abuse limits and the nonce lifetime, shared by the standalone relay and the server's embedded one. */
 export const relayLimitFields = {
   minPort: z.number().int().min(1).max(65535).default(49152),
   maxPort: z.number().int().min(1).max(65535).default(65535),
@@ -24,6 +24,12 @@ export const relayLimitFields = {
     .min(1024)
     .max(1_000_000_000)
     .default(256 * 1024),
+  nonceTtlSeconds: z
+    .number()
+    .int()
+    .min(NONCE_TTL_SECONDS.min)
+    .max(NONCE_TTL_SECONDS.max)
+    .default(NONCE_TTL_SECONDS.default),
 };
 
 /** `https://host[:port]`, nothing more: the feed's path comes from the REST contract, never from configuration. */
@@ -118,6 +124,7 @@ export function relayOptionsFrom(config: RelayConfig, secret: string): RelayOpti
       maxAllocationsPerUser: config.maxAllocationsPerUser,
       bandwidthBytesPerSecond: config.bandwidthBytesPerSecond,
     },
+    nonceTtlSeconds: config.nonceTtlSeconds,
     allowedPeers: config.allowedPeers,
     legacyChannelNumbers: config.legacyChannelNumbers,
   };

@@ -31,6 +31,8 @@ export const REFUSAL_REASONS = [
   'wrong_realm',
   'stale_nonce',
   'revoked_session',
+  // The session check could not answer (store or server unreachable): Allocate got 500, nothing was allocated.
+  'session_check_failed',
   // Quotas and caps (486, 508, and packets dropped over the per-allocation byte rate).
   'user_quota',
   'total_limit',

@@ -1,12 +1,23 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
+import { once } from 'node:events';
+import { connect, type Socket } from 'node:net';
+import { connect as connectTls } from 'node:tls';
 import { afterEach, describe, expect, it } from 'vitest';
+import { makeSelfSignedCertificate } from '../../../test/support/selfSignedCertificate';
 import { mintTurnCredentials } from '../auth/turnCredentials';
 import { generateSessionId } from '../auth/sessionTokens';
 import { createRelay, type Relay, type RelayOptions } from './relayServer';
-import { readUint32, readXorAddress, writeRequestedTransport } from './stun/attributes';
-import { Attr, StunMethod } from './stun/constants';
-import { getAttribute } from './stun/message';
+import {
+  readErrorCode,
+  readUint32,
+  readUnknownAttributes,
+  readXorAddress,
+  writeRequestedTransport,
+} from './stun/attributes';
+import { Attr, MAGIC_COOKIE, StunClass, StunMethod } from './stun/constants';
+import { getAttribute, parseStun } from './stun/message';
+import { createStreamFramer } from './stun/streamFramer';
 import { createTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
 
 const SECRET = 'test-relay-secret-0123456789abcdefghijklmnop';
@@ -49,22 +60,85 @@ function credentials(options: { userId?: string; sessionId?: string; ttlSeconds?
   return minted.value;
 }
 
+/** For relays started with `withTls`: their TURNS listener's certificate, which the test clients trust. */
+const certificate = makeSelfSignedCertificate();
+const withTls = { listen: { host: '127.0.0.1', udpPort: 0, tcpPort: 0, tls: { port: 0, ...certificate } } };
+
 async function client(
   relay: Relay,
   creds: { username: string; credential: string } = credentials(),
-  transport: 'udp' | 'tcp' = 'udp',
+  transport: 'udp' | 'tcp' | 'tls' = 'udp',
   integrity: 'sha1' | 'sha256' = 'sha1',
 ): Promise<TurnTestClient> {
-  const address = transport === 'udp' ? relay.addresses.udp! : relay.addresses.tcp!;
   const created = await createTurnTestClient({
-    server: address,
+    server: relay.addresses[transport]!,
     transport,
+    ca: certificate.cert,
     username: creds.username,
     password: creds.credential,
     integrity,
   });
   open.push(created);
   return created;
+}
+
+/** A Binding request written byte by byte, with the given attributes (type, 4-byte value): no codec involved. */
+function rawBinding(attributes: readonly [type: number, value: number][]): { bytes: Buffer; transactionId: Buffer } {
+  const transactionId = randomBytes(12);
+  const header = Buffer.alloc(20);
+  header.writeUInt16BE(0x0001, 0);
+  header.writeUInt16BE(attributes.length * 8, 2);
+  header.writeUInt32BE(MAGIC_COOKIE, 4);
+  transactionId.copy(header, 8);
+  const body = Buffer.alloc(attributes.length * 8);
+  attributes.forEach(([type, value], i) => {
+    body.writeUInt16BE(type, i * 8);
+    body.writeUInt16BE(4, i * 8 + 2);
+    body.writeUInt32BE(value, i * 8 + 4);
+  });
+  return { bytes: Buffer.concat([header, body]), transactionId };
+}
+
+/** A plain TCP or TLS connection to the relay that records every byte it gets back and when it closed. */
+async function rawStream(relay: Relay, transport: 'tcp' | 'tls') {
+  const { host, port } = relay.addresses[transport]!;
+  const socket: Socket =
+    transport === 'tcp' ? connect({ host, port }) : connectTls({ host, port, ca: certificate.cert, servername: '' });
+  await once(socket, transport === 'tcp' ? 'connect' : 'secureConnect');
+  const received: Buffer[] = [];
+  const frames: Buffer[] = [];
+  const framer = createStreamFramer();
+  socket.on('data', (chunk: Buffer) => {
+    received.push(chunk);
+    framer.push(chunk, (_kind, frame) => frames.push(Buffer.from(frame)));
+  });
+  socket.on('error', () => undefined);
+  const closed = once(socket, 'close');
+  open.push({ close: async () => void socket.destroy() });
+  return {
+    socket,
+    closed,
+    received: () => Buffer.concat(received),
+    nextFrame: async () => {
+      while (frames.length === 0) await once(socket, 'data');
+      return frames.shift()!;
+    },
+  };
+}
+
+/** Waits for a condition the relay makes true (a counter, a delivery), checking every few milliseconds. */
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+/** One datagram to the relay's UDP port and the first datagram back. */
+async function rawDatagram(relay: Relay, bytes: Buffer): Promise<Buffer> {
+  const socket = createSocket('udp4');
+  open.push({ close: () => new Promise((resolve) => socket.close(() => resolve())) });
+  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+  const answer = once(socket, 'message') as Promise<[Buffer]>;
+  socket.send(bytes, relay.addresses.udp!.port, '127.0.0.1');
+  return (await answer)[0];
 }
 
 describe('configuration', () => {
@@ -88,6 +162,87 @@ describe('STUN Binding', () => {
       );
       expect(mapped).toMatchObject({ address: '127.0.0.1', port: c.local.port });
     }
+  });
+
+  it('answers 420 with UNKNOWN-ATTRIBUTES to unknown comprehension-required attributes, over UDP and TCP (raw bytes)', async () => {
+    const relay = await startRelay();
+    // CHANGE-REQUEST (RFC 5780, not offered here) and an unassigned 0x7777 are comprehension-required; the relay
+    // knows SOFTWARE and may ignore the comprehension-optional 0xC0DE, so neither is listed.
+    const request = () =>
+      rawBinding([
+        [0x0003, 0x00000006],
+        [Attr.SOFTWARE, 0x72617721],
+        [0x7777, 0],
+        [0xc0de, 0],
+      ]);
+    const udp = request();
+    const tcp = request();
+    const stream = await rawStream(relay, 'tcp');
+    stream.socket.write(tcp.bytes);
+    for (const [sent, bytes] of [
+      [udp, await rawDatagram(relay, udp.bytes)],
+      [tcp, await stream.nextFrame()],
+    ] as const) {
+      const parsed = parseStun(bytes);
+      if (!parsed.ok) throw new Error(`unparsable answer: ${parsed.error}`);
+      const answer = parsed.message;
+      expect(answer).toMatchObject({ method: StunMethod.binding, cls: StunClass.error });
+      expect(answer.transactionId).toEqual(sent.transactionId);
+      expect(readErrorCode(getAttribute(answer, Attr.ERROR_CODE)!)?.code).toBe(420);
+      expect(readUnknownAttributes(getAttribute(answer, Attr.UNKNOWN_ATTRIBUTES)!)).toEqual([0x0003, 0x7777]);
+      expect(getAttribute(answer, Attr.XOR_MAPPED_ADDRESS)).toBeUndefined();
+    }
+    // Comprehension-optional attributes alone are ignored, as RFC 8489 section 7.3 says: a success.
+    const optional = parseStun(await rawDatagram(relay, rawBinding([[0xc0de, 0]]).bytes));
+    expect(optional.ok && optional.message.cls).toBe(StunClass.success);
+    expect(relay.stats().refusals.bad_request).toBe(2);
+  });
+});
+
+describe('stream framing (TCP and TLS)', () => {
+  for (const transport of ['tcp', 'tls'] as const) {
+    it(`closes a ${transport} connection at once when its first bytes are an HTTP request; the next connection works`, async () => {
+      const relay = await startRelay(withTls);
+      const http = await rawStream(relay, transport);
+      // 'GE' reads as ChannelData 0x4745 and 'T ' as a 21,540-byte length: the Binding after it would vanish
+      // into that frame if the relay waited for it.
+      http.socket.write('GET / HTTP/1.1\r\nHost: relay.example\r\n\r\n');
+      http.socket.write(rawBinding([]).bytes);
+      await http.closed;
+      expect(http.received()).toHaveLength(0);
+      expect(relay.stats().droppedPackets.malformed).toBe(1);
+
+      const next = await client(relay, credentials(), transport);
+      expect((await next.request(StunMethod.binding, [], { auth: false })).errorCode).toBeNull();
+      expect((await next.allocate()).relayed).not.toBeNull();
+    });
+  }
+
+  it('closes a connection whose first bytes have STUN’s leading bits but no magic cookie (a TLS ClientHello)', async () => {
+    const relay = await startRelay();
+    const hello = await rawStream(relay, 'tcp');
+    // A TLS record header (handshake, 200 bytes) and a ClientHello header: 0x16 starts with the bits 00 and bytes
+    // 2-3 (0x0100) read as a well-aligned STUN length, so only the missing cookie (bytes 4-7) gives it away.
+    hello.socket.write(Buffer.concat([Buffer.from('16030100c8010000c40303', 'hex'), randomBytes(53)]));
+    await hello.closed;
+    expect(hello.received()).toHaveLength(0);
+    expect(relay.stats().droppedPackets.malformed).toBe(1);
+  });
+
+  it('accepts ChannelData only once the connection holds an allocation', async () => {
+    const relay = await startRelay();
+    const early = await rawStream(relay, 'tcp');
+    early.socket.write(Buffer.from([0x40, 0x00, 0x00, 0x04, 1, 2, 3, 4]));
+    await early.closed;
+
+    const tcp = await client(relay, credentials(), 'tcp');
+    const udp = await client(relay);
+    const udpRelayed = (await udp.allocate()).relayed!;
+    const tcpRelayed = (await tcp.allocate()).relayed!;
+    expect((await udp.createPermission(tcpRelayed)).errorCode).toBeNull();
+    expect((await tcp.channelBind(0x4100, udpRelayed)).errorCode).toBeNull();
+    tcp.sendChannel(0x4100, Buffer.from('after the allocation'));
+    expect((await udp.waitFor(1))[0]).toMatchObject({ data: Buffer.from('after the allocation') });
   });
 });
 
@@ -233,28 +388,44 @@ describe('permissions, channels and relaying', () => {
     expect(stats.refusals.peer_private).toBeGreaterThanOrEqual(3);
   });
 
-  it('does not reach other services on the relay IP through the own-address exception', async () => {
-    const relay = await startRelay();
-    const a = await client(relay);
-    const b = await client(relay);
-    const aRelayed = (await a.allocate()).relayed!;
-    const bRelayed = (await b.allocate()).relayed!;
-    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
-    const service = createSocket('udp4');
-    await new Promise<void>((resolve) => service.bind(0, '127.0.0.1', resolve));
-    let hits = 0;
-    service.on('message', () => (hits += 1));
-    open.push({ close: () => new Promise((resolve) => service.close(() => resolve())) });
-    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
-    a.send({ address: '127.0.0.1', port: service.address().port }, Buffer.from('ssrf'));
-    // The IP is one of ours, so the permission stands; a channel names the port, which is no allocation's: 403.
-    expect((await a.channelBind(0x4001, { address: '127.0.0.1', port: service.address().port })).errorCode).toBe(403);
-    a.send(bRelayed, Buffer.from('fine'));
-    await b.waitFor(1);
-    expect(hits).toBe(0);
-    expect(relay.stats().refusals.no_permission).toBe(1);
-    expect(relay.stats().refusals.peer_loopback).toBe(1);
-  });
+  for (const transport of ['udp', 'tcp'] as const) {
+    it(`limits the own-address exception to live allocations' ports: another loopback service gets nothing (${transport})`, async () => {
+      const relay = await startRelay();
+      const a = await client(relay, credentials(), transport);
+      const b = await client(relay);
+      const aRelayed = (await a.allocate()).relayed!;
+      const bRelayed = (await b.allocate()).relayed!;
+      const service = createSocket('udp4');
+      await new Promise<void>((resolve) => service.bind(0, '127.0.0.1', resolve));
+      const serviceGot: Buffer[] = [];
+      service.on('message', (data) => serviceGot.push(data));
+      open.push({ close: () => new Promise((resolve) => service.close(() => resolve())) });
+      const target = { address: '127.0.0.1', port: service.address().port };
+
+      // 127.0.0.1 is one of this relay's own IPs, but this port is no allocation's: 403, whether the request names
+      // it for a permission or a channel, and nothing is installed.
+      expect((await a.createPermission(target)).errorCode).toBe(403);
+      expect((await a.channelBind(0x4001, target)).errorCode).toBe(403);
+      expect((await a.createPermission(bRelayed, target)).errorCode).toBe(403);
+      // A permission for the IP, by way of a real allocation, still does not open the other ports, either way.
+      expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+      expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+      a.send(target, Buffer.from('ssrf by send'));
+      service.send(Buffer.from('from the service'), aRelayed.port, '127.0.0.1');
+      await until(() => relay.stats().refusals.no_permission === 2);
+      a.send(bRelayed, Buffer.from('fine'));
+      await b.waitFor(1);
+      // Loopback delivery is in order: a marker sent now arrives after anything the relay sent the service before.
+      const marker = createSocket('udp4');
+      open.push({ close: () => new Promise((resolve) => marker.close(() => resolve())) });
+      marker.send(Buffer.from('marker'), target.port, '127.0.0.1');
+      await until(() => serviceGot.length > 0);
+      expect(serviceGot.map(String)).toEqual(['marker']);
+      expect(a.received).toEqual([]);
+      expect(b.received.map((m) => String(m.data))).toEqual(['fine']);
+      expect(relay.stats().refusals).toMatchObject({ peer_loopback: 3, no_permission: 2 });
+    });
+  }
 
   it('between two allocations of this relay, the receiving side still needs its own permission', async () => {
     const relay = await startRelay();

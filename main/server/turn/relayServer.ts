@@ -74,8 +74,14 @@ export interface RelayOptions {
   };
   /** Where relayed sockets bind, and the range they take ports from (the whole ephemeral range if absent). */
   readonly relay: { readonly address: string; readonly portRange?: RelayPortRange | null };
-  /** The session check: an allocation of a session that ended is refused with 401. Absent: every session is live. */
-  readonly isSessionLive?: (sessionId: string) => Promise<boolean>;
+  /**
+   * The session check, with the session id and user id of the TURN username: false (the session ended, was never
+   * issued, or is another user's) refuses Allocate with 401 and ends the allocation on Refresh. A rejection means
+   * it cannot tell (store or server unreachable): Allocate then answers 500 and allocates nothing (fail closed),
+   * while Refresh keeps an allocation whose session was checked when it started (a blip must not drop live calls).
+   * Absent: every session is live.
+   */
+  readonly isSessionLive?: (sessionId: string, userId: string) => Promise<boolean>;
   /**
    * Moderation: whether the user's outgoing media must be dropped (server mute). Asked at Allocate and on
    * `mediaPolicyChanged(userId)`, never per packet. Absent: nobody's media is blocked.
@@ -93,6 +99,10 @@ export interface RelayOptions {
    * against it need this. Browsers (libwebrtc) count up from 0x4000 and never need it.
    */
   readonly legacyChannelNumbers?: boolean;
+  /**
+   * How long a NONCE stays valid (NONCE_TTL_SECONDS bounds); after it a request gets 438 and a fresh nonce, one extra
+   * round trip. Shorter narrows the window in which a captured request can be replayed from the same 5-tuple.
+   */
   readonly nonceTtlSeconds?: number;
   /** SOFTWARE in responses; null sends none. */
   readonly software?: string | null;
@@ -134,6 +144,8 @@ export interface Relay {
 }
 
 export const DEFAULT_LIFETIME_SECONDS = 600;
+/** coturn's default stale-nonce is 600 s too; below 30 s clients spend more round trips on 438 than on requests. */
+export const NONCE_TTL_SECONDS = { min: 30, max: 3600, default: 600 } as const;
 export const MAX_LIFETIME_SECONDS = 3600;
 export const PERMISSION_LIFETIME_SECONDS = 300;
 export const CHANNEL_LIFETIME_SECONDS = 600;
@@ -198,6 +210,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const secrets = typeof secret === 'function' ? secret : () => fixedSecrets;
   // A bad secret is a configuration mistake: fail at start, not on the first client's packet.
   for (const each of secrets()) turnCredentialFor(each, 'check');
+  const nonceTtlSeconds = options.nonceTtlSeconds ?? NONCE_TTL_SECONDS.default;
+  if (
+    !Number.isInteger(nonceTtlSeconds) ||
+    nonceTtlSeconds < NONCE_TTL_SECONDS.min ||
+    nonceTtlSeconds > NONCE_TTL_SECONDS.max
+  ) {
+    throw new RangeError(
+      `nonceTtlSeconds must be an integer from ${NONCE_TTL_SECONDS.min} to ${NONCE_TTL_SECONDS.max}`,
+    );
+  }
   const legacyChannels = options.legacyChannelNumbers ?? false;
   const isSessionLive = options.isSessionLive ?? (async () => true);
   const isMediaBlocked = options.isMediaBlocked ?? (() => false);
@@ -206,7 +228,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   const counters = createRelayCounters();
   const quota = createAllocationQuota({ perUser: limits.maxAllocationsPerUser, total: limits.maxAllocations });
-  const nonces = createNonceIssuer({ ttlSeconds: options.nonceTtlSeconds ?? 600, now });
+  const nonces = createNonceIssuer({ ttlSeconds: nonceTtlSeconds, now });
   const authOptions: LongTermAuthOptions = { realm: options.realm, secrets, nonces, now };
   const dropped = { bandwidth: 0, noPermission: 0, noAllocation: 0, malformed: 0, serverMuted: 0 };
 
@@ -315,17 +337,19 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   /**
    * The address policy for a peer. Addresses the policy refuses pass only as one of this relay's own relayed
-   * addresses (`ownOnly`); when the request names a port too (ChannelBind), that port must be a live allocation's,
-   * so the exception never opens another UDP service on the relay host.
+   * transport addresses (`ownOnly`): the port the request names must be a live allocation's, so the exception
+   * never opens another UDP service on the relay host. RFC 8656 permissions are per IP and ignore the port; here the
+   * port decides whether a loopback or private IP is allowed at all (section 9.1 lets a server refuse peers by
+   * policy), and the per-packet check holds every packet to live allocations' ports as well.
    */
   const judgePeer = (
     ip: string,
-    port: number | null,
+    port: number,
   ): { ok: true; ownOnly: boolean } | { ok: false; reason: RefusalReason } => {
     if (allowedPeers.has(ip)) return { ok: true, ownOnly: false };
     const open = isRelayablePeer(ip, new Set());
     if (open.ok) return { ok: true, ownOnly: false };
-    const own = isRelayablePeer(ip, ownIpSet).ok && (port === null || relayedIndex.has(peerKeyOf(ip, port)));
+    const own = isRelayablePeer(ip, ownIpSet).ok && relayedIndex.has(peerKeyOf(ip, port));
     return own ? { ok: true, ownOnly: true } : { ok: false, reason: `peer_${open.reason}` };
   };
 
@@ -350,6 +374,25 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const unknownComprehensionRequired = (message: StunMessage): number[] =>
     message.attributes.map((a) => a.type).filter((type) => type < 0x8000 && !UNDERSTOOD.has(type));
 
+  /**
+   * RFC 8489 section 7.3.1: a request with comprehension-required attributes this relay does not know is answered
+   * with 420 and UNKNOWN-ATTRIBUTES, never processed. Returns true when it was refused (the answer is sent).
+   */
+  const refusedUnknownAttributes = (
+    link: ClientLink,
+    message: StunMessage,
+    what: string,
+    auth: Pick<AuthenticatedRequest, 'key' | 'integrity'> | null,
+  ): boolean => {
+    const unknown = unknownComprehensionRequired(message);
+    if (unknown.length === 0) return false;
+    refuse('bad_request', link, what, ErrorCode.unknownAttribute);
+    sendError(link, message, ErrorCode.unknownAttribute, auth, [
+      { type: Attr.UNKNOWN_ATTRIBUTES, value: writeUnknownAttributes(unknown) },
+    ]);
+    return true;
+  };
+
   /** Authentication plus the 420 check; on failure the answer is already sent. */
   const authorise = (link: ClientLink, message: StunMessage, what: string, requireUnexpired: boolean) => {
     const outcome = authenticate(message, link.id, authOptions, requireUnexpired);
@@ -359,15 +402,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       else sendError(link, message, outcome.code, null);
       return null;
     }
-    const unknown = unknownComprehensionRequired(message);
-    if (unknown.length > 0) {
-      refuse('bad_request', link, what, ErrorCode.unknownAttribute);
-      sendError(link, message, ErrorCode.unknownAttribute, outcome.value, [
-        { type: Attr.UNKNOWN_ATTRIBUTES, value: writeUnknownAttributes(unknown) },
-      ]);
-      return null;
-    }
-    return outcome.value;
+    return refusedUnknownAttributes(link, message, what, outcome.value) ? null : outcome.value;
   };
 
   /** Requests on an existing allocation: same 5-tuple (437 otherwise) and same credentials (441 otherwise). */
@@ -441,7 +476,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const endsBefore = sessionEnds.get(auth.sessionId)?.count ?? 0;
     let acquired = false;
     try {
-      const live = await isSessionLive(auth.sessionId).catch(() => false);
+      let live: boolean;
+      try {
+        live = await isSessionLive(auth.sessionId, auth.userId);
+      } catch {
+        refuse('session_check_failed', link, 'allocate', ErrorCode.serverError);
+        sendError(link, message, ErrorCode.serverError, auth);
+        return;
+      }
       if (!live) {
         refuse('revoked_session', link, 'allocate', ErrorCode.unauthorized);
         sendChallenge(link, message, ErrorCode.unauthorized);
@@ -564,7 +606,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       sendResponse(link, message, StunClass.success, [{ type: Attr.LIFETIME, value: writeUint32(0) }], auth);
       return;
     }
-    if (!(await isSessionLive(allocation.sessionId).catch(() => false))) {
+    const live = await isSessionLive(allocation.sessionId, allocation.userId).catch(() => null);
+    if (live === null) {
+      log(`session check failed on refresh from ${link.transport}:${link.remote.address}; allocation kept`);
+    } else if (!live) {
       endAllocation(allocation, 'session ended');
       refuse('revoked_session', link, 'refresh', ErrorCode.unauthorized);
       sendChallenge(link, message, ErrorCode.unauthorized);
@@ -590,8 +635,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return null;
     }
     // Policy before family: a forbidden address is refused as forbidden (403) whatever this relay's family.
-    // CreatePermission is per IP (RFC 8656 section 9); ChannelBind names the port as well.
-    const verdict = judgePeer(peer.address, what === 'channel-bind' ? peer.port : null);
+    const verdict = judgePeer(peer.address, peer.port);
     if (!verdict.ok) {
       refuse(verdict.reason, link, what, ErrorCode.forbidden);
       sendError(link, message, ErrorCode.forbidden, auth);
@@ -795,6 +839,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (message.cls !== StunClass.request) return;
     switch (message.method) {
       case StunMethod.binding:
+        // Binding needs no credentials, but the 420 rule holds for every request (RFC 8489 section 14).
+        if (refusedUnknownAttributes(link, message, 'binding', null)) return;
         sendResponse(
           link,
           message,
@@ -885,7 +931,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       allocating: false,
       closed: false,
     };
-    const framer = createStreamFramer();
+    // No channel can be bound before an allocation, so a connection that never held one sends STUN only: bytes that
+    // read as ChannelData there are another protocol (an HTTP request, a port scan) and end it at once.
+    let allocated = false;
+    const framer = createStreamFramer({ channelDataAllowed: () => (allocated ||= link.allocation !== null) });
     socket.setNoDelay(true);
     socket.setTimeout(STREAM_IDLE_MS, () => {
       // A connection that never allocated is someone holding a socket open for nothing.

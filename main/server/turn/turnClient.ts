@@ -141,6 +141,11 @@ export async function createTurnClient(options: TurnClientOptions): Promise<Turn
     local = { address: socket.localAddress ?? '127.0.0.1', port: socket.localPort ?? 0 };
     closeTransport = () =>
       new Promise((resolve) => {
+        // The relay may have closed it already (a stream it could not frame): 'close' then never comes again.
+        if (socket.closed) {
+          resolve();
+          return;
+        }
         socket.once('close', () => resolve());
         socket.destroy();
       });

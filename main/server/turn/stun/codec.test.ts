@@ -114,6 +114,23 @@ describe('ChannelData and stream framing', () => {
 
   it('ends a stream that starts with neither kind or announces an oversize frame', () => {
     expect(createStreamFramer().push(Buffer.from([0x80, 0, 0, 0]), () => undefined)).toBe('bad_frame');
-    expect(createStreamFramer(100).push(Buffer.from([0x40, 0, 0xff, 0xff]), () => undefined)).toBe('frame_too_large');
+    expect(createStreamFramer({ maxFrameBytes: 100 }).push(Buffer.from([0x40, 0, 0xff, 0xff]), () => undefined)).toBe(
+      'frame_too_large',
+    );
+  });
+
+  it('judges a header by its first bytes: STUN needs the magic cookie, ChannelData must be expected', () => {
+    const frames: string[] = [];
+    const onFrame = (kind: string) => frames.push(kind);
+    // 'GE' reads as channel 0x4745 and 'T ' as a length: refused before any length is waited for.
+    const noChannels = createStreamFramer({ channelDataAllowed: () => false });
+    expect(noChannels.push(Buffer.from('G'), onFrame)).toBe('bad_frame');
+    // STUN's leading bits and an aligned length, but no cookie: refused once bytes 4-7 are in.
+    const framer = createStreamFramer();
+    expect(framer.push(Buffer.from('16030100c801', 'hex'), onFrame)).toBeNull();
+    expect(framer.push(Buffer.from('0000', 'hex'), onFrame)).toBe('bad_frame');
+    const stun = encodeStun({ method: 1, cls: 0, transactionId: Buffer.alloc(12), attributes: [] });
+    expect(createStreamFramer({ channelDataAllowed: () => false }).push(stun, onFrame)).toBeNull();
+    expect(frames).toEqual(['stun']);
   });
 });

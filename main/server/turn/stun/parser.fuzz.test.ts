@@ -185,7 +185,7 @@ describe('STUN/TURN parser fuzz', () => {
           const whole = messages.map(encode);
           let stream: Buffer = Buffer.concat(whole);
           if (mutations !== null) stream = mutate(stream, mutations);
-          const framer = createStreamFramer(4096);
+          const framer = createStreamFramer({ maxFrameBytes: 4096 });
           const frames: Buffer[] = [];
           let offset = 0;
           let cut = 0;

@@ -1,10 +1,15 @@
-import { HEADER_LENGTH } from './constants';
+import { HEADER_LENGTH, MAGIC_COOKIE } from './constants';
 
 /**
  * Cuts STUN messages and ChannelData messages out of a TCP or TLS byte stream (RFC 8656 section 12.5: the first two
  * bits tell them apart, 00 for STUN and 01 for ChannelData; ChannelData is padded to 4 bytes on streams). Frames are
  * handed out as they complete, so the buffer holds at most one partial frame, and a frame larger than the limit or
  * a byte that starts neither kind ends the stream: there is no way to resynchronise a corrupt stream.
+ *
+ * Each header is judged as soon as its first bytes arrive, not once the frame it announces is complete: a STUN
+ * header must carry the magic cookie, and ChannelData must be expected at all (`channelDataAllowed`). Otherwise
+ * other protocols' bytes would be read as a length (`GET / HTTP/1.1` announces a 21,540-byte ChannelData frame) and
+ * the stream would sit waiting for bytes that never come, swallowing everything after them.
  */
 export type FrameKind = 'stun' | 'channel';
 
@@ -20,7 +25,18 @@ export interface StreamFramer {
 /** The largest STUN message (a 16-bit length after the 20-byte header) is the natural ceiling. */
 export const DEFAULT_MAX_FRAME_BYTES = HEADER_LENGTH + 0xffff;
 
-export function createStreamFramer(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): StreamFramer {
+export interface StreamFramerOptions {
+  readonly maxFrameBytes?: number;
+  /**
+   * Asked when a ChannelData header starts: false ends the stream. The relay answers false until the connection
+   * holds an allocation, since no channel can be bound before one; a client expects ChannelData at any time.
+   */
+  readonly channelDataAllowed?: () => boolean;
+}
+
+export function createStreamFramer(options: StreamFramerOptions = {}): StreamFramer {
+  const maxFrameBytes = options.maxFrameBytes ?? DEFAULT_MAX_FRAME_BYTES;
+  const channelDataAllowed = options.channelDataAllowed ?? (() => true);
   let pending: Buffer = Buffer.alloc(0);
   let failed: FramerError | null = null;
 
@@ -31,10 +47,13 @@ export function createStreamFramer(maxFrameBytes = DEFAULT_MAX_FRAME_BYTES): Str
     const kind = first >> 6;
     if (kind > 1) return 'bad_frame';
     if (kind === 0) {
+      // Without the cookie this is no STUN message (RFC 8489 section 5): another protocol, or a stream out of step.
+      if (available >= 8 && data.readUInt32BE(offset + 4) !== MAGIC_COOKIE) return 'bad_frame';
       if (available < 4) return 0;
       const length = HEADER_LENGTH + data.readUInt16BE(offset + 2);
       return length % 4 !== 0 ? 'bad_frame' : length;
     }
+    if (!channelDataAllowed()) return 'bad_frame';
     if (available < 4) return 0;
     const length = 4 + data.readUInt16BE(offset + 2);
     return (length + 3) & ~3;
