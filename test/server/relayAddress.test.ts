@@ -3,9 +3,9 @@ import { connectSocket, type WsTestClient } from '../support/rawServerClient';
 import { startTestServer, twoMembersInChannel, type TestServer } from '../support/serverHarness';
 
 /**
- * WITHHELD (fails on the current product): startServer does not give the signalling server the relay's own
- * addresses (`relayAddresses`), so in a relay-only room a candidate that merely claims `typ relay` while naming a
- * private host address is forwarded (main/server/signalling/README.md, "Relay-only rooms").
+ * In a relay-only room a candidate that merely claims `typ relay` while naming a private host address must not be
+ * forwarded: startServer gives the signalling server the relay's own addresses (`relayAddresses`) to check against
+ * (main/server/signalling/README.md, "Relay-only rooms"). Found by the attack suite; fixed in 2787577.
  */
 let t: TestServer;
 const sockets: WsTestClient[] = [];

@@ -5,9 +5,9 @@ import { prepareCall, rawRequest, signedHeaders } from '../support/rawServerClie
 import { signUpAndIn, startTestServer, type TestServer } from '../support/serverHarness';
 
 /**
- * WITHHELD (fails on the current product): the replay protections that live only in process memory (the signed
- * request nonce cache, the last TOTP step per account) are forgotten by a restart, so a request or a TOTP code
- * captured just before a restart is accepted again just after it.
+ * Replay protections must survive a restart: the signed-request nonces and the last TOTP step per account live in
+ * the store, not in process memory, so a request or a TOTP code captured just before a restart is refused just
+ * after it. Found by the attack suite; fixed in 2787577.
  */
 
 describe('replay across a restart', () => {
