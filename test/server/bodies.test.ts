@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postFromAnotherProcess } from '../../main/server/http/testing/postFromAnotherProcess';
 import {
   expectError,
   expectSecurityHeaders,
@@ -71,6 +74,23 @@ describe('request bodies', () => {
     expectRefusal(await createWorkspaceRaw(huge, 'huge'), 413, 'payload_too_large');
     expectRefusal(await createWorkspaceRaw(huge, 'huge', { chunked: true }), 413, 'payload_too_large');
     expect(await state()).toEqual(before);
+  });
+
+  it('gets its 413 to a Node https.request client still sending 2 MB or 20 MB to sign-in, every time', async () => {
+    const ca = readFileSync(join(t.dataDir, 'tls', 'server-cert.pem'), 'utf8');
+    for (const bytes of [2 * 1024 * 1024, 20 * 1024 * 1024]) {
+      const attempts = await postFromAnotherProcess({
+        port: t.server.port,
+        ca,
+        path: '/v1/auth/sign-in',
+        headers: { 'content-type': 'application/json' },
+        bytes,
+        attempts: 3,
+        mode: 'whole',
+      });
+      expect(attempts).toHaveLength(3);
+      for (const attempt of attempts) expect(attempt).toMatchObject({ status: 413, errorBeforeAnswer: null });
+    }
   });
 
   it('refuses malformed JSON with 400 malformed_json', async () => {

@@ -13,6 +13,7 @@ import {
   parseRequestTarget,
   readBody,
 } from './request';
+import { DEFAULT_LINGER, lingerOnRefusal, type LingerLimits } from './lingeringClose';
 import { sendJson, sendStream, type HandlerResult } from './response';
 import { compareSpecificity, compilePath, matchPath, type CompiledPath, type PathParams } from './routePath';
 import { createRateLimiters, type RateDecision, type RateLimiters } from './rateLimiter';
@@ -131,6 +132,8 @@ export interface RouterOptions<A, Session> {
   readonly authenticate?: Authenticate<A, Session>;
   readonly rateLimiters?: RateLimiters;
   readonly maxBodyBytes?: number;
+  /** How much of a refused body is read and discarded after an early answer, and for how long (lingeringClose.ts). */
+  readonly linger?: LingerLimits;
   /** Milliseconds since the epoch; tests inject a clock. */
   readonly now?: () => number;
   /** Receives the name of an unexpected error, never its message, stack or the request. */
@@ -161,6 +164,7 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
   const rateLimiters = options.rateLimiters ?? createRateLimiters();
   const defaultLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const now = options.now ?? Date.now;
+  const linger = options.linger ?? DEFAULT_LINGER;
   const logError = options.logError ?? ((name) => console.error(`whoot server: request failed (${name})`));
   const routes = compileRoutes(options, rateLimiters);
   const { authenticate } = options;
@@ -221,7 +225,6 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
       // Node leaves 100-continue to us (checkContinue): only a request that passed every header check gets it.
       if (expect !== undefined && hasBody(req)) res.writeContinue();
       rawBody = await readBody(req, bodyLimit);
-      state.bodyConsumed = true;
     }
     const json = parseJsonBody(rawBody);
 
@@ -256,22 +259,30 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
       clientAddress: req.socket.remoteAddress,
       request: req,
     });
-    if (req.complete) state.bodyConsumed = true;
+    const options = { headers: state.rateHeaders, closeConnection: answeringEarly(req) };
     if ('stream' in result) {
-      sendStream(res, result, { headers: state.rateHeaders, closeConnection: !state.bodyConsumed });
+      sendStream(res, result, options);
     } else {
-      sendJson(res, result, { headers: state.rateHeaders, closeConnection: !state.bodyConsumed });
+      sendJson(res, result, options);
     }
   }
 
+  /**
+   * An answer that goes out before the body ended (a refusal, or an upload handler that stopped reading) closes the
+   * connection, lingering first so that a client still sending gets to read it (lingeringClose.ts).
+   */
+  function answeringEarly(req: IncomingMessage): boolean {
+    if (!hasBody(req) || req.complete) return false;
+    lingerOnRefusal(req, linger);
+    return true;
+  }
+
   return async function handle(req, res) {
-    const state: ResponseState = { rateHeaders: {}, bodyConsumed: !hasBody(req) };
+    const state: ResponseState = { rateHeaders: {} };
     try {
       await run(req, res, state);
     } catch (error) {
-      // A streamed upload that failed after the handler read all of it may keep its connection.
-      if (req.complete) state.bodyConsumed = true;
-      const options = { headers: state.rateHeaders, closeConnection: !state.bodyConsumed };
+      const options = { headers: state.rateHeaders, closeConnection: answeringEarly(req) };
       if (error instanceof HttpError) {
         // A handler's own 429 (rateLimitedBy) describes the bucket that refused: its headers win over the address's.
         const own = error.status === 429 ? error.headers : {};
@@ -287,8 +298,6 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
 
 interface ResponseState {
   rateHeaders: Record<string, string>;
-  /** False while unread body bytes may still arrive: the response then closes the connection. */
-  bodyConsumed: boolean;
 }
 
 function compileRoutes<A, Session>(options: RouterOptions<A, Session>, limiters: RateLimiters) {
