@@ -58,6 +58,12 @@ interface RouteFields<P extends string, S extends z.ZodType> {
   /** A class of the rate-limit configuration; 'default' unless set. */
   readonly rateClass?: string;
   /**
+   * Never charged to any bucket: for health probes only. A load balancer's probes share their address with clients
+   * (TLS passthrough, NAT), so a bucket per address would let one client starve them and take the node out of
+   * rotation; such a route must cost no more than a refusal would.
+   */
+  readonly unmetered?: boolean;
+  /**
    * 'upload': the body is `application/octet-stream` with a declared Content-Length (within `maxBodyBytes`) that the
    * handler streams; the JSON the schema validates and the signature covers comes from the `manifestHeader`
    * (base64url JSON) instead. 'download': the handler may answer with a stream (StreamResult).
@@ -86,6 +92,7 @@ export interface Route<A, Session> {
   readonly paramsSchema?: z.ZodType<Readonly<Record<string, string>>>;
   readonly maxBodyBytes?: number;
   readonly rateClass?: string;
+  readonly unmetered?: boolean;
   readonly stream?: 'upload' | 'download';
   readonly manifestHeader?: string;
   readonly handler: (
@@ -194,9 +201,12 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
     const target = parseRequestTarget(req.url);
     const found: Lookup<A, Session> = target.ok ? lookup(req.method, target.value) : { kind: 'none' };
     const rateClass = found.kind === 'route' ? (found.entry.route.rateClass ?? 'default') : 'default';
-    const byAddress = await take('ip', rateClass, clientRateKey(req.socket.remoteAddress));
-    state.rateHeaders = rateLimitHeaders(byAddress);
-    if (!byAddress.allowed) throw rateLimited();
+    const unmetered = found.kind === 'route' && found.entry.route.unmetered === true;
+    const byAddress = unmetered ? null : await take('ip', rateClass, clientRateKey(req.socket.remoteAddress));
+    if (byAddress !== null) {
+      state.rateHeaders = rateLimitHeaders(byAddress);
+      if (!byAddress.allowed) throw rateLimited();
+    }
     if (!target.ok) throw new HttpError(400, target.error.code, target.error.message);
     if (req.httpVersion === '1.1' && req.headers.host === undefined) {
       throw new HttpError(400, 'bad_request', 'HTTP/1.1 requests must carry a Host header.');
@@ -242,7 +252,7 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
       if (!outcome.ok) throw new HttpError(401, outcome.error.code, outcome.error.message);
       session = outcome.value;
       const bySession = await take('session', rateClass, session.sessionId);
-      state.rateHeaders = rateLimitHeaders(tighter(byAddress, bySession));
+      state.rateHeaders = rateLimitHeaders(byAddress === null ? bySession : tighter(byAddress, bySession));
       if (!bySession.allowed) throw rateLimited();
     }
 
@@ -308,6 +318,9 @@ function compileRoutes<A, Session>(options: RouterOptions<A, Session>, limiters:
     const key = `${route.method} ${path.shape}`;
     if (seen.has(key)) throw new Error(`Two routes answer ${key}`);
     seen.add(key);
+    if (route.unmetered === true && (route.auth !== undefined || route.method !== 'GET')) {
+      throw new Error(`Route ${key} cannot be unmetered: only public GET probes are`);
+    }
     if (route.rateClass !== undefined && !limiters.has(route.rateClass)) {
       throw new Error(`Route ${key} names an unknown rate-limit class "${route.rateClass}"`);
     }
