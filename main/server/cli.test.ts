@@ -253,14 +253,17 @@ describe('create-workspace', () => {
 const channelLines = (out: string) => out.split('\n').filter((line) => /^[0-9a-f-]{36}\t/.test(line));
 const fields = (line: string) => line.split('\t').slice(1);
 /** Channels made in the same millisecond list in either order. */
-const byName = <T extends readonly unknown[]>(rows: T[]) => [...rows].sort((a, b) => String(a.at(-1)).localeCompare(String(b.at(-1))));
+const byName = <T extends readonly unknown[]>(rows: T[]) =>
+  [...rows].sort((a, b) => String(a.at(-1)).localeCompare(String(b.at(-1))));
 
 describe('default channels, create-channel and list-channels', () => {
-
   it('gives a new workspace a text channel and a voice channel, and prints them', async () => {
-    const created = await cli(['create-workspace', 'team', 'The Team', '--owner', 'ada@example.test', '--password-stdin'], {
-      stdin: `${PASSWORD}\n`,
-    });
+    const created = await cli(
+      ['create-workspace', 'team', 'The Team', '--owner', 'ada@example.test', '--password-stdin'],
+      {
+        stdin: `${PASSWORD}\n`,
+      },
+    );
     expect(created.code).toBe(EXIT_OK);
     expect(channelLines(created.out).map(fields)).toEqual([
       ['text', 'relay-only', 'general'],
@@ -336,7 +339,10 @@ describe('default channels, create-channel and list-channels', () => {
 
   it('exits 1 for a workspace that does not exist', async () => {
     await bootstrap('team');
-    for (const args of [['create-channel', 'nope', 'Voice'], ['list-channels', 'nope']]) {
+    for (const args of [
+      ['create-channel', 'nope', 'Voice'],
+      ['list-channels', 'nope'],
+    ]) {
       expect(await cli(args)).toMatchObject({ code: EXIT_FAILED, err: expect.stringContaining('No workspace') });
     }
   });

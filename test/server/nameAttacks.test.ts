@@ -35,7 +35,10 @@ afterAll(async () => {
 
 async function state() {
   return {
-    workspaces: (await t.server.store.workspaces.listForUser(ada.user.id)).map((m) => [m.workspace.id, m.workspace.name]),
+    workspaces: (await t.server.store.workspaces.listForUser(ada.user.id)).map((m) => [
+      m.workspace.id,
+      m.workspace.name,
+    ]),
     channels: (await t.server.store.forWorkspace(workspaceId).channels.list()).map((c) => [c.id, c.name]),
     audit: (await t.server.store.audit.head()).seq,
   };
