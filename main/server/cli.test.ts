@@ -313,6 +313,12 @@ describe('default channels, create-channel and list-channels', () => {
     cleanups.push(() => server.close());
     const workspace = await server.store.workspaces.bySlug('team');
     const stored = await server.store.forWorkspace(workspace!.id).channels.list();
+    // Recorded as the API records it: webhooks deliver it, apps that reconnect receive it.
+    const events = await server.store.forWorkspace(workspace!.id).events.since(0, 10);
+    expect(events.map((e) => [e.type, (e.payload as { channel: { name: string } }).channel.name])).toEqual([
+      ['channel.created', 'Design review'],
+      ['channel.created', 'notes'],
+    ]);
     expect(byName(stored.map((c) => [c.kind, c.relayOnly, c.name]))).toEqual([
       ['voice', true, 'Design review'],
       ['text', true, 'general'],

@@ -13,6 +13,7 @@ import { loadOrCreateCertificate } from '../http/certificate';
 import { createWorkspaceInvite, serverCertificateOptions } from '../inviteLinks';
 import { startServer } from '../serverApp';
 import { createWorkspaceWithChannels } from '../workspaceCreation';
+import { channelDto } from '../api/workspaceHandlers';
 import {
   chooseDataKeySource,
   loadOrCreateDataKeys,
@@ -20,6 +21,7 @@ import {
   rotateDataKey,
   type Channel,
   type DataKeySource,
+  type JsonValue,
   type Store,
   type User,
   type Workspace,
@@ -246,8 +248,10 @@ export interface CreateChannelArgs {
 }
 
 /**
- * Adds a channel to a workspace, validated by the same schema as the API's create-channel. Members who are
- * connected see it when their app next loads the channel list (the CLI runs apart from the server's live events).
+ * Adds a channel to a workspace, validated by the same schema as the API's create-channel, and records the same
+ * `channel.created` event in the workspace's event log: webhooks deliver it and apps that reconnect receive it.
+ * Apps connected right now are not told at once (the CLI runs apart from the server's live fan-out); they see the
+ * channel when they next load the list or reconnect.
  */
 export async function createChannelCommand(context: CommandContext, args: CreateChannelArgs): Promise<number> {
   const slug = valid(workspaceSlugSchema, args.slug, 'workspace address');
@@ -259,7 +263,9 @@ export async function createChannelCommand(context: CommandContext, args: Create
   const { store } = await openExistingStore(context);
   return withStore(store, async () => {
     const workspace = await existingWorkspace(store, slug);
-    const channel = await store.forWorkspace(workspace.id).channels.create(body);
+    const scope = store.forWorkspace(workspace.id);
+    const channel = await scope.channels.create(body);
+    await scope.events.append('channel.created', { channel: channelDto(channel) } as unknown as JsonValue);
     context.io.out(channelLine(channel));
     return EXIT_OK;
   });
