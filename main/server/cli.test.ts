@@ -6,6 +6,7 @@ import { connect } from 'node:tls';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDeepLink } from '../../shared/deepLink';
+import { hasUnsafeCharacters } from '../../shared/plainText';
 import { spkiPinOf } from '../crypto/spkiPin';
 import { verifyPassword } from './auth/passwordHashing';
 import { DATABASE_FILE } from './cli/commands';
@@ -392,9 +393,9 @@ describe('names that would reach a terminal', () => {
     expect(invite.err).toContain(`Invite to ${escaped} (old)`);
     const listed = await cli(['list-channels', 'team']);
     expect(fields(listed.out.split('\n').at(-1) ?? '')).toEqual(['voice', 'relay-only', escaped]);
-    for (const output of [invite.out, invite.err, listed.out, listed.err]) {
-      expect(output).not.toMatch(/[\u0000-\u0008\u000B-\u001F\u007F-\u009F\u200B\u202E]/);
-    }
+    // Apart from the line breaks and tabs of the output's own layout, nothing the name rule refuses gets printed.
+    const printed = [invite.out, invite.err, listed.out, listed.err].join('\n').split(/[\n\t]/);
+    expect(printed.filter(hasUnsafeCharacters)).toEqual([]);
   });
 });
 

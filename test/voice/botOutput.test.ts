@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { hearingLine } from '../../bot/runBot';
 import type { HeardPeer } from '../../bot/voiceBot';
+import { hasUnsafeCharacters } from '../../shared/plainText';
 
 /** The bot prints names the server sends: a hostile server must not be able to drive the operator's terminal. */
 const peer = (displayName: string | null): HeardPeer => ({
@@ -29,6 +30,6 @@ describe('hearingLine', () => {
   it('shows escapes, bidi overrides and zero-width characters in a name as visible escapes', () => {
     const line = hearingLine(1, peer('\x1b[2JEve\u202Etxt\u200B\u0085'));
     expect(line).toContain('name="\\x1B[2JEve\\u{202E}txt\\u{200B}\\x85"');
-    expect(line).not.toMatch(/[\u0000-\u001F\u007F-\u009F\u200B\u202E]/);
+    expect(hasUnsafeCharacters(line)).toBe(false);
   });
 });
