@@ -1,7 +1,10 @@
+import { once } from 'node:events';
 import type { Socket } from 'node:net';
+import { connect } from 'node:tls';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { fail } from '../../../shared/result';
+import { DEFAULT_LINGER, type LingerLimits } from './lingeringClose';
 import { createRateLimiters } from './rateLimiter';
 import { createRouter, routeDefiner } from './router';
 import { postFromAnotherProcess } from './testing/postFromAnotherProcess';
@@ -13,15 +16,14 @@ import { startTestServer } from './testing/testServer';
  */
 
 const MIB = 1024 * 1024;
-const LINGER = { maxBytes: 4 * MIB, maxMs: 3_000 };
 const route = routeDefiner<{ readonly operation: string }, { readonly sessionId: string }>();
 const json = { 'content-type': 'application/json' };
 
-let h: Awaited<ReturnType<typeof startTestServer>>;
-/** Bytes each finished connection read off the wire (TLS records included), in the order they closed. */
-const bytesReadByConnection: number[] = [];
-
-beforeAll(async () => {
+/**
+ * The routes under test behind a router with these linger limits, and the bytes each finished connection read off
+ * the wire (TLS records included), in the order the connections closed.
+ */
+async function startRouter(linger: LingerLimits) {
   const generous = { capacity: 10_000, refillPerSecond: 1_000 };
   const handler = createRouter({
     routes: [
@@ -43,14 +45,29 @@ beforeAll(async () => {
     ],
     authenticate: () => fail('missing_signature', 'This call must be signed.'),
     rateLimiters: createRateLimiters({ default: { ip: generous, session: generous } }),
-    linger: LINGER,
+    linger,
   });
-  h = await startTestServer(handler);
-  h.server.on('connection', (socket: Socket) => {
-    socket.once('close', () => bytesReadByConnection.push(socket.bytesRead));
+  const server = await startTestServer(handler);
+  const bytesRead: number[] = [];
+  server.server.on('connection', (socket: Socket) => {
+    socket.once('close', () => bytesRead.push(socket.bytesRead));
   });
+  return { ...server, bytesRead };
+}
+
+/**
+ * Clients here stop once they have the answer, so a long time limit costs nothing and leaves a loaded machine all
+ * the time it needs to get the answer read. The flood test, whose client never stops, has the default 5 s.
+ */
+let h: Awaited<ReturnType<typeof startRouter>>;
+let flood: Awaited<ReturnType<typeof startRouter>>;
+
+beforeAll(async () => {
+  [h, flood] = await Promise.all([startRouter({ ...DEFAULT_LINGER, maxMs: 60_000 }), startRouter(DEFAULT_LINGER)]);
 });
-afterAll(() => h.close());
+afterAll(async () => {
+  await Promise.all([h.close(), flood.close()]);
+});
 
 const poster = (options: { path?: string; headers?: Record<string, string>; bytes: number; attempts?: number }) =>
   postFromAnotherProcess({
@@ -85,10 +102,9 @@ describe('an early refusal reaches a client that is still sending', () => {
   });
 
   it('reads at most the bound of a 200 MB body from a client that ignores the answer, then closes', async () => {
-    const before = bytesReadByConnection.length;
     const [attempt] = await postFromAnotherProcess({
-      port: h.port,
-      ca: h.ca,
+      port: flood.port,
+      ca: flood.ca,
       path: '/v1/auth/sign-in',
       headers: json,
       bytes: 200 * MIB,
@@ -98,9 +114,31 @@ describe('an early refusal reaches a client that is still sending', () => {
     expect(attempt?.status).toBe(413);
     // The client was cut off: it could not hand over the whole body before the server closed.
     expect(attempt?.sent).toBeLessThan(200 * MIB);
-    await expect.poll(() => bytesReadByConnection.length).toBeGreaterThan(before);
-    const read = bytesReadByConnection.slice(before);
+    await expect.poll(() => flood.bytesRead.length).toBe(1);
     // The bound, plus the TLS framing of what was read and what was in flight when reading stopped.
-    for (const bytes of read) expect(bytes).toBeLessThan(LINGER.maxBytes + 2 * MIB);
+    expect(flood.bytesRead[0]).toBeLessThan(DEFAULT_LINGER.maxBytes + 2 * MIB);
+  });
+
+  it('closes a connection whose client keeps trickling its body after the answer, at the time limit', async () => {
+    // A client that keeps its side open and sends a byte at a time: only the time limit can end this.
+    const socket = connect({ host: '127.0.0.1', port: flood.port, ca: flood.ca, allowHalfOpen: true });
+    socket.on('error', () => undefined);
+    await once(socket, 'secureConnect');
+    const received: Buffer[] = [];
+    socket.on('data', (chunk: Buffer) => received.push(chunk));
+    socket.write(
+      'POST /v1/auth/sign-in HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n' +
+        `Content-Length: ${10 * MIB}\r\n\r\n`,
+    );
+    const trickle = setInterval(() => {
+      if (!socket.destroyed) socket.write(' ');
+    }, 100);
+    try {
+      // Writes fail once the server is gone (EPIPE); the close is what this waits for.
+      await new Promise((resolve) => socket.once('close', resolve));
+    } finally {
+      clearInterval(trickle);
+    }
+    expect(Buffer.concat(received).toString('utf8')).toMatch(/^HTTP\/1\.1 413 /);
   });
 });
