@@ -19,7 +19,7 @@ import { newId } from '../main/server/store';
 import { hmacSha256Hex, newWebhookSecret } from '../main/server/webhooks/signing';
 import { webhookSignatureHeader } from '../shared/webhookSignature';
 import { rawRequest } from '../test/support/rawServerClient';
-import { GENEROUS_LIMITS, signUpAndIn } from '../test/support/serverHarness';
+import { GENEROUS_LIMITS, SUITE_POLICY, signUpAndIn } from '../test/support/serverHarness';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/support/webhookReceiver';
 
 const THROUGHPUT_EVENTS = 2000;
@@ -42,6 +42,7 @@ function start(dataDir: string, receiver: WebhookReceiver): Promise<RunningServe
       publicHost: '127.0.0.1',
       relay: { enabled: false },
       rateLimits: GENEROUS_LIMITS,
+      ...SUITE_POLICY,
       webhooks: { caFile: receiver.caFile, allowPrivateTargets: [receiver.target], pollIntervalMs: 20 },
     },
     { env: {}, log: () => undefined },

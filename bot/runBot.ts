@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from '../main/server/cli/io';
+import { terminalQuoted, terminalSafe } from '../shared/terminalText';
 import { frequencyGrid } from './audio/goertzel';
 import { toDecibels } from './audio/pcm';
 import { DEFAULT_BURSTS, type TestSignalSpec } from './audio/testSignal';
@@ -26,7 +27,8 @@ function signalFor(play: PlaySpec, cwd: string): TestSignalSpec {
 
 /** One line per peer: stable key=value fields, so people can read it and scripts can grep it. */
 export function hearingLine(elapsedSeconds: number, peer: HeardPeer): string {
-  const name = peer.displayName === null ? '' : ` name=${JSON.stringify(peer.displayName)}`;
+  // Names come from the server: printed so that no character in one can act on the terminal.
+  const name = peer.displayName === null ? '' : ` name=${terminalQuoted(peer.displayName)}`;
   const frequency = peer.dominant === null ? '-' : `${peer.dominant.frequency}Hz`;
   return (
     `t=${elapsedSeconds}s hear user=${peer.userId}${name} level=${peer.level.toFixed(3)} ` +
@@ -70,11 +72,11 @@ export async function runBot(argv: readonly string[], io: CliIo): Promise<number
     ...(args.workspace === undefined ? {} : { workspaceSlug: args.workspace }),
   });
   if (!session.ok) {
-    io.err(`Signing in failed (${session.error.code}): ${session.error.message}`);
+    io.err(`Signing in failed (${session.error.code}): ${terminalSafe(session.error.message)}`);
     return EXIT_FAILED;
   }
   io.out(
-    `signed in as ${JSON.stringify(session.value.user.displayName)} user=${session.value.user.id} ` +
+    `signed in as ${terminalQuoted(session.value.user.displayName)} user=${session.value.user.id} ` +
       `workspace=${session.value.workspace.slug}`,
   );
   const bot = createVoiceBot(session.value, { play, ...(args.record === undefined ? {} : { record: true }) });
@@ -99,17 +101,17 @@ async function runCall(
   const started = await bot.start();
   if (stopRequested()) return EXIT_OK;
   if (!started.ok) {
-    io.err(`Connecting to the server failed (${started.error.code}): ${started.error.message}`);
+    io.err(`Connecting to the server failed (${started.error.code}): ${terminalSafe(started.error.message)}`);
     return EXIT_FAILED;
   }
   const joined = await bot.join(channelName === undefined ? null : { name: channelName });
   if (stopRequested()) return EXIT_OK;
   if (!joined.ok) {
-    io.err(`Joining failed (${joined.error.code}): ${joined.error.message}`);
+    io.err(`Joining failed (${joined.error.code}): ${terminalSafe(joined.error.message)}`);
     return EXIT_FAILED;
   }
   io.out(
-    `joined channel=${JSON.stringify(joined.value.name)} id=${joined.value.id} relayOnly=${joined.value.relayOnly}`,
+    `joined channel=${terminalQuoted(joined.value.name)} id=${joined.value.id} relayOnly=${joined.value.relayOnly}`,
   );
   const startedAt = performance.now();
   const report = setInterval(() => {
@@ -118,7 +120,7 @@ async function runCall(
     if (heard.length === 0) io.out(`t=${elapsed}s hear nobody`);
     for (const peer of heard) io.out(hearingLine(elapsed, peer));
     const problem = bot.engine.store.getState().error;
-    if (problem !== null) io.err(`t=${elapsed}s voice ${problem.code}: ${problem.message}`);
+    if (problem !== null) io.err(`t=${elapsed}s voice ${problem.code}: ${terminalSafe(problem.message)}`);
   }, REPORT_INTERVAL_MS);
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeUp = new Promise<void>((resolve) => {

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { randomIdSchema } from './identifiers';
+import { plainTextSchema } from './plainText';
 
 /**
  * API tokens: what an external system presents, as `Authorization: Bearer wht_<key id>_<secret>`. The key id is
@@ -10,12 +11,7 @@ export const API_TOKEN_PATTERN = /^wht_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
 export const apiTokenSecretSchema = z.string().regex(API_TOKEN_PATTERN, 'must be a wht_ API token');
 
-export const apiTokenNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control or formatting characters');
+export const apiTokenNameSchema = plainTextSchema({ max: 64 });
 
 export const apiTokenSchema = z.strictObject({
   id: randomIdSchema,

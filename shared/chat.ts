@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { randomIdSchema } from './identifiers';
+import { replaceUnsafeCharacters } from './plainText';
 
 /**
  * The channel timeline's contract: message bodies, authors, attachments and read markers, shared by the server
@@ -188,8 +189,6 @@ export function mentionedUserIds(body: string, members: readonly MentionCandidat
 
 // ---- file names -----------------------------------------------------------------------------------------------
 
-/** Characters that never belong in a stored name: controls, formatting (bidi, zero-width), separators, lone surrogates. */
-const UNSAFE_NAME_CHARACTERS = /[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Cs}]/gu;
 /** Characters Windows, macOS or a shell would read as more than a letter. */
 const RESERVED_NAME_CHARACTERS = /[<>:"|?*]/g;
 
@@ -200,9 +199,7 @@ const RESERVED_NAME_CHARACTERS = /[<>:"|?*]/g;
  */
 export function sanitizeFileName(raw: string): string {
   const lastPart = raw.split(/[/\\]/).pop() ?? '';
-  let name = lastPart
-    .normalize('NFC')
-    .replace(UNSAFE_NAME_CHARACTERS, '')
+  let name = replaceUnsafeCharacters(lastPart.normalize('NFC'), () => '')
     .replace(RESERVED_NAME_CHARACTERS, '_')
     .replace(/\s+/g, ' ')
     .replace(/^[.\s]+/, '')

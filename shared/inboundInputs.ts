@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { randomIdSchema } from './identifiers';
+import { plainTextSchema } from './plainText';
 
 /**
  * Inbound webhook inputs (after Webhook Relay's model): a random URL bound to one channel that external systems
@@ -9,12 +10,7 @@ import { randomIdSchema } from './identifiers';
 /** Where inputs are posted: `POST /v1/inputs/{input id}`, no session, optionally an API token. */
 export const INPUT_PATH_PREFIX = '/v1/inputs/';
 
-export const inputNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control or formatting characters');
+export const inputNameSchema = plainTextSchema({ max: 64 });
 
 /**
  * What a system may POST: a JSON object. `{ "text": "…" }` posts that text; any other object is posted as its

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { randomIdSchema } from './identifiers';
+import { plainTextSchema } from './plainText';
 import { WEBHOOK_SECRET_PATTERN } from './webhookSignature';
 
 /**
@@ -141,11 +142,7 @@ export const webhookUrlSchema = z
 // ---- the admin API's view of endpoints and deliveries (shared/rest/endpoints.ts) -------------------------------
 
 /** Plain text for people, at most 200 characters, no control or formatting characters. */
-export const webhookDescriptionSchema = z
-  .string()
-  .trim()
-  .max(200)
-  .regex(/^[^\p{Cc}\p{Cf}]*$/u, 'must not contain control or formatting characters');
+export const webhookDescriptionSchema = plainTextSchema({ min: 0, max: 200 });
 
 /** At least one type, each at most once. */
 export const webhookEventSelectionSchema = z

@@ -6,6 +6,7 @@ import { connect } from 'node:tls';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { parseDeepLink } from '../../shared/deepLink';
+import { hasUnsafeCharacters } from '../../shared/plainText';
 import { spkiPinOf } from '../crypto/spkiPin';
 import { verifyPassword } from './auth/passwordHashing';
 import { DATABASE_FILE } from './cli/commands';
@@ -246,6 +247,155 @@ describe('create-workspace', () => {
     expect(result.code).toBe(EXIT_USAGE);
     expect(result.err).toMatch(/at least 8 characters/);
     expect(existsSync(join(dataDir, DATABASE_FILE))).toBe(false);
+  });
+});
+
+/** The lines of a channel listing (id, kind, relay-only or direct, name: tab-separated), and their fields after the id. */
+const channelLines = (out: string) => out.split('\n').filter((line) => /^[0-9a-f-]{36}\t/.test(line));
+const fields = (line: string) => line.split('\t').slice(1);
+/** Channels made in the same millisecond list in either order. */
+const byName = <T extends readonly unknown[]>(rows: T[]) =>
+  [...rows].sort((a, b) => String(a.at(-1)).localeCompare(String(b.at(-1))));
+
+describe('default channels, create-channel and list-channels', () => {
+  it('gives a new workspace a text channel and a voice channel, and prints them', async () => {
+    const created = await cli(
+      ['create-workspace', 'team', 'The Team', '--owner', 'ada@example.test', '--password-stdin'],
+      {
+        stdin: `${PASSWORD}\n`,
+      },
+    );
+    expect(created.code).toBe(EXIT_OK);
+    expect(channelLines(created.out).map(fields)).toEqual([
+      ['text', 'relay-only', 'general'],
+      ['voice', 'relay-only', 'Lounge'],
+    ]);
+    const store = await openDirect();
+    const workspace = await store.workspaces.bySlug('team');
+    const channels = await store.forWorkspace(workspace!.id).channels.list();
+    expect(byName(channels.map((c) => [c.kind, c.relayOnly, c.name]))).toEqual([
+      ['text', true, 'general'],
+      ['voice', true, 'Lounge'],
+    ]);
+    const audit = await store.audit.since(0, 10);
+    expect(audit.find((entry) => entry.type === 'workspace.created')?.details).toEqual({ via: 'cli', channels: 2 });
+  });
+
+  it('uses the defaultChannels of the config, none when it is empty', async () => {
+    writeConfig({ ...baseConfig(), defaultChannels: [{ name: 'Standup', kind: 'voice', relayOnly: false }] });
+    await bootstrap('team');
+    expect(channelLines((await cli(['list-channels', 'team'])).out).map(fields)).toEqual([
+      ['voice', 'direct', 'Standup'],
+    ]);
+    writeConfig({ ...baseConfig(), defaultChannels: [] });
+    expect((await cli(['create-workspace', 'bare', 'Bare', '--owner', 'ada@example.test'])).code).toBe(EXIT_OK);
+    const listed = await cli(['list-channels', 'bare']);
+    expect(listed).toMatchObject({ code: EXIT_OK, out: '', err: expect.stringContaining('has no channels') });
+  });
+
+  it('refuses a config whose default channel breaks the create-channel rules', async () => {
+    writeConfig({ ...baseConfig(), defaultChannels: [{ name: 'bad\u001b[31m', kind: 'voice' }] });
+    const result = await cli(['list-channels', 'team']);
+    expect(result.code).toBe(EXIT_USAGE);
+    expect(result.err).toMatch(/defaultChannels\.0\.name: must not contain control/);
+  });
+
+  it('creates channels of either kind, relay-only unless --direct, and lists them', async () => {
+    await bootstrap('team');
+    const voice = await cli(['create-channel', 'team', 'Design review']);
+    expect(voice.code).toBe(EXIT_OK);
+    expect(voice.out).toMatch(/^[0-9a-f-]{36}\tvoice\trelay-only\tDesign review$/);
+    const text = await cli(['create-channel', 'team', 'notes', '--kind', 'text', '--direct']);
+    expect(fields(text.out)).toEqual(['text', 'direct', 'notes']);
+    const listed = channelLines((await cli(['list-channels', 'team'])).out).map((l) => fields(l)[2]);
+    expect(listed.slice(2)).toEqual(['Design review', 'notes']);
+    // What the CLI made is what members see through the API.
+    const server = await startServer({ ...baseConfig(), dataDir }, { env: {}, log: () => undefined });
+    cleanups.push(() => server.close());
+    const workspace = await server.store.workspaces.bySlug('team');
+    const stored = await server.store.forWorkspace(workspace!.id).channels.list();
+    // Recorded as the API records it: webhooks deliver it, apps that reconnect receive it.
+    const events = await server.store.forWorkspace(workspace!.id).events.since(0, 10);
+    expect(events.map((e) => [e.type, (e.payload as { channel: { name: string } }).channel.name])).toEqual([
+      ['channel.created', 'Design review'],
+      ['channel.created', 'notes'],
+    ]);
+    expect(byName(stored.map((c) => [c.kind, c.relayOnly, c.name]))).toEqual([
+      ['voice', true, 'Design review'],
+      ['text', true, 'general'],
+      ['voice', true, 'Lounge'],
+      ['text', false, 'notes'],
+    ]);
+  });
+
+  it.each([
+    [['create-channel', 'team', ''], /Invalid channel: name/],
+    [['create-channel', 'team', 'x'.repeat(65)], /Invalid channel: name/],
+    [['create-channel', 'team', 'Voice', '--kind', 'video'], /Invalid channel: kind/],
+    [['create-channel', 'Team!', 'Voice'], /workspace address/],
+    [['create-channel', 'team'], /Usage: create-channel/],
+    [['list-channels'], /Usage: list-channels/],
+    [['list-channels', 'team', '--kind', 'text'], /--kind does not go with list-channels/],
+  ])('refuses %j with exit 2, adding nothing', async (args, message) => {
+    await bootstrap('team');
+    const result = await cli(args);
+    expect(result.code).toBe(EXIT_USAGE);
+    expect(result.err).toMatch(message);
+    expect(channelLines((await cli(['list-channels', 'team'])).out)).toHaveLength(2);
+  });
+
+  it('exits 1 for a workspace that does not exist', async () => {
+    await bootstrap('team');
+    for (const args of [
+      ['create-channel', 'nope', 'Voice'],
+      ['list-channels', 'nope'],
+    ]) {
+      expect(await cli(args)).toMatchObject({ code: EXIT_FAILED, err: expect.stringContaining('No workspace') });
+    }
+  });
+});
+
+describe('names that would reach a terminal', () => {
+  const ESC = '\x1b';
+  const hostile = `${ESC}[2J${ESC}]0;pwned\u0007Evil\u202Etxt.exe\u200B\r\nline`;
+
+  it.each([
+    ['create-workspace', ['create-workspace', 'evil', hostile, '--owner', 'ada@example.test']],
+    ['create-channel', ['create-channel', 'team', hostile]],
+    ['create-channel (bidi only)', ['create-channel', 'team', 'Lounge\u202E']],
+    ['create-channel (zero-width only)', ['create-channel', 'team', 'Lou\u200Bnge']],
+  ])('%s refuses the name with exit 2 and stores nothing', async (_what, args) => {
+    await bootstrap('team');
+    const store = await openDirect();
+    const workspace = await store.workspaces.bySlug('team');
+    const before = await store.forWorkspace(workspace!.id).channels.list();
+    const result = await cli(args);
+    expect(result.code).toBe(EXIT_USAGE);
+    expect(result.err).toMatch(/must not contain control, formatting \(bidi, zero-width\) or line break characters/);
+    expect(result.out + result.err).not.toContain(ESC);
+    expect(await store.workspaces.bySlug('evil')).toBeUndefined();
+    expect(await store.forWorkspace(workspace!.id).channels.list()).toEqual(before);
+  });
+
+  it('prints names stored before the rule escaped: invite and list-channels', async () => {
+    await bootstrap('team');
+    // Rows written before names were checked: straight into the store, past every schema.
+    const store = await openDirect();
+    const workspace = await store.workspaces.bySlug('team');
+    const owner = await store.users.byEmail('ada@example.test');
+    const old = await store.workspaces.create({ slug: 'old', name: hostile, ownerUserId: owner!.id });
+    expect(old.ok).toBe(true);
+    await store.forWorkspace(workspace!.id).channels.create({ name: hostile, kind: 'voice' });
+
+    const escaped = '\\x1B[2J\\x1B]0;pwned\\x07Evil\\u{202E}txt.exe\\u{200B}\\x0D\\x0Aline';
+    const invite = await cli(['invite', 'old']);
+    expect(invite.code).toBe(EXIT_OK);
+    expect(invite.err).toContain(`Invite to ${escaped} (old)`);
+    const listed = await cli(['list-channels', 'team']);
+    expect(fields(listed.out.split('\n').at(-1) ?? '')).toEqual(['voice', 'relay-only', escaped]);
+    // Apart from the line breaks and tabs of the output's own layout, nothing the name rule refuses gets printed.
+    const printed = [invite.out, invite.err, listed.out, listed.err].join('\n').split(/[\n\t]/);
+    expect(printed.filter(hasUnsafeCharacters)).toEqual([]);
   });
 });
 

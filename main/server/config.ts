@@ -3,6 +3,7 @@ import { APP_ORIGIN } from '../security/appOrigin';
 import { isAbsolute, resolve, dirname } from 'node:path';
 import { z } from 'zod';
 import { hostSchema, portSchema, voiceClusterIdSchema } from '../../shared/identifiers';
+import { endpoints, registrationSchema, workspaceCreationSchema } from '../../shared/rest/endpoints';
 import { parseInput } from '../../shared/validation';
 import { rateLimitConfigSchema } from './http/rateLimiter';
 import { relayLimitFields } from './turn/relayConfig';
@@ -46,6 +47,12 @@ export const chatConfigSchema = z
     uploads: chatRateSchema.default(CHAT_DEFAULTS.uploads),
   })
   .default(CHAT_DEFAULTS);
+
+/** What a new workspace holds: one text channel and one voice channel unless the operator names others. */
+export const DEFAULT_CHANNELS = [
+  { name: 'general', kind: 'text', relayOnly: true },
+  { name: 'Lounge', kind: 'voice', relayOnly: true },
+] as const;
 
 export const serverConfigSchema = z.strictObject({
   dataDir: z.string().min(1).max(4096),
@@ -108,6 +115,18 @@ export const serverConfigSchema = z.strictObject({
    */
   allowedOrigins: z.array(z.string().max(200)).max(20).default([APP_ORIGIN]),
   heartbeatSeconds: z.number().int().min(1).max(300).default(30),
+  /**
+   * Who may create an account: 'invite-only' (a sign-up must carry a valid invite, which it uses) or 'open'
+   * (anyone who reaches the server). The first account of an invite-only server comes from the CLI.
+   */
+  registration: registrationSchema.default('invite-only'),
+  /** Who may create workspaces over the API: 'operators' (server owners; the CLI always may) or 'anyone' signed in. */
+  workspaceCreation: workspaceCreationSchema.default('operators'),
+  /** The channels every new workspace starts with, by the API or the CLI: each as the create-channel API takes it. */
+  defaultChannels: z
+    .array(endpoints.createChannel.body)
+    .max(20)
+    .default(DEFAULT_CHANNELS.map((channel) => ({ ...channel }))),
   /** Channel timelines and files (docs/chat.md): file size limit, per-workspace quota, per-user-and-channel rates. */
   chat: chatConfigSchema,
   /** Outbound webhook delivery: timeouts, concurrency, extra trusted CAs (main/server/webhooks/README.md). */

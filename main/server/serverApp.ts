@@ -17,6 +17,7 @@ import { webhookHandlers } from './api/webhookHandlers';
 import { inputHandlers } from './api/inputHandlers';
 import { adminHandlers } from './api/adminHandlers';
 import { doctorHandlers } from './api/doctorHandlers';
+import { serverInfoHandlers } from './api/serverInfoHandlers';
 import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
 import { relaySecretText } from './auth/turnCredentials';
@@ -149,6 +150,7 @@ export async function startServer(
       ...doctorHandlers(deps),
       ...chatHandlers(deps),
       ...fileHandlers(deps),
+      ...serverInfoHandlers(deps),
     };
     const router = createRouter<Endpoint, ApiSession>({
       routes: routesFrom(handlers, config),
@@ -291,7 +293,7 @@ function routesFrom(handlers: EndpointHandlers, config: ServerConfig): Route<End
       method: endpoint.method,
       path: endpoint.path,
       bodySchema: endpoint.body,
-      rateClass: endpoint.rateClass,
+      ...(endpoint.rateClass === 'none' ? { unmetered: true } : { rateClass: endpoint.rateClass }),
       ...(endpoint.auth === 'none' ? {} : { auth: endpoint }),
       // A streamed upload's limit is the file size limit; its manifest rides in a header (docs/chat.md).
       ...(endpoint.stream === undefined ? {} : { stream: endpoint.stream }),

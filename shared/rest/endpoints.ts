@@ -10,6 +10,7 @@ import {
 } from '../chat';
 import { inviteCodeSchema } from '../deepLink';
 import { randomIdSchema, voiceClusterIdSchema, workspaceSlugSchema } from '../identifiers';
+import { plainTextSchema } from '../plainText';
 import { passwordSchema, publicUserSchema, totpCodeSchema, workspaceSummarySchema } from '../session';
 import { operationSchema } from '../signedRequest';
 import {
@@ -40,12 +41,22 @@ import {
 export const roleSchema = z.enum(['owner', 'admin', 'member']);
 export type Role = z.output<typeof roleSchema>;
 
-export const displayNameSchema = z
-  .string()
-  .trim()
-  .min(1)
-  .max(64)
-  .regex(/^[^\p{Cc}\p{Cf}]+$/u, 'must not contain control or formatting characters');
+export const displayNameSchema = plainTextSchema({ max: 64 });
+/** Workspace and channel names: printed by the CLI and shown to every member, so the same rule as display names. */
+export const workspaceNameSchema = plainTextSchema({ max: 80 });
+export const channelNameSchema = plainTextSchema({ max: 64 });
+
+/** Who may create an account on a server (docs/server.md, "Who may join"). */
+export const registrationSchema = z.enum(['invite-only', 'open']);
+/** Who may create workspaces through the API: server owners only, or any signed-in account. */
+export const workspaceCreationSchema = z.enum(['operators', 'anyone']);
+
+/** What a server allows, for the app to show before anyone signs in; nothing about versions or internals. */
+export const serverInfoSchema = z.strictObject({
+  registration: registrationSchema,
+  workspaceCreation: workspaceCreationSchema,
+});
+export type ServerInfo = z.output<typeof serverInfoSchema>;
 
 export const recoveryCodeSchema = z.string().regex(/^[A-Za-z2-7]{5}-?[A-Za-z2-7]{5}$/, 'must be a recovery code');
 
@@ -137,8 +148,11 @@ export interface Endpoint {
   readonly body: z.ZodType;
   readonly response: z.ZodType | null;
   readonly status: 200 | 201 | 204;
-  /** Rate-limit class: 'auth' is the stricter bucket for credential guessing surfaces. */
-  readonly rateClass: 'auth' | 'default';
+  /**
+   * Rate-limit class: 'auth' is the stricter bucket for credential guessing surfaces; 'none' is for the health
+   * probes alone, which no client's traffic may starve (docs/server.md, "Health checks").
+   */
+  readonly rateClass: 'auth' | 'default' | 'none';
   /**
    * A binary body or response that streams instead of JSON: 'upload' takes `application/octet-stream` whose
    * manifest (the `body` schema) rides in a header and is what the request signs; 'download' answers with bytes.
@@ -152,6 +166,35 @@ const endpoint = <E extends Endpoint>(e: E): E => {
 };
 
 export const endpoints = {
+  /** Liveness: the process answers HTTPS. For load balancers and service managers; says nothing else. */
+  health: endpoint({
+    method: 'GET',
+    path: '/v1/health',
+    auth: 'none',
+    body: empty,
+    response: z.strictObject({ status: z.literal('ok') }),
+    status: 200,
+    rateClass: 'none',
+  }),
+  /** Readiness: the store answers and the embedded relay (if any) is listening; 503 `not_ready` otherwise. */
+  ready: endpoint({
+    method: 'GET',
+    path: '/v1/ready',
+    auth: 'none',
+    body: empty,
+    response: z.strictObject({ status: z.literal('ready') }),
+    status: 200,
+    rateClass: 'none',
+  }),
+  serverInfo: endpoint({
+    method: 'GET',
+    path: '/v1/server-info',
+    auth: 'none',
+    body: empty,
+    response: serverInfoSchema,
+    status: 200,
+    rateClass: 'default',
+  }),
   /**
    * The session revocation feed a relay run apart polls, so it can end allocations when their sessions end. The
    * server signs the response too (RELAY_FEED_HEADERS): the relay acts only on revocations the server vouches for.
@@ -315,7 +358,7 @@ export const endpoints = {
     auth: 'signed',
     operation: 'workspace.create',
     resource: { from: 'body', name: 'slug' },
-    body: z.strictObject({ slug: workspaceSlugSchema, name: z.string().trim().min(1).max(80) }),
+    body: z.strictObject({ slug: workspaceSlugSchema, name: workspaceNameSchema }),
     response: z.strictObject({ workspace: workspaceSummarySchema }),
     status: 201,
     rateClass: 'default',
@@ -391,7 +434,7 @@ export const endpoints = {
     operation: 'channel.create',
     resource: { from: 'param', name: 'workspaceId' },
     body: z.strictObject({
-      name: z.string().trim().min(1).max(64),
+      name: channelNameSchema,
       relayOnly: z.boolean().default(true),
       kind: z.enum(['voice', 'text']).default('voice'),
     }),

@@ -76,6 +76,24 @@ describe('members', () => {
     expect(await state()).toEqual(before);
   });
 
+  it('refuses every role change by an admin, up or down, and nothing changes', async () => {
+    const before = await state();
+    const attempts = [
+      [member.user.id, 'admin'],
+      [admin.user.id, 'owner'],
+      [owner.user.id, 'member'],
+      [member.user.id, 'member'],
+    ] as const;
+    for (const [userId, role] of attempts) {
+      expectError(
+        await signedCall(t.server, admin, 'setMemberRole', { params: { workspaceId, userId }, body: { role } }),
+        403,
+        'forbidden',
+      );
+    }
+    expect(await state()).toEqual(before);
+  });
+
   it('an admin removes a member: gone from the list, their socket closed, the removal audited', async () => {
     const extra = await signUpAndIn(t.server, 'max');
     const invite = await owner.call('createInvite', { params: { workspaceId }, body: { role: 'member' } });
@@ -96,6 +114,35 @@ describe('members', () => {
 });
 
 describe('invites', () => {
+  it('lets nobody but an owner hand out a role as high as their own: no admin invites from admins', async () => {
+    const audit = async () => (await t.server.store.audit.head()).seq;
+    const before = { ...(await state()), audit: await audit() };
+    expectError(
+      await signedCall(t.server, admin, 'createInvite', {
+        params: { workspaceId },
+        body: { role: 'admin', maxUses: 50 },
+      }),
+      403,
+      'forbidden',
+    );
+    for (const role of ['member', 'admin'] as const) {
+      expectError(
+        await signedCall(t.server, member, 'createInvite', { params: { workspaceId }, body: { role } }),
+        403,
+        'forbidden',
+      );
+    }
+    expect({ ...(await state()), audit: await audit() }).toEqual(before);
+    // The controls: an admin invites members, an owner invites admins.
+    expect((await signedCall(t.server, admin, 'createInvite', { params: { workspaceId }, body: {} })).status).toBe(201);
+    const byOwner = await signedCall(t.server, owner, 'createInvite', {
+      params: { workspaceId },
+      body: { role: 'admin' },
+    });
+    expect(byOwner.status).toBe(201);
+    expect((await state()).invites.slice(-2).map((invite) => invite.role)).toEqual(['member', 'admin']);
+  });
+
   it('lists invites with their uses and revokes one, which then no longer works', async () => {
     const invite = await admin.call('createInvite', { params: { workspaceId }, body: { maxUses: 3 } });
     const { invites } = await admin.call('listInvites', { params: { workspaceId } });

@@ -1,10 +1,14 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { postFromAnotherProcess } from '../../main/server/http/testing/postFromAnotherProcess';
 import {
   expectError,
   expectSecurityHeaders,
   forgedHeaders,
   prepareCall,
   rawRequest,
+  signedCall,
   type RawResponse,
 } from '../support/rawServerClient';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../support/serverHarness';
@@ -34,6 +38,20 @@ async function state() {
     audit: (await t.server.store.audit.head()).seq,
   };
 }
+
+/** Names an attacker would send to reach an admin's terminal or reorder what members see. */
+const HOSTILE_NAMES = [
+  ['ESC (a terminal escape)', '\x1b[2J\x1b]0;pwned\x07Team'],
+  ['CR/LF', 'Team\r\nInvite accepted: admin'],
+  ['a trailing LF', 'Team\n'],
+  ['NUL', 'Team\u0000'],
+  ['U+202E (bidi override)', 'Team\u202Egnp.exe'],
+  ['U+2066 (bidi isolate)', '\u2066Team\u2069'],
+  ['U+200B (zero-width space)', 'Te\u200Bam'],
+  ['U+FEFF (zero-width no-break space)', '\uFEFFTeam'],
+  ['U+0085 (C1 next line)', 'Team\u0085x'],
+] as const;
+const NAME_RULE = /name: must not contain control, formatting \(bidi, zero-width\) or line break characters/;
 
 /** createWorkspace with this exact body text, signed over exactly these bytes and this slug. */
 function createWorkspaceRaw(
@@ -71,6 +89,23 @@ describe('request bodies', () => {
     expectRefusal(await createWorkspaceRaw(huge, 'huge'), 413, 'payload_too_large');
     expectRefusal(await createWorkspaceRaw(huge, 'huge', { chunked: true }), 413, 'payload_too_large');
     expect(await state()).toEqual(before);
+  });
+
+  it('gets its 413 to a Node https.request client still sending 2 MB or 20 MB to sign-in, every time', async () => {
+    const ca = readFileSync(join(t.dataDir, 'tls', 'server-cert.pem'), 'utf8');
+    for (const bytes of [2 * 1024 * 1024, 20 * 1024 * 1024]) {
+      const attempts = await postFromAnotherProcess({
+        port: t.server.port,
+        ca,
+        path: '/v1/auth/sign-in',
+        headers: { 'content-type': 'application/json' },
+        bytes,
+        attempts: 3,
+        mode: 'whole',
+      });
+      expect(attempts).toHaveLength(3);
+      for (const attempt of attempts) expect(attempt).toMatchObject({ status: 413, errorBeforeAnswer: null });
+    }
   });
 
   it('refuses malformed JSON with 400 malformed_json', async () => {
@@ -194,5 +229,39 @@ describe('request paths', () => {
       headers: forgedHeaders(ada, { operation: call.operation, resourceId: workspaceId, body: '' }),
     });
     expect(plain.status).toBe(200);
+  });
+});
+
+describe('workspace and channel names', () => {
+  it.each(HOSTILE_NAMES)('refuses a workspace named with %s, and stores nothing', async (_what, name) => {
+    const before = await state();
+    const response = await signedCall(t.server, ada, 'createWorkspace', { body: { slug: 'hostile', name } });
+    expectRefusal(response, 400, 'invalid_input');
+    expect((response.json as { error: { message: string } }).error.message).toMatch(NAME_RULE);
+    expect(await t.server.store.workspaces.bySlug('hostile')).toBeUndefined();
+    expect(await state()).toEqual(before);
+  });
+
+  it.each(HOSTILE_NAMES)('refuses a voice or text channel named with %s, and stores nothing', async (_what, name) => {
+    const before = await state();
+    for (const kind of ['voice', 'text'] as const) {
+      const response = await signedCall(t.server, ada, 'createChannel', {
+        params: { workspaceId },
+        body: { name, kind },
+      });
+      expectRefusal(response, 400, 'invalid_input');
+      expect((response.json as { error: { message: string } }).error.message).toMatch(NAME_RULE);
+    }
+    expect(await state()).toEqual(before);
+  });
+
+  it('accepts names in any script and with emoji, trimming surrounding spaces (the control)', async () => {
+    const { workspace } = await ada.call('createWorkspace', { body: { slug: 'intl', name: '  Équipe チーム 🎧 ' } });
+    expect(workspace.name).toBe('Équipe チーム 🎧');
+    const { channel } = await ada.call('createChannel', {
+      params: { workspaceId: workspace.id },
+      body: { name: 'Salon café', kind: 'text' },
+    });
+    expect(channel.name).toBe('Salon café');
   });
 });

@@ -15,6 +15,17 @@ export const GENEROUS_LIMITS = {
   auth: { ip: { capacity: 10_000, refillPerSecond: 1000 }, session: { capacity: 10_000, refillPerSecond: 1000 } },
 };
 
+/**
+ * Suites sign accounts up freely and build each workspace's channels themselves, so the servers they start are
+ * open and make no default channels. The defaults (invite-only, operators, general and Lounge) are what the
+ * registration and workspace-creation suites test, by starting their servers with those values.
+ */
+export const SUITE_POLICY = {
+  registration: 'open',
+  workspaceCreation: 'anyone',
+  defaultChannels: [],
+} as const satisfies Partial<ServerConfigInput>;
+
 /** The embedded TURN relay on ports the OS picks, so test servers running side by side never collide. */
 export const EPHEMERAL_RELAY = { udpPort: 0, tcpPort: 0, minPort: 40000, maxPort: 60000 };
 
@@ -34,6 +45,7 @@ export async function startTestServer(
       heartbeatSeconds: 30,
       rateLimits: GENEROUS_LIMITS,
       relay: EPHEMERAL_RELAY,
+      ...SUITE_POLICY,
       ...overrides,
     },
     { ...options, env: {}, log: (line) => logs.push(line) },

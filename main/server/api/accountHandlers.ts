@@ -83,25 +83,34 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
   }
 
   const publicUser = (user: User) => ({ id: user.id, email: user.email, displayName: user.displayName });
+  const emailTaken = () => new HttpError(409, 'email_taken', 'An account with this email already exists.');
+  const auditAccountCreated = (user: User) =>
+    deps.audit({ type: 'account.created', actorUserId: user.id, details: { serverOwner: user.serverOwner } });
 
   return {
     async signUp({ body }) {
+      // Refused before the password is hashed: an invite-only server spends nothing on a sign-up without one.
+      if (body.inviteCode === undefined && deps.config.registration === 'invite-only') {
+        throw new HttpError(403, 'invite_required', 'This server takes new accounts by invite only.');
+      }
       const hashed = await hashPassword(body.password);
       if (!hashed.ok) throw new HttpError(400, hashed.error.code, hashed.error.message);
-      const created = await store.users.create({
-        email: body.email,
-        displayName: body.displayName,
-        passwordHash: hashed.value,
-      });
-      if (!created.ok) throw new HttpError(409, 'email_taken', 'An account with this email already exists.');
-      const user = created.value;
-      await deps.audit({ type: 'account.created', actorUserId: user.id, details: { serverOwner: user.serverOwner } });
-      if (body.inviteCode !== undefined) {
-        const redeemed = await store.invites.redeem(body.inviteCode, user.id);
-        if (redeemed.ok) {
-          await deps.audit({ type: 'invite.redeemed', actorUserId: user.id, workspaceId: redeemed.workspace.id });
-        }
+      const newUser = { email: body.email, displayName: body.displayName, passwordHash: hashed.value };
+      if (body.inviteCode === undefined) {
+        const created = await store.users.create(newUser);
+        if (!created.ok) throw emailTaken();
+        await auditAccountCreated(created.value);
+        return { status: 201, body: { user: publicUser(created.value), serverOwner: created.value.serverOwner } };
       }
+      // With an invite, the account exists only if the invite takes it: a bad code creates nothing, whatever the mode.
+      const created = await store.invites.createAccount(body.inviteCode, newUser);
+      if (!created.ok) {
+        if (created.reason === 'email_taken') throw emailTaken();
+        throw new HttpError(404, 'invite_invalid', 'This invite is not valid any more.');
+      }
+      const { user, workspace } = created;
+      await auditAccountCreated(user);
+      await deps.audit({ type: 'invite.redeemed', actorUserId: user.id, workspaceId: workspace.id });
       return { status: 201, body: { user: publicUser(user), serverOwner: user.serverOwner } };
     },
 

@@ -4,6 +4,8 @@ import type { Channel as ChannelDto } from '../../../shared/rest/endpoints';
 import { HttpError } from '../http/httpError';
 import type { Channel, Store } from '../store';
 import type { ApiDeps, EndpointHandlers } from './context';
+import { mayCreateWorkspaces, createWorkspaceWithChannels } from '../workspaceCreation';
+import { mayGrant } from '../permissions';
 import { notFound, requireMember, requirePermission } from './membership';
 
 export async function workspaceSummaries(store: Store, userId: string) {
@@ -36,6 +38,9 @@ type WorkspaceHandlers = Pick<
   | 'deleteChannel'
 >;
 
+const cannotGrant = () =>
+  new HttpError(403, 'forbidden', 'Only owners can give a role as high as their own, by invite or by role change.');
+
 /** Workspaces, members and roles, invites and channels; every lookup goes through the workspace-scoped store. */
 export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
   const { store } = deps;
@@ -47,10 +52,19 @@ export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
     },
 
     async createWorkspace({ session, body }) {
-      const created = await store.workspaces.create({ slug: body.slug, name: body.name, ownerUserId: session.userId });
+      // Before the address check, so an account that may not create learns nothing about which addresses exist.
+      if (!mayCreateWorkspaces(deps.config.workspaceCreation, await store.users.byId(session.userId))) {
+        throw new HttpError(403, 'forbidden', "Only this server's operators can create workspaces.");
+      }
+      const created = await createWorkspaceWithChannels(store, {
+        slug: body.slug,
+        name: body.name,
+        ownerUserId: session.userId,
+        channels: deps.config.defaultChannels,
+        via: 'api',
+      });
       if (!created.ok) throw new HttpError(409, 'slug_taken', 'That workspace address is taken.');
-      const workspace = created.value;
-      await deps.audit({ type: 'workspace.created', actorUserId: session.userId, workspaceId: workspace.id });
+      const { workspace } = created.value;
       return {
         status: 201,
         body: { workspace: { id: workspace.id, slug: workspace.slug, name: workspace.name, role: 'owner' } },
@@ -72,10 +86,12 @@ export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
 
     async setMemberRole({ session, params, body }) {
       const workspaceId = param(params, 'workspaceId');
-      await requirePermission(store, workspaceId, session.userId, 'members.manageRoles');
+      const actor = await requirePermission(store, workspaceId, session.userId, 'members.manageRoles');
       const scope = store.forWorkspace(workspaceId);
       const target = await scope.members.get(param(params, 'userId'));
       if (target === undefined) throw notFound();
+      // Both sides of the change: nobody raises anyone to their own rank or above, nor moves someone who holds it.
+      if (!mayGrant(actor.role, body.role) || !mayGrant(actor.role, target.role)) throw cannotGrant();
       if (target.role === 'owner' && body.role !== 'owner' && (await scope.members.count('owner')) <= 1) {
         throw new HttpError(409, 'last_owner', 'A workspace needs at least one owner.');
       }
@@ -91,7 +107,8 @@ export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
 
     async createInvite({ session, params, body }) {
       const workspaceId = param(params, 'workspaceId');
-      await requirePermission(store, workspaceId, session.userId, 'invite');
+      const actor = await requirePermission(store, workspaceId, session.userId, 'invite');
+      if (!mayGrant(actor.role, body.role)) throw cannotGrant();
       const code = randomBytes(18).toString('base64url');
       const invite = await store.forWorkspace(workspaceId).invites.create({
         code,

@@ -2,7 +2,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { workspaceSlugSchema } from '../../../shared/identifiers';
-import { displayNameSchema } from '../../../shared/rest/endpoints';
+import { displayNameSchema, endpoints, workspaceNameSchema } from '../../../shared/rest/endpoints';
+import { terminalSafe } from '../../../shared/terminalText';
 import { passwordSchema } from '../../../shared/session';
 import { parseInput } from '../../../shared/validation';
 import { hashPassword } from '../auth/passwordHashing';
@@ -11,14 +12,19 @@ import { acquireDataDirLock } from '../dataDirLock';
 import { loadOrCreateCertificate } from '../http/certificate';
 import { createWorkspaceInvite, serverCertificateOptions } from '../inviteLinks';
 import { startServer } from '../serverApp';
+import { createWorkspaceWithChannels } from '../workspaceCreation';
+import { channelDto } from '../api/workspaceHandlers';
 import {
   chooseDataKeySource,
   loadOrCreateDataKeys,
   openStore,
   rotateDataKey,
+  type Channel,
   type DataKeySource,
+  type JsonValue,
   type Store,
   type User,
+  type Workspace,
 } from '../store';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
 import { errorMessage } from '../../../shared/errorMessage';
@@ -151,7 +157,7 @@ export async function inviteCommand(context: CommandContext, args: InviteArgs): 
   });
   const uses = created.maxUses === 1 ? 'one use' : `up to ${created.maxUses} uses`;
   io.err(
-    `Invite to ${created.workspace.name} (${created.workspace.slug}): ${uses}, ` +
+    `Invite to ${terminalSafe(created.workspace.name)} (${created.workspace.slug}): ${uses}, ` +
       `valid until ${new Date(created.expiresAt).toISOString()}. Share it privately; anyone with it can join.`,
   );
   io.out(created.link);
@@ -176,7 +182,7 @@ export async function createWorkspaceCommand(context: CommandContext, args: Crea
   const { io } = context;
   if (args.owner === undefined) throw new CliError('create-workspace needs --owner <email>.', EXIT_USAGE);
   const slug = valid(workspaceSlugSchema, args.slug, 'workspace address');
-  const name = valid(z.string().trim().min(1).max(80), args.name, 'workspace name (1 to 80 characters)');
+  const name = valid(workspaceNameSchema, args.name, 'workspace name (1 to 80 characters)');
   const email = valid(z.email().max(254), args.owner, '--owner (an email address)');
   const password = args.passwordStdin
     ? valid(passwordSchema, firstLine(await io.readStdin()), 'password from standard input')
@@ -195,21 +201,85 @@ export async function createWorkspaceCommand(context: CommandContext, args: Crea
         );
       }
       owner = await createAccount(store, email, args.displayName ?? email.split('@')[0] ?? email, password);
-      io.err(`Created the account ${owner.email}${owner.serverOwner ? ' (the server owner: first account)' : ''}.`);
+      const role = owner.serverOwner ? ' (the server owner: first account)' : '';
+      io.err(`Created the account ${terminalSafe(owner.email)}${role}.`);
     } else if (password !== undefined) {
       io.err(`The account ${email} exists already; its password is unchanged.`);
     }
-    const created = await store.workspaces.create({ slug, name, ownerUserId: owner.id });
-    if (!created.ok) throw new CliError(`Could not create the workspace: ${created.error.message}`);
-    const workspace = created.value;
-    await store.audit.append({
-      type: 'workspace.created',
-      actorUserId: owner.id,
-      workspaceId: workspace.id,
-      details: { via: 'cli' },
+    const created = await createWorkspaceWithChannels(store, {
+      slug,
+      name,
+      ownerUserId: owner.id,
+      channels: context.config.defaultChannels,
+      via: 'cli',
     });
-    io.out(`Created workspace ${workspace.slug} (${workspace.name}), owned by ${owner.email}.`);
+    if (!created.ok) throw new CliError(`Could not create the workspace: ${created.error.message}`);
+    const { workspace, channels } = created.value;
+    io.out(
+      `Created workspace ${workspace.slug} (${terminalSafe(workspace.name)}), owned by ${terminalSafe(owner.email)}.`,
+    );
+    for (const channel of channels) io.out(channelLine(channel));
     io.out(`Invite people with: ${PROGRAM} --config ${context.configFile} invite ${workspace.slug}`);
+    return EXIT_OK;
+  });
+}
+
+// ---- channels ------------------------------------------------------------------------------------------------
+
+/**
+ * One channel per line, tab-separated for scripts: id, kind, relay-only or direct, and the name, printed safely (so
+ * it holds no tab or line break of its own).
+ */
+function channelLine(channel: Channel): string {
+  return [channel.id, channel.kind, channel.relayOnly ? 'relay-only' : 'direct', terminalSafe(channel.name)].join('\t');
+}
+
+async function existingWorkspace(store: Store, slug: string): Promise<Workspace> {
+  const workspace = await store.workspaces.bySlug(slug);
+  if (workspace === undefined) throw new CliError(`No workspace with the address ${slug}.`);
+  return workspace;
+}
+
+export interface CreateChannelArgs {
+  readonly slug: string;
+  readonly name: string;
+  readonly kind?: string;
+  readonly direct: boolean;
+}
+
+/**
+ * Adds a channel to a workspace, validated by the same schema as the API's create-channel, and records the same
+ * `channel.created` event in the workspace's event log: webhooks deliver it and apps that reconnect receive it.
+ * Apps connected right now are not told at once (the CLI runs apart from the server's live fan-out); they see the
+ * channel when they next load the list or reconnect.
+ */
+export async function createChannelCommand(context: CommandContext, args: CreateChannelArgs): Promise<number> {
+  const slug = valid(workspaceSlugSchema, args.slug, 'workspace address');
+  const body = valid(
+    endpoints.createChannel.body,
+    { name: args.name, relayOnly: !args.direct, ...(args.kind === undefined ? {} : { kind: args.kind }) },
+    'channel',
+  );
+  const { store } = await openExistingStore(context);
+  return withStore(store, async () => {
+    const workspace = await existingWorkspace(store, slug);
+    const scope = store.forWorkspace(workspace.id);
+    const channel = await scope.channels.create(body);
+    await scope.events.append('channel.created', { channel: channelDto(channel) } as unknown as JsonValue);
+    context.io.out(channelLine(channel));
+    return EXIT_OK;
+  });
+}
+
+/** The workspace's channels, one per line (channelLine), oldest first. */
+export async function listChannelsCommand(context: CommandContext, args: { readonly slug: string }): Promise<number> {
+  const slug = valid(workspaceSlugSchema, args.slug, 'workspace address');
+  const { store } = await openExistingStore(context);
+  return withStore(store, async () => {
+    const workspace = await existingWorkspace(store, slug);
+    const channels = await store.forWorkspace(workspace.id).channels.list();
+    if (channels.length === 0) context.io.err(`${slug} has no channels; add one with create-channel.`);
+    for (const channel of channels) context.io.out(channelLine(channel));
     return EXIT_OK;
   });
 }

@@ -8,6 +8,7 @@ import { createRequestSigner } from '../../session/requestSigner';
 import type { SignedCall } from '../doctor/doctorStep';
 import { runDoctor } from '../doctor/runDoctor';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './io';
+import { terminalSafe } from '../../../shared/terminalText';
 
 export interface DoctorArgs {
   readonly invite?: string;
@@ -84,7 +85,8 @@ export async function doctorCommand(io: CliIo, args: DoctorArgs): Promise<number
     } catch (error) {
       // A failed sign-in is itself a finding when the network is fine; TLS still runs below and says if it is not.
       io.err(
-        `whoot: signing in failed (${error instanceof ApiError ? error.message : 'no answer'}); checking TLS only.`,
+        `whoot: signing in failed (${error instanceof ApiError ? terminalSafe(error.message) : 'no answer'}); ` +
+          'checking TLS only.',
       );
     }
     if (!vault.isEmpty()) {
@@ -99,7 +101,8 @@ export async function doctorCommand(io: CliIo, args: DoctorArgs): Promise<number
       call,
       ...(args.timeoutMs === undefined ? {} : { timeoutMs: args.timeoutMs }),
       onStep: (step) => {
-        for (const line of formatDoctorStep(step)) io.out(line);
+        // Step details can quote what the server answered: printed so none of it acts on the terminal.
+        for (const line of formatDoctorStep(step)) io.out(terminalSafe(line));
       },
     });
     io.out(doctorSummary(report));

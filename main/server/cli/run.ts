@@ -2,8 +2,10 @@ import { parseArgs } from 'node:util';
 import { DataDirLockedError } from '../dataDirLock';
 import {
   auditVerifyCommand,
+  createChannelCommand,
   createWorkspaceCommand,
   inviteCommand,
+  listChannelsCommand,
   rotateKeyCommand,
   serveCommand,
   type CommandContext,
@@ -28,6 +30,14 @@ Commands:
                            Create a workspace owned by the account with that email.
     --password-stdin       Create that account if it does not exist, reading its password from standard input.
     --display-name NAME    The new account's display name (default: the part of the email before @).
+                           The workspace starts with the channels in defaultChannels (general and Lounge).
+  create-channel <workspace> <name>
+                           Add a channel, checked as the app's create-channel is.
+    --kind voice|text      A voice channel (the default) or a text channel.
+    --direct               Let members' apps connect directly, showing each other their IP addresses
+                           (by default voice goes only through the relay).
+  list-channels <workspace>
+                           Print the workspace's channels: id, kind, relay-only or direct, name.
   rotate-key               Make a new data key current and re-encrypt every sealed value with it.
                            Stop the server first; old values stay readable throughout.
   audit verify             Check the audit log's hash chain and print its head; exit 1 naming the first bad entry.
@@ -54,6 +64,8 @@ type Command =
   | { readonly name: 'help' }
   | { readonly name: 'invite'; readonly slug: string }
   | { readonly name: 'create-workspace'; readonly slug: string; readonly workspaceName: string }
+  | { readonly name: 'create-channel'; readonly slug: string; readonly channelName: string }
+  | { readonly name: 'list-channels'; readonly slug: string }
   | { readonly name: 'rotate-key' }
   | { readonly name: 'audit-verify' }
   | { readonly name: 'doctor' };
@@ -70,6 +82,8 @@ const options = {
   url: { type: 'string' },
   pin: { type: 'string' },
   email: { type: 'string' },
+  kind: { type: 'string' },
+  direct: { type: 'boolean' },
 } as const;
 type OptionName = keyof typeof options;
 
@@ -79,6 +93,8 @@ const commandOptions: Record<Command['name'], readonly OptionName[]> = {
   help: [],
   invite: ['max-uses', 'ttl-hours'],
   'create-workspace': ['owner', 'display-name', 'password-stdin'],
+  'create-channel': ['kind', 'direct'],
+  'list-channels': [],
   'rotate-key': [],
   'audit-verify': [],
   doctor: ['invite', 'url', 'pin', 'email', 'password-stdin'],
@@ -114,6 +130,12 @@ function commandFrom(positionals: readonly string[]): Command {
     case 'create-workspace':
       expect(2, 'create-workspace <address> <name> --owner <email> (quote a name with spaces)');
       return { name: 'create-workspace', slug: rest[0] ?? '', workspaceName: rest[1] ?? '' };
+    case 'create-channel':
+      expect(2, 'create-channel <workspace> <name> [--kind voice|text] [--direct] (quote a name with spaces)');
+      return { name: 'create-channel', slug: rest[0] ?? '', channelName: rest[1] ?? '' };
+    case 'list-channels':
+      expect(1, 'list-channels <workspace>');
+      return { name: 'list-channels', slug: rest[0] ?? '' };
     case 'rotate-key':
       expect(0, 'rotate-key');
       return { name: 'rotate-key' };
@@ -186,6 +208,15 @@ export async function runCli(
           ...(values['display-name'] !== undefined ? { displayName: values['display-name'] } : {}),
           passwordStdin: values['password-stdin'] === true,
         });
+      case 'create-channel':
+        return await createChannelCommand(context, {
+          slug: command.slug,
+          name: command.channelName,
+          ...(values.kind !== undefined ? { kind: values.kind } : {}),
+          direct: values.direct === true,
+        });
+      case 'list-channels':
+        return await listChannelsCommand(context, { slug: command.slug });
       case 'rotate-key':
         return await rotateKeyCommand(context);
       case 'audit-verify':

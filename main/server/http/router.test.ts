@@ -552,6 +552,7 @@ describe('createRouter configuration', () => {
     ['a regex in a path', [route({ ...ping, path: '/v1/(.*)' })], /Bad segment/],
     ['a repeated parameter', [route({ ...ping, path: '/v1/:a/:a' })], /repeats/],
     ['an empty segment', [route({ ...ping, path: '/v1//ping' })], /Bad segment/],
+    ['an unmetered route that is not a GET', [route({ ...ping, method: 'POST', unmetered: true })], /unmetered/],
   ])('refuses %s', (_, list, message) => {
     expect(() => createRouter<TestAuth, TestSession>({ routes: list })).toThrow(message);
   });

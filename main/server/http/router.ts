@@ -13,6 +13,7 @@ import {
   parseRequestTarget,
   readBody,
 } from './request';
+import { DEFAULT_LINGER, lingerOnRefusal, type LingerLimits } from './lingeringClose';
 import { sendJson, sendStream, type HandlerResult } from './response';
 import { compareSpecificity, compilePath, matchPath, type CompiledPath, type PathParams } from './routePath';
 import { createRateLimiters, type RateDecision, type RateLimiters } from './rateLimiter';
@@ -57,6 +58,12 @@ interface RouteFields<P extends string, S extends z.ZodType> {
   /** A class of the rate-limit configuration; 'default' unless set. */
   readonly rateClass?: string;
   /**
+   * Never charged to any bucket: for health probes only. A load balancer's probes share their address with clients
+   * (TLS passthrough, NAT), so a bucket per address would let one client starve them and take the node out of
+   * rotation; such a route must cost no more than a refusal would.
+   */
+  readonly unmetered?: boolean;
+  /**
    * 'upload': the body is `application/octet-stream` with a declared Content-Length (within `maxBodyBytes`) that the
    * handler streams; the JSON the schema validates and the signature covers comes from the `manifestHeader`
    * (base64url JSON) instead. 'download': the handler may answer with a stream (StreamResult).
@@ -85,6 +92,7 @@ export interface Route<A, Session> {
   readonly paramsSchema?: z.ZodType<Readonly<Record<string, string>>>;
   readonly maxBodyBytes?: number;
   readonly rateClass?: string;
+  readonly unmetered?: boolean;
   readonly stream?: 'upload' | 'download';
   readonly manifestHeader?: string;
   readonly handler: (
@@ -131,6 +139,8 @@ export interface RouterOptions<A, Session> {
   readonly authenticate?: Authenticate<A, Session>;
   readonly rateLimiters?: RateLimiters;
   readonly maxBodyBytes?: number;
+  /** How much of a refused body is read and discarded after an early answer, and for how long (lingeringClose.ts). */
+  readonly linger?: LingerLimits;
   /** Milliseconds since the epoch; tests inject a clock. */
   readonly now?: () => number;
   /** Receives the name of an unexpected error, never its message, stack or the request. */
@@ -161,6 +171,7 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
   const rateLimiters = options.rateLimiters ?? createRateLimiters();
   const defaultLimit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const now = options.now ?? Date.now;
+  const linger = options.linger ?? DEFAULT_LINGER;
   const logError = options.logError ?? ((name) => console.error(`whoot server: request failed (${name})`));
   const routes = compileRoutes(options, rateLimiters);
   const { authenticate } = options;
@@ -190,9 +201,12 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
     const target = parseRequestTarget(req.url);
     const found: Lookup<A, Session> = target.ok ? lookup(req.method, target.value) : { kind: 'none' };
     const rateClass = found.kind === 'route' ? (found.entry.route.rateClass ?? 'default') : 'default';
-    const byAddress = await take('ip', rateClass, clientRateKey(req.socket.remoteAddress));
-    state.rateHeaders = rateLimitHeaders(byAddress);
-    if (!byAddress.allowed) throw rateLimited();
+    const unmetered = found.kind === 'route' && found.entry.route.unmetered === true;
+    const byAddress = unmetered ? null : await take('ip', rateClass, clientRateKey(req.socket.remoteAddress));
+    if (byAddress !== null) {
+      state.rateHeaders = rateLimitHeaders(byAddress);
+      if (!byAddress.allowed) throw rateLimited();
+    }
     if (!target.ok) throw new HttpError(400, target.error.code, target.error.message);
     if (req.httpVersion === '1.1' && req.headers.host === undefined) {
       throw new HttpError(400, 'bad_request', 'HTTP/1.1 requests must carry a Host header.');
@@ -221,7 +235,6 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
       // Node leaves 100-continue to us (checkContinue): only a request that passed every header check gets it.
       if (expect !== undefined && hasBody(req)) res.writeContinue();
       rawBody = await readBody(req, bodyLimit);
-      state.bodyConsumed = true;
     }
     const json = parseJsonBody(rawBody);
 
@@ -239,7 +252,7 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
       if (!outcome.ok) throw new HttpError(401, outcome.error.code, outcome.error.message);
       session = outcome.value;
       const bySession = await take('session', rateClass, session.sessionId);
-      state.rateHeaders = rateLimitHeaders(tighter(byAddress, bySession));
+      state.rateHeaders = rateLimitHeaders(byAddress === null ? bySession : tighter(byAddress, bySession));
       if (!bySession.allowed) throw rateLimited();
     }
 
@@ -256,22 +269,30 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
       clientAddress: req.socket.remoteAddress,
       request: req,
     });
-    if (req.complete) state.bodyConsumed = true;
+    const options = { headers: state.rateHeaders, closeConnection: answeringEarly(req) };
     if ('stream' in result) {
-      sendStream(res, result, { headers: state.rateHeaders, closeConnection: !state.bodyConsumed });
+      sendStream(res, result, options);
     } else {
-      sendJson(res, result, { headers: state.rateHeaders, closeConnection: !state.bodyConsumed });
+      sendJson(res, result, options);
     }
   }
 
+  /**
+   * An answer that goes out before the body ended (a refusal, or an upload handler that stopped reading) closes the
+   * connection, lingering first so that a client still sending gets to read it (lingeringClose.ts).
+   */
+  function answeringEarly(req: IncomingMessage): boolean {
+    if (!hasBody(req) || req.complete) return false;
+    lingerOnRefusal(req, linger);
+    return true;
+  }
+
   return async function handle(req, res) {
-    const state: ResponseState = { rateHeaders: {}, bodyConsumed: !hasBody(req) };
+    const state: ResponseState = { rateHeaders: {} };
     try {
       await run(req, res, state);
     } catch (error) {
-      // A streamed upload that failed after the handler read all of it may keep its connection.
-      if (req.complete) state.bodyConsumed = true;
-      const options = { headers: state.rateHeaders, closeConnection: !state.bodyConsumed };
+      const options = { headers: state.rateHeaders, closeConnection: answeringEarly(req) };
       if (error instanceof HttpError) {
         // A handler's own 429 (rateLimitedBy) describes the bucket that refused: its headers win over the address's.
         const own = error.status === 429 ? error.headers : {};
@@ -287,8 +308,6 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
 
 interface ResponseState {
   rateHeaders: Record<string, string>;
-  /** False while unread body bytes may still arrive: the response then closes the connection. */
-  bodyConsumed: boolean;
 }
 
 function compileRoutes<A, Session>(options: RouterOptions<A, Session>, limiters: RateLimiters) {
@@ -299,6 +318,9 @@ function compileRoutes<A, Session>(options: RouterOptions<A, Session>, limiters:
     const key = `${route.method} ${path.shape}`;
     if (seen.has(key)) throw new Error(`Two routes answer ${key}`);
     seen.add(key);
+    if (route.unmetered === true && (route.auth !== undefined || route.method !== 'GET')) {
+      throw new Error(`Route ${key} cannot be unmetered: only public GET probes are`);
+    }
     if (route.rateClass !== undefined && !limiters.has(route.rateClass)) {
       throw new Error(`Route ${key} names an unknown rate-limit class "${route.rateClass}"`);
     }

@@ -4,6 +4,7 @@ import { newId } from './ids';
 import type { membersQueries } from './membersQueries';
 import { prepareScoped } from './scopedSql';
 import { StoreError } from './errors';
+import type { Result } from '../../../shared/result';
 import type {
   Invite,
   InviteConsumption,
@@ -12,7 +13,9 @@ import type {
   InviteRole,
   InvitesRepository,
   NewInvite,
+  NewUser,
   ScopedInvites,
+  User,
 } from './types';
 import { toWorkspace, WORKSPACE_COLUMNS, type WorkspaceRow } from './workspacesRepository';
 
@@ -34,7 +37,11 @@ const COLUMNS = 'id, workspace_id, created_by, role, max_uses, uses, expires_at,
 export const inviteCodeHash = (code: string): string => createHash('sha256').update(code, 'utf8').digest('hex');
 
 /** Invite statements, prepared once per store; `scoped` binds them to one workspace. */
-export function invitesQueries(context: StoreContext, members: ReturnType<typeof membersQueries>) {
+export function invitesQueries(
+  context: StoreContext,
+  members: ReturnType<typeof membersQueries>,
+  insertUser: (input: NewUser) => Result<User>,
+) {
   const { db, now } = context;
   const insert = prepareScoped<NewInvite & { workspaceId: string; id: string; codeHash: string; now: number }>(
     db,
@@ -104,10 +111,34 @@ export function invitesQueries(context: StoreContext, members: ReturnType<typeof
     return { ok: true, workspace: ws, role: row.role, joined: true };
   });
 
+  /** Thrown inside createAccount's transaction to roll the account back when the invite cannot take it. */
+  class Refused extends Error {
+    constructor(readonly reason: InviteFailure | 'email_taken') {
+      super(reason);
+    }
+  }
+  const createAccount = db.transaction((code: string, input: NewUser) => {
+    const refused = refusal(byCode.get({ codeHash: inviteCodeHash(code) }), now());
+    if (refused !== undefined) throw new Refused(refused.reason);
+    const user = insertUser(input);
+    if (!user.ok) throw new Refused('email_taken');
+    const redeemed = redeem(code, user.value.id);
+    if (!redeemed.ok) throw new Refused(redeemed.reason);
+    return { ok: true as const, user: user.value, workspace: redeemed.workspace, role: redeemed.role };
+  });
+
   return {
     repository: {
       async redeem(code, userId) {
         return redeem.immediate(code, userId);
+      },
+      async createAccount(code, input) {
+        try {
+          return createAccount.immediate(code, input);
+        } catch (error) {
+          if (error instanceof Refused) return { ok: false, reason: error.reason };
+          throw error;
+        }
       },
     } satisfies InvitesRepository,
     scoped(workspaceId: string): ScopedInvites {

@@ -21,7 +21,7 @@ import { createRequestNonces } from './nonceQueries';
 import { createServerSecrets } from './secretsRepository';
 import { createSessionsRepository } from './sessionsRepository';
 import type { Store, WorkspaceScope } from './types';
-import { createUsersRepository } from './usersRepository';
+import { createUsersRepository, userInserter } from './usersRepository';
 import { voiceMutesQueries } from './voiceMutesQueries';
 import { createWorkspacesRepository } from './workspacesRepository';
 
@@ -66,7 +66,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     }
     const channels = channelsQueries(context);
     const members = membersQueries(context);
-    const invites = invitesQueries(context, members);
+    const invites = invitesQueries(context, members, userInserter(context));
     const events = eventsQueries(context);
     const audit = auditQueries(context);
     const webhooks = webhooksQueries(context);
@@ -127,6 +127,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
             rotating = false;
           }
         },
+      },
+      async ping() {
+        db.prepare('SELECT 1').get();
       },
       async close() {
         if (!db.open) return;

@@ -354,6 +354,18 @@ export interface InvitesRepository {
    * `joined: false` with their current role, and the invite keeps its use.
    */
   redeem(code: string, userId: string): Promise<InviteRedemption>;
+  /**
+   * A new account and its first membership, together or not at all: the invite is checked first (so a bad code
+   * fails the same whatever the email), then the account is created (`email_taken` otherwise) and one use taken.
+   * What an invite-only server's sign-up does.
+   */
+  createAccount(
+    code: string,
+    user: NewUser,
+  ): Promise<
+    | { readonly ok: true; readonly user: User; readonly workspace: Workspace; readonly role: Role }
+    | { readonly ok: false; readonly reason: InviteFailure | 'email_taken' }
+  >;
 }
 
 export interface EventRetention {
@@ -465,6 +477,8 @@ export interface Store {
   /** Housekeeping of the blob directory: what no row names, and uploads never attached to a message. */
   readonly files: FileMaintenance;
   readonly dataKeys: DataKeyAdmin;
+  /** Resolves when the database answers a query; rejects when it is closed or cannot be read (readiness probes). */
+  ping(): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -1,8 +1,8 @@
-import { fail, ok } from '../../../shared/result';
+import { fail, ok, type Result } from '../../../shared/result';
 import { fromFlag, present, type StoreContext } from './context';
 import { ENCRYPTED_COLUMNS } from './encryptedColumns';
 import { newId } from './ids';
-import type { User, UsersRepository } from './types';
+import type { NewUser, User, UsersRepository } from './types';
 
 interface UserRow {
   id: string;
@@ -23,12 +23,27 @@ const USER_COLUMNS =
  */
 export const emailKey = (email: string): string => email.trim().normalize('NFC').toLowerCase();
 
-export function createUsersRepository({ db, now, fields }: StoreContext): UsersRepository {
+/**
+ * The one statement that creates accounts, synchronous so a transaction that also takes an invite can use it.
+ * Whether this is the server's first account (and so its owner) is decided by the insert itself.
+ */
+export function userInserter({ db, now }: Pick<StoreContext, 'db' | 'now'>): (input: NewUser) => Result<User> {
   const insert = db.prepare(
     `INSERT INTO users (id, email, email_key, display_name, password_hash, server_owner, created_at)
      VALUES (@id, @email, @emailKey, @displayName, @passwordHash, NOT EXISTS (SELECT 1 FROM users), @createdAt)
      ON CONFLICT (email_key) DO NOTHING`,
   );
+  const byId = db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
+  return (input) => {
+    const id = newId();
+    const params = { id, ...input, emailKey: emailKey(input.email), createdAt: now() };
+    if (insert.run(params).changes === 0) return fail('email_taken', 'An account with this email already exists.');
+    return ok(toUser(present(byId.get(id), 'user')));
+  };
+}
+
+export function createUsersRepository({ db, now, fields }: StoreContext): UsersRepository {
+  const insertUser = userInserter({ db, now });
   const byId = db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE id = ?`);
   const byEmailKey = db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email_key = ?`);
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
@@ -59,10 +74,7 @@ export function createUsersRepository({ db, now, fields }: StoreContext): UsersR
 
   return {
     async create(input) {
-      const id = newId();
-      const params = { id, ...input, emailKey: emailKey(input.email), createdAt: now() };
-      if (insert.run(params).changes === 0) return fail('email_taken', 'An account with this email already exists.');
-      return ok(toUser(present(byId.get(id), 'user')));
+      return insertUser(input);
     },
     async byId(userId) {
       const row = byId.get(userId);
