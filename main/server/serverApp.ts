@@ -305,7 +305,7 @@ function routesFrom(handlers: EndpointHandlers, config: ServerConfig): Route<End
  * the request's own parameters, never from a client's claim about what it is doing.
  */
 function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () => number) {
-  // In SQLite, not memory: a request captured before a restart must still fail as a replay after it.
+  // In the store, not memory: a request captured before a restart (or sent to another node) must still fail.
   const nonces = store.nonces;
   /**
    * A relay run apart signs like a session does, keyed by the TURN REST secret text it already holds; the session

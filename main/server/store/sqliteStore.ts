@@ -6,11 +6,11 @@ import type { StoreContext } from './context';
 import { openDatabase } from './database';
 import { createFieldCodec } from './encryptedColumns';
 import { filesQueries } from './filesQueries';
-import { StoreError } from './errors';
 import { eventsQueries } from './eventsQueries';
 import { createKeyRing, type KeyRing } from './fieldCipher';
 import { invitesQueries } from './invitesQueries';
-import { DEFAULT_ROTATION_BATCH, keyUsage, reencryptAll } from './keyRotation';
+import { keyUsage, reencryptAll } from './keyRotation';
+import { createDataKeyAdmin, requireKnownKeys } from './dataKeyAdmin';
 import type { DataKeySet } from './keyMaterial';
 import { membersQueries } from './membersQueries';
 import { webhooksQueries } from './webhooksQueries';
@@ -52,18 +52,9 @@ function blobDirectory(options: OpenStoreOptions): string | undefined {
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const db = openDatabase({ file: options.file, migrations: MIGRATIONS });
   let ring: KeyRing = createKeyRing(options.keys);
-  let rotating = false;
   const context: StoreContext = { db, now: options.now ?? Date.now, fields: createFieldCodec(() => ring) };
   try {
-    const missing = [...new Set(keyUsage(context).map((usage) => usage.keyId))].filter(
-      (keyId) => !ring.keyIds.includes(keyId),
-    );
-    if (missing.length > 0) {
-      throw new StoreError(
-        'missing_data_key',
-        `the database holds values sealed with data key(s) ${missing.join(', ')}, which the key source does not provide`,
-      );
-    }
+    requireKnownKeys(keyUsage(context), ring);
     const channels = channelsQueries(context);
     const members = membersQueries(context);
     const invites = invitesQueries(context, members);
@@ -104,30 +95,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       inbound: inputs.lookup,
       voiceMutes: voiceMutes.index,
       files: files.maintenance,
-      dataKeys: {
-        currentKeyId: () => ring.currentKeyId,
-        async usage() {
-          return keyUsage(context);
-        },
-        async rotate(newKey, rotateOptions = {}) {
-          if (rotating) throw new StoreError('invalid_argument', 'a data key rotation is already running');
-          rotating = true;
-          try {
-            // The new key becomes current before the first batch, so rows written meanwhile need no second pass.
-            if (newKey !== undefined) ring = ring.withCurrent(newKey);
-            const report = await reencryptAll(context, ring, rotateOptions.batchSize);
-            // File contents live outside SQLite; their blobs are re-encrypted under the same new key.
-            const blobs = await files.reencryptAll(ring, rotateOptions.batchSize ?? DEFAULT_ROTATION_BATCH);
-            return {
-              ...report,
-              columns: [...report.columns, { table: 'files', column: 'blob', reencrypted: blobs }],
-              reencrypted: report.reencrypted + blobs,
-            };
-          } finally {
-            rotating = false;
-          }
-        },
-      },
+      dataKeys: createDataKeyAdmin({
+        ring: { get: () => ring, set: (next) => (ring = next) },
+        usage: async () => keyUsage(context),
+        reencryptColumns: (next, batchSize) => reencryptAll(context, next, batchSize),
+        // File contents live outside SQLite; their blobs are re-encrypted under the same new key.
+        reencryptBlobs: (next, batchSize) => files.reencryptAll(next, batchSize),
+      }),
       async close() {
         if (!db.open) return;
         db.pragma('optimize');
