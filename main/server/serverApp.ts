@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
 import { UPLOAD_MANIFEST_HEADER } from '../../shared/chat';
 import { endpoints, resourceIdFor, type Endpoint, type EndpointName } from '../../shared/rest/endpoints';
 import { fail, ok, type Result } from '../../shared/result';
@@ -34,7 +33,7 @@ import { attachSignallingServer, type SignallingServer } from './signalling/sign
 import { createMemoryTicketStore } from './signalling/tickets';
 import { storeEventLog } from './storeEventLog';
 import { createTimelineService, type TimelineService } from './timeline/timelineService';
-import { chooseDataKeySource, loadOrCreateDataKeys, openStore, type SecretStore, type Store } from './store';
+import { chooseDataKeySource, loadOrCreateDataKeys, openConfiguredStore, type SecretStore, type Store } from './store';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks/dispatcher';
 import type { LookupAll } from './webhooks/targetAddress';
 
@@ -94,8 +93,8 @@ export async function startServer(
     ...(options.env ? { env: options.env } : {}),
     ...(options.secretStore ? { secretStore: options.secretStore } : {}),
   });
-  const store = await openStore({
-    file: join(config.dataDir, 'whoot.db'),
+  const store = await openConfiguredStore(config.store, {
+    dataDir: config.dataDir,
     keys: await loadOrCreateDataKeys(keySource),
     now,
   });

@@ -86,6 +86,46 @@ const dollars = (sql: string) => {
   return sql.replace(/\?/g, () => `$${(index += 1)}`);
 };
 
+/** A superuser connection over the Unix socket, with the store's value parsing. */
+async function superuserClient(server: TestPostgres, database: string): Promise<pg.Client> {
+  const client = new pg.Client({
+    host: server.socketDir,
+    port: server.port,
+    user: server.superuser,
+    database,
+    types: storeTypes,
+  });
+  await client.connect();
+  return client;
+}
+
+async function asSuperuser(server: TestPostgres, sql: string): Promise<void> {
+  const admin = await superuserClient(server, 'postgres');
+  try {
+    await admin.query(sql);
+  } finally {
+    await admin.end();
+  }
+}
+
+const DATABASE_NAME = /^[a-z][a-z0-9_]{0,62}$/;
+
+/**
+ * A throwaway database of the test PostgreSQL, copied from the migrated template, and the three role URLs to it:
+ * what a store kit and the server test harness (WHOOT_TEST_STORE=postgres) open.
+ */
+export function testPostgresDatabase(database: string) {
+  if (!DATABASE_NAME.test(database)) throw new Error(`unsafe database name ${database}`);
+  const server = inject('whootPostgres');
+  return {
+    server,
+    database,
+    url: (role: TestRole) => postgresUrl(server, role, database),
+    create: () => asSuperuser(server, `CREATE DATABASE ${database} OWNER whoot_owner TEMPLATE ${server.template}`),
+    drop: () => asSuperuser(server, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
+  };
+}
+
 export function createStoreTestKit(backend: StoreBackend = 'sqlite'): StoreTestKit {
   const dir = mkdtempSync(join(tmpdir(), 'whoot-store-'));
   const file = join(dir, 'whoot.db');
@@ -96,39 +136,24 @@ export function createStoreTestKit(backend: StoreBackend = 'sqlite'): StoreTestK
   const clock = { now: T0 };
   const keyA = generateDataKey(new Date(T0));
   const keyB = generateDataKey(new Date(T0 + 86_400_000));
-  let server: TestPostgres | undefined;
+  let target: ReturnType<typeof testPostgresDatabase> | undefined;
   let created: Promise<void> | undefined;
 
-  function postgres(): TestPostgres {
+  function postgres() {
     if (backend !== 'postgres') throw new Error('this is a SQLite kit');
-    server ??= inject('whootPostgres');
-    return server;
+    target ??= testPostgresDatabase(database);
+    return target;
   }
-  async function connect(role: TestRole | 'superuser', db = database): Promise<pg.Client> {
-    const pgServer = postgres();
-    const client =
-      role === 'superuser'
-        ? new pg.Client({
-            host: pgServer.socketDir,
-            port: pgServer.port,
-            user: pgServer.superuser,
-            database: db,
-            types: storeTypes,
-          })
-        : new pg.Client({ connectionString: postgresUrl(pgServer, role, db), types: storeTypes });
+  async function connect(role: TestRole | 'superuser'): Promise<pg.Client> {
+    const { server } = postgres();
+    if (role === 'superuser') return superuserClient(server, database);
+    const client = new pg.Client({ connectionString: postgresUrl(server, role, database), types: storeTypes });
     await client.connect();
     return client;
   }
   /** The kit's database, copied from the template the first time something needs it. */
   function ensureDatabase(): Promise<void> {
-    created ??= (async () => {
-      const admin = await connect('superuser', 'postgres');
-      try {
-        await admin.query(`CREATE DATABASE ${database} OWNER whoot_owner TEMPLATE ${postgres().template}`);
-      } finally {
-        await admin.end();
-      }
-    })();
+    created ??= postgres().create();
     return created;
   }
 
@@ -141,7 +166,7 @@ export function createStoreTestKit(backend: StoreBackend = 'sqlite'): StoreTestK
     keyB,
     clock,
     get postgres() {
-      return postgres();
+      return postgres().server;
     },
     async open(keys = dataKeySet(keyA)) {
       let store: Store;
@@ -149,11 +174,11 @@ export function createStoreTestKit(backend: StoreBackend = 'sqlite'): StoreTestK
         store = await openStore({ file, keys, now: () => clock.now });
       } else {
         await ensureDatabase();
-        const pgServer = postgres();
+        const { url } = postgres();
         store = await openPostgresStore({
-          url: postgresUrl(pgServer, 'whoot_app', database),
-          maintenanceUrl: postgresUrl(pgServer, 'whoot_maintenance', database),
-          ownerUrl: postgresUrl(pgServer, 'whoot_owner', database),
+          url: url('whoot_app'),
+          maintenanceUrl: url('whoot_maintenance'),
+          ownerUrl: url('whoot_owner'),
           poolSize: 4,
           maintenancePoolSize: 2,
           keys,
@@ -198,12 +223,7 @@ export function createStoreTestKit(backend: StoreBackend = 'sqlite'): StoreTestK
       for (const client of clients) await client.end().catch(() => undefined);
       if (created !== undefined) {
         await created.catch(() => undefined);
-        const admin = await connect('superuser', 'postgres');
-        try {
-          await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
-        } finally {
-          await admin.end();
-        }
+        await postgres().drop();
       }
       rmSync(dir, { recursive: true, force: true });
     },
