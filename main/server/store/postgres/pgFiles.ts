@@ -85,7 +85,7 @@ const renameBlob = (sql: Sql, workspaceId: string, from: string, to: string, key
   ]);
 
 /**
- * Files and their contents in PostgreSQL (README.md, "Blobs"): the same blob format as on disk (blobCipher.ts),
+ * Files and their contents in PostgreSQL (README.md, "Blobs in PostgreSQL"): the same blob format as on disk (blobCipher.ts),
  * cut into rows of file_chunks named by file id and key id. An upload streams into `<id>.part` rows and commit
  * renames them to `<id>` in the transaction that inserts the file's row, so a blob without a row is either still
  * being written or left over, and the sweep can tell which by its name and age.

@@ -47,7 +47,7 @@ export interface PgAccess {
   scoped<T>(workspaceId: string, work: (sql: Sql) => Promise<T>): Promise<T>;
   /** As the application role with no workspace: server-wide tables (accounts, sessions, nonces, secrets). */
   app<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
-  /** As the maintenance role: the few named operations that legitimately cross workspaces (postgres/README.md). */
+  /** As the maintenance role: the few named operations that legitimately cross workspaces (README.md). */
   maintenance<T>(work: (sql: Sql) => Promise<T>): Promise<T>;
 }
 
