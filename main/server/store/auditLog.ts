@@ -2,7 +2,7 @@ import { GENESIS_HASH, entryHash } from './auditChain';
 import type { StoreContext } from './context';
 import { canonicalJson, type JsonObject } from './json';
 import { prepareScoped } from './scopedSql';
-import type { AuditEntry, AuditLog, AuditVerification, NewAuditEntry, ScopedAudit } from './types';
+import type { AuditEntry, AuditHead, AuditLog, AuditVerification, NewAuditEntry, ScopedAudit } from './types';
 
 export interface AuditRow {
   seq: number;
@@ -41,19 +41,9 @@ export function auditQueries({ db, now }: StoreContext) {
 
   // IMMEDIATE: reading the head and writing the next entry must not interleave with another writer's append.
   const append = db.transaction((entry: NewAuditEntry): AuditEntry => {
-    const head = last.get() ?? { seq: 0, hash: GENESIS_HASH };
-    const fields = {
-      seq: head.seq + 1,
-      at: now(),
-      type: entry.type,
-      actorUserId: entry.actorUserId ?? null,
-      workspaceId: entry.workspaceId ?? null,
-      detailsJson: canonicalJson(entry.details ?? {}),
-      prevHash: head.hash,
-    };
-    const hash = entryHash(fields);
-    insert.run({ ...fields, hash });
-    return toEntry({ ...rowOf(fields), hash });
+    const next = nextEntry(last.get() ?? { seq: 0, hash: GENESIS_HASH }, entry, now());
+    insert.run({ ...next.fields, hash: next.hash });
+    return next.entry;
   });
 
   const log: AuditLog = {
@@ -85,6 +75,21 @@ export function auditQueries({ db, now }: StoreContext) {
       };
     },
   };
+}
+
+/** The entry that follows `head`: its stored fields, its hash, and the record callers get back. */
+export function nextEntry(head: AuditHead, entry: NewAuditEntry, at: number) {
+  const fields = {
+    seq: head.seq + 1,
+    at,
+    type: entry.type,
+    actorUserId: entry.actorUserId ?? null,
+    workspaceId: entry.workspaceId ?? null,
+    detailsJson: canonicalJson(entry.details ?? {}),
+    prevHash: head.hash,
+  };
+  const hash = entryHash(fields);
+  return { fields, hash, entry: toEntry({ ...rowOf(fields), hash }) };
 }
 
 /**

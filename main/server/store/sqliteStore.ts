@@ -20,7 +20,8 @@ import { MIGRATIONS } from './migrations';
 import { createRequestNonces } from './nonceQueries';
 import { createServerSecrets } from './secretsRepository';
 import { createSessionsRepository } from './sessionsRepository';
-import type { Store, WorkspaceScope } from './types';
+import { scopeFor } from './scopeAssembly';
+import type { Store } from './types';
 import { createUsersRepository } from './usersRepository';
 import { voiceMutesQueries } from './voiceMutesQueries';
 import { createWorkspacesRepository } from './workspacesRepository';
@@ -70,22 +71,20 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       users: createUsersRepository(context),
       sessions: createSessionsRepository(context),
       workspaces: createWorkspacesRepository(context),
-      forWorkspace(workspaceId): WorkspaceScope {
-        return {
-          workspaceId,
-          channels: channels.scoped(workspaceId),
-          members: members.scoped(workspaceId),
-          invites: invites.scoped(workspaceId),
-          events: events.scoped(workspaceId),
-          audit: audit.scoped(workspaceId),
-          webhooks: webhooks.scoped(workspaceId),
-          inputs: inputs.inputs(workspaceId),
-          apiTokens: inputs.apiTokens(workspaceId),
-          voiceMutes: voiceMutes.scoped(workspaceId),
-          messages: messages.scoped(workspaceId),
-          files: files.scoped(workspaceId),
-        };
-      },
+      forWorkspace: (workspaceId) =>
+        scopeFor(workspaceId, {
+          channels: channels.scoped,
+          members: members.scoped,
+          invites: invites.scoped,
+          events: events.scoped,
+          audit: audit.scoped,
+          webhooks: webhooks.scoped,
+          inputs: inputs.inputs,
+          apiTokens: inputs.apiTokens,
+          voiceMutes: voiceMutes.scoped,
+          messages: messages.scoped,
+          files: files.scoped,
+        }),
       invites: invites.repository,
       events: events.retention,
       audit: audit.log,

@@ -118,6 +118,13 @@ export function statusAfter(
   return state.attempts >= standardAttempts + state.extra_attempts ? 'failed' : 'pending';
 }
 
+/** How an attempt whose lease ran out ends: the sender stopped (or died) before it knew the answer. */
+export const INTERRUPTED: AttemptResult = {
+  outcome: 'interrupted',
+  statusCode: null,
+  error: 'the sender stopped before the answer arrived',
+};
+
 /** What a sender learns of an attempt's error: its start, never a receiver's whole answer. */
 export const attemptError = (error: string | null): string | null => (error === null ? null : error.slice(0, 200));
 
@@ -508,7 +515,7 @@ export function webhooksQueries({ db, now, fields }: StoreContext) {
       const outcome = settleAttempt(
         { endpointId: row.endpoint_id, eventId: row.event_id },
         row.attempts,
-        { outcome: 'interrupted', statusCode: null, error: 'the sender stopped before the answer arrived' },
+        INTERRUPTED,
         retryAt(row.attempts),
         standardAttempts,
       );

@@ -1,6 +1,5 @@
-import { GENESIS_HASH, entryHash } from '../auditChain';
-import { AUDIT_COLUMNS, chainWalker, rowOf, toEntry, type AuditRow } from '../auditLog';
-import { canonicalJson } from '../json';
+import { GENESIS_HASH } from '../auditChain';
+import { AUDIT_COLUMNS, chainWalker, nextEntry, toEntry, type AuditRow } from '../auditLog';
 import type { AuditEntry, AuditHead, AuditLog, AuditVerification, ScopedAudit } from '../types';
 import type { PgStoreContext } from './pgContext';
 import { LOCK_SPACE, LOCKS } from './pgMigrations';
@@ -25,17 +24,7 @@ export function pgAudit({ db, now }: PgStoreContext) {
     append: (entry) =>
       db.maintenance(async (sql): Promise<AuditEntry> => {
         await sql.run('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, LOCKS.auditHead]);
-        const head = await headOf(sql);
-        const fields = {
-          seq: head.seq + 1,
-          at: now(),
-          type: entry.type,
-          actorUserId: entry.actorUserId ?? null,
-          workspaceId: entry.workspaceId ?? null,
-          detailsJson: canonicalJson(entry.details ?? {}),
-          prevHash: head.hash,
-        };
-        const hash = entryHash(fields);
+        const { fields, hash, entry: appended } = nextEntry(await headOf(sql), entry, now());
         await sql.run(
           `INSERT INTO audit_log (seq, at, type, actor_user_id, workspace_id, details, prev_hash, hash)
            VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
@@ -50,7 +39,7 @@ export function pgAudit({ db, now }: PgStoreContext) {
             hash,
           ],
         );
-        return toEntry({ ...rowOf(fields), hash });
+        return appended;
       }),
     async since(afterSeq, limit) {
       const rows = await db.maintenance((sql) =>

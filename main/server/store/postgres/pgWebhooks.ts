@@ -8,6 +8,7 @@ import {
   deliveryRecords,
   ENDPOINT_COLUMNS,
   endpointRecord,
+  INTERRUPTED,
   statusAfter,
   type AttemptRow,
   type DeliveryRow,
@@ -364,7 +365,7 @@ export function pgWebhooks({ db, now, fields }: PgStoreContext) {
             sql,
             { endpointId: row.endpoint_id, eventId: row.event_id },
             row.attempts,
-            { outcome: 'interrupted', statusCode: null, error: 'the sender stopped before the answer arrived' },
+            INTERRUPTED,
             retryAt(row.attempts),
             standardAttempts,
           );

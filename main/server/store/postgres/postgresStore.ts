@@ -3,7 +3,8 @@ import { createDataKeyAdmin, requireKnownKeys } from '../dataKeyAdmin';
 import { createFieldCodec } from '../encryptedColumns';
 import { createKeyRing, type KeyRing } from '../fieldCipher';
 import type { DataKeySet } from '../keyMaterial';
-import type { Store, WorkspaceScope } from '../types';
+import { scopeFor } from '../scopeAssembly';
+import type { Store } from '../types';
 import { pgAudit } from './pgAudit';
 import { pgChannels } from './pgChannels';
 import type { PgStoreContext } from './pgContext';
@@ -99,22 +100,20 @@ async function assemble(
     users: pgUsersRepository(context),
     sessions: pgSessionsRepository(context),
     workspaces: pgWorkspacesRepository(context),
-    forWorkspace(workspaceId): WorkspaceScope {
-      return {
-        workspaceId,
-        channels: pgChannels(context, workspaceId),
-        members: pgMembers(context, workspaceId),
-        invites: invites.scoped(workspaceId),
-        events: events.scoped(workspaceId),
-        audit: audit.scoped(workspaceId),
-        webhooks: webhooks.scoped(workspaceId),
-        inputs: inputs.inputs(workspaceId),
-        apiTokens: inputs.apiTokens(workspaceId),
-        voiceMutes: voiceMutes.scoped(workspaceId),
-        messages: pgMessages(context, workspaceId),
-        files: files.scoped(workspaceId),
-      };
-    },
+    forWorkspace: (workspaceId) =>
+      scopeFor(workspaceId, {
+        channels: (id) => pgChannels(context, id),
+        members: (id) => pgMembers(context, id),
+        invites: invites.scoped,
+        events: events.scoped,
+        audit: audit.scoped,
+        webhooks: webhooks.scoped,
+        inputs: inputs.inputs,
+        apiTokens: inputs.apiTokens,
+        voiceMutes: voiceMutes.scoped,
+        messages: (id) => pgMessages(context, id),
+        files: files.scoped,
+      }),
     invites: invites.repository,
     events: events.retention,
     audit: audit.log,
