@@ -121,7 +121,12 @@ export function testPostgresDatabase(database: string) {
     server,
     database,
     url: (role: TestRole) => postgresUrl(server, role, database),
-    create: () => asSuperuser(server, `CREATE DATABASE ${database} OWNER whoot_owner TEMPLATE ${server.template}`),
+    // FILE_COPY: copying a small template's files is faster than PostgreSQL 15's default of logging every page.
+    create: () =>
+      asSuperuser(
+        server,
+        `CREATE DATABASE ${database} OWNER whoot_owner TEMPLATE ${server.template} STRATEGY FILE_COPY`,
+      ),
     drop: () => asSuperuser(server, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
   };
 }
@@ -178,7 +183,7 @@ export function createStoreTestKit(backend: StoreBackend = 'sqlite'): StoreTestK
         store = await openPostgresStore({
           url: url('whoot_app'),
           maintenanceUrl: url('whoot_maintenance'),
-          ownerUrl: url('whoot_owner'),
+          // The template is migrated already: nodes open it as production nodes without the owner do.
           poolSize: 4,
           maintenancePoolSize: 2,
           keys,
