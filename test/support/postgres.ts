@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,10 +11,22 @@ import pg from 'pg';
  * throwaway data directory, 127.0.0.1 on a free port, ready when the server says so on its log, stopped by
  * `stop()` or, if the process that started it dies first (a killed test run), by a watchdog that outlives it.
  *
+ * The binaries are Debian's (`/usr/lib/postgresql/<major>/bin`, 15 on Debian 12), or WHOOT_POSTGRES_BIN's.
  * initdb refuses to run as root. Here tests run as root, so the binaries run as the unprivileged `postgres`
  * account (Node's spawn sets uid and gid and drops supplementary groups); as any other user they run as that user.
  */
-export const POSTGRES_BIN = process.env.WHOOT_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+export const POSTGRES_BIN = process.env.WHOOT_POSTGRES_BIN ?? debianPostgresBin();
+
+/** Debian 12 installs PostgreSQL 15 here; a newer release, a newer major version beside it. */
+function debianPostgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root)
+    ? readdirSync(root)
+        .filter((name) => /^\d+$/.test(name) && existsSync(join(root, name, 'bin', 'initdb')))
+        .sort((a, b) => Number(b) - Number(a))
+    : [];
+  return join(root, versions[0] ?? '15', 'bin');
+}
 
 /** The roles whoot's migrations grant to (docs/server.md, "PostgreSQL"). */
 export const WHOOT_ROLES = ['whoot_owner', 'whoot_app', 'whoot_maintenance'] as const;
