@@ -9,7 +9,7 @@ import { parseDeepLink } from '../../shared/deepLink';
 import { hasUnsafeCharacters } from '../../shared/plainText';
 import { spkiPinOf } from '../crypto/spkiPin';
 import { verifyPassword } from './auth/passwordHashing';
-import { DATABASE_FILE } from './cli/commands';
+import { DATABASE_FILE } from './store';
 import { EXAMPLE_CONFIG, exampleConfigText } from './cli/configFile';
 import { EXIT_FAILED, EXIT_OK, EXIT_USAGE, type CliIo } from './cli/io';
 import { runCli } from './cli/run';

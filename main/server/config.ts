@@ -9,6 +9,7 @@ import { rateLimitConfigSchema } from './http/rateLimiter';
 import { relayLimitFields } from './turn/relayConfig';
 import { webhookConfigSchema } from './webhooks/webhookConfig';
 import { inputConfigSchema } from './inputs/inputConfig';
+import { storeConfigSchema } from './store/storeConfig';
 
 /**
  * whoot.server.json, validated once at start-up: a typo or an unknown key stops the server with a clear message
@@ -56,6 +57,8 @@ export const DEFAULT_CHANNELS = [
 
 export const serverConfigSchema = z.strictObject({
   dataDir: z.string().min(1).max(4096),
+  /** Where accounts, workspaces and files live: SQLite in dataDir (default) or a shared PostgreSQL. */
+  store: storeConfigSchema,
   listen: z
     .strictObject({
       host: z.string().min(1).max(253).default('127.0.0.1'),

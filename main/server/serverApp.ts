@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
-import { join } from 'node:path';
 import { UPLOAD_MANIFEST_HEADER } from '../../shared/chat';
 import { endpoints, resourceIdFor, type Endpoint, type EndpointName } from '../../shared/rest/endpoints';
 import { fail, ok, type Result } from '../../shared/result';
@@ -35,7 +34,7 @@ import { attachSignallingServer, type SignallingServer } from './signalling/sign
 import { createMemoryTicketStore } from './signalling/tickets';
 import { storeEventLog } from './storeEventLog';
 import { createTimelineService, type TimelineService } from './timeline/timelineService';
-import { chooseDataKeySource, loadOrCreateDataKeys, openStore, type SecretStore, type Store } from './store';
+import { chooseDataKeySource, loadOrCreateDataKeys, openConfiguredStore, type SecretStore, type Store } from './store';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks/dispatcher';
 import type { LookupAll } from './webhooks/targetAddress';
 
@@ -95,8 +94,8 @@ export async function startServer(
     ...(options.env ? { env: options.env } : {}),
     ...(options.secretStore ? { secretStore: options.secretStore } : {}),
   });
-  const store = await openStore({
-    file: join(config.dataDir, 'whoot.db'),
+  const store = await openConfiguredStore(config.store, {
+    dataDir: config.dataDir,
     keys: await loadOrCreateDataKeys(keySource),
     now,
   });
@@ -310,7 +309,7 @@ function routesFrom(handlers: EndpointHandlers, config: ServerConfig): Route<End
  * the request's own parameters, never from a client's claim about what it is doing.
  */
 function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () => number) {
-  // In SQLite, not memory: a request captured before a restart must still fail as a replay after it.
+  // In the store, not memory: a request captured before a restart (or sent to another node) must still fail.
   const nonces = store.nonces;
   /**
    * A relay run apart signs like a session does, keyed by the TURN REST secret text it already holds; the session

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BodyOf, EndpointName, ResponseOf } from '../../shared/rest/endpoints';
@@ -8,6 +8,7 @@ import { createServerApi, type CallInput } from '../../main/session/apiClient';
 import { CredentialVault } from '../../main/session/credentialVault';
 import { createRequestSigner } from '../../main/session/requestSigner';
 import { randomBytes } from 'node:crypto';
+import { testPostgresDatabase } from '../../main/server/store/storeTestKit';
 
 /** Suites that sign many accounts in from one address use roomy buckets; the rate-limit tests set their own. */
 export const GENEROUS_LIMITS = {
@@ -29,6 +30,35 @@ export const SUITE_POLICY = {
 /** The embedded TURN relay on ports the OS picks, so test servers running side by side never collide. */
 export const EPHEMERAL_RELAY = { udpPort: 0, tcpPort: 0, minPort: 40000, maxPort: 60000 };
 
+/**
+ * Which store the server suites run against: SQLite in the data directory (default), or with
+ * WHOOT_TEST_STORE=postgres a fresh database of the test PostgreSQL per data directory (its name kept in the
+ * directory, so a server restarted on the same directory finds the same database).
+ */
+async function testStore(dir: string): Promise<ServerConfigInput['store']> {
+  if (process.env.WHOOT_TEST_STORE !== 'postgres') return { kind: 'sqlite' };
+  const marker = join(dir, 'postgres-database');
+  const existing = existsSync(marker) ? readFileSync(marker, 'utf8').trim() : undefined;
+  const database = testPostgresDatabase(existing ?? `server_${randomBytes(8).toString('hex')}`);
+  if (existing === undefined) {
+    await database.create();
+    writeFileSync(marker, database.database);
+  }
+  return {
+    kind: 'postgres',
+    url: database.url('whoot_app'),
+    maintenanceUrl: database.url('whoot_maintenance'),
+    ownerUrl: database.url('whoot_owner'),
+    poolSize: 4,
+    maintenancePoolSize: 2,
+  };
+}
+
+async function dropTestStore(dir: string): Promise<void> {
+  const marker = join(dir, 'postgres-database');
+  if (existsSync(marker)) await testPostgresDatabase(readFileSync(marker, 'utf8').trim()).drop();
+}
+
 /** The real server on 127.0.0.1, an ephemeral port and a fresh data directory (with its own key file). */
 export async function startTestServer(
   overrides: Partial<ServerConfigInput> = {},
@@ -40,6 +70,7 @@ export async function startTestServer(
   const server = await startServer(
     {
       dataDir: dir,
+      store: await testStore(dir),
       listen: { host: '127.0.0.1', port: 0 },
       publicHost: '127.0.0.1',
       heartbeatSeconds: 30,
@@ -57,7 +88,10 @@ export async function startTestServer(
     address: () => ({ host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin }),
     async close(removeData = true) {
       await server.close();
-      if (removeData) rmSync(dir, { recursive: true, force: true });
+      if (removeData) {
+        await dropTestStore(dir);
+        rmSync(dir, { recursive: true, force: true });
+      }
     },
   };
 }

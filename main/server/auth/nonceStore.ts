@@ -4,8 +4,11 @@
  * the in-process implementation for a single node.
  */
 export interface NonceStore {
-  /** Records the nonce; false if it was already seen (a replay) or cannot be recorded (fail closed). */
-  remember(sessionId: string, nonce: string, expiresAtSeconds: number, nowSeconds: number): boolean;
+  /**
+   * Records the nonce; false if it was already seen (a replay) or cannot be recorded (fail closed). Asynchronous
+   * where the cache is shared (the store's database, later Redis).
+   */
+  remember(sessionId: string, nonce: string, expiresAtSeconds: number, nowSeconds: number): boolean | Promise<boolean>;
 }
 
 export function createMemoryNonceStore(maxEntries = 1_000_000): NonceStore {

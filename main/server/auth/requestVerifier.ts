@@ -52,7 +52,7 @@ export function createRequestVerifier(options: VerifierOptions) {
       bodySha256Hex: sha256Hex(input.body),
     });
     if (!signaturesEqual(expected, headers.data[SIGNED_HEADERS.signature])) return reject('bad_signature');
-    if (!options.nonces.remember(sessionId, nonce, timestamp + SIGNATURE_WINDOW_SECONDS, nowSeconds)) {
+    if (!(await options.nonces.remember(sessionId, nonce, timestamp + SIGNATURE_WINDOW_SECONDS, nowSeconds))) {
       return reject('replayed_nonce');
     }
     return { ok: true, sessionId };

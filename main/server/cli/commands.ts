@@ -1,5 +1,4 @@
 import { existsSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { z } from 'zod';
 import { workspaceSlugSchema } from '../../../shared/identifiers';
 import { displayNameSchema, endpoints, workspaceNameSchema } from '../../../shared/rest/endpoints';
@@ -17,7 +16,9 @@ import { channelDto } from '../api/workspaceHandlers';
 import {
   chooseDataKeySource,
   loadOrCreateDataKeys,
-  openStore,
+  DATABASE_FILE,
+  describeStore,
+  openConfiguredStore,
   rotateDataKey,
   type Channel,
   type DataKeySource,
@@ -28,9 +29,6 @@ import {
 } from '../store';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
 import { errorMessage } from '../../../shared/errorMessage';
-
-/** The database file inside dataDir, as startServer names it. */
-export const DATABASE_FILE = 'whoot.db';
 
 export interface CommandContext {
   readonly config: ServerConfig;
@@ -53,8 +51,9 @@ function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 /** A store that must already exist: a typo in dataDir must not quietly start an empty server with a new key. */
 async function openExistingStore(context: CommandContext): Promise<{ store: Store; source: DataKeySource }> {
   const { config, io, now } = context;
-  const file = join(config.dataDir, DATABASE_FILE);
-  if (!existsSync(file)) {
+  const file = describeStore(config.store, config.dataDir);
+  // A PostgreSQL store refuses by itself to open an empty database (no schema, no owner URL to make one).
+  if (config.store.kind === 'sqlite' && !existsSync(file)) {
     throw new CliError(
       `There is no server data in ${config.dataDir} (no ${DATABASE_FILE}). Check dataDir in the config; ` +
         'the server creates its data on first start (or run create-workspace).',
@@ -68,7 +67,7 @@ async function openExistingStore(context: CommandContext): Promise<{ store: Stor
         'start must be restored there (or in WHOOT_DATA_KEYS).',
     );
   }
-  return { store: await openStore({ file, keys, now }), source };
+  return { store: await openConfiguredStore(config.store, { dataDir: config.dataDir, keys, now }), source };
 }
 
 /** A store that may be new (create-workspace can bootstrap a server before its first start). */
@@ -76,7 +75,7 @@ async function openOrCreateStore(context: CommandContext): Promise<Store> {
   const { config, io, now } = context;
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
   const keys = await loadOrCreateDataKeys(chooseDataKeySource({ dataDir: config.dataDir, env: io.env }));
-  return openStore({ file: join(config.dataDir, DATABASE_FILE), keys, now });
+  return openConfiguredStore(config.store, { dataDir: config.dataDir, keys, now });
 }
 
 async function withStore<T>(open: Store | Promise<Store>, use: (store: Store) => Promise<T>): Promise<T> {

@@ -2,9 +2,9 @@ import { GENESIS_HASH, entryHash } from './auditChain';
 import type { StoreContext } from './context';
 import { canonicalJson, type JsonObject } from './json';
 import { prepareScoped } from './scopedSql';
-import type { AuditEntry, AuditLog, AuditVerification, NewAuditEntry, ScopedAudit } from './types';
+import type { AuditEntry, AuditHead, AuditLog, AuditVerification, NewAuditEntry, ScopedAudit } from './types';
 
-interface AuditRow {
+export interface AuditRow {
   seq: number;
   at: number;
   type: string;
@@ -15,7 +15,7 @@ interface AuditRow {
   hash: string;
 }
 
-const COLUMNS = 'seq, at, type, actor_user_id, workspace_id, details, prev_hash, hash';
+export const AUDIT_COLUMNS = 'seq, at, type, actor_user_id, workspace_id, details, prev_hash, hash';
 
 /** The hash-chained audit log. Statements only INSERT and SELECT; triggers refuse UPDATE and DELETE as well. */
 export function auditQueries({ db, now }: StoreContext) {
@@ -27,33 +27,23 @@ export function auditQueries({ db, now }: StoreContext) {
      VALUES (@seq, @at, @type, @actorUserId, @workspaceId, @detailsJson, @prevHash, @hash)`,
   );
   const since = db.prepare<{ afterSeq: number; limit: number }, AuditRow>(
-    `SELECT ${COLUMNS} FROM audit_log WHERE seq > @afterSeq ORDER BY seq LIMIT @limit`,
+    `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq > @afterSeq ORDER BY seq LIMIT @limit`,
   );
   const sinceInWorkspace = prepareScoped<{ workspaceId: string; afterSeq: number; limit: number }, AuditRow>(
     db,
-    `SELECT ${COLUMNS} FROM audit_log WHERE workspace_id = @workspaceId AND seq > @afterSeq ORDER BY seq LIMIT @limit`,
+    `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE workspace_id = @workspaceId AND seq > @afterSeq ORDER BY seq LIMIT @limit`,
   );
-  const all = db.prepare<[], AuditRow>(`SELECT ${COLUMNS} FROM audit_log ORDER BY seq`);
+  const all = db.prepare<[], AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log ORDER BY seq`);
   const newestInWorkspace = prepareScoped<{ workspaceId: string; limit: number }, AuditRow>(
     db,
-    `SELECT ${COLUMNS} FROM audit_log WHERE workspace_id = @workspaceId ORDER BY seq DESC LIMIT @limit`,
+    `SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE workspace_id = @workspaceId ORDER BY seq DESC LIMIT @limit`,
   );
 
   // IMMEDIATE: reading the head and writing the next entry must not interleave with another writer's append.
   const append = db.transaction((entry: NewAuditEntry): AuditEntry => {
-    const head = last.get() ?? { seq: 0, hash: GENESIS_HASH };
-    const fields = {
-      seq: head.seq + 1,
-      at: now(),
-      type: entry.type,
-      actorUserId: entry.actorUserId ?? null,
-      workspaceId: entry.workspaceId ?? null,
-      detailsJson: canonicalJson(entry.details ?? {}),
-      prevHash: head.hash,
-    };
-    const hash = entryHash(fields);
-    insert.run({ ...fields, hash });
-    return toEntry({ ...rowOf(fields), hash });
+    const next = nextEntry(last.get() ?? { seq: 0, hash: GENESIS_HASH }, entry, now());
+    insert.run({ ...next.fields, hash: next.hash });
+    return next.entry;
   });
 
   const log: AuditLog = {
@@ -87,31 +77,64 @@ export function auditQueries({ db, now }: StoreContext) {
   };
 }
 
-/** Walks the chain from the first entry; the first one whose seq, link or hash does not check out is reported. */
-export function verifyRows(rows: Iterable<AuditRow>): AuditVerification {
-  let expected = { seq: 1, prevHash: GENESIS_HASH };
-  let entries = 0;
-  for (const row of rows) {
-    // Reported at the seq that should have come: that entry was removed or renumbered.
-    if (row.seq !== expected.seq) return { ok: false, seq: expected.seq, reason: 'sequence_gap' };
-    if (row.prev_hash !== expected.prevHash) return { ok: false, seq: row.seq, reason: 'chain_broken' };
-    const recomputed = entryHash({
-      seq: row.seq,
-      at: row.at,
-      type: row.type,
-      actorUserId: row.actor_user_id,
-      workspaceId: row.workspace_id,
-      detailsJson: row.details,
-      prevHash: row.prev_hash,
-    });
-    if (recomputed !== row.hash) return { ok: false, seq: row.seq, reason: 'hash_mismatch' };
-    expected = { seq: row.seq + 1, prevHash: row.hash };
-    entries += 1;
-  }
-  return { ok: true, entries, head: { seq: expected.seq - 1, hash: expected.prevHash } };
+/** The entry that follows `head`: its stored fields, its hash, and the record callers get back. */
+export function nextEntry(head: AuditHead, entry: NewAuditEntry, at: number) {
+  const fields = {
+    seq: head.seq + 1,
+    at,
+    type: entry.type,
+    actorUserId: entry.actorUserId ?? null,
+    workspaceId: entry.workspaceId ?? null,
+    detailsJson: canonicalJson(entry.details ?? {}),
+    prevHash: head.hash,
+  };
+  const hash = entryHash(fields);
+  return { fields, hash, entry: toEntry({ ...rowOf(fields), hash }) };
 }
 
-function rowOf(fields: {
+/**
+ * Walks the chain one entry at a time, from the first: `check` returns the first failure (its seq, link or hash does
+ * not check out), `result` the verdict after the last entry. Incremental so a backend can feed it page by page.
+ */
+export function chainWalker() {
+  let expected = { seq: 1, prevHash: GENESIS_HASH };
+  let entries = 0;
+  return {
+    check(row: AuditRow): AuditVerification | undefined {
+      // Reported at the seq that should have come: that entry was removed or renumbered.
+      if (row.seq !== expected.seq) return { ok: false, seq: expected.seq, reason: 'sequence_gap' };
+      if (row.prev_hash !== expected.prevHash) return { ok: false, seq: row.seq, reason: 'chain_broken' };
+      const recomputed = entryHash({
+        seq: row.seq,
+        at: row.at,
+        type: row.type,
+        actorUserId: row.actor_user_id,
+        workspaceId: row.workspace_id,
+        detailsJson: row.details,
+        prevHash: row.prev_hash,
+      });
+      if (recomputed !== row.hash) return { ok: false, seq: row.seq, reason: 'hash_mismatch' };
+      expected = { seq: row.seq + 1, prevHash: row.hash };
+      entries += 1;
+      return undefined;
+    },
+    result(): AuditVerification {
+      return { ok: true, entries, head: { seq: expected.seq - 1, hash: expected.prevHash } };
+    },
+  };
+}
+
+/** Walks the whole chain from the first entry; the first one whose seq, link or hash does not check out is reported. */
+export function verifyRows(rows: Iterable<AuditRow>): AuditVerification {
+  const walker = chainWalker();
+  for (const row of rows) {
+    const failure = walker.check(row);
+    if (failure !== undefined) return failure;
+  }
+  return walker.result();
+}
+
+export function rowOf(fields: {
   seq: number;
   at: number;
   type: string;
@@ -131,7 +154,7 @@ function rowOf(fields: {
   };
 }
 
-function toEntry(row: AuditRow): AuditEntry {
+export function toEntry(row: AuditRow): AuditEntry {
   return {
     seq: row.seq,
     at: row.at,

@@ -1,18 +1,18 @@
-import { fromFlag, present, referencing, toFlag, type StoreContext } from './context';
+import { fromFlag, present, referencing, toFlag, type Flag, type StoreContext } from './context';
 import { newId } from './ids';
 import { prepareScoped } from './scopedSql';
 import type { Channel, ChannelKind, ScopedChannels } from './types';
 
-interface ChannelRow {
+export interface ChannelRow {
   id: string;
   workspace_id: string;
   name: string;
   kind: ChannelKind;
-  relay_only: number;
+  relay_only: Flag;
   created_at: number;
 }
 
-const COLUMNS = 'id, workspace_id, name, kind, relay_only, created_at';
+export const CHANNEL_COLUMNS = 'id, workspace_id, name, kind, relay_only, created_at';
 
 /** Channel statements, prepared once per store; `scoped` binds them to one workspace. */
 export function channelsQueries({ db, now }: StoreContext) {
@@ -30,11 +30,11 @@ export function channelsQueries({ db, now }: StoreContext) {
   );
   const get = prepareScoped<{ workspaceId: string; id: string }, ChannelRow>(
     db,
-    `SELECT ${COLUMNS} FROM channels WHERE workspace_id = @workspaceId AND id = @id`,
+    `SELECT ${CHANNEL_COLUMNS} FROM channels WHERE workspace_id = @workspaceId AND id = @id`,
   );
   const list = prepareScoped<{ workspaceId: string }, ChannelRow>(
     db,
-    `SELECT ${COLUMNS} FROM channels WHERE workspace_id = @workspaceId ORDER BY created_at, id`,
+    `SELECT ${CHANNEL_COLUMNS} FROM channels WHERE workspace_id = @workspaceId ORDER BY created_at, id`,
   );
   const rename = prepareScoped<{ workspaceId: string; id: string; name: string }>(
     db,
@@ -83,7 +83,7 @@ export function channelsQueries({ db, now }: StoreContext) {
   };
 }
 
-function toChannel(row: ChannelRow): Channel {
+export function toChannel(row: ChannelRow): Channel {
   return {
     id: row.id,
     workspaceId: row.workspace_id,

@@ -10,9 +10,10 @@ export interface StoreContext {
   readonly fields: FieldCodec;
 }
 
-/** SQLite has no boolean type; STRICT tables hold 0 or 1 (CHECKed). */
+/** SQLite has no boolean type; STRICT tables hold 0 or 1 (CHECKed). PostgreSQL's rows carry real booleans. */
+export type Flag = number | boolean;
 export const toFlag = (value: boolean): number => (value ? 1 : 0);
-export const fromFlag = (value: number): boolean => value === 1;
+export const fromFlag = (value: Flag): boolean => value === 1 || value === true;
 
 /**
  * Runs a write and turns a foreign-key refusal (a workspace or user that does not exist) into a StoreError, so no

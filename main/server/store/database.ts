@@ -1,6 +1,7 @@
 import { closeSync, openSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import { StoreError } from './errors';
+import { checkMigrationHistory } from './migrationHistory';
 
 export type SqliteDatabase = Database.Database;
 
@@ -28,7 +29,6 @@ export interface OpenDatabaseOptions {
  * anything writes to it: an older build must not run against a newer schema it does not understand.
  */
 export function openDatabase(options: OpenDatabaseOptions): SqliteDatabase {
-  checkMigrationList(options.migrations);
   if (options.file !== ':memory:') createPrivately(options.file);
   const db = new Database(options.file);
   try {
@@ -59,46 +59,20 @@ function createPrivately(file: string): void {
   }
 }
 
-function checkMigrationList(migrations: readonly Migration[]): void {
-  migrations.forEach((migration, index) => {
-    if (migration.version !== index + 1) {
-      throw new StoreError('invalid_argument', `migration ${migration.name} must be number ${index + 1}`);
-    }
-  });
-}
-
 function migrate(db: SqliteDatabase, migrations: readonly Migration[]): void {
   db.exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
     version INTEGER PRIMARY KEY,
     name TEXT NOT NULL,
     applied_at INTEGER NOT NULL
   ) STRICT`);
-  const applied = db.prepare<[], { version: number; name: string }>(
-    'SELECT version, name FROM schema_migrations ORDER BY version',
-  );
-  const known = migrations.length;
-  const rows = applied.all();
-  for (const row of rows) {
-    if (row.version > known) {
-      throw new StoreError(
-        'schema_too_new',
-        `the database is at schema version ${schemaVersion(db)} but this build knows only up to ${known}; ` +
-          'run a newer whoot, or restore a backup taken before the upgrade',
-      );
-    }
-    const expected = migrations[row.version - 1];
-    if (expected?.name !== row.name) {
-      throw new StoreError(
-        'schema_mismatch',
-        `schema version ${row.version} in the database is "${row.name}", this build calls it "${expected?.name}"`,
-      );
-    }
-  }
+  const rows = db
+    .prepare<[], { version: number; name: string }>('SELECT version, name FROM schema_migrations ORDER BY version')
+    .all();
+  const done = checkMigrationHistory(rows, migrations);
   const record = db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)');
   const isApplied = db.prepare<[number], { version: number }>(
     'SELECT version FROM schema_migrations WHERE version = ?',
   );
-  const done = new Set(rows.map((row) => row.version));
   for (const migration of migrations.filter((step) => !done.has(step.version))) {
     // IMMEDIATE takes the write lock before re-checking, so two processes opening one file apply each step once.
     const step = db.transaction(() => {

@@ -6,6 +6,10 @@
 export type StoreErrorCode =
   | 'schema_too_new'
   | 'schema_mismatch'
+  /** PostgreSQL: the schema is older than this build and this node holds no owner credentials to migrate it. */
+  | 'schema_outdated'
+  /** PostgreSQL: a configured role could bypass row-level security, or is not the role it is named for. */
+  | 'unsafe_database_role'
   | 'migration_failed'
   | 'missing_data_key'
   | 'field_undecryptable'

@@ -6,7 +6,7 @@ import type { JsonValue } from './json';
 import { prepareScoped } from './scopedSql';
 import type { EventRetention, ScopedEvents, WorkspaceEvent } from './types';
 
-interface EventRow {
+export interface EventRow {
   id: string;
   workspace_id: string;
   seq: number;
@@ -98,7 +98,7 @@ export function eventsQueries({ db, now, fields }: StoreContext) {
   };
 }
 
-function toEvent(row: EventRow, fields: FieldCodec): WorkspaceEvent {
+export function toEvent(row: EventRow, fields: FieldCodec): WorkspaceEvent {
   const payload = fields.open(ENCRYPTED_COLUMNS.eventPayload, row.id, row.payload);
   return {
     id: row.id,

@@ -6,7 +6,7 @@ import { pipeline } from 'node:stream/promises';
 import { fail, ok } from '../../../shared/result';
 import { createBlobDecryptor, createBlobEncryptor } from './blobCipher';
 import { present, type StoreContext } from './context';
-import { ENCRYPTED_COLUMNS } from './encryptedColumns';
+import { ENCRYPTED_COLUMNS, type FieldCodec } from './encryptedColumns';
 import { StoreError } from './errors';
 import type { KeyRing } from './fieldCipher';
 import { newId } from './ids';
@@ -26,7 +26,8 @@ export interface FileRow {
   created_at: number;
 }
 
-const COLUMNS = 'id, workspace_id, channel_id, uploader_id, message_id, name, content_type, size, key_id, created_at';
+export const FILE_COLUMNS =
+  'id, workspace_id, channel_id, uploader_id, message_id, name, content_type, size, key_id, created_at';
 /** Final blob names are file ids (UUIDv7): anything else in the directory is a part file or not ours. */
 const BLOB_NAME = /^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 const PART_SUFFIXES = ['.part', '.rekey'];
@@ -68,11 +69,11 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
   );
   const get = prepareScoped<{ workspaceId: string; id: string }, FileRow>(
     db,
-    `SELECT ${COLUMNS} FROM files WHERE workspace_id = @workspaceId AND id = @id`,
+    `SELECT ${FILE_COLUMNS} FROM files WHERE workspace_id = @workspaceId AND id = @id`,
   );
   const byMessage = prepareScoped<{ workspaceId: string; messageId: string }, FileRow>(
     db,
-    `SELECT ${COLUMNS} FROM files WHERE workspace_id = @workspaceId AND message_id = @messageId ORDER BY created_at, id`,
+    `SELECT ${FILE_COLUMNS} FROM files WHERE workspace_id = @workspaceId AND message_id = @messageId ORDER BY created_at, id`,
   );
   const remove = prepareScoped<{ workspaceId: string; id: string }>(
     db,
@@ -106,18 +107,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
     'UPDATE files SET key_id = @keyId WHERE id = @id AND key_id = @previous',
   );
 
-  const toFile = (row: FileRow): StoredFile => ({
-    id: row.id,
-    workspaceId: row.workspace_id,
-    channelId: row.channel_id,
-    uploaderId: row.uploader_id,
-    messageId: row.message_id,
-    name: fields.open(ENCRYPTED_COLUMNS.fileName, row.id, row.name).toString('utf8'),
-    contentType: row.content_type,
-    size: row.size,
-    keyId: row.key_id,
-    createdAt: row.created_at,
-  });
+  const toFile = (row: FileRow): StoredFile => fileRecord(row, fields);
 
   function directory(): string {
     if (options.blobDir === undefined) throw new StoreError('invalid_argument', 'this store has no blob directory');
@@ -338,6 +328,21 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
         },
       };
     },
+  };
+}
+
+export function fileRecord(row: FileRow, fields: FieldCodec): StoredFile {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    channelId: row.channel_id,
+    uploaderId: row.uploader_id,
+    messageId: row.message_id,
+    name: fields.open(ENCRYPTED_COLUMNS.fileName, row.id, row.name).toString('utf8'),
+    contentType: row.content_type,
+    size: row.size,
+    keyId: row.key_id,
+    createdAt: row.created_at,
   };
 }
 

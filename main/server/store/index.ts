@@ -3,6 +3,8 @@
  * plain record types, key sources and `openStore`. No SQL and no driver type crosses this line.
  */
 export { openStore, type OpenStoreOptions } from './sqliteStore';
+export { openPostgresStore, type OpenPostgresStoreOptions } from './postgres/postgresStore';
+export { DATABASE_FILE, describeStore, openConfiguredStore, storeConfigSchema, type StoreConfig } from './storeConfig';
 export type * from './types';
 export type * from './webhookTypes';
 export type * from './inputTypes';

@@ -1,5 +1,5 @@
-import { fromFlag, present, referencing, toFlag, type StoreContext } from './context';
-import { ENCRYPTED_COLUMNS } from './encryptedColumns';
+import { fromFlag, present, referencing, toFlag, type Flag, type StoreContext } from './context';
+import { ENCRYPTED_COLUMNS, type FieldCodec } from './encryptedColumns';
 import { newId } from './ids';
 import type {
   ApiTokenRecord,
@@ -13,20 +13,20 @@ import type {
 } from './inputTypes';
 import { prepareScoped } from './scopedSql';
 
-interface InputRow {
+export interface InputRow {
   id: string;
   workspace_id: string;
   channel_id: string;
   name: string;
-  enabled: number;
-  ephemeral: number;
-  require_token: number;
+  enabled: Flag;
+  ephemeral: Flag;
+  require_token: Flag;
   created_by: string;
   created_at: number;
   updated_at: number;
 }
 
-interface RequestRow {
+export interface RequestRow {
   id: string;
   input_id: string;
   received_at: number;
@@ -34,7 +34,7 @@ interface RequestRow {
   content: string | null;
 }
 
-interface TokenRow {
+export interface TokenRow {
   id: string;
   workspace_id: string;
   name: string;
@@ -45,9 +45,32 @@ interface TokenRow {
   revoked_at: number | null;
 }
 
-const INPUT_COLUMNS =
+export const INPUT_COLUMNS =
   'id, workspace_id, channel_id, name, enabled, ephemeral, require_token, created_by, created_at, updated_at';
-const TOKEN_COLUMNS = 'id, workspace_id, name, secret_hash, created_by, created_at, last_used_at, revoked_at';
+export const TOKEN_COLUMNS = 'id, workspace_id, name, secret_hash, created_by, created_at, last_used_at, revoked_at';
+
+export function requestRecord(row: RequestRow, fields: FieldCodec): InputRequestRecord {
+  const content =
+    row.content === null
+      ? null
+      : (JSON.parse(
+          fields.open(ENCRYPTED_COLUMNS.inputRequestContent, row.id, row.content).toString('utf8'),
+        ) as InputRequestContent);
+  return { id: row.id, inputId: row.input_id, receivedAt: row.received_at, status: row.status, content };
+}
+
+/** What a request log row keeps of a request: nothing at all for an ephemeral input, else its content sealed. */
+export function sealedRequestContent(
+  fields: FieldCodec,
+  id: string,
+  input: InboundInput,
+  content: InputRequestContent | null,
+): string | null {
+  // The ephemeral promise is kept here, not by each caller: nothing of the request reaches the row.
+  return input.ephemeral || content === null
+    ? null
+    : fields.seal(ENCRYPTED_COLUMNS.inputRequestContent, id, Buffer.from(JSON.stringify(content), 'utf8'));
+}
 
 /** Inputs, their request log and API tokens: scoped for admins, by capability for the input route. */
 export function inputsQueries({ db, now, fields }: StoreContext) {
@@ -179,15 +202,7 @@ export function inputsQueries({ db, now, fields }: StoreContext) {
     },
   );
 
-  function toRequest(row: RequestRow): InputRequestRecord {
-    const content =
-      row.content === null
-        ? null
-        : (JSON.parse(
-            fields.open(ENCRYPTED_COLUMNS.inputRequestContent, row.id, row.content).toString('utf8'),
-          ) as InputRequestContent);
-    return { id: row.id, inputId: row.input_id, receivedAt: row.received_at, status: row.status, content };
-  }
+  const toRequest = (row: RequestRow) => requestRecord(row, fields);
 
   const lookup: InboundLookup = {
     async input(inputId) {
@@ -206,11 +221,7 @@ export function inputsQueries({ db, now, fields }: StoreContext) {
     async recordRequest({ input, status, content }) {
       const at = now();
       const id = newId(at);
-      // The ephemeral promise is kept here, not by each caller: nothing of the request reaches the row.
-      const sealed =
-        input.ephemeral || content === null
-          ? null
-          : fields.seal(ENCRYPTED_COLUMNS.inputRequestContent, id, Buffer.from(JSON.stringify(content), 'utf8'));
+      const sealed = sealedRequestContent(fields, id, input, content);
       insertRequest.run({
         id,
         workspaceId: input.workspaceId,
@@ -278,7 +289,7 @@ export function inputsQueries({ db, now, fields }: StoreContext) {
   };
 }
 
-function toInput(row: InputRow): InboundInput {
+export function toInput(row: InputRow): InboundInput {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -293,7 +304,7 @@ function toInput(row: InputRow): InboundInput {
   };
 }
 
-function toToken(row: TokenRow): ApiTokenRecord {
+export function toToken(row: TokenRow): ApiTokenRecord {
   return {
     id: row.id,
     workspaceId: row.workspace_id,

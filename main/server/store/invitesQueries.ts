@@ -19,7 +19,7 @@ import type {
 } from './types';
 import { toWorkspace, WORKSPACE_COLUMNS, type WorkspaceRow } from './workspacesRepository';
 
-interface InviteRow {
+export interface InviteRow {
   id: string;
   workspace_id: string;
   created_by: string;
@@ -31,10 +31,22 @@ interface InviteRow {
   revoked_at: number | null;
 }
 
-const COLUMNS = 'id, workspace_id, created_by, role, max_uses, uses, expires_at, created_at, revoked_at';
+export const INVITE_COLUMNS = 'id, workspace_id, created_by, role, max_uses, uses, expires_at, created_at, revoked_at';
 
 /** Codes are stored as SHA-256: they are long random strings, so a fast hash is enough and allows lookup. */
 export const inviteCodeHash = (code: string): string => createHash('sha256').update(code, 'utf8').digest('hex');
+
+/** Why an invite cannot be used now, or undefined when it can. */
+export function inviteRefusal(
+  row: InviteRow | undefined,
+  at: number,
+): { ok: false; reason: InviteFailure } | undefined {
+  if (row === undefined) return { ok: false, reason: 'unknown' };
+  if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
+  if (row.expires_at <= at) return { ok: false, reason: 'expired' };
+  if (row.uses >= row.max_uses) return { ok: false, reason: 'used_up' };
+  return undefined;
+}
 
 /** Invite statements, prepared once per store; `scoped` binds them to one workspace. */
 export function invitesQueries(
@@ -50,11 +62,11 @@ export function invitesQueries(
   );
   const get = prepareScoped<{ workspaceId: string; id: string }, InviteRow>(
     db,
-    `SELECT ${COLUMNS} FROM invites WHERE workspace_id = @workspaceId AND id = @id`,
+    `SELECT ${INVITE_COLUMNS} FROM invites WHERE workspace_id = @workspaceId AND id = @id`,
   );
   const list = prepareScoped<{ workspaceId: string }, InviteRow>(
     db,
-    `SELECT ${COLUMNS} FROM invites WHERE workspace_id = @workspaceId ORDER BY created_at, id`,
+    `SELECT ${INVITE_COLUMNS} FROM invites WHERE workspace_id = @workspaceId ORDER BY created_at, id`,
   );
   const revoke = prepareScoped<{ workspaceId: string; id: string; now: number }>(
     db,
@@ -62,11 +74,11 @@ export function invitesQueries(
   );
   const byCodeInWorkspace = prepareScoped<{ workspaceId: string; codeHash: string }, InviteRow>(
     db,
-    `SELECT ${COLUMNS} FROM invites WHERE workspace_id = @workspaceId AND code_hash = @codeHash`,
+    `SELECT ${INVITE_COLUMNS} FROM invites WHERE workspace_id = @workspaceId AND code_hash = @codeHash`,
   );
   // The only lookup without a workspace id: the code is the capability (types.ts, InvitesRepository).
   const byCode = db.prepare<{ codeHash: string }, InviteRow>(
-    `SELECT ${COLUMNS} FROM invites WHERE code_hash = @codeHash`,
+    `SELECT ${INVITE_COLUMNS} FROM invites WHERE code_hash = @codeHash`,
   );
   // The conditions are repeated in the UPDATE so the use is taken only if it is still there at write time.
   const useOne = prepareScoped<{ workspaceId: string; id: string; now: number }>(
@@ -76,17 +88,9 @@ export function invitesQueries(
   );
   const workspace = db.prepare<[string], WorkspaceRow>(`SELECT ${WORKSPACE_COLUMNS} FROM workspaces w WHERE w.id = ?`);
 
-  function refusal(row: InviteRow | undefined, at: number): { ok: false; reason: InviteFailure } | undefined {
-    if (row === undefined) return { ok: false, reason: 'unknown' };
-    if (row.revoked_at !== null) return { ok: false, reason: 'revoked' };
-    if (row.expires_at <= at) return { ok: false, reason: 'expired' };
-    if (row.uses >= row.max_uses) return { ok: false, reason: 'used_up' };
-    return undefined;
-  }
-
   function take(row: InviteRow | undefined): InviteConsumption {
     const at = now();
-    const refused = refusal(row, at);
+    const refused = inviteRefusal(row, at);
     if (refused !== undefined || row === undefined) return refused ?? { ok: false, reason: 'unknown' };
     useOne.run({ workspaceId: row.workspace_id, id: row.id, now: at });
     return { ok: true, invite: toInvite(present(get.get({ workspaceId: row.workspace_id, id: row.id }), 'invite')) };
@@ -98,7 +102,7 @@ export function invitesQueries(
 
   const redeem = db.transaction((code: string, userId: string): InviteRedemption => {
     const row = byCode.get({ codeHash: inviteCodeHash(code) });
-    const refused = refusal(row, now());
+    const refused = inviteRefusal(row, now());
     if (refused !== undefined || row === undefined) return refused ?? { ok: false, reason: 'unknown' };
     const ws = toWorkspace(present(workspace.get(row.workspace_id), 'workspace'));
     const existing = members.get.get({ workspaceId: ws.id, userId });
@@ -118,7 +122,7 @@ export function invitesQueries(
     }
   }
   const createAccount = db.transaction((code: string, input: NewUser) => {
-    const refused = refusal(byCode.get({ codeHash: inviteCodeHash(code) }), now());
+    const refused = inviteRefusal(byCode.get({ codeHash: inviteCodeHash(code) }), now());
     if (refused !== undefined) throw new Refused(refused.reason);
     const user = insertUser(input);
     if (!user.ok) throw new Refused('email_taken');
@@ -168,7 +172,7 @@ export function invitesQueries(
   };
 }
 
-function toInvite(row: InviteRow): Invite {
+export function toInvite(row: InviteRow): Invite {
   return {
     id: row.id,
     workspaceId: row.workspace_id,

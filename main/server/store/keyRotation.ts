@@ -6,15 +6,24 @@ import type { KeyUsage, RotationReport } from './types';
 
 export const DEFAULT_ROTATION_BATCH = 500;
 
+/** One batch of one column, in its own transaction: values not under the current key, re-sealed and written back. */
+export type ColumnBatch = (
+  column: EncryptedColumn,
+  pending: { readonly prefix: string; readonly limit: number },
+  reseal: (rowId: string, value: string) => string,
+) => Promise<{ readonly found: number; readonly changed: number }>;
+
 /**
- * Re-seals, column by column, every value that is not yet under the ring's current key. Each batch is its own
- * transaction and the event loop gets a turn after each, so the server keeps serving during a long rotation; a value is overwritten only if it still holds what
- * was read (compare-and-set), so a write that raced the batch is never undone. Values under older keys stay
- * readable the whole time because the ring keeps those keys until the caller retires them.
+ * Re-seals, column by column, every value that is not yet under the ring's current key, with whichever database's
+ * `batch`. Each batch is its own transaction and the event loop gets a turn after each, so the server keeps serving
+ * during a long rotation; a value is overwritten only if it still holds what was read (compare-and-set), so a write
+ * that raced the batch is never undone. Values under older keys stay readable the whole time because the ring keeps
+ * those keys until the caller retires them.
  */
-export async function reencryptAll(
-  context: StoreContext,
+export async function reencryptColumns(
+  fields: StoreContext['fields'],
   ring: KeyRing,
+  batch: ColumnBatch,
   batchSize = DEFAULT_ROTATION_BATCH,
 ): Promise<RotationReport> {
   if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError('batch size must be a positive integer');
@@ -22,23 +31,19 @@ export async function reencryptAll(
   let batches = 0;
   const columns: RotationReport['columns'][number][] = [];
   for (const column of encryptedColumnList) {
-    const { pending, replace } = statements(context, column);
+    const reseal = (rowId: string, value: string) => {
+      const plaintext = fields.open(column, rowId, value);
+      const resealed = fields.seal(column, rowId, plaintext);
+      plaintext.fill(0);
+      return resealed;
+    };
     let reencrypted = 0;
-    const batch = context.db.transaction(() => {
-      const rows = pending.all({ prefix, length: prefix.length, limit: batchSize });
-      let changed = 0;
-      for (const row of rows) {
-        const plaintext = context.fields.open(column, row.rowId, row.value);
-        const resealed = context.fields.seal(column, row.rowId, plaintext);
-        plaintext.fill(0);
-        changed += replace.run({ rowId: row.rowId, value: resealed, previous: row.value }).changes;
-      }
+    for (;;) {
+      const { found, changed } = await batch(column, { prefix, limit: batchSize }, reseal);
+      if (found === 0) break;
       // A batch that found rows but moved none would find the same rows again forever.
-      if (rows.length > 0 && changed === 0) throw new Error(`key rotation made no progress on ${column.table}`);
+      if (changed === 0) throw new Error(`key rotation made no progress on ${column.table}`);
       reencrypted += changed;
-      return rows.length;
-    });
-    while (batch.immediate() > 0) {
       batches += 1;
       await nextTurn();
     }
@@ -50,6 +55,32 @@ export async function reencryptAll(
     reencrypted: columns.reduce((sum, column) => sum + column.reencrypted, 0),
     batches,
   };
+}
+
+/** The SQLite store's rotation: each batch an IMMEDIATE transaction on its one connection. */
+export function reencryptAll(
+  context: StoreContext,
+  ring: KeyRing,
+  batchSize = DEFAULT_ROTATION_BATCH,
+): Promise<RotationReport> {
+  const batch: ColumnBatch = async (column, { prefix, limit }, reseal) => {
+    const { pending, replace } = statements(context, column);
+    return context.db
+      .transaction(() => {
+        const rows = pending.all({ prefix, length: prefix.length, limit });
+        let changed = 0;
+        for (const row of rows) {
+          changed += replace.run({
+            rowId: row.rowId,
+            value: reseal(row.rowId, row.value),
+            previous: row.value,
+          }).changes;
+        }
+        return { found: rows.length, changed };
+      })
+      .immediate();
+  };
+  return reencryptColumns(context.fields, ring, batch, batchSize);
 }
 
 /**

@@ -3,7 +3,7 @@ import { present, referencing, type StoreContext } from './context';
 import { prepareScoped } from './scopedSql';
 import type { Member, Role, ScopedMembers } from './types';
 
-interface MemberRow {
+export interface MemberRow {
   workspace_id: string;
   user_id: string;
   display_name: string;
@@ -11,7 +11,7 @@ interface MemberRow {
   joined_at: number;
 }
 
-const SELECT = `SELECT m.workspace_id, m.user_id, u.display_name, m.role, m.joined_at
+export const MEMBER_SELECT = `SELECT m.workspace_id, m.user_id, u.display_name, m.role, m.joined_at
   FROM memberships m JOIN users u ON u.id = m.user_id`;
 
 /** Membership statements, prepared once per store; `scoped` binds them to one workspace. */
@@ -24,11 +24,11 @@ export function membersQueries({ db, now }: StoreContext) {
   const userExists = db.prepare<[string], { id: string }>('SELECT id FROM users WHERE id = ?');
   const get = prepareScoped<{ workspaceId: string; userId: string }, MemberRow>(
     db,
-    `${SELECT} WHERE m.workspace_id = @workspaceId AND m.user_id = @userId`,
+    `${MEMBER_SELECT} WHERE m.workspace_id = @workspaceId AND m.user_id = @userId`,
   );
   const list = prepareScoped<{ workspaceId: string }, MemberRow>(
     db,
-    `${SELECT} WHERE m.workspace_id = @workspaceId ORDER BY m.joined_at, m.user_id`,
+    `${MEMBER_SELECT} WHERE m.workspace_id = @workspaceId ORDER BY m.joined_at, m.user_id`,
   );
   const setRole = prepareScoped<{ workspaceId: string; userId: string; role: Role }>(
     db,

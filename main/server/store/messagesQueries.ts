@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../../../shared/result';
 import { present, referencing, type StoreContext } from './context';
-import { ENCRYPTED_COLUMNS } from './encryptedColumns';
+import { ENCRYPTED_COLUMNS, type FieldCodec } from './encryptedColumns';
 import type { filesQueries } from './filesQueries';
 import { newId } from './ids';
 import { prepareScoped } from './scopedSql';
@@ -13,7 +13,7 @@ import type {
   StoredMessage,
 } from './types';
 
-interface MessageRow {
+export interface MessageRow {
   id: string;
   workspace_id: string;
   channel_id: string;
@@ -28,25 +28,68 @@ interface MessageRow {
   deleted_at: number | null;
 }
 
-const COLUMNS = `id, workspace_id, channel_id, position, author_kind, author_id, author_name, reply_to, body,
+export const MESSAGE_COLUMNS = `id, workspace_id, channel_id, position, author_kind, author_id, author_name, reply_to, body,
   created_at, edited_at, deleted_at`;
 
 type Files = ReturnType<typeof filesQueries>;
 
 /** Thrown inside a post's transaction to roll it back; turned into a failed Result outside it. */
-class PostRefused extends Error {
+export class PostRefused extends Error {
   constructor(readonly reason: PostFailure) {
     super(reason);
   }
 }
 
-const postFailureMessages: Record<PostFailure, string> = {
+export const postFailureMessages: Record<PostFailure, string> = {
   unknown_channel: 'The channel does not exist.',
   unknown_reply: 'The message replied to is not in this channel.',
   bad_attachment: 'An attachment is not a file you uploaded to this channel, or another message carries it.',
 };
 
 /** Timeline statements (messages, mentions, read markers), prepared once per store; `scoped` binds a workspace. */
+/**
+ * Unread and mention counts per channel, by position against the reader's marker, not counting their own messages.
+ * Quoted aliases: PostgreSQL would fold them to lower case.
+ */
+export const UNREAD_SQL = `SELECT c.id AS "channelId", rm.message_id AS "lastReadMessageId",
+    (SELECT count(*) FROM messages m WHERE m.workspace_id = @workspaceId AND m.channel_id = c.id
+       AND m.position > coalesce(rm.position, 0) AND m.deleted_at IS NULL
+       AND NOT (m.author_kind = 'member' AND m.author_id = @userId)) AS unread,
+    (SELECT count(*) FROM message_mentions mm JOIN messages m ON m.id = mm.message_id
+       WHERE mm.workspace_id = @workspaceId AND mm.user_id = @userId AND mm.channel_id = c.id
+       AND mm.position > coalesce(rm.position, 0) AND m.deleted_at IS NULL
+       AND NOT (m.author_kind = 'member' AND m.author_id = @userId)) AS mentions
+  FROM channels c LEFT JOIN read_markers rm
+    ON rm.workspace_id = c.workspace_id AND rm.channel_id = c.id AND rm.user_id = @userId
+  WHERE c.workspace_id = @workspaceId`;
+
+/** A message record from its row, its mentions and its attachments (none once deleted). */
+export function messageRecord(
+  row: MessageRow,
+  fields: FieldCodec,
+  mentions: readonly string[],
+  attachments: readonly StoredFile[],
+): StoredMessage {
+  const author: MessageAuthorRecord =
+    row.author_kind === 'member'
+      ? { kind: 'member', userId: row.author_id }
+      : { kind: 'input', inputId: row.author_id, name: row.author_name ?? '' };
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    channelId: row.channel_id,
+    position: row.position,
+    author,
+    replyTo: row.reply_to,
+    body: row.body === null ? null : fields.open(ENCRYPTED_COLUMNS.messageBody, row.id, row.body).toString('utf8'),
+    mentions,
+    attachments,
+    createdAt: row.created_at,
+    editedAt: row.edited_at,
+    deletedAt: row.deleted_at,
+  };
+}
+
 export function messagesQueries(context: StoreContext, files: Files) {
   const { db, now, fields } = context;
   const nextPosition = prepareScoped<{ workspaceId: string; channelId: string }, { position: number }>(
@@ -73,7 +116,7 @@ export function messagesQueries(context: StoreContext, files: Files) {
   );
   const get = prepareScoped<{ workspaceId: string; id: string }, MessageRow>(
     db,
-    `SELECT ${COLUMNS} FROM messages WHERE workspace_id = @workspaceId AND id = @id`,
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE workspace_id = @workspaceId AND id = @id`,
   );
   const inChannel = prepareScoped<{ workspaceId: string; id: string; channelId: string }, { position: number }>(
     db,
@@ -81,7 +124,7 @@ export function messagesQueries(context: StoreContext, files: Files) {
   );
   const page = prepareScoped<{ workspaceId: string; channelId: string; before: number; limit: number }, MessageRow>(
     db,
-    `SELECT ${COLUMNS} FROM messages WHERE workspace_id = @workspaceId AND channel_id = @channelId
+    `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE workspace_id = @workspaceId AND channel_id = @channelId
        AND position < @before AND deleted_at IS NULL ORDER BY position DESC LIMIT @limit`,
   );
   const editBody = prepareScoped<{ workspaceId: string; id: string; body: string; now: number }>(
@@ -128,47 +171,22 @@ export function messagesQueries(context: StoreContext, files: Files) {
        SET position = excluded.position, message_id = excluded.message_id, updated_at = excluded.updated_at
        WHERE excluded.position > read_markers.position`,
   );
-  // Counting by position against the marker: what the reader has not seen, not counting their own messages.
-  const unreadSql = `SELECT c.id AS channelId, rm.message_id AS lastReadMessageId,
-      (SELECT count(*) FROM messages m WHERE m.workspace_id = @workspaceId AND m.channel_id = c.id
-         AND m.position > coalesce(rm.position, 0) AND m.deleted_at IS NULL
-         AND NOT (m.author_kind = 'member' AND m.author_id = @userId)) AS unread,
-      (SELECT count(*) FROM message_mentions mm JOIN messages m ON m.id = mm.message_id
-         WHERE mm.workspace_id = @workspaceId AND mm.user_id = @userId AND mm.channel_id = c.id
-         AND mm.position > coalesce(rm.position, 0) AND m.deleted_at IS NULL
-         AND NOT (m.author_kind = 'member' AND m.author_id = @userId)) AS mentions
-    FROM channels c LEFT JOIN read_markers rm
-      ON rm.workspace_id = c.workspace_id AND rm.channel_id = c.id AND rm.user_id = @userId
-    WHERE c.workspace_id = @workspaceId`;
   const unreadAll = prepareScoped<{ workspaceId: string; userId: string }, ChannelUnreadRecord>(
     db,
-    `${unreadSql} ORDER BY c.created_at, c.id`,
+    `${UNREAD_SQL} ORDER BY c.created_at, c.id`,
   );
   const unreadOne = prepareScoped<{ workspaceId: string; userId: string; channelId: string }, ChannelUnreadRecord>(
     db,
-    `${unreadSql} AND c.id = @channelId`,
+    `${UNREAD_SQL} AND c.id = @channelId`,
   );
 
-  function toMessage(row: MessageRow): StoredMessage {
-    const author: MessageAuthorRecord =
-      row.author_kind === 'member'
-        ? { kind: 'member', userId: row.author_id }
-        : { kind: 'input', inputId: row.author_id, name: row.author_name ?? '' };
-    return {
-      id: row.id,
-      workspaceId: row.workspace_id,
-      channelId: row.channel_id,
-      position: row.position,
-      author,
-      replyTo: row.reply_to,
-      body: row.body === null ? null : fields.open(ENCRYPTED_COLUMNS.messageBody, row.id, row.body).toString('utf8'),
-      mentions: mentionsOf.all({ workspaceId: row.workspace_id, messageId: row.id }).map((m) => m.user_id),
-      attachments: row.deleted_at === null ? files.byMessage(row.workspace_id, row.id) : [],
-      createdAt: row.created_at,
-      editedAt: row.edited_at,
-      deletedAt: row.deleted_at,
-    };
-  }
+  const toMessage = (row: MessageRow): StoredMessage =>
+    messageRecord(
+      row,
+      fields,
+      mentionsOf.all({ workspaceId: row.workspace_id, messageId: row.id }).map((m) => m.user_id),
+      row.deleted_at === null ? files.byMessage(row.workspace_id, row.id) : [],
+    );
 
   const sealBody = (id: string, body: string) => fields.seal(ENCRYPTED_COLUMNS.messageBody, id, Buffer.from(body));
 

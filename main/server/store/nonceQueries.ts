@@ -15,7 +15,7 @@ export function createRequestNonces({ db }: StoreContext): RequestNonces {
   const sweep = db.prepare('DELETE FROM request_nonces WHERE expires_at < ?');
   let nextSweep = 0;
   return {
-    remember(sessionId, nonce, expiresAtSeconds, nowSeconds) {
+    async remember(sessionId, nonce, expiresAtSeconds, nowSeconds) {
       if (nowSeconds >= nextSweep) {
         sweep.run(nowSeconds);
         nextSweep = nowSeconds + 10;

@@ -10,7 +10,7 @@ import type {
   SessionsRepository,
 } from './types';
 
-interface SessionRow {
+export interface SessionRow {
   id: string;
   user_id: string;
   family_id: string;
@@ -22,7 +22,7 @@ interface SessionRow {
   revoked_at: number | null;
 }
 
-const COLUMNS =
+export const SESSION_COLUMNS =
   'id, user_id, family_id, secret, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at';
 // A session is live until revoked or until either expiry passes; every read of "live" uses this one condition.
 const LIVE = 'revoked_at IS NULL AND idle_expires_at > @now AND absolute_expires_at > @now';
@@ -34,9 +34,9 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
      VALUES (@id, @userId, @familyId, @secret, @refreshTokenHash, @now, @now,
        min(@idleExpiresAt, @absoluteExpiresAt), @absoluteExpiresAt)`,
   );
-  const byId = db.prepare<{ id: string }, SessionRow>(`SELECT ${COLUMNS} FROM sessions WHERE id = @id`);
+  const byId = db.prepare<{ id: string }, SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = @id`);
   const liveById = db.prepare<{ id: string; now: number }, SessionRow>(
-    `SELECT ${COLUMNS} FROM sessions WHERE id = @id AND ${LIVE}`,
+    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = @id AND ${LIVE}`,
   );
   // LIVE names bare columns, so the family check asks for the live successor in a subquery of its own.
   const liveFamilyOwner = db.prepare<{ id: string; now: number }, { user_id: string }>(
@@ -44,7 +44,7 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
        AND EXISTS (SELECT 1 FROM sessions WHERE family_id = asked.family_id AND ${LIVE})`,
   );
   const byRefreshHash = db.prepare<{ hash: string }, SessionRow>(
-    `SELECT ${COLUMNS} FROM sessions WHERE refresh_token_hash = @hash`,
+    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE refresh_token_hash = @hash`,
   );
   const touch = db.prepare(
     `UPDATE sessions SET last_seen_at = @now, idle_expires_at = min(@idleExpiresAt, absolute_expires_at)
@@ -66,7 +66,7 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
      WHERE user_id = @userId AND revoked_at IS NULL AND id IS NOT @exceptId`,
   );
   const listActive = db.prepare<{ userId: string; now: number }, SessionRow>(
-    `SELECT ${COLUMNS} FROM sessions WHERE user_id = @userId AND ${LIVE} ORDER BY created_at`,
+    `SELECT ${SESSION_COLUMNS} FROM sessions WHERE user_id = @userId AND ${LIVE} ORDER BY created_at`,
   );
   const rememberSpent = db.prepare(
     'INSERT OR IGNORE INTO used_refresh_tokens (token_hash, family_id, used_at) VALUES (@hash, @familyId, @now)',
@@ -211,7 +211,7 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
   };
 }
 
-function summary(row: SessionRow): SessionSummary {
+export function summary(row: SessionRow): SessionSummary {
   return {
     id: row.id,
     userId: row.user_id,

@@ -6,11 +6,11 @@ import type { StoreContext } from './context';
 import { openDatabase } from './database';
 import { createFieldCodec } from './encryptedColumns';
 import { filesQueries } from './filesQueries';
-import { StoreError } from './errors';
 import { eventsQueries } from './eventsQueries';
 import { createKeyRing, type KeyRing } from './fieldCipher';
 import { invitesQueries } from './invitesQueries';
-import { DEFAULT_ROTATION_BATCH, keyUsage, reencryptAll } from './keyRotation';
+import { keyUsage, reencryptAll } from './keyRotation';
+import { createDataKeyAdmin, requireKnownKeys } from './dataKeyAdmin';
 import type { DataKeySet } from './keyMaterial';
 import { membersQueries } from './membersQueries';
 import { webhooksQueries } from './webhooksQueries';
@@ -20,7 +20,8 @@ import { MIGRATIONS } from './migrations';
 import { createRequestNonces } from './nonceQueries';
 import { createServerSecrets } from './secretsRepository';
 import { createSessionsRepository } from './sessionsRepository';
-import type { Store, WorkspaceScope } from './types';
+import { scopeFor } from './scopeAssembly';
+import type { Store } from './types';
 import { createUsersRepository, userInserter } from './usersRepository';
 import { voiceMutesQueries } from './voiceMutesQueries';
 import { createWorkspacesRepository } from './workspacesRepository';
@@ -52,18 +53,9 @@ function blobDirectory(options: OpenStoreOptions): string | undefined {
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const db = openDatabase({ file: options.file, migrations: MIGRATIONS });
   let ring: KeyRing = createKeyRing(options.keys);
-  let rotating = false;
   const context: StoreContext = { db, now: options.now ?? Date.now, fields: createFieldCodec(() => ring) };
   try {
-    const missing = [...new Set(keyUsage(context).map((usage) => usage.keyId))].filter(
-      (keyId) => !ring.keyIds.includes(keyId),
-    );
-    if (missing.length > 0) {
-      throw new StoreError(
-        'missing_data_key',
-        `the database holds values sealed with data key(s) ${missing.join(', ')}, which the key source does not provide`,
-      );
-    }
+    requireKnownKeys(keyUsage(context), ring);
     const channels = channelsQueries(context);
     const members = membersQueries(context);
     const invites = invitesQueries(context, members, userInserter(context));
@@ -79,22 +71,20 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       users: createUsersRepository(context),
       sessions: createSessionsRepository(context),
       workspaces: createWorkspacesRepository(context),
-      forWorkspace(workspaceId): WorkspaceScope {
-        return {
-          workspaceId,
-          channels: channels.scoped(workspaceId),
-          members: members.scoped(workspaceId),
-          invites: invites.scoped(workspaceId),
-          events: events.scoped(workspaceId),
-          audit: audit.scoped(workspaceId),
-          webhooks: webhooks.scoped(workspaceId),
-          inputs: inputs.inputs(workspaceId),
-          apiTokens: inputs.apiTokens(workspaceId),
-          voiceMutes: voiceMutes.scoped(workspaceId),
-          messages: messages.scoped(workspaceId),
-          files: files.scoped(workspaceId),
-        };
-      },
+      forWorkspace: (workspaceId) =>
+        scopeFor(workspaceId, {
+          channels: channels.scoped,
+          members: members.scoped,
+          invites: invites.scoped,
+          events: events.scoped,
+          audit: audit.scoped,
+          webhooks: webhooks.scoped,
+          inputs: inputs.inputs,
+          apiTokens: inputs.apiTokens,
+          voiceMutes: voiceMutes.scoped,
+          messages: messages.scoped,
+          files: files.scoped,
+        }),
       invites: invites.repository,
       events: events.retention,
       audit: audit.log,
@@ -104,30 +94,13 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       inbound: inputs.lookup,
       voiceMutes: voiceMutes.index,
       files: files.maintenance,
-      dataKeys: {
-        currentKeyId: () => ring.currentKeyId,
-        async usage() {
-          return keyUsage(context);
-        },
-        async rotate(newKey, rotateOptions = {}) {
-          if (rotating) throw new StoreError('invalid_argument', 'a data key rotation is already running');
-          rotating = true;
-          try {
-            // The new key becomes current before the first batch, so rows written meanwhile need no second pass.
-            if (newKey !== undefined) ring = ring.withCurrent(newKey);
-            const report = await reencryptAll(context, ring, rotateOptions.batchSize);
-            // File contents live outside SQLite; their blobs are re-encrypted under the same new key.
-            const blobs = await files.reencryptAll(ring, rotateOptions.batchSize ?? DEFAULT_ROTATION_BATCH);
-            return {
-              ...report,
-              columns: [...report.columns, { table: 'files', column: 'blob', reencrypted: blobs }],
-              reencrypted: report.reencrypted + blobs,
-            };
-          } finally {
-            rotating = false;
-          }
-        },
-      },
+      dataKeys: createDataKeyAdmin({
+        ring: { get: () => ring, set: (next) => (ring = next) },
+        usage: async () => keyUsage(context),
+        reencryptColumns: (next, batchSize) => reencryptAll(context, next, batchSize),
+        // File contents live outside SQLite; their blobs are re-encrypted under the same new key.
+        reencryptBlobs: (next, batchSize) => files.reencryptAll(next, batchSize),
+      }),
       async ping() {
         db.prepare('SELECT 1').get();
       },

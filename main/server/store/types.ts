@@ -452,10 +452,10 @@ export interface DataKeyAdmin {
   rotate(newKey?: DataKey, options?: { readonly batchSize?: number }): Promise<RotationReport>;
 }
 
-/** Signed-request nonces (main/server/auth/nonceStore.ts NonceStore over SQLite): shared by restarts and nodes. */
+/** Signed-request nonces (main/server/auth/nonceStore.ts NonceStore over the store): shared by restarts and nodes. */
 export interface RequestNonces {
   /** Records the nonce; false if this session already used it (a replay). Times are Unix seconds. */
-  remember(sessionId: string, nonce: string, expiresAtSeconds: number, nowSeconds: number): boolean;
+  remember(sessionId: string, nonce: string, expiresAtSeconds: number, nowSeconds: number): Promise<boolean>;
 }
 
 export interface Store {

@@ -1,20 +1,20 @@
 import { fail, ok, type Result } from '../../../shared/result';
-import { fromFlag, present, type StoreContext } from './context';
+import { fromFlag, present, type Flag, type StoreContext } from './context';
 import { ENCRYPTED_COLUMNS } from './encryptedColumns';
 import { newId } from './ids';
 import type { NewUser, User, UsersRepository } from './types';
 
-interface UserRow {
+export interface UserRow {
   id: string;
   email: string;
   display_name: string;
   password_hash: string;
-  server_owner: number;
-  has_totp: number;
+  server_owner: Flag;
+  has_totp: Flag;
   created_at: number;
 }
 
-const USER_COLUMNS =
+export const USER_COLUMNS =
   'id, email, display_name, password_hash, server_owner, totp_seed IS NOT NULL AS has_totp, created_at';
 
 /**
@@ -119,7 +119,7 @@ export function createUsersRepository({ db, now, fields }: StoreContext): UsersR
   };
 }
 
-function toUser(row: UserRow): User {
+export function toUser(row: UserRow): User {
   return {
     id: row.id,
     email: row.email,

@@ -2,14 +2,14 @@ import { referencing, type StoreContext } from './context';
 import { prepareScoped } from './scopedSql';
 import type { ScopedVoiceMutes, VoiceMute, VoiceMutesIndex } from './types';
 
-interface VoiceMuteRow {
+export interface VoiceMuteRow {
   workspace_id: string;
   user_id: string;
   muted_by: string;
   muted_at: number;
 }
 
-const COLUMNS = 'workspace_id, user_id, muted_by, muted_at';
+export const VOICE_MUTE_COLUMNS = 'workspace_id, user_id, muted_by, muted_at';
 
 /** Server-mute statements, prepared once per store; `scoped` binds them to one workspace. */
 export function voiceMutesQueries({ db, now }: StoreContext) {
@@ -24,13 +24,15 @@ export function voiceMutesQueries({ db, now }: StoreContext) {
   );
   const get = prepareScoped<{ workspaceId: string; userId: string }, VoiceMuteRow>(
     db,
-    `SELECT ${COLUMNS} FROM voice_mutes WHERE workspace_id = @workspaceId AND user_id = @userId`,
+    `SELECT ${VOICE_MUTE_COLUMNS} FROM voice_mutes WHERE workspace_id = @workspaceId AND user_id = @userId`,
   );
   const list = prepareScoped<{ workspaceId: string }, VoiceMuteRow>(
     db,
-    `SELECT ${COLUMNS} FROM voice_mutes WHERE workspace_id = @workspaceId ORDER BY muted_at, user_id`,
+    `SELECT ${VOICE_MUTE_COLUMNS} FROM voice_mutes WHERE workspace_id = @workspaceId ORDER BY muted_at, user_id`,
   );
-  const all = db.prepare<[], VoiceMuteRow>(`SELECT ${COLUMNS} FROM voice_mutes ORDER BY workspace_id, user_id`);
+  const all = db.prepare<[], VoiceMuteRow>(
+    `SELECT ${VOICE_MUTE_COLUMNS} FROM voice_mutes ORDER BY workspace_id, user_id`,
+  );
 
   return {
     index: {
@@ -59,6 +61,6 @@ export function voiceMutesQueries({ db, now }: StoreContext) {
   };
 }
 
-function toVoiceMute(row: VoiceMuteRow): VoiceMute {
+export function toVoiceMute(row: VoiceMuteRow): VoiceMute {
   return { workspaceId: row.workspace_id, userId: row.user_id, mutedBy: row.muted_by, mutedAt: row.muted_at };
 }

@@ -1,4 +1,4 @@
-import { fromFlag, present, referencing, toFlag, type StoreContext } from './context';
+import { fromFlag, present, referencing, toFlag, type Flag, type StoreContext } from './context';
 import { ENCRYPTED_COLUMNS } from './encryptedColumns';
 import { newId } from './ids';
 import type { JsonValue } from './json';
@@ -15,18 +15,18 @@ import type {
   WebhookQueue,
 } from './webhookTypes';
 
-interface EndpointRow {
+export interface EndpointRow {
   id: string;
   workspace_id: string;
   url: string;
   description: string;
-  enabled: number;
+  enabled: Flag;
   created_by: string;
   created_at: number;
   updated_at: number;
 }
 
-interface DeliveryRow {
+export interface DeliveryRow {
   endpoint_id: string;
   event_id: string;
   workspace_id: string;
@@ -39,7 +39,7 @@ interface DeliveryRow {
   updated_at: number;
 }
 
-interface AttemptRow {
+export interface AttemptRow {
   event_id: string;
   attempt: number;
   started_at: number;
@@ -49,10 +49,84 @@ interface AttemptRow {
   error: string | null;
 }
 
-const ENDPOINT_COLUMNS = 'id, workspace_id, url, description, enabled, created_by, created_at, updated_at';
-const DELIVERY_COLUMNS = `d.endpoint_id, d.event_id, d.workspace_id, e.type, d.status, d.attempts, d.extra_attempts,
+export const ENDPOINT_COLUMNS = 'id, workspace_id, url, description, enabled, created_by, created_at, updated_at';
+export const DELIVERY_COLUMNS = `d.endpoint_id, d.event_id, d.workspace_id, e.type, d.status, d.attempts, d.extra_attempts,
   d.next_attempt_at, d.created_at, d.updated_at`;
 const utf8 = (text: string) => Buffer.from(text, 'utf8');
+
+export interface SecretInfoRow {
+  id: string;
+  created_at: number;
+  expires_at: number | null;
+}
+
+export function endpointRecord(
+  row: EndpointRow,
+  subscriptions: readonly { event_type: string }[],
+  secrets: readonly SecretInfoRow[],
+): WebhookEndpoint {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    url: row.url,
+    description: row.description,
+    events: subscriptions.map((s) => s.event_type),
+    enabled: fromFlag(row.enabled),
+    createdBy: row.created_by,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    secrets: secrets.map((s) => ({ id: s.id, createdAt: s.created_at, expiresAt: s.expires_at })),
+  };
+}
+
+/** Deliveries with their attempt histories (the attempts of those deliveries, in attempt order). */
+export function deliveryRecords(rows: readonly DeliveryRow[], attempts: readonly AttemptRow[]): WebhookDelivery[] {
+  const byEvent = new Map<string, WebhookAttempt[]>();
+  for (const row of attempts) {
+    const list = byEvent.get(row.event_id) ?? [];
+    list.push({
+      attempt: row.attempt,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      outcome: row.outcome,
+      statusCode: row.status_code,
+      error: row.error,
+    });
+    byEvent.set(row.event_id, list);
+  }
+  return rows.map((row) => ({
+    endpointId: row.endpoint_id,
+    eventId: row.event_id,
+    eventType: row.type,
+    status: row.status,
+    attempts: row.attempts,
+    extraAttempts: row.extra_attempts,
+    nextAttemptAt: row.next_attempt_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    history: byEvent.get(row.event_id) ?? [],
+  }));
+}
+
+/** Where a delivery goes after an attempt: done on success, failed once its attempts are spent, else pending. */
+export function statusAfter(
+  result: AttemptResult,
+  state: { readonly attempts: number; readonly extra_attempts: number },
+  standardAttempts: number,
+): WebhookDeliveryStatus {
+  if (result.outcome === 'succeeded') return 'succeeded';
+  return state.attempts >= standardAttempts + state.extra_attempts ? 'failed' : 'pending';
+}
+
+/** How an attempt whose lease ran out ends: the sender stopped (or died) before it knew the answer. */
+export const INTERRUPTED: AttemptResult = {
+  outcome: 'interrupted',
+  statusCode: null,
+  error: 'the sender stopped before the answer arrived',
+};
+
+/** What a sender learns of an attempt's error: its start, never a receiver's whole answer. */
+export const attemptError = (error: string | null): string | null => (error === null ? null : error.slice(0, 200));
 
 /**
  * Webhook endpoints (workspace-scoped, like channels) and the delivery queue (server-wide: the dispatcher serves
@@ -268,20 +342,7 @@ export function webhooksQueries({ db, now, fields }: StoreContext) {
 
   function endpointOf(row: EndpointRow): WebhookEndpoint {
     const scope = { workspaceId: row.workspace_id, endpointId: row.id };
-    return {
-      id: row.id,
-      workspaceId: row.workspace_id,
-      url: row.url,
-      description: row.description,
-      events: subscriptions.all(scope).map((s) => s.event_type),
-      enabled: fromFlag(row.enabled),
-      createdBy: row.created_by,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      secrets: secretInfos
-        .all({ ...scope, now: now() })
-        .map((s) => ({ id: s.id, createdAt: s.created_at, expiresAt: s.expires_at })),
-    };
+    return endpointRecord(row, subscriptions.all(scope), secretInfos.all({ ...scope, now: now() }));
   }
 
   function sealSecret(workspaceId: string, endpointId: string, secret: string, at: number): void {
@@ -292,33 +353,9 @@ export function webhooksQueries({ db, now, fields }: StoreContext) {
 
   function withHistory(workspaceId: string, rows: readonly DeliveryRow[]): WebhookDelivery[] {
     if (rows.length === 0) return [];
-    const byEvent = new Map<string, WebhookAttempt[]>();
     const endpointId = rows[0]?.endpoint_id ?? '';
     const eventIds = JSON.stringify(rows.map((row) => row.event_id));
-    for (const row of attemptsOf.all({ workspaceId, endpointId, eventIds })) {
-      const list = byEvent.get(row.event_id) ?? [];
-      list.push({
-        attempt: row.attempt,
-        startedAt: row.started_at,
-        finishedAt: row.finished_at,
-        outcome: row.outcome,
-        statusCode: row.status_code,
-        error: row.error,
-      });
-      byEvent.set(row.event_id, list);
-    }
-    return rows.map((row) => ({
-      endpointId: row.endpoint_id,
-      eventId: row.event_id,
-      eventType: row.type,
-      status: row.status,
-      attempts: row.attempts,
-      extraAttempts: row.extra_attempts,
-      nextAttemptAt: row.next_attempt_at,
-      createdAt: row.created_at,
-      updatedAt: row.updated_at,
-      history: byEvent.get(row.event_id) ?? [],
-    }));
+    return deliveryRecords(rows, attemptsOf.all({ workspaceId, endpointId, eventIds }));
   }
 
   const create = db.transaction((workspaceId: string, input: Parameters<ScopedWebhooks['create']>[0]) => {
@@ -453,16 +490,11 @@ export function webhooksQueries({ db, now, fields }: StoreContext) {
       attempt,
       outcome: result.outcome,
       statusCode: result.statusCode,
-      error: result.error === null ? null : result.error.slice(0, 200),
+      error: attemptError(result.error),
       now: at,
     });
     if (ended.changes !== 1) return 'stale';
-    const status: WebhookDeliveryStatus =
-      result.outcome === 'succeeded'
-        ? 'succeeded'
-        : state.attempts >= standardAttempts + state.extra_attempts
-          ? 'failed'
-          : 'pending';
+    const status = statusAfter(result, state, standardAttempts);
     settle.run({ ...key, status, nextAttemptAt: status === 'pending' ? Math.max(retryAt, at) : null, now: at });
     return status;
   }
@@ -483,7 +515,7 @@ export function webhooksQueries({ db, now, fields }: StoreContext) {
       const outcome = settleAttempt(
         { endpointId: row.endpoint_id, eventId: row.event_id },
         row.attempts,
-        { outcome: 'interrupted', statusCode: null, error: 'the sender stopped before the answer arrived' },
+        INTERRUPTED,
         retryAt(row.attempts),
         standardAttempts,
       );
