@@ -62,12 +62,14 @@ describe.skipIf(unavailable !== null)('dbus-next with the overridden xml2js', ()
     Greeter.configureMembers({ methods: { Greet: { inSignature: 's', outSignature: 's' } } });
     const service = await connect();
     service.export('/org/whoot/Test', new Greeter('org.whoot.Test'));
+    // The unique name the bus gave the service's connection (dbus-next sets it, its types leave it out).
+    const { name } = service as MessageBus & { name: string };
     const caller = await connect();
 
-    const proxy = await caller.getProxyObject(service.name, '/org/whoot/Test');
+    const proxy = await caller.getProxyObject(name, '/org/whoot/Test');
     const greeter = proxy.getInterface('org.whoot.Test') as unknown as { Greet(name: string): Promise<string> };
     expect(await greeter.Greet('ada')).toBe('hello ada');
-    const root = await caller.getProxyObject(service.name, '/org/whoot');
+    const root = await caller.getProxyObject(name, '/org/whoot');
     expect(root.nodes).toEqual(['/org/whoot/Test']);
   });
 });
