@@ -52,6 +52,8 @@ const PORT_RANGE_SHARE = 0.8;
 type Request = { id: number; cmd: 'mint'; claims: TicketClaims[] } | { id: number; cmd: 'stats' | 'stop' };
 interface Stats {
   rss: number;
+  /** The JavaScript heap in use: with RSS, it tells the server's own objects from TLS and socket buffers. */
+  heapUsed: number;
   /** User + system CPU time of the server process so far. */
   cpuMs: number;
   maxRss: number;
@@ -78,6 +80,7 @@ async function runServer(clients: number): Promise<void> {
   });
   const stats = (): Stats => ({
     rss: process.memoryUsage().rss,
+    heapUsed: process.memoryUsage().heapUsed,
     cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
     maxRss: process.resourceUsage().maxRSS * 1024,
     connections: signalling.connectionCount(),
@@ -394,7 +397,26 @@ const mb = (bytes: number) => `${(bytes / 1024 / 1024).toFixed(0)} MB`;
 const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
 const lat = (values: number[]) =>
   `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms (n=${values.length})`;
-const cpu = (from: Stats, to: Stats, seconds: number) => `${((to.cpuMs - from.cpuMs) / 10 / seconds).toFixed(0)} %`;
+
+/** Both processes' CPU time at one moment, so a phase's load shows on which side (server or clients) it falls. */
+interface Snapshot {
+  readonly server: Stats;
+  readonly benchCpuMs: number;
+  readonly at: bigint;
+}
+
+async function snapshot(server: ServerProcess): Promise<Snapshot> {
+  const stats = await server.request<Stats>({ cmd: 'stats' });
+  const usage = process.cpuUsage();
+  return { server: stats, benchCpuMs: (usage.user + usage.system) / 1000, at: process.hrtime.bigint() };
+}
+
+/** CPU of each process over a phase, as a share of one core. */
+function cpu(from: Snapshot, to: Snapshot): string {
+  const wallMs = ms(from.at, to.at);
+  const share = (cpuMs: number) => `${((cpuMs / wallMs) * 100).toFixed(0)} %`;
+  return `server CPU ${share(to.server.cpuMs - from.server.cpuMs)}, bench CPU ${share(to.benchCpuMs - from.benchCpuMs)}`;
+}
 
 function printRows(title: string, rows: Array<[string, string]>): void {
   const width = Math.max(...rows.map(([name]) => name.length));
@@ -420,6 +442,7 @@ async function runSize(
   const tickets = await server.request<string[]>({ cmd: 'mint', claims: members.map((m) => m.claims) });
   const benchBefore = process.memoryUsage().rss;
 
+  const beforeConnect = await snapshot(server);
   const connectStart = process.hrtime.bigint();
   const ticker = setInterval(track, 250);
   try {
@@ -429,6 +452,7 @@ async function runSize(
     track();
   }
   const connectSeconds = ms(connectStart, process.hrtime.bigint()) / 1000;
+  const afterConnect = await snapshot(server);
   const joinStart = process.hrtime.bigint();
   await joinRooms(workspaces);
   const joinSeconds = ms(joinStart, process.hrtime.bigint()) / 1000;
@@ -453,11 +477,13 @@ async function runSize(
       'connect rate',
       `${(shape.clients / connectSeconds).toFixed(0)} clients/s (TLS + ticket + hello/welcome, ${CONNECT_CONCURRENCY} at a time)`,
     ],
+    ['  while connecting', cpu(beforeConnect, afterConnect)],
     ['room joins', `${joinSeconds.toFixed(2)} s until every member heard every join of its workspace`],
     ['server RSS idle', mb(idle.rss)],
     [
       `server RSS ${shape.clients} clients`,
-      `${mb(connected.rss)} = ${kb((connected.rss - idle.rss) / shape.clients)} per client`,
+      `${mb(connected.rss)} = ${kb((connected.rss - idle.rss) / shape.clients)} per client ` +
+        `(JavaScript heap ${kb((connected.heapUsed - idle.heapUsed) / shape.clients)} of it)`,
     ],
     ['bench (client) RSS per client', kb((benchAfter - benchBefore) / shape.clients)],
   ];
@@ -470,11 +496,11 @@ async function runSize(
     workspaces,
     rooms.map((room) => room.length),
   );
-  const beforeLoad = await server.request<Stats>({ cmd: 'stats' });
+  const beforeLoad = await snapshot(server);
   const presence = await probe.atRate(PRESENCE_RATE, PRESENCE_EVENTS);
-  const afterRate = await server.request<Stats>({ cmd: 'stats' });
+  const afterRate = await snapshot(server);
   const saturated = await probe.flatOut(SATURATION_EVENTS);
-  const afterSaturation = await server.request<Stats>({ cmd: 'stats' });
+  const afterSaturation = await snapshot(server);
   probe.stop();
   const signals = await measureSignals(rooms);
   const loaded = await server.request<Stats>({ cmd: 'stats' });
@@ -486,13 +512,12 @@ async function runSize(
   rows.push(
     [`presence at ${PRESENCE_RATE}/s -> room peers`, lat(presence.room)],
     [`presence at ${PRESENCE_RATE}/s -> workspace peers (up to ${largest - 1})`, lat(presence.workspace)],
-    [`  server CPU at ${PRESENCE_RATE}/s`, cpu(beforeLoad, afterRate, PRESENCE_EVENTS / PRESENCE_RATE)],
+    [`  at ${PRESENCE_RATE}/s`, cpu(beforeLoad, afterRate)],
     ['presence flat out -> workspace peers', lat(saturated.workspace)],
     [
       '  flat-out throughput',
       `${(saturated.events / saturated.seconds).toFixed(0)} events/s = ` +
-        `${(saturated.deliveries / saturated.seconds).toFixed(0)} deliveries/s, ` +
-        `server CPU ${cpu(afterRate, afterSaturation, saturated.seconds)}`,
+        `${(saturated.deliveries / saturated.seconds).toFixed(0)} deliveries/s, ${cpu(afterRate, afterSaturation)}`,
     ],
     ['signal relay (1 peer)', lat(signals)],
     ['server RSS after load', `${mb(loaded.rss)} (peak ${mb(loaded.maxRss)})`],

@@ -37,15 +37,16 @@ export function ephemeralPortRange(): { readonly low: number; readonly high: num
 }
 
 /**
- * Node cannot change its own resource limits, so when the soft open-file limit is below `needed` this runs the same
- * command again under `ulimit -n` (a shell builtin): up to `needed` where the hard limit (or root) allows, else up
- * to the hard limit. The relaunched process, and the server process it forks, inherit the new limit. Returns only
- * when no relaunch was needed or possible; otherwise exits with the relaunched run's status.
+ * Node raises its soft open-file limit to the hard limit by itself at start, so what can still be short is the hard
+ * limit. Node cannot change it, so when it is below `needed` this runs the same command again under `ulimit -n` (a
+ * shell builtin), which raises the hard limit where the process may (root with CAP_SYS_RESOURCE, as on an ordinary
+ * machine; not in a container that drops that capability). The relaunched process, and the server process it forks,
+ * inherit the limit. Returns when no relaunch was needed or possible; otherwise exits with the relaunched status.
  */
 export function relaunchWithOpenFiles(needed: number): void {
   const limit = openFileLimit();
-  if (limit === null || limit.soft >= needed || process.env[RELAUNCHED] === '1') return;
-  const script = `ulimit -n ${needed} 2>/dev/null || ulimit -n "$(ulimit -Hn)"; exec "$@"`;
+  if (limit === null || limit.hard >= needed || process.env[RELAUNCHED] === '1') return;
+  const script = `ulimit -n ${needed} 2>/dev/null; exec "$@"`;
   const result = spawnSync(
     'sh',
     ['-c', script, 'sh', process.execPath, ...process.execArgv, ...process.argv.slice(1)],
