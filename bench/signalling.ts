@@ -385,6 +385,8 @@ interface SizeResult {
   readonly connected: number;
   readonly failure: string | null;
   readonly connectRate?: number;
+  /** Server CPU time per client connected, milliseconds. */
+  readonly serverConnectMs?: number;
   readonly serverBytesPerClient?: number;
   readonly benchBytesPerClient?: number;
   readonly serverRss?: number;
@@ -409,6 +411,16 @@ async function snapshot(server: ServerProcess): Promise<Snapshot> {
   const stats = await server.request<Stats>({ cmd: 'stats' });
   const usage = process.cpuUsage();
   return { server: stats, benchCpuMs: (usage.user + usage.system) / 1000, at: process.hrtime.bigint() };
+}
+
+/**
+ * CPU time each process spent per unit of work over a phase: unlike a rate, it hardly changes when other programs
+ * share the cores, so it says what the work costs and, with the cores free, how fast it could go.
+ */
+function cpuPer(from: Snapshot, to: Snapshot, units: number, unit: string, scale: 'ms' | 'µs'): string {
+  const factor = scale === 'ms' ? 1 : 1000;
+  const per = (cpuMs: number) => `${((cpuMs * factor) / units).toFixed(scale === 'ms' ? 2 : 1)} ${scale}`;
+  return `server ${per(to.server.cpuMs - from.server.cpuMs)}, bench ${per(to.benchCpuMs - from.benchCpuMs)} per ${unit}`;
 }
 
 /** CPU of each process over a phase, as a share of one core. */
@@ -462,6 +474,7 @@ async function runSize(
   result.value = {
     ...result.value,
     connectRate: shape.clients / connectSeconds,
+    serverConnectMs: (afterConnect.server.cpuMs - beforeConnect.server.cpuMs) / shape.clients,
     serverBytesPerClient: (connected.rss - idle.rss) / shape.clients,
     benchBytesPerClient: (benchAfter - benchBefore) / shape.clients,
     serverRss: connected.rss,
@@ -478,6 +491,7 @@ async function runSize(
       `${(shape.clients / connectSeconds).toFixed(0)} clients/s (TLS + ticket + hello/welcome, ${CONNECT_CONCURRENCY} at a time)`,
     ],
     ['  while connecting', cpu(beforeConnect, afterConnect)],
+    ['  CPU time per client connected', cpuPer(beforeConnect, afterConnect, shape.clients, 'client', 'ms')],
     ['room joins', `${joinSeconds.toFixed(2)} s until every member heard every join of its workspace`],
     ['server RSS idle', mb(idle.rss)],
     [
@@ -519,6 +533,7 @@ async function runSize(
       `${(saturated.events / saturated.seconds).toFixed(0)} events/s = ` +
         `${(saturated.deliveries / saturated.seconds).toFixed(0)} deliveries/s, ${cpu(afterRate, afterSaturation)}`,
     ],
+    ['  CPU time per delivery', cpuPer(afterRate, afterSaturation, saturated.deliveries, 'delivery', 'µs')],
     ['signal relay (1 peer)', lat(signals)],
     ['server RSS after load', `${mb(loaded.rss)} (peak ${mb(loaded.maxRss)})`],
   );
@@ -570,6 +585,7 @@ function printSummary(results: readonly SizeResult[]): void {
     'clients',
     'workspaces x rooms',
     'connect/s',
+    'server CPU/connect',
     'server RSS',
     'per client',
     'bench/client',
@@ -590,6 +606,7 @@ function printSummary(results: readonly SizeResult[]): void {
           String(r.shape.clients),
           `${r.shape.workspaces} x ${r.shape.roomsPerWorkspace}`,
           fixed(r.connectRate, 0),
+          fixed(r.serverConnectMs, 2, ' ms'),
           r.serverRss === undefined ? '-' : mb(r.serverRss),
           r.serverBytesPerClient === undefined ? '-' : kb(r.serverBytesPerClient),
           r.benchBytesPerClient === undefined ? '-' : kb(r.benchBytesPerClient),
