@@ -38,7 +38,7 @@ export function formatDoctorStep(step: DoctorStep): string[] {
 }
 
 export function doctorSummary(report: Pick<DoctorReport, 'ok'>): string {
-  return report.ok ? 'All checks passed.' : 'Some checks failed: see above for what to open.';
+  return report.ok ? 'All checks passed.' : 'Some checks failed: see above for what to fix.';
 }
 
 /** The report as plain text lines: what the command line prints and what a support request can paste. */

@@ -2,13 +2,15 @@ import { isIP } from 'node:net';
 import { connect, type TLSSocket } from 'node:tls';
 import type { ServerAddress } from '../../shared/identifiers';
 import { spkiPinOf } from '../crypto/spkiPin';
+import { unresolvedName } from './nameResolution';
 
 export class ServerConnectionError extends Error {
   constructor(
     readonly code: 'server_unreachable' | 'server_key_mismatch' | 'tls_failed',
     message: string,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'ServerConnectionError';
   }
 }
@@ -39,10 +41,14 @@ export function connectPinned(server: ServerAddress, timeoutMs = 10_000): Promis
     }
     socket.once('error', (error: NodeJS.ErrnoException) => {
       const tlsProblem = typeof error.code === 'string' && /SSL|TLS|ERR_SSL/.test(error.code);
+      // The cause stays attached so the network doctor can tell a name that does not resolve from a closed port.
+      const cause = { cause: error };
       fail(
         tlsProblem
           ? new ServerConnectionError('tls_failed', `A secure connection to ${server.host}:${server.port} failed.`)
-          : new ServerConnectionError('server_unreachable', unreachable(server)),
+          : unresolvedName(error) !== null
+            ? new ServerConnectionError('server_unreachable', `The server name ${server.host} does not resolve.`, cause)
+            : new ServerConnectionError('server_unreachable', unreachable(server), cause),
       );
     });
     socket.once('secureConnect', () => {

@@ -29,8 +29,10 @@ function io(stdin = '') {
 }
 
 /** A server whose relay also listens for TURN over TLS, and an account with a workspace to test WSS in. */
-async function serverWithAccount(): Promise<{ t: TestServer; email: string; password: string }> {
-  const t = await startTestServer({ relay: { ...EPHEMERAL_RELAY, tlsPort: 0 } });
+async function serverWithAccount(
+  relay: { host?: string } = {},
+): Promise<{ t: TestServer; email: string; password: string }> {
+  const t = await startTestServer({ relay: { ...EPHEMERAL_RELAY, tlsPort: 0, ...relay } });
   cleanups.push(() => t.close());
   const owner = await signUpAndIn(t.server, 'doc');
   await owner.call('createWorkspace', { body: { slug: 'doctor', name: 'Doctor' } });
@@ -38,6 +40,18 @@ async function serverWithAccount(): Promise<{ t: TestServer; email: string; pass
 }
 
 const target = (t: TestServer) => ['--url', `https://127.0.0.1:${t.server.port}`, `--pin=${t.server.spkiPin}`];
+
+/** `doctor` signed in as the account, for a server whose API is up and a relay that is not reachable: it fails. */
+async function doctorFailingAtRelay(t: TestServer, email: string, password: string) {
+  const { cli, lines } = io(password);
+  const code = await runCli(['doctor', ...target(t), '--email', email, '--password-stdin'], cli);
+  expect(code).toBe(EXIT_FAILED);
+  const text = lines.out.join('\n');
+  expect(text).toMatch(/^PASS {2}TLS to/m);
+  expect(text).toMatch(/^PASS {2}WebSocket \(WSS\) round trip/m);
+  expect(text).toMatch(/^SKIP {2}Relayed media round trip: no TURN allocation succeeded$/m);
+  return { text, lines };
+}
 
 describe('npm run server -- doctor', () => {
   it('passes every step against a running server, and signs its session out afterwards', async () => {
@@ -87,13 +101,8 @@ describe('npm run server -- doctor', () => {
     const udpPort = relay?.addresses.udp?.port;
     const tcpPort = relay?.addresses.tcp?.port;
     await relay?.close();
-    const { cli, lines } = io(password);
-    const code = await runCli(['doctor', ...target(t), '--email', email, '--password-stdin'], cli);
+    const { text, lines } = await doctorFailingAtRelay(t, email, password);
 
-    expect(code).toBe(EXIT_FAILED);
-    const text = lines.out.join('\n');
-    expect(text).toMatch(/^PASS {2}TLS to/m);
-    expect(text).toMatch(/^PASS {2}WebSocket \(WSS\) round trip/m);
     expect(text).toContain(
       `FAIL  TURN allocation over UDP 127.0.0.1:${udpPort}: no answer on UDP ${udpPort} within 3 s`,
     );
@@ -105,8 +114,53 @@ describe('npm run server -- doctor', () => {
     );
     expect(text).toContain(`FAIL  STUN binding on UDP 127.0.0.1:${udpPort}: no answer on UDP ${udpPort} within 3 s`);
     expect(text).toMatch(/^FAIL {2}TURN allocation over TLS 127\.0\.0\.1:\d+: no TLS connection to TCP \d+ \(refused/m);
-    expect(text).toMatch(/^SKIP {2}Relayed media round trip: no TURN allocation succeeded$/m);
-    expect(lines.out.at(-1)).toBe('Some checks failed: see above for what to open.');
+    expect(lines.out.at(-1)).toBe('Some checks failed: see above for what to fix.');
+  });
+
+  it('says the server name does not resolve, and not which ports to open, when it has no address', async () => {
+    const pin = 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+    // RFC 6761: names under .invalid never resolve, on any network.
+    const { cli, lines } = io('any password');
+    const code = await runCli(
+      [
+        'doctor',
+        '--url',
+        'https://no-such-host.invalid:8443',
+        '--pin',
+        pin,
+        '--email',
+        'a@example.com',
+        '--password-stdin',
+      ],
+      cli,
+    );
+
+    expect(code).toBe(EXIT_FAILED);
+    const failed = lines.out.findIndex((line) => line.startsWith('FAIL'));
+    const [failure, fix] = [lines.out[failed], lines.out[failed + 1]];
+    expect(failure).toMatch(
+      /^FAIL {2}TLS to no-such-host\.invalid:8443 .*: the name no-such-host\.invalid does not resolve/,
+    );
+    expect(fix).toContain('no-such-host.invalid');
+    expect(lines.out.join('\n')).not.toMatch(/Allow|firewall|inbound|outbound/i);
+    expect(lines.err.join('\n')).toContain('The server name no-such-host.invalid does not resolve.');
+  });
+
+  it('says the relay name does not resolve when relay.host has no address, for every relay step', async () => {
+    const { t, email, password } = await serverWithAccount({ host: 'relay.invalid' });
+    const { text } = await doctorFailingAtRelay(t, email, password);
+
+    for (const step of [
+      'STUN binding on UDP',
+      'TURN allocation over UDP',
+      'TURN allocation over TCP',
+      'TURN allocation over TLS',
+    ]) {
+      expect(text).toMatch(
+        new RegExp(`^FAIL {2}${step} relay\\.invalid:\\d+: the name relay\\.invalid does not resolve`, 'm'),
+      );
+    }
+    expect(text).not.toMatch(/Allow|inbound/);
   });
 
   it('without an account checks TLS only; with a wrong pin fails TLS and says why; bad usage exits 2', async () => {

@@ -4,6 +4,7 @@ import { serverAddressSchema, type ServerAddress } from '../../../shared/identif
 import { parseInput } from '../../../shared/validation';
 import { ApiError, createServerApi } from '../../session/apiClient';
 import { CredentialVault } from '../../session/credentialVault';
+import { ServerConnectionError } from '../../session/pinnedTls';
 import { createRequestSigner } from '../../session/requestSigner';
 import type { SignedCall } from '../doctor/doctorStep';
 import { runDoctor } from '../doctor/runDoctor';
@@ -84,10 +85,8 @@ export async function doctorCommand(io: CliIo, args: DoctorArgs): Promise<number
       });
     } catch (error) {
       // A failed sign-in is itself a finding when the network is fine; TLS still runs below and says if it is not.
-      io.err(
-        `whoot: signing in failed (${error instanceof ApiError ? terminalSafe(error.message) : 'no answer'}); ` +
-          'checking TLS only.',
-      );
+      const why = error instanceof ApiError || error instanceof ServerConnectionError ? error.message : 'no answer';
+      io.err(`whoot: signing in failed (${terminalSafe(why)}); checking TLS only.`);
     }
     if (!vault.isEmpty()) {
       const signer = createRequestSigner({ vault });

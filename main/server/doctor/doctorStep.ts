@@ -2,6 +2,7 @@ import type { DoctorStep, DoctorStepId } from '../../../shared/doctor';
 import type { EndpointName, ResponseOf } from '../../../shared/rest/endpoints';
 import type { CallInput } from '../../session/apiClient';
 import { errorMessage } from '../../../shared/errorMessage';
+import { describeUnresolved, unresolvedName, unresolvedNameFix } from '../../session/nameResolution';
 
 /** A signed contract call as the signed-in user: the app's session, or the command line's own sign-in. */
 export type SignedCall = <N extends EndpointName>(
@@ -48,7 +49,10 @@ export async function runStep(
   } catch (error) {
     const problem = describeFailure(error);
     const ownFix = error instanceof StepFailure ? error.fix : null;
-    return { id, title, status: 'fail', detail: problem, fix: ownFix ?? fix(problem), ms: Date.now() - started };
+    // A name that does not resolve is fixed in DNS, whatever port the step was about to open.
+    const unresolved = unresolvedName(error);
+    const stepFix = unresolved === null ? fix(problem) : unresolvedNameFix(unresolved);
+    return { id, title, status: 'fail', detail: problem, fix: ownFix ?? stepFix, ms: Date.now() - started };
   } finally {
     clearTimeout(timer);
   }
@@ -65,6 +69,8 @@ export function formatSeconds(ms: number): string {
 /** One sentence from an error: its own message when it is ours, else a fixed phrase for its code. */
 export function describeFailure(error: unknown): string {
   if (error instanceof StepFailure) return error.message;
+  const unresolved = unresolvedName(error);
+  if (unresolved !== null) return describeUnresolved(unresolved);
   const code = (error as NodeJS.ErrnoException | undefined)?.code ?? '';
   switch (code) {
     case 'ECONNREFUSED':
@@ -73,9 +79,6 @@ export function describeFailure(error: unknown): string {
       return 'the connection was reset (a firewall or proxy cut it)';
     case 'ETIMEDOUT':
       return 'the connection timed out';
-    case 'ENOTFOUND':
-    case 'EAI_AGAIN':
-      return 'the server name does not resolve';
     case 'EHOSTUNREACH':
     case 'ENETUNREACH':
       return 'no route to the server';

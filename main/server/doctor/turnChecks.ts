@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { DoctorStep } from '../../../shared/doctor';
 import type { ServerAddress } from '../../../shared/identifiers';
 import type { IceServer } from '../../../shared/rest/endpoints';
+import { assertResolves } from '../../session/nameResolution';
 import { connectPinned, ServerConnectionError } from '../../session/pinnedTls';
 import { readXorAddress } from '../turn/stun/attributes';
 import { Attr, StunMethod } from '../turn/stun/constants';
@@ -49,6 +50,7 @@ async function openClient(
   pin: ServerAddress['spkiPin'],
   timeoutMs: number,
 ): Promise<TurnClient> {
+  await assertResolves(endpoint.host);
   return createTurnClient({
     server: { host: endpoint.host, port: endpoint.port },
     transport: endpoint.transport,
@@ -108,6 +110,8 @@ export function checkStun(endpoint: RelayEndpoint, timeoutMs: number): Promise<D
     `STUN binding on UDP ${endpoint.host}:${endpoint.port}`,
     timeoutMs,
     async () => {
+      // UDP sends to a name that does not resolve fail silently, which would read as a closed port.
+      await assertResolves(endpoint.host);
       const client = await createTurnClient({
         server: { host: endpoint.host, port: endpoint.port },
         transport: 'udp',
