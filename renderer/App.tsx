@@ -1,4 +1,5 @@
 import { useStore } from 'zustand';
+import { LinkConfirmDialog } from './chat/LinkConfirmDialog';
 import { Sidebar } from './components/Sidebar';
 import { AdminScreen } from './admin/AdminScreen';
 import { DoctorScreen } from './screens/doctor/DoctorScreen';
@@ -32,6 +33,7 @@ export function App() {
       <main className="content">
         <CurrentScreen screen={screen} />
       </main>
+      <LinkConfirmDialog />
     </div>
   );
 }

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { adminIpcChannels } from './adminIpc';
 import { editMessageBodySchema, fileContentTypeSchema, historyPageSchema, postMessageBodySchema } from './chat';
 import { inviteSchema } from './deepLink';
+import { linkOpenRequestSchema, linkOpenResponseSchema } from './links';
 import {
   pushToTalkMechanismSchema,
   pushToTalkStatusSchema,
@@ -139,8 +140,8 @@ export const ipcInvokeChannels = {
     z.strictObject({ workspaceId: randomIdSchema, fileId: randomIdSchema, name: z.string().min(1).max(400) }),
     z.strictObject({ saved: z.boolean() }),
   ),
-  /** A link from message content: main opens https (http after asking) in the system browser, refuses the rest. */
-  'links.open': channel(z.strictObject({ url: z.string().min(1).max(4096) }), z.strictObject({ opened: z.boolean() })),
+  /** A link from message content and its visible text: main opens it, asks the page to confirm first, or refuses. */
+  'links.open': channel(linkOpenRequestSchema, linkOpenResponseSchema),
   // ---- the admin console and "Test my connection" (shared/adminIpc.ts; docs/admin.md) ----
   ...adminIpcChannels,
 } as const;

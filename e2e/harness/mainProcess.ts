@@ -40,7 +40,6 @@ export async function attachMainProcess(
   const desktop = {
     notifications: [] as { title: string; body: string }[],
     opened: [] as string[],
-    asked: [] as string[],
   };
   const dispatcher = registerHandlers({
     handlers: createHandlers({
@@ -51,13 +50,7 @@ export async function attachMainProcess(
         desktop.notifications.push(notification);
         return true;
       },
-      links: {
-        open: async (url) => void desktop.opened.push(url),
-        confirm: async (url) => {
-          desktop.asked.push(url);
-          return false;
-        },
-      },
+      links: { open: async (link) => void desktop.opened.push(link.url) },
     }),
     isTrustedSender: trustOnlyAppFrames([options.appOrigin]),
     log: (line) => logs.push(line),

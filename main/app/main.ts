@@ -107,7 +107,7 @@ async function start(): Promise<void> {
       preferences,
       callState,
       notifier: createMentionNotifier(() => mainWindow),
-      links: createLinkOpener(() => mainWindow),
+      links: createLinkOpener(),
       chooseSavePath: createSavePathChooser(() => mainWindow),
     }),
     isTrustedSender: trustOnlyAppFrames(target.trustedOrigins),

@@ -11,6 +11,7 @@ import { linkVoicePreferences } from '../voice/linkVoicePreferences';
 import { createChannelsStore, type ChannelsStore } from './channelsStore';
 import { createDevicesStore, type DevicesStore, type MediaDevicesPort } from './devicesStore';
 import { createInviteStore, type InviteStore } from './inviteStore';
+import { createLinkStore, type LinkStore } from '../chat/linkStore';
 import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
@@ -34,6 +35,8 @@ export interface Stores {
   readonly channels: ChannelsStore;
   /** Channel timelines, unread counts, uploads (renderer/chat). */
   readonly chat: ChatStore;
+  /** Links from messages: main's decision, and the question it wants the reader to answer first. */
+  readonly links: LinkStore;
   /** Null where the page has no WebRTC (a plain test environment). */
   readonly voice: VoiceEngine | null;
   /** The admin console's data for the selected workspace (renderer/admin). */
@@ -164,6 +167,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       realtime,
       channels: channels.store,
       chat: chat.store,
+      links: createLinkStore(api),
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),
       doctor: createDoctorStore(api),
