@@ -4,6 +4,7 @@ import { Sidebar } from './components/Sidebar';
 import { AdminScreen } from './admin/AdminScreen';
 import { DoctorScreen } from './screens/doctor/DoctorScreen';
 import { SettingsScreen } from './screens/settings/SettingsScreen';
+import { ServerConfirmDialog } from './screens/signIn/ServerConfirmDialog';
 import { SignInScreen } from './screens/signIn/SignInScreen';
 import { LoadingScreen, SessionUnavailableScreen } from './screens/status/StatusScreens';
 import { WorkspaceScreen } from './screens/workspace/WorkspaceScreen';
@@ -34,6 +35,7 @@ export function App() {
         <CurrentScreen screen={screen} />
       </main>
       <LinkConfirmDialog />
+      <ServerConfirmDialog />
     </div>
   );
 }

@@ -10,8 +10,9 @@ import {
   voiceReportedStateSchema,
 } from './pushToTalk';
 import type { Result } from './result';
-import { randomIdSchema } from './identifiers';
+import { randomIdSchema, serverAddressSchema } from './identifiers';
 import { endpoints } from './rest/endpoints';
+import { serverReviewSchema } from './serverTrust';
 import { dropCredentialsReasonSchema, sessionStateSchema, signInRequestSchema } from './session';
 import { voicePreferencesSchema, voicePreferencesUpdateSchema } from './voicePreferences';
 import { wsTicketSchema } from './ws';
@@ -45,6 +46,10 @@ export const ipcInvokeChannels = {
   'session.status': channel(noRequest, sessionStateSchema),
   'session.signIn': channel(signInRequestSchema, sessionStateSchema),
   'session.signOut': channel(noRequest, sessionStateSchema),
+  /** Whether this app has joined the server before; sign-in and whoot:// links ask the user about any other. */
+  'servers.review': channel(serverAddressSchema, serverReviewSchema),
+  /** The user confirmed the server in the app's question: from now on main lets sign-in reach it. */
+  'servers.confirm': channel(serverAddressSchema, z.strictObject({})),
   'pushToTalk.get': channel(noRequest, pushToTalkStatusSchema),
   'pushToTalk.set': channel(pushToTalkUpdateSchema, pushToTalkStatusSchema),
   /** Sensitivity, processing, devices and members' volumes, kept by main in the preferences file. */

@@ -66,5 +66,5 @@ export async function attachMainProcess(
     answers.push({ channel: String(wireChannel), answer });
     return answer;
   });
-  return { vault, sessions, logs, answers, desktop };
+  return { vault, sessions, events, logs, answers, desktop };
 }

@@ -11,6 +11,7 @@ import { DEV_SERVER_URL_ENV, resolveAppTarget } from '../security/appOrigin';
 import { createServerApi } from '../session/apiClient';
 import { CredentialVault } from '../session/credentialVault';
 import { selectKeychainStore, type KeychainStore } from '../session/keychainStore';
+import { createServerTrust } from '../session/serverTrust';
 import { createSessionService } from '../session/sessionService';
 import { createPreferencesStore } from '../settings/preferencesStore';
 import { createReportedCallState } from '../tray/reportedCallState';
@@ -103,6 +104,7 @@ async function start(): Promise<void> {
     handlers: createHandlers({
       identity: { name: app.getName(), version: app.getVersion(), platform: process.platform },
       sessions,
+      serverTrust: createServerTrust({ preferences, log }),
       pushToTalk,
       preferences,
       callState,

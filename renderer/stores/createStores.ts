@@ -14,6 +14,7 @@ import { createInviteStore, type InviteStore } from './inviteStore';
 import { createLinkStore, type LinkStore } from '../chat/linkStore';
 import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
+import { createServerTrustStore, type ServerTrustStore } from './serverTrustStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
 import {
   createVoiceCredentialsStore,
@@ -29,6 +30,8 @@ export interface Stores {
   readonly navigation: NavigationStore;
   readonly devices: DevicesStore;
   readonly invite: InviteStore;
+  /** The question before the app talks to a server it has not joined (sign-in and whoot:// links). */
+  readonly serverTrust: ServerTrustStore;
   /** Push-to-talk mode and whether the shortcut holds the microphone open: what the voice engine gates on. */
   readonly pushToTalk: PushToTalkStore;
   readonly realtime: RealtimeHub;
@@ -60,7 +63,10 @@ export interface StoreEnvironment {
  * fake api. Cross-store rules (what a session change means for navigation and credentials) live here, in one place.
  */
 export function createStores(api: WhootApi, environment: StoreEnvironment): { stores: Stores; dispose: () => void } {
-  const session = createSessionStore(api);
+  const serverTrust = createServerTrustStore(api);
+  const session = createSessionStore(api, {
+    confirmServer: (server) => serverTrust.getState().ensureConfirmed(server, 'sign-in'),
+  });
   const workspace = createWorkspaceStore(session.store);
   const voiceCredentials = createVoiceCredentialsStore(api, environment.page);
   const openSocket = environment.openSocket ?? null;
@@ -93,7 +99,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
         });
   const navigation = createNavigationStore();
   const devices = createDevicesStore(environment.mediaDevices);
-  const invite = createInviteStore(api, () => {
+  const invite = createInviteStore(api, serverTrust, () => {
     // A link opened from the OS is a request to join: show the form it filled in, unless already signed in.
     if (!session.store.getState().session.signedIn) navigation.getState().go('signIn');
   });
@@ -163,6 +169,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       navigation,
       devices: devices.store,
       invite: invite.store,
+      serverTrust,
       pushToTalk: pushToTalk.store,
       realtime,
       channels: channels.store,

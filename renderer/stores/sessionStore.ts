@@ -1,7 +1,8 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { WhootApi } from '../../shared/ipc';
 import type { WhootError } from '../../shared/result';
-import type { SessionState, SignInRequest } from '../../shared/session';
+import type { ServerAddress } from '../../shared/identifiers';
+import { signInServer, type SessionState, type SignInRequest } from '../../shared/session';
 
 export type SessionPhase = 'loading' | 'ready' | 'failed';
 
@@ -24,8 +25,24 @@ export interface SessionStoreState {
 export type SessionStore = StoreApi<SessionStoreState>;
 
 const signedOut: SessionState = { signedIn: false };
+const NOT_CONFIRMED: WhootError = {
+  code: 'server_not_confirmed',
+  message: 'You did not confirm the server, so nothing was sent to it.',
+};
 
-export function createSessionStore(api: WhootApi): { store: SessionStore; dispose: () => void } {
+export interface SessionStoreOptions {
+  /**
+   * Asked before every sign-in: true when the user has joined or now confirms the server (serverTrustStore). Main
+   * refuses an unconfirmed server anyway; asking first lets the user decide before anything is sent.
+   */
+  readonly confirmServer?: (server: ServerAddress) => Promise<boolean>;
+}
+
+export function createSessionStore(
+  api: WhootApi,
+  options: SessionStoreOptions = {},
+): { store: SessionStore; dispose: () => void } {
+  const confirmServer = options.confirmServer ?? (async () => true);
   // Counts pushed updates, so a slow session.status answer cannot overwrite a newer session.changed event.
   let pushedVersion = 0;
 
@@ -54,6 +71,10 @@ export function createSessionStore(api: WhootApi): { store: SessionStore; dispos
     async signIn(request) {
       if (get().signInPending) return false;
       set({ signInPending: true, signInError: null });
+      if (!(await confirmServer(signInServer(request.server)))) {
+        set({ signInPending: false, signInError: NOT_CONFIRMED });
+        return false;
+      }
       const result = await api.session.signIn(request);
       if (result.ok) {
         pushedVersion += 1;
