@@ -56,6 +56,8 @@ export interface StoreEnvironment {
   readonly openSocket?: ((url: string, protocols: string[]) => WebSocketLike) | null;
   /** WebRTC and audio; absent, there is no voice. */
   readonly voice?: AppVoiceEnvironment | null;
+  /** Reloads the page when the session needs another CSP (sessionStore); absent, sessions show in place. */
+  readonly reloadPage?: (() => void) | null;
 }
 
 /**
@@ -66,6 +68,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   const serverTrust = createServerTrustStore(api);
   const session = createSessionStore(api, {
     confirmServer: (server) => serverTrust.getState().ensureConfirmed(server, 'sign-in'),
+    reloadPage: environment.reloadPage ?? null,
   });
   const workspace = createWorkspaceStore(session.store);
   const voiceCredentials = createVoiceCredentialsStore(api, environment.page);

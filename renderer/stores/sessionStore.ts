@@ -2,6 +2,7 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { WhootApi } from '../../shared/ipc';
 import type { WhootError } from '../../shared/result';
 import type { ServerAddress } from '../../shared/identifiers';
+import { sameConnectPolicy } from '../../shared/contentSecurityPolicy';
 import { signInServer, type SessionState, type SignInRequest } from '../../shared/session';
 
 export type SessionPhase = 'loading' | 'ready' | 'failed';
@@ -36,6 +37,14 @@ export interface SessionStoreOptions {
    * refuses an unconfirmed server anyway; asking first lets the user decide before anything is sent.
    */
   readonly confirmServer?: (server: ServerAddress) => Promise<boolean>;
+  /**
+   * Reloads the page. Main serves each document with a CSP that lets it connect only to the servers signed in to
+   * when it loaded (shared/contentSecurityPolicy.ts), and a loaded document keeps its policy. So when a sign-in,
+   * sign-out or change of server needs other connect sources, the store reloads instead of showing the new
+   * session in a page that could not reach it; the new document reads the session from main. Absent (tests), the
+   * store shows every session in place.
+   */
+  readonly reloadPage?: (() => void) | null;
 }
 
 export function createSessionStore(
@@ -45,6 +54,20 @@ export function createSessionStore(
   const confirmServer = options.confirmServer ?? (async () => true);
   // Counts pushed updates, so a slow session.status answer cannot overwrite a newer session.changed event.
   let pushedVersion = 0;
+
+  const reloadPage = options.reloadPage ?? null;
+  /** The first session this page showed: main served the document's policy for it. */
+  let documentSession: SessionState | null = null;
+  let reloading = false;
+  /** False when the page is reloading to get the policy `session` needs, instead of showing it here. */
+  const showable = (session: SessionState): boolean => {
+    if (reloading) return false;
+    documentSession ??= session;
+    if (reloadPage === null || sameConnectPolicy(documentSession, session)) return true;
+    reloading = true;
+    reloadPage();
+    return false;
+  };
 
   const store = createStore<SessionStoreState>()((set, get) => ({
     phase: 'loading',
@@ -62,7 +85,7 @@ export function createSessionStore(
       if (pushedVersion !== versionAtStart) {
         set({ phase: 'ready' });
       } else if (result.ok) {
-        set({ phase: 'ready', session: result.value });
+        if (showable(result.value)) set({ phase: 'ready', session: result.value });
       } else {
         set({ phase: 'failed', loadError: result.error });
       }
@@ -78,7 +101,8 @@ export function createSessionStore(
       const result = await api.session.signIn(request);
       if (result.ok) {
         pushedVersion += 1;
-        set({ signInPending: false, phase: 'ready', session: result.value });
+        // While the page reloads for its new policy, the form stays "Signing in…" rather than flash a screen.
+        if (showable(result.value)) set({ signInPending: false, phase: 'ready', session: result.value });
         return result.value.signedIn;
       }
       set({ signInPending: false, signInError: result.error });
@@ -91,7 +115,7 @@ export function createSessionStore(
       const result = await api.session.signOut();
       if (result.ok) {
         pushedVersion += 1;
-        set({ signOutPending: false, session: result.value });
+        if (showable(result.value)) set({ signOutPending: false, session: result.value });
       } else {
         set({ signOutPending: false, signOutError: result.error });
       }
@@ -104,7 +128,7 @@ export function createSessionStore(
 
   const unsubscribe = api.on('session.changed', (session) => {
     pushedVersion += 1;
-    store.setState({ phase: 'ready', session, loadError: null });
+    if (showable(session)) store.setState({ phase: 'ready', session, loadError: null });
   });
 
   return { store, dispose: unsubscribe };
