@@ -295,6 +295,9 @@ describe('channel chat in real Chromium', () => {
     const disguised = messageNamed(bob.page, 'https://good.example');
     expect(await disguised.textContent()).toContain('(evil.example)');
     await disguised.getByRole('button', { name: 'https://good.example' }).click();
+    const question = bob.page.getByRole('dialog', { name: 'Open this link?' });
+    await question.getByText('evil.example', { exact: true }).waitFor();
+    await question.getByRole('button', { name: 'Open link' }).click();
     await expect.poll(() => bob.main.desktop.opened).toEqual(['https://evil.example/login']);
     // Hover and click everything that could carry a handler.
     for (const text of ['click me', 'passwords', 'window.__pwned=3']) {
@@ -306,6 +309,54 @@ describe('channel chat in real Chromium', () => {
     expect(bob.main.desktop.opened.every((url) => url.startsWith('https://'))).toBe(true);
     expect(bob.errors.filter((error) => /Content Security Policy|pwned/i.test(error))).toEqual([]);
     await screenshot(bob.page, 'chat-hostile');
+  });
+
+  it('asks before opening a link whose text is not its target or whose host is a look-alike, naming the host', async () => {
+    bob.main.desktop.opened.length = 0;
+    await send(ada.page, 'plain https://docs.example/start');
+    await send(ada.page, 'see [the docs](https://evil.example/steal) and https://\u0430pple.com/login');
+    const plain = messageNamed(bob.page, 'plain https://docs.example/start');
+    const tricky = messageNamed(bob.page, 'see the docs');
+    await tricky.waitFor();
+    const dialog = bob.page.getByRole('dialog', { name: 'Open this link?' });
+
+    // A link that shows where it goes opens without a question.
+    await plain.getByRole('button', { name: 'https://docs.example/start' }).click();
+    await expect.poll(() => bob.main.desktop.opened).toEqual(['https://docs.example/start']);
+    expect(await dialog.count()).toBe(0);
+
+    // Disguised: the question names the full host; focus starts on Cancel, stays inside, Escape cancels and
+    // focus returns to the link; nothing opened.
+    const docs = tricky.getByRole('button', { name: 'the docs' });
+    await docs.click();
+    await dialog.waitFor();
+    expect(await dialog.getByRole('definition').first().textContent()).toBe('evil.example');
+    expect(await dialog.textContent()).toContain('The link’s text is not the address it opens.');
+    const focused = () => bob.page.evaluate(() => document.activeElement?.textContent ?? '');
+    expect(await focused()).toBe('Cancel');
+    await bob.page.keyboard.press('Tab');
+    expect(await focused()).toBe('Open link');
+    await bob.page.keyboard.press('Tab');
+    expect(await focused()).toBe('Cancel');
+    await bob.page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('Open link');
+    await screenshot(bob.page, 'chat-link-question');
+    await bob.page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'detached' });
+    expect(await docs.evaluate((button) => button === document.activeElement)).toBe(true);
+    expect(bob.main.desktop.opened).toEqual(['https://docs.example/start']);
+
+    // A look-alike host (Cyrillic а) is shown in its punycode form, and opens only after "Open link".
+    await tricky.getByRole('button', { name: 'https://\u0430pple.com/login' }).click();
+    await dialog.waitFor();
+    expect(await dialog.getByRole('definition').first().textContent()).toBe('xn--pple-43d.com');
+    expect(await dialog.textContent()).toContain('real (punycode) form');
+    await dialog.getByRole('button', { name: 'Open link' }).click();
+    await dialog.waitFor({ state: 'detached' });
+    await expect
+      .poll(() => bob.main.desktop.opened)
+      .toEqual(['https://docs.example/start', 'https://xn--pple-43d.com/login']);
+    expect(bob.errors.filter((error) => /Content Security Policy/i.test(error))).toEqual([]);
   });
 
   it('keeps the DOM small with thousands of messages loaded, and pages older history in as the reader scrolls up', async () => {

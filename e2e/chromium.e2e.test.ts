@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { parseDeepLink } from '../shared/deepLink';
 import { keychainServiceFor } from '../shared/identifiers';
 import { invokeChannelNames } from '../shared/ipc';
 import { selectKeychainStore, type KeychainStore } from '../main/session/keychainStore';
@@ -178,12 +180,67 @@ describe('whoot renderer in real Chromium', () => {
     expect(consoleErrors).toEqual([]);
   });
 
+  it('asks before a whoot:// link may point the form at a server never joined, and main refuses a page that skips the question', async () => {
+    // Where a phishing link would send the password: a listener that only counts connections.
+    let connections = 0;
+    const trap = createServer((socket) => {
+      connections += 1;
+      socket.destroy();
+    });
+    await new Promise<void>((resolve) => trap.listen(0, '127.0.0.1', resolve));
+    try {
+      const parsed = parseDeepLink(invite());
+      if (!parsed.ok) throw new Error('the invite did not parse');
+      const phishing = { ...parsed.value.invite, port: (trap.address() as AddressInfo).port, spkiPin: 'P'.repeat(43) };
+      await page.goto(`${app.origin}/index.html`);
+      await showsSignInScreen(page, 'chromium');
+      const field = page.getByLabel('Invite link', { exact: true });
+
+      // The link arrives the way main delivers one from the OS (main/app/main.ts, after parseDeepLink).
+      main.events.emit('invite.received', phishing);
+      const question = page.getByRole('dialog', { name: 'Join a new server?' });
+      await question.waitFor();
+      expect(await question.textContent()).toContain('A link asks whoot to join a server it has never connected to.');
+      expect(await question.getByRole('definition').allTextContents()).toEqual([
+        `127.0.0.1:${phishing.port}`,
+        'PPPP PPPP PPPP PPPP',
+      ]);
+      await screenshot(page, 'chromium-new-server-question');
+      await page.keyboard.press('Escape');
+      await question.waitFor({ state: 'detached' });
+      expect(await field.inputValue()).toBe('');
+
+      // A page that skips the question and calls sign-in itself is refused by main; nothing reaches the server.
+      const refused = await page.evaluate(
+        (server) =>
+          window.whoot.session.signIn({
+            server: { invite: server },
+            email: 'ada@example.com',
+            password: 'correct horse battery',
+          }),
+        phishing,
+      );
+      expect(refused).toMatchObject({ ok: false, error: { code: 'server_not_confirmed' } });
+      expect(connections).toBe(0);
+      expect(main.vault.isEmpty()).toBe(true);
+
+      // The real invite, confirmed in the question, signs in.
+      await signInWithInvite(page, invite(), ACCOUNT.email, ACCOUNT.password);
+      expect(main.vault.isEmpty()).toBe(false);
+      expect(connections).toBe(0);
+      expect(consoleErrors).toEqual([]);
+    } finally {
+      await new Promise<void>((resolve) => trap.close(() => resolve()));
+    }
+  });
+
   it('shows a wrong password as a clear error and stays on the sign-in screen', async () => {
     await page.goto(`${app.origin}/index.html`);
     await page.getByLabel('Invite link', { exact: true }).fill(invite());
     await page.getByLabel('Email', { exact: true }).fill(ACCOUNT.email);
     await page.getByLabel('Password', { exact: true }).fill('not the password');
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
+    await page.getByRole('dialog', { name: 'Join a new server?' }).getByRole('button', { name: 'Join server' }).click();
     await page.getByRole('alert').filter({ hasText: 'Wrong email or password.' }).waitFor();
     expect(main.vault.isEmpty()).toBe(true);
     expect(await page.getByLabel('Password', { exact: true }).inputValue()).toBe('');

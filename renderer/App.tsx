@@ -1,8 +1,10 @@
 import { useStore } from 'zustand';
+import { LinkConfirmDialog } from './chat/LinkConfirmDialog';
 import { Sidebar } from './components/Sidebar';
 import { AdminScreen } from './admin/AdminScreen';
 import { DoctorScreen } from './screens/doctor/DoctorScreen';
 import { SettingsScreen } from './screens/settings/SettingsScreen';
+import { ServerConfirmDialog } from './screens/signIn/ServerConfirmDialog';
 import { SignInScreen } from './screens/signIn/SignInScreen';
 import { LoadingScreen, SessionUnavailableScreen } from './screens/status/StatusScreens';
 import { WorkspaceScreen } from './screens/workspace/WorkspaceScreen';
@@ -32,6 +34,8 @@ export function App() {
       <main className="content">
         <CurrentScreen screen={screen} />
       </main>
+      <LinkConfirmDialog />
+      <ServerConfirmDialog />
     </div>
   );
 }

@@ -25,6 +25,7 @@ if (!('whoot' in window) || typeof window.whoot !== 'object' || window.whoot ===
     page: window,
     mediaDevices,
     openSocket: (url, protocols) => new WebSocket(url, protocols),
+    reloadPage: () => window.location.reload(),
     voice:
       mediaDevices === undefined || typeof RTCPeerConnection !== 'function'
         ? null

@@ -69,8 +69,12 @@ export function keychainServiceFor(server: Pick<ServerAddress, 'host' | 'port'>)
   return `whoot:${server.host}:${server.port}`;
 }
 
-/** `scheme://host:port/path` from validated parts; IPv6 literals get their brackets. */
+/** `host:port` as people and URLs write it: IPv6 literals get their brackets. */
+export function hostAndPort(server: Pick<ServerAddress, 'host' | 'port'>): string {
+  return `${server.host.includes(':') ? `[${server.host}]` : server.host}:${server.port}`;
+}
+
+/** `scheme://host:port/path` from validated parts. */
 export function serverUrl(scheme: 'https' | 'wss', server: Pick<ServerAddress, 'host' | 'port'>, path: string): string {
-  const host = server.host.includes(':') ? `[${server.host}]` : server.host;
-  return `${scheme}://${host}:${server.port}${path}`;
+  return `${scheme}://${hostAndPort(server)}${path}`;
 }

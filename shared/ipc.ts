@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { adminIpcChannels } from './adminIpc';
 import { editMessageBodySchema, fileContentTypeSchema, historyPageSchema, postMessageBodySchema } from './chat';
 import { inviteSchema } from './deepLink';
+import { linkOpenRequestSchema, linkOpenResponseSchema } from './links';
 import {
   pushToTalkMechanismSchema,
   pushToTalkStatusSchema,
@@ -9,8 +10,9 @@ import {
   voiceReportedStateSchema,
 } from './pushToTalk';
 import type { Result } from './result';
-import { randomIdSchema } from './identifiers';
+import { randomIdSchema, serverAddressSchema } from './identifiers';
 import { endpoints } from './rest/endpoints';
+import { serverReviewSchema } from './serverTrust';
 import { dropCredentialsReasonSchema, sessionStateSchema, signInRequestSchema } from './session';
 import { voicePreferencesSchema, voicePreferencesUpdateSchema } from './voicePreferences';
 import { wsTicketSchema } from './ws';
@@ -44,6 +46,10 @@ export const ipcInvokeChannels = {
   'session.status': channel(noRequest, sessionStateSchema),
   'session.signIn': channel(signInRequestSchema, sessionStateSchema),
   'session.signOut': channel(noRequest, sessionStateSchema),
+  /** Whether this app has joined the server before; sign-in and whoot:// links ask the user about any other. */
+  'servers.review': channel(serverAddressSchema, serverReviewSchema),
+  /** The user confirmed the server in the app's question: from now on main lets sign-in reach it. */
+  'servers.confirm': channel(serverAddressSchema, z.strictObject({})),
   'pushToTalk.get': channel(noRequest, pushToTalkStatusSchema),
   'pushToTalk.set': channel(pushToTalkUpdateSchema, pushToTalkStatusSchema),
   /** Sensitivity, processing, devices and members' volumes, kept by main in the preferences file. */
@@ -139,8 +145,8 @@ export const ipcInvokeChannels = {
     z.strictObject({ workspaceId: randomIdSchema, fileId: randomIdSchema, name: z.string().min(1).max(400) }),
     z.strictObject({ saved: z.boolean() }),
   ),
-  /** A link from message content: main opens https (http after asking) in the system browser, refuses the rest. */
-  'links.open': channel(z.strictObject({ url: z.string().min(1).max(4096) }), z.strictObject({ opened: z.boolean() })),
+  /** A link from message content and its visible text: main opens it, asks the page to confirm first, or refuses. */
+  'links.open': channel(linkOpenRequestSchema, linkOpenResponseSchema),
   // ---- the admin console and "Test my connection" (shared/adminIpc.ts; docs/admin.md) ----
   ...adminIpcChannels,
 } as const;

@@ -1,6 +1,13 @@
 import { z } from 'zod';
 import { inviteSchema } from './deepLink';
-import { hostSchema, portSchema, randomIdSchema, spkiPinSchema, workspaceSlugSchema } from './identifiers';
+import {
+  hostSchema,
+  portSchema,
+  randomIdSchema,
+  spkiPinSchema,
+  workspaceSlugSchema,
+  type ServerAddress,
+} from './identifiers';
 
 /** What the renderer may know about the signed-in user: identity and memberships, never a secret or token. */
 export const publicUserSchema = z.strictObject({
@@ -46,6 +53,13 @@ export const signInRequestSchema = z.strictObject({
   totp: totpCodeSchema.optional(),
 });
 export type SignInRequest = z.input<typeof signInRequestSchema>;
+
+/** The server a sign-in names, by invite or by remembered address: host, port and key pin, nothing else. */
+export function signInServer(server: SignInRequest['server']): ServerAddress {
+  return 'invite' in server
+    ? { host: server.invite.host, port: server.invite.port, spkiPin: server.invite.spkiPin }
+    : { host: server.host, port: server.port, spkiPin: server.spkiPin };
+}
 
 export const dropCredentialsReasonSchema = z.enum(['sign-out', 'session-ended', 'unload', 'call-ended']);
 export type DropCredentialsReason = z.output<typeof dropCredentialsReasonSchema>;

@@ -1,4 +1,6 @@
 import type { Page } from 'playwright-core';
+import { rendererCspHeader, sessionServers } from '../../shared/contentSecurityPolicy';
+import { serveDocumentPolicy } from './documentPolicy';
 import { createHandlers } from '../../main/ipc/createHandlers';
 import { createEventSink } from '../../main/ipc/eventSink';
 import { registerHandlers } from '../../main/ipc/registerHandlers';
@@ -40,7 +42,6 @@ export async function attachMainProcess(
   const desktop = {
     notifications: [] as { title: string; body: string }[],
     opened: [] as string[],
-    asked: [] as string[],
   };
   const dispatcher = registerHandlers({
     handlers: createHandlers({
@@ -51,17 +52,14 @@ export async function attachMainProcess(
         desktop.notifications.push(notification);
         return true;
       },
-      links: {
-        open: async (url) => void desktop.opened.push(url),
-        confirm: async (url) => {
-          desktop.asked.push(url);
-          return false;
-        },
-      },
+      links: { open: async (link) => void desktop.opened.push(link.url) },
     }),
     isTrustedSender: trustOnlyAppFrames([options.appOrigin]),
     log: (line) => logs.push(line),
   });
+  // What main/app/appProtocol.ts does for app://: the app's document carries the CSP header for the session as it
+  // is when the document loads, so every suite runs under the narrowed connect-src the app really has.
+  await serveDocumentPolicy(page, () => rendererCspHeader(sessionServers(sessions.state())));
   /** Every answer main gave the page, so a test can look for what the page was handed (e.g. TURN credentials). */
   const answers: { channel: string; answer: unknown }[] = [];
   await page.exposeBinding('__whootHarnessInvoke', async (source, wireChannel: unknown, payload: unknown) => {
@@ -73,5 +71,5 @@ export async function attachMainProcess(
     answers.push({ channel: String(wireChannel), answer });
     return answer;
   });
-  return { vault, sessions, logs, answers, desktop };
+  return { vault, sessions, events, logs, answers, desktop };
 }

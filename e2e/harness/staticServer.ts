@@ -2,6 +2,7 @@ import { createReadStream, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { extname, join, normalize, sep } from 'node:path';
+import { documentPolicyFor } from './documentPolicy';
 
 const types: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -19,7 +20,8 @@ export interface StaticServer {
 
 /**
  * Serves a built folder on 127.0.0.1 (a secure context, so navigator.mediaDevices exists). Extra routes let a test
- * add pages such as a foreign-origin iframe.
+ * add pages such as a foreign-origin iframe. The app's index.html gets the CSP header of the page's main process
+ * (documentPolicy.ts), as app:// does in Electron.
  */
 export async function serveDirectory(root: string, extra: Record<string, string> = {}): Promise<StaticServer> {
   const server: Server = createServer((req, res) => {
@@ -40,7 +42,11 @@ export async function serveDirectory(root: string, extra: Record<string, string>
       res.writeHead(404).end();
       return;
     }
-    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' });
+    const policy = file === join(root, 'index.html') ? documentPolicyFor(req.headers) : null;
+    res.writeHead(200, {
+      'content-type': types[extname(file)] ?? 'application/octet-stream',
+      ...(policy === null ? {} : { 'content-security-policy': policy }),
+    });
     createReadStream(file).pipe(res);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

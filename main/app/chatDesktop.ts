@@ -5,26 +5,13 @@ import type { LinkOpener } from '../ipc/handlers/linksOpen';
 
 /**
  * The chat's few touches of the desktop, kept here because only main/app may import electron: the system browser
- * for links (after main/security/linkPolicy decided), a confirmation for plain http, mention notifications while
- * the window is in the background, and the save dialog. The window itself never navigates.
+ * for links (only with a link main/security/linkPolicy let through; the renderer asks the reader first where the
+ * policy says so), mention notifications while the window is in the background, and the save dialog. The window
+ * itself never navigates.
  */
-export function createLinkOpener(window: () => BrowserWindow | null): LinkOpener {
+export function createLinkOpener(): LinkOpener {
   return {
-    open: (url) => shell.openExternal(url, { activate: true }),
-    async confirm(url) {
-      const owner = window();
-      const options = {
-        type: 'warning' as const,
-        buttons: ['Cancel', 'Open'],
-        defaultId: 0,
-        cancelId: 0,
-        message: 'Open an unencrypted link?',
-        detail: `${url}\n\nThis link uses http: what you send and see there can be read or changed on the way.`,
-      };
-      const answer =
-        owner === null ? await dialog.showMessageBox(options) : await dialog.showMessageBox(owner, options);
-      return answer.response === 1;
-    },
+    open: (link) => shell.openExternal(link.url, { activate: true }),
   };
 }
 

@@ -33,7 +33,7 @@ export function setupSingleInstanceAndDeepLinks(options: { onLink(url: string): 
 }
 
 /**
- * The eng-disable comments answer Electronegativity's "review this protocol handler" finding: the review is that
+ * Reviewed (build/electronegativity-reviewed.json answers Electronegativity's "review this protocol handler"):
  * links only ever reach the caller as raw strings for parseDeepLink(), which accepts one action and exact parameters.
  *
  * Packaged, the OS launches the app's own executable. Unpackaged (`electron .`), it must launch Electron with the
@@ -41,9 +41,7 @@ export function setupSingleInstanceAndDeepLinks(options: { onLink(url: string): 
  */
 function registerAsDefaultProtocolClient(): void {
   const appPath = process.argv[1];
-  if (process.defaultApp && appPath !== undefined) {
-    app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME, process.execPath, [resolve(appPath)]); // eng-disable PROTOCOL_HANDLER_JS_CHECK
-  } else {
-    app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME); // eng-disable PROTOCOL_HANDLER_JS_CHECK
-  }
+  // Electron's own defaults for the last two arguments are process.execPath and [] (they matter on Windows only).
+  const launchArgs = process.defaultApp && appPath !== undefined ? [resolve(appPath)] : [];
+  app.setAsDefaultProtocolClient(DEEP_LINK_SCHEME, process.execPath, launchArgs);
 }

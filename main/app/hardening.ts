@@ -1,5 +1,6 @@
 import { app, type Session, type WebContents } from 'electron';
 import { rendererDevCspHeader } from '../security/appProtocolPaths';
+import type { SignedInServers } from '../../shared/contentSecurityPolicy';
 import { decideWindowOpen, isFrameNavigationAllowed, isNavigationAllowed } from '../security/navigationPolicy';
 import {
   isDevicePermissionGranted,
@@ -16,7 +17,11 @@ import {
 export function hardenSession(
   session: Session,
   trustedOrigins: readonly string[],
-  options: { devServerOrigin?: string | null } = {},
+  options: {
+    devServerOrigin?: string | null;
+    /** The signed-in servers now, for the dev server's CSP (read per response, as app:// does). */
+    signedInServers?: () => SignedInServers;
+  } = {},
 ): void {
   session.setPermissionRequestHandler((contents, permission, callback, details) => {
     const granted = isPermissionRequestGranted(
@@ -52,8 +57,9 @@ export function hardenSession(
 
   const devServerOrigin = options.devServerOrigin;
   if (devServerOrigin) {
-    const devCsp = rendererDevCspHeader(devServerOrigin);
+    const signedInServers = options.signedInServers ?? (() => []);
     session.webRequest.onHeadersReceived({ urls: [`${devServerOrigin}/*`] }, (details, callback) => {
+      const devCsp = rendererDevCspHeader(devServerOrigin, signedInServers());
       // Drop any CSP the dev server sent in another letter case, so exactly one policy applies.
       const headers = Object.fromEntries(
         Object.entries(details.responseHeaders ?? {}).filter(

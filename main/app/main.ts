@@ -1,6 +1,7 @@
 import { pinServerCertificates } from './pinnedCertificates';
 import { join } from 'node:path';
 import { app, safeStorage, session, type BrowserWindow } from 'electron';
+import { sessionServers } from '../../shared/contentSecurityPolicy';
 import { parseDeepLink } from '../../shared/deepLink';
 import type { PushToTalkService } from '../input/pushToTalkController';
 import { createHandlers } from '../ipc/createHandlers';
@@ -11,6 +12,7 @@ import { DEV_SERVER_URL_ENV, resolveAppTarget } from '../security/appOrigin';
 import { createServerApi } from '../session/apiClient';
 import { CredentialVault } from '../session/credentialVault';
 import { selectKeychainStore, type KeychainStore } from '../session/keychainStore';
+import { createServerTrust } from '../session/serverTrust';
 import { createSessionService } from '../session/sessionService';
 import { createPreferencesStore } from '../settings/preferencesStore';
 import { createReportedCallState } from '../tray/reportedCallState';
@@ -72,9 +74,6 @@ async function openKeychain(): Promise<KeychainStore | null> {
 
 async function start(): Promise<void> {
   await app.whenReady();
-  hardenSession(session.defaultSession, target.trustedOrigins, { devServerOrigin: target.devServerOrigin });
-  serveAppProtocol(session.defaultSession, join(__dirname, '..', 'renderer'));
-  pinServerCertificates(session.defaultSession, vault);
   // Hosting locally (WHOOT_HOST_SERVER=1 for now): the bundled server in a utility process, stopped before quit.
   hostBundledServerIfRequested({ app, env: process.env, allowedOrigins: target.trustedOrigins, log });
 
@@ -85,6 +84,14 @@ async function start(): Promise<void> {
     events,
     log,
   });
+  // Each document's CSP lets it connect only to the servers signed in to when it loads (no window exists yet).
+  const signedInServers = () => sessionServers(sessions.state());
+  hardenSession(session.defaultSession, target.trustedOrigins, {
+    devServerOrigin: target.devServerOrigin,
+    signedInServers,
+  });
+  serveAppProtocol(session.defaultSession, join(__dirname, '..', 'renderer'), signedInServers);
+  pinServerCertificates(session.defaultSession, vault);
   // One file, one writer: push-to-talk and the voice settings change their own sections through the same store.
   const preferences = createPreferencesStore({ filePath: join(app.getPath('userData'), 'preferences.json'), log });
   // Push-to-talk is a convenience: if it cannot start, the app runs on and its settings say it is unavailable.
@@ -103,11 +110,12 @@ async function start(): Promise<void> {
     handlers: createHandlers({
       identity: { name: app.getName(), version: app.getVersion(), platform: process.platform },
       sessions,
+      serverTrust: createServerTrust({ preferences, log }),
       pushToTalk,
       preferences,
       callState,
       notifier: createMentionNotifier(() => mainWindow),
-      links: createLinkOpener(() => mainWindow),
+      links: createLinkOpener(),
       chooseSavePath: createSavePathChooser(() => mainWindow),
     }),
     isTrustedSender: trustOnlyAppFrames(target.trustedOrigins),

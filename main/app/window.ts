@@ -16,9 +16,9 @@ export function createMainWindow(options: { preloadPath: string; entryUrl: strin
     title: 'whoot',
     backgroundColor: '#16171d',
     webPreferences: {
-      // Reviewed (Electronegativity asks for it): the preload exposes only the IPC contract's methods through
+      // Reviewed (build/electronegativity-reviewed.json): the preload exposes only the IPC contract's methods through
       // contextBridge, never ipcRenderer itself; see preload/index.ts.
-      preload: options.preloadPath, // eng-disable PRELOAD_JS_CHECK
+      preload: options.preloadPath,
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,

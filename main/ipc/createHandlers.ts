@@ -1,7 +1,9 @@
 import type { PushToTalkService } from '../input/pushToTalkController';
+import { createServerTrust, type ServerTrust } from '../session/serverTrust';
 import type { SessionService } from '../session/sessionService';
 import { createReportedCallState, type ReportedCallState } from '../tray/reportedCallState';
 import { appInfoHandler, type AppIdentity } from './handlers/appInfo';
+import { serversConfirmHandler, serversReviewHandler } from './handlers/servers';
 import { sessionSignInHandler } from './handlers/sessionSignIn';
 import { sessionSignOutHandler } from './handlers/sessionSignOut';
 import { sessionStatusHandler } from './handlers/sessionStatus';
@@ -44,6 +46,11 @@ import { linksOpenHandler, type LinkOpener } from './handlers/linksOpen';
 export function createHandlers(deps: {
   identity: AppIdentity;
   sessions: SessionService;
+  /**
+   * Servers the user confirmed or joined; sign-in reaches no other. Absent, one is made over `preferences` (or for
+   * this run only, without them), so a caller cannot end up with a sign-in that skips the check.
+   */
+  serverTrust?: ServerTrust;
   /** Absent where there is no desktop to hook (the Chromium e2e harness): the channels then say it is unavailable. */
   pushToTalk?: PushToTalkService | null;
   /** The preferences file; absent, the voice preferences channels say they are unavailable. */
@@ -57,12 +64,15 @@ export function createHandlers(deps: {
   /** The save dialog for files.save (main/app). */
   chooseSavePath?: SavePathChooser | null;
 }): IpcHandlers {
+  const trust = deps.serverTrust ?? createServerTrust({ preferences: deps.preferences ?? null });
   const files = createFileTransfers(deps.sessions.calls, { chooseSavePath: deps.chooseSavePath ?? null });
   return {
     'app.info': appInfoHandler(deps.identity),
     'session.status': sessionStatusHandler(deps.sessions),
-    'session.signIn': sessionSignInHandler(deps.sessions),
+    'session.signIn': sessionSignInHandler(deps.sessions, trust),
     'session.signOut': sessionSignOutHandler(deps.sessions),
+    'servers.review': serversReviewHandler(trust),
+    'servers.confirm': serversConfirmHandler(trust),
     'workspace.channels': workspaceChannelsHandler(deps.sessions.calls),
     'workspace.members': workspaceMembersHandler(deps.sessions.calls),
     'workspace.voiceRooms': workspaceVoiceRoomsHandler(deps.sessions.calls),

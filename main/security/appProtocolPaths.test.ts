@@ -95,8 +95,9 @@ describe('contentTypeFor', () => {
 
 describe('appResponseHeaders', () => {
   it('sends the header CSP, nosniff and the content type', () => {
-    const headers = appResponseHeaders('text/html; charset=utf-8');
-    expect(headers['Content-Security-Policy']).toBe(rendererCspHeader);
+    const csp = rendererCspHeader([{ host: 'voice.example.org', port: 8443 }]);
+    const headers = appResponseHeaders('text/html; charset=utf-8', csp);
+    expect(headers['Content-Security-Policy']).toBe(csp);
     expect(headers['Content-Security-Policy']).toContain("frame-ancestors 'none'");
     expect(headers['X-Content-Type-Options']).toBe('nosniff');
     expect(headers['Content-Type']).toBe('text/html; charset=utf-8');
@@ -104,10 +105,11 @@ describe('appResponseHeaders', () => {
 });
 
 describe('rendererDevCspHeader', () => {
-  it('adds only what the Vite dev client needs', () => {
-    const csp = rendererDevCspHeader('http://127.0.0.1:5173');
+  it('adds only what the Vite dev client needs to the policy for the signed-in servers', () => {
+    const csp = rendererDevCspHeader('http://127.0.0.1:5173', [{ host: 'voice.example.org', port: 8443 }]);
     expect(csp).toContain("script-src 'self' 'unsafe-inline'");
-    expect(csp).toContain("connect-src 'self' https: wss: ws://127.0.0.1:5173");
+    expect(csp).toContain("connect-src 'self' wss://voice.example.org:8443 ws://127.0.0.1:5173");
+    expect(rendererDevCspHeader('http://127.0.0.1:5173', [])).toContain("connect-src 'self' ws://127.0.0.1:5173;");
     expect(csp).toContain("frame-ancestors 'none'");
     expect(csp).toContain("object-src 'none'");
     expect(csp).not.toContain('unsafe-eval');
@@ -132,14 +134,15 @@ describe('loadAppAsset', () => {
     await rm(root, { recursive: true, force: true });
   });
 
-  const get = (url: string, method = 'GET') => loadAppAsset({ url, method }, dir);
+  const csp = rendererCspHeader([{ host: 'voice.example.org', port: 8443 }]);
+  const get = (url: string, method = 'GET') => loadAppAsset({ url, method }, dir, csp);
 
   it('serves index.html for / with the app headers', async () => {
     const response = await get('app://whoot/');
     expect(response.status).toBe(200);
     expect(new TextDecoder().decode(response.body ?? new Uint8Array())).toContain('<title>whoot</title>');
     expect(response.headers['Content-Type']).toBe('text/html; charset=utf-8');
-    expect(response.headers['Content-Security-Policy']).toBe(rendererCspHeader);
+    expect(response.headers['Content-Security-Policy']).toBe(csp);
     expect(response.headers['X-Content-Type-Options']).toBe('nosniff');
   });
 
@@ -166,6 +169,7 @@ describe('loadAppAsset', () => {
     const traversal = await get('app://whoot/%2e%2e/secret.txt');
     expect(traversal.status).toBe(400);
     expect(traversal.headers['X-Content-Type-Options']).toBe('nosniff');
+    expect(traversal.headers['Content-Security-Policy']).toBe(csp);
     expect((await get('app://evil/index.html')).status).toBe(404);
     expect((await get('file:///etc/passwd')).status).toBe(404);
   });

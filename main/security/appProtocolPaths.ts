@@ -1,10 +1,11 @@
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { extname, isAbsolute, join, relative } from 'node:path';
 import {
+  connectSources,
   formatCsp,
   headerOnlyCspDirectives,
   rendererCspDirectives,
-  rendererCspHeader,
+  type SignedInServers,
 } from '../../shared/contentSecurityPolicy';
 import { APP_HOST, APP_SCHEME } from './appOrigin';
 
@@ -103,14 +104,15 @@ export function contentTypeFor(filePath: string): string {
 }
 
 /**
- * Headers on every app:// response: the renderer CSP (header form, which adds frame-ancestors that a <meta> cannot
- * carry), nosniff so the declared type is binding, and isolation headers so no other origin can embed or open the
- * app's documents and resources.
+ * Headers on every app:// response: the renderer CSP `csp` (header form, which adds frame-ancestors that a <meta>
+ * cannot carry, and narrows connect-src to the signed-in servers: shared/contentSecurityPolicy.ts), nosniff so the
+ * declared type is binding, and isolation headers so no other origin can embed or open the app's documents and
+ * resources.
  */
-export function appResponseHeaders(contentType: string): Record<string, string> {
+export function appResponseHeaders(contentType: string, csp: string): Record<string, string> {
   return {
     'Content-Type': contentType,
-    'Content-Security-Policy': rendererCspHeader,
+    'Content-Security-Policy': csp,
     'X-Content-Type-Options': 'nosniff',
     'Referrer-Policy': 'no-referrer',
     'Cross-Origin-Opener-Policy': 'same-origin',
@@ -120,18 +122,18 @@ export function appResponseHeaders(contentType: string): Record<string, string> 
 }
 
 /**
- * The CSP main adds to the Vite dev server's responses under `npm run dev`. It is the production policy plus what
- * Vite's dev client needs: the inline React Refresh preamble and injected <style> tags ('unsafe-inline'), and the
- * HMR WebSocket. Never used for app://, so packaged builds keep the strict policy.
+ * The CSP main adds to the Vite dev server's responses under `npm run dev`. It is the production policy for the
+ * signed-in `servers` plus what Vite's dev client needs: the inline React Refresh preamble and injected <style>
+ * tags ('unsafe-inline'), and the HMR WebSocket. Never used for app://, so packaged builds keep the strict policy.
  */
-export function rendererDevCspHeader(devServerOrigin: string): string {
+export function rendererDevCspHeader(devServerOrigin: string, servers: SignedInServers): string {
   const hmrSocket = devServerOrigin.replace(/^http/, 'ws');
   const extend = (name: string, ...sources: string[]) => [...(rendererCspDirectives[name] ?? []), ...sources];
   return formatCsp({
     ...rendererCspDirectives,
     'script-src': extend('script-src', "'unsafe-inline'"),
     'style-src': extend('style-src', "'unsafe-inline'"),
-    'connect-src': extend('connect-src', hmrSocket),
+    'connect-src': [...connectSources(servers), hmrSocket],
     ...headerOnlyCspDirectives,
   });
 }
@@ -146,12 +148,19 @@ export interface AppAssetResponse {
 /**
  * Answers an app:// request from `rendererDir`: GET/HEAD only, the path resolved by resolveAppAssetPath, and the
  * real path (after symlinks) required to stay under the real renderer directory. Anything missing, a directory or
- * outside is a 404 with the same headers, so a probe learns nothing about the file system.
+ * outside is a 404 with the same headers, so a probe learns nothing about the file system. `csp` is the policy
+ * for the session as it is now (rendererCspHeader), so each document gets the one it should.
  */
 export async function loadAppAsset(
   request: { readonly url: string; readonly method: string },
   rendererDir: string,
+  csp: string,
 ): Promise<AppAssetResponse> {
+  const errorResponse = (status: number, extraHeaders: Record<string, string> = {}): AppAssetResponse => ({
+    status,
+    headers: { ...appResponseHeaders('text/plain; charset=utf-8', csp), ...extraHeaders },
+    body: new TextEncoder().encode(`${status} ${STATUS_TEXT[status] ?? 'Error'}\n`),
+  });
   if (request.method !== 'GET' && request.method !== 'HEAD') {
     return errorResponse(405, { Allow: 'GET, HEAD' });
   }
@@ -165,7 +174,7 @@ export async function loadAppAsset(
   } catch {
     return errorResponse(404);
   }
-  const headers = appResponseHeaders(contentTypeFor(realFile));
+  const headers = appResponseHeaders(contentTypeFor(realFile), csp);
   if (request.method === 'HEAD') return { status: 200, headers, body: null };
   return { status: 200, headers, body: new Uint8Array(await readFile(realFile)) };
 }
@@ -175,15 +184,6 @@ const STATUS_TEXT: Readonly<Record<number, string>> = {
   404: 'Not Found',
   405: 'Method Not Allowed',
 };
-
-function errorResponse(status: number, extraHeaders: Record<string, string> = {}): AppAssetResponse {
-  const text = `${status} ${STATUS_TEXT[status] ?? 'Error'}\n`;
-  return {
-    status,
-    headers: { ...appResponseHeaders('text/plain; charset=utf-8'), ...extraHeaders },
-    body: new TextEncoder().encode(text),
-  };
-}
 
 function isInside(root: string, candidate: string): boolean {
   const rel = relative(root, candidate);

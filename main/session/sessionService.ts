@@ -1,6 +1,6 @@
-import { keychainServiceFor, type ServerAddress } from '../../shared/identifiers';
+import { keychainServiceFor } from '../../shared/identifiers';
 import { fail, ok, type Result } from '../../shared/result';
-import type { SessionState } from '../../shared/session';
+import { signInServer, type SessionState } from '../../shared/session';
 import type { ParsedRequestOf } from '../../shared/ipc';
 import type { EventSink } from '../ipc/eventSink';
 import { ApiError, type ServerApi } from './apiClient';
@@ -41,10 +41,7 @@ export function createSessionService(options: SessionServiceOptions) {
   }
 
   async function signIn(request: ParsedRequestOf<'session.signIn'>): Promise<Result<SessionState>> {
-    const server: ServerAddress =
-      'invite' in request.server
-        ? { host: request.server.invite.host, port: request.server.invite.port, spkiPin: request.server.invite.spkiPin }
-        : request.server;
+    const server = signInServer(request.server);
     let response;
     try {
       response = await api.signIn(server, {

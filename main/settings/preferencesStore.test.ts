@@ -46,6 +46,7 @@ describe('the preferences file', () => {
     expect(await store().load()).toEqual({
       pushToTalk,
       voice: { ...defaultVoicePreferences, sensitivityDb: -30, volumes: { [member]: 1.5 } },
+      joinedServers: [],
     });
   });
 
@@ -60,10 +61,10 @@ describe('the preferences file', () => {
     expect(Object.keys((await store().load()).voice.volumes)).toHaveLength(members.length - 1); // index 10 is 100 %
   });
 
-  it('reads a file written before the voice section existed, with the voice defaults', async () => {
+  it('reads a file written before the voice and joined-servers sections existed, with their defaults', async () => {
     const pushToTalk = { mode: 'toggle', key: 'F8', releaseDelayMs: 0 };
     writeFileSync(filePath, JSON.stringify({ version: 1, pushToTalk }));
-    expect(await store().load()).toEqual({ pushToTalk, voice: defaultVoicePreferences });
+    expect(await store().load()).toEqual({ pushToTalk, voice: defaultVoicePreferences, joinedServers: [] });
     expect(asideFiles()).toEqual([]);
   });
 

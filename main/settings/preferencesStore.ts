@@ -4,24 +4,31 @@ import { defaultPushToTalkPreferences, pushToTalkPreferencesSchema } from '../..
 import { fail, ok, type Result } from '../../shared/result';
 import { parseInput } from '../../shared/validation';
 import { defaultVoicePreferences, voicePreferencesSchema } from '../../shared/voicePreferences';
+import { serverAddressSchema } from '../../shared/identifiers';
 import { writeFileAtomic } from '../files/writeFileAtomic';
 import { errorMessage } from '../../shared/errorMessage';
 
 /**
- * The user's preferences: a small JSON file in userData (nothing secret in it), in sections (push-to-talk, voice)
- * that their owners change one at a time; each change rewrites the file whole, atomically. A file that cannot be
- * read as preferences is moved aside (never deleted, so nothing the user set is lost for good) and the defaults
- * apply; a change that does not validate is refused before the disk.
+ * The user's preferences: a small JSON file in userData (nothing secret in it), in sections (push-to-talk, voice,
+ * joined servers) that their owners change one at a time; each change rewrites the file whole, atomically. A file
+ * that cannot be read as preferences is moved aside (never deleted, so nothing the user set is lost for good) and
+ * the defaults apply; a change that does not validate is refused before the disk.
  */
+/** Servers whose key the user accepted and then signed in to (main/session/serverTrust.ts); oldest first. */
+export const MAX_JOINED_SERVERS = 64;
+export const joinedServersSchema = z.array(serverAddressSchema).max(MAX_JOINED_SERVERS);
+
 export const preferencesSchema = z.strictObject({
   pushToTalk: pushToTalkPreferencesSchema,
   voice: voicePreferencesSchema,
+  joinedServers: joinedServersSchema,
 });
 export type Preferences = z.output<typeof preferencesSchema>;
 
 export const defaultPreferences: Preferences = {
   pushToTalk: defaultPushToTalkPreferences,
   voice: defaultVoicePreferences,
+  joinedServers: [],
 };
 
 // A section added after a file was written is missing from it, not wrong: the file still counts, with its default.
@@ -29,6 +36,7 @@ const fileSchema = z.strictObject({
   version: z.literal(1),
   pushToTalk: pushToTalkPreferencesSchema,
   voice: voicePreferencesSchema.default(defaultVoicePreferences),
+  joinedServers: joinedServersSchema.default([]),
 });
 
 /** Preferences are a few hundred bytes; this bounds what a damaged or planted file can make main read. */

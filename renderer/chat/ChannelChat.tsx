@@ -53,10 +53,11 @@ function EditBox({ message, onDone }: { message: TimelineMessage; onDone: () => 
  * and usable from the keyboard.
  */
 export function ChannelChat({ channelId }: { channelId: string }) {
-  const { chat, channels, session, workspace } = useStores();
+  const { chat, channels, session, workspace, links } = useStores();
   const messages = useStore(chat, (state) => state.timelines[channelId]?.messages ?? NO_MESSAGES);
   const dividerAfter = useStore(chat, (state) => state.dividerAfter);
   const error = useStore(chat, (state) => state.error);
+  const linkError = useStore(links, (state) => state.error);
   const loading = useStore(chat, (state) => state.loading);
   const members = useStore(channels, (state) => state.members);
   const channel = useStore(channels, (state) => state.channels.find((known) => known.id === channelId));
@@ -150,7 +151,7 @@ export function ChannelChat({ channelId }: { channelId: string }) {
               members={candidates}
               selfId={selfId}
               highlight={needle}
-              onOpenLink={(url) => void chat.getState().openLink(url)}
+              onOpenLink={(url, text) => void links.getState().open(url, text)}
             />
           )
         )}
@@ -198,7 +199,7 @@ export function ChannelChat({ channelId }: { channelId: string }) {
         )}
       </header>
       <div role="alert" className="alert alert-inline">
-        {error}
+        {error ?? linkError}
       </div>
       {messages.length === 0 && !loading ? (
         <p className="empty-title chat-empty">No messages yet. Say hello.</p>

@@ -8,7 +8,8 @@ export interface MessageBodyProps {
   readonly selfId: string | null;
   /** Search text to mark in the body (empty: none). */
   readonly highlight: string;
-  readonly onOpenLink: (url: string) => void;
+  /** With the text the link shows, so main can tell whether it goes where it says. */
+  readonly onOpenLink: (url: string, text: string) => void;
 }
 
 /** Plain text with `@name` mentions (and search hits) wrapped; React escapes every character of it. */
@@ -67,7 +68,12 @@ function inline(nodes: readonly Inline[], props: MessageBodyProps, keyPrefix: st
         const showsItself = node.text === node.url || node.text.replace(/\/$/, '') === node.url.replace(/\/$/, '');
         return (
           <span key={key} className="message-link-wrap">
-            <button type="button" className="message-link" title={node.url} onClick={() => props.onOpenLink(node.url)}>
+            <button
+              type="button"
+              className="message-link"
+              title={node.url}
+              onClick={() => props.onOpenLink(node.url, node.text)}
+            >
               {node.text}
             </button>
             {!showsItself && <span className="message-link-host muted small"> ({host})</span>}

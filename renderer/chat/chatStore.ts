@@ -52,7 +52,6 @@ export interface ChatState {
   attach(files: readonly (Blob & { readonly name: string })[]): Promise<void>;
   dropPending(fileId: string): void;
   setReading(reading: boolean): void;
-  openLink(url: string): Promise<Result<unknown>>;
   saveFile(file: FileSummary): Promise<Result<unknown>>;
   /** A preview's bytes, fetched by the app (images are decoded from these, never loaded from a URL). */
   fileBytes(file: FileSummary, maxBytes: number): Promise<Result<Uint8Array>>;
@@ -260,8 +259,6 @@ export function createChatStore(deps: {
         set({ reading });
         if (reading) markReadSoon();
       },
-
-      openLink: (url) => api.links.open({ url }),
 
       async saveFile(file) {
         const workspaceId = get().workspaceId;

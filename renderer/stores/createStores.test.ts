@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatInviteLink } from '../../shared/deepLink';
 import { eventChannelNames } from '../../shared/ipc';
+import { ok } from '../../shared/result';
 import { createFakeWhootApi, signedInState, validInvite } from '../testing/fakeWhootApi';
 import { createStores } from './createStores';
 import { visibleScreen } from './navigationStore';
@@ -33,18 +34,33 @@ describe('createStores', () => {
     expect(stores.navigation.getState().screen).toBe('settings');
   });
 
-  it('fills in an invite opened from the OS and shows the sign-in form', () => {
+  /** main's answer to servers.review: the invite's server is new until the user confirms it. */
+  function reviewAs(fake: ReturnType<typeof createFakeWhootApi>, status: 'known' | 'new') {
+    fake.answer('servers.review', async (server) => ok({ ...server, fingerprint: 'AAAA AAAA AAAA AAAA', status }));
+    fake.answer('servers.confirm', async () => ok({}));
+  }
+  const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
+
+  it('fills in an invite opened from the OS, after the question about a new server, and shows the sign-in form', async () => {
     const { fake, stores } = setup();
+    reviewAs(fake, 'new');
     stores.navigation.getState().go('settings');
     fake.emit('invite.received', validInvite);
+    await settle();
+    expect(stores.invite.getState().link).toBe('');
+    expect(stores.navigation.getState().screen).toBe('settings');
+    await stores.serverTrust.getState().answer(true);
+    await settle();
     expect(stores.invite.getState().link).toBe(formatInviteLink(validInvite));
     expect(stores.navigation.getState().screen).toBe('signIn');
   });
 
-  it('keeps an invite for later without leaving the workspace when already signed in', () => {
+  it('keeps an invite for later without leaving the workspace when already signed in', async () => {
     const { fake, stores } = setup();
+    reviewAs(fake, 'known');
     fake.emit('session.changed', signedInState());
     fake.emit('invite.received', validInvite);
+    await settle();
     expect(stores.invite.getState().link).toBe(formatInviteLink(validInvite));
     expect(stores.navigation.getState().screen).toBe('workspace');
   });

@@ -11,8 +11,10 @@ import { linkVoicePreferences } from '../voice/linkVoicePreferences';
 import { createChannelsStore, type ChannelsStore } from './channelsStore';
 import { createDevicesStore, type DevicesStore, type MediaDevicesPort } from './devicesStore';
 import { createInviteStore, type InviteStore } from './inviteStore';
+import { createLinkStore, type LinkStore } from '../chat/linkStore';
 import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
+import { createServerTrustStore, type ServerTrustStore } from './serverTrustStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
 import {
   createVoiceCredentialsStore,
@@ -28,12 +30,16 @@ export interface Stores {
   readonly navigation: NavigationStore;
   readonly devices: DevicesStore;
   readonly invite: InviteStore;
+  /** The question before the app talks to a server it has not joined (sign-in and whoot:// links). */
+  readonly serverTrust: ServerTrustStore;
   /** Push-to-talk mode and whether the shortcut holds the microphone open: what the voice engine gates on. */
   readonly pushToTalk: PushToTalkStore;
   readonly realtime: RealtimeHub;
   readonly channels: ChannelsStore;
   /** Channel timelines, unread counts, uploads (renderer/chat). */
   readonly chat: ChatStore;
+  /** Links from messages: main's decision, and the question it wants the reader to answer first. */
+  readonly links: LinkStore;
   /** Null where the page has no WebRTC (a plain test environment). */
   readonly voice: VoiceEngine | null;
   /** The admin console's data for the selected workspace (renderer/admin). */
@@ -50,6 +56,8 @@ export interface StoreEnvironment {
   readonly openSocket?: ((url: string, protocols: string[]) => WebSocketLike) | null;
   /** WebRTC and audio; absent, there is no voice. */
   readonly voice?: AppVoiceEnvironment | null;
+  /** Reloads the page when the session needs another CSP (sessionStore); absent, sessions show in place. */
+  readonly reloadPage?: (() => void) | null;
 }
 
 /**
@@ -57,7 +65,11 @@ export interface StoreEnvironment {
  * fake api. Cross-store rules (what a session change means for navigation and credentials) live here, in one place.
  */
 export function createStores(api: WhootApi, environment: StoreEnvironment): { stores: Stores; dispose: () => void } {
-  const session = createSessionStore(api);
+  const serverTrust = createServerTrustStore(api);
+  const session = createSessionStore(api, {
+    confirmServer: (server) => serverTrust.getState().ensureConfirmed(server, 'sign-in'),
+    reloadPage: environment.reloadPage ?? null,
+  });
   const workspace = createWorkspaceStore(session.store);
   const voiceCredentials = createVoiceCredentialsStore(api, environment.page);
   const openSocket = environment.openSocket ?? null;
@@ -90,7 +102,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
         });
   const navigation = createNavigationStore();
   const devices = createDevicesStore(environment.mediaDevices);
-  const invite = createInviteStore(api, () => {
+  const invite = createInviteStore(api, serverTrust, () => {
     // A link opened from the OS is a request to join: show the form it filled in, unless already signed in.
     if (!session.store.getState().session.signedIn) navigation.getState().go('signIn');
   });
@@ -160,10 +172,12 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       navigation,
       devices: devices.store,
       invite: invite.store,
+      serverTrust,
       pushToTalk: pushToTalk.store,
       realtime,
       channels: channels.store,
       chat: chat.store,
+      links: createLinkStore(api),
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),
       doctor: createDoctorStore(api),

@@ -1,6 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { formatInviteLink, type Invite } from '../../shared/deepLink';
 import type { WhootApi } from '../../shared/ipc';
+import type { ServerTrustStore } from './serverTrustStore';
 
 export interface InviteState {
   /**
@@ -13,8 +14,13 @@ export interface InviteState {
 
 export type InviteStore = StoreApi<InviteState>;
 
+/**
+ * The invite link field. A whoot:// link can come from any web page, so one for a server the app has not joined
+ * fills the form only after the user confirmed that server (host and key fingerprint) in the trust question.
+ */
 export function createInviteStore(
   api: WhootApi,
+  trust: ServerTrustStore,
   onReceived: (invite: Invite) => void = () => {},
 ): { store: InviteStore; dispose: () => void } {
   const store = createStore<InviteState>()((set) => ({
@@ -26,8 +32,15 @@ export function createInviteStore(
 
   // The preload already validated the payload against inviteSchema; formatting it back gives the form one input path.
   const unsubscribe = api.on('invite.received', (invite) => {
-    store.setState({ link: formatInviteLink(invite) });
-    onReceived(invite);
+    const { host, port, spkiPin } = invite;
+    void trust
+      .getState()
+      .ensureConfirmed({ host, port, spkiPin }, 'link')
+      .then((confirmed) => {
+        if (!confirmed) return;
+        store.setState({ link: formatInviteLink(invite) });
+        onReceived(invite);
+      });
   });
 
   return { store, dispose: unsubscribe };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { fail, ok, type Result } from '../../shared/result';
 import type { SessionState } from '../../shared/session';
-import { createFakeWhootApi, deferred, signedInState, validInvite } from '../testing/fakeWhootApi';
+import { createFakeWhootApi, deferred, signedInState, validInvite, workspaceA } from '../testing/fakeWhootApi';
 import { createSessionStore } from './sessionStore';
 
 const request = {
@@ -145,5 +145,61 @@ describe('sessionStore', () => {
     expect(fake.listenerCount('session.changed')).toBe(0);
     fake.emit('session.changed', signedInState());
     expect(store.getState().session.signedIn).toBe(false);
+  });
+
+  describe('when the page’s CSP must change (main serves it per document for the signed-in servers)', () => {
+    function withReload(status: SessionState) {
+      const fake = createFakeWhootApi();
+      fake.handlers.status = async () => ok(status);
+      let reloads = 0;
+      const { store } = createSessionStore(fake.api, { reloadPage: () => void (reloads += 1) });
+      return { fake, store, reloads: () => reloads };
+    }
+
+    it('reloads after signing in instead of showing the session in a page that cannot reach its server', async () => {
+      const { fake, store, reloads } = withReload({ signedIn: false });
+      await store.getState().load();
+      fake.handlers.signIn = async () => ok(signedInState());
+      expect(await store.getState().signIn(request)).toBe(true);
+      expect(reloads()).toBe(1);
+      // Still "Signing in…" and signed out here: the reloaded page shows the session, with the policy for it.
+      expect(store.getState()).toMatchObject({ signInPending: true, session: { signedIn: false } });
+      // The session.changed main sends alongside changes nothing more, and asks for no second reload.
+      fake.emit('session.changed', signedInState());
+      expect(reloads()).toBe(1);
+      expect(store.getState().session.signedIn).toBe(false);
+    });
+
+    it('reloads after signing out, and when main signs the page out', async () => {
+      const first = withReload(signedInState());
+      await first.store.getState().load();
+      first.fake.handlers.signOut = async () => ok({ signedIn: false });
+      await first.store.getState().signOut();
+      expect(first.reloads()).toBe(1);
+      expect(first.store.getState()).toMatchObject({ signOutPending: true, session: { signedIn: true } });
+
+      const second = withReload(signedInState());
+      await second.store.getState().load();
+      second.fake.emit('session.changed', { signedIn: false });
+      expect(second.reloads()).toBe(1);
+    });
+
+    it('reloads for a session on another server, and not for a change on the same one', async () => {
+      const { fake, store, reloads } = withReload(signedInState());
+      await store.getState().load();
+      fake.emit('session.changed', signedInState([workspaceA]));
+      expect(reloads()).toBe(0);
+      expect(store.getState().session).toEqual(signedInState([workspaceA]));
+      const elsewhere = { ...signedInState(), server: { host: 'other.example.org', port: 8443 } };
+      fake.emit('session.changed', elsewhere);
+      expect(reloads()).toBe(1);
+    });
+
+    it('takes the first answer as the policy the page was loaded with', async () => {
+      const { store, reloads } = withReload(signedInState());
+      await store.getState().load();
+      expect(reloads()).toBe(0);
+      expect(store.getState().session.signedIn).toBe(true);
+    });
   });
 });

@@ -1,7 +1,9 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { WhootApi } from '../../shared/ipc';
 import type { WhootError } from '../../shared/result';
-import type { SessionState, SignInRequest } from '../../shared/session';
+import type { ServerAddress } from '../../shared/identifiers';
+import { sameConnectPolicy } from '../../shared/contentSecurityPolicy';
+import { signInServer, type SessionState, type SignInRequest } from '../../shared/session';
 
 export type SessionPhase = 'loading' | 'ready' | 'failed';
 
@@ -24,10 +26,48 @@ export interface SessionStoreState {
 export type SessionStore = StoreApi<SessionStoreState>;
 
 const signedOut: SessionState = { signedIn: false };
+const NOT_CONFIRMED: WhootError = {
+  code: 'server_not_confirmed',
+  message: 'You did not confirm the server, so nothing was sent to it.',
+};
 
-export function createSessionStore(api: WhootApi): { store: SessionStore; dispose: () => void } {
+export interface SessionStoreOptions {
+  /**
+   * Asked before every sign-in: true when the user has joined or now confirms the server (serverTrustStore). Main
+   * refuses an unconfirmed server anyway; asking first lets the user decide before anything is sent.
+   */
+  readonly confirmServer?: (server: ServerAddress) => Promise<boolean>;
+  /**
+   * Reloads the page. Main serves each document with a CSP that lets it connect only to the servers signed in to
+   * when it loaded (shared/contentSecurityPolicy.ts), and a loaded document keeps its policy. So when a sign-in,
+   * sign-out or change of server needs other connect sources, the store reloads instead of showing the new
+   * session in a page that could not reach it; the new document reads the session from main. Absent (tests), the
+   * store shows every session in place.
+   */
+  readonly reloadPage?: (() => void) | null;
+}
+
+export function createSessionStore(
+  api: WhootApi,
+  options: SessionStoreOptions = {},
+): { store: SessionStore; dispose: () => void } {
+  const confirmServer = options.confirmServer ?? (async () => true);
   // Counts pushed updates, so a slow session.status answer cannot overwrite a newer session.changed event.
   let pushedVersion = 0;
+
+  const reloadPage = options.reloadPage ?? null;
+  /** The first session this page showed: main served the document's policy for it. */
+  let documentSession: SessionState | null = null;
+  let reloading = false;
+  /** False when the page is reloading to get the policy `session` needs, instead of showing it here. */
+  const showable = (session: SessionState): boolean => {
+    if (reloading) return false;
+    documentSession ??= session;
+    if (reloadPage === null || sameConnectPolicy(documentSession, session)) return true;
+    reloading = true;
+    reloadPage();
+    return false;
+  };
 
   const store = createStore<SessionStoreState>()((set, get) => ({
     phase: 'loading',
@@ -45,7 +85,7 @@ export function createSessionStore(api: WhootApi): { store: SessionStore; dispos
       if (pushedVersion !== versionAtStart) {
         set({ phase: 'ready' });
       } else if (result.ok) {
-        set({ phase: 'ready', session: result.value });
+        if (showable(result.value)) set({ phase: 'ready', session: result.value });
       } else {
         set({ phase: 'failed', loadError: result.error });
       }
@@ -54,10 +94,15 @@ export function createSessionStore(api: WhootApi): { store: SessionStore; dispos
     async signIn(request) {
       if (get().signInPending) return false;
       set({ signInPending: true, signInError: null });
+      if (!(await confirmServer(signInServer(request.server)))) {
+        set({ signInPending: false, signInError: NOT_CONFIRMED });
+        return false;
+      }
       const result = await api.session.signIn(request);
       if (result.ok) {
         pushedVersion += 1;
-        set({ signInPending: false, phase: 'ready', session: result.value });
+        // While the page reloads for its new policy, the form stays "Signing in…" rather than flash a screen.
+        if (showable(result.value)) set({ signInPending: false, phase: 'ready', session: result.value });
         return result.value.signedIn;
       }
       set({ signInPending: false, signInError: result.error });
@@ -70,7 +115,7 @@ export function createSessionStore(api: WhootApi): { store: SessionStore; dispos
       const result = await api.session.signOut();
       if (result.ok) {
         pushedVersion += 1;
-        set({ signOutPending: false, session: result.value });
+        if (showable(result.value)) set({ signOutPending: false, session: result.value });
       } else {
         set({ signOutPending: false, signOutError: result.error });
       }
@@ -83,7 +128,7 @@ export function createSessionStore(api: WhootApi): { store: SessionStore; dispos
 
   const unsubscribe = api.on('session.changed', (session) => {
     pushedVersion += 1;
-    store.setState({ phase: 'ready', session, loadError: null });
+    if (showable(session)) store.setState({ phase: 'ready', session, loadError: null });
   });
 
   return { store, dispose: unsubscribe };

@@ -12,7 +12,6 @@ import {
 } from '../../../test/support/serverHarness';
 import { createSignedCalls } from '../../session/signedCalls';
 import { createFileTransfers } from './filesTransfers';
-import { linksOpenHandler } from './linksOpen';
 
 /**
  * Files through main, as the page moves them: chunked over IPC into main, streamed by main to the real server,
@@ -124,29 +123,5 @@ describe('file transfers through main', () => {
     const missing = await down['files.downloadBegin']({ workspaceId, fileId: randomUUID() }, sender);
     expect(missing).toMatchObject({ ok: false, error: { code: 'not_found' } });
     down.dispose();
-  });
-});
-
-describe('links.open', () => {
-  it('opens https, asks before http, and refuses everything else without touching the opener', async () => {
-    const opened: string[] = [];
-    const asked: string[] = [];
-    let answer = false;
-    const handler = linksOpenHandler({
-      open: async (url) => void opened.push(url),
-      confirm: async (url) => {
-        asked.push(url);
-        return answer;
-      },
-    });
-    expect(await handler({ url: 'https://example.com/x' }, sender)).toEqual({ ok: true, value: { opened: true } });
-    expect(await handler({ url: 'http://example.com/y' }, sender)).toEqual({ ok: true, value: { opened: false } });
-    answer = true;
-    expect(await handler({ url: 'http://example.com/z' }, sender)).toEqual({ ok: true, value: { opened: true } });
-    for (const url of ['javascript:alert(1)', 'file:///etc/passwd', '\\\\host\\share', 'whoot://join/x', 'data:,x']) {
-      expect(await handler({ url }, sender)).toMatchObject({ ok: false, error: { code: 'link_refused' } });
-    }
-    expect(opened).toEqual(['https://example.com/x', 'http://example.com/z']);
-    expect(asked).toEqual(['http://example.com/y', 'http://example.com/z']);
   });
 });

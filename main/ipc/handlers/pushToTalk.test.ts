@@ -92,6 +92,7 @@ describe('pushToTalk.get / pushToTalk.set / voice.reportState over the IPC door'
       version: 1,
       pushToTalk: { mode: 'pushToTalk', key: 'Ctrl+F9', releaseDelayMs: 150 },
       voice: defaultVoicePreferences,
+      joinedServers: [],
     });
     expect(await get()).toMatchObject({ ok: true, value: { mode: 'pushToTalk', key: 'Ctrl+F9' } });
   });

@@ -1,6 +1,6 @@
 import { useMemo, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { useStore } from 'zustand';
-import type { Invite } from '../../../shared/deepLink';
+import { hostAndPort } from '../../../shared/identifiers';
 import { ScreenHeading } from '../../components/ScreenHeading';
 import { TextField } from '../../components/TextField';
 import { useStores } from '../../storesContext';
@@ -12,9 +12,6 @@ import {
   type FieldErrors,
   type SignInField,
 } from './signInForm';
-
-const serverLabel = (invite: Invite) =>
-  `${invite.host.includes(':') ? `[${invite.host}]` : invite.host}:${String(invite.port)}`;
 
 export function SignInScreen() {
   const { session, invite } = useStores();
@@ -49,7 +46,7 @@ export function SignInScreen() {
         ? undefined
         : 'Paste the whoot://join link from your invitation.'
       : preview.ok
-        ? `Joins the server at ${serverLabel(preview.value)}`
+        ? `Joins the server at ${hostAndPort(preview.value)}`
         : asSentence(preview.error.message);
   const inviteError = preview === null ? errors.inviteLink : undefined;
 
