@@ -1,5 +1,7 @@
 import { useStore } from 'zustand';
+import { LiveAnnouncer } from './components/LiveAnnouncer';
 import { Sidebar } from './components/Sidebar';
+import { ToastRegion } from './components/ToastRegion';
 import { AdminScreen } from './admin/AdminScreen';
 import { DoctorScreen } from './screens/doctor/DoctorScreen';
 import { SettingsScreen } from './screens/settings/SettingsScreen';
@@ -32,6 +34,8 @@ export function App() {
       <main className="content">
         <CurrentScreen screen={screen} />
       </main>
+      <ToastRegion />
+      <LiveAnnouncer />
     </div>
   );
 }

@@ -14,6 +14,8 @@ import { createInviteStore, type InviteStore } from './inviteStore';
 import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
+import { createToastStore, type ToastStore } from './toastStore';
+import { createAnnouncerStore, type AnnouncerStore } from './announcerStore';
 import {
   createVoiceCredentialsStore,
   type PageLifecycleTarget,
@@ -40,6 +42,10 @@ export interface Stores {
   readonly admin: AdminStore;
   /** Test my connection: the network doctor's last report. */
   readonly doctor: DoctorStore;
+  /** Short messages at the foot of the window, some with an action such as Undo (components/ToastRegion). */
+  readonly toasts: ToastStore;
+  /** Screen-reader announcements (components/LiveAnnouncer). */
+  readonly announcer: AnnouncerStore;
 }
 
 /** What the stores reach outside themselves. main.tsx passes the real ones; tests pass fakes. */
@@ -89,6 +95,8 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
           environment: environment.voice,
         });
   const navigation = createNavigationStore();
+  const toasts = createToastStore();
+  const announcer = createAnnouncerStore();
   const devices = createDevicesStore(environment.mediaDevices);
   const invite = createInviteStore(api, () => {
     // A link opened from the OS is a request to join: show the form it filled in, unless already signed in.
@@ -151,6 +159,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     voiceCredentials,
     devices,
     invite,
+    toasts,
   ];
   return {
     stores: {
@@ -167,6 +176,8 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),
       doctor: createDoctorStore(api),
+      toasts: toasts.store,
+      announcer,
     },
     dispose() {
       unsubscribeSession();
