@@ -12,6 +12,7 @@ import { inviteCodeSchema } from '../deepLink';
 import { randomIdSchema, voiceClusterIdSchema, workspaceSlugSchema } from '../identifiers';
 import { passwordSchema, publicUserSchema, totpCodeSchema, workspaceSummarySchema } from '../session';
 import { operationSchema } from '../signedRequest';
+import { roomPeerSchema } from '../voiceRoomState';
 import {
   DEFAULT_SECRET_GRACE_SECONDS,
   MAX_SECRET_GRACE_SECONDS,
@@ -412,7 +413,7 @@ export const endpoints = {
         .array(
           z.strictObject({
             channelId: randomIdSchema,
-            peers: z.array(z.strictObject({ peerId: randomIdSchema, userId: randomIdSchema })).max(256),
+            peers: z.array(roomPeerSchema).max(256),
           }),
         )
         .max(1000),
