@@ -15,8 +15,9 @@ export interface LayoutProblem {
 
 /**
  * Everything the page draws that sticks out of the viewport sideways, and whether the page scrolls sideways at all.
- * An element counts only where it is visible: content clipped by a scroll container or an ellipsis is that
- * container's business (it scrolls or truncates inside the window), not an overflow of the window.
+ * An element counts only where it is visible: content clipped by a container or an ellipsis inside the window is
+ * that container's business (it truncates there), not an overflow of the window; what the page's root boxes clip is
+ * cut off and counts. A container that scrolls sideways counts too (code blocks excepted).
  */
 export async function horizontalOverflow(page: Page): Promise<LayoutProblem[]> {
   return page.evaluate(() => {
@@ -41,19 +42,29 @@ export async function horizontalOverflow(page: Page): Promise<LayoutProblem[]> {
       let left = rect.left;
       let right = rect.right;
       for (let parent = element.parentElement; parent !== null; parent = parent.parentElement) {
+        // The page's own root boxes are the window: what they hide is cut off, not contained.
+        if (parent === document.body || parent === document.documentElement || parent.id === 'root') break;
         const style = getComputedStyle(parent);
         if (style.overflowX !== 'visible' || style.clipPath !== 'none') {
           const clip = parent.getBoundingClientRect();
           left = Math.max(left, clip.left);
           right = Math.min(right, clip.right);
         }
-        if (style.position === 'fixed') break;
+        if (style.position === 'fixed' || parent.matches(':modal')) break;
       }
       return right - left <= 0 ? null : { left, right };
     };
     for (const element of document.body.querySelectorAll('*')) {
       const style = getComputedStyle(element);
       if (style.visibility !== 'visible' || style.display === 'none' || Number(style.opacity) === 0) continue;
+      // A pane that scrolls sideways is a horizontal scrollbar inside the window (code blocks may; nothing else).
+      const scrolls = style.overflowX === 'auto' || style.overflowX === 'scroll';
+      if (scrolls && element.scrollWidth > element.clientWidth + 1 && !element.matches('pre, textarea, pre *')) {
+        problems.push({
+          element: describe(element),
+          problem: `scrolls sideways: ${element.scrollWidth} > ${element.clientWidth}`,
+        });
+      }
       const box = visibleBox(element);
       if (box === null) continue;
       if (box.right > width + 1 || box.left < -1) {
@@ -67,9 +78,14 @@ export async function horizontalOverflow(page: Page): Promise<LayoutProblem[]> {
   });
 }
 
-/** A control that must be usable: visible, wholly inside the window, not clipped by a container, not covered. */
-export async function controlProblem(control: Locator): Promise<string | null> {
+/**
+ * A control that must be usable: visible, wholly inside the window, not clipped by a container, not covered.
+ * `scrollTo`: a control in a page that may scroll vertically (a long form) is first scrolled into view, as a person
+ * would; everything else must be usable without scrolling.
+ */
+export async function controlProblem(control: Locator, options: { scrollTo?: boolean } = {}): Promise<string | null> {
   if ((await control.count()) === 0) return 'missing';
+  if (options.scrollTo === true) await control.first().scrollIntoViewIfNeeded();
   return control.first().evaluate((element) => {
     const rect = element.getBoundingClientRect();
     if (rect.width === 0 || rect.height === 0) return 'has no size';
@@ -79,16 +95,17 @@ export async function controlProblem(control: Locator): Promise<string | null> {
     }
     for (let parent = element.parentElement; parent !== null; parent = parent.parentElement) {
       const style = getComputedStyle(parent);
-      if (style.overflowX === 'visible' && style.overflowY === 'visible') continue;
-      const clip = parent.getBoundingClientRect();
-      if (
-        rect.left < clip.left - 1 ||
-        rect.right > clip.right + 1 ||
-        rect.top < clip.top - 1 ||
-        rect.bottom > clip.bottom + 1
-      ) {
-        return `cut off by its container ${parent.tagName.toLowerCase()}.${parent.className}`;
+      if (style.overflowX !== 'visible' || style.overflowY !== 'visible') {
+        const clip = parent.getBoundingClientRect();
+        const outside =
+          rect.left < clip.left - 1 ||
+          rect.right > clip.right + 1 ||
+          rect.top < clip.top - 1 ||
+          rect.bottom > clip.bottom + 1;
+        if (outside) return `cut off by its container ${parent.tagName.toLowerCase()}.${parent.className}`;
       }
+      // A modal dialog or a fixed layer is drawn above its DOM ancestors, so they cannot clip it.
+      if (style.position === 'fixed' || parent.matches(':modal')) break;
     }
     const hit = document.elementFromPoint(rect.left + rect.width / 2, rect.top + rect.height / 2);
     if (hit === null || !(element === hit || element.contains(hit) || hit.contains(element))) {
@@ -105,7 +122,9 @@ export async function controlProblem(control: Locator): Promise<string | null> {
 export async function assertFitsAtEverySize(
   page: Page,
   name: string,
-  primaryControls: (page: Page) => readonly (readonly [string, Locator])[],
+  primaryControls: (
+    page: Page,
+  ) => readonly (readonly [string, Locator] | readonly [string, Locator, { scrollTo: true }])[],
   viewports: readonly { width: number; height: number }[] = VIEWPORTS,
 ): Promise<void> {
   const original = page.viewportSize();
@@ -120,8 +139,8 @@ export async function assertFitsAtEverySize(
       for (const overflow of await horizontalOverflow(page)) {
         failures.push(`${size}: ${overflow.element} ${overflow.problem}`);
       }
-      for (const [label, control] of primaryControls(page)) {
-        const problem = await controlProblem(control);
+      for (const [label, control, options] of primaryControls(page)) {
+        const problem = await controlProblem(control, options);
         if (problem !== null) failures.push(`${size}: ${label} ${problem}`);
       }
     }

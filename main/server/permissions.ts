@@ -25,12 +25,4 @@ export function can(role: Role, permission: Permission): boolean {
   return (permissionTable[permission] as readonly Role[]).includes(role);
 }
 
-const rank: Readonly<Record<Role, number>> = { owner: 2, admin: 1, member: 0 };
-
-/**
- * Whether a moderator of role `actor` may act on a member of role `target`: only on lower roles, as in Discord, so an
- * admin cannot mute or move an owner or another admin, and nobody can lift their own server mute.
- */
-export function outranks(actor: Role, target: Role): boolean {
-  return rank[actor] > rank[target];
-}
+export { outranks } from '../../shared/roles';

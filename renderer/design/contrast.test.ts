@@ -29,6 +29,8 @@ const TEXT_PAIRS: readonly (readonly [string, string])[] = [
   ['text-on-accent', 'accent-hover'],
   ['text-on-accent', 'danger'],
   ['text-on-accent', 'danger-hover'],
+  ...[0, 1, 2, 3, 4, 5].map((hue) => ['text-on-accent', `avatar-${hue}`] as const),
+  ['text-on-accent', 'avatar-stale'],
   ['accent-text', 'bg-content'],
   ['accent-text', 'bg-panel'],
   ['accent-text', 'bg-raised'],

@@ -1,0 +1,199 @@
+import { useStore } from 'zustand';
+import type { Channel } from '../../shared/rest/endpoints';
+import type { RoomPeer } from '../../shared/ws';
+import { callMembers, voiceStateWords, type CallMember } from '../call/callMembers';
+import { VoiceBar } from '../call/VoiceBar';
+import { Avatar } from '../components/Avatar';
+import { classes } from '../components/Button';
+import { Icon } from '../components/Icon';
+import { IconButton } from '../components/IconButton';
+import { useVoice } from '../screens/workspace/useVoice';
+import type { Screen } from '../stores/navigationStore';
+import { useStores } from '../storesContext';
+import { ConnectionStatus } from './ConnectionStatus';
+import { UserPanel } from './UserPanel';
+
+/** One shared empty list: a selector returning a fresh [] would re-render forever. */
+const NO_PEERS: readonly RoomPeer[] = [];
+
+/** The icons a member shows in the channel list and on their tile: server mute, deafen or mute. */
+export function VoiceStateIcons({ member }: { member: CallMember }) {
+  return (
+    <span className="voice-icons" aria-hidden="true">
+      {member.serverMuted && <Icon name="serverMute" size={16} className="voice-icon voice-icon-server" />}
+      {member.selfDeafened ? (
+        <Icon name="headphonesOff" size={16} className="voice-icon" />
+      ) : member.selfMuted ? (
+        <Icon name="micOff" size={16} className="voice-icon" />
+      ) : null}
+    </span>
+  );
+}
+
+function unreadLabel(unread: number, mentions: number): string {
+  return `${unread} unread${mentions > 0 ? `, ${mentions} mentioning you` : ''}`;
+}
+
+function TextChannelRow({ channel, current }: { channel: Channel; current: boolean }) {
+  const { chat, navigation } = useStores();
+  const counts = useStore(chat, (state) => state.unread[channel.id]);
+  const unread = counts !== undefined && counts.unread > 0 && !current;
+  return (
+    <li>
+      <a
+        href={`#channel-${channel.id}`}
+        className={classes('channel-link', unread && 'channel-link-unread')}
+        aria-current={current ? 'page' : undefined}
+        onClick={(event) => {
+          event.preventDefault();
+          navigation.getState().go('workspace');
+          void chat.getState().open(channel.id);
+        }}
+      >
+        <Icon name="hash" size={18} className="channel-link-icon" />
+        <span className="channel-link-name">{channel.name}</span>
+        {unread && (
+          <span
+            className={counts.mentions > 0 ? 'unread-badge unread-badge-mention' : 'unread-badge'}
+            aria-label={unreadLabel(counts.unread, counts.mentions)}
+          >
+            {counts.mentions > 0 ? `@${counts.mentions}` : counts.unread}
+          </span>
+        )}
+      </a>
+    </li>
+  );
+}
+
+function VoiceChannelRow({ channel, current, selfId }: { channel: Channel; current: boolean; selfId: string | null }) {
+  const { channels, voice, chat, navigation } = useStores();
+  const peers = useStore(channels, (state) => state.rooms[channel.id] ?? NO_PEERS);
+  const members = useStore(channels, (state) => state.members);
+  const serverMuted = useStore(channels, (state) => state.serverMuted);
+  const here = useVoice((state) => state.channelId === channel.id);
+  const muted = useVoice((state) => state.muted);
+  const deafened = useVoice((state) => state.deafened);
+  const localSpeaking = useVoice((state) => state.localSpeaking);
+  const enginePeers = useVoice((state) => state.peers);
+  const list = callMembers({
+    roomPeers: peers,
+    members,
+    serverMuted,
+    selfId,
+    ownCall: here ? { muted, deafened, localSpeaking, peers: enginePeers } : null,
+  });
+
+  function open(): void {
+    navigation.getState().go('workspace');
+    void chat.getState().open(channel.id);
+    // Discord's click: a voice channel you are not in is joined; the one you are in is shown.
+    if (!here && voice !== null) void voice.join(channel.id);
+  }
+
+  return (
+    <li>
+      <button
+        type="button"
+        className={classes('channel-link', here && 'channel-link-connected')}
+        aria-current={current ? 'page' : undefined}
+        aria-label={here ? `${channel.name} (connected)` : `Join ${channel.name}`}
+        disabled={voice === null}
+        onClick={open}
+      >
+        <Icon name="speaker" size={18} className="channel-link-icon" />
+        <span className="channel-link-name">{channel.name}</span>
+      </button>
+      {list.length > 0 && (
+        <ul className="voice-members" aria-label={`In ${channel.name}`}>
+          {list.map((member) => {
+            const words = voiceStateWords(member);
+            return (
+              <li key={member.userId} className="voice-member">
+                <Avatar name={member.name} id={member.userId} size="sm" speaking={member.speaking} />
+                <span className="voice-member-name">{member.name}</span>
+                <VoiceStateIcons member={member} />
+                {words.length > 0 && <span className="visually-hidden"> ({words.join(', ')})</span>}
+              </li>
+            );
+          })}
+        </ul>
+      )}
+    </li>
+  );
+}
+
+/** The selected workspace's name, connection, channels (text, then voice with who is in each), the call, you. */
+export function ChannelSidebar({ screen }: { screen: Screen }) {
+  const { workspace, channels, chat, session, navigation } = useStores();
+  const selected = useStore(workspace, (state) => state.workspaces.find((item) => item.id === state.selectedId));
+  const list = useStore(channels, (state) => state.channels);
+  const loading = useStore(channels, (state) => state.loading);
+  const error = useStore(channels, (state) => state.error);
+  const open = useStore(chat, (state) => state.channelId);
+  const selfId = useStore(session, (state) => (state.session.signedIn ? state.session.user.id : null));
+  const manages = selected?.role === 'owner' || selected?.role === 'admin';
+  const onWorkspace = screen === 'workspace';
+  const text = list.filter((channel) => channel.kind === 'text');
+  const voiceChannels = list.filter((channel) => channel.kind === 'voice');
+
+  return (
+    <aside className="channel-sidebar" aria-label="Channels and call">
+      <header className="sidebar-header">
+        <div className="sidebar-title-row">
+          <h2 className="sidebar-title">{selected?.name ?? 'No workspace'}</h2>
+          {manages && (
+            <IconButton
+              label="Admin"
+              icon="admin"
+              tooltip="bottom"
+              aria-current={screen === 'admin' ? 'page' : undefined}
+              onClick={() => navigation.getState().go(screen === 'admin' ? 'workspace' : 'admin')}
+            />
+          )}
+        </div>
+        <ConnectionStatus />
+      </header>
+      <nav className="channel-nav" aria-label="Channels">
+        <div role="alert" className="alert alert-compact">
+          {error}
+        </div>
+        {selected !== undefined && list.length === 0 && (
+          <p className="sidebar-empty">
+            {loading ? 'Loading channels…' : manages ? 'No channels yet: create one in Admin.' : 'No channels yet.'}
+          </p>
+        )}
+        {text.length > 0 && (
+          <section aria-labelledby="text-channels-heading">
+            <h3 id="text-channels-heading" className="channel-group-title">
+              Text channels
+            </h3>
+            <ul className="channel-items">
+              {text.map((channel) => (
+                <TextChannelRow key={channel.id} channel={channel} current={onWorkspace && channel.id === open} />
+              ))}
+            </ul>
+          </section>
+        )}
+        {voiceChannels.length > 0 && (
+          <section aria-labelledby="voice-channels-heading">
+            <h3 id="voice-channels-heading" className="channel-group-title">
+              Voice channels
+            </h3>
+            <ul className="channel-items">
+              {voiceChannels.map((channel) => (
+                <VoiceChannelRow
+                  key={channel.id}
+                  channel={channel}
+                  current={onWorkspace && channel.id === open}
+                  selfId={selfId}
+                />
+              ))}
+            </ul>
+          </section>
+        )}
+      </nav>
+      <VoiceBar />
+      <UserPanel screen={screen} />
+    </aside>
+  );
+}
