@@ -18,10 +18,10 @@ const NO_PEERS: readonly RoomPeer[] = [];
 function CallTile({ member, channelId, stale }: { member: CallMember; channelId: string; stale: boolean }) {
   const menu = useMenu();
   const words = voiceStateWords(member);
-  const status = stale
-    ? 'last seen here'
-    : member.self
-      ? 'you'
+  const status = member.self
+    ? 'you'
+    : stale
+      ? 'last seen here'
       : member.connection !== null && member.connection !== 'connected'
         ? member.connection === 'new'
           ? 'connecting'

@@ -17,8 +17,10 @@ const LOOK: Record<EncryptionState, { icon: IconName; word: string; tone: string
 export function useEncryptionState(): EncryptionState {
   const { verification } = useStores();
   const peers = useVoice((state) => state.peers);
+  const connected = useVoice((state) => state.phase === 'connected');
   const verdicts = useStore(verification, (state) => state.verdicts);
-  return encryptionState(Object.values(peers), verdicts);
+  // Between connections there is nothing encrypted to speak of yet: the peers come back with new keys.
+  return connected ? encryptionState(Object.values(peers), verdicts) : 'pending';
 }
 
 export function EncryptionBadge({ compact = false }: { compact?: boolean }) {

@@ -103,7 +103,8 @@ export function createRealtimeHub(
     state: () => socket?.state() ?? 'closed',
     connectionId: () => socket?.connectionId() ?? null,
     userId: () => socket?.userId() ?? null,
-    endReason: () => socket?.endReason() ?? null,
+    // From the store: a listener may already have moved on to another workspace (or none) when asked.
+    endReason: () => store.getState().endReason,
     send: (message: ClientMessage) => socket?.send(message) ?? false,
     onMessage: subscribe(messageListeners),
     onStateChange: subscribe(stateListeners),

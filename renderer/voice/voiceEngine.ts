@@ -511,7 +511,11 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       patch({ phase: 'joining', error: null });
       ports.signalling.send(roomJoin(channelId));
     } else if (state === 'closed') {
-      teardown(error(ports.signalling.endReason?.() === 'removed' ? 'removed_from_workspace' : 'session_ended'));
+      // Closed for good: say why, unless the app simply let go of the workspace (switched, or signed out).
+      const reason = ports.signalling.endReason === undefined ? 'session_ended' : ports.signalling.endReason();
+      if (reason === 'removed') teardown(error('removed_from_workspace'));
+      else if (reason === 'session_ended' || reason === 'not_signed_in') teardown(error('session_ended'));
+      else teardown(null);
     }
   }
 

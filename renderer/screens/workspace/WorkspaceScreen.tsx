@@ -43,7 +43,7 @@ export function WorkspaceScreen() {
             (voiceChannel ? (
               <IconButton
                 label="Chat"
-                icon="hash"
+                icon="chat"
                 tooltip="bottom"
                 pressed={callChatShown}
                 onClick={() => setCallChatShown((shown) => !shown)}
