@@ -326,7 +326,7 @@ describe('the app shell in real Chromium', () => {
     await bob.page.getByRole('heading', { name: `You were removed from ${WORKSPACE}` }).waitFor({ timeout: 20_000 });
     expect(await bob.page.getByText(/sign in again/i).count()).toBe(0);
     expect(await bob.page.getByRole('navigation', { name: 'Workspaces' }).getByRole('button').count()).toBe(0);
-    expect(await bob.page.getByRole('region', { name: 'Voice' }).count()).toBe(0);
+    expect(await bob.page.getByRole('region', { name: 'Voice', exact: true }).count()).toBe(0);
     await expect.poll(() => call(ada.page).getByRole('listitem').count(), { timeout: 20_000 }).toBe(2);
     await assertFitsAtEverySize(bob.page, 'shell-removed', (page) => [
       ['Sign out', page.getByRole('main').getByRole('button', { name: 'Sign out' })],

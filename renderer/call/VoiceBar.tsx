@@ -5,9 +5,19 @@ import { Icon } from '../components/Icon';
 import { IconButton } from '../components/IconButton';
 import { useVoice } from '../screens/workspace/useVoice';
 import { useStores } from '../storesContext';
-import type { VoicePhase } from '../voice/voiceState';
+import type { VoiceErrorCode, VoicePhase } from '../voice/voiceState';
 import { CallQualityDialog, qualityWord } from './CallQualityDialog';
 import { EncryptionBadge } from './EncryptionBadge';
+
+/** Errors that end a call by themselves: still worth saying after it ended. */
+const CALL_ENDING: ReadonlySet<VoiceErrorCode> = new Set([
+  'removed_from_channel',
+  'removed_from_workspace',
+  'session_ended',
+  'credentials_unavailable',
+  'credentials_expired',
+  'join_refused',
+]);
 
 const PHASE_TEXT: Record<VoicePhase, string> = {
   idle: 'Not in a voice channel',
@@ -39,10 +49,12 @@ export function VoiceBar() {
 
   if (voice === null) return null;
   if (channelId === null) {
-    return shownError === null ? null : (
+    // Out of a call, only why the call ended is news; a problem from during the call is over with it.
+    const ended = shownError !== null && CALL_ENDING.has(shownError.code) ? shownError : null;
+    return ended === null ? null : (
       <section className="voice-bar voice-bar-ended" aria-label="Voice">
         <p role="alert" className="voice-bar-error">
-          {shownError.message}
+          {ended.message}
         </p>
       </section>
     );

@@ -147,7 +147,7 @@ export function ChannelSidebar({ screen }: { screen: Screen }) {
               icon="admin"
               tooltip="bottom"
               aria-current={screen === 'admin' ? 'page' : undefined}
-              onClick={() => navigation.getState().go(screen === 'admin' ? 'workspace' : 'admin')}
+              onClick={() => navigation.getState().go('admin')}
             />
           )}
         </div>

@@ -14,7 +14,7 @@ export function UserPanel({ screen }: { screen: Screen }) {
   const signOutPending = useStore(session, (current) => current.signOutPending);
   const signOutError = useStore(session, (current) => current.signOutError);
   if (!state.signedIn) return null;
-  const go = (target: Screen) => navigation.getState().go(screen === target ? 'workspace' : target);
+  const go = (target: Screen) => navigation.getState().go(target);
 
   return (
     <section className="user-panel" aria-label="You">
