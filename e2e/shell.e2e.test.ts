@@ -191,6 +191,8 @@ describe('the app shell in real Chromium', () => {
       await expect.poll(() => call(page).getByRole('listitem').count(), { timeout: 20_000 }).toBe(3);
     }
     expect(await call(ada.page).getByRole('listitem').first().getAttribute('aria-label')).toMatch(/^Ada \(you\)/);
+    // Screen readers hear who joined.
+    await expect.poll(() => ada.page.getByTestId('announcer-polite').textContent()).toContain('Robo joined the call');
     await tile(ada.page, 'Robo').waitFor();
     await assertFitsAtEverySize(ada.page, 'shell-call-3', callControls);
     await expectNoBlockingViolations(ada.page, 'call');
