@@ -1,19 +1,17 @@
 import { useState } from 'react';
 import { useStore } from 'zustand';
 import type { Channel } from '../../shared/rest/endpoints';
-import type { RoomPeer } from '../../shared/ws';
 import { Avatar } from '../components/Avatar';
 import { Button, classes } from '../components/Button';
 import { MenuButton, useMenu } from '../components/Menu';
 import { useVoice } from '../screens/workspace/useVoice';
 import { VoiceStateIcons } from '../shell/ChannelSidebar';
 import { useStores } from '../storesContext';
-import { callMembers, voiceStateWords, type CallMember } from './callMembers';
+import { voiceStateWords, type CallMember } from './callMembers';
+import { useCallMembers } from './useCallMembers';
 import { EncryptionBadge } from './EncryptionBadge';
 import { MemberMenu } from './MemberMenu';
 import { VerifyCallDialog } from './VerifyCallDialog';
-
-const NO_PEERS: readonly RoomPeer[] = [];
 
 function CallTile({ member, channelId, stale }: { member: CallMember; channelId: string; stale: boolean }) {
   const menu = useMenu();
@@ -60,27 +58,12 @@ function CallTile({ member, channelId, stale }: { member: CallMember; channelId:
  * While the connection is down it keeps the last members it knew, greyed, instead of claiming the room is empty.
  */
 export function CallView({ channel }: { channel: Channel }) {
-  const { channels, session, voice, realtime } = useStores();
-  const peers = useStore(channels, (state) => state.rooms[channel.id] ?? NO_PEERS);
-  const members = useStore(channels, (state) => state.members);
-  const serverMuted = useStore(channels, (state) => state.serverMuted);
-  const selfId = useStore(session, (state) => (state.session.signedIn ? state.session.user.id : null));
+  const { voice, realtime } = useStores();
+  const { members: list, here } = useCallMembers(channel.id);
   const online = useStore(realtime.store, (state) => state.state === 'open');
-  const here = useVoice((state) => state.channelId === channel.id);
   const phase = useVoice((state) => state.phase);
-  const muted = useVoice((state) => state.muted);
-  const deafened = useVoice((state) => state.deafened);
-  const localSpeaking = useVoice((state) => state.localSpeaking);
-  const enginePeers = useVoice((state) => state.peers);
   const [verifying, setVerifying] = useState(false);
   const stale = !online || (here && phase === 'reconnecting');
-  const list = callMembers({
-    roomPeers: peers,
-    members,
-    serverMuted,
-    selfId,
-    ownCall: here ? { muted, deafened, localSpeaking, peers: enginePeers } : null,
-  });
 
   return (
     <section className="call-view" aria-label={`Call in ${channel.name}`}>

@@ -100,7 +100,7 @@ export function VoiceBar() {
         </div>
         <button
           type="button"
-          className={classes('quality-button', `quality-${quality}`)}
+          className={classes('quality-button', 'has-tooltip', `quality-${quality}`)}
           aria-label="Call quality"
           onClick={() => setShowQuality(true)}
         >

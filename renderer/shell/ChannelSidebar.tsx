@@ -1,20 +1,17 @@
 import { useStore } from 'zustand';
 import type { Channel } from '../../shared/rest/endpoints';
-import type { RoomPeer } from '../../shared/ws';
-import { callMembers, voiceStateWords, type CallMember } from '../call/callMembers';
+import type { ReactNode } from 'react';
+import { voiceStateWords, type CallMember } from '../call/callMembers';
+import { useCallMembers } from '../call/useCallMembers';
 import { VoiceBar } from '../call/VoiceBar';
 import { Avatar } from '../components/Avatar';
 import { classes } from '../components/Button';
 import { Icon } from '../components/Icon';
 import { IconButton } from '../components/IconButton';
-import { useVoice } from '../screens/workspace/useVoice';
 import type { Screen } from '../stores/navigationStore';
 import { useStores } from '../storesContext';
 import { ConnectionStatus } from './ConnectionStatus';
 import { UserPanel } from './UserPanel';
-
-/** One shared empty list: a selector returning a fresh [] would re-render forever. */
-const NO_PEERS: readonly RoomPeer[] = [];
 
 /** The icons a member shows in the channel list and on their tile: server mute, deafen or mute. */
 export function VoiceStateIcons({ member }: { member: CallMember }) {
@@ -65,23 +62,9 @@ function TextChannelRow({ channel, current }: { channel: Channel; current: boole
   );
 }
 
-function VoiceChannelRow({ channel, current, selfId }: { channel: Channel; current: boolean; selfId: string | null }) {
-  const { channels, voice, chat, navigation } = useStores();
-  const peers = useStore(channels, (state) => state.rooms[channel.id] ?? NO_PEERS);
-  const members = useStore(channels, (state) => state.members);
-  const serverMuted = useStore(channels, (state) => state.serverMuted);
-  const here = useVoice((state) => state.channelId === channel.id);
-  const muted = useVoice((state) => state.muted);
-  const deafened = useVoice((state) => state.deafened);
-  const localSpeaking = useVoice((state) => state.localSpeaking);
-  const enginePeers = useVoice((state) => state.peers);
-  const list = callMembers({
-    roomPeers: peers,
-    members,
-    serverMuted,
-    selfId,
-    ownCall: here ? { muted, deafened, localSpeaking, peers: enginePeers } : null,
-  });
+function VoiceChannelRow({ channel, current }: { channel: Channel; current: boolean }) {
+  const { voice, chat, navigation } = useStores();
+  const { members: list, here } = useCallMembers(channel.id);
 
   function open(): void {
     navigation.getState().go('workspace');
@@ -122,15 +105,36 @@ function VoiceChannelRow({ channel, current, selfId }: { channel: Channel; curre
   );
 }
 
+function ChannelGroup({
+  id,
+  title,
+  count,
+  children,
+}: {
+  id: string;
+  title: string;
+  count: number;
+  children: ReactNode;
+}) {
+  if (count === 0) return null;
+  return (
+    <section aria-labelledby={`${id}-heading`}>
+      <h3 id={`${id}-heading`} className="channel-group-title">
+        {title}
+      </h3>
+      <ul className="channel-items">{children}</ul>
+    </section>
+  );
+}
+
 /** The selected workspace's name, connection, channels (text, then voice with who is in each), the call, you. */
 export function ChannelSidebar({ screen }: { screen: Screen }) {
-  const { workspace, channels, chat, session, navigation } = useStores();
+  const { workspace, channels, chat, navigation } = useStores();
   const selected = useStore(workspace, (state) => state.workspaces.find((item) => item.id === state.selectedId));
   const list = useStore(channels, (state) => state.channels);
   const loading = useStore(channels, (state) => state.loading);
   const error = useStore(channels, (state) => state.error);
   const open = useStore(chat, (state) => state.channelId);
-  const selfId = useStore(session, (state) => (state.session.signedIn ? state.session.user.id : null));
   const manages = selected?.role === 'owner' || selected?.role === 'admin';
   const onWorkspace = screen === 'workspace';
   const text = list.filter((channel) => channel.kind === 'text');
@@ -162,35 +166,16 @@ export function ChannelSidebar({ screen }: { screen: Screen }) {
             {loading ? 'Loading channels…' : manages ? 'No channels yet: create one in Admin.' : 'No channels yet.'}
           </p>
         )}
-        {text.length > 0 && (
-          <section aria-labelledby="text-channels-heading">
-            <h3 id="text-channels-heading" className="channel-group-title">
-              Text channels
-            </h3>
-            <ul className="channel-items">
-              {text.map((channel) => (
-                <TextChannelRow key={channel.id} channel={channel} current={onWorkspace && channel.id === open} />
-              ))}
-            </ul>
-          </section>
-        )}
-        {voiceChannels.length > 0 && (
-          <section aria-labelledby="voice-channels-heading">
-            <h3 id="voice-channels-heading" className="channel-group-title">
-              Voice channels
-            </h3>
-            <ul className="channel-items">
-              {voiceChannels.map((channel) => (
-                <VoiceChannelRow
-                  key={channel.id}
-                  channel={channel}
-                  current={onWorkspace && channel.id === open}
-                  selfId={selfId}
-                />
-              ))}
-            </ul>
-          </section>
-        )}
+        <ChannelGroup id="text-channels" title="Text channels" count={text.length}>
+          {text.map((channel) => (
+            <TextChannelRow key={channel.id} channel={channel} current={onWorkspace && channel.id === open} />
+          ))}
+        </ChannelGroup>
+        <ChannelGroup id="voice-channels" title="Voice channels" count={voiceChannels.length}>
+          {voiceChannels.map((channel) => (
+            <VoiceChannelRow key={channel.id} channel={channel} current={onWorkspace && channel.id === open} />
+          ))}
+        </ChannelGroup>
       </nav>
       <VoiceBar />
       <UserPanel screen={screen} />

@@ -19,7 +19,7 @@ export function WorkspaceRail() {
             <li key={item.id} className="rail-item">
               <button
                 type="button"
-                className="rail-button"
+                className="rail-button has-tooltip"
                 aria-label={item.name}
                 aria-current={selected ? 'true' : undefined}
                 onClick={() => {
