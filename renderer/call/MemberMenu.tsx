@@ -29,7 +29,11 @@ export function MemberMenu({
   const moderates = myRole !== undefined && theirRole !== undefined && outranks(myRole, theirRole);
   const { setServerMute, moveToChannel } = channels.getState();
 
-  async function run(action: Promise<Result<unknown>>, done: string, undo?: () => Promise<Result<unknown>>) {
+  async function run(
+    action: Promise<Result<unknown>>,
+    done: string,
+    undo?: { run: () => Promise<Result<unknown>>; done: string },
+  ) {
     const result = await action;
     if (!result.ok) {
       toasts.getState().show({ message: result.error.message, tone: 'error' });
@@ -37,7 +41,7 @@ export function MemberMenu({
     }
     toasts.getState().show({
       message: done,
-      ...(undo === undefined ? {} : { action: { label: 'Undo', run: () => void run(undo(), 'Undone.') } }),
+      ...(undo === undefined ? {} : { action: { label: 'Undo', run: () => void run(undo.run(), undo.done) } }),
     });
   }
 
@@ -66,9 +70,10 @@ export function MemberMenu({
         onToggle: () =>
           void (member.serverMuted
             ? run(setServerMute(member.userId, false), `${member.name} can speak again.`)
-            : run(setServerMute(member.userId, true), `${member.name} is server-muted.`, () =>
-                setServerMute(member.userId, false),
-              )),
+            : run(setServerMute(member.userId, true), `${member.name} is server-muted.`, {
+                run: () => setServerMute(member.userId, false),
+                done: `${member.name} can speak again.`,
+              })),
       },
       ...(others.length === 0
         ? []
