@@ -274,6 +274,16 @@ describe('the app shell in real Chromium', () => {
       ['Allow microphone', page.getByRole('button', { name: 'Allow microphone' })],
     ]);
     await expectNoBlockingViolations(ada.page, 'settings');
+
+    // prefers-reduced-motion: the same controls, with their transitions gone.
+    const transition = () =>
+      ada.page
+        .getByRole('button', { name: 'Allow microphone' })
+        .evaluate((button) => getComputedStyle(button).transitionDuration);
+    expect(await transition()).not.toMatch(/^0s$|^1e-05s$/);
+    await ada.page.emulateMedia({ reducedMotion: 'reduce' });
+    expect(parseFloat(await transition())).toBeLessThan(0.001);
+    await ada.page.emulateMedia({ reducedMotion: 'no-preference' });
     await ada.page.getByRole('button', { name: 'Lobby (connected)' }).click();
     await tile(ada.page, 'Bob').waitFor();
   }, 120_000);
