@@ -8,7 +8,7 @@ import { startWebhookReceiver, type WebhookReceiver } from '../test/support/webh
 import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { attachMainProcess } from './harness/mainProcess';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
-import { screenshot, signInWithInvite } from './scenarios/appScenarios';
+import { openPlace, openTextChannel, screenshot, signInWithInvite } from './scenarios/appScenarios';
 
 /**
  * Integrations and operations in the real renderer build in Debian's Chromium, with the real preload factory and
@@ -76,11 +76,9 @@ afterAll(async () => {
   await Promise.all([app?.close(), whoot?.close(), receiver?.close()]);
 });
 
-const sidebarLink = (name: string) => page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name });
-
 describe('integrations and operations in real Chromium', () => {
   it("an inbound webhook input's post appears in a connected client's channel feed", async () => {
-    await page.getByRole('tab', { name: /alerts/ }).click();
+    await openTextChannel(page, /alerts/);
     await page.getByLabel('Message #alerts', { exact: true }).waitFor();
     const response = await rawRequest(whoot.server, {
       method: 'POST',
@@ -104,7 +102,7 @@ describe('integrations and operations in real Chromium', () => {
       .poll(async () => (await whoot.server.store.webhookQueue.counts()).succeeded, { timeout: 10_000 })
       .toBe(1);
 
-    await sidebarLink('Admin').click();
+    await openPlace(page, 'Admin');
     await page.getByRole('heading', { name: 'Admin' }).waitFor();
     await page.getByRole('tab', { name: 'Webhooks' }).click();
     const row = page.getByRole('row').filter({ hasText: webhookUrl });
@@ -136,7 +134,7 @@ describe('integrations and operations in real Chromium', () => {
   });
 
   it('an admin creates and removes channels, invites and API tokens through the console forms', async () => {
-    await sidebarLink('Admin').click();
+    await openPlace(page, 'Admin');
     await page.getByRole('tab', { name: 'Members' }).click();
     const members = page.getByRole('table', { name: 'Members' });
     expect(await members.getByRole('combobox', { name: 'Role of Ada' }).inputValue()).toBe('owner');
@@ -183,7 +181,7 @@ describe('integrations and operations in real Chromium', () => {
   });
 
   it('Test my connection runs every check from main and shows the result', async () => {
-    await sidebarLink('Test connection').click();
+    await openPlace(page, 'Test connection');
     await page.getByRole('button', { name: 'Run the test' }).click();
     await page.getByRole('status').filter({ hasText: 'All checks passed' }).waitFor({ timeout: 30_000 });
     const steps = page.getByRole('list', { name: 'Connection checks' }).getByRole('listitem');

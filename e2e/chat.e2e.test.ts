@@ -11,7 +11,7 @@ import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
 import { startTcpProxy } from './harness/tcpProxy';
-import { screenshot, signInWithInvite } from './scenarios/appScenarios';
+import { openTextChannel, screenshot, signInWithInvite } from './scenarios/appScenarios';
 
 /**
  * Channel chat between two people, each in the real renderer build in Debian's Chromium with the real preload
@@ -144,7 +144,10 @@ beforeAll(async () => {
   await signInWithInvite(ada.page, invite, owner.email, owner.password);
   await signInWithInvite(bob.page, invite, member.email, member.password);
   for (const person of [ada, bob]) {
-    await person.page.getByRole('tab', { name: /general/ }).waitFor();
+    await person.page
+      .getByRole('navigation', { name: 'Channels' })
+      .getByRole('link', { name: /general/ })
+      .waitFor();
     await person.page.getByLabel('Message #general', { exact: true }).waitFor();
   }
 });
@@ -376,7 +379,7 @@ describe('channel chat in real Chromium', () => {
         attachments: [],
       });
     }
-    await bob.page.getByRole('tab', { name: /archive/ }).click();
+    await openTextChannel(bob.page, /archive/);
     const log = bob.page.getByRole('log', { name: '#archive' });
     console.log(`chat e2e: seeded ${count} messages`);
     await log.getByText(`archived ${count - 1}`).waitFor({ timeout: 20_000 });

@@ -153,7 +153,7 @@ describe('whoot renderer in real Chromium', () => {
   it('signs in over pinned TLS, keeps every credential out of the page, and signs out', async () => {
     await page.goto(`${app.origin}/index.html`);
     await signInWithInvite(page, invite(), ACCOUNT.email, ACCOUNT.password);
-    await page.getByText('Analytical Engines').first().waitFor();
+    await page.getByRole('heading', { name: 'Analytical Engines' }).waitFor();
     await screenshot(page, 'chromium-workspaces');
     expect(main.vault.isEmpty()).toBe(false);
     const sessionId = main.vault.identity()!.sessionId;

@@ -12,7 +12,7 @@ import { inboundAudio, RTC_PROBE_SCRIPT, rtcLeftovers } from './harness/rtcProbe
 import { makeSpeechWav } from './harness/speechWav';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
 import { startTcpProxy } from './harness/tcpProxy';
-import { screenshot, signInWithInvite, signOut } from './scenarios/appScenarios';
+import { openVerifyDialog, safetyCodeWith, screenshot, signInWithInvite, signOut } from './scenarios/appScenarios';
 import { startBotSession } from '../bot/session/botSession';
 import { createVoiceBot, type VoiceBot } from '../bot/voiceBot';
 
@@ -158,15 +158,16 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     await expect
       .poll(() => ada.page.getByRole('table', { name: 'Call quality with Bob' }).textContent())
       .toContain('relayed');
+    await screenshot(ada.page, 'voice-call-quality');
+    await ada.page.keyboard.press('Escape');
     await screenshot(ada.page, 'voice-call');
   });
 
   it('shows the same safety code on both ends', async () => {
-    const codeOf = (page: Page, name: string) =>
-      page.getByLabel(`Safety code with ${name}`).textContent({ timeout: 10_000 });
-    const [adaSees, bobSees] = await Promise.all([codeOf(ada.page, 'Bob'), codeOf(bob.page, 'Ada')]);
+    const [adaSees, bobSees] = await Promise.all([safetyCodeWith(ada.page, 'Bob'), safetyCodeWith(bob.page, 'Ada')]);
     expect(adaSees).toMatch(/^\d{5}( \d{5}){5}$/);
     expect(bobSees).toBe(adaSees);
+    for (const person of [ada, bob]) await person.page.keyboard.press('Escape');
   });
 
   it('mute silences the other side, unmute brings the voice back', async () => {
@@ -186,16 +187,18 @@ describe('voice channels in real Chromium through the bundled relay', () => {
   });
 
   it('a server mute by the owner silences the member at the relay; a move takes them to another channel', async () => {
-    const moderation = ada.page.getByRole('group', { name: 'Moderate Bob' });
-    await moderation.getByRole('button', { name: 'Server mute' }).click();
+    const memberMenu = async () => {
+      await ada.page.getByRole('button', { name: 'Options for Bob' }).click();
+      return ada.page.getByRole('menu', { name: 'Options for Bob' });
+    };
+    await (await memberMenu()).getByRole('menuitemcheckbox', { name: 'Server mute' }).click();
     await bob.page.getByRole('status').filter({ hasText: 'muted by a moderator' }).waitFor();
     await waitForAudio(ada.page, (audio) => audio.length === 1 && (audio[0]?.audioLevel ?? 1) < SILENCE, 'silence');
     expect((await inboundAudio(ada.page))[0]?.connectionState).toBe('connected');
-    await moderation.getByRole('button', { name: 'Server mute' }).click();
+    await (await memberMenu()).getByRole('menuitemcheckbox', { name: 'Server mute' }).click();
     await waitForAudio(ada.page, hearing, 'voice after the server mute is lifted');
 
-    await moderation.getByLabel('Move to').selectOption({ label: 'Stage' });
-    await moderation.getByRole('button', { name: 'Move' }).click();
+    await (await memberMenu()).getByRole('menuitem', { name: 'Stage' }).click();
     await bob.page.getByRole('status').filter({ hasText: 'Voice connected · Stage' }).waitFor();
     await expect.poll(async () => (await rtcLeftovers(ada.page)).openPeerConnections).toBe(0);
     // Bob goes back by himself.
@@ -240,7 +243,7 @@ describe('voice channels in real Chromium through the bundled relay', () => {
         .toEqual(['Ada', 'Bob']);
       await expect
         .poll(() => ada.page.getByRole('list', { name: 'Call members' }).getByRole('listitem').count())
-        .toBe(2);
+        .toBe(3);
     } finally {
       await bot.stop();
     }
@@ -252,12 +255,16 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     const carol = await openApp(FINGERPRINT_TAMPERING);
     await signInWithInvite(carol.page, invite, account.email, account.password);
     await carol.page.getByRole('button', { name: `Join ${channelName}` }).click();
-    await carol.page
+    // The call's encryption state says so at once; the Verify call dialog says with whom.
+    await carol.page.getByText('Verification failed').first().waitFor({ timeout: 30_000 });
+    const dialog = await openVerifyDialog(carol.page);
+    await dialog
       .getByText(/Safety check failed with/)
       .first()
-      .waitFor({ timeout: 30_000 });
+      .waitFor();
     // No safety code is shown for a call that never got its keys agreed, and no audio crossed it.
     expect(await carol.page.getByLabel(/^Safety code with/).count()).toBe(0);
+    await carol.page.keyboard.press('Escape');
     const carolAudio = await inboundAudio(carol.page);
     expect(carolAudio.every((entry) => entry.connectionState !== 'connected' && entry.bytesReceived === 0)).toBe(true);
     await carol.page.getByRole('button', { name: 'Leave channel' }).click();
@@ -266,7 +273,8 @@ describe('voice channels in real Chromium through the bundled relay', () => {
 
   it('leave tears the call down: peer connections closed and the microphone released', async () => {
     await bob.page.getByRole('button', { name: 'Leave channel' }).click();
-    await bob.page.getByRole('status').filter({ hasText: 'Not in a voice channel' }).waitFor();
+    await bob.page.getByRole('region', { name: 'Voice', exact: true }).waitFor({ state: 'detached' });
+    await bob.page.getByRole('button', { name: 'Join voice' }).waitFor();
     await expect.poll(() => rtcLeftovers(bob.page)).toMatchObject({ openPeerConnections: 0, liveTracks: 0 });
     // Ada's side notices and closes its link to Bob too.
     await expect.poll(async () => (await rtcLeftovers(ada.page)).openPeerConnections).toBe(0);

@@ -1,24 +1,29 @@
 import { useStore } from 'zustand';
 import { LinkConfirmDialog } from './chat/LinkConfirmDialog';
-import { Sidebar } from './components/Sidebar';
 import { AdminScreen } from './admin/AdminScreen';
+import { LiveAnnouncer } from './components/LiveAnnouncer';
+import { ToastRegion } from './components/ToastRegion';
 import { DoctorScreen } from './screens/doctor/DoctorScreen';
 import { SettingsScreen } from './screens/settings/SettingsScreen';
 import { ServerConfirmDialog } from './screens/signIn/ServerConfirmDialog';
 import { SignInScreen } from './screens/signIn/SignInScreen';
 import { LoadingScreen, SessionUnavailableScreen } from './screens/status/StatusScreens';
 import { WorkspaceScreen } from './screens/workspace/WorkspaceScreen';
-import { visibleScreen } from './stores/navigationStore';
+import { AppShell, SignedOutShell } from './shell/AppShell';
+import { RemovedScreen } from './shell/RemovedScreen';
+import { visibleScreen, type Screen } from './stores/navigationStore';
 import { useStores } from './storesContext';
 
-function CurrentScreen({ screen }: { screen: ReturnType<typeof visibleScreen> }) {
-  const { session } = useStores();
+function CurrentScreen({ screen }: { screen: Screen }) {
+  const { session, workspace } = useStores();
   const phase = useStore(session, (state) => state.phase);
+  const removed = useStore(workspace, (state) => state.removedFrom !== null);
   if (screen === 'settings') return <SettingsScreen />;
   if (phase === 'loading') return <LoadingScreen />;
   if (phase === 'failed') return <SessionUnavailableScreen />;
   if (screen === 'admin') return <AdminScreen />;
   if (screen === 'doctor') return <DoctorScreen />;
+  if (screen === 'workspace' && removed) return <RemovedScreen />;
   return screen === 'workspace' ? <WorkspaceScreen /> : <SignInScreen />;
 }
 
@@ -27,15 +32,17 @@ export function App() {
   const signedIn = useStore(session, (state) => state.session.signedIn);
   const requested = useStore(navigation, (state) => state.screen);
   const screen = visibleScreen(requested, signedIn);
+  const Shell = signedIn ? AppShell : SignedOutShell;
 
   return (
-    <div className="app">
-      <Sidebar screen={screen} signedIn={signedIn} />
-      <main className="content">
+    <>
+      <Shell screen={screen}>
         <CurrentScreen screen={screen} />
-      </main>
+      </Shell>
       <LinkConfirmDialog />
       <ServerConfirmDialog />
-    </div>
+      <ToastRegion />
+      <LiveAnnouncer />
+    </>
   );
 }

@@ -3,6 +3,15 @@ import { timelineMessageSchema } from './chat';
 import { randomIdSchema } from './identifiers';
 import { fail, ok, type Result } from './result';
 import { channelSchema } from './rest/endpoints';
+import { peerIdSchema, roomPeerSchema, voiceSelfStateSchema, voiceStateOrDefault } from './voiceRoomState';
+
+export {
+  peerIdSchema,
+  roomPeerSchema,
+  voiceSelfStateSchema,
+  type RoomPeer,
+  type VoiceSelfState,
+} from './voiceRoomState';
 
 /**
  * The WSS signalling and workspace-events contract, both directions. Every message is one JSON text frame whose
@@ -48,15 +57,17 @@ export const WS_CLOSE_CODES = {
   helloTimeout: 4002,
   /** The client did not read its messages fast enough and the server's buffer for it filled up. */
   slowConsumer: 4003,
+  /**
+   * An owner or admin removed the user from this workspace: do not reconnect to it. Apart from 4001 so the app can
+   * say what happened instead of asking a user whose session is fine to sign in again.
+   */
+  removedFromWorkspace: 4004,
 } as const;
 
 /** The protocols a client offers: the version and its ticket. */
 export function wsProtocolsFor(ticket: string): [string, string] {
   return [WS_SUBPROTOCOL, `${WS_TICKET_PROTOCOL_PREFIX}${ticket}`];
 }
-
-/** A connection's id in rooms and signals: random per connection, so it says nothing about the user or device. */
-export const peerIdSchema = randomIdSchema;
 
 /** Per-workspace event sequence numbers start at 1; 0 means "nothing seen yet". */
 export const seqSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
@@ -93,8 +104,16 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('hello') }),
   /** A reconnecting client: `welcome`, then every event after `lastSeq` in order, or `resync`, then live events. */
   z.strictObject({ type: z.literal('resume'), workspaceId: randomIdSchema, lastSeq: seqSchema }),
-  z.strictObject({ type: z.literal('room.join'), channelId: randomIdSchema }),
+  /** Joins muted or deafened from the first moment when the client says so; absent means neither. */
+  z.strictObject({
+    type: z.literal('room.join'),
+    channelId: randomIdSchema,
+    selfMuted: z.boolean().optional(),
+    selfDeafened: z.boolean().optional(),
+  }),
   z.strictObject({ type: z.literal('room.leave'), channelId: randomIdSchema }),
+  /** The sender's own mute and deafen, in the room it is in (`channelId` must be that room, else `not_found`). */
+  z.strictObject({ type: z.literal('voice.state'), channelId: randomIdSchema, ...voiceSelfStateSchema.shape }),
   z
     .strictObject({
       type: z.literal('signal'),
@@ -120,8 +139,10 @@ export const workspaceEventPayloadSchemas = {
   /** The user's last connection to the workspace closed. */
   'member.offline': z.strictObject(userRef),
   'presence.changed': z.strictObject({ ...userRef, state: presenceStateSchema }),
-  'room.memberJoined': z.strictObject(roomMemberRef),
+  'room.memberJoined': z.strictObject({ ...roomMemberRef, ...voiceStateOrDefault }),
   'room.memberLeft': z.strictObject(roomMemberRef),
+  /** A member in a voice room muted or deafened themselves, or stopped. */
+  'room.voiceState': z.strictObject({ ...roomMemberRef, ...voiceSelfStateSchema.shape }),
   'channel.created': z.strictObject({ channel: channelSchema }),
   'channel.updated': z.strictObject({ channel: channelSchema }),
   'channel.deleted': z.strictObject({ channelId: randomIdSchema }),
@@ -164,6 +185,7 @@ export const workspaceEventSchema = z.discriminatedUnion('type', [
   eventOf('presence.changed'),
   eventOf('room.memberJoined'),
   eventOf('room.memberLeft'),
+  eventOf('room.voiceState'),
   eventOf('channel.created'),
   eventOf('channel.updated'),
   eventOf('channel.deleted'),
@@ -194,9 +216,6 @@ export function eventVisibleTo(event: Pick<WorkspaceEvent, 'type' | 'payload'>, 
 
 // ---------------------------------------------------------------------------------------------------------------
 // Server → client
-
-export const roomPeerSchema = z.strictObject({ peerId: peerIdSchema, userId: randomIdSchema });
-export type RoomPeer = z.output<typeof roomPeerSchema>;
 
 export const resyncReasonSchema = z.enum([
   /** The events after the client's sequence are no longer kept (older than the retention window). */

@@ -7,7 +7,10 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
 export async function startTcpProxy(targetPort: number) {
   const sockets = new Set<Socket>();
   let accepted = 0;
+  let refusing = false;
   const server: Server = createServer((client) => {
+    // "The server is down": every new connection is reset at once, as by a host with nothing listening.
+    if (refusing) return void client.resetAndDestroy();
     accepted += 1;
     const upstream = connect({ host: '127.0.0.1', port: targetPort });
     for (const socket of [client, upstream]) {
@@ -31,6 +34,10 @@ export async function startTcpProxy(targetPort: number) {
       const count = sockets.size;
       for (const socket of [...sockets]) socket.resetAndDestroy();
       return count;
+    },
+    /** While true, new connections are reset (the server looks down); open ones are left to dropAll. */
+    refuse(on: boolean): void {
+      refusing = on;
     },
     close: () =>
       new Promise<void>((resolve) => {

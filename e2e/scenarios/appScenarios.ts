@@ -72,7 +72,7 @@ export async function signInWithInvite(page: Page, invite: string, email: string
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByLabel('Password', { exact: true }).press('Enter');
   const question = page.getByRole('dialog', { name: 'Join a new server?' });
-  const workspaces = page.getByRole('heading', { name: 'Workspaces' });
+  const workspaces = page.getByRole('navigation', { name: 'Workspaces' });
   await question.or(workspaces).first().waitFor({ state: 'visible' });
   if (await question.isVisible()) await question.getByRole('button', { name: 'Join server' }).click();
   await workspaces.waitFor({ state: 'visible' });
@@ -103,13 +103,33 @@ export async function settingsListsAudioDevices(page: Page, label: string): Prom
   await screenshot(page, `${label}-settings`);
 }
 
-/** Clicks Join beside the channel and waits for the call panel to say it is connected. */
+/** Clicks the voice channel in the sidebar (which joins it) and waits for the voice bar to say it is connected. */
 export async function joinVoiceChannel(page: Page, channelName: string): Promise<void> {
   await page.getByRole('button', { name: `Join ${channelName}` }).click();
   await page.getByRole('status').filter({ hasText: 'Voice connected' }).waitFor({ timeout: 20_000 });
 }
 
-/** The safety code the page shows for a call member, once the encrypted connection is up. */
+/** Opens the Verify call dialog from the call view; answers the dialog. */
+export async function openVerifyDialog(page: Page): Promise<Locator> {
+  await page.getByRole('button', { name: 'Verify call' }).click();
+  const dialog = page.getByRole('dialog', { name: 'Verify this call' });
+  await dialog.waitFor();
+  return dialog;
+}
+
+/** The safety code the page shows for a call member (in the Verify call dialog), once the connection is up. */
 export async function safetyCodeWith(page: Page, memberName: string): Promise<string | null> {
-  return page.getByLabel(`Safety code with ${memberName}`).textContent({ timeout: 20_000 });
+  const dialog = page.getByRole('dialog', { name: 'Verify this call' });
+  if (!(await dialog.isVisible())) await openVerifyDialog(page);
+  return dialog.getByLabel(`Safety code with ${memberName}`).textContent({ timeout: 20_000 });
+}
+
+/** Opens a text channel from the sidebar. */
+export async function openTextChannel(page: Page, name: string | RegExp): Promise<void> {
+  await page.getByRole('navigation', { name: 'Channels' }).getByRole('link', { name }).click();
+}
+
+/** Opens one of the app's places that live in the sidebar (Admin, Settings, Test connection). */
+export async function openPlace(page: Page, name: 'Admin' | 'Settings' | 'Test connection'): Promise<void> {
+  await page.getByRole('button', { name, exact: true }).click();
 }

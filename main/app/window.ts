@@ -10,8 +10,8 @@ export function createMainWindow(options: { preloadPath: string; entryUrl: strin
   const window = new BrowserWindow({
     width: 1100,
     height: 720,
-    minWidth: 760,
-    minHeight: 520,
+    minWidth: 940,
+    minHeight: 600,
     show: false,
     title: 'whoot',
     backgroundColor: '#16171d',

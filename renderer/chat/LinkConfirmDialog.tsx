@@ -17,14 +17,16 @@ export function LinkConfirmDialog() {
   if (confirmation === null) return null;
   return (
     <ConfirmDialog
+      open
+      tone="primary"
       title="Open this link?"
       confirmLabel="Open link"
+      consequence={confirmation.concerns.map((concern) => (
+        <p key={concern}>{CONCERN_TEXT[concern]}</p>
+      ))}
       onConfirm={() => void links.getState().confirm()}
       onCancel={() => links.getState().cancel()}
     >
-      {confirmation.concerns.map((concern) => (
-        <p key={concern}>{CONCERN_TEXT[concern]}</p>
-      ))}
       <dl className="confirm-dialog-facts">
         <dt>Host</dt>
         <dd className="confirm-dialog-exact">{confirmation.host}</dd>

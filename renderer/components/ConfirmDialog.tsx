@@ -1,87 +1,72 @@
-import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode } from 'react';
+import { Button } from './Button';
+import { Dialog } from './Dialog';
 
-interface ConfirmDialogProps {
+export interface ConfirmDialogProps {
+  readonly open: boolean;
+  /** What is asked about, by kind and name: `Delete channel “general”?`, `Open this link?`. */
   readonly title: string;
-  readonly children: ReactNode;
+  /** What follows, in words: who loses what, whether it can be undone, what leaves the app. */
+  readonly consequence: ReactNode;
+  /** Exact facts to check before answering (a host, a fingerprint), shown under the consequence. */
+  readonly children?: ReactNode;
+  /** The verb and the thing again ("Delete channel", "Join server"), never just "OK". */
   readonly confirmLabel: string;
-  readonly cancelLabel?: string;
-  readonly onConfirm: () => void;
+  /** `danger` destroys something; `primary` lets something leave the app or trusts something new. */
+  readonly tone?: 'danger' | 'primary';
+  readonly onConfirm: () => unknown;
   readonly onCancel: () => void;
 }
 
-const FOCUSABLE =
-  'button:not(:disabled), [href], input:not(:disabled), select, textarea, [tabindex]:not([tabindex="-1"])';
-
 /**
- * A modal question the app asks before doing something the user should see first. Mounted means open: it opens
- * as a modal <dialog> (the page behind is inert), puts focus on Cancel (the safe answer), keeps Tab and Shift+Tab
- * inside, answers Escape as Cancel, and gives focus back to where it was when it goes away. The parent decides
- * what each answer does and unmounts it; no logic lives here.
+ * Asks before something is destroyed or leaves the app. Focus starts on Cancel, so a stray Enter keeps things as
+ * they are; the other button says what it does. While the action runs both buttons wait, and the dialog closes once
+ * it is done. It holds no logic: the caller decides what is asked and what each answer does.
  */
 export function ConfirmDialog({
+  open,
   title,
+  consequence,
   children,
   confirmLabel,
-  cancelLabel = 'Cancel',
+  tone = 'danger',
   onConfirm,
   onCancel,
 }: ConfirmDialogProps) {
-  const dialogRef = useRef<HTMLDialogElement>(null);
-  const cancelRef = useRef<HTMLButtonElement>(null);
-  const titleId = useId();
-  const bodyId = useId();
+  const cancel = useRef<HTMLButtonElement>(null);
+  const [busy, setBusy] = useState(false);
 
-  useEffect(() => {
-    const dialog = dialogRef.current;
-    if (dialog === null) return;
-    const returnTo = document.activeElement instanceof HTMLElement ? document.activeElement : null;
-    if (!dialog.open) dialog.showModal();
-    cancelRef.current?.focus();
-    return () => {
-      if (dialog.open) dialog.close();
-      if (returnTo?.isConnected) returnTo.focus();
-    };
-  }, []);
-
-  const keepFocusInside = (event: KeyboardEvent<HTMLDialogElement>) => {
-    if (event.key !== 'Tab') return;
-    const focusable = [...(dialogRef.current?.querySelectorAll<HTMLElement>(FOCUSABLE) ?? [])];
-    const first = focusable[0];
-    const last = focusable.at(-1);
-    if (first === undefined || last === undefined) return;
-    const active = document.activeElement;
-    if (event.shiftKey && (active === first || !dialogRef.current?.contains(active))) {
-      event.preventDefault();
-      last.focus();
-    } else if (!event.shiftKey && (active === last || !dialogRef.current?.contains(active))) {
-      event.preventDefault();
-      first.focus();
+  async function confirm(): Promise<void> {
+    setBusy(true);
+    try {
+      await onConfirm();
+    } finally {
+      setBusy(false);
     }
-  };
+  }
 
   return (
-    <dialog
-      ref={dialogRef}
-      className="confirm-dialog"
-      aria-labelledby={titleId}
-      aria-describedby={bodyId}
-      onCancel={onCancel}
-      onKeyDown={keepFocusInside}
+    <Dialog
+      open={open}
+      size="sm"
+      title={title}
+      description={consequence}
+      initialFocus={cancel}
+      onClose={() => {
+        if (!busy) onCancel();
+      }}
+      footer={
+        <>
+          <Button ref={cancel} disabled={busy} onClick={onCancel}>
+            Cancel
+          </Button>
+          <Button variant={tone} disabled={busy} onClick={() => void confirm()}>
+            {confirmLabel}
+          </Button>
+        </>
+      }
     >
-      <h2 id={titleId} className="confirm-dialog-title">
-        {title}
-      </h2>
-      <div id={bodyId} className="confirm-dialog-body">
-        {children}
-      </div>
-      <div className="confirm-dialog-actions">
-        <button ref={cancelRef} type="button" className="button" onClick={onCancel}>
-          {cancelLabel}
-        </button>
-        <button type="button" className="button button-primary" onClick={onConfirm}>
-          {confirmLabel}
-        </button>
-      </div>
-    </dialog>
+      {children}
+    </Dialog>
   );
 }

@@ -1,13 +1,17 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import type { WhootApi } from '../../shared/ipc';
 import type { ClientMessage, ServerMessage, WorkspaceEvent } from '../../shared/ws';
-import type { SignallingPort, SignallingState } from '../voice/ports';
+import type { SignallingEndReason, SignallingPort, SignallingState } from '../voice/ports';
 import { createWorkspaceSocket, type WebSocketLike, type WorkspaceSocket } from './workspaceSocket';
 
 export interface RealtimeState {
   readonly workspaceId: string | null;
   readonly state: SignallingState;
   readonly reconnects: number;
+  /** While reconnecting, the attempt since the drop (1 for the first); 0 otherwise. */
+  readonly attempt: number;
+  /** Why the connection closed for good (removed from the workspace, session ended), null while it lives. */
+  readonly endReason: SignallingEndReason | null;
 }
 
 /**
@@ -31,7 +35,13 @@ export function createRealtimeHub(
   /** False where the page cannot open sockets: connect() then only records the workspace. */
   enabled = true,
 ): RealtimeHub {
-  const store = createStore<RealtimeState>()(() => ({ workspaceId: null, state: 'closed', reconnects: 0 }));
+  const store = createStore<RealtimeState>()(() => ({
+    workspaceId: null,
+    state: 'closed',
+    reconnects: 0,
+    attempt: 0,
+    endReason: null,
+  }));
   const messageListeners = new Set<(message: ServerMessage) => void>();
   const stateListeners = new Set<(state: SignallingState) => void>();
   const eventListeners = new Set<(event: WorkspaceEvent) => void>();
@@ -63,7 +73,7 @@ export function createRealtimeHub(
       if (workspaceId === store.getState().workspaceId && socket !== null && socket.endReason() === null) return;
       close();
       if (workspaceId === null || !enabled) {
-        store.setState({ workspaceId, state: 'closed' });
+        store.setState({ workspaceId, state: 'closed', attempt: 0, endReason: null });
         emit(stateListeners, 'closed');
         return;
       }
@@ -78,16 +88,23 @@ export function createRealtimeHub(
         current.onEvent((event) => emit(eventListeners, event)),
         current.onResync(() => emit(resyncListeners, undefined)),
         current.onStateChange((state) => {
-          store.setState({ state, reconnects: current.reconnects() });
+          store.setState({
+            state,
+            reconnects: current.reconnects(),
+            attempt: current.attempt(),
+            endReason: current.endReason(),
+          });
           emit(stateListeners, state);
         }),
       ];
-      store.setState({ workspaceId, state: 'closed', reconnects: 0 });
+      store.setState({ workspaceId, state: 'closed', reconnects: 0, attempt: 0, endReason: null });
       current.start();
     },
     state: () => socket?.state() ?? 'closed',
     connectionId: () => socket?.connectionId() ?? null,
     userId: () => socket?.userId() ?? null,
+    // From the store: a listener may already have moved on to another workspace (or none) when asked.
+    endReason: () => store.getState().endReason,
     send: (message: ClientMessage) => socket?.send(message) ?? false,
     onMessage: subscribe(messageListeners),
     onStateChange: subscribe(stateListeners),

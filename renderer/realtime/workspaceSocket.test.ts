@@ -165,4 +165,52 @@ describe('workspace socket', () => {
     expect(client.endReason()).toBe('not_signed_in');
     expect(sockets).toHaveLength(0);
   });
+
+  it('does not reconnect once removed from the workspace (4004), and says so', async () => {
+    const { client, sockets, clock } = setup();
+    client.start();
+    await tick();
+    sockets[0]?.open();
+    sockets[0]?.drop(4004);
+    clock.runAll();
+    await tick();
+    expect(sockets).toHaveLength(1);
+    expect(client.state()).toBe('closed');
+    expect(client.endReason()).toBe('removed');
+  });
+
+  it('counts reconnection attempts while the server is away, and starts again after a welcome', async () => {
+    const { client, sockets, clock } = setup();
+    client.start();
+    await tick();
+    sockets[0]?.open();
+    sockets[0]?.deliver({
+      type: 'welcome',
+      userId: USER,
+      connectionId: CONNECTION[0] ?? '',
+      workspaceId: WORKSPACE,
+      seq: 0,
+    });
+    expect(client.attempt()).toBe(0);
+    const states: string[] = [];
+    client.onStateChange((state) => states.push(`${state} ${client.attempt()}`));
+    sockets[0]?.drop(1006);
+    expect(client.attempt()).toBe(1);
+    for (const expected of [2, 3]) {
+      clock.runAll();
+      await tick();
+      sockets.at(-1)?.drop(1006);
+      expect(client.attempt()).toBe(expected);
+    }
+    clock.runAll();
+    await tick();
+    sockets.at(-1)?.open();
+    sockets
+      .at(-1)
+      ?.deliver({ type: 'welcome', userId: USER, connectionId: CONNECTION[1] ?? '', workspaceId: WORKSPACE, seq: 0 });
+    expect(client.state()).toBe('open');
+    expect(client.attempt()).toBe(0);
+    // Every attempt is heard, though the state stays "reconnecting", so the app can show the count.
+    expect(states).toEqual(['reconnecting 1', 'reconnecting 2', 'reconnecting 3', 'open 0']);
+  });
 });

@@ -7,7 +7,13 @@ import {
   type ServerMessage,
   type WorkspaceEvent,
 } from '../../shared/ws';
-import { realClock, type SignallingPort, type SignallingState, type VoiceClock } from '../voice/ports';
+import {
+  realClock,
+  type SignallingEndReason,
+  type SignallingPort,
+  type SignallingState,
+  type VoiceClock,
+} from '../voice/ports';
 import { backoffDelay } from './backoff';
 
 /** The part of a socket the client uses: the browser's, or a `ws` socket with a pinned TLS check in the bot. */
@@ -38,7 +44,7 @@ export interface WorkspaceSocketOptions {
   readonly random?: () => number;
 }
 
-export type SocketEndReason = 'stopped' | 'session_ended' | 'not_signed_in';
+export type SocketEndReason = SignallingEndReason;
 
 export interface WorkspaceSocket extends SignallingPort {
   start(): void;
@@ -55,6 +61,8 @@ export interface WorkspaceSocket extends SignallingPort {
   endReason(): SocketEndReason | null;
   /** How many times the socket has reconnected after a drop (for the UI and tests). */
   reconnects(): number;
+  /** While reconnecting: which attempt this is since the drop (1 for the first); 0 while connected. */
+  attempt(): number;
 }
 
 const OPEN = 1;
@@ -82,8 +90,9 @@ export function createWorkspaceSocket(options: WorkspaceSocketOptions): Workspac
   let ended: SocketEndReason | null = null;
   let generation = 0;
 
-  function setState(next: SignallingState): void {
-    if (next === state) return;
+  /** `force`: listeners hear it again even if the state is the same (a new reconnection attempt, for its count). */
+  function setState(next: SignallingState, force = false): void {
+    if (next === state && !force) return;
     state = next;
     for (const listener of [...stateListeners]) listener(next);
   }
@@ -122,6 +131,7 @@ export function createWorkspaceSocket(options: WorkspaceSocketOptions): Workspac
       connection = null;
       if (ended !== null) return;
       if (event.code === WS_CLOSE_CODES.sessionEnded) return finish('session_ended');
+      if (event.code === WS_CLOSE_CODES.removedFromWorkspace) return finish('removed');
       scheduleReconnect();
     };
   }
@@ -147,9 +157,9 @@ export function createWorkspaceSocket(options: WorkspaceSocketOptions): Workspac
 
   function scheduleReconnect(): void {
     if (ended !== null) return;
-    setState('reconnecting');
     const delay = backoffDelay(attempt, random);
     attempt += 1;
+    setState('reconnecting', true);
     retryTimer = clock.setTimeout(() => {
       retryTimer = null;
       void connect();
@@ -198,5 +208,6 @@ export function createWorkspaceSocket(options: WorkspaceSocketOptions): Workspac
     userId: () => connection?.userId ?? null,
     endReason: () => ended,
     reconnects: () => reconnectCount,
+    attempt: () => attempt,
   };
 }

@@ -47,12 +47,20 @@ export function applyWorkspaceEvent(
     }
     case 'room.memberJoined': {
       if (event.seq <= snapshotSeq) return null;
-      const { channelId, userId, peerId } = event.payload;
+      const { channelId, userId, peerId, selfMuted, selfDeafened } = event.payload;
       // A connection is in one room at a time: drop it from wherever it was before adding it here.
       const rooms: Record<string, readonly RoomPeer[]> = {};
       for (const [id, peers] of Object.entries(state.rooms)) rooms[id] = peers.filter((peer) => peer.peerId !== peerId);
-      rooms[channelId] = [...(rooms[channelId] ?? []), { peerId, userId }];
+      rooms[channelId] = [...(rooms[channelId] ?? []), { peerId, userId, selfMuted, selfDeafened }];
       return { rooms };
+    }
+    case 'room.voiceState': {
+      if (event.seq <= snapshotSeq) return null;
+      const { channelId, peerId, selfMuted, selfDeafened } = event.payload;
+      const peers = state.rooms[channelId];
+      if (peers === undefined || !peers.some((peer) => peer.peerId === peerId)) return null;
+      const updated = peers.map((peer) => (peer.peerId === peerId ? { ...peer, selfMuted, selfDeafened } : peer));
+      return { rooms: { ...state.rooms, [channelId]: updated } };
     }
     case 'room.memberLeft': {
       if (event.seq <= snapshotSeq) return null;

@@ -16,6 +16,10 @@ import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
 import { createServerTrustStore, type ServerTrustStore } from './serverTrustStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
+import { createToastStore, type ToastStore } from './toastStore';
+import { createAnnouncerStore, type AnnouncerStore } from './announcerStore';
+import { createVerificationStore, type VerificationStore } from '../call/verificationStore';
+import { linkCallAnnouncements } from '../call/linkCallAnnouncements';
 import {
   createVoiceCredentialsStore,
   type PageLifecycleTarget,
@@ -46,6 +50,12 @@ export interface Stores {
   readonly admin: AdminStore;
   /** Test my connection: the network doctor's last report. */
   readonly doctor: DoctorStore;
+  /** Short messages at the foot of the window, some with an action such as Undo (components/ToastRegion). */
+  readonly toasts: ToastStore;
+  /** Screen-reader announcements (components/LiveAnnouncer). */
+  readonly announcer: AnnouncerStore;
+  /** What the user said after comparing safety codes in the Verify call dialog, for the current call. */
+  readonly verification: VerificationStore;
 }
 
 /** What the stores reach outside themselves. main.tsx passes the real ones; tests pass fakes. */
@@ -101,6 +111,25 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
           environment: environment.voice,
         });
   const navigation = createNavigationStore();
+  const toasts = createToastStore();
+  const announcer = createAnnouncerStore();
+  const verification = createVerificationStore(voice?.engine ?? null);
+  const unlinkAnnouncements = linkCallAnnouncements({
+    channels: channels.store,
+    engine: voice?.engine ?? null,
+    hub: realtime,
+    announcer,
+    selfId: () => {
+      const current = session.store.getState().session;
+      return current.signedIn ? current.user.id : null;
+    },
+  });
+  // Removed from the workspace by an owner or admin (the server closed with 4004): say so, and stop showing it.
+  const unlinkRemoval = realtime.store.subscribe((state, previous) => {
+    if (state.endReason === 'removed' && previous.endReason !== 'removed' && state.workspaceId !== null) {
+      workspace.store.getState().markRemoved(state.workspaceId);
+    }
+  });
   const devices = createDevicesStore(environment.mediaDevices);
   const invite = createInviteStore(api, serverTrust, () => {
     // A link opened from the OS is a request to join: show the form it filled in, unless already signed in.
@@ -163,6 +192,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     voiceCredentials,
     devices,
     invite,
+    toasts,
   ];
   return {
     stores: {
@@ -181,6 +211,9 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),
       doctor: createDoctorStore(api),
+      toasts: toasts.store,
+      announcer,
+      verification: verification.store,
     },
     dispose() {
       unsubscribeSession();
@@ -188,6 +221,9 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       unlinkTray();
       unlinkPushToTalk();
       unlinkServerMute();
+      unlinkAnnouncements();
+      unlinkRemoval();
+      verification.dispose();
       unlinkDevices();
       unlinkVoicePreferences();
       for (const part of parts) part.dispose();

@@ -63,4 +63,19 @@ describe('workspaceStore', () => {
     expect(pickSelection([workspaceA, workspaceB], workspaceB.id)).toBe(workspaceB.id);
     expect(pickSelection([workspaceA, workspaceB], 'gone')).toBe(workspaceA.id);
   });
+
+  it('after a removal, shows which workspace until another is chosen, and keeps it out of the list', () => {
+    const { fake, workspace: store } = setup();
+    fake.emit('session.changed', signedInState([workspaceA, workspaceB]));
+    store.getState().select(workspaceB.id);
+    store.getState().markRemoved(workspaceB.id);
+    expect(store.getState()).toMatchObject({ selectedId: null, removedFrom: workspaceB, workspaces: [workspaceA] });
+    // A session refresh that still lists it (the list came from sign-in) does not bring it back.
+    fake.emit('session.changed', signedInState([workspaceA, workspaceB]));
+    expect(store.getState()).toMatchObject({ selectedId: null, workspaces: [workspaceA] });
+    store.getState().select(workspaceB.id);
+    expect(store.getState().selectedId).toBeNull();
+    store.getState().select(workspaceA.id);
+    expect(store.getState()).toMatchObject({ selectedId: workspaceA.id, removedFrom: null });
+  });
 });

@@ -99,6 +99,9 @@ export interface SpeakerPort {
 
 export type SignallingState = 'connecting' | 'open' | 'reconnecting' | 'closed';
 
+/** Why a connection closed for good: asked to, the session ended, the user was removed from the workspace. */
+export type SignallingEndReason = 'stopped' | 'session_ended' | 'removed' | 'not_signed_in';
+
 /** The renderer's WSS connection as the engine sees it: room messages out, room messages and state changes in. */
 export interface SignallingPort {
   state(): SignallingState;
@@ -108,4 +111,6 @@ export interface SignallingPort {
   send(message: ClientMessage): boolean;
   onMessage(listener: (message: ServerMessage) => void): () => void;
   onStateChange(listener: (state: SignallingState) => void): () => void;
+  /** Once closed for good, why (null before, or where the port cannot tell). */
+  endReason?(): SignallingEndReason | null;
 }

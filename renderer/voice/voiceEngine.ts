@@ -1,7 +1,7 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { fingerprintOfSdp, safetyCode, sameFingerprint } from '../../shared/safetyCode';
 import { fail, ok, type Result } from '../../shared/result';
-import type { RoomPeer, ServerMessage } from '../../shared/ws';
+import type { ClientMessage, RoomPeer, ServerMessage } from '../../shared/ws';
 import { EMPTY_QUALITY, statsEntries, summarizeStats, type CallQuality } from './callStats';
 import { effectiveDevice } from './deviceChoice';
 import { PeerLink } from './peerLink';
@@ -101,6 +101,7 @@ const MESSAGES: Record<VoiceErrorCode, string> = {
   safety_mismatch:
     'The safety check failed for a member: the encryption keys do not match what was announced. Someone may be listening in.',
   session_ended: 'Your session ended. Sign in again to rejoin voice.',
+  removed_from_workspace: 'You were removed from this workspace, so you left its voice channel.',
 };
 
 const error = (code: VoiceErrorCode): VoiceError => ({ code, message: MESSAGES[code] });
@@ -451,6 +452,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         if (message.channelId !== channelId) patch({ channelId: message.channelId });
         wasInRoom = true;
         patch({ phase: 'connected' });
+        // A mute or deafen while the join was on its way: the server drops a repeat of what it has.
+        announceVoiceState();
         for (const peer of message.peers) ensurePeer(peer, message.channelId, true);
         settleJoin(ok(undefined));
         return;
@@ -506,10 +509,27 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     } else if (state === 'open') {
       if (wasInRoom) patch({ rejoins: store.getState().rejoins + 1 });
       patch({ phase: 'joining', error: null });
-      ports.signalling.send({ type: 'room.join', channelId });
+      ports.signalling.send(roomJoin(channelId));
     } else if (state === 'closed') {
-      teardown(error('session_ended'));
+      // Closed for good: say why, unless the app simply let go of the workspace (switched, or signed out).
+      const reason = ports.signalling.endReason === undefined ? 'session_ended' : ports.signalling.endReason();
+      if (reason === 'removed') teardown(error('removed_from_workspace'));
+      else if (reason === 'session_ended' || reason === 'not_signed_in') teardown(error('session_ended'));
+      else teardown(null);
     }
+  }
+
+  /** A join carries the user's mute and deafen, so the room never shows them unmuted for a moment. */
+  function roomJoin(channelId: string): ClientMessage {
+    const { muted, deafened } = store.getState();
+    return { type: 'room.join', channelId, selfMuted: muted, selfDeafened: deafened };
+  }
+
+  /** Tells the room about a mute or deafen change; a join or rejoin carries it otherwise. */
+  function announceVoiceState(): void {
+    const { channelId, phase, muted, deafened } = store.getState();
+    if (channelId === null || phase !== 'connected') return;
+    ports.signalling.send({ type: 'voice.state', channelId, selfMuted: muted, selfDeafened: deafened });
   }
 
   function settleJoin(result: Result<void>): void {
@@ -585,7 +605,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       pendingJoin = { channelId, resolve };
     });
     // When signalling is down, the join goes out as soon as it is back (onSignallingState 'open').
-    if (ports.signalling.state() === 'open') ports.signalling.send({ type: 'room.join', channelId });
+    if (ports.signalling.state() === 'open') ports.signalling.send(roomJoin(channelId));
     else patch({ phase: 'reconnecting', error: error('signalling_unavailable') });
     const result = await joined;
     if (result.ok && micProblem !== null) patch({ error: micProblem });
@@ -607,13 +627,17 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     join,
     leave: () => teardown(null),
     setMuted(muted) {
+      if (muted === store.getState().muted) return;
       patch({ muted });
       applyTransmit();
+      announceVoiceState();
     },
     setDeafened(deafened) {
+      if (deafened === store.getState().deafened) return;
       patch({ deafened });
       ports.speakers.setDeafened(deafened);
       applyTransmit();
+      announceVoiceState();
     },
     setTalking(talking) {
       patch({ talking });

@@ -22,6 +22,7 @@ export type VoiceErrorCode =
   | 'negotiation_failed'
   | 'safety_mismatch'
   | 'removed_from_channel'
+  | 'removed_from_workspace'
   | 'session_ended';
 
 export interface VoiceError {

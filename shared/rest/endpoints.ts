@@ -13,6 +13,7 @@ import { randomIdSchema, voiceClusterIdSchema, workspaceSlugSchema } from '../id
 import { plainTextSchema } from '../plainText';
 import { passwordSchema, publicUserSchema, totpCodeSchema, workspaceSummarySchema } from '../session';
 import { operationSchema } from '../signedRequest';
+import { roomPeerSchema } from '../voiceRoomState';
 import {
   DEFAULT_SECRET_GRACE_SECONDS,
   MAX_SECRET_GRACE_SECONDS,
@@ -484,7 +485,7 @@ export const endpoints = {
         .array(
           z.strictObject({
             channelId: randomIdSchema,
-            peers: z.array(z.strictObject({ peerId: randomIdSchema, userId: randomIdSchema })).max(256),
+            peers: z.array(roomPeerSchema).max(256),
           }),
         )
         .max(1000),

@@ -100,7 +100,7 @@ describe('members', () => {
     await extra.call('acceptInvite', { body: { code: invite.code } });
     const { socket } = await connectSocket(t.server, extra, workspaceId);
     await admin.call('removeMember', { params: { workspaceId, userId: extra.user.id } });
-    expect((await socket.closed).code).toBe(WS_CLOSE_CODES.sessionEnded);
+    expect((await socket.closed).code).toBe(WS_CLOSE_CODES.removedFromWorkspace);
     const members = await owner.call('listMembers', { params: { workspaceId } });
     expect(members.members.map((m) => m.userId)).not.toContain(extra.user.id);
     const { entries } = await owner.call('auditLog', { params: { workspaceId } });

@@ -7,6 +7,7 @@ import {
   type ClientMessage,
   type PresenceState,
   type ServerMessage,
+  type VoiceSelfState,
   type WorkspaceEvent,
   type WorkspaceEventPayload,
   type WorkspaceEventType,
@@ -16,7 +17,16 @@ import type { EventBus, EventLog } from './events';
 import { WorkspaceEventStream } from './eventStream';
 import type { PresenceCounter } from './presence';
 import { TokenBucket } from './rateLimiter';
-import { peerTopic, roomKey, roomTopic, type RoomBus, type RoomBusMessage, type RoomRegistry } from './rooms';
+import {
+  asRoomPeer,
+  peerTopic,
+  roomKey,
+  roomTopic,
+  type RoomBus,
+  type RoomBusMessage,
+  type RoomMember,
+  type RoomRegistry,
+} from './rooms';
 import { keepTrickledCandidate, stripNonRelayCandidates, type RelayPolicy } from './sdpFilter';
 import type { ConsumedTicket } from './tickets';
 
@@ -47,6 +57,12 @@ export interface ConnectionLimits {
   /** Invalid or rate-limited messages tolerated (refilled one per 10 s) before the connection is closed (1008). */
   readonly strikes: number;
   readonly maxRoomSize: number;
+  /**
+   * Token bucket for `voice.state` on its own: every one becomes a workspace event for every member, so a client
+   * toggling mute in a loop must not flood the workspace even within the general message rate.
+   */
+  readonly voiceStateBurst: number;
+  readonly voiceStatesPerSecond: number;
   /** Unsent bytes queued for one client before it is closed as a slow consumer (4003). */
   readonly maxBufferedBytes: number;
 }
@@ -57,6 +73,8 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   messagesPerSecond: 50,
   strikes: 10,
   maxRoomSize: 50,
+  voiceStateBurst: 10,
+  voiceStatesPerSecond: 2,
   maxBufferedBytes: 1024 * 1024,
 };
 
@@ -127,7 +145,10 @@ export class ClientConnection {
   private presenceState: PresenceState = 'active';
   private queue: Promise<void> = Promise.resolve();
   private readonly messages: TokenBucket;
+  private readonly voiceStates: TokenBucket;
   private readonly strikes: TokenBucket;
+  /** This connection's own mute and deafen; kept when a moderator moves it to another room. */
+  private voice: VoiceSelfState = { selfMuted: false, selfDeafened: false };
   private readonly helloTimer: NodeJS.Timeout;
 
   constructor(
@@ -137,6 +158,7 @@ export class ClientConnection {
   ) {
     const { limits } = services;
     this.messages = new TokenBucket(limits.messageBurst, limits.messagesPerSecond);
+    this.voiceStates = new TokenBucket(limits.voiceStateBurst, limits.voiceStatesPerSecond);
     this.strikes = new TokenBucket(limits.strikes, 0.1);
     this.helloTimer = setTimeout(() => this.end(WS_CLOSE_CODES.helloTimeout, 'hello timeout'), limits.helloTimeoutMs);
     socket.on('message', (data, isBinary) => this.onFrame(data, isBinary));
@@ -230,7 +252,7 @@ export class ClientConnection {
     if (this.phase !== 'ready') return this.sendError('invalid_state', 'Send hello or resume first.');
     switch (message.type) {
       case 'room.join':
-        return this.join(message.channelId);
+        return this.join(message.channelId, message);
       case 'room.leave':
         if (this.room?.channelId === message.channelId) this.exitRoom(true);
         else this.send({ type: 'room.left', channelId: message.channelId });
@@ -239,6 +261,8 @@ export class ClientConnection {
         return this.relaySignal(message);
       case 'presence.set':
         return this.setPresence(message.state);
+      case 'voice.state':
+        return this.setVoiceState(message);
     }
   }
 
@@ -278,13 +302,19 @@ export class ClientConnection {
     if (services.presence.connected(workspaceId, userId)) this.publish('member.online', { userId });
   }
 
-  private async join(channelId: string): Promise<void> {
+  private async join(channelId: string, asked: Partial<VoiceSelfState>): Promise<void> {
     const key = roomKey(this.claims.workspaceId, channelId);
+    const voice = {
+      selfMuted: asked.selfMuted ?? this.voice.selfMuted,
+      selfDeafened: asked.selfDeafened ?? this.voice.selfDeafened,
+    };
     if (this.room?.key === key) {
       const peers = this.services.rooms.members(key).filter((m) => m.peerId !== this.peerId);
       this.sendJoined(channelId, this.room.relayOnly, peers);
+      this.applyVoiceState(voice);
       return;
     }
+    this.voice = voice;
     const entered = await this.enterRoom(channelId);
     if (entered === 'not_found') this.sendError('not_found', 'No such channel.');
     else if (entered === 'room_full') this.sendError('room_full', 'The room is full.');
@@ -311,19 +341,40 @@ export class ClientConnection {
     if (!decision.ok) return 'not_found';
     if (rooms.size(key) >= limits.maxRoomSize) return 'room_full';
     this.exitRoom(true);
-    const others = rooms.join(key, { peerId: this.peerId, userId, relayOnly: decision.relayOnly });
+    const self: RoomMember = { peerId: this.peerId, userId, relayOnly: decision.relayOnly, ...this.voice };
+    const others = rooms.join(key, self);
     const unsubscribe = roomBus.subscribe(roomTopic(key), (m) => this.onRoomMessage(m));
     this.room = { key, channelId, relayOnly: decision.relayOnly, unsubscribe };
     this.services.roomsChanged(userId);
     this.sendJoined(channelId, decision.relayOnly, others);
-    roomBus.publish(roomTopic(key), { kind: 'peerJoined', channelId, peer: { peerId: this.peerId, userId } });
-    this.publish('room.memberJoined', { channelId, userId, peerId: this.peerId });
+    roomBus.publish(roomTopic(key), { kind: 'peerJoined', channelId, peer: asRoomPeer(self) });
+    this.publish('room.memberJoined', { channelId, userId, peerId: this.peerId, ...this.voice });
     return 'moved';
   }
 
-  private sendJoined(channelId: string, relayOnly: boolean, peers: ReadonlyArray<{ peerId: string; userId: string }>) {
-    const list = peers.map(({ peerId, userId }) => ({ peerId, userId }));
-    this.send({ type: 'room.joined', channelId, relayOnly, peers: list });
+  private sendJoined(channelId: string, relayOnly: boolean, peers: readonly RoomMember[]) {
+    this.send({ type: 'room.joined', channelId, relayOnly, peers: peers.map(asRoomPeer) });
+  }
+
+  /**
+   * The member's own mute and deafen, for the room it is in. Scoped like a signal: a `channelId` that is not the
+   * sender's room (another room, another workspace's channel, none) gets the same not_found and changes nothing.
+   */
+  private setVoiceState(message: Extract<ClientMessage, { type: 'voice.state' }>): void {
+    if (!this.voiceStates.take()) {
+      this.strike('rate_limited', 'Too many voice state changes; the last one was dropped.');
+      return;
+    }
+    if (this.room?.channelId !== message.channelId) return this.sendError('not_found', 'You are not in that room.');
+    this.applyVoiceState({ selfMuted: message.selfMuted, selfDeafened: message.selfDeafened });
+  }
+
+  private applyVoiceState(voice: VoiceSelfState): void {
+    this.voice = voice;
+    const room = this.room;
+    if (room === undefined || !this.services.rooms.setVoiceState(this.peerId, voice)) return;
+    const { channelId } = room;
+    this.publish('room.voiceState', { channelId, userId: this.claims.userId, peerId: this.peerId, ...voice });
   }
 
   private exitRoom(tellClient: boolean): void {

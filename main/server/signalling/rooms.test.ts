@@ -3,7 +3,13 @@ import { describe, expect, it } from 'vitest';
 import { RoomRegistry, roomKey } from './rooms';
 
 const ws = randomUUID();
-const member = (relayOnly = true) => ({ peerId: randomUUID(), userId: randomUUID(), relayOnly });
+const member = (relayOnly = true) => ({
+  peerId: randomUUID(),
+  userId: randomUUID(),
+  relayOnly,
+  selfMuted: false,
+  selfDeafened: false,
+});
 
 describe('RoomRegistry', () => {
   it('lists the members already present to a joiner', () => {
@@ -47,5 +53,16 @@ describe('RoomRegistry', () => {
     expect(rooms.recipient(key, a.peerId, d.peerId)).toBeNull();
     expect(rooms.recipient(sameChannelOtherWorkspace, d.peerId, a.peerId)).toBeNull();
     expect(rooms.recipient(key, a.peerId, randomUUID())).toBeNull();
+  });
+
+  it("records a member's own mute and deafen, and says whether it changed", () => {
+    const rooms = new RoomRegistry();
+    const key = roomKey(ws, randomUUID());
+    const a = member();
+    rooms.join(key, a);
+    expect(rooms.setVoiceState(a.peerId, { selfMuted: true, selfDeafened: false })).toBe(true);
+    expect(rooms.setVoiceState(a.peerId, { selfMuted: true, selfDeafened: false })).toBe(false);
+    expect(rooms.members(key)).toEqual([{ ...a, selfMuted: true }]);
+    expect(rooms.setVoiceState(randomUUID(), { selfMuted: true, selfDeafened: true })).toBe(false);
   });
 });

@@ -1,12 +1,20 @@
-import type { IceCandidate, RoomPeer, SessionDescription } from '../../../shared/ws';
+import type { IceCandidate, RoomPeer, SessionDescription, VoiceSelfState } from '../../../shared/ws';
 import type { PubSub } from './pubsub';
 
 /** A connection in a voice room. `relayOnly` is the channel policy as it was when this member joined. */
-export interface RoomMember {
+export interface RoomMember extends VoiceSelfState {
   readonly peerId: string;
   readonly userId: string;
   readonly relayOnly: boolean;
 }
+
+/** How a member appears in snapshots and membership messages: who, and their voice state. */
+export const asRoomPeer = ({ peerId, userId, selfMuted, selfDeafened }: RoomMember): RoomPeer => ({
+  peerId,
+  userId,
+  selfMuted,
+  selfDeafened,
+});
 
 /** Rooms are per workspace and channel: the workspace is part of the key, so no lookup can cross workspaces. */
 export const roomKey = (workspaceId: string, channelId: string): string => `${workspaceId}/${channelId}`;
@@ -39,6 +47,16 @@ export class RoomRegistry {
     room?.delete(peerId);
     if (room?.size === 0) this.rooms.delete(key);
     return key;
+  }
+
+  /** Records a member's own mute and deafen; answers whether anything changed (false when not in a room). */
+  setVoiceState(peerId: string, state: VoiceSelfState): boolean {
+    const key = this.roomOfPeer.get(peerId);
+    const member = key === undefined ? undefined : this.rooms.get(key)?.get(peerId);
+    if (key === undefined || member === undefined) return false;
+    if (member.selfMuted === state.selfMuted && member.selfDeafened === state.selfDeafened) return false;
+    this.rooms.get(key)?.set(peerId, { ...member, ...state });
+    return true;
   }
 
   roomOf(peerId: string): string | undefined {

@@ -46,7 +46,13 @@ describe('workspace events over the socket', () => {
     const channelId = h.world.channel(ws);
     member.send({ type: 'room.join', channelId });
     const joinedEvent = await watcher.next('event', (m) => m.event.type === 'room.memberJoined');
-    expect(joinedEvent.event.payload).toEqual({ channelId, userId, peerId: member.connectionId });
+    expect(joinedEvent.event.payload).toEqual({
+      channelId,
+      userId,
+      peerId: member.connectionId,
+      selfMuted: false,
+      selfDeafened: false,
+    });
     member.ws.close();
     await watcher.next('event', (m) => m.event.type === 'room.memberLeft');
     await watcher.next('event', (m) => m.event.type === 'member.offline' && m.event.payload.userId === userId);

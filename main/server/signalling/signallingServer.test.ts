@@ -97,7 +97,9 @@ describe('rooms and signalling', () => {
     const bob = await h.connect(h.world.member(ws));
     expect(await joined(alice, channelId)).toMatchObject({ relayOnly, peers: [] });
     const bobJoined = await joined(bob, channelId);
-    expect(bobJoined.peers).toEqual([{ peerId: alice.connectionId, userId: expect.any(String) }]);
+    expect(bobJoined.peers).toEqual([
+      { peerId: alice.connectionId, userId: expect.any(String), selfMuted: false, selfDeafened: false },
+    ]);
     await alice.next('room.peerJoined', (m) => m.peer.peerId === bob.connectionId);
     return { ws, channelId, alice, bob };
   }
@@ -275,7 +277,7 @@ describe('liveness and revocation', () => {
     const [inA, inB] = [await h.connect(claims), await h.connect(elsewhere)];
     const minted = await h.mint(claims);
     expect(h.signalling.closeUser(claims.userId, wsA)).toBe(1);
-    expect((await inA.closed).code).toBe(4001);
+    expect((await inA.closed).code).toBe(4004);
     expect(await h.attempt(wsProtocolsFor(minted))).toBe(401);
     await inB.barrier();
   });

@@ -22,7 +22,7 @@ import {
 import type { EventBus, EventLog } from './events';
 import { PresenceCounter } from './presence';
 import { createMemoryPubSub } from './pubsub';
-import { RoomRegistry, roomKey, type RoomBus, type RoomBusMessage } from './rooms';
+import { RoomRegistry, asRoomPeer, roomKey, type RoomBus, type RoomBusMessage } from './rooms';
 import { relayAddressSet } from './sdpFilter';
 import { ServerMuteIndex } from './serverMutes';
 import { TICKET_TTL_MS, type ConsumedTicket, type TicketStore } from './tickets';
@@ -79,7 +79,7 @@ export interface SignallingServer {
   ): Promise<WorkspaceEventOf<T>>;
   /** Sign-out or revocation: closes the session's sockets now (4001) and voids its unused tickets. */
   closeSession(sessionId: string): number;
-  /** Account disabled, or (with a workspace) removed from it: closes those sockets now (4001). */
+  /** Account disabled (4001), or with a workspace removed from it (4004): closes those sockets now. */
   closeUser(userId: string, workspaceId?: string): number;
   /** Channel deleted or access changed: takes every connection out of the room (each gets `room.left`). */
   closeRoom(workspaceId: string, channelId: string): number;
@@ -186,11 +186,15 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
     endedAt.set(key, now);
   }
 
-  function endWhere(predicate: (connection: ClientConnection) => boolean): number {
+  function endWhere(
+    predicate: (connection: ClientConnection) => boolean,
+    code: number = WS_CLOSE_CODES.sessionEnded,
+    reason = 'session ended',
+  ): number {
     let count = 0;
     for (const connection of [...connections]) {
       if (!predicate(connection)) continue;
-      connection.end(WS_CLOSE_CODES.sessionEnded, 'session ended');
+      connection.end(code, reason);
       count += 1;
     }
     return count;
@@ -243,8 +247,12 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
     },
     closeUser(userId, workspaceId) {
       rememberEnded(workspaceId === undefined ? `u:${userId}` : `u:${userId}:${workspaceId}`);
+      // Named for the workspace, this is a removal from it: the client says so instead of "sign in again".
+      const code = workspaceId === undefined ? WS_CLOSE_CODES.sessionEnded : WS_CLOSE_CODES.removedFromWorkspace;
       return endWhere(
         (c) => c.claims.userId === userId && (workspaceId ?? c.claims.workspaceId) === c.claims.workspaceId,
+        code,
+        workspaceId === undefined ? 'session ended' : 'removed from workspace',
       );
     },
     closeRoom(workspaceId, channelId) {
@@ -259,7 +267,7 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
     voiceRooms: (workspaceId) =>
       services.rooms.roomsWithPrefix(roomKey(workspaceId, '')).map(({ key, members }) => ({
         channelId: key.slice(roomKey(workspaceId, '').length),
-        peers: members.map((member) => ({ peerId: member.peerId, userId: member.userId })),
+        peers: members.map(asRoomPeer),
       })),
     async moveMember(workspaceId, userId, channelId) {
       const inVoice = [...(byUser.get(userId) ?? [])].filter(

@@ -17,17 +17,21 @@ export function ServerConfirmDialog() {
     <ConfirmDialog
       title={rekeyed ? 'This server’s key has changed' : 'Join a new server?'}
       confirmLabel={rekeyed ? 'Trust the new key' : 'Join server'}
+      open
+      tone="primary"
       onConfirm={() => void serverTrust.getState().answer(true)}
       onCancel={() => void serverTrust.getState().answer(false)}
+      consequence={
+        <p>
+          {rekeyed
+            ? 'You joined this server before with another key. That happens when it is reinstalled, and when someone else pretends to be it: ask its admin before you go on.'
+            : source === 'link'
+              ? 'A link asks whoot to join a server it has never connected to.'
+              : 'whoot has never connected to this server.'}{' '}
+          Your password goes to it when you sign in: go on only if you trust whoever gave you the invite.
+        </p>
+      }
     >
-      <p>
-        {rekeyed
-          ? 'You joined this server before with another key. That happens when it is reinstalled, and when someone else pretends to be it: ask its admin before you go on.'
-          : source === 'link'
-            ? 'A link asks whoot to join a server it has never connected to.'
-            : 'whoot has never connected to this server.'}{' '}
-        Your password goes to it when you sign in: go on only if you trust whoever gave you the invite.
-      </p>
       <dl className="confirm-dialog-facts">
         <dt>Server</dt>
         <dd className="confirm-dialog-exact">{hostAndPort(review)}</dd>

@@ -1,0 +1,108 @@
+import { useState } from 'react';
+import { useStore } from 'zustand';
+import type { Channel } from '../../shared/rest/endpoints';
+import { Avatar } from '../components/Avatar';
+import { Button, classes } from '../components/Button';
+import { MenuButton, useMenu } from '../components/Menu';
+import { useVoice } from '../screens/workspace/useVoice';
+import { VoiceStateIcons } from '../shell/ChannelSidebar';
+import { useStores } from '../storesContext';
+import { voiceStateWords, type CallMember } from './callMembers';
+import { useCallMembers } from './useCallMembers';
+import { EncryptionBadge } from './EncryptionBadge';
+import { MemberMenu } from './MemberMenu';
+import { VerifyCallDialog } from './VerifyCallDialog';
+
+function CallTile({ member, channelId, stale }: { member: CallMember; channelId: string; stale: boolean }) {
+  const menu = useMenu();
+  const words = voiceStateWords(member);
+  const status = member.self
+    ? 'you'
+    : stale
+      ? 'last seen here'
+      : member.connection !== null && member.connection !== 'connected'
+        ? member.connection === 'new'
+          ? 'connecting'
+          : member.connection
+        : null;
+  const canOpenMenu = !member.self && !stale;
+  return (
+    <li
+      className={classes('call-tile', member.speaking && !stale && 'call-tile-speaking', stale && 'call-tile-stale')}
+      aria-label={`${member.name}${member.self ? ' (you)' : ''}${words.length > 0 ? `, ${words.join(', ')}` : ''}`}
+      {...(canOpenMenu ? menu.contextMenuProps : {})}
+    >
+      <Avatar name={member.name} id={member.userId} size="xl" speaking={member.speaking && !stale} />
+      <div className="call-tile-foot">
+        <span className="call-tile-name">{member.name}</span>
+        <VoiceStateIcons member={member} />
+        {canOpenMenu && (
+          <MenuButton
+            label={`Options for ${member.name}`}
+            expanded={menu.anchor !== null}
+            onOpen={(element) => menu.open({ element })}
+          />
+        )}
+      </div>
+      {status !== null && <span className="call-tile-status">{status}</span>}
+      {menu.anchor !== null && (
+        <MemberMenu member={member} channelId={channelId} anchor={menu.anchor} onClose={menu.close} />
+      )}
+    </li>
+  );
+}
+
+/**
+ * The call view (Slack huddles, Discord's voice stage): a tile per member including yourself, with speaking rings and
+ * voice-state icons everyone sees, each member's menu, the call's encryption state and the Verify call dialog.
+ * While the connection is down it keeps the last members it knew, greyed, instead of claiming the room is empty.
+ */
+export function CallView({ channel }: { channel: Channel }) {
+  const { voice, realtime } = useStores();
+  const { members: list, here } = useCallMembers(channel.id);
+  const online = useStore(realtime.store, (state) => state.state === 'open');
+  const phase = useVoice((state) => state.phase);
+  const [verifying, setVerifying] = useState(false);
+  const stale = !online || (here && phase === 'reconnecting');
+
+  return (
+    <section className="call-view" aria-label={`Call in ${channel.name}`}>
+      <header className="call-header">
+        <p className="muted small">
+          {here ? 'You are in this call.' : list.length > 0 ? `${list.length} in this call` : 'Nobody is here yet.'}
+        </p>
+        {here && (
+          <div className="call-security">
+            <EncryptionBadge />
+            <Button size="sm" onClick={() => setVerifying(true)}>
+              Verify call
+            </Button>
+          </div>
+        )}
+      </header>
+      {stale && list.length > 0 && (
+        <p className="call-notice">Showing who was here when the connection dropped; whoot is reconnecting.</p>
+      )}
+      {list.length === 0 ? (
+        <div className="call-empty">
+          <p className="empty-title">Nobody is in {channel.name} yet.</p>
+          <p className="muted">Join, and others see you here.</p>
+        </div>
+      ) : (
+        <ul className={classes('call-tiles', `call-tiles-${Math.min(list.length, 4)}`)} aria-label="Call members">
+          {list.map((member) => (
+            <CallTile key={member.userId} member={member} channelId={channel.id} stale={stale} />
+          ))}
+        </ul>
+      )}
+      {!here && voice !== null && (
+        <div className="call-join">
+          <Button variant="primary" onClick={() => void voice.join(channel.id)}>
+            Join voice
+          </Button>
+        </div>
+      )}
+      <VerifyCallDialog open={verifying} onClose={() => setVerifying(false)} />
+    </section>
+  );
+}

@@ -1,0 +1,32 @@
+import { useStore } from 'zustand';
+import type { RoomPeer } from '../../shared/ws';
+import { useVoice } from '../screens/workspace/useVoice';
+import { useStores } from '../storesContext';
+import { callMembers, type CallMember } from './callMembers';
+
+/** One shared empty list: a selector returning a fresh [] would re-render forever. */
+const NO_PEERS: readonly RoomPeer[] = [];
+
+/** The members of a voice room as the call view and the channel list show them (see callMembers). */
+export function useCallMembers(channelId: string): { members: CallMember[]; here: boolean } {
+  const { channels, session } = useStores();
+  const peers = useStore(channels, (state) => state.rooms[channelId] ?? NO_PEERS);
+  const members = useStore(channels, (state) => state.members);
+  const serverMuted = useStore(channels, (state) => state.serverMuted);
+  const selfId = useStore(session, (state) => (state.session.signedIn ? state.session.user.id : null));
+  const here = useVoice((state) => state.channelId === channelId);
+  const muted = useVoice((state) => state.muted);
+  const deafened = useVoice((state) => state.deafened);
+  const localSpeaking = useVoice((state) => state.localSpeaking);
+  const enginePeers = useVoice((state) => state.peers);
+  return {
+    here,
+    members: callMembers({
+      roomPeers: peers,
+      members,
+      serverMuted,
+      selfId,
+      ownCall: here ? { muted, deafened, localSpeaking, peers: enginePeers } : null,
+    }),
+  };
+}

@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { createToastStore } from './toastStore';
+
+/** A clock the test moves by hand. */
+function manualClock() {
+  let now = 0;
+  let next = 1;
+  const timers = new Map<number, { at: number; run: () => void }>();
+  return {
+    now: () => now,
+    setTimeout(run: () => void, ms: number) {
+      const id = next++;
+      timers.set(id, { at: now + ms, run });
+      return id;
+    },
+    clearTimeout(handle: unknown) {
+      timers.delete(handle as number);
+    },
+    advance(ms: number) {
+      now += ms;
+      for (const [id, timer] of [...timers]) {
+        if (timer.at <= now) {
+          timers.delete(id);
+          timer.run();
+        }
+      }
+    },
+  };
+}
+
+describe('toast store', () => {
+  it('dismisses a toast after its timeout', () => {
+    const clock = manualClock();
+    const { store } = createToastStore(clock);
+    store.getState().show({ message: 'Saved', timeoutMs: 1000 });
+    clock.advance(999);
+    expect(store.getState().toasts).toHaveLength(1);
+    clock.advance(1);
+    expect(store.getState().toasts).toHaveLength(0);
+  });
+
+  it('stops the clock while hovered or focused and keeps the time that was left', () => {
+    const clock = manualClock();
+    const { store } = createToastStore(clock);
+    const id = store.getState().show({ message: 'Message deleted', timeoutMs: 1000 });
+    clock.advance(600);
+    store.getState().pause(id);
+    clock.advance(60_000);
+    expect(store.getState().toasts.map((toast) => toast.message)).toEqual(['Message deleted']);
+    store.getState().resume(id);
+    clock.advance(399);
+    expect(store.getState().toasts).toHaveLength(1);
+    clock.advance(1);
+    expect(store.getState().toasts).toHaveLength(0);
+  });
+
+  it('runs the action once and dismisses the toast', () => {
+    const clock = manualClock();
+    const { store } = createToastStore(clock);
+    let undone = 0;
+    const id = store.getState().show({ message: 'Deleted', action: { label: 'Undo', run: () => (undone += 1) } });
+    store.getState().act(id);
+    store.getState().act(id);
+    expect(undone).toBe(1);
+    expect(store.getState().toasts).toHaveLength(0);
+  });
+
+  it('keeps at most three, dropping the oldest', () => {
+    const { store } = createToastStore(manualClock());
+    for (const message of ['a', 'b', 'c', 'd']) store.getState().show({ message });
+    expect(store.getState().toasts.map((toast) => toast.message)).toEqual(['b', 'c', 'd']);
+  });
+});
