@@ -26,15 +26,15 @@ function summaryOf(fixtures: string): string {
 describe('the suite summary line', () => {
   it('says 0 failed only when nothing failed', () => {
     expect(summaryOf('passes.fixture.ts')).toBe('1 passed, 0 failed, 0 skipped');
-  }, 60_000);
+  }, 180_000);
 
   it('counts a file that fails to load, which has no failed test of its own', () => {
     expect(summaryOf('{passes,importThrows}.fixture.ts')).toBe(
       '1 passed, 1 failed, 0 skipped (1 file(s) failed outside any test)',
     );
-  }, 60_000);
+  }, 180_000);
 
   it('counts a file whose set-up hook fails', () => {
     expect(summaryOf('hookThrows.fixture.ts')).toMatch(/^0 passed, [1-9]\d* failed/);
-  }, 60_000);
+  }, 180_000);
 });

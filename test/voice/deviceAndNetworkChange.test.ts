@@ -79,7 +79,7 @@ beforeAll(async () => {
   await engine.setInputDevice('usb-headset');
   socket.start();
   await eventually('signalling open', () => (socket.state() === 'open' ? true : undefined));
-}, 30_000);
+}, 180_000);
 
 afterAll(async () => {
   engine?.dispose();
