@@ -15,8 +15,9 @@ export default defineConfig({
           exclude: ['**/*.keychain.test.ts', 'node_modules/**'],
           environment: 'node',
           testTimeout: 20_000,
-          // PostgreSQL for the store tests' second backend: started once, stopped at the end (test/support).
-          globalSetup: ['./test/support/postgresGlobalSetup.ts'],
+          // PostgreSQL for the store tests' second backend and Redis for the shared state's: started once, stopped
+          // at the end (test/support).
+          globalSetup: ['./test/support/postgresGlobalSetup.ts', './test/support/redisGlobalSetup.ts'],
         },
       },
       {
