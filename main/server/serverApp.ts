@@ -31,6 +31,7 @@ import { createWorkspaceInvite, serverCertificateOptions } from './inviteLinks';
 import { attachSignallingServer, type SignallingServer } from './signalling/signallingServer';
 import { openSharedState } from './sharedState/openSharedState';
 import type { SharedState } from './sharedState/sharedState';
+import { describeSharedState } from './sharedState/sharedStateConfig';
 import { storeEventLog } from './storeEventLog';
 import { createTimelineService, type TimelineService } from './timeline/timelineService';
 import { chooseDataKeySource, loadOrCreateDataKeys, openConfiguredStore, type SecretStore, type Store } from './store';
@@ -112,6 +113,7 @@ export async function startServer(
       ...(options.liveness ? { liveness: options.liveness } : {}),
     });
     shared = sharedState;
+    log(`shared state ${describeSharedState(config.sharedState)}`);
     const certificate = await loadOrCreateCertificate(serverCertificateOptions(config));
     let signalling: SignallingServer | null = null;
     let boundPort = config.listen.port;

@@ -37,5 +37,5 @@ export type SharedStateConfig = z.output<typeof sharedStateConfigSchema>;
 export function describeSharedState(config: SharedStateConfig): string {
   if (config.kind === 'memory') return 'in this process';
   const url = new URL(config.url);
-  return `Redis on ${url.host} (prefix ${config.keyPrefix})`;
+  return `in Redis on ${url.host} (prefix ${config.keyPrefix})`;
 }
