@@ -19,8 +19,9 @@ export default defineConfig({
           testTimeout: 90_000,
           hookTimeout: 180_000,
           expect: { poll: { timeout: 30_000 } },
-          // PostgreSQL for the store tests' second backend: started once, stopped at the end (test/support).
-          globalSetup: ['./test/support/postgresGlobalSetup.ts'],
+          // PostgreSQL for the store tests' second backend and Redis for the shared state's: started once, stopped
+          // at the end (test/support).
+          globalSetup: ['./test/support/postgresGlobalSetup.ts', './test/support/redisGlobalSetup.ts'],
         },
       },
       {

@@ -8,7 +8,7 @@ import type { Relay } from './turn/relayServer';
 const CHECK_INTERVAL_MS = 1_000;
 const RELAY_PROBE_TIMEOUT_MS = 2_000;
 
-export type ReadinessProblem = 'store' | 'relay';
+export type ReadinessProblem = 'store' | 'shared state' | 'relay';
 
 /** Where a probe reaches a relay bound to every interface: the loopback of the same family. */
 function probeHost(host: string): string {
@@ -38,13 +38,14 @@ async function relayAnswers(relay: Relay): Promise<boolean> {
 }
 
 /**
- * Whether this node can serve: the store answers a query and the embedded relay (when there is one) answers a STUN
- * Binding. The result is kept for a second and concurrent probes share one check, so a flood of probes (which are
+ * Whether this node can serve: the store answers a query, the shared state answers (Redis, when configured: without
+ * it every signed request is refused) and the embedded relay (when there is one) answers a STUN Binding. The result is kept for a second and concurrent probes share one check, so a flood of probes (which are
  * not rate limited) never reaches the store more than once a second. What failed is logged when it changes, never
  * told to the prober.
  */
 export function createReadinessCheck(options: {
   readonly store: Store;
+  readonly sharedState: { ping(): Promise<boolean> };
   readonly relay: Relay | null;
   readonly log: (message: string) => void;
   readonly now?: () => number;
@@ -59,6 +60,7 @@ export function createReadinessCheck(options: {
     } catch {
       return 'store';
     }
+    if (!(await options.sharedState.ping())) return 'shared state';
     if (options.relay !== null && !(await relayAnswers(options.relay))) return 'relay';
     return null;
   }
