@@ -2,6 +2,8 @@ import type { WhootApi } from '../../shared/ipc';
 import { createAdminStore, type AdminStore } from '../admin/adminStore';
 import { createDoctorStore, type DoctorStore } from '../screens/doctor/doctorStore';
 import { createChatStore, type ChatStore } from '../chat/chatStore';
+import { createOutboxStore, type OutboxStore } from '../chat/outboxStore';
+import { hostAndPort } from '../../shared/identifiers';
 import { createRealtimeHub, type RealtimeHub } from '../realtime/realtimeHub';
 import type { WebSocketLike } from '../realtime/workspaceSocket';
 import { createAppVoice, type AppVoiceEnvironment } from '../voice/appVoice';
@@ -42,6 +44,8 @@ export interface Stores {
   readonly channels: ChannelsStore;
   /** Channel timelines, unread counts, uploads (renderer/chat). */
   readonly chat: ChatStore;
+  /** Messages written and not yet confirmed by the server: pending, sent in order, or failed with Retry. */
+  readonly outbox: OutboxStore;
   /** Links from messages: main's decision, and the question it wants the reader to answer first. */
   readonly links: LinkStore;
   /** Null where the page has no WebRTC (a plain test environment). */
@@ -92,13 +96,40 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     openSocket !== null,
   );
   const channels = createChannelsStore(api, workspace.store, realtime);
+  const announcer = createAnnouncerStore();
+  const accountOf = (state: ReturnType<typeof session.store.getState>) =>
+    state.session.signedIn ? `${hostAndPort(state.session.server)}/${state.session.user.id}` : null;
+  const outbox = createOutboxStore({
+    api,
+    // The workspace socket is the app's one sign of the server being there (ConnectionStatus shows the same).
+    online: {
+      get: () => realtime.store.getState().state === 'open',
+      subscribe: (listener) =>
+        realtime.store.subscribe((state, previous) => {
+          if (state.state !== previous.state) listener(state.state === 'open');
+        }),
+    },
+    account: {
+      get: () => accountOf(session.store.getState()),
+      subscribe: (listener) => session.store.subscribe((state) => listener(accountOf(state))),
+    },
+    onDelivered: (message) => chat.store.getState().showSent(message),
+    announce: (text, politeness) => announcer.getState().announce(text, politeness),
+  });
   const chat = createChatStore({
     api,
     events: realtime,
     workspace: workspace.store,
     channels: channels.store,
     session: session.store,
+    outbox: outbox.store,
     focused: () => typeof document === 'undefined' || document.hasFocus(),
+  });
+  // Our own message arriving as an event (the post's answer was lost, or is still on its way): it is there.
+  const unlinkOutboxEvents = realtime.onEvent((event) => {
+    if (event.type === 'message.posted' && event.payload.message.nonce !== undefined) {
+      outbox.store.getState().seen(event.payload.message.nonce);
+    }
   });
   const voice =
     environment.voice == null
@@ -112,7 +143,6 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
         });
   const navigation = createNavigationStore();
   const toasts = createToastStore();
-  const announcer = createAnnouncerStore();
   const verification = createVerificationStore(voice?.engine ?? null);
   const unlinkAnnouncements = linkCallAnnouncements({
     channels: channels.store,
@@ -186,6 +216,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   const parts = [
     ...(voice === null ? [] : [voice]),
     chat,
+    outbox,
     channels,
     session,
     workspace,
@@ -207,6 +238,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       realtime,
       channels: channels.store,
       chat: chat.store,
+      outbox: outbox.store,
       links: createLinkStore(api),
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),
@@ -217,6 +249,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     },
     dispose() {
       unsubscribeSession();
+      unlinkOutboxEvents();
       pushToTalk.dispose();
       unlinkTray();
       unlinkPushToTalk();
