@@ -3,6 +3,7 @@ import { createAdminStore, type AdminStore } from '../admin/adminStore';
 import { createDoctorStore, type DoctorStore } from '../screens/doctor/doctorStore';
 import { createChatStore, type ChatStore } from '../chat/chatStore';
 import { createOutboxStore, type OutboxStore } from '../chat/outboxStore';
+import { createRemovalStore, type RemovalStore } from '../chat/removalStore';
 import { hostAndPort } from '../../shared/identifiers';
 import { createRealtimeHub, type RealtimeHub } from '../realtime/realtimeHub';
 import type { WebSocketLike } from '../realtime/workspaceSocket';
@@ -46,6 +47,8 @@ export interface Stores {
   readonly chat: ChatStore;
   /** Messages written and not yet confirmed by the server: pending, sent in order, or failed with Retry. */
   readonly outbox: OutboxStore;
+  /** Deleted messages and removed files held back while their Undo toast shows. */
+  readonly removals: RemovalStore;
   /** Links from messages: main's decision, and the question it wants the reader to answer first. */
   readonly links: LinkStore;
   /** Null where the page has no WebRTC (a plain test environment). */
@@ -143,6 +146,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
         });
   const navigation = createNavigationStore();
   const toasts = createToastStore();
+  const removals = createRemovalStore({ api, toasts: toasts.store, page: environment.page });
   const verification = createVerificationStore(voice?.engine ?? null);
   const unlinkAnnouncements = linkCallAnnouncements({
     channels: channels.store,
@@ -223,6 +227,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     voiceCredentials,
     devices,
     invite,
+    removals,
     toasts,
   ];
   return {
@@ -239,6 +244,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       channels: channels.store,
       chat: chat.store,
       outbox: outbox.store,
+      removals: removals.store,
       links: createLinkStore(api),
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),

@@ -44,4 +44,28 @@ describe('toast store', () => {
     for (const message of ['a', 'b', 'c', 'd']) store.getState().show({ message });
     expect(store.getState().toasts.map((toast) => toast.message)).toEqual(['b', 'c', 'd']);
   });
+
+  it('runs onExpire once when the toast goes without its action: timeout, dismiss, pushed out, disposal; never after the action', () => {
+    const clock = manualClock();
+    const { store, dispose } = createToastStore(clock);
+    const expired: string[] = [];
+    const show = (message: string) =>
+      store.getState().show({
+        message,
+        timeoutMs: 1000,
+        action: { label: 'Undo', run: () => expired.push(`${message} undone`) },
+        onExpire: () => expired.push(message),
+      });
+    show('timed out');
+    clock.advance(1000);
+    const dismissed = show('dismissed');
+    store.getState().dismiss(dismissed);
+    store.getState().dismiss(dismissed);
+    const undone = show('acted');
+    store.getState().act(undone);
+    clock.advance(5000);
+    for (const message of ['a', 'b', 'c', 'pushes a out']) show(message);
+    dispose();
+    expect(expired).toEqual(['timed out', 'dismissed', 'acted undone', 'a', 'b', 'c', 'pushes a out']);
+  });
 });
