@@ -206,6 +206,32 @@ describe('sessions', () => {
 });
 
 describe('audit log', () => {
+  it('records who created and deleted a channel, with its name (the id alone says nothing once it is gone)', async () => {
+    const { channel } = await admin.call('createChannel', { params: { workspaceId }, body: { name: 'standup' } });
+    await admin.call('deleteChannel', { params: { workspaceId, channelId: channel.id } });
+    const { entries } = await owner.call('auditLog', { params: { workspaceId } });
+    const [deleted, created] = entries.filter((entry) => entry.type.startsWith('channel.'));
+    expect(deleted).toMatchObject({
+      type: 'channel.deleted',
+      actorUserId: admin.user.id,
+      details: { channelId: channel.id, name: 'standup' },
+    });
+    expect(created).toMatchObject({
+      type: 'channel.created',
+      actorUserId: admin.user.id,
+      details: { channelId: channel.id, name: 'standup', kind: 'voice' },
+    });
+    // A member cannot delete one, and nothing is recorded for the refusal.
+    const { channel: kept } = await owner.call('createChannel', { params: { workspaceId }, body: { name: 'kept' } });
+    const head = (await t.server.store.audit.head()).seq;
+    expectError(
+      await signedCall(t.server, member, 'deleteChannel', { params: { workspaceId, channelId: kept.id } }),
+      403,
+      'forbidden',
+    );
+    expect((await t.server.store.audit.head()).seq).toBe(head);
+  });
+
   it('shows admins the newest entries and a verified chain; members get 403; a tampered chain is reported', async () => {
     const { entries, chain } = await admin.call('auditLog', { params: { workspaceId } });
     expect(entries.length).toBeGreaterThan(3);
