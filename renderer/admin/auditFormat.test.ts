@@ -1,6 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditEntryView } from '../../shared/admin';
-import { auditActionLabel, auditActor, describeAudit, type AuditNames } from './auditFormat';
+import {
+  auditActionLabel,
+  auditActor,
+  auditFilterChoices,
+  describeAudit,
+  filterAudit,
+  SERVER_ACTOR,
+  type AuditFilter,
+  type AuditNames,
+} from './auditFormat';
 
 const ADA = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a01';
 const BOB = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a02';
@@ -64,5 +73,39 @@ describe('audit entries in words', () => {
     expect(auditActionLabel('member.removed')).toBe('Removed a member');
     expect(auditActionLabel('channel.created')).toBe('Created a channel');
     expect(auditActionLabel('something.new')).toBe('Something new');
+  });
+});
+
+describe('audit filters', () => {
+  const entries = [
+    { ...entry('member.removed', { userId: BOB }), seq: 4 },
+    { ...entry('channel.created', { channelId: LOBBY, kind: 'text' }, BOB), seq: 3 },
+    { ...entry('channel.deleted', { channelId: LOBBY, name: 'Lobby' }), seq: 2 },
+    { ...entry('invite.created', { via: 'cli', maxUses: 1 }, null), seq: 1 },
+  ];
+
+  it('offers the people and actions the entries have, by name and in words', () => {
+    expect(auditFilterChoices(entries, names)).toEqual({
+      actors: [
+        { value: ADA, label: 'Ada' },
+        { value: BOB, label: 'Bob' },
+        { value: SERVER_ACTOR, label: 'The server' },
+      ],
+      actions: [
+        { value: 'channel.created', label: 'Created a channel' },
+        { value: 'invite.created', label: 'Created an invite' },
+        { value: 'channel.deleted', label: 'Deleted a channel' },
+        { value: 'member.removed', label: 'Removed a member' },
+      ],
+    });
+  });
+
+  it('keeps the entries of one person, one action, or both, in their order', () => {
+    const seqs = (filter: AuditFilter) => filterAudit(entries, filter).map((e) => e.seq);
+    expect(seqs({ actor: null, type: null })).toEqual([4, 3, 2, 1]);
+    expect(seqs({ actor: ADA, type: null })).toEqual([4, 2]);
+    expect(seqs({ actor: SERVER_ACTOR, type: null })).toEqual([1]);
+    expect(seqs({ actor: null, type: 'channel.created' })).toEqual([3]);
+    expect(seqs({ actor: ADA, type: 'channel.created' })).toEqual([]);
   });
 });

@@ -1,5 +1,5 @@
 import type { AuditEntryView } from '../../shared/admin';
-import { shortId } from './format';
+import { ROLE_NAME, shortId } from './format';
 
 /** What the console knows by name, to say "Ada removed Bob" instead of two ids. Null: not known (any more). */
 export interface AuditNames {
@@ -23,8 +23,12 @@ const text = (details: Details, key: string): string | null => {
   return typeof value === 'string' ? value : typeof value === 'number' ? String(value) : null;
 };
 
-const ROLE_WORDS: Record<string, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
-const role = (value: string | null) => (value === null ? 'unknown role' : (ROLE_WORDS[value] ?? value));
+const role = (value: string | null) =>
+  value === null
+    ? 'unknown role'
+    : Object.hasOwn(ROLE_NAME, value)
+      ? ROLE_NAME[value as keyof typeof ROLE_NAME]
+      : value;
 
 /** A name when it is known, a short id otherwise, and a word for what kind of thing it is. */
 function named(names: AuditNames, kind: keyof AuditNames, id: string | null, gone: string): string {
@@ -147,3 +151,43 @@ const NO_NAMES: AuditNames = {
   webhook: () => null,
   input: () => null,
 };
+
+/** The audit table's filters: one person (a user id, or `SERVER_ACTOR`) and one action type; null shows all. */
+export interface AuditFilter {
+  readonly actor: string | null;
+  readonly type: string | null;
+}
+
+/** The filter key for entries the server wrote itself (no actor). */
+export const SERVER_ACTOR = 'server';
+
+const actorKey = (entry: AuditEntryView): string => entry.actorUserId ?? SERVER_ACTOR;
+
+export function filterAudit(entries: readonly AuditEntryView[], filter: AuditFilter): AuditEntryView[] {
+  return entries.filter(
+    (entry) =>
+      (filter.actor === null || actorKey(entry) === filter.actor) &&
+      (filter.type === null || entry.type === filter.type),
+  );
+}
+
+export interface AuditChoice {
+  readonly value: string;
+  readonly label: string;
+}
+
+/** What the filters offer: the people and the actions the loaded entries have, by name and in words, A to Z. */
+export function auditFilterChoices(
+  entries: readonly AuditEntryView[],
+  names: AuditNames,
+): { readonly actors: AuditChoice[]; readonly actions: AuditChoice[] } {
+  const actors = new Map<string, string>();
+  const actions = new Map<string, string>();
+  for (const entry of entries) {
+    actors.set(actorKey(entry), auditActor(entry, names));
+    actions.set(entry.type, auditActionLabel(entry.type));
+  }
+  const sorted = (choices: Map<string, string>) =>
+    [...choices].map(([value, label]) => ({ value, label })).sort((a, b) => a.label.localeCompare(b.label));
+  return { actors: sorted(actors), actions: sorted(actions) };
+}

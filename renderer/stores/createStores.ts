@@ -20,6 +20,7 @@ import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './p
 import { createServerTrustStore, type ServerTrustStore } from './serverTrustStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
 import { createToastStore, type ToastStore } from './toastStore';
+import { createCopyStore, type ClipboardPort, type CopyStore } from './copyStore';
 import { createAnnouncerStore, type AnnouncerStore } from './announcerStore';
 import { createVerificationStore, type VerificationStore } from '../call/verificationStore';
 import { linkCallAnnouncements } from '../call/linkCallAnnouncements';
@@ -61,6 +62,8 @@ export interface Stores {
   readonly toasts: ToastStore;
   /** Screen-reader announcements (components/LiveAnnouncer). */
   readonly announcer: AnnouncerStore;
+  /** Copy buttons: what was just copied (components/CopyButton), announced. */
+  readonly copy: CopyStore;
   /** What the user said after comparing safety codes in the Verify call dialog, for the current call. */
   readonly verification: VerificationStore;
 }
@@ -75,6 +78,8 @@ export interface StoreEnvironment {
   readonly voice?: AppVoiceEnvironment | null;
   /** Reloads the page when the session needs another CSP (sessionStore); absent, sessions show in place. */
   readonly reloadPage?: (() => void) | null;
+  /** The page's clipboard, for copy buttons; absent, copying says to copy by hand. */
+  readonly clipboard?: ClipboardPort | null;
 }
 
 /**
@@ -147,6 +152,10 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   const navigation = createNavigationStore();
   const toasts = createToastStore();
   const removals = createRemovalStore({ api, toasts: toasts.store, page: environment.page });
+  const copy = createCopyStore({
+    clipboard: environment.clipboard ?? null,
+    announce: (text, politeness) => announcer.getState().announce(text, politeness),
+  });
   const verification = createVerificationStore(voice?.engine ?? null);
   const unlinkAnnouncements = linkCallAnnouncements({
     channels: channels.store,
@@ -229,6 +238,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     invite,
     removals,
     toasts,
+    copy,
   ];
   return {
     stores: {
@@ -251,6 +261,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       doctor: createDoctorStore(api),
       toasts: toasts.store,
       announcer,
+      copy: copy.store,
       verification: verification.store,
     },
     dispose() {

@@ -103,12 +103,17 @@ describe('members', () => {
     expect((await socket.closed).code).toBe(WS_CLOSE_CODES.removedFromWorkspace);
     const members = await owner.call('listMembers', { params: { workspaceId } });
     expect(members.members.map((m) => m.userId)).not.toContain(extra.user.id);
-    const { entries } = await owner.call('auditLog', { params: { workspaceId } });
+    const { entries, people } = await owner.call('auditLog', { params: { workspaceId } });
     expect(entries[0]).toMatchObject({
       type: 'member.removed',
       actorUserId: admin.user.id,
       details: { userId: extra.user.id },
     });
+    // The page names whom it mentions, the removed member too: the member list no longer can.
+    const named = new Map(people.map((person) => [person.userId, person.displayName]));
+    expect(named.get(admin.user.id)).toBe(admin.user.displayName);
+    expect(named.get(extra.user.id)).toBe(extra.user.displayName);
+    expect(named.has(outsider.user.id)).toBe(false);
     expectError(await signedCall(t.server, extra, 'listChannels', { params: { workspaceId } }), 404, 'not_found');
   });
 });
