@@ -147,7 +147,7 @@ describe('integrations and operations in real Chromium', () => {
     await page.getByRole('button', { name: 'Create channel' }).click();
     const channels = page.getByRole('table', { name: 'Channels' });
     const retro = channels.getByRole('row').filter({ hasText: 'retro' });
-    await expect.poll(() => retro.textContent()).toMatch(/retro\s*text/);
+    await expect.poll(() => retro.textContent()).toMatch(/retro\s*Text/);
     const stored = async () => (await whoot.server.store.forWorkspace(workspaceId).channels.list()).map((c) => c.name);
     expect(await stored()).toContain('retro');
     await retro.getByRole('button', { name: 'Delete retro' }).click();
