@@ -1,5 +1,6 @@
 import { useId, useMemo, useState } from 'react';
 import { useStore } from 'zustand';
+import { AUDIT_PAGE } from '../../shared/admin';
 import { Icon } from '../components/Icon';
 import { useStores } from '../storesContext';
 import { AdminTable } from './AdminTable';
@@ -128,7 +129,11 @@ export function AuditSection() {
           onChange={(type) => setFilter((current) => ({ ...current, type }))}
         />
         <p className="muted small" aria-live="polite">
-          {filtered ? `${shown.length} of ${entries.length} entries` : `${entries.length} newest entries`}
+          {filtered
+            ? `${shown.length} of ${entries.length} entries`
+            : entries.length === AUDIT_PAGE
+              ? `The ${AUDIT_PAGE} newest entries of this workspace`
+              : `${entries.length} entries in this workspace`}
         </p>
       </div>
       <AdminTable

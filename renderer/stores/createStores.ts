@@ -21,6 +21,7 @@ import { createServerTrustStore, type ServerTrustStore } from './serverTrustStor
 import { createSessionStore, type SessionStore } from './sessionStore';
 import { createToastStore, type ToastStore } from './toastStore';
 import { createCopyStore, type ClipboardPort, type CopyStore } from './copyStore';
+import { createMicCheckStore, type MicCheckStore } from './micCheckStore';
 import { createAnnouncerStore, type AnnouncerStore } from './announcerStore';
 import { createVerificationStore, type VerificationStore } from '../call/verificationStore';
 import { linkCallAnnouncements } from '../call/linkCallAnnouncements';
@@ -64,6 +65,8 @@ export interface Stores {
   readonly announcer: AnnouncerStore;
   /** Copy buttons: what was just copied (components/CopyButton), announced. */
   readonly copy: CopyStore;
+  /** The microphone level and "Let's check" in Settings. */
+  readonly micCheck: MicCheckStore;
   /** What the user said after comparing safety codes in the Verify call dialog, for the current call. */
   readonly verification: VerificationStore;
 }
@@ -174,6 +177,17 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     }
   });
   const devices = createDevicesStore(environment.mediaDevices);
+  const micCheck = createMicCheckStore({
+    ports:
+      environment.voice == null
+        ? null
+        : {
+            microphone: environment.voice.microphone,
+            playBack: environment.voice.playBack ?? (() => Promise.reject(new Error('No playback here.'))),
+          },
+    engine: voice?.engine ?? null,
+    devices: devices.store,
+  });
   const invite = createInviteStore(api, serverTrust, () => {
     // A link opened from the OS is a request to join: show the form it filled in, unless already signed in.
     if (!session.store.getState().session.signedIn) navigation.getState().go('signIn');
@@ -239,6 +253,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     removals,
     toasts,
     copy,
+    micCheck,
   ];
   return {
     stores: {
@@ -262,6 +277,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       toasts: toasts.store,
       announcer,
       copy: copy.store,
+      micCheck: micCheck.store,
       verification: verification.store,
     },
     dispose() {
