@@ -1,14 +1,12 @@
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
-import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
+import { openAppPage, RENDERER_DIR, requireBuild, type AppPage } from './harness/appPage';
 import { auditAccessibility } from './harness/axe';
 import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { assertFitsAtEverySize } from './harness/layoutCheck';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
-import { openPlace, signInWithInvite } from './scenarios/appScenarios';
+import { openPlace, signInOnFreshPage } from './scenarios/appScenarios';
 
 /**
  * The admin console as an owner and an admin use it, in real Chromium against the real server: destructive actions
@@ -36,14 +34,7 @@ async function openApp(client: TestClient): Promise<AppPage> {
   await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: app.origin });
   const person = await openAppPage(browser, app.origin, { context });
   people.push(person);
-  await signInWithInvite(person.page, await whoot.server.createInvite('ops-crew'), client.email, client.password);
-  await person.page
-    .waitForFunction(
-      () =>
-        (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'reload',
-    )
-    .catch(() => undefined);
-  await person.page.getByRole('navigation', { name: 'Workspaces' }).waitFor();
+  await signInOnFreshPage(person.page, await whoot.server.createInvite('ops-crew'), client.email, client.password);
   return person;
 }
 
@@ -65,9 +56,7 @@ const stored = {
 };
 
 beforeAll(async () => {
-  for (const built of [join(RENDERER_DIR, 'index.html'), BRIDGE_SCRIPT]) {
-    if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first (npm test does).`);
-  }
+  requireBuild();
   app = await serveDirectory(RENDERER_DIR);
   whoot = await startTestServer({ allowedOrigins: [app.origin] });
   // One at a time: four argon2 sign-ups at once can outlast a client's timeout on a busy machine.

@@ -1,11 +1,11 @@
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatInviteLink, parseDeepLink } from '../shared/deepLink';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
-import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
+import { openAppPage, RENDERER_DIR, requireBuild, type AppPage } from './harness/appPage';
 import { auditAccessibility } from './harness/axe';
 import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { assertFitsAtEverySize, horizontalOverflow } from './harness/layoutCheck';
@@ -66,9 +66,7 @@ async function signedIn(person: AppPage, client: TestClient): Promise<void> {
 }
 
 beforeAll(async () => {
-  for (const built of [join(RENDERER_DIR, 'index.html'), BRIDGE_SCRIPT]) {
-    if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first (npm test does).`);
-  }
+  requireBuild();
   workDir = mkdtempSync(join(tmpdir(), 'whoot-chat-finish-e2e-'));
   app = await serveDirectory(RENDERER_DIR);
   whoot = await startTestServer({

@@ -1,17 +1,17 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createPreferencesStore, type PreferencesStore } from '../main/settings/preferencesStore';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
-import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
+import { openAppPage, RENDERER_DIR, requireBuild, type AppPage } from './harness/appPage';
 import { auditAccessibility } from './harness/axe';
 import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { assertFitsAtEverySize, VIEWPORTS } from './harness/layoutCheck';
 import { makeSpeechWav } from './harness/speechWav';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
-import { joinVoiceChannel, openAudioSettings, screenshot, signInWithInvite } from './scenarios/appScenarios';
+import { joinVoiceChannel, openAudioSettings, screenshot, signInOnFreshPage } from './scenarios/appScenarios';
 
 /**
  * Settings as a person checks their microphone before a call, in real Chromium with real speech as the fake
@@ -57,9 +57,7 @@ const meter = (page: Page) => page.getByRole('meter', { name: 'Microphone level'
 const threshold = (page: Page) => page.getByRole('slider', { name: 'Voice activity sensitivity' });
 
 beforeAll(async () => {
-  for (const built of [join(RENDERER_DIR, 'index.html'), BRIDGE_SCRIPT]) {
-    if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first (npm test does).`);
-  }
+  requireBuild();
   workDir = mkdtempSync(join(tmpdir(), 'whoot-settings-e2e-'));
   const speech = makeSpeechWav(workDir, 'Testing my microphone, one, two, three. Can you hear me now?');
   app = await serveDirectory(RENDERER_DIR);
@@ -74,12 +72,7 @@ beforeAll(async () => {
   ]);
   preferences = createPreferencesStore({ filePath: join(workDir, 'preferences.json') });
   ada = await openAppPage(browser, app.origin, { initScripts: [RECORD_PLAYBACK], preferences });
-  await signInWithInvite(ada.page, await whoot.server.createInvite('mic-team'), owner.email, owner.password);
-  // The first sign-in reloads the page for the server's CSP (sessionStore): act on the reloaded page only.
-  await ada.page.waitForFunction(
-    () => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'reload',
-  );
-  await ada.page.getByRole('navigation', { name: 'Workspaces' }).waitFor();
+  await signInOnFreshPage(ada.page, await whoot.server.createInvite('mic-team'), owner.email, owner.password);
 });
 
 afterAll(async () => {

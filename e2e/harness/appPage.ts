@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -9,6 +9,13 @@ import { attachMainProcess } from './mainProcess';
 const root = join(import.meta.dirname, '..', '..');
 export const RENDERER_DIR = join(root, 'out', 'renderer');
 export const BRIDGE_SCRIPT = join(root, 'out', 'harness', 'bridge.js');
+
+/** Suites run against the built renderer and bridge: say how to get them instead of failing obscurely. */
+export function requireBuild(): void {
+  for (const built of [join(RENDERER_DIR, 'index.html'), BRIDGE_SCRIPT]) {
+    if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first (npm test does).`);
+  }
+}
 
 /** One person's app: a browser context with the real renderer, the real preload bridge and real main handlers. */
 export interface AppPage {

@@ -1,8 +1,9 @@
-import { open, rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { errorMessage } from '../../shared/errorMessage';
 import { outboxEntriesSchema, type OutboxEntryRecord } from '../../shared/outbox';
 import { fail, ok, type Result } from '../../shared/result';
+import { readKeptJson } from '../files/readKeptJson';
+import { serialQueue } from '../files/serialQueue';
 import { writeFileAtomic } from '../files/writeFileAtomic';
 
 /** Accounts one file keeps outboxes for; past it the least recently saved account's queue makes room. */
@@ -38,45 +39,12 @@ export interface OutboxFile {
 export function createOutboxFile(options: { readonly filePath: string; readonly log?: (line: string) => void }) {
   const { filePath } = options;
   const log = options.log ?? (() => undefined);
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  // One read or write at a time, so two quick changes land in the order they were made.
+  const serialized = serialQueue();
   const empty = (): OutboxFileContent => ({ version: 1, accounts: [] });
 
-  async function setAside(why: string): Promise<OutboxFileContent> {
-    const aside = `${filePath}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    await rename(filePath, aside).catch(() => undefined);
-    log(`outbox: ${filePath} was ${why}; moved it aside to ${aside}`);
-    return empty();
-  }
-
-  async function read(): Promise<OutboxFileContent> {
-    let text: string;
-    try {
-      const handle = await open(filePath, 'r');
-      try {
-        if ((await handle.stat()).size > MAX_FILE_BYTES) return await setAside('too large');
-        text = await handle.readFile('utf8');
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return empty();
-      log(`outbox: could not read ${filePath} (${errorMessage(error, 'error')})`);
-      return empty();
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return setAside('not valid JSON');
-    }
-    const parsed = fileSchema.safeParse(json);
-    return parsed.success ? parsed.data : setAside('not in the expected format');
-  }
+  const read = (): Promise<OutboxFileContent> =>
+    readKeptJson({ filePath, schema: fileSchema, maxBytes: MAX_FILE_BYTES, fallback: empty, what: 'outbox', log });
 
   async function write(content: OutboxFileContent): Promise<Result<void>> {
     try {
