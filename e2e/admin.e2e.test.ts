@@ -147,10 +147,14 @@ describe('integrations and operations in real Chromium', () => {
     await page.getByRole('button', { name: 'Create channel' }).click();
     const channels = page.getByRole('table', { name: 'Channels' });
     const retro = channels.getByRole('row').filter({ hasText: 'retro' });
-    await expect.poll(() => retro.textContent()).toMatch(/retro\s*text/);
+    await expect.poll(() => retro.textContent()).toMatch(/retro\s*Text/);
     const stored = async () => (await whoot.server.store.forWorkspace(workspaceId).channels.list()).map((c) => c.name);
     expect(await stored()).toContain('retro');
     await retro.getByRole('button', { name: 'Delete retro' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete channel “retro”?' })
+      .getByRole('button', { name: 'Delete channel' })
+      .click();
     await expect.poll(() => retro.count()).toBe(0);
     expect(await stored()).not.toContain('retro');
 
@@ -166,6 +170,10 @@ describe('integrations and operations in real Chromium', () => {
       .first()
       .getByRole('button', { name: 'Revoke' })
       .click();
+    await page
+      .getByRole('dialog', { name: /^Revoke the Member invite/ })
+      .getByRole('button', { name: 'Revoke invite' })
+      .click();
     await expect.poll(() => invites.getByRole('row').filter({ hasText: 'Active' }).count()).toBe(before);
 
     await page.getByRole('tab', { name: 'API tokens' }).click();
@@ -176,6 +184,10 @@ describe('integrations and operations in real Chromium', () => {
     await expect.poll(() => ci.textContent()).toMatch(/Active/);
     await page.getByRole('button', { name: 'Done' }).click();
     await ci.getByRole('button', { name: 'Revoke ci' }).click();
+    await page
+      .getByRole('dialog', { name: 'Revoke API token “ci”?' })
+      .getByRole('button', { name: 'Revoke token' })
+      .click();
     await expect.poll(() => ci.textContent()).toMatch(/Revoked/);
     await screenshot(page, 'admin-tokens');
   });

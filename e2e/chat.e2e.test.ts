@@ -2,13 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { crc32, deflateSync } from 'node:zlib';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { formatInviteLink, parseDeepLink } from '../shared/deepLink';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
 import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
+import { pngImage } from './harness/pngImage';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
 import { startTcpProxy } from './harness/tcpProxy';
 import { openTextChannel, screenshot, signInWithInvite } from './scenarios/appScenarios';
@@ -40,29 +40,6 @@ async function openApp(): Promise<Person> {
   const person = await openAppPage(browser, app.origin);
   people.push(person);
   return person;
-}
-
-/** A real 2x2 PNG, so the preview has something Chromium can decode. */
-function tinyPng(): Buffer {
-  const chunk = (type: string, data: Buffer) => {
-    const length = Buffer.alloc(4);
-    length.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(crc32(body));
-    return Buffer.concat([length, body, crc]);
-  };
-  const header = Buffer.alloc(13);
-  header.writeUInt32BE(2, 0);
-  header.writeUInt32BE(2, 4);
-  header.set([8, 2, 0, 0, 0], 8);
-  const rows = Buffer.from([0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 0]);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', header),
-    chunk('IDAT', deflateSync(rows)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
 }
 
 const messages = (page: Page) => page.getByRole('log', { name: '#general' }).locator('article');
@@ -192,7 +169,11 @@ describe('channel chat in real Chromium', () => {
     await expect.poll(() => messageNamed(bob.page, 'typo here').count()).toBe(0);
 
     await messageNamed(ada.page, 'fixed text').getByRole('button', { name: 'Delete' }).click();
-    await expect.poll(() => messageNamed(bob.page, 'fixed text').count()).toBe(0);
+    // Held back under an Undo: gone for Ada, still there for Bob until the toast goes (here: dismissed).
+    await expect.poll(() => messageNamed(ada.page, 'fixed text').count()).toBe(0);
+    expect(await messageNamed(bob.page, 'fixed text').count()).toBe(1);
+    await ada.page.getByRole('status', { name: 'Notifications' }).getByRole('button', { name: 'Dismiss' }).click();
+    await expect.poll(() => messageNamed(bob.page, 'fixed text').count(), { timeout: 10_000 }).toBe(0);
     // Bob may delete his own messages, not Ada's: he sees no Delete on hers.
     expect(await messageNamed(bob.page, 'ping @Bob').getByRole('button', { name: 'Delete' }).count()).toBe(0);
     await screenshot(bob.page, 'chat-timeline');
@@ -232,7 +213,7 @@ describe('channel chat in real Chromium', () => {
     const reportPath = join(workDir, 'quarterly report.pdf');
     writeFileSync(reportPath, report);
     const pngPath = join(workDir, 'pixels.png');
-    const png = tinyPng();
+    const png = pngImage(2, 2);
     writeFileSync(pngPath, png);
 
     await ada.page.getByLabel('Attach files').setInputFiles([reportPath, pngPath]);
@@ -338,7 +319,6 @@ describe('channel chat in real Chromium', () => {
     await dialog.waitFor();
     expect(await dialog.getByRole('definition').first().textContent()).toBe('evil.example');
     expect(await dialog.textContent()).toContain('The link’s text is not the address it opens.');
-    // The name a screen reader announces for the focused control: its label, else its text.
     const focused = () =>
       bob.page.evaluate(
         () => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '',
@@ -346,12 +326,13 @@ describe('channel chat in real Chromium', () => {
     expect(await focused()).toBe('Cancel');
     await bob.page.keyboard.press('Tab');
     expect(await focused()).toBe('Open link');
-    // Past the last button focus wraps to the dialog's first control (its Close button), never out to the page.
+    // Past the last control Tab wraps to the dialog's first (its Close button), never out of the dialog.
     await bob.page.keyboard.press('Tab');
     expect(await focused()).toBe('Close');
     await bob.page.keyboard.press('Tab');
     expect(await focused()).toBe('Cancel');
     await bob.page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('Close');
     await bob.page.keyboard.press('Shift+Tab');
     expect(await focused()).toBe('Open link');
     await screenshot(bob.page, 'chat-link-question');

@@ -50,3 +50,11 @@ export type AuditChain = z.output<typeof auditChainSchema>;
 
 /** Entries per audit page: the newest ones. */
 export const AUDIT_PAGE = 200;
+
+/**
+ * A person an audit page mentions (as actor or as the member acted on), by the name they have now. Sent with the
+ * page because the log outlives membership: someone removed is no longer in the member list, and "who removed
+ * whom" must still read as names.
+ */
+export const auditPersonSchema = z.strictObject({ userId: randomIdSchema, displayName: z.string().min(1).max(64) });
+export type AuditPerson = z.output<typeof auditPersonSchema>;

@@ -3,6 +3,7 @@ import { adminIpcChannels } from './adminIpc';
 import { editMessageBodySchema, fileContentTypeSchema, historyPageSchema, postMessageBodySchema } from './chat';
 import { inviteSchema } from './deepLink';
 import { linkOpenRequestSchema, linkOpenResponseSchema } from './links';
+import { outboxEntriesSchema } from './outbox';
 import {
   pushToTalkMechanismSchema,
   pushToTalkStatusSchema,
@@ -103,6 +104,12 @@ export const ipcInvokeChannels = {
     endpoints.setReadMarker.response,
   ),
   'chat.unread': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listUnread.response),
+  /**
+   * The chat outbox of the signed-in account (shared/outbox.ts): messages not yet confirmed by the server, kept by
+   * main across restarts of the app and forgotten at sign-out. The page runs the queue and saves it whole.
+   */
+  'outbox.load': channel(noRequest, z.strictObject({ entries: outboxEntriesSchema })),
+  'outbox.save': channel(z.strictObject({ entries: outboxEntriesSchema }), z.strictObject({})),
   /** A desktop notification for a mention, shown by main only while the window is not focused. */
   'chat.notify': channel(
     z.strictObject({ title: z.string().min(1).max(100), body: z.string().max(300) }),

@@ -10,6 +10,7 @@ import { CredentialVault } from '../../main/session/credentialVault';
 import type { KeychainStore } from '../../main/session/keychainStore';
 import { createSessionService } from '../../main/session/sessionService';
 import type { PreferencesStore } from '../../main/settings/preferencesStore';
+import type { OutboxFile } from '../../main/outbox/outboxFile';
 import { TEST_IO_TIMEOUT_MS } from '../../test/support/testDeadlines';
 
 /**
@@ -23,6 +24,8 @@ export async function attachMainProcess(
     keychain?: KeychainStore | null;
     /** The preferences file main keeps (one per test user data directory); absent, the channels say unavailable. */
     preferences?: PreferencesStore | null;
+    /** The outbox file main keeps (beside the preferences); absent, unsent messages last for the page only. */
+    outbox?: OutboxFile | null;
   },
 ) {
   const vault = new CredentialVault();
@@ -49,6 +52,7 @@ export async function attachMainProcess(
       identity: { name: 'whoot', version: '0.0.0-e2e', platform: process.platform },
       sessions,
       preferences: options.preferences ?? null,
+      outbox: options.outbox ?? null,
       notifier: (notification) => {
         desktop.notifications.push(notification);
         return true;
@@ -72,5 +76,5 @@ export async function attachMainProcess(
     answers.push({ channel: String(wireChannel), answer });
     return answer;
   });
-  return { vault, sessions, events, logs, answers, desktop };
+  return { vault, sessions, events, logs, answers, desktop, dispatcher };
 }

@@ -78,6 +78,18 @@ export async function signInWithInvite(page: Page, invite: string, email: string
   await workspaces.waitFor({ state: 'visible' });
 }
 
+/**
+ * The first sign-in on a fresh page, then the reload that follows it: the session store reloads the page so the
+ * document gets the CSP for the server (sessionStore.ts), and a click on the page before that reload would be lost.
+ */
+export async function signInOnFreshPage(page: Page, invite: string, email: string, password: string): Promise<void> {
+  await signInWithInvite(page, invite, email, password);
+  await page.waitForFunction(
+    () => (performance.getEntriesByType('navigation')[0] as PerformanceNavigationTiming | undefined)?.type === 'reload',
+  );
+  await page.getByRole('navigation', { name: 'Workspaces' }).waitFor({ state: 'visible' });
+}
+
 export async function signOut(page: Page): Promise<void> {
   await page.getByRole('button', { name: 'Sign out' }).click();
   await page.getByRole('heading', { name: 'Sign in to whoot' }).waitFor({ state: 'visible' });

@@ -7,6 +7,8 @@ import type { PushToTalkService } from '../input/pushToTalkController';
 import { createHandlers } from '../ipc/createHandlers';
 import { createLinkOpener, createMentionNotifier, createSavePathChooser } from './chatDesktop';
 import { registerHandlers } from '../ipc/registerHandlers';
+import { createOutboxFile } from '../outbox/outboxFile';
+import { holdQuitForCalls } from './quitAfterCalls';
 import { trustOnlyAppFrames } from '../ipc/sender';
 import { DEV_SERVER_URL_ENV, resolveAppTarget } from '../security/appOrigin';
 import { createServerApi } from '../session/apiClient';
@@ -117,11 +119,13 @@ async function start(): Promise<void> {
       notifier: createMentionNotifier(() => mainWindow),
       links: createLinkOpener(),
       chooseSavePath: createSavePathChooser(() => mainWindow),
+      outbox: createOutboxFile({ filePath: join(app.getPath('userData'), 'outbox.json'), log }),
     }),
     isTrustedSender: trustOnlyAppFrames(target.trustedOrigins),
     log,
   });
   wireIpc(dispatcher, (contents) => mainWindow !== null && contents === mainWindow.webContents);
+  holdQuitForCalls(dispatcher);
 
   const openWindow = () => {
     windowReady = false;

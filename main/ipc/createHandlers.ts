@@ -41,6 +41,8 @@ import {
 import { chatNotifyHandler, type MentionNotifier } from './handlers/chatNotify';
 import { createFileTransfers, type SavePathChooser } from './handlers/filesTransfers';
 import { linksOpenHandler, type LinkOpener } from './handlers/linksOpen';
+import { outboxAccount, outboxLoadHandler, outboxSaveHandler } from './handlers/outbox';
+import type { OutboxFile } from '../outbox/outboxFile';
 
 /** One handler per contract channel; the IpcHandlers type fails the build if one is missing or extra. */
 export function createHandlers(deps: {
@@ -63,14 +65,24 @@ export function createHandlers(deps: {
   links?: LinkOpener | null;
   /** The save dialog for files.save (main/app). */
   chooseSavePath?: SavePathChooser | null;
+  /** Unsent chat messages per account, kept across restarts; absent, the page keeps them for this run only. */
+  outbox?: OutboxFile | null;
 }): IpcHandlers {
+  const outbox = deps.outbox ?? null;
+  const session = () => deps.sessions.state();
   const trust = deps.serverTrust ?? createServerTrust({ preferences: deps.preferences ?? null });
   const files = createFileTransfers(deps.sessions.calls, { chooseSavePath: deps.chooseSavePath ?? null });
   return {
     'app.info': appInfoHandler(deps.identity),
     'session.status': sessionStatusHandler(deps.sessions),
     'session.signIn': sessionSignInHandler(deps.sessions, trust),
-    'session.signOut': sessionSignOutHandler(deps.sessions),
+    'session.signOut': async (request, sender) => {
+      // The account's unsent messages leave the disk with its session: the next person at this device is not it.
+      const account = outboxAccount(session());
+      const result = await sessionSignOutHandler(deps.sessions)(request, sender);
+      if (account !== null) await outbox?.forget(account);
+      return result;
+    },
     'servers.review': serversReviewHandler(trust),
     'servers.confirm': serversConfirmHandler(trust),
     'workspace.channels': workspaceChannelsHandler(deps.sessions.calls),
@@ -93,6 +105,8 @@ export function createHandlers(deps: {
     'chat.markRead': chatMarkReadHandler(deps.sessions.calls),
     'chat.unread': chatUnreadHandler(deps.sessions.calls),
     'chat.notify': chatNotifyHandler(deps.notifier ?? null),
+    'outbox.load': outboxLoadHandler(outbox, session),
+    'outbox.save': outboxSaveHandler(outbox, session),
     'files.uploadBegin': files['files.uploadBegin'],
     'files.uploadChunk': files['files.uploadChunk'],
     'files.uploadFinish': files['files.uploadFinish'],

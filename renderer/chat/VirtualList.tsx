@@ -1,4 +1,20 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+  type RefObject,
+} from 'react';
+
+/** What the owner of a list can ask of it. */
+export interface VirtualListControls {
+  /** Scrolls to the newest item and keeps the list pinned there (Jump to newest). */
+  scrollToEnd(): void;
+}
 
 export interface VirtualListProps<T> {
   readonly items: readonly T[];
@@ -14,6 +30,7 @@ export interface VirtualListProps<T> {
   readonly onAtBottomChange?: (atBottom: boolean) => void;
   readonly className?: string;
   readonly label: string;
+  readonly controls?: RefObject<VirtualListControls | null>;
 }
 
 const BOTTOM_SLACK = 24;
@@ -31,6 +48,8 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const [scrollTop, setScrollTop] = useState(0);
   const [viewportHeight, setViewportHeight] = useState(0);
   const atBottom = useRef(true);
+  /** Where the list was last seen scrolled to: only a move up (the reader's) unpins it from the bottom. */
+  const lastTop = useRef(0);
   const anchor = useRef<{ key: string; offset: number } | null>(null);
 
   const keys = items.map(itemKey);
@@ -78,6 +97,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       const index = keys.indexOf(anchor.current.key);
       if (index !== -1) element.scrollTop = (offsets[index] ?? 0) + anchor.current.offset;
     }
+    lastTop.current = element.scrollTop;
     setScrollTop(element.scrollTop);
     // offsets and keys derive from items and measurements, which are these dependencies.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -86,17 +106,42 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   useEffect(() => {
     const element = viewport.current;
     if (element === null) return;
-    const resize = new ResizeObserver(() => setViewportHeight(element.clientHeight));
+    const resize = new ResizeObserver(() => {
+      // A window made smaller keeps scrollTop and so would leave the newest messages below the fold.
+      if (atBottom.current) {
+        element.scrollTop = element.scrollHeight;
+        lastTop.current = element.scrollTop;
+      }
+      setViewportHeight(element.clientHeight);
+    });
     resize.observe(element);
     setViewportHeight(element.clientHeight);
     return () => resize.disconnect();
   }, []);
 
+  useImperativeHandle(
+    props.controls,
+    () => ({
+      scrollToEnd() {
+        const element = viewport.current;
+        if (element === null) return;
+        atBottom.current = true;
+        element.scrollTop = element.scrollHeight;
+        onAtBottomChange?.(true);
+      },
+    }),
+    [onAtBottomChange],
+  );
+
   function onScroll(): void {
     const element = viewport.current;
     if (element === null) return;
     setScrollTop(element.scrollTop);
-    const bottom = element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK;
+    const movedUp = element.scrollTop < lastTop.current - 1;
+    lastTop.current = element.scrollTop;
+    // Content that grew below (an image that finished loading) is not the reader leaving the bottom.
+    const bottom =
+      element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK || (atBottom.current && !movedUp);
     if (bottom !== atBottom.current) {
       atBottom.current = bottom;
       onAtBottomChange?.(bottom);
@@ -138,16 +183,19 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       onScroll={onScroll}
       onKeyDown={onKeyDown}
     >
-      <div style={{ height: top }} aria-hidden="true" />
-      {items.slice(first, last + 1).map((item, offset) => {
-        const key = keys[first + offset] ?? '';
-        return (
-          <div key={key} data-key={key} ref={measure}>
-            {renderItem(item, first + offset)}
-          </div>
-        );
-      })}
-      <div style={{ height: Math.max(0, bottomSpace) }} aria-hidden="true" />
+      {/* Bottom-aligned like a chat: a short timeline sits just above the composer, not at the top. */}
+      <div className="virtual-list-content">
+        <div style={{ height: top }} aria-hidden="true" />
+        {items.slice(first, last + 1).map((item, offset) => {
+          const key = keys[first + offset] ?? '';
+          return (
+            <div key={key} data-key={key} ref={measure}>
+              {renderItem(item, first + offset)}
+            </div>
+          );
+        })}
+        <div style={{ height: Math.max(0, bottomSpace) }} aria-hidden="true" />
+      </div>
     </div>
   );
 }

@@ -2,6 +2,9 @@ import type { WhootApi } from '../../shared/ipc';
 import { createAdminStore, type AdminStore } from '../admin/adminStore';
 import { createDoctorStore, type DoctorStore } from '../screens/doctor/doctorStore';
 import { createChatStore, type ChatStore } from '../chat/chatStore';
+import { createOutboxStore, type OutboxStore } from '../chat/outboxStore';
+import { createRemovalStore, type RemovalStore } from '../chat/removalStore';
+import { hostAndPort } from '../../shared/identifiers';
 import { createRealtimeHub, type RealtimeHub } from '../realtime/realtimeHub';
 import type { WebSocketLike } from '../realtime/workspaceSocket';
 import { createAppVoice, type AppVoiceEnvironment } from '../voice/appVoice';
@@ -17,6 +20,8 @@ import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './p
 import { createServerTrustStore, type ServerTrustStore } from './serverTrustStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
 import { createToastStore, type ToastStore } from './toastStore';
+import { createCopyStore, type ClipboardPort, type CopyStore } from './copyStore';
+import { createMicCheckStore, type MicCheckStore } from './micCheckStore';
 import { createAnnouncerStore, type AnnouncerStore } from './announcerStore';
 import { createVerificationStore, type VerificationStore } from '../call/verificationStore';
 import { linkCallAnnouncements } from '../call/linkCallAnnouncements';
@@ -42,6 +47,10 @@ export interface Stores {
   readonly channels: ChannelsStore;
   /** Channel timelines, unread counts, uploads (renderer/chat). */
   readonly chat: ChatStore;
+  /** Messages written and not yet confirmed by the server: pending, sent in order, or failed with Retry. */
+  readonly outbox: OutboxStore;
+  /** Deleted messages and removed files held back while their Undo toast shows. */
+  readonly removals: RemovalStore;
   /** Links from messages: main's decision, and the question it wants the reader to answer first. */
   readonly links: LinkStore;
   /** Null where the page has no WebRTC (a plain test environment). */
@@ -54,6 +63,10 @@ export interface Stores {
   readonly toasts: ToastStore;
   /** Screen-reader announcements (components/LiveAnnouncer). */
   readonly announcer: AnnouncerStore;
+  /** Copy buttons: what was just copied (components/CopyButton), announced. */
+  readonly copy: CopyStore;
+  /** The microphone level and "Let's check" in Settings. */
+  readonly micCheck: MicCheckStore;
   /** What the user said after comparing safety codes in the Verify call dialog, for the current call. */
   readonly verification: VerificationStore;
 }
@@ -68,6 +81,8 @@ export interface StoreEnvironment {
   readonly voice?: AppVoiceEnvironment | null;
   /** Reloads the page when the session needs another CSP (sessionStore); absent, sessions show in place. */
   readonly reloadPage?: (() => void) | null;
+  /** The page's clipboard, for copy buttons; absent, copying says to copy by hand. */
+  readonly clipboard?: ClipboardPort | null;
 }
 
 /**
@@ -92,13 +107,40 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     openSocket !== null,
   );
   const channels = createChannelsStore(api, workspace.store, realtime);
+  const announcer = createAnnouncerStore();
+  const accountOf = (state: ReturnType<typeof session.store.getState>) =>
+    state.session.signedIn ? `${hostAndPort(state.session.server)}/${state.session.user.id}` : null;
+  const outbox = createOutboxStore({
+    api,
+    // The workspace socket is the app's one sign of the server being there (ConnectionStatus shows the same).
+    online: {
+      get: () => realtime.store.getState().state === 'open',
+      subscribe: (listener) =>
+        realtime.store.subscribe((state, previous) => {
+          if (state.state !== previous.state) listener(state.state === 'open');
+        }),
+    },
+    account: {
+      get: () => accountOf(session.store.getState()),
+      subscribe: (listener) => session.store.subscribe((state) => listener(accountOf(state))),
+    },
+    onDelivered: (message) => chat.store.getState().showSent(message),
+    announce: (text, politeness) => announcer.getState().announce(text, politeness),
+  });
   const chat = createChatStore({
     api,
     events: realtime,
     workspace: workspace.store,
     channels: channels.store,
     session: session.store,
+    outbox: outbox.store,
     focused: () => typeof document === 'undefined' || document.hasFocus(),
+  });
+  // Our own message arriving as an event (the post's answer was lost, or is still on its way): it is there.
+  const unlinkOutboxEvents = realtime.onEvent((event) => {
+    if (event.type === 'message.posted' && event.payload.message.nonce !== undefined) {
+      outbox.store.getState().seen(event.payload.message.nonce);
+    }
   });
   const voice =
     environment.voice == null
@@ -112,7 +154,11 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
         });
   const navigation = createNavigationStore();
   const toasts = createToastStore();
-  const announcer = createAnnouncerStore();
+  const removals = createRemovalStore({ api, toasts: toasts.store, page: environment.page });
+  const copy = createCopyStore({
+    clipboard: environment.clipboard ?? null,
+    announce: (text, politeness) => announcer.getState().announce(text, politeness),
+  });
   const verification = createVerificationStore(voice?.engine ?? null);
   const unlinkAnnouncements = linkCallAnnouncements({
     channels: channels.store,
@@ -131,6 +177,17 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     }
   });
   const devices = createDevicesStore(environment.mediaDevices);
+  const micCheck = createMicCheckStore({
+    ports:
+      environment.voice == null
+        ? null
+        : {
+            microphone: environment.voice.microphone,
+            playBack: environment.voice.playBack ?? (() => Promise.reject(new Error('No playback here.'))),
+          },
+    engine: voice?.engine ?? null,
+    devices: devices.store,
+  });
   const invite = createInviteStore(api, serverTrust, () => {
     // A link opened from the OS is a request to join: show the form it filled in, unless already signed in.
     if (!session.store.getState().session.signedIn) navigation.getState().go('signIn');
@@ -186,13 +243,17 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   const parts = [
     ...(voice === null ? [] : [voice]),
     chat,
+    outbox,
     channels,
     session,
     workspace,
     voiceCredentials,
     devices,
     invite,
+    removals,
     toasts,
+    copy,
+    micCheck,
   ];
   return {
     stores: {
@@ -207,16 +268,21 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       realtime,
       channels: channels.store,
       chat: chat.store,
+      outbox: outbox.store,
+      removals: removals.store,
       links: createLinkStore(api),
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),
       doctor: createDoctorStore(api),
       toasts: toasts.store,
       announcer,
+      copy: copy.store,
+      micCheck: micCheck.store,
       verification: verification.store,
     },
     dispose() {
       unsubscribeSession();
+      unlinkOutboxEvents();
       pushToTalk.dispose();
       unlinkTray();
       unlinkPushToTalk();

@@ -199,5 +199,28 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
     },
   };
 
-  return { microphone, speakers };
+  /**
+   * Plays a microphone track on an output device (Settings' "Let's check"), through an element of its own so the
+   * call's outputs are untouched. A clone, so stopping the playback leaves the meter's track running.
+   */
+  async function playBack(track: MediaStreamTrack, deviceId: string | null): Promise<() => void> {
+    const clone = track.clone();
+    const element: SinkElement = new Audio();
+    element.srcObject = new MediaStream([clone]);
+    const stop = () => {
+      element.pause();
+      element.srcObject = null;
+      clone.stop();
+    };
+    try {
+      if (deviceId !== null && typeof element.setSinkId === 'function') await element.setSinkId(deviceId);
+      await element.play();
+    } catch (cause) {
+      stop();
+      throw cause;
+    }
+    return stop;
+  }
+
+  return { microphone, speakers, playBack };
 }

@@ -17,6 +17,7 @@ import {
 } from './ports';
 import {
   createLevelGate,
+  levelMoved,
   SPEAKING_HANGOVER_MS,
   SPEAKING_THRESHOLD,
   thresholdFromDb,
@@ -222,7 +223,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     }
   }
 
-  /** Levels move the UI only when they change enough to see, so 20 reads a second do not mean 20 renders. */
+  /** Peer levels move the UI only when they change enough to see, so 20 reads a second do not mean 20 renders. */
   const LEVEL_STEP = 0.05;
 
   function readMeter(): void {
@@ -232,7 +233,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     voiceGate.update(level, now);
     applyTransmit();
     const localSpeaking = localSpeakingGate.update(level, now) && store.getState().transmitting;
-    if (Math.abs(level - state.localLevel) >= LEVEL_STEP || localSpeaking !== state.localSpeaking) {
+    // The settings meter draws this one in dB; the peers' levels only light speaking rings.
+    if (levelMoved(state.localLevel, level) || localSpeaking !== state.localSpeaking) {
       patch({ localLevel: level, localSpeaking });
     }
     if (ports.speakers.level === undefined) return;

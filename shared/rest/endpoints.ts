@@ -24,7 +24,14 @@ import {
   webhookSecretSchema,
   webhookUrlSchema,
 } from '../webhookEvents';
-import { AUDIT_PAGE, auditChainSchema, auditEntrySchema, inviteSummarySchema, sessionSummarySchema } from '../admin';
+import {
+  AUDIT_PAGE,
+  auditChainSchema,
+  auditEntrySchema,
+  auditPersonSchema,
+  inviteSummarySchema,
+  sessionSummarySchema,
+} from '../admin';
 import { apiTokenNameSchema, apiTokenSchema, apiTokenSecretSchema } from '../apiTokens';
 import {
   inputAcceptedSchema,
@@ -987,7 +994,7 @@ export const endpoints = {
     status: 204,
     rateClass: 'default',
   }),
-  /** The workspace's newest audit entries and whether the server's whole hash chain verifies. */
+  /** The workspace's newest audit entries, the people they mention by name, and whether the whole chain verifies. */
   auditLog: endpoint({
     method: 'GET',
     path: '/v1/workspaces/:workspaceId/audit',
@@ -995,7 +1002,11 @@ export const endpoints = {
     operation: 'audit.list',
     resource: { from: 'param', name: 'workspaceId' },
     body: empty,
-    response: z.strictObject({ entries: z.array(auditEntrySchema).max(AUDIT_PAGE), chain: auditChainSchema }),
+    response: z.strictObject({
+      entries: z.array(auditEntrySchema).max(AUDIT_PAGE),
+      people: z.array(auditPersonSchema).max(AUDIT_PAGE * 2),
+      chain: auditChainSchema,
+    }),
     status: 200,
     rateClass: 'default',
   }),

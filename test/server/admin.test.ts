@@ -103,12 +103,17 @@ describe('members', () => {
     expect((await socket.closed).code).toBe(WS_CLOSE_CODES.removedFromWorkspace);
     const members = await owner.call('listMembers', { params: { workspaceId } });
     expect(members.members.map((m) => m.userId)).not.toContain(extra.user.id);
-    const { entries } = await owner.call('auditLog', { params: { workspaceId } });
+    const { entries, people } = await owner.call('auditLog', { params: { workspaceId } });
     expect(entries[0]).toMatchObject({
       type: 'member.removed',
       actorUserId: admin.user.id,
       details: { userId: extra.user.id },
     });
+    // The page names whom it mentions, the removed member too: the member list no longer can.
+    const named = new Map(people.map((person) => [person.userId, person.displayName]));
+    expect(named.get(admin.user.id)).toBe(admin.user.displayName);
+    expect(named.get(extra.user.id)).toBe(extra.user.displayName);
+    expect(named.has(outsider.user.id)).toBe(false);
     expectError(await signedCall(t.server, extra, 'listChannels', { params: { workspaceId } }), 404, 'not_found');
   });
 });
@@ -206,6 +211,32 @@ describe('sessions', () => {
 });
 
 describe('audit log', () => {
+  it('records who created and deleted a channel, with its name (the id alone says nothing once it is gone)', async () => {
+    const { channel } = await admin.call('createChannel', { params: { workspaceId }, body: { name: 'standup' } });
+    await admin.call('deleteChannel', { params: { workspaceId, channelId: channel.id } });
+    const { entries } = await owner.call('auditLog', { params: { workspaceId } });
+    const [deleted, created] = entries.filter((entry) => entry.type.startsWith('channel.'));
+    expect(deleted).toMatchObject({
+      type: 'channel.deleted',
+      actorUserId: admin.user.id,
+      details: { channelId: channel.id, name: 'standup' },
+    });
+    expect(created).toMatchObject({
+      type: 'channel.created',
+      actorUserId: admin.user.id,
+      details: { channelId: channel.id, name: 'standup', kind: 'voice' },
+    });
+    // A member cannot delete one, and nothing is recorded for the refusal.
+    const { channel: kept } = await owner.call('createChannel', { params: { workspaceId }, body: { name: 'kept' } });
+    const head = (await t.server.store.audit.head()).seq;
+    expectError(
+      await signedCall(t.server, member, 'deleteChannel', { params: { workspaceId, channelId: kept.id } }),
+      403,
+      'forbidden',
+    );
+    expect((await t.server.store.audit.head()).seq).toBe(head);
+  });
+
   it('shows admins the newest entries and a verified chain; members get 403; a tampered chain is reported', async () => {
     const { entries, chain } = await admin.call('auditLog', { params: { workspaceId } });
     expect(entries.length).toBeGreaterThan(3);

@@ -32,6 +32,8 @@ export function httpErrorFor(error: unknown): unknown {
       return new HttpError(400, 'invalid_input', error.message);
     case 'bad_attachment':
       return new HttpError(400, 'bad_attachment', error.message);
+    case 'gone':
+      return new HttpError(410, 'message_deleted', error.message);
   }
 }
 
@@ -97,6 +99,7 @@ export function chatHandlers(deps: ApiDeps): ChatHandlers {
           body: body.body,
           replyTo: body.replyTo,
           attachments: body.attachments,
+          nonce: body.nonce,
         }),
       );
       return { status: 201, body: { message } };

@@ -519,6 +519,8 @@ export interface StoredMessage {
   readonly createdAt: number;
   readonly editedAt: number | null;
   readonly deletedAt: number | null;
+  /** The author's app's id for the post (a member's, when sent with one): a repeat with it is the same post. */
+  readonly nonce: string | null;
 }
 
 export interface NewMessage {
@@ -529,9 +531,11 @@ export interface NewMessage {
   readonly mentions: readonly string[];
   /** Files the author uploaded to this channel and no message carries yet. */
   readonly attachments: readonly string[];
+  /** A member's idempotency id: unique per author in the workspace (`duplicate_nonce` when taken). */
+  readonly nonce?: string;
 }
 
-export type PostFailure = 'unknown_channel' | 'unknown_reply' | 'bad_attachment';
+export type PostFailure = 'unknown_channel' | 'unknown_reply' | 'bad_attachment' | 'duplicate_nonce';
 
 export interface ChannelUnreadRecord {
   readonly channelId: string;
@@ -549,8 +553,13 @@ export interface HistoryRecords {
 }
 
 export interface ScopedMessages {
-  /** Stores the message (body sealed) at the channel's next position and attaches its files, all or nothing. */
+  /**
+   * Stores the message (body sealed) at the channel's next position and attaches its files, all or nothing. A
+   * nonce its author already used stores nothing and fails with `duplicate_nonce` (`byNonce` finds the first).
+   */
   post(input: NewMessage): Promise<Result<StoredMessage>>;
+  /** The member's message posted with this nonce, tombstones included. */
+  byNonce(authorUserId: string, nonce: string): Promise<StoredMessage | undefined>;
   /** The message, tombstones included. */
   get(messageId: string): Promise<StoredMessage | undefined>;
   /** A live message's new body and mentions; undefined when it is missing or deleted. */

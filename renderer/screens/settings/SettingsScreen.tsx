@@ -4,6 +4,7 @@ import { ScreenHeading } from '../../components/ScreenHeading';
 import { useStores } from '../../storesContext';
 import { VoiceProcessingSettings } from './VoiceProcessingSettings';
 import { DeviceList } from './DeviceList';
+import { MicrophoneCheck } from './MicrophoneCheck';
 import { PushToTalkSettings } from './PushToTalkSettings';
 
 function MicrophoneAccess() {
@@ -91,6 +92,7 @@ export function SettingsScreen() {
             </>
           )}
         </section>
+        {access !== 'unavailable' && <MicrophoneCheck />}
         <VoiceProcessingSettings />
         <PushToTalkSettings />
       </div>

@@ -493,4 +493,14 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ${tenantTable('input_requests', { maintenance: 'SELECT (id, content), UPDATE (content)' })}
     `,
   },
+  {
+    version: 10,
+    name: 'message nonces',
+    up: `
+      -- As in SQLite: the first post with a member's nonce is the only one (the app's retries repeat it).
+      ALTER TABLE messages ADD COLUMN client_nonce text;
+      CREATE UNIQUE INDEX messages_by_nonce ON messages (workspace_id, author_id, client_nonce)
+        WHERE client_nonce IS NOT NULL;
+    `,
+  },
 ];
