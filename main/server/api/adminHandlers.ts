@@ -113,6 +113,8 @@ export function adminHandlers(deps: ApiDeps): AdminHandlers {
             id: s.id,
             createdAt: s.createdAt,
             lastSeenAt: s.lastSeenAt,
+            device: s.deviceLabel,
+            address: s.lastAddress,
             current: s.id === session.sessionId,
           })),
         },

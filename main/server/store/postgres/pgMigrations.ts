@@ -493,4 +493,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ${tenantTable('input_requests', { maintenance: 'SELECT (id, content), UPDATE (content)' })}
     `,
   },
+  {
+    version: 10,
+    name: 'session device labels and addresses',
+    up: `
+      ALTER TABLE sessions ADD COLUMN device_label text;
+      ALTER TABLE sessions ADD COLUMN last_address text;
+    `,
+  },
 ];
