@@ -115,9 +115,8 @@ function isKeyboardRun(text: string): boolean {
   return KEYBOARD_ROWS.some((row) => row.includes(lower) || row.includes(reversed));
 }
 
-/** Every pattern that covers text[start..end), priced in bits; plain characters are the fallback. */
-function patternsAt(password: string, start: number, end: number, personal: readonly string[]): Piece[] {
-  const text = password.slice(start, end);
+/** Every pattern that covers all of `text`, priced in bits; plain characters are the fallback. */
+function patternsOf(text: string, personal: readonly string[]): Piece[] {
   const lower = text.toLowerCase();
   const pieces: Piece[] = [];
   if (text.length >= 4) {
@@ -153,31 +152,30 @@ function patternsAt(password: string, start: number, end: number, personal: read
 /** The cheapest way to build the password from pieces (dynamic programming over positions, as zxcvbn does). */
 function cheapestPieces(password: string, personal: readonly string[]): Piece[] {
   const chars = [...password].slice(0, MAX_ANALYSED);
-  const text = chars.join('');
-  const n = chars.length;
   const perChar = log2(alphabetSize(password));
-  const best: { bits: number; pieces: Piece[] }[] = [{ bits: 0, pieces: [] }];
-  for (let end = 1; end <= n; end += 1) {
-    const previous = best[end - 1]!;
-    let choice = {
+  type Best = { bits: number; pieces: Piece[] };
+  const best: Best[] = [{ bits: 0, pieces: [] }];
+  chars.forEach((char, index) => {
+    const end = index + 1;
+    const previous = best[index] as Best;
+    let choice: Best = {
       bits: previous.bits + perChar,
-      pieces: [...previous.pieces, { kind: 'characters' as const, bits: perChar, text: chars[end - 1]! }],
+      pieces: [...previous.pieces, { kind: 'characters', bits: perChar, text: char }],
     };
-    const maxLength = Math.min(end, 32);
-    for (let length = 3; length <= maxLength; length += 1) {
+    for (let length = 3; length <= Math.min(end, 32); length += 1) {
       const start = end - length;
-      const before = best[start]!;
-      for (const piece of patternsAt(text, start, end, personal)) {
+      const before = best[start] as Best;
+      for (const piece of patternsOf(chars.slice(start, end).join(''), personal)) {
         // Each extra pattern costs a little: the attacker must also guess how the pieces combine.
         const bits = before.bits + piece.bits + (before.pieces.length > 0 ? 1 : 0);
         if (bits < choice.bits) choice = { bits, pieces: [...before.pieces, piece] };
       }
     }
     best.push(choice);
-  }
+  });
   // Past the analysed prefix every character counts at the alphabet's price: long enough is long enough.
   const rest = [...password].slice(MAX_ANALYSED).map((c) => ({ kind: 'characters' as const, bits: perChar, text: c }));
-  return [...best[n]!.pieces, ...rest];
+  return [...(best[chars.length] as Best).pieces, ...rest];
 }
 
 /** Pieces of the name and email an attacker who knows the person tries first. */
