@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accountIpcChannels, hostStatusSchema } from './accountIpc';
 import { adminIpcChannels } from './adminIpc';
 import { editMessageBodySchema, fileContentTypeSchema, historyPageSchema, postMessageBodySchema } from './chat';
 import { inviteSchema } from './deepLink';
@@ -149,6 +150,8 @@ export const ipcInvokeChannels = {
   'links.open': channel(linkOpenRequestSchema, linkOpenResponseSchema),
   // ---- the admin console and "Test my connection" (shared/adminIpc.ts; docs/admin.md) ----
   ...adminIpcChannels,
+  // ---- onboarding, the account's own settings, joining and creating workspaces (shared/accountIpc.ts) ----
+  ...accountIpcChannels,
 } as const;
 
 /** Events main pushes to the renderer. They carry no secrets; `voice.dropCredentials` tells it to forget TURN ones. */
@@ -163,6 +166,8 @@ export const ipcEventChannels = {
   /** The tray's Mute and Deafen items: the renderer toggles its own state and reports back with voice.reportState. */
   'voice.toggleMuteRequested': z.strictObject({}),
   'voice.toggleDeafenRequested': z.strictObject({}),
+  /** The server this app hosts started, failed, or got its first account. */
+  'host.changed': hostStatusSchema,
 } as const;
 
 export const IPC_PREFIX = 'whoot:';

@@ -126,14 +126,16 @@ function patternsOf(text: string, personal: readonly string[]): Piece[] {
       const rank = COMMON_PASSWORDS.indexOf(COMMON.has(lower) ? lower : plain) + 1;
       pieces.push({ kind: 'common', bits: log2(rank + 1) + capitalisationBits(text) + leetBits, text });
     }
-    if (personal.includes(lower) || personal.includes(plain)) {
-      pieces.push({ kind: 'personal', bits: 2 + capitalisationBits(text) + leetBits, text });
-    }
+
     if (isKeyboardRun(text))
       pieces.push({ kind: 'keyboard', bits: log2(KEYBOARD_ROWS.length * 2 * 12 * text.length), text });
     if (/^(?:19|20)[0-9]{2}$/.test(text)) pieces.push({ kind: 'year', bits: log2(120), text });
   }
   if (text.length >= 3) {
+    const plain = unleet(text);
+    if (personal.includes(lower) || personal.includes(plain)) {
+      pieces.push({ kind: 'personal', bits: 2 + capitalisationBits(text) + (plain !== lower ? 1 : 0), text });
+    }
     if ([...text].every((c) => c === text[0]))
       pieces.push({ kind: 'repeat', bits: log2(alphabetSize(text) * text.length), text });
     if (isSequence(lower)) pieces.push({ kind: 'sequence', bits: log2(26 * 2 * text.length), text });
@@ -182,7 +184,10 @@ function cheapestPieces(password: string, personal: readonly string[]): Piece[] 
 function personalWords(userInputs: readonly string[]): string[] {
   const words = new Set<string>();
   for (const input of userInputs) {
-    for (const word of input.toLowerCase().split(/[^\p{L}\p{N}]+/u)) if (word.length >= 3) words.add(word);
+    const lower = input.toLowerCase().trim();
+    // The whole input (an email typed as the password), without its spaces, and each word of it.
+    for (const whole of [lower, lower.replace(/\s+/g, '')]) if (whole.length >= 3) words.add(whole);
+    for (const word of lower.split(/[^\p{L}\p{N}]+/u)) if (word.length >= 3) words.add(word);
   }
   return [...words];
 }

@@ -32,6 +32,8 @@ export const sessionStateSchema = z.discriminatedUnion('signedIn', [
     server: z.strictObject({ host: hostSchema, port: portSchema }),
     user: publicUserSchema,
     workspaces: z.array(workspaceSummarySchema).max(500),
+    /** The account was created in this app just now: the app offers an authenticator once (the welcome). */
+    newAccount: z.boolean().optional(),
   }),
 ]);
 export type SessionState = z.output<typeof sessionStateSchema>;

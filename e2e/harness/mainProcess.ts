@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { rendererCspHeader, sessionServers } from '../../shared/contentSecurityPolicy';
 import { serveDocumentPolicy } from './documentPolicy';
@@ -10,6 +13,7 @@ import { CredentialVault } from '../../main/session/credentialVault';
 import type { KeychainStore } from '../../main/session/keychainStore';
 import { createSessionService } from '../../main/session/sessionService';
 import type { PreferencesStore } from '../../main/settings/preferencesStore';
+import { desktopDeviceLabel } from '../../shared/admin';
 
 /**
  * The real main-process side (vault, session service, IPC handlers and dispatcher) running in the test process and
@@ -37,11 +41,14 @@ export async function attachMainProcess(
     api: createServerApi({ timeoutMs: 5000 }),
     events,
     log: (line) => logs.push(line),
+    deviceLabel: desktopDeviceLabel(process.platform),
   });
-  /** What main/app would hand to the desktop (notifications, the system browser), recorded instead. */
+  /** What main/app would hand to the desktop (notifications, the system browser, save dialogs), recorded instead. */
   const desktop = {
     notifications: [] as { title: string; body: string }[],
     opened: [] as string[],
+    /** Where the "save dialog" put each file, answering with a fresh folder per file. */
+    saved: [] as string[],
   };
   const dispatcher = registerHandlers({
     handlers: createHandlers({
@@ -53,6 +60,11 @@ export async function attachMainProcess(
         return true;
       },
       links: { open: async (link) => void desktop.opened.push(link.url) },
+      chooseSavePath: async (suggestedName) => {
+        const path = join(mkdtempSync(join(tmpdir(), 'whoot-e2e-save-')), suggestedName);
+        desktop.saved.push(path);
+        return path;
+      },
     }),
     isTrustedSender: trustOnlyAppFrames([options.appOrigin]),
     log: (line) => logs.push(line),

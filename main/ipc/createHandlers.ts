@@ -41,6 +41,16 @@ import {
 import { chatNotifyHandler, type MentionNotifier } from './handlers/chatNotify';
 import { createFileTransfers, type SavePathChooser } from './handlers/filesTransfers';
 import { linksOpenHandler, type LinkOpener } from './handlers/linksOpen';
+import { accountSettingsHandlers } from './handlers/accountSettings';
+import { hostSetupHandlers } from './handlers/hostSetup';
+import {
+  serversInfoHandler,
+  sessionCompleteSignInHandler,
+  sessionFinishWelcomeHandler,
+  sessionSignUpHandler,
+} from './handlers/sessionOnboarding';
+import { workspaceMembershipHandlers } from './handlers/workspaceMembership';
+import type { HostedServer } from '../host/hostedServer';
 
 /** One handler per contract channel; the IpcHandlers type fails the build if one is missing or extra. */
 export function createHandlers(deps: {
@@ -61,8 +71,10 @@ export function createHandlers(deps: {
   notifier?: MentionNotifier | null;
   /** The system browser for links from messages (main/app); absent, links.open says it is unavailable. */
   links?: LinkOpener | null;
-  /** The save dialog for files.save (main/app). */
+  /** The save dialog for files.save and the recovery codes (main/app). */
   chooseSavePath?: SavePathChooser | null;
+  /** The server this app hosts (WHOOT_HOST_SERVER=1); absent, host.status says 'off'. */
+  host?: HostedServer | null;
 }): IpcHandlers {
   const trust = deps.serverTrust ?? createServerTrust({ preferences: deps.preferences ?? null });
   const files = createFileTransfers(deps.sessions.calls, { chooseSavePath: deps.chooseSavePath ?? null });
@@ -71,6 +83,10 @@ export function createHandlers(deps: {
     'session.status': sessionStatusHandler(deps.sessions),
     'session.signIn': sessionSignInHandler(deps.sessions, trust),
     'session.signOut': sessionSignOutHandler(deps.sessions),
+    'session.signUp': sessionSignUpHandler(deps.sessions, trust),
+    'session.completeSignIn': sessionCompleteSignInHandler(deps.sessions, trust),
+    'session.finishWelcome': sessionFinishWelcomeHandler(deps.sessions),
+    'servers.info': serversInfoHandler(deps.sessions, trust),
     'servers.review': serversReviewHandler(trust),
     'servers.confirm': serversConfirmHandler(trust),
     'workspace.channels': workspaceChannelsHandler(deps.sessions.calls),
@@ -107,5 +123,8 @@ export function createHandlers(deps: {
     ...adminSecurityHandlers(deps.sessions.calls),
     'doctor.run': doctorRunHandler(deps.sessions.calls),
     'links.open': linksOpenHandler(deps.links ?? null),
+    ...accountSettingsHandlers(deps.sessions, { chooseSavePath: deps.chooseSavePath ?? null }),
+    ...workspaceMembershipHandlers(deps.sessions),
+    ...hostSetupHandlers({ host: deps.host ?? null, sessions: deps.sessions, trust }),
   };
 }

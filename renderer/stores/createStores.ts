@@ -1,4 +1,5 @@
 import type { WhootApi } from '../../shared/ipc';
+import { createAccountStore, type AccountStore } from '../account/accountStore';
 import { createAdminStore, type AdminStore } from '../admin/adminStore';
 import { createDoctorStore, type DoctorStore } from '../screens/doctor/doctorStore';
 import { createChatStore, type ChatStore } from '../chat/chatStore';
@@ -11,6 +12,7 @@ import { linkVoicePreferences } from '../voice/linkVoicePreferences';
 import { createChannelsStore, type ChannelsStore } from './channelsStore';
 import { createDevicesStore, type DevicesStore, type MediaDevicesPort } from './devicesStore';
 import { createInviteStore, type InviteStore } from './inviteStore';
+import { createHostStore, type HostStore } from './hostStore';
 import { createLinkStore, type LinkStore } from '../chat/linkStore';
 import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
@@ -48,6 +50,10 @@ export interface Stores {
   readonly voice: VoiceEngine | null;
   /** The admin console's data for the selected workspace (renderer/admin). */
   readonly admin: AdminStore;
+  /** The signed-in account's settings and sessions (renderer/account). */
+  readonly account: AccountStore;
+  /** The server this app hosts, if any, and its first-run set-up. */
+  readonly host: HostStore;
   /** Test my connection: the network doctor's last report. */
   readonly doctor: DoctorStore;
   /** Short messages at the foot of the window, some with an action such as Undo (components/ToastRegion). */
@@ -136,6 +142,8 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     if (!session.store.getState().session.signedIn) navigation.getState().go('signIn');
   });
 
+  const host = createHostStore(api);
+  void host.store.getState().load();
   const pushToTalk = createPushToTalkStore(api);
   // Read at start, not when Settings opens: the voice engine needs the mode for the first call.
   void pushToTalk.store.getState().load();
@@ -193,6 +201,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     devices,
     invite,
     toasts,
+    host,
   ];
   return {
     stores: {
@@ -210,6 +219,8 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       links: createLinkStore(api),
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),
+      account: createAccountStore(api),
+      host: host.store,
       doctor: createDoctorStore(api),
       toasts: toasts.store,
       announcer,

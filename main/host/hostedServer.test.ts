@@ -1,0 +1,180 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { HostStatus } from '../../shared/accountIpc';
+import { EPHEMERAL_RELAY } from '../../test/support/serverHarness';
+import { createHandlers } from '../ipc/createHandlers';
+import { createEventSink } from '../ipc/eventSink';
+import { registerHandlers } from '../ipc/registerHandlers';
+import { trustOnlyAppFrames } from '../ipc/sender';
+import { serveParentPort, type ParentPortLike } from '../server/utilityEntry';
+import { fromServerSchema, toServerSchema, type FromServerMessage } from '../server/utilityProtocol';
+import type { SecretStore } from '../server/store';
+import { createServerApi } from '../session/apiClient';
+import { CredentialVault } from '../session/credentialVault';
+import { createSessionService } from '../session/sessionService';
+import { createHostedServer, type ServerChannel } from './hostedServer';
+
+/**
+ * The first run of a server the app hosts, in Node: the real utility-process entry (main/server/utilityEntry.ts)
+ * behind a pair of in-memory ports that check every message against the protocol's schemas both ways, as Electron's
+ * utilityProcess would carry them, and the real IPC handlers on the main side. Nothing goes over the network until
+ * the sign-in that follows the set-up.
+ */
+
+const APP = { url: 'app://whoot/index.html', isMainFrame: true };
+
+function connectedPorts(): { channel: ServerChannel; parent: ParentPortLike } {
+  const toChild: ((event: { data: unknown }) => void)[] = [];
+  const toMain = new Set<(message: FromServerMessage) => void>();
+  return {
+    channel: {
+      send: (message) => {
+        const data = toServerSchema.parse(message);
+        for (const listener of toChild) listener({ data });
+      },
+      onMessage: (listener) => {
+        toMain.add(listener);
+        return () => toMain.delete(listener);
+      },
+    },
+    parent: {
+      on: (_event, listener) => void toChild.push(listener),
+      postMessage: (message) => {
+        const parsed = fromServerSchema.parse(message);
+        for (const listener of toMain) listener(parsed);
+      },
+    },
+  };
+}
+
+function memorySecretStore(): SecretStore {
+  const entries = new Map<string, string>();
+  return { get: async (name) => entries.get(name) ?? null, set: async (name, value) => void entries.set(name, value) };
+}
+
+let dataDir: string;
+let stop: (() => Promise<void>) | null = null;
+beforeEach(() => {
+  dataDir = mkdtempSync(join(tmpdir(), 'whoot-hosted-'));
+});
+afterEach(async () => {
+  await stop?.();
+  stop = null;
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+async function hostServer() {
+  const { channel, parent } = connectedPorts();
+  const stopped = serveParentPort(parent, { openSecretStore: async () => memorySecretStore(), env: {} });
+  const ready = new Promise<{ port: number; spkiPin: string }>((resolve, reject) => {
+    channel.onMessage((message) => {
+      if (message.type === 'ready') resolve({ port: message.port, spkiPin: message.spkiPin });
+      if (message.type === 'error') reject(new Error(message.message));
+    });
+  });
+  const host = createHostedServer({ channel, ready });
+  const statuses: HostStatus[] = [];
+  host.onChange((status) => statuses.push(status));
+  // The default configuration: invite-only, workspaces by operators, the default channels.
+  channel.send({ type: 'start', config: { dataDir, listen: { host: '127.0.0.1', port: 0 }, relay: EPHEMERAL_RELAY } });
+  stop = async () => {
+    channel.send({ type: 'stop' });
+    await stopped;
+  };
+  const vault = new CredentialVault();
+  const sessions = createSessionService({
+    vault,
+    keychain: null,
+    api: createServerApi({ timeoutMs: 5000 }),
+    events: createEventSink(() => undefined),
+  });
+  const dispatcher = registerHandlers({
+    handlers: createHandlers({ identity: { name: 'whoot', version: '0', platform: 'linux' }, sessions, host }),
+    isTrustedSender: trustOnlyAppFrames(['app://whoot']),
+  });
+  const call = (name: string, payload: unknown = {}) => dispatcher.dispatch(`whoot:${name}`, APP, payload);
+  await ready;
+  // The setup question follows `ready`; the status settles once it is answered.
+  while (host.status().state === 'starting') await new Promise((resolve) => setTimeout(resolve, 10));
+  return { host, call, vault, statuses };
+}
+
+const setup = {
+  displayName: 'Ada',
+  email: 'ada@example.com',
+  password: 'analytical engine notes',
+  workspaceName: 'Home',
+  workspaceSlug: 'home',
+};
+
+describe('setting up the server this app hosts', () => {
+  it('says it needs setting up, makes the owner and the first workspace through main, and signs in', async () => {
+    const { host, call, vault, statuses } = await hostServer();
+    expect(await call('host.status')).toMatchObject({ ok: true, value: { state: 'needsSetup', host: '127.0.0.1' } });
+    const result = await call('host.setUp', setup);
+    expect(result).toMatchObject({
+      ok: true,
+      value: {
+        signedIn: true,
+        server: { host: '127.0.0.1', port: host.address()?.port },
+        user: { displayName: 'Ada', email: 'ada@example.com' },
+        workspaces: [{ slug: 'home', name: 'Home', role: 'owner' }],
+      },
+    });
+    expect(statuses.at(-1)).toMatchObject({ state: 'ready' });
+    expect(await call('account.get')).toMatchObject({ value: { serverOwner: true, mayCreateWorkspaces: true } });
+    // The first workspace has the server's default channels, like one made from the command line.
+    const channels = await call('workspace.channels', { workspaceId: vault.identity()?.workspaces[0]?.id });
+    expect(channels).toMatchObject({ ok: true, value: { channels: [{ kind: 'text' }, { kind: 'voice' }] } });
+  });
+
+  it('refuses a second set-up, so it cannot be used to take over a server that has its owner', async () => {
+    const { call } = await hostServer();
+    expect(await call('host.setUp', setup)).toMatchObject({ ok: true });
+    expect(await call('host.status')).toMatchObject({ value: { state: 'ready' } });
+    const again = await call('host.setUp', { ...setup, email: 'mallory@example.com', workspaceSlug: 'mine' });
+    expect(again).toMatchObject({ ok: false, error: { code: 'not_needed' } });
+  });
+
+  it('refuses bad set-up payloads at the IPC door, and the server stays waiting for its owner', async () => {
+    const { call, host } = await hostServer();
+    for (const payload of [
+      { ...setup, password: 'password1' },
+      { ...setup, email: 'not an email' },
+      { ...setup, workspaceSlug: 'Not A Slug' },
+      { ...setup, displayName: 'Ada\u202e' },
+      { ...setup, admin: true },
+    ]) {
+      expect(await call('host.setUp', payload)).toMatchObject({ ok: false, error: { code: 'invalid_input' } });
+    }
+    // A password made of the owner's own name passes the door but not the server's rule: nothing is created.
+    expect(await call('host.setUp', { ...setup, password: 'ada@example.com' })).toMatchObject({
+      ok: false,
+      error: { code: 'weak_password' },
+    });
+    expect(host.status().state).toBe('needsSetup');
+    expect(await call('host.setUp', setup)).toMatchObject({ ok: true });
+  });
+
+  it('says "off" where the app hosts nothing, and refuses to set anything up', async () => {
+    const dispatcher = registerHandlers({
+      handlers: createHandlers({
+        identity: { name: 'whoot', version: '0', platform: 'linux' },
+        sessions: createSessionService({
+          vault: new CredentialVault(),
+          keychain: null,
+          api: createServerApi(),
+          events: createEventSink(() => undefined),
+        }),
+      }),
+      isTrustedSender: trustOnlyAppFrames(['app://whoot']),
+    });
+    expect(await dispatcher.dispatch('whoot:host.status', APP, {})).toEqual({ ok: true, value: { state: 'off' } });
+    expect(await dispatcher.dispatch('whoot:host.setUp', APP, setup)).toMatchObject({
+      ok: false,
+      error: { code: 'not_hosting' },
+    });
+  });
+});
