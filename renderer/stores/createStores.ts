@@ -13,6 +13,8 @@ import { createChannelsStore, type ChannelsStore } from './channelsStore';
 import { createDevicesStore, type DevicesStore, type MediaDevicesPort } from './devicesStore';
 import { createInviteStore, type InviteStore } from './inviteStore';
 import { createHostStore, type HostStore } from './hostStore';
+import { createOnboardingStore, type OnboardingStore } from './onboardingStore';
+import { formatInviteLink } from '../../shared/deepLink';
 import { createLinkStore, type LinkStore } from '../chat/linkStore';
 import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
@@ -54,6 +56,8 @@ export interface Stores {
   readonly account: AccountStore;
   /** The server this app hosts, if any, and its first-run set-up. */
   readonly host: HostStore;
+  /** Which signed-out form shows, and the rail's join and create dialogs. */
+  readonly onboarding: OnboardingStore;
   /** Test my connection: the network doctor's last report. */
   readonly doctor: DoctorStore;
   /** Short messages at the foot of the window, some with an action such as Undo (components/ToastRegion). */
@@ -137,9 +141,16 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     }
   });
   const devices = createDevicesStore(environment.mediaDevices);
-  const invite = createInviteStore(api, serverTrust, () => {
-    // A link opened from the OS is a request to join: show the form it filled in, unless already signed in.
-    if (!session.store.getState().session.signedIn) navigation.getState().go('signIn');
+  const onboarding = createOnboardingStore(api, { session: session.store, workspace: workspace.store });
+  const invite = createInviteStore(api, serverTrust, (received) => {
+    // A link opened from the OS is a request to join: signed out, the form that creates an account (with the way to
+    // sign in instead beside it); signed in, the dialog that joins the workspace without signing out.
+    if (session.store.getState().session.signedIn) {
+      onboarding.getState().openJoin(formatInviteLink(received));
+      return;
+    }
+    onboarding.getState().setSignedOutMode('signUp');
+    navigation.getState().go('signIn');
   });
 
   const host = createHostStore(api);
@@ -221,6 +232,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       admin: createAdminStore(api, workspace.store),
       account: createAccountStore(api),
       host: host.store,
+      onboarding,
       doctor: createDoctorStore(api),
       toasts: toasts.store,
       announcer,
