@@ -46,7 +46,8 @@ export const ipcInvokeChannels = {
   'app.info': channel(noRequest, appInfoSchema),
   'session.status': channel(noRequest, sessionStateSchema),
   'session.signIn': channel(signInRequestSchema, sessionStateSchema),
-  'session.signOut': channel(noRequest, sessionStateSchema),
+  /** `sessionEnded`: the server already ended the session (the page saw its socket closed for that). */
+  'session.signOut': channel(z.strictObject({ sessionEnded: z.literal(true).optional() }), sessionStateSchema),
   /** Whether this app has joined the server before; sign-in and whoot:// links ask the user about any other. */
   'servers.review': channel(serverAddressSchema, serverReviewSchema),
   /** The user confirmed the server in the app's question: from now on main lets sign-in reach it. */

@@ -48,10 +48,12 @@ export function createSessionService(options: SessionServiceOptions) {
   let pending: PendingSecondFactor | null = null;
   /** The session made by a sign-up in this run, until its welcome is over. */
   let newAccountSession: string | null = null;
+  /** The last session ended on the server; said on the sign-in screen until the next sign-in attempt. */
+  let endedOnServer = false;
 
   function state(): SessionState {
     const identity = vault.identity();
-    if (identity === null) return { signedIn: false };
+    if (identity === null) return endedOnServer ? { signedIn: false, sessionEnded: true } : { signedIn: false };
     return {
       signedIn: true,
       server: { host: identity.server.host, port: identity.server.port },
@@ -69,6 +71,7 @@ export function createSessionService(options: SessionServiceOptions) {
 
   async function signIn(request: ParsedRequestOf<'session.signIn'>): Promise<Result<SessionState>> {
     pending = null;
+    endedOnServer = false;
     return establish(signInServer(request.server), {
       email: request.email,
       password: request.password,
@@ -96,6 +99,7 @@ export function createSessionService(options: SessionServiceOptions) {
 
   async function signUp(request: ParsedRequestOf<'session.signUp'>): Promise<Result<SessionState>> {
     pending = null;
+    endedOnServer = false;
     const server = signInServer(request.server);
     try {
       await api.call(server, 'signUp', {
@@ -172,9 +176,10 @@ export function createSessionService(options: SessionServiceOptions) {
     return ok(next);
   }
 
-  async function signOut(): Promise<Result<SessionState>> {
+  async function signOut(options: { readonly sessionEnded?: true } = {}): Promise<Result<SessionState>> {
     const identity = vault.identity();
     newAccountSession = null;
+    endedOnServer = identity !== null && options.sessionEnded === true;
     // The renderer drops TURN credentials first, so no call can start on them while the rest is torn down.
     events.emit('voice.dropCredentials', { reason: 'sign-out' });
     if (identity !== null) {

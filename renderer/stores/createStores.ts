@@ -135,9 +135,14 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     },
   });
   // Removed from the workspace by an owner or admin (the server closed with 4004): say so, and stop showing it.
+  // The session ended on the server (4001: a password change or a revoke elsewhere): sign out here too, and the
+  // sign-in screen says why, instead of a workspace that can no longer reach anything.
   const unlinkRemoval = realtime.store.subscribe((state, previous) => {
     if (state.endReason === 'removed' && previous.endReason !== 'removed' && state.workspaceId !== null) {
       workspace.store.getState().markRemoved(state.workspaceId);
+    }
+    if (state.endReason === 'session_ended' && previous.endReason !== 'session_ended') {
+      void session.store.getState().signOut({ sessionEnded: true });
     }
   });
   const devices = createDevicesStore(environment.mediaDevices);

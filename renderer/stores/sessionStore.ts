@@ -34,7 +34,8 @@ export interface SessionStoreState {
   finishWelcome(): Promise<void>;
   /** A session main answered with (after a join or a new workspace), shown like a pushed `session.changed`. */
   apply(session: SessionState): void;
-  signOut(): Promise<void>;
+  /** `sessionEnded`: the server ended the session already (its socket said so); the sign-in screen tells why. */
+  signOut(options?: { sessionEnded?: true }): Promise<void>;
   clearSignInError(): void;
 }
 
@@ -160,10 +161,10 @@ export function createSessionStore(
         if (result.ok && showable(result.value)) set({ session: result.value });
       },
 
-      async signOut() {
+      async signOut(options = {}) {
         if (get().signOutPending) return;
         set({ signOutPending: true, signOutError: null });
-        const result = await api.session.signOut();
+        const result = await api.session.signOut(options);
         if (result.ok) {
           pushedVersion += 1;
           if (showable(result.value)) set({ signOutPending: false, session: result.value });

@@ -33,6 +33,7 @@ export function SignInScreen() {
   const inviteLink = useStore(invite, (state) => state.link);
   const pending = useStore(session, (state) => state.signInPending);
   const signInError = useStore(session, (state) => state.signInError);
+  const endedOnServer = useStore(session, (state) => !state.session.signedIn && state.session.sessionEnded === true);
 
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
@@ -88,6 +89,12 @@ export function SignInScreen() {
       <div className="card">
         <ScreenHeading id="sign-in-heading">Sign in to whoot</ScreenHeading>
         <p className="muted">Use the invite link your team sent you and your whoot account.</p>
+        {endedOnServer && (
+          <p className="server-rule notice" role="status">
+            You were signed out: your session ended on the server, because your password was changed or this device was
+            signed out from another one.
+          </p>
+        )}
         <form className="form" noValidate onSubmit={(event) => void submit(event)} aria-busy={pending}>
           <TextField
             label="Invite link"
