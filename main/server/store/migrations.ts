@@ -419,6 +419,17 @@ export const MIGRATIONS: readonly Migration[] = [
   },
   {
     version: 10,
+    name: 'message nonces',
+    up: `
+      -- The id a member's app gives each post and repeats on every retry: the first post with it is the only one, so a
+      -- retry after a lost answer finds it instead of posting twice (docs/chat.md, "Sending and the outbox").
+      ALTER TABLE messages ADD COLUMN client_nonce TEXT;
+      CREATE UNIQUE INDEX messages_by_nonce ON messages (workspace_id, author_id, client_nonce)
+        WHERE client_nonce IS NOT NULL;
+    `,
+  },
+  {
+    version: 11,
     name: 'session device labels and addresses',
     up: `
       -- What the client called itself at sign-in and the address the server saw (at sign-in or the refresh that made

@@ -495,6 +495,16 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
   },
   {
     version: 10,
+    name: 'message nonces',
+    up: `
+      -- As in SQLite: the first post with a member's nonce is the only one (the app's retries repeat it).
+      ALTER TABLE messages ADD COLUMN client_nonce text;
+      CREATE UNIQUE INDEX messages_by_nonce ON messages (workspace_id, author_id, client_nonce)
+        WHERE client_nonce IS NOT NULL;
+    `,
+  },
+  {
+    version: 11,
     name: 'session device labels and addresses',
     up: `
       ALTER TABLE sessions ADD COLUMN device_label text;
