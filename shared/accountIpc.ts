@@ -1,7 +1,14 @@
 import { z } from 'zod';
 import { sessionIdSchema } from './admin';
 import { inviteSchema } from './deepLink';
-import { hostSchema, portSchema, spkiPinSchema, workspaceSlugSchema } from './identifiers';
+import {
+  hostAndPort,
+  hostSchema,
+  portSchema,
+  spkiPinSchema,
+  workspaceSlugSchema,
+  type ServerAddress,
+} from './identifiers';
 import { newPasswordSchema } from './passwordStrength';
 import { displayNameSchema, endpoints, recoveryCodeSchema, workspaceNameSchema } from './rest/endpoints';
 import { passwordSchema, sessionStateSchema, totpCodeSchema, workspaceSummarySchema } from './session';
@@ -34,6 +41,22 @@ export const secondFactorSchema = z.union([
   z.strictObject({ totp: totpCodeSchema }),
   z.strictObject({ recoveryCode: recoveryCodeSchema }),
 ]);
+
+/**
+ * Whether an invite names another server than the signed-in one, and what to tell the person if so: whoot is signed
+ * in to one server at a time (one session in the vault, one server in the page's CSP, one realtime connection), so
+ * such an invite needs a sign-out first. Main refuses it with this message; the join dialog says it before asking.
+ */
+export function otherServerProblem(
+  invite: Pick<ServerAddress, 'host' | 'port'>,
+  signedIn: Pick<ServerAddress, 'host' | 'port'>,
+): string | null {
+  if (invite.host === signedIn.host && invite.port === signedIn.port) return null;
+  return (
+    `This invite is for another server, ${hostAndPort(invite)}. whoot is signed in to one server at a time ` +
+    `(${hostAndPort(signedIn)}): sign out, then open the invite to join that server.`
+  );
+}
 
 /** A workspace the signed-in user just joined or created, and the session as it is now (with it in the list). */
 const workspaceJoinedSchema = z.strictObject({ workspace: workspaceSummarySchema, session: sessionStateSchema });

@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
-import { hostAndPort } from '../../shared/identifiers';
-import { workspaceSlugSchema } from '../../shared/identifiers';
+import { otherServerProblem } from '../../shared/accountIpc';
+import { hostAndPort, workspaceSlugSchema } from '../../shared/identifiers';
 import { workspaceNameSchema } from '../../shared/rest/endpoints';
 import { slugFromName } from '../account/slugFromName';
 import { Button } from '../components/Button';
@@ -30,6 +30,10 @@ function JoinForm({ initialLink }: { initialLink: string }) {
   const [busy, setBusy] = useState(false);
   const field = useRef<HTMLInputElement>(null);
   const preview = describeInvite(link);
+  const signedInServer = useStore(session, (state) => (state.session.signedIn ? state.session.server : null));
+  // Said before Join is pressed: an invite for another server cannot be joined from here (main refuses it too).
+  const elsewhere =
+    preview?.ok === true && signedInServer !== null ? otherServerProblem(preview.value, signedInServer) : null;
   const close = () => onboarding.getState().closeDialogs();
 
   async function join(event: FormEvent) {
@@ -48,7 +52,7 @@ function JoinForm({ initialLink }: { initialLink: string }) {
     toasts.getState().show({ message: `You joined ${joined.name}.` });
   }
 
-  const otherServer = error?.code === 'other_server';
+  const otherServer = error?.code === 'other_server' || (error === null && elsewhere !== null);
   return (
     <Dialog
       open
@@ -99,7 +103,7 @@ function JoinForm({ initialLink }: { initialLink: string }) {
           hintTone="neutral"
         />
         <div role="alert" className="alert">
-          {error?.message}
+          {error?.message ?? elsewhere}
         </div>
       </form>
     </Dialog>

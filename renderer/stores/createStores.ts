@@ -147,15 +147,19 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   });
   const devices = createDevicesStore(environment.mediaDevices);
   const onboarding = createOnboardingStore(api, { session: session.store, workspace: workspace.store });
-  const invite = createInviteStore(api, serverTrust, (received) => {
-    // A link opened from the OS is a request to join: signed out, the form that creates an account (with the way to
-    // sign in instead beside it); signed in, the dialog that joins the workspace without signing out.
-    if (session.store.getState().session.signedIn) {
+  // A link opened from the OS is a request to join: signed in, the dialog that joins the workspace without signing
+  // out (or says why it cannot); signed out, after the question about its server, the form that creates an account
+  // (with the way to sign in instead beside it).
+  const invite = createInviteStore(api, serverTrust, {
+    take: (received) => {
+      if (!session.store.getState().session.signedIn) return false;
       onboarding.getState().openJoin(formatInviteLink(received));
-      return;
-    }
-    onboarding.getState().setSignedOutMode('signUp');
-    navigation.getState().go('signIn');
+      return true;
+    },
+    onReceived: () => {
+      onboarding.getState().setSignedOutMode('signUp');
+      navigation.getState().go('signIn');
+    },
   });
 
   const host = createHostStore(api);

@@ -1,5 +1,6 @@
 import { hostAndPort } from '../../../shared/identifiers';
 import { fail, ok, type Result } from '../../../shared/result';
+import { otherServerProblem } from '../../../shared/accountIpc';
 import type { ResponseOf } from '../../../shared/ipc';
 import type { WorkspaceSummary } from '../../../shared/session';
 import type { SessionService } from '../../session/sessionService';
@@ -28,13 +29,8 @@ export function workspaceMembershipHandlers(sessions: SessionService) {
     const identity = sessions.identity();
     if (identity === null) return fail('not_signed_in', 'Sign in first.');
     const { server } = identity;
-    if (invite.host !== server.host || invite.port !== server.port) {
-      return fail(
-        'other_server',
-        `This invite is for another server, ${hostAndPort(invite)}. whoot is signed in to one server at a time ` +
-          `(${hostAndPort(server)}): sign out, then open the invite to join that server.`,
-      );
-    }
+    const elsewhere = otherServerProblem(invite, server);
+    if (elsewhere !== null) return fail('other_server', elsewhere);
     // Same address, another key: an impostor's invite, or a server that was reinstalled. Never sent.
     if (invite.spkiPin !== server.spkiPin) {
       return fail(
