@@ -14,6 +14,7 @@ import type { KeychainStore } from '../../main/session/keychainStore';
 import { createSessionService } from '../../main/session/sessionService';
 import type { PreferencesStore } from '../../main/settings/preferencesStore';
 import { desktopDeviceLabel } from '../../shared/admin';
+import type { HostedServer } from '../../main/host/hostedServer';
 
 /**
  * The real main-process side (vault, session service, IPC handlers and dispatcher) running in the test process and
@@ -26,6 +27,8 @@ export async function attachMainProcess(
     keychain?: KeychainStore | null;
     /** The preferences file main keeps (one per test user data directory); absent, the channels say unavailable. */
     preferences?: PreferencesStore | null;
+    /** The server this app hosts (test/support/hostedServerHarness.ts); absent, the app hosts none. */
+    host?: HostedServer | null;
   },
 ) {
   const vault = new CredentialVault();
@@ -60,6 +63,7 @@ export async function attachMainProcess(
         return true;
       },
       links: { open: async (link) => void desktop.opened.push(link.url) },
+      host: options.host ?? null,
       chooseSavePath: async (suggestedName) => {
         const path = join(mkdtempSync(join(tmpdir(), 'whoot-e2e-save-')), suggestedName);
         desktop.saved.push(path);
@@ -69,6 +73,8 @@ export async function attachMainProcess(
     isTrustedSender: trustOnlyAppFrames([options.appOrigin]),
     log: (line) => logs.push(line),
   });
+  // What main/app/main.ts does: the page hears when the hosted server is ready or has its owner.
+  options.host?.onChange((status) => events.emit('host.changed', status));
   // What main/app/appProtocol.ts does for app://: the app's document carries the CSP header for the session as it
   // is when the document loads, so every suite runs under the narrowed connect-src the app really has.
   await serveDocumentPolicy(page, () => rendererCspHeader(sessionServers(sessions.state())));

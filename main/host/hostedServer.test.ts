@@ -2,57 +2,23 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { HostStatus } from '../../shared/accountIpc';
+import { memorySecretStore, startHostedServer } from '../../test/support/hostedServerHarness';
 import { EPHEMERAL_RELAY } from '../../test/support/serverHarness';
 import { createHandlers } from '../ipc/createHandlers';
 import { createEventSink } from '../ipc/eventSink';
 import { registerHandlers } from '../ipc/registerHandlers';
 import { trustOnlyAppFrames } from '../ipc/sender';
-import { serveParentPort, type ParentPortLike } from '../server/utilityEntry';
-import { fromServerSchema, toServerSchema, type FromServerMessage } from '../server/utilityProtocol';
-import type { SecretStore } from '../server/store';
 import { createServerApi } from '../session/apiClient';
 import { CredentialVault } from '../session/credentialVault';
 import { createSessionService } from '../session/sessionService';
-import { createHostedServer, type ServerChannel } from './hostedServer';
 
 /**
- * The first run of a server the app hosts, in Node: the real utility-process entry (main/server/utilityEntry.ts)
- * behind a pair of in-memory ports that check every message against the protocol's schemas both ways, as Electron's
- * utilityProcess would carry them, and the real IPC handlers on the main side. Nothing goes over the network until
- * the sign-in that follows the set-up.
+ * The first run of a server the app hosts, in Node: the real utility-process entry behind in-memory ports checked
+ * against the protocol both ways (test/support/hostedServerHarness.ts), and the real IPC handlers on the main side.
+ * Nothing goes over the network until the sign-in that follows the set-up.
  */
 
 const APP = { url: 'app://whoot/index.html', isMainFrame: true };
-
-function connectedPorts(): { channel: ServerChannel; parent: ParentPortLike } {
-  const toChild: ((event: { data: unknown }) => void)[] = [];
-  const toMain = new Set<(message: FromServerMessage) => void>();
-  return {
-    channel: {
-      send: (message) => {
-        const data = toServerSchema.parse(message);
-        for (const listener of toChild) listener({ data });
-      },
-      onMessage: (listener) => {
-        toMain.add(listener);
-        return () => toMain.delete(listener);
-      },
-    },
-    parent: {
-      on: (_event, listener) => void toChild.push(listener),
-      postMessage: (message) => {
-        const parsed = fromServerSchema.parse(message);
-        for (const listener of toMain) listener(parsed);
-      },
-    },
-  };
-}
-
-function memorySecretStore(): SecretStore {
-  const entries = new Map<string, string>();
-  return { get: async (name) => entries.get(name) ?? null, set: async (name, value) => void entries.set(name, value) };
-}
 
 let dataDir: string;
 let stop: (() => Promise<void>) | null = null;
@@ -66,23 +32,13 @@ afterEach(async () => {
 });
 
 async function hostServer() {
-  const { channel, parent } = connectedPorts();
-  const stopped = serveParentPort(parent, { openSecretStore: async () => memorySecretStore(), env: {} });
-  const ready = new Promise<{ port: number; spkiPin: string }>((resolve, reject) => {
-    channel.onMessage((message) => {
-      if (message.type === 'ready') resolve({ port: message.port, spkiPin: message.spkiPin });
-      if (message.type === 'error') reject(new Error(message.message));
-    });
-  });
-  const host = createHostedServer({ channel, ready });
-  const statuses: HostStatus[] = [];
-  host.onChange((status) => statuses.push(status));
   // The default configuration: invite-only, workspaces by operators, the default channels.
-  channel.send({ type: 'start', config: { dataDir, listen: { host: '127.0.0.1', port: 0 }, relay: EPHEMERAL_RELAY } });
-  stop = async () => {
-    channel.send({ type: 'stop' });
-    await stopped;
-  };
+  const hosted = await startHostedServer(
+    { dataDir, listen: { host: '127.0.0.1', port: 0 }, relay: EPHEMERAL_RELAY },
+    { openSecretStore: async () => memorySecretStore() },
+  );
+  stop = hosted.stop;
+  const { host, statuses } = hosted;
   const vault = new CredentialVault();
   const sessions = createSessionService({
     vault,
@@ -95,9 +51,6 @@ async function hostServer() {
     isTrustedSender: trustOnlyAppFrames(['app://whoot']),
   });
   const call = (name: string, payload: unknown = {}) => dispatcher.dispatch(`whoot:${name}`, APP, payload);
-  await ready;
-  // The setup question follows `ready`; the status settles once it is answered.
-  while (host.status().state === 'starting') await new Promise((resolve) => setTimeout(resolve, 10));
   return { host, call, vault, statuses };
 }
 
