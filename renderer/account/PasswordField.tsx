@@ -39,6 +39,8 @@ export function PasswordField(props: {
         </span>
       </span>
     );
+  // The server's or the form's refusal is often the estimate's own warning, already in the hint: say it once.
+  const repeated = props.error !== undefined && strength !== null && strength.warning === props.error;
   return (
     <TextField
       label={props.label}
@@ -49,7 +51,7 @@ export function PasswordField(props: {
       onChange={(event) => props.onChange(event.target.value)}
       hint={hint}
       hintTone={strength === null ? 'neutral' : strength.score <= 1 ? 'bad' : strength.score === 2 ? 'neutral' : 'good'}
-      error={props.error}
+      error={repeated ? 'Too easy to guess: choose a stronger password.' : props.error}
     />
   );
 }

@@ -101,3 +101,22 @@ describe('validateSignUpForm', () => {
     expect(personal.ok || personal.errors.password).toMatch(/name or email/);
   });
 });
+
+describe('validateSignUpForm, in words a person can act on', () => {
+  it('asks for a missing name and email, and gives a too-long name its limit', () => {
+    const empty = validateSignUpForm({
+      inviteLink: link,
+      displayName: '  ',
+      email: '',
+      password: 'notes on the engine',
+    });
+    expect(empty.ok || empty.errors).toEqual({ displayName: 'Enter your name.', email: 'Enter your email address.' });
+    const long = validateSignUpForm({
+      inviteLink: link,
+      displayName: 'A'.repeat(65),
+      email: 'ada@example.org',
+      password: 'notes on the engine',
+    });
+    expect(long.ok || long.errors.displayName).toBe('Must be at most 64 characters.');
+  });
+});

@@ -101,6 +101,9 @@ export function validateSignUpForm(
       errors[field] ??= asSentence(issue.message);
     }
   }
+  // The two a person most often leaves empty, in words that say what to do.
+  if (fields.displayName.trim() === '') errors.displayName = 'Enter your name.';
+  if (fields.email.trim() === '') errors.email = 'Enter your email address.';
   errors.password ??= newPasswordProblem(fields.password, [fields.displayName, fields.email]) ?? undefined;
   if (errors.password === undefined) delete errors.password;
   if (Object.keys(errors).length > 0) return { ok: false, errors };
