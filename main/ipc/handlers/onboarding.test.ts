@@ -59,7 +59,7 @@ beforeAll(async () => {
   owner = await signIn(whoot.server, 'owner@example.com', 'owner password 1234');
   await owner.call('createWorkspace', { body: { slug: 'first', name: 'First' } });
   await owner.call('createWorkspace', { body: { slug: 'second', name: 'Second' } });
-  invite = inviteFor(await whoot.server.createInvite('first', { maxUses: 10 }));
+  invite = inviteFor(await whoot.server.createInvite('first', { maxUses: 50 }));
   secondInvite = inviteFor(await whoot.server.createInvite('second', { maxUses: 10 }));
   const otherOwner = await signUpAndIn(other.server, 'Elsewhere');
   await otherOwner.call('createWorkspace', { body: { slug: 'elsewhere', name: 'Elsewhere' } });
@@ -328,6 +328,125 @@ describe('joining and creating workspaces while signed in', () => {
     } finally {
       await open.close();
     }
+  });
+});
+
+describe('the account’s own channels, attacked at the IPC door', () => {
+  const ACCOUNT_CHANNELS = [
+    ['account.get', {}],
+    ['account.changePassword', { currentPassword: 'Fay plays the theremin at dawn', newPassword: 'a new passphrase' }],
+    ['account.setDisplayName', { displayName: 'Mallory' }],
+    ['account.totpBegin', {}],
+    ['account.totpConfirm', { code: '123456' }],
+    ['account.totpDisable', { code: '123456' }],
+    ['account.sessions', {}],
+    ['account.revokeSession', { sessionId: 'A'.repeat(22) }],
+    ['account.saveRecoveryCodes', { codes: Array.from({ length: 10 }, () => 'abcde-fghij') }],
+    ['workspaces.join', { invite }],
+    ['workspaces.create', { name: 'Mine', slug: 'mine' }],
+    [
+      'host.setUp',
+      {
+        displayName: 'M',
+        email: 'm@example.com',
+        password: 'a new passphrase',
+        workspaceName: 'M',
+        workspaceSlug: 'm',
+      },
+    ],
+  ] as const;
+
+  /** What an attack must leave as it was: the account, its sessions and workspaces on the server. */
+  async function serverState(userId: string) {
+    const user = await whoot.server.store.users.byId(userId);
+    return {
+      displayName: user?.displayName,
+      passwordHash: user?.passwordHash,
+      totpEnabled: user?.totpEnabled,
+      sessions: (await whoot.server.store.sessions.listActive(userId)).map((session) => session.id).sort(),
+      workspaces: (await whoot.server.store.workspaces.listForUser(userId)).map((m) => m.workspace.slug).sort(),
+    };
+  }
+
+  it('refuses every one of them from a frame that is not the app’s page, before any handler runs', async () => {
+    const side = mainSide();
+    await side.confirm();
+    expect(await side.call('session.signUp', newcomer('Fay'))).toMatchObject({ ok: true });
+    const userId = side.vault.identity()?.user.id ?? '';
+    const before = await serverState(userId);
+    const dispatcher = registerHandlers({
+      handlers: createHandlers({
+        identity: { name: 'whoot', version: '0', platform: 'linux' },
+        sessions: side.sessions,
+      }),
+      isTrustedSender: trustOnlyAppFrames(['app://whoot']),
+    });
+    for (const [channel, payload] of ACCOUNT_CHANNELS) {
+      for (const sender of [
+        { url: 'app://whoot/index.html', isMainFrame: false },
+        { url: 'https://evil.example/', isMainFrame: true },
+      ]) {
+        expect(await dispatcher.dispatch(`whoot:${channel}`, sender, payload), channel).toMatchObject({
+          ok: false,
+          error: { code: 'forbidden_sender' },
+        });
+      }
+    }
+    expect(await serverState(userId)).toEqual(before);
+  });
+
+  it('refuses bad payloads with a clear error, and the server changes nothing', async () => {
+    const side = mainSide();
+    await side.confirm();
+    const fay = newcomer('Gil');
+    expect(await side.call('session.signUp', fay)).toMatchObject({ ok: true });
+    const userId = side.vault.identity()?.user.id ?? '';
+    const before = await serverState(userId);
+    const refusals: [string, unknown][] = [
+      ['account.changePassword', { currentPassword: fay.password, newPassword: 'password123' }],
+      ['account.changePassword', { currentPassword: fay.password, newPassword: 'x'.repeat(5000) }],
+      ['account.changePassword', { currentPassword: fay.password, newPassword: 'a new passphrase', userId: 'x' }],
+      ['account.changePassword', { newPassword: 'a new passphrase' }],
+      ['account.setDisplayName', { displayName: '' }],
+      ['account.setDisplayName', { displayName: 'G'.repeat(65) }],
+      ['account.setDisplayName', { displayName: 'Gil\u202enimda' }],
+      ['account.setDisplayName', { displayName: 'Gil\nAdmin' }],
+      ['account.setDisplayName', { displayName: 'Gil', userId: owner.user.id }],
+      ['account.totpConfirm', { code: '12345a' }],
+      ['account.totpDisable', { code: '' }],
+      ['account.revokeSession', { sessionId: '../../admin' }],
+      ['account.revokeSession', {}],
+      ['account.sessions', { userId: owner.user.id }],
+      ['workspaces.join', { invite: { ...secondInvite, host: 'evil.example/x' } }],
+      ['workspaces.join', { link: 'whoot://join' }],
+      ['servers.info', { host: invite.host, port: invite.port, spkiPin: invite.spkiPin, code: invite.code }],
+      ['session.finishWelcome', { newAccount: true }],
+      ['session.signOut', { sessionEnded: false }],
+    ];
+    for (const [channel, payload] of refusals) {
+      const result = await side.call(channel, payload);
+      expect(result, `${channel} ${JSON.stringify(payload)}`).toMatchObject({
+        ok: false,
+        error: { code: 'invalid_input' },
+      });
+      if (!result.ok) expect(result.error.message).not.toContain(fay.password);
+    }
+    expect(await serverState(userId)).toEqual(before);
+    expect(side.vault.identity()?.user.id).toBe(userId);
+  });
+
+  it('answers another user’s session id like one that does not exist, and ends nothing', async () => {
+    const side = mainSide();
+    await side.confirm();
+    expect(await side.call('session.signUp', newcomer('Hal'))).toMatchObject({ ok: true });
+    const ownerSessions = await serverState(owner.user.id);
+    const target = ownerSessions.sessions[0] ?? '';
+    expect(await side.call('account.revokeSession', { sessionId: target })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
+    expect(await serverState(owner.user.id)).toEqual(ownerSessions);
+    expect((await owner.call('getAccount')).user.id).toBe(owner.user.id);
   });
 });
 
