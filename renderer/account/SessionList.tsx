@@ -33,7 +33,7 @@ export function SessionList() {
             className="session-row"
             aria-label={`${deviceName(session)}${session.current ? ', this device' : ''}`}
           >
-            <Icon name="signal" className="session-icon" />
+            <Icon name="device" className="session-icon" />
             <div className="session-text">
               <span className="session-device">
                 {deviceName(session)}

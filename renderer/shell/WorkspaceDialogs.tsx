@@ -60,7 +60,11 @@ function JoinForm({ initialLink }: { initialLink: string }) {
       onClose={close}
       initialFocus={field}
       title="Join a workspace"
-      description="Paste the whoot://join link someone sent you. You stay signed in; the workspace joins your list."
+      description={
+        otherServer
+          ? 'Paste the whoot://join link someone sent you.'
+          : 'Paste the whoot://join link someone sent you. You stay signed in; the workspace joins your list.'
+      }
       footer={
         <>
           <Button onClick={close}>Cancel</Button>

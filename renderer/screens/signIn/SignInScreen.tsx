@@ -90,7 +90,7 @@ export function SignInScreen() {
         <ScreenHeading id="sign-in-heading">Sign in to whoot</ScreenHeading>
         <p className="muted">Use the invite link your team sent you and your whoot account.</p>
         {endedOnServer && (
-          <p className="server-rule notice" role="status">
+          <p className="server-rule" role="status">
             You were signed out: your session ended on the server, because your password was changed or this device was
             signed out from another one.
           </p>
