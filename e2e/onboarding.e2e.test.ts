@@ -410,6 +410,10 @@ describe('onboarding and the account, in the app', () => {
     await ada.page.getByRole('navigation', { name: 'Channels' }).getByRole('link', { name: 'general' }).click();
     await ada.page.getByRole('button', { name: 'Member list' }).click();
     await ada.page.getByRole('complementary', { name: 'Members' }).getByText('Grace Hopper').waitFor();
+    // The screen as the person reads it, once the notices about what they just did are dismissed.
+    const toasts = page.getByRole('status', { name: 'Notifications' }).getByRole('button', { name: 'Dismiss' });
+    while ((await toasts.count()) > 0) await toasts.first().click();
+    await page.getByRole('heading', { name: 'Profile' }).scrollIntoViewIfNeeded();
     await assertFitsAtEverySize(page, 'onboarding-account', (p) => [
       ['Save name', p.getByRole('button', { name: 'Save name' }), { scrollTo: true }],
       ['Change password', p.getByRole('button', { name: 'Change password' }), { scrollTo: true }],
