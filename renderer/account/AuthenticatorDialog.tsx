@@ -3,8 +3,9 @@ import { useStore } from 'zustand';
 import { Button } from '../components/Button';
 import { CopyButton } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
-import { TextField } from '../components/TextField';
 import { useStores } from '../storesContext';
+import { AuthenticatorCodeField } from './AuthenticatorCodeField';
+import { AUTHENTICATOR_CODE_PROBLEM, authenticatorDigits } from './authenticatorCode';
 import { QrCode } from './QrCode';
 
 /** The secret as people type it into an app: groups of four. */
@@ -32,9 +33,9 @@ export function AuthenticatorDialog({ open, onDone }: { open: boolean; onDone: (
 
   async function confirm(event: FormEvent) {
     event.preventDefault();
-    const digits = code.replace(/\s+/g, '');
-    if (!/^[0-9]{6}$/.test(digits)) {
-      setError('Enter the 6 digits your authenticator app shows now.');
+    const digits = authenticatorDigits(code);
+    if (digits === null) {
+      setError(AUTHENTICATOR_CODE_PROBLEM);
       codeRef.current?.focus();
       return;
     }
@@ -115,14 +116,11 @@ export function AuthenticatorDialog({ open, onDone }: { open: boolean; onDone: (
         </div>
       </div>
       <form id="totp-confirm-form" className="form" noValidate onSubmit={(event) => void confirm(event)}>
-        <TextField
-          label="Code from the app"
+        <AuthenticatorCodeField
           inputRef={codeRef}
-          inputMode="numeric"
-          autoComplete="one-time-code"
           value={code}
-          onChange={(event) => {
-            setCode(event.target.value);
+          onChange={(value) => {
+            setCode(value);
             setError(undefined);
           }}
           error={error}
@@ -145,8 +143,8 @@ export function DisableAuthenticatorDialog({ open, onDone }: { open: boolean; on
   };
   async function submit(event: FormEvent) {
     event.preventDefault();
-    const digits = code.replace(/\s+/g, '');
-    if (!/^[0-9]{6}$/.test(digits)) return setError('Enter the 6 digits your authenticator app shows now.');
+    const digits = authenticatorDigits(code);
+    if (digits === null) return setError(AUTHENTICATOR_CODE_PROBLEM);
     setBusy(true);
     const result = await account.getState().disableTotp(digits);
     setBusy(false);
@@ -171,13 +169,10 @@ export function DisableAuthenticatorDialog({ open, onDone }: { open: boolean; on
       }
     >
       <form id="totp-disable-form" className="form" noValidate onSubmit={(event) => void submit(event)}>
-        <TextField
-          label="Code from the app"
-          inputMode="numeric"
-          autoComplete="one-time-code"
+        <AuthenticatorCodeField
           value={code}
-          onChange={(event) => {
-            setCode(event.target.value);
+          onChange={(value) => {
+            setCode(value);
             setError(undefined);
           }}
           error={error}

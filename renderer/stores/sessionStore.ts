@@ -103,6 +103,16 @@ export function createSessionStore(
       set({ signInPending: false, signInError: result.error, secondFactorNeeded });
       return false;
     };
+    /** Sign-in and sign-up: one attempt at a time, nothing sent before the user confirmed the server. */
+    const attempt = async (server: ServerAddress, send: () => ReturnType<WhootApi['session']['signIn']>) => {
+      if (get().signInPending) return false;
+      set({ signInPending: true, signInError: null });
+      if (!(await confirmServer(server))) {
+        set({ signInPending: false, signInError: NOT_CONFIRMED });
+        return false;
+      }
+      return settleSignIn(await send());
+    };
     return {
       phase: 'loading',
       session: signedOut,
@@ -126,15 +136,7 @@ export function createSessionStore(
         }
       },
 
-      async signIn(request) {
-        if (get().signInPending) return false;
-        set({ signInPending: true, signInError: null });
-        if (!(await confirmServer(signInServer(request.server)))) {
-          set({ signInPending: false, signInError: NOT_CONFIRMED });
-          return false;
-        }
-        return settleSignIn(await api.session.signIn(request));
-      },
+      signIn: (request) => attempt(signInServer(request.server), () => api.session.signIn(request)),
 
       async completeSignIn(factor) {
         if (get().signInPending) return false;
@@ -146,15 +148,7 @@ export function createSessionStore(
         set({ secondFactorNeeded: false, signInError: null });
       },
 
-      async signUp(request) {
-        if (get().signInPending) return false;
-        set({ signInPending: true, signInError: null });
-        if (!(await confirmServer(signInServer(request.server)))) {
-          set({ signInPending: false, signInError: NOT_CONFIRMED });
-          return false;
-        }
-        return settleSignIn(await api.session.signUp(request));
-      },
+      signUp: (request) => attempt(signInServer(request.server), () => api.session.signUp(request)),
 
       async finishWelcome() {
         const result = await api.session.finishWelcome();

@@ -1,6 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import { recoveryCodeSchema } from '../../../shared/rest/endpoints';
+import { AUTHENTICATOR_CODE_PROBLEM, authenticatorDigits } from '../../account/authenticatorCode';
 import { Button } from '../../components/Button';
 import { ScreenHeading } from '../../components/ScreenHeading';
 import { TextField } from '../../components/TextField';
@@ -25,9 +26,9 @@ export function SecondFactorScreen() {
     const typed = code.trim();
     let factor: { totp: string } | { recoveryCode: string };
     if (kind === 'totp') {
-      const digits = typed.replace(/\s+/g, '');
-      if (!/^[0-9]{6}$/.test(digits)) {
-        setError('Enter the 6 digits your authenticator app shows now.');
+      const digits = authenticatorDigits(typed);
+      if (digits === null) {
+        setError(AUTHENTICATOR_CODE_PROBLEM);
         codeRef.current?.focus();
         return;
       }
