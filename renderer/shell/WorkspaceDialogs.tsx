@@ -1,7 +1,7 @@
 import { useRef, useState, type FormEvent } from 'react';
 import { useStore } from 'zustand';
 import { otherServerProblem } from '../../shared/accountIpc';
-import { hostAndPort, workspaceSlugSchema } from '../../shared/identifiers';
+import { workspaceSlugSchema } from '../../shared/identifiers';
 import { workspaceNameSchema } from '../../shared/rest/endpoints';
 import { slugFromName } from '../account/slugFromName';
 import { Button } from '../components/Button';
@@ -9,6 +9,7 @@ import { copyText } from '../components/CopyButton';
 import { Dialog } from '../components/Dialog';
 import { TextField } from '../components/TextField';
 import { asSentence, describeInvite } from '../screens/signIn/signInForm';
+import { InviteLinkField } from '../screens/signIn/InviteLinkField';
 import { useStores } from '../storesContext';
 
 /**
@@ -92,19 +93,14 @@ function JoinForm({ initialLink }: { initialLink: string }) {
       }
     >
       <form id="join-workspace-form" className="form" noValidate onSubmit={(event) => void join(event)}>
-        <TextField
-          label="Invite link"
+        <InviteLinkField
           inputRef={field}
-          autoComplete="off"
-          spellCheck={false}
-          placeholder="whoot://join?host=…"
           value={link}
-          onChange={(event) => {
-            setLink(event.target.value);
+          onChange={(value) => {
+            setLink(value);
             setError(null);
           }}
-          hint={preview?.ok ? `An invite to the server at ${hostAndPort(preview.value)}` : undefined}
-          hintTone="neutral"
+          names={(server) => `An invite to the server at ${server}`}
         />
         <div role="alert" className="alert">
           {error?.message ?? elsewhere}

@@ -1,21 +1,14 @@
-import { useMemo, useRef, useState, type FormEvent, type RefObject } from 'react';
+import { useRef, useState, type FormEvent, type RefObject } from 'react';
 import { useStore } from 'zustand';
-import { hostAndPort } from '../../../shared/identifiers';
 import { Button } from '../../components/Button';
 import { ScreenHeading } from '../../components/ScreenHeading';
 import { SecondFactorScreen } from './SecondFactorScreen';
 import { SetUpServerScreen } from './SetUpServerScreen';
 import { SignUpScreen } from './SignUpScreen';
 import { TextField } from '../../components/TextField';
+import { InviteLinkField } from './InviteLinkField';
 import { useStores } from '../../storesContext';
-import {
-  asSentence,
-  describeInvite,
-  signInFieldOrder,
-  validateSignInForm,
-  type FieldErrors,
-  type SignInField,
-} from './signInForm';
+import { signInFieldOrder, validateSignInForm, type FieldErrors, type SignInField } from './signInForm';
 
 /** Signed out: the form for the way in the person chose (or the invite they opened led to). */
 export function SignedOutScreen() {
@@ -52,18 +45,6 @@ export function SignInScreen() {
     refs[field].current?.focus();
   };
 
-  const preview = useMemo(() => describeInvite(inviteLink), [inviteLink]);
-  // A live preview beats a submit-time error for the invite: it is pasted, so it is right or wrong all at once.
-  const inviteHint =
-    preview === null
-      ? errors.inviteLink
-        ? undefined
-        : 'Paste the whoot://join link from your invitation.'
-      : preview.ok
-        ? `Joins the server at ${hostAndPort(preview.value)}`
-        : asSentence(preview.error.message);
-  const inviteError = preview === null ? errors.inviteLink : undefined;
-
   const clearError = (field: SignInField) => setErrors((current) => ({ ...current, [field]: undefined }));
 
   async function submit(event: FormEvent<HTMLFormElement>) {
@@ -96,18 +77,13 @@ export function SignInScreen() {
           </p>
         )}
         <form className="form" noValidate onSubmit={(event) => void submit(event)} aria-busy={pending}>
-          <TextField
-            label="Invite link"
+          <InviteLinkField
             inputRef={inviteRef}
-            type="text"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="whoot://join?host=…"
             value={inviteLink}
-            onChange={(event) => invite.getState().setLink(event.target.value)}
-            hint={inviteHint}
-            hintTone={preview === null ? 'neutral' : preview.ok ? 'good' : 'bad'}
-            error={inviteError}
+            onChange={(link) => invite.getState().setLink(link)}
+            names={(server) => `Joins the server at ${server}`}
+            emptyHint="Paste the whoot://join link from your invitation."
+            error={errors.inviteLink}
           />
           <TextField
             label="Email"

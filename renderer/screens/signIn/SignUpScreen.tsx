@@ -1,13 +1,13 @@
 import { useEffect, useMemo, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { useStore } from 'zustand';
-import { hostAndPort } from '../../../shared/identifiers';
 import type { ServerInfo } from '../../../shared/rest/endpoints';
 import { PasswordField } from '../../account/PasswordField';
 import { Button } from '../../components/Button';
 import { ScreenHeading } from '../../components/ScreenHeading';
 import { TextField } from '../../components/TextField';
+import { InviteLinkField } from './InviteLinkField';
 import { useStores } from '../../storesContext';
-import { asSentence, describeInvite, signUpFieldOrder, validateSignUpForm, type SignUpField } from './signInForm';
+import { describeInvite, signUpFieldOrder, validateSignUpForm, type SignUpField } from './signInForm';
 
 /** What the server says about new accounts, in words; null while unknown. */
 function ruleText(info: ServerInfo): string {
@@ -87,33 +87,22 @@ export function SignUpScreen() {
     if (!created) focusField('password');
   }
 
-  const inviteHint =
-    preview === null
-      ? 'Paste the whoot://join link from your invitation.'
-      : preview.ok
-        ? `Creates your account on the server at ${hostAndPort(preview.value)}`
-        : asSentence(preview.error.message);
-
   return (
     <section className="screen screen-centered" aria-labelledby="sign-up-heading">
       <div className="card">
         <ScreenHeading id="sign-up-heading">Create your account</ScreenHeading>
         <p className="muted">Your invite brings you to your team’s workspace. Next, you can add an authenticator.</p>
         <form className="form" noValidate onSubmit={(event) => void submit(event)} aria-busy={pending}>
-          <TextField
-            label="Invite link"
+          <InviteLinkField
             inputRef={inviteRef}
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="whoot://join?host=…"
             value={inviteLink}
-            onChange={(event) => {
-              invite.getState().setLink(event.target.value);
+            onChange={(link) => {
+              invite.getState().setLink(link);
               clear('inviteLink');
             }}
-            hint={inviteHint}
-            hintTone={preview === null ? 'neutral' : preview.ok ? 'good' : 'bad'}
-            error={preview === null ? errors.inviteLink : undefined}
+            names={(address) => `Creates your account on the server at ${address}`}
+            emptyHint="Paste the whoot://join link from your invitation."
+            error={errors.inviteLink}
           />
           {server !== null && (
             <p className="server-rule" aria-live="polite">
