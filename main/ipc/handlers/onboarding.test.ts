@@ -78,7 +78,8 @@ function mainSide(options: { savePath?: string | null } = {}) {
   const sessions = createSessionService({
     vault,
     keychain: null,
-    api: createServerApi({ timeoutMs: 5000 }),
+    // Long: on a machine busy with other suites a TLS answer can take seconds, and speed is not what is tested here.
+    api: createServerApi({ timeoutMs: 60_000 }),
     events: createEventSink((channel, payload) =>
       events.push([channel.replace('whoot:', '') as EventChannel, payload]),
     ),
