@@ -219,7 +219,7 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     if (!parsed.ok) throw new Error('invite did not parse');
     const session = await startBotSession({
       invite: parsed.value.invite,
-      account: { kind: 'signUp', email: 'robo@example.com', password: 'robo password 1234', displayName: 'Robo' },
+      account: { kind: 'signUp', email: 'robo@example.com', password: 'tin whistle lantern 1234', displayName: 'Robo' },
     });
     if (!session.ok) throw new Error(`bot sign-up failed: ${session.error.message}`);
     const bot: VoiceBot = createVoiceBot(session.value, { play: { kind: 'tone', frequency: 660 }, frequencies: [660] });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { accountIpcChannels, hostStatusSchema } from './accountIpc';
 import { adminIpcChannels } from './adminIpc';
 import { editMessageBodySchema, fileContentTypeSchema, historyPageSchema, postMessageBodySchema } from './chat';
 import { inviteSchema } from './deepLink';
@@ -46,7 +47,8 @@ export const ipcInvokeChannels = {
   'app.info': channel(noRequest, appInfoSchema),
   'session.status': channel(noRequest, sessionStateSchema),
   'session.signIn': channel(signInRequestSchema, sessionStateSchema),
-  'session.signOut': channel(noRequest, sessionStateSchema),
+  /** `sessionEnded`: the server already ended the session (the page saw its socket closed for that). */
+  'session.signOut': channel(z.strictObject({ sessionEnded: z.literal(true).optional() }), sessionStateSchema),
   /** Whether this app has joined the server before; sign-in and whoot:// links ask the user about any other. */
   'servers.review': channel(serverAddressSchema, serverReviewSchema),
   /** The user confirmed the server in the app's question: from now on main lets sign-in reach it. */
@@ -156,6 +158,8 @@ export const ipcInvokeChannels = {
   'links.open': channel(linkOpenRequestSchema, linkOpenResponseSchema),
   // ---- the admin console and "Test my connection" (shared/adminIpc.ts; docs/admin.md) ----
   ...adminIpcChannels,
+  // ---- onboarding, the account's own settings, joining and creating workspaces (shared/accountIpc.ts) ----
+  ...accountIpcChannels,
 } as const;
 
 /** Events main pushes to the renderer. They carry no secrets; `voice.dropCredentials` tells it to forget TURN ones. */
@@ -170,6 +174,8 @@ export const ipcEventChannels = {
   /** The tray's Mute and Deafen items: the renderer toggles its own state and reports back with voice.reportState. */
   'voice.toggleMuteRequested': z.strictObject({}),
   'voice.toggleDeafenRequested': z.strictObject({}),
+  /** The server this app hosts started, failed, or got its first account. */
+  'host.changed': hostStatusSchema,
 } as const;
 
 export const IPC_PREFIX = 'whoot:';

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createOutboxFile, type OutboxFile } from '../../main/outbox/outboxFile';
+import type { HostedServer } from '../../main/host/hostedServer';
+import type { KeychainStore } from '../../main/session/keychainStore';
 import { createPreferencesStore, type PreferencesStore } from '../../main/settings/preferencesStore';
 import { attachMainProcess } from './mainProcess';
 
@@ -37,6 +39,10 @@ export async function openAppPage(
     readonly outbox?: OutboxFile;
     /** The browser profile of an earlier run (Chromium salts device ids per profile); a fresh one otherwise. */
     readonly context?: BrowserContext;
+    /** Where main keeps the refresh token (the real OS keychain under test/with-keyring.sh); absent, nowhere. */
+    readonly keychain?: KeychainStore | null;
+    /** The server this app hosts; absent, it hosts none. */
+    readonly host?: HostedServer | null;
   } = {},
 ): Promise<AppPage> {
   const context = options.context ?? (await browser.newContext());
@@ -57,7 +63,13 @@ export async function openAppPage(
     errors.push(`dialog: ${dialog.message()}`);
     void dialog.dismiss();
   });
-  const main = await attachMainProcess(page, { appOrigin, preferences, outbox });
+  const main = await attachMainProcess(page, {
+    appOrigin,
+    preferences,
+    outbox,
+    keychain: options.keychain ?? null,
+    host: options.host ?? null,
+  });
   await page.addInitScript({ path: BRIDGE_SCRIPT });
   for (const content of options.initScripts ?? []) await page.addInitScript({ content });
   await page.goto(`${appOrigin}/index.html`);

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { rendererCspHeader, sessionServers } from '../../shared/contentSecurityPolicy';
 import { serveDocumentPolicy } from './documentPolicy';
@@ -12,6 +15,8 @@ import { createSessionService } from '../../main/session/sessionService';
 import type { PreferencesStore } from '../../main/settings/preferencesStore';
 import type { OutboxFile } from '../../main/outbox/outboxFile';
 import { TEST_IO_TIMEOUT_MS } from '../../test/support/testDeadlines';
+import { desktopDeviceLabel } from '../../shared/admin';
+import type { HostedServer } from '../../main/host/hostedServer';
 
 /**
  * The real main-process side (vault, session service, IPC handlers and dispatcher) running in the test process and
@@ -26,6 +31,8 @@ export async function attachMainProcess(
     preferences?: PreferencesStore | null;
     /** The outbox file main keeps (beside the preferences); absent, unsent messages last for the page only. */
     outbox?: OutboxFile | null;
+    /** The server this app hosts (test/support/hostedServerHarness.ts); absent, the app hosts none. */
+    host?: HostedServer | null;
   },
 ) {
   const vault = new CredentialVault();
@@ -41,11 +48,14 @@ export async function attachMainProcess(
     api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
     events,
     log: (line) => logs.push(line),
+    deviceLabel: desktopDeviceLabel(process.platform),
   });
-  /** What main/app would hand to the desktop (notifications, the system browser), recorded instead. */
+  /** What main/app would hand to the desktop (notifications, the system browser, save dialogs), recorded instead. */
   const desktop = {
     notifications: [] as { title: string; body: string }[],
     opened: [] as string[],
+    /** Where the "save dialog" put each file, answering with a fresh folder per file. */
+    saved: [] as string[],
   };
   const dispatcher = registerHandlers({
     handlers: createHandlers({
@@ -58,10 +68,18 @@ export async function attachMainProcess(
         return true;
       },
       links: { open: async (link) => void desktop.opened.push(link.url) },
+      host: options.host ?? null,
+      chooseSavePath: async (suggestedName) => {
+        const path = join(mkdtempSync(join(tmpdir(), 'whoot-e2e-save-')), suggestedName);
+        desktop.saved.push(path);
+        return path;
+      },
     }),
     isTrustedSender: trustOnlyAppFrames([options.appOrigin]),
     log: (line) => logs.push(line),
   });
+  // What main/app/main.ts does: the page hears when the hosted server is ready or has its owner.
+  options.host?.onChange((status) => events.emit('host.changed', status));
   // What main/app/appProtocol.ts does for app://: the app's document carries the CSP header for the session as it
   // is when the document loads, so every suite runs under the narrowed connect-src the app really has.
   await serveDocumentPolicy(page, () => rendererCspHeader(sessionServers(sessions.state())));

@@ -1,7 +1,13 @@
 import { join } from 'node:path';
 import { utilityProcess, type App } from 'electron';
 import { loadServerConfigFile, type ServerConfigInput } from '../server/config';
-import { fromServerSchema, SERVER_SERVICE_NAME, type ToServerMessage } from '../server/utilityProtocol';
+import {
+  fromServerSchema,
+  SERVER_SERVICE_NAME,
+  type FromServerMessage,
+  type ToServerMessage,
+} from '../server/utilityProtocol';
+import type { ServerChannel } from '../host/hostedServer';
 import { errorMessage } from '../../shared/errorMessage';
 
 /**
@@ -23,6 +29,8 @@ export interface BundledServer {
   readonly ready: Promise<{ readonly port: number; readonly spkiPin: string }>;
   /** Asks the server to close (connections, listener, store) and waits for its process to exit. */
   stop(): Promise<void>;
+  /** Main's private line to the server's process: the first-run set-up (main/host/hostedServer.ts) uses it. */
+  readonly channel: ServerChannel;
 }
 
 export function hostServerRequested(env: Readonly<Record<string, string | undefined>>): boolean {
@@ -57,6 +65,7 @@ export function startBundledServer(options: {
     });
   });
   const send = (message: ToServerMessage) => child.postMessage(message);
+  const listeners = new Set<(message: FromServerMessage) => void>();
 
   const ready = new Promise<{ port: number; spkiPin: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -71,6 +80,7 @@ export function startBundledServer(options: {
         return;
       }
       const message = parsed.data;
+      for (const listener of listeners) listener(message);
       if (message.type === 'log') log(`server: ${message.message}`);
       if (message.type === 'ready') {
         clearTimeout(timer);
@@ -94,6 +104,13 @@ export function startBundledServer(options: {
 
   return {
     ready,
+    channel: {
+      send,
+      onMessage(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
     async stop() {
       if (exited) return;
       stopRequested = true;

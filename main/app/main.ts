@@ -27,6 +27,8 @@ import { preparePushToTalk, startPushToTalk } from './pushToTalk';
 import { createAppTray } from './tray';
 import { createMainWindow } from './window';
 import { errorMessage } from '../../shared/errorMessage';
+import { desktopDeviceLabel } from '../../shared/admin';
+import { createHostedServer } from '../host/hostedServer';
 
 /**
  * The Electron entry point: composes the plain modules (policies, vault, session service, IPC dispatcher) with the
@@ -77,7 +79,9 @@ async function openKeychain(): Promise<KeychainStore | null> {
 async function start(): Promise<void> {
   await app.whenReady();
   // Hosting locally (WHOOT_HOST_SERVER=1 for now): the bundled server in a utility process, stopped before quit.
-  hostBundledServerIfRequested({ app, env: process.env, allowedOrigins: target.trustedOrigins, log });
+  const bundled = hostBundledServerIfRequested({ app, env: process.env, allowedOrigins: target.trustedOrigins, log });
+  const host = bundled === null ? null : createHostedServer({ channel: bundled.channel, ready: bundled.ready, log });
+  host?.onChange((status) => events.emit('host.changed', status));
 
   const sessions = createSessionService({
     vault,
@@ -85,6 +89,7 @@ async function start(): Promise<void> {
     api: createServerApi(),
     events,
     log,
+    deviceLabel: desktopDeviceLabel(process.platform),
   });
   // Each document's CSP lets it connect only to the servers signed in to when it loads (no window exists yet).
   const signedInServers = () => sessionServers(sessions.state());
@@ -120,6 +125,7 @@ async function start(): Promise<void> {
       links: createLinkOpener(),
       chooseSavePath: createSavePathChooser(() => mainWindow),
       outbox: createOutboxFile({ filePath: join(app.getPath('userData'), 'outbox.json'), log }),
+      host,
     }),
     isTrustedSender: trustOnlyAppFrames(target.trustedOrigins),
     log,

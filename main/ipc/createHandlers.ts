@@ -43,6 +43,16 @@ import { createFileTransfers, type SavePathChooser } from './handlers/filesTrans
 import { linksOpenHandler, type LinkOpener } from './handlers/linksOpen';
 import { outboxAccount, outboxLoadHandler, outboxSaveHandler } from './handlers/outbox';
 import type { OutboxFile } from '../outbox/outboxFile';
+import { accountSettingsHandlers } from './handlers/accountSettings';
+import { hostSetupHandlers } from './handlers/hostSetup';
+import {
+  serversInfoHandler,
+  sessionCompleteSignInHandler,
+  sessionFinishWelcomeHandler,
+  sessionSignUpHandler,
+} from './handlers/sessionOnboarding';
+import { workspaceMembershipHandlers } from './handlers/workspaceMembership';
+import type { HostedServer } from '../host/hostedServer';
 
 /** One handler per contract channel; the IpcHandlers type fails the build if one is missing or extra. */
 export function createHandlers(deps: {
@@ -63,10 +73,12 @@ export function createHandlers(deps: {
   notifier?: MentionNotifier | null;
   /** The system browser for links from messages (main/app); absent, links.open says it is unavailable. */
   links?: LinkOpener | null;
-  /** The save dialog for files.save (main/app). */
+  /** The save dialog for files.save and the recovery codes (main/app). */
   chooseSavePath?: SavePathChooser | null;
   /** Unsent chat messages per account, kept across restarts; absent, the page keeps them for this run only. */
   outbox?: OutboxFile | null;
+  /** The server this app hosts (WHOOT_HOST_SERVER=1); absent, host.status says 'off'. */
+  host?: HostedServer | null;
 }): IpcHandlers {
   const outbox = deps.outbox ?? null;
   const session = () => deps.sessions.state();
@@ -83,6 +95,10 @@ export function createHandlers(deps: {
       if (account !== null) await outbox?.forget(account);
       return result;
     },
+    'session.signUp': sessionSignUpHandler(deps.sessions, trust),
+    'session.completeSignIn': sessionCompleteSignInHandler(deps.sessions, trust),
+    'session.finishWelcome': sessionFinishWelcomeHandler(deps.sessions),
+    'servers.info': serversInfoHandler(deps.sessions, trust),
     'servers.review': serversReviewHandler(trust),
     'servers.confirm': serversConfirmHandler(trust),
     'workspace.channels': workspaceChannelsHandler(deps.sessions.calls),
@@ -121,5 +137,8 @@ export function createHandlers(deps: {
     ...adminSecurityHandlers(deps.sessions.calls),
     'doctor.run': doctorRunHandler(deps.sessions.calls),
     'links.open': linksOpenHandler(deps.links ?? null),
+    ...accountSettingsHandlers(deps.sessions, { chooseSavePath: deps.chooseSavePath ?? null }),
+    ...workspaceMembershipHandlers(deps.sessions),
+    ...hostSetupHandlers({ host: deps.host ?? null, sessions: deps.sessions, trust }),
   };
 }

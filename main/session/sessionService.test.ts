@@ -98,6 +98,25 @@ describe('session service against the real server over TLS', () => {
     expect(await t.server.store.sessions.getLive(sessionId)).toBeUndefined();
   });
 
+  it('says once that the session ended on the server, until the next sign-in attempt', async () => {
+    const { vault, sessions } = service();
+    await sessions.signIn(signIn());
+    // The page saw its socket closed with 4001 (a password change or a revoke elsewhere) and signs out for it.
+    await t.server.store.sessions.revoke(vault.identity()!.sessionId, 'revoked');
+    expect(await sessions.signOut({ sessionEnded: true })).toEqual({
+      ok: true,
+      value: { signedIn: false, sessionEnded: true },
+    });
+    expect(sessions.state()).toEqual({ signedIn: false, sessionEnded: true });
+    // A late second report (no session left) does not repeat it; a sign-in attempt, even a failed one, clears it.
+    expect(await sessions.signOut({ sessionEnded: true })).toEqual({ ok: true, value: { signedIn: false } });
+    await sessions.signIn(signIn());
+    await t.server.store.sessions.revoke(vault.identity()!.sessionId, 'revoked');
+    await sessions.signOut({ sessionEnded: true });
+    await sessions.signIn(signIn({ password: 'wrong password!' }));
+    expect(sessions.state()).toEqual({ signedIn: false });
+  });
+
   it('signs out locally even when the server cannot be reached', async () => {
     const other = await startTestServer();
     await bootstrapWorkspace(other.server, ACCOUNT, { slug: 'elsewhere', name: 'Elsewhere' });

@@ -43,7 +43,6 @@ describe('adminStore', () => {
     expect(admin.getState().revealed).toBeNull();
     // Switching tabs forgets anything revealed as well.
     await admin.getState().createWebhook('https://hooks.example.com/whoot', ['channel.created'], '');
-    fake.answer('admin.sessions', async () => ok({ sessions: [] }));
     await admin.getState().open('sessions');
     expect(admin.getState().revealed).toBeNull();
   });

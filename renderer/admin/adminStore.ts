@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AuditChain, AuditEntryView, AuditPerson, InviteSummary, SessionSummary } from '../../shared/admin';
+import type { AuditChain, AuditEntryView, AuditPerson, InviteSummary } from '../../shared/admin';
 import type { ApiToken } from '../../shared/apiTokens';
 import type { Input, InputRequest } from '../../shared/inboundInputs';
 import type { ResponseOf, WhootApi } from '../../shared/ipc';
@@ -49,7 +49,6 @@ export interface AdminState {
   readonly inputs: readonly Input[];
   readonly inputRequests: { readonly inputId: string; readonly list: readonly InputRequest[] } | null;
   readonly tokens: readonly ApiToken[];
-  readonly sessions: readonly SessionSummary[];
   readonly audit: AuditPage | null;
   readonly revealed: Revealed | null;
   /** Whether the console has been shown: only then does a change of workspace read it again. */
@@ -75,7 +74,6 @@ export interface AdminState {
   showInputRequests(inputId: string): Promise<void>;
   createToken(name: string): Promise<void>;
   revokeToken(tokenId: string): Promise<void>;
-  revokeSession(sessionId: string): Promise<void>;
 }
 
 export type AdminStore = StoreApi<AdminState>;
@@ -107,7 +105,8 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
 
     async function load(tab: AdminTab): Promise<void> {
       const id = workspaceId();
-      if (id === null && tab !== 'sessions') return;
+      // The sessions tab shows the account's own sessions (renderer/account/accountStore.ts loads them).
+      if (id === null || tab === 'sessions') return;
       const ws = { workspaceId: id ?? '' };
       switch (tab) {
         case 'members': {
@@ -144,11 +143,6 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
         case 'tokens': {
           const value = await attempt(() => api.admin.apiTokens(ws));
           if (value) set({ tokens: value.tokens });
-          return;
-        }
-        case 'sessions': {
-          const value = await attempt(() => api.admin.sessions());
-          if (value) set({ sessions: value.sessions });
           return;
         }
         case 'audit': {
@@ -214,7 +208,6 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
       inputs: [],
       inputRequests: null,
       tokens: [],
-      sessions: [],
       audit: null,
       revealed: null,
       opened: false,
@@ -269,11 +262,6 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
           (value) => set({ revealed: { label: 'API token', what: 'API token', value: value.token } }),
         ),
       revokeToken: (tokenId) => change((id) => api.admin.revokeApiToken({ workspaceId: id, tokenId })),
-      revokeSession: async (sessionId) => {
-        set({ error: null });
-        await attempt(() => api.admin.revokeSession({ sessionId }));
-        await load('sessions');
-      },
     };
   });
   // Another workspace selected: what is shown belongs to the old one, so it is read again.

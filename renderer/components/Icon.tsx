@@ -26,6 +26,7 @@ const PATHS = {
     'M17 9V7A5 5 0 0 0 7 7v2H5v12h14V9h-2ZM9 7a3 3 0 0 1 6 0v2H9V7Zm1.6 11.4L7.5 15.3l1.4-1.4 1.7 1.7 4.5-4.5 1.4 1.4-5.9 5.9Z',
   lockBroken: 'M17 9h2v12H5V9h10V7a3 3 0 0 0-5.8-1L7.3 5.3A5 5 0 0 1 17 7v2Zm-6 3v4h2v-4h-2Zm0 5v2h2v-2h-2Z',
   signal: 'M3 18h3v3H3v-3Zm5-4h3v7H8v-7Zm5-4h3v11h-3V10Zm5-5h3v16h-3V5Z',
+  device: 'M3 4h18a1 1 0 0 1 1 1v11a1 1 0 0 1-1 1h-7v2h3v2H7v-2h3v-2H3a1 1 0 0 1-1-1V5a1 1 0 0 1 1-1Zm1 2v9h16V6H4Z',
   hash: 'M9.5 3h2l-.7 5h4l.7-5h2l-.7 5H21v2h-4.5l-.5 4H20v2h-4.3l-.7 5h-2l.7-5h-4l-.7 5H7l.7-5H3v-2h4.9l.5-4H4V8h4.7l.8-5Zm1 7-.5 4h4l.5-4h-4Z',
   speaker:
     'M3 9h4l5-4v14l-5-4H3V9Zm13.5 3A4.5 4.5 0 0 0 14 8v8a4.5 4.5 0 0 0 2.5-4ZM14 3.2v2.1a7 7 0 0 1 0 13.4v2.1a9 9 0 0 0 0-17.6Z',

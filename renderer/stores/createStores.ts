@@ -1,4 +1,5 @@
 import type { WhootApi } from '../../shared/ipc';
+import { createAccountStore, type AccountStore } from '../account/accountStore';
 import { createAdminStore, type AdminStore } from '../admin/adminStore';
 import { createDoctorStore, type DoctorStore } from '../screens/doctor/doctorStore';
 import { createChatStore, type ChatStore } from '../chat/chatStore';
@@ -14,6 +15,9 @@ import { linkVoicePreferences } from '../voice/linkVoicePreferences';
 import { createChannelsStore, type ChannelsStore } from './channelsStore';
 import { createDevicesStore, type DevicesStore, type MediaDevicesPort } from './devicesStore';
 import { createInviteStore, type InviteStore } from './inviteStore';
+import { createHostStore, type HostStore } from './hostStore';
+import { createOnboardingStore, type OnboardingStore } from './onboardingStore';
+import { formatInviteLink } from '../../shared/deepLink';
 import { createLinkStore, type LinkStore } from '../chat/linkStore';
 import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
@@ -57,6 +61,12 @@ export interface Stores {
   readonly voice: VoiceEngine | null;
   /** The admin console's data for the selected workspace (renderer/admin). */
   readonly admin: AdminStore;
+  /** The signed-in account's settings and sessions (renderer/account). */
+  readonly account: AccountStore;
+  /** The server this app hosts, if any, and its first-run set-up. */
+  readonly host: HostStore;
+  /** Which signed-out form shows, and the rail's join and create dialogs. */
+  readonly onboarding: OnboardingStore;
   /** Test my connection: the network doctor's last report. */
   readonly doctor: DoctorStore;
   /** Short messages at the foot of the window, some with an action such as Undo (components/ToastRegion). */
@@ -171,9 +181,14 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     },
   });
   // Removed from the workspace by an owner or admin (the server closed with 4004): say so, and stop showing it.
+  // The session ended on the server (4001: a password change or a revoke elsewhere): sign out here too, and the
+  // sign-in screen says why, instead of a workspace that can no longer reach anything.
   const unlinkRemoval = realtime.store.subscribe((state, previous) => {
     if (state.endReason === 'removed' && previous.endReason !== 'removed' && state.workspaceId !== null) {
       workspace.store.getState().markRemoved(state.workspaceId);
+    }
+    if (state.endReason === 'session_ended' && previous.endReason !== 'session_ended') {
+      void session.store.getState().signOut({ sessionEnded: true });
     }
   });
   const devices = createDevicesStore(environment.mediaDevices);
@@ -188,11 +203,24 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     engine: voice?.engine ?? null,
     devices: devices.store,
   });
-  const invite = createInviteStore(api, serverTrust, () => {
-    // A link opened from the OS is a request to join: show the form it filled in, unless already signed in.
-    if (!session.store.getState().session.signedIn) navigation.getState().go('signIn');
+  const onboarding = createOnboardingStore(api, { session: session.store, workspace: workspace.store });
+  // A link opened from the OS is a request to join: signed in, the dialog that joins the workspace without signing
+  // out (or says why it cannot); signed out, after the question about its server, the form that creates an account
+  // (with the way to sign in instead beside it).
+  const invite = createInviteStore(api, serverTrust, {
+    take: (received) => {
+      if (!session.store.getState().session.signedIn) return false;
+      onboarding.getState().openJoin(formatInviteLink(received));
+      return true;
+    },
+    onReceived: () => {
+      onboarding.getState().setSignedOutMode('signUp');
+      navigation.getState().go('signIn');
+    },
   });
 
+  const host = createHostStore(api);
+  void host.store.getState().load();
   const pushToTalk = createPushToTalkStore(api);
   // Read at start, not when Settings opens: the voice engine needs the mode for the first call.
   void pushToTalk.store.getState().load();
@@ -254,6 +282,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     toasts,
     copy,
     micCheck,
+    host,
   ];
   return {
     stores: {
@@ -273,6 +302,9 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       links: createLinkStore(api),
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),
+      account: createAccountStore(api),
+      host: host.store,
+      onboarding,
       doctor: createDoctorStore(api),
       toasts: toasts.store,
       announcer,

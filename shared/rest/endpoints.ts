@@ -29,9 +29,11 @@ import {
   auditChainSchema,
   auditEntrySchema,
   auditPersonSchema,
+  deviceLabelSchema,
   inviteSummarySchema,
   sessionSummarySchema,
 } from '../admin';
+import { newPasswordSchema } from '../passwordStrength';
 import { apiTokenNameSchema, apiTokenSchema, apiTokenSecretSchema } from '../apiTokens';
 import {
   inputAcceptedSchema,
@@ -65,6 +67,16 @@ export const serverInfoSchema = z.strictObject({
   workspaceCreation: workspaceCreationSchema,
 });
 export type ServerInfo = z.output<typeof serverInfoSchema>;
+
+export const accountSchema = z.strictObject({
+  user: publicUserSchema,
+  totpEnabled: z.boolean(),
+  /** The server's first account: it owns the server (creates workspaces under the `operators` policy). */
+  serverOwner: z.boolean(),
+  /** What the server's `workspaceCreation` policy means for this account. */
+  mayCreateWorkspaces: z.boolean(),
+});
+export type Account = z.output<typeof accountSchema>;
 
 export const recoveryCodeSchema = z.string().regex(/^[A-Za-z2-7]{5}-?[A-Za-z2-7]{5}$/, 'must be a recovery code');
 
@@ -258,7 +270,7 @@ export const endpoints = {
     auth: 'none',
     body: z.strictObject({
       email: z.email().max(254),
-      password: passwordSchema,
+      password: newPasswordSchema,
       displayName: displayNameSchema,
       inviteCode: inviteCodeSchema.optional(),
     }),
@@ -276,6 +288,8 @@ export const endpoints = {
       totp: totpCodeSchema.optional(),
       recoveryCode: recoveryCodeSchema.optional(),
       inviteCode: inviteCodeSchema.optional(),
+      /** The client's label for this session, shown in its owner's session list. */
+      device: deviceLabelSchema.optional(),
     }),
     response: z.strictObject({
       session: sessionGrantSchema,
@@ -334,7 +348,7 @@ export const endpoints = {
     operation: 'mfa.totpConfirm',
     resource: { from: 'session' },
     body: z.strictObject({ code: totpCodeSchema }),
-    response: z.strictObject({ recoveryCodes: z.array(z.string()).length(10) }),
+    response: z.strictObject({ recoveryCodes: z.array(recoveryCodeSchema).length(10) }),
     status: 200,
     rateClass: 'auth',
   }),
@@ -348,6 +362,46 @@ export const endpoints = {
     response: null,
     status: 204,
     rateClass: 'auth',
+  }),
+  // ---- the signed-in account: what it may do, its password, its name --------------------------------------------
+  /** The caller's account: whether two-step sign-in is on and whether this server lets it create workspaces. */
+  getAccount: endpoint({
+    method: 'GET',
+    path: '/v1/account',
+    auth: 'signed',
+    operation: 'account.get',
+    resource: { from: 'session' },
+    body: empty,
+    response: accountSchema,
+    status: 200,
+    rateClass: 'default',
+  }),
+  /**
+   * A new password, given the current one. Every other session of the account ends (`password_changed`): whoever
+   * knew the old password is signed out everywhere but here. Wrong current passwords count as failed sign-ins.
+   */
+  changePassword: endpoint({
+    method: 'POST',
+    path: '/v1/account/password',
+    auth: 'signed',
+    operation: 'account.changePassword',
+    resource: { from: 'session' },
+    body: z.strictObject({ currentPassword: passwordSchema, newPassword: newPasswordSchema }),
+    response: z.strictObject({ signedOutSessions: z.number().int().min(0) }),
+    status: 200,
+    rateClass: 'auth',
+  }),
+  /** The caller's display name; every workspace they are in hears `member.updated`. */
+  updateProfile: endpoint({
+    method: 'PUT',
+    path: '/v1/account/profile',
+    auth: 'signed',
+    operation: 'account.updateProfile',
+    resource: { from: 'session' },
+    body: z.strictObject({ displayName: displayNameSchema }),
+    response: z.strictObject({ user: publicUserSchema }),
+    status: 200,
+    rateClass: 'default',
   }),
   listWorkspaces: endpoint({
     method: 'GET',

@@ -14,22 +14,37 @@ import { HttpError } from '../http/httpError';
 import type { User } from '../store';
 import { nowSeconds, type ApiDeps, type EndpointHandlers } from './context';
 import { workspaceSummaries } from './workspaceHandlers';
+import { profileHandlers } from './profileHandlers';
+import { newPasswordProblem } from '../../../shared/passwordStrength';
 
 const ENROLMENT_TTL_MS = 10 * 60 * 1000;
 const wrongCredentials = () => new HttpError(401, 'invalid_credentials', 'Wrong email or password.');
 
 type AccountHandlers = Pick<
   EndpointHandlers,
-  'signUp' | 'signIn' | 'refresh' | 'signOut' | 'signOutEverywhere' | 'totpEnroll' | 'totpConfirm' | 'totpDisable'
+  | 'signUp'
+  | 'signIn'
+  | 'refresh'
+  | 'signOut'
+  | 'signOutEverywhere'
+  | 'totpEnroll'
+  | 'totpConfirm'
+  | 'totpDisable'
+  | 'getAccount'
+  | 'changePassword'
+  | 'updateProfile'
 >;
 
-/** Sign-up, sign-in (with TOTP or a recovery code), refresh rotation, sign-out and MFA enrolment. */
+/**
+ * Sign-up, sign-in (with TOTP or a recovery code), refresh rotation, sign-out and MFA enrolment, plus what a
+ * signed-in account changes about itself (profileHandlers.ts).
+ */
 export function accountHandlers(deps: ApiDeps): AccountHandlers {
   const { store } = deps;
   // Pending enrolments (a secret shown but not yet confirmed); the last used TOTP step lives in the store.
   const pendingTotp = new Map<string, { secret: string; expiresAt: number }>();
 
-  async function newSession(userId: string) {
+  async function newSession(userId: string, client: { deviceLabel: string | null; lastAddress: string | null }) {
     const familyId = generateRefreshFamilyId();
     const refresh = generateRefreshToken(familyId);
     const secret = randomBytes(32);
@@ -42,6 +57,7 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
       refreshTokenHash: refresh.hash,
       idleExpiresAt: now + deps.config.sessions.idleMinutes * 60_000,
       absoluteExpiresAt: now + deps.config.sessions.absoluteDays * 86_400_000,
+      ...client,
     });
     return {
       id: session.id,
@@ -79,11 +95,16 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
     deps.audit({ type: 'account.created', actorUserId: user.id, details: { serverOwner: user.serverOwner } });
 
   return {
+    ...profileHandlers(deps),
+
     async signUp({ body }) {
       // Refused before the password is hashed: an invite-only server spends nothing on a sign-up without one.
       if (body.inviteCode === undefined && deps.config.registration === 'invite-only') {
         throw new HttpError(403, 'invite_required', 'This server takes new accounts by invite only.');
       }
+      // The schema refused the very weak ones already; this adds what only the account knows (its name and email).
+      const weak = newPasswordProblem(body.password, [body.email, body.displayName]);
+      if (weak !== null) throw new HttpError(400, 'weak_password', weak);
       const hashed = await hashPassword(body.password);
       if (!hashed.ok) throw new HttpError(400, hashed.error.code, hashed.error.message);
       const newUser = { email: body.email, displayName: body.displayName, passwordHash: hashed.value };
@@ -144,7 +165,10 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
           await deps.audit({ type: 'invite.redeemed', actorUserId: user.id, workspaceId: redeemed.workspace.id });
         }
       }
-      const session = await newSession(user.id);
+      const session = await newSession(user.id, {
+        deviceLabel: body.device ?? null,
+        lastAddress: clientAddress ?? null,
+      });
       await deps.audit({
         type: 'sign_in',
         actorUserId: user.id,
@@ -156,7 +180,7 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
       };
     },
 
-    async refresh({ body }) {
+    async refresh({ body, clientAddress }) {
       const parts = parseRefreshToken(body.refreshToken);
       if (parts === null) throw new HttpError(401, 'invalid_refresh_token', 'The refresh token is not valid.');
       const next = generateRefreshToken(parts.familyId);
@@ -166,6 +190,7 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
         secret,
         refreshTokenHash: next.hash,
         idleExpiresAt: deps.now() + deps.config.sessions.idleMinutes * 60_000,
+        lastAddress: clientAddress ?? null,
       });
       if (!outcome.ok) {
         if (outcome.reason === 'reused') {

@@ -125,6 +125,8 @@ export function adminHandlers(deps: ApiDeps): AdminHandlers {
             id: s.id,
             createdAt: s.createdAt,
             lastSeenAt: s.lastSeenAt,
+            device: s.deviceLabel,
+            address: s.lastAddress,
             current: s.id === session.sessionId,
           })),
         },

@@ -428,4 +428,14 @@ export const MIGRATIONS: readonly Migration[] = [
         WHERE client_nonce IS NOT NULL;
     `,
   },
+  {
+    version: 11,
+    name: 'session device labels and addresses',
+    up: `
+      -- What the client called itself at sign-in and the address the server saw (at sign-in or the refresh that made
+      -- the session), so the account's owner can tell their sessions apart. Earlier sessions have neither.
+      ALTER TABLE sessions ADD COLUMN device_label TEXT;
+      ALTER TABLE sessions ADD COLUMN last_address TEXT;
+    `,
+  },
 ];

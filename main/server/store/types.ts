@@ -45,6 +45,7 @@ export interface UsersRepository {
   byEmail(email: string): Promise<User | undefined>;
   count(): Promise<number>;
   setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
+  setDisplayName(userId: string, displayName: string): Promise<boolean>;
   /** The seed is sealed with the data key; it is never part of a User object. */
   setTotpSeed(userId: string, seed: Uint8Array): Promise<boolean>;
   clearTotpSeed(userId: string): Promise<boolean>;
@@ -74,6 +75,10 @@ export interface SessionSummary {
   readonly lastSeenAt: number;
   readonly idleExpiresAt: number;
   readonly absoluteExpiresAt: number;
+  /** What the client called itself at sign-in ("whoot desktop on Linux"); null if it said nothing. */
+  readonly deviceLabel: string | null;
+  /** The client address the server saw at sign-in or at the refresh that made this session. */
+  readonly lastAddress: string | null;
 }
 
 export interface LiveSession extends SessionSummary {
@@ -90,6 +95,8 @@ export interface NewSession {
   readonly refreshTokenHash: string;
   readonly idleExpiresAt: number;
   readonly absoluteExpiresAt: number;
+  readonly deviceLabel?: string | null;
+  readonly lastAddress?: string | null;
 }
 
 export interface SessionSuccessor {
@@ -98,6 +105,8 @@ export interface SessionSuccessor {
   readonly refreshTokenHash: string;
   /** Capped at the family's absolute expiry. */
   readonly idleExpiresAt: number;
+  /** Where the refresh came from; the device label carries over from the session it replaces. */
+  readonly lastAddress?: string | null;
 }
 
 export type RefreshOutcome =

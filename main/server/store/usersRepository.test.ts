@@ -58,6 +58,15 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
       expect((await store.users.byId(ada.id))?.passwordHash).toBe('new-hash');
     });
 
+    it('changes the display name, of that account only', async () => {
+      const ada = await createUser('ada@example.com');
+      const bob = await createUser('bob@example.com');
+      expect(await store.users.setDisplayName(ada.id, 'Countess Ada')).toBe(true);
+      expect((await store.users.byId(ada.id))?.displayName).toBe('Countess Ada');
+      expect((await store.users.byId(bob.id))?.displayName).toBe('bob');
+      expect(await store.users.setDisplayName('0190f0b4-7c2e-7a1b-8c3d-4e5f60718293', 'Nobody')).toBe(false);
+    });
+
     it('stores the TOTP seed sealed and reports only whether it is set', async () => {
       const ada = await createUser('ada@example.com');
       const seed = Buffer.from('12345678901234567890');

@@ -48,6 +48,7 @@ export function createUsersRepository({ db, now, fields }: StoreContext): UsersR
   const byEmailKey = db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email_key = ?`);
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
   const setPassword = db.prepare('UPDATE users SET password_hash = ? WHERE id = ?');
+  const setName = db.prepare('UPDATE users SET display_name = ? WHERE id = ?');
   const setSeed = db.prepare('UPDATE users SET totp_seed = ? WHERE id = ?');
   const getSeed = db.prepare<[string], { totp_seed: string | null }>('SELECT totp_seed FROM users WHERE id = ?');
   const deleteCodes = db.prepare('DELETE FROM recovery_codes WHERE user_id = ?');
@@ -89,6 +90,9 @@ export function createUsersRepository({ db, now, fields }: StoreContext): UsersR
     },
     async setPasswordHash(userId, passwordHash) {
       return setPassword.run(passwordHash, userId).changes === 1;
+    },
+    async setDisplayName(userId, displayName) {
+      return setName.run(displayName, userId).changes === 1;
     },
     async setTotpSeed(userId, seed) {
       return setSeed.run(fields.seal(ENCRYPTED_COLUMNS.totpSeed, userId, seed), userId).changes === 1;

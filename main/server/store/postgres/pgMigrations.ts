@@ -503,4 +503,12 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
         WHERE client_nonce IS NOT NULL;
     `,
   },
+  {
+    version: 11,
+    name: 'session device labels and addresses',
+    up: `
+      ALTER TABLE sessions ADD COLUMN device_label text;
+      ALTER TABLE sessions ADD COLUMN last_address text;
+    `,
+  },
 ];

@@ -54,6 +54,12 @@ export function pgUsersRepository({ db, now, fields }: PgStoreContext): UsersRep
       );
       return changed === 1;
     },
+    async setDisplayName(userId, displayName) {
+      const changed = await db.app((sql) =>
+        sql.run('UPDATE users SET display_name = $1 WHERE id = $2', [displayName, userId]),
+      );
+      return changed === 1;
+    },
     async setTotpSeed(userId, seed) {
       const sealed = fields.seal(ENCRYPTED_COLUMNS.totpSeed, userId, seed);
       return (await db.app((sql) => sql.run('UPDATE users SET totp_seed = $1 WHERE id = $2', [sealed, userId]))) === 1;
