@@ -90,13 +90,13 @@ export type SsoLookup = z.output<typeof ssoLookupSchema>;
 export const ssoProviderSchema = z.strictObject({ workspace: workspaceSlugSchema, providerName: z.string().max(64) });
 export type SsoProvider = z.output<typeof ssoProviderSchema>;
 
-const base64url = (length: number) => z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${length}}$`));
+const base64urlText = (length: number) => z.string().regex(new RegExp(`^[A-Za-z0-9_-]{${length}}$`));
 /** The app's secret for one sign-in: 32 random bytes, base64url. Only its SHA-256 leaves the app before the end. */
-export const ssoVerifierSchema = base64url(43);
+export const ssoVerifierSchema = base64urlText(43);
 /** base64url(SHA-256(verifier)): what the start URL carries. */
-export const ssoChallengeSchema = base64url(43);
+export const ssoChallengeSchema = base64urlText(43);
 /** The one-time login code the server hands the app through the browser: 32 random bytes, base64url. */
-export const ssoLoginCodeSchema = base64url(43);
+export const ssoLoginCodeSchema = base64urlText(43);
 
 /** Paths of the two pages the browser visits on the server (not JSON endpoints: they redirect). */
 export const SSO_START_PATH = '/v1/sso/start';
@@ -141,11 +141,31 @@ export const ssoLoopbackQuerySchema = z.union([
 /** Builds the start URL from validated parts (never by concatenating input). */
 export function ssoStartUrl(server: { host: string; port: number }, query: SsoStartQuery): string {
   const host = server.host.includes(':') ? `[${server.host}]` : server.host;
-  const url = new URL(`https://${host}:${server.port}${SSO_START_PATH}`);
-  url.search = new URLSearchParams({
+  const search = new URLSearchParams({
     workspace: query.workspace,
     challenge: query.challenge,
     port: String(query.port),
   }).toString();
-  return url.href;
+  return new URL(`https://${host}:${server.port}${SSO_START_PATH}?${search}`).href;
+}
+
+const BASE64URL = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+
+function encodeBase64url(bytes: Uint8Array): string {
+  let out = '';
+  for (let i = 0; i < bytes.length; i += 3) {
+    const n = ((bytes[i] ?? 0) << 16) | ((bytes[i + 1] ?? 0) << 8) | (bytes[i + 2] ?? 0);
+    const chars = Math.min(4, Math.ceil(((bytes.length - i) * 8) / 6));
+    for (let c = 0; c < chars; c++) out += BASE64URL[(n >> (18 - 6 * c)) & 63];
+  }
+  return out;
+}
+
+/**
+ * The challenge for a verifier: base64url(SHA-256(verifier)), as PKCE's S256 (RFC 7636 §4.2). The app computes
+ * it for the start URL, the server again at the exchange; one definition for both.
+ */
+export async function ssoChallengeOf(verifier: string): Promise<string> {
+  const ascii = Uint8Array.from(verifier, (character) => character.charCodeAt(0) & 0x7f);
+  return encodeBase64url(new Uint8Array(await crypto.subtle.digest('SHA-256', ascii)));
 }

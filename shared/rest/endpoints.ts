@@ -15,6 +15,14 @@ import { passwordSchema, publicUserSchema, totpCodeSchema, workspaceSummarySchem
 import { operationSchema } from '../signedRequest';
 import { roomPeerSchema } from '../voiceRoomState';
 import {
+  ssoLoginCodeSchema,
+  ssoLookupSchema,
+  ssoProviderSchema,
+  ssoSettingsInputSchema,
+  ssoSettingsSchema,
+  ssoVerifierSchema,
+} from '../sso';
+import {
   DEFAULT_SECRET_GRACE_SECONDS,
   MAX_SECRET_GRACE_SECONDS,
   webhookDeliverySchema,
@@ -997,6 +1005,67 @@ export const endpoints = {
     body: empty,
     response: z.strictObject({ entries: z.array(auditEntrySchema).max(AUDIT_PAGE), chain: auditChainSchema }),
     status: 200,
+    rateClass: 'default',
+  }),
+  /**
+   * Single sign-on (docs/admin.md, "Single sign-on"). Whether a workspace, named by its address or by an invite's
+   * code, signs in through an identity provider; a workspace without one answers like one that does not exist.
+   */
+  ssoLookup: endpoint({
+    method: 'POST',
+    path: '/v1/sso/lookup',
+    auth: 'none',
+    body: ssoLookupSchema,
+    response: z.strictObject({ sso: ssoProviderSchema.nullable() }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** The one-time login code from the browser's trip, with the verifier only the app holds, becomes a session. */
+  ssoExchange: endpoint({
+    method: 'POST',
+    path: '/v1/sso/exchange',
+    auth: 'none',
+    body: z.strictObject({ code: ssoLoginCodeSchema, verifier: ssoVerifierSchema }),
+    response: z.strictObject({
+      session: sessionGrantSchema,
+      user: publicUserSchema,
+      workspaces: z.array(workspaceSummarySchema).max(500),
+    }),
+    status: 200,
+    rateClass: 'auth',
+  }),
+  /** Owners only. The client secret is write-only: no answer carries it. */
+  getSsoSettings: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/sso',
+    auth: 'signed',
+    operation: 'sso.get',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ settings: ssoSettingsSchema.nullable(), callbackUrl: z.string().max(600) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  putSsoSettings: endpoint({
+    method: 'PUT',
+    path: '/v1/workspaces/:workspaceId/sso',
+    auth: 'signed',
+    operation: 'sso.put',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: ssoSettingsInputSchema,
+    response: z.strictObject({ settings: ssoSettingsSchema }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  deleteSsoSettings: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/sso',
+    auth: 'signed',
+    operation: 'sso.delete',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: null,
+    status: 204,
     rateClass: 'default',
   }),
 } as const satisfies Record<string, Endpoint>;
