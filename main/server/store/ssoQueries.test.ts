@@ -106,7 +106,10 @@ describe.each(STORE_BACKENDS)('%s store: single sign-on', (backend) => {
 
     const code = { codeHash: 'b'.repeat(64), userId: ada.id, workspaceId: acme, appChallenge: 'c'.repeat(43) };
     await store.sso.createLoginCode({ ...code, expiresAt: kit.clock.now + MINUTE });
-    const [one, two] = await Promise.all([store.sso.takeLoginCode(code.codeHash), store.sso.takeLoginCode(code.codeHash)]);
+    const [one, two] = await Promise.all([
+      store.sso.takeLoginCode(code.codeHash),
+      store.sso.takeLoginCode(code.codeHash),
+    ]);
     expect([one, two].filter(Boolean)).toHaveLength(1);
 
     await store.sso.createAttempt({ ...attempt, stateHash: 'd'.repeat(64) });

@@ -65,10 +65,10 @@ export function ssoQueries(context: StoreContext): SsoRepository {
   const membership = db.prepare<[string, string], { role: Role }>(
     'SELECT role FROM memberships WHERE workspace_id = ? AND user_id = ?',
   );
-  const addMember = db.prepare(
-    'INSERT INTO memberships (workspace_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)',
+  const addMember = db.prepare('INSERT INTO memberships (workspace_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)');
+  const setRole = db.prepare(
+    "UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ? AND role <> 'owner'",
   );
-  const setRole = db.prepare("UPDATE memberships SET role = ? WHERE workspace_id = ? AND user_id = ? AND role <> 'owner'");
 
   const save = db.transaction((workspaceId: string, input: Parameters<SsoRepository['saveSettings']>[1]) => {
     if (workspaceExists.get(workspaceId) === undefined) {

@@ -27,9 +27,7 @@ export function toSsoSettings(row: SsoSettingsRow, fields: FieldCodec): SsoSetti
     providerName: row.provider_name,
     issuer: row.issuer,
     clientId: row.client_id,
-    clientSecret: fields
-      .open(ENCRYPTED_COLUMNS.ssoClientSecret, row.workspace_id, row.client_secret)
-      .toString('utf8'),
+    clientSecret: fields.open(ENCRYPTED_COLUMNS.ssoClientSecret, row.workspace_id, row.client_secret).toString('utf8'),
     allowedDomains: JSON.parse(row.allowed_domains) as string[],
     roleClaim: row.role_claim,
     roleRules: JSON.parse(row.role_rules) as SsoRoleRuleRecord[],
@@ -39,12 +37,7 @@ export function toSsoSettings(row: SsoSettingsRow, fields: FieldCodec): SsoSetti
 }
 
 /** The values one save writes, the secret sealed for its row (or the stored sealed one kept). */
-export function ssoSettingsValues(
-  workspaceId: string,
-  input: SsoSettingsWrite,
-  sealedSecret: string,
-  at: number,
-) {
+export function ssoSettingsValues(workspaceId: string, input: SsoSettingsWrite, sealedSecret: string, at: number) {
   return {
     workspaceId,
     providerName: input.providerName,

@@ -27,9 +27,7 @@ const CODE_COLUMNS = 'code_hash, user_id, workspace_id, app_challenge, expires_a
  */
 export function pgSso({ db, now, fields }: PgStoreContext): SsoRepository {
   const readSettings = (sql: Sql, workspaceId: string) =>
-    sql.row<SsoSettingsRow>(`SELECT ${SSO_SETTINGS_COLUMNS} FROM workspace_sso WHERE workspace_id = $1`, [
-      workspaceId,
-    ]);
+    sql.row<SsoSettingsRow>(`SELECT ${SSO_SETTINGS_COLUMNS} FROM workspace_sso WHERE workspace_id = $1`, [workspaceId]);
   const workspaceExists = async (sql: Sql, workspaceId: string) =>
     (await sql.row('SELECT id FROM workspaces WHERE id = $1', [workspaceId])) !== undefined;
 
@@ -55,10 +53,11 @@ export function pgSso({ db, now, fields }: PgStoreContext): SsoRepository {
       return { ok: true, user, role, accountCreated, joined: true };
     }
     if (current.role !== 'owner' && current.role !== role) {
-      await sql.run(
-        "UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3 AND role <> 'owner'",
-        [role, workspaceId, user.id],
-      );
+      await sql.run("UPDATE memberships SET role = $1 WHERE workspace_id = $2 AND user_id = $3 AND role <> 'owner'", [
+        role,
+        workspaceId,
+        user.id,
+      ]);
     }
     return { ok: true, user, role: current.role === 'owner' ? 'owner' : role, accountCreated, joined: false };
   }
@@ -81,7 +80,8 @@ export function pgSso({ db, now, fields }: PgStoreContext): SsoRepository {
     },
     async saveSettings(workspaceId, input) {
       return db.scoped(workspaceId, async (sql) => {
-        if (!(await workspaceExists(sql, workspaceId))) return fail('unknown_workspace', 'The workspace does not exist.');
+        if (!(await workspaceExists(sql, workspaceId)))
+          return fail('unknown_workspace', 'The workspace does not exist.');
         const stored = await sql.row<{ client_secret: string }>(
           'SELECT client_secret FROM workspace_sso WHERE workspace_id = $1 FOR UPDATE',
           [workspaceId],
