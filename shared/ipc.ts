@@ -13,6 +13,7 @@ import type { Result } from './result';
 import { randomIdSchema, serverAddressSchema } from './identifiers';
 import { endpoints } from './rest/endpoints';
 import { serverReviewSchema } from './serverTrust';
+import { ssoIpcChannels } from './ssoIpc';
 import { dropCredentialsReasonSchema, sessionStateSchema, signInRequestSchema } from './session';
 import { voicePreferencesSchema, voicePreferencesUpdateSchema } from './voicePreferences';
 import { wsTicketSchema } from './ws';
@@ -149,6 +150,8 @@ export const ipcInvokeChannels = {
   'links.open': channel(linkOpenRequestSchema, linkOpenResponseSchema),
   // ---- the admin console and "Test my connection" (shared/adminIpc.ts; docs/admin.md) ----
   ...adminIpcChannels,
+  // ---- single sign-on (shared/ssoIpc.ts; docs/admin.md) ----
+  ...ssoIpcChannels,
 } as const;
 
 /** Events main pushes to the renderer. They carry no secrets; `voice.dropCredentials` tells it to forget TURN ones. */

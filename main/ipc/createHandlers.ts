@@ -41,6 +41,8 @@ import {
 import { chatNotifyHandler, type MentionNotifier } from './handlers/chatNotify';
 import { createFileTransfers, type SavePathChooser } from './handlers/filesTransfers';
 import { linksOpenHandler, type LinkOpener } from './handlers/linksOpen';
+import { ssoHandlers } from './handlers/sso';
+import { createSsoSignIn } from '../session/ssoSignIn';
 
 /** One handler per contract channel; the IpcHandlers type fails the build if one is missing or extra. */
 export function createHandlers(deps: {
@@ -65,6 +67,7 @@ export function createHandlers(deps: {
   chooseSavePath?: SavePathChooser | null;
 }): IpcHandlers {
   const trust = deps.serverTrust ?? createServerTrust({ preferences: deps.preferences ?? null });
+  const links = deps.links ?? null;
   const files = createFileTransfers(deps.sessions.calls, { chooseSavePath: deps.chooseSavePath ?? null });
   return {
     'app.info': appInfoHandler(deps.identity),
@@ -107,5 +110,16 @@ export function createHandlers(deps: {
     ...adminSecurityHandlers(deps.sessions.calls),
     'doctor.run': doctorRunHandler(deps.sessions.calls),
     'links.open': linksOpenHandler(deps.links ?? null),
+    // Single sign-on opens the same system browser, through the same link policy (main/session/ssoSignIn.ts).
+    ...ssoHandlers({
+      api: deps.sessions.api,
+      trust,
+      calls: deps.sessions.calls,
+      signIn: createSsoSignIn({
+        api: deps.sessions.api,
+        sessions: deps.sessions,
+        openBrowser: links === null ? null : (link) => links.open(link),
+      }),
+    }),
   };
 }

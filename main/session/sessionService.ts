@@ -4,6 +4,8 @@ import { signInServer, type SessionState } from '../../shared/session';
 import type { ParsedRequestOf } from '../../shared/ipc';
 import type { EventSink } from '../ipc/eventSink';
 import { ApiError, type ServerApi } from './apiClient';
+import type { SignInResponse } from '../../shared/rest/auth';
+import type { ServerAddress } from '../../shared/identifiers';
 import type { CredentialVault } from './credentialVault';
 import type { KeychainStore } from './keychainStore';
 import { ServerConnectionError } from './pinnedTls';
@@ -55,6 +57,17 @@ export function createSessionService(options: SessionServiceOptions) {
       log('session: sign-in failed unexpectedly');
       return fail('sign_in_failed', 'Sign-in failed.');
     }
+    return adopt(server, response);
+  }
+
+  /**
+   * Keeps a grant the server issued (to a password, or to single sign-on's login code): the secret in the vault,
+   * the refresh token in the keychain, and the page told. One path for both, so an SSO session is an ordinary one.
+   */
+  async function adopt(
+    server: ServerAddress,
+    response: Pick<SignInResponse, 'session' | 'user' | 'workspaces'>,
+  ): Promise<Result<SessionState>> {
     if (!vault.isEmpty()) await signOut();
     vault.establish({
       server,
@@ -101,7 +114,7 @@ export function createSessionService(options: SessionServiceOptions) {
     return ok(next);
   }
 
-  return { state, signIn, signOut, signer, calls };
+  return { state, signIn, adopt, signOut, signer, calls, api };
 }
 
 export type SessionService = ReturnType<typeof createSessionService>;
