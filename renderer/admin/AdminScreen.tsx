@@ -9,6 +9,7 @@ import { InputsSection } from './InputsSection';
 import { InvitesSection } from './InvitesSection';
 import { MembersSection } from './MembersSection';
 import { SessionsSection } from './SessionsSection';
+import { SsoSection } from './SsoSection';
 import { TokensSection } from './TokensSection';
 import { WebhooksSection } from './WebhooksSection';
 import './admin.css';
@@ -22,6 +23,7 @@ const TAB_LABEL: Record<AdminTab, string> = {
   tokens: 'API tokens',
   sessions: 'Sessions',
   audit: 'Audit log',
+  sso: 'Single sign-on',
 };
 
 const SECTION: Record<AdminTab, () => React.JSX.Element | null> = {
@@ -33,6 +35,7 @@ const SECTION: Record<AdminTab, () => React.JSX.Element | null> = {
   tokens: TokensSection,
   sessions: SessionsSection,
   audit: AuditSection,
+  sso: SsoSection,
 };
 
 /** What the server shows once (a secret, a token, an invite link), until the admin has copied it. */

@@ -1,5 +1,6 @@
 import type { WhootApi } from '../../shared/ipc';
 import { createAdminStore, type AdminStore } from '../admin/adminStore';
+import { createSsoSettingsStore, type SsoSettingsStore } from '../admin/ssoSettingsStore';
 import { createDoctorStore, type DoctorStore } from '../screens/doctor/doctorStore';
 import { createChatStore, type ChatStore } from '../chat/chatStore';
 import { createRealtimeHub, type RealtimeHub } from '../realtime/realtimeHub';
@@ -16,6 +17,7 @@ import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
 import { createServerTrustStore, type ServerTrustStore } from './serverTrustStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
+import { createSsoStore, type SsoStore } from './ssoStore';
 import { createToastStore, type ToastStore } from './toastStore';
 import { createAnnouncerStore, type AnnouncerStore } from './announcerStore';
 import { createVerificationStore, type VerificationStore } from '../call/verificationStore';
@@ -36,6 +38,8 @@ export interface Stores {
   readonly invite: InviteStore;
   /** The question before the app talks to a server it has not joined (sign-in and whoot:// links). */
   readonly serverTrust: ServerTrustStore;
+  /** "Sign in with {provider}" on the sign-in screen (single sign-on through the system browser). */
+  readonly sso: SsoStore;
   /** Push-to-talk mode and whether the shortcut holds the microphone open: what the voice engine gates on. */
   readonly pushToTalk: PushToTalkStore;
   readonly realtime: RealtimeHub;
@@ -48,6 +52,8 @@ export interface Stores {
   readonly voice: VoiceEngine | null;
   /** The admin console's data for the selected workspace (renderer/admin). */
   readonly admin: AdminStore;
+  /** The admin console's single sign-on section (owners). */
+  readonly ssoSettings: SsoSettingsStore;
   /** Test my connection: the network doctor's last report. */
   readonly doctor: DoctorStore;
   /** Short messages at the foot of the window, some with an action such as Undo (components/ToastRegion). */
@@ -203,6 +209,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       devices: devices.store,
       invite: invite.store,
       serverTrust,
+      sso: createSsoStore(api, serverTrust),
       pushToTalk: pushToTalk.store,
       realtime,
       channels: channels.store,
@@ -210,6 +217,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       links: createLinkStore(api),
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),
+      ssoSettings: createSsoSettingsStore(api, workspace.store),
       doctor: createDoctorStore(api),
       toasts: toasts.store,
       announcer,

@@ -3,6 +3,7 @@ import { useStore } from 'zustand';
 import { hostAndPort } from '../../../shared/identifiers';
 import { ScreenHeading } from '../../components/ScreenHeading';
 import { TextField } from '../../components/TextField';
+import { SsoSignInButton } from './SsoSignInButton';
 import { useStores } from '../../storesContext';
 import {
   asSentence,
@@ -75,6 +76,7 @@ export function SignInScreen() {
       <div className="card">
         <ScreenHeading id="sign-in-heading">Sign in to whoot</ScreenHeading>
         <p className="muted">Use the invite link your team sent you and your whoot account.</p>
+        <SsoSignInButton invite={preview?.ok ? preview.value : null} />
         <form className="form" noValidate onSubmit={(event) => void submit(event)} aria-busy={pending}>
           <TextField
             label="Invite link"
