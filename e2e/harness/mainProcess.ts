@@ -23,6 +23,8 @@ export async function attachMainProcess(
     keychain?: KeychainStore | null;
     /** The preferences file main keeps (one per test user data directory); absent, the channels say unavailable. */
     preferences?: PreferencesStore | null;
+    /** Plays the OS for links main hands to the system browser (single sign-on opens a page there); recorded only otherwise. */
+    openExternal?: (url: string) => Promise<void>;
   },
 ) {
   const vault = new CredentialVault();
@@ -53,7 +55,12 @@ export async function attachMainProcess(
         desktop.notifications.push(notification);
         return true;
       },
-      links: { open: async (link) => void desktop.opened.push(link.url) },
+      links: {
+        open: async (link) => {
+          desktop.opened.push(link.url);
+          await options.openExternal?.(link.url);
+        },
+      },
     }),
     isTrustedSender: trustOnlyAppFrames([options.appOrigin]),
     log: (line) => logs.push(line),

@@ -141,6 +141,8 @@ export async function startTestProvider(initial: { readonly clients?: readonly T
     issuer,
     port,
     caFile,
+    /** Its key's pin, for a Chromium that must trust it (--ignore-certificate-errors-spki-list). */
+    spkiPin: certificate.spkiPin,
     get kid() {
       return signingKey.kid as string;
     },
