@@ -3,7 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProvider, type TestProvider } from '../test/support/oidcProvider';
+import { ssoSettingsFor, startTestProvider, type TestProvider } from '../test/support/oidcProvider';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
 import { auditAccessibility } from './harness/axe';
 import { launchChromium } from './harness/chromium';
@@ -58,16 +58,7 @@ beforeAll(async () => {
   await owner.call('createChannel', { params: { workspaceId }, body: { name: 'general', kind: 'text' } });
   await owner.call('putSsoSettings', {
     params: { workspaceId },
-    body: {
-      providerName: 'Acme ID',
-      issuer: idp.issuer,
-      clientId: 'whoot',
-      clientSecret: SECRET,
-      allowedDomains: ['acme.test'],
-      roleClaim: null,
-      roleRules: [],
-      requireSso: false,
-    },
+    body: ssoSettingsFor(idp, { clientId: 'whoot', clientSecret: SECRET }),
   });
   invite = await whoot.server.createInvite('acme', { maxUses: 10 });
   browser = await launchChromium([

@@ -76,6 +76,13 @@ export const sessionGrantSchema = z.strictObject({
   idleExpiresAt: z.number().int().positive(),
 });
 
+/** What a sign-in answers, by password or by single sign-on's login code: a session grant, the account, its workspaces. */
+export const signedInSchema = z.strictObject({
+  session: sessionGrantSchema,
+  user: publicUserSchema,
+  workspaces: z.array(workspaceSummarySchema).max(500),
+});
+
 export const channelSchema = z.strictObject({
   id: randomIdSchema,
   workspaceId: randomIdSchema,
@@ -278,11 +285,7 @@ export const endpoints = {
       recoveryCode: recoveryCodeSchema.optional(),
       inviteCode: inviteCodeSchema.optional(),
     }),
-    response: z.strictObject({
-      session: sessionGrantSchema,
-      user: publicUserSchema,
-      workspaces: z.array(workspaceSummarySchema).max(500),
-    }),
+    response: signedInSchema,
     status: 200,
     rateClass: 'auth',
   }),
@@ -1026,11 +1029,7 @@ export const endpoints = {
     path: '/v1/sso/exchange',
     auth: 'none',
     body: z.strictObject({ code: ssoLoginCodeSchema, verifier: ssoVerifierSchema }),
-    response: z.strictObject({
-      session: sessionGrantSchema,
-      user: publicUserSchema,
-      workspaces: z.array(workspaceSummarySchema).max(500),
-    }),
+    response: signedInSchema,
     status: 200,
     rateClass: 'auth',
   }),

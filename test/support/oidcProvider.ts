@@ -182,6 +182,23 @@ export async function startTestProvider(initial: { readonly clients?: readonly T
 
 export type TestProvider = Awaited<ReturnType<typeof startTestProvider>>;
 
+/** A workspace's settings for this provider as an owner would save them: acme.test, everyone a member. */
+export function ssoSettingsFor(
+  provider: Pick<TestProvider, 'issuer'>,
+  client: { clientId: string; clientSecret: string },
+) {
+  return {
+    providerName: 'Acme ID',
+    issuer: provider.issuer,
+    clientId: client.clientId,
+    clientSecret: client.clientSecret,
+    allowedDomains: ['acme.test'],
+    roleClaim: null,
+    roleRules: [],
+    requireSso: false,
+  };
+}
+
 type Payload = Record<string, unknown> & { uid?: string; grantId?: string; consumed?: number };
 
 /** oidc-provider's adapter interface over one Map (its own memory adapter keeps a store per instance). */

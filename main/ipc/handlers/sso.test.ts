@@ -4,7 +4,7 @@ import { request } from 'node:http';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestProvider, type TestProvider } from '../../../test/support/oidcProvider';
+import { ssoSettingsFor, startTestProvider, type TestProvider } from '../../../test/support/oidcProvider';
 import { signUpAndIn, startTestServer, type TestServer } from '../../../test/support/serverHarness';
 import { createTestBrowser } from '../../../test/support/testBrowser';
 import type { AllowedLink } from '../../security/linkPolicy';
@@ -102,16 +102,7 @@ beforeAll(async () => {
   workspaceId = (await ada.call('createWorkspace', { body: { slug: 'acme', name: 'Acme' } })).workspace.id;
   await ada.call('putSsoSettings', {
     params: { workspaceId },
-    body: {
-      providerName: 'Acme ID',
-      issuer: idp.issuer,
-      clientId: 'whoot',
-      clientSecret: SECRET,
-      allowedDomains: ['acme.test'],
-      roleClaim: null,
-      roleRules: [],
-      requireSso: false,
-    },
+    body: ssoSettingsFor(idp, { clientId: 'whoot', clientSecret: SECRET }),
   });
 }, 60_000);
 
