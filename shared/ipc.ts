@@ -15,6 +15,7 @@ import type { Result } from './result';
 import { randomIdSchema, serverAddressSchema } from './identifiers';
 import { endpoints } from './rest/endpoints';
 import { serverReviewSchema } from './serverTrust';
+import { ssoIpcChannels } from './ssoIpc';
 import { dropCredentialsReasonSchema, sessionStateSchema, signInRequestSchema } from './session';
 import { voicePreferencesSchema, voicePreferencesUpdateSchema } from './voicePreferences';
 import { wsTicketSchema } from './ws';
@@ -160,6 +161,8 @@ export const ipcInvokeChannels = {
   ...adminIpcChannels,
   // ---- onboarding, the account's own settings, joining and creating workspaces (shared/accountIpc.ts) ----
   ...accountIpcChannels,
+  // ---- single sign-on (shared/ssoIpc.ts; docs/admin.md) ----
+  ...ssoIpcChannels,
 } as const;
 
 /** Events main pushes to the renderer. They carry no secrets; `voice.dropCredentials` tells it to forget TURN ones. */

@@ -33,6 +33,8 @@ export async function attachMainProcess(
     outbox?: OutboxFile | null;
     /** The server this app hosts (test/support/hostedServerHarness.ts); absent, the app hosts none. */
     host?: HostedServer | null;
+    /** Plays the OS for links main hands to the system browser (single sign-on opens a page there); recorded only otherwise. */
+    openExternal?: (url: string) => Promise<void>;
   },
 ) {
   const vault = new CredentialVault();
@@ -67,7 +69,12 @@ export async function attachMainProcess(
         desktop.notifications.push(notification);
         return true;
       },
-      links: { open: async (link) => void desktop.opened.push(link.url) },
+      links: {
+        open: async (link) => {
+          desktop.opened.push(link.url);
+          await options.openExternal?.(link.url);
+        },
+      },
       host: options.host ?? null,
       chooseSavePath: async (suggestedName) => {
         const path = join(mkdtempSync(join(tmpdir(), 'whoot-e2e-save-')), suggestedName);

@@ -53,6 +53,8 @@ import {
 } from './handlers/sessionOnboarding';
 import { workspaceMembershipHandlers } from './handlers/workspaceMembership';
 import type { HostedServer } from '../host/hostedServer';
+import { ssoHandlers } from './handlers/sso';
+import { createSsoSignIn } from '../session/ssoSignIn';
 
 /** One handler per contract channel; the IpcHandlers type fails the build if one is missing or extra. */
 export function createHandlers(deps: {
@@ -83,6 +85,7 @@ export function createHandlers(deps: {
   const outbox = deps.outbox ?? null;
   const session = () => deps.sessions.state();
   const trust = deps.serverTrust ?? createServerTrust({ preferences: deps.preferences ?? null });
+  const links = deps.links ?? null;
   const files = createFileTransfers(deps.sessions.calls, { chooseSavePath: deps.chooseSavePath ?? null });
   return {
     'app.info': appInfoHandler(deps.identity),
@@ -140,5 +143,16 @@ export function createHandlers(deps: {
     ...accountSettingsHandlers(deps.sessions, { chooseSavePath: deps.chooseSavePath ?? null }),
     ...workspaceMembershipHandlers(deps.sessions),
     ...hostSetupHandlers({ host: deps.host ?? null, sessions: deps.sessions, trust }),
+    // Single sign-on opens the same system browser, through the same link policy (main/session/ssoSignIn.ts).
+    ...ssoHandlers({
+      api: deps.sessions.api,
+      trust,
+      calls: deps.sessions.calls,
+      signIn: createSsoSignIn({
+        api: deps.sessions.api,
+        sessions: deps.sessions,
+        openBrowser: links === null ? null : (link) => links.open(link),
+      }),
+    }),
   };
 }

@@ -139,6 +139,15 @@ export const serverConfigSchema = z.strictObject({
   webhooks: webhookConfigSchema,
   /** Inbound webhook inputs: the per-input rate limit (docs/admin.md). */
   inputs: inputConfigSchema,
+  /** Single sign-on: how the server, as an OpenID Connect relying party, reaches providers (docs/admin.md). */
+  sso: z
+    .strictObject({
+      /** Extra CA certificates (PEM) to trust for identity providers, beside the system's (a company CA). */
+      caFile: z.string().min(1).max(4096).optional(),
+      /** How long one request to a provider (discovery, keys, token, userinfo) may take. */
+      timeoutSeconds: z.number().int().min(1).max(60).default(10),
+    })
+    .default({ timeoutSeconds: 10 }),
 });
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;

@@ -17,6 +17,7 @@ import { inputHandlers } from './api/inputHandlers';
 import { adminHandlers } from './api/adminHandlers';
 import { doctorHandlers } from './api/doctorHandlers';
 import { serverInfoHandlers } from './api/serverInfoHandlers';
+import { ssoHandlers } from './api/ssoHandlers';
 import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
 import { relaySecretText } from './auth/turnCredentials';
@@ -33,6 +34,11 @@ import { openSharedState } from './sharedState/openSharedState';
 import type { SharedState } from './sharedState/sharedState';
 import { describeSharedState } from './sharedState/sharedStateConfig';
 import { storeEventLog } from './storeEventLog';
+import { createProviderDirectory } from './sso/providerDirectory';
+import { providerFetch } from './sso/providerFetch';
+import { ssoBrowserRoutes } from './sso/ssoBrowserRoutes';
+import { createSsoFlow } from './sso/ssoFlow';
+import { SSO_CALLBACK_PATH } from '../../shared/sso';
 import { createTimelineService, type TimelineService } from './timeline/timelineService';
 import { chooseDataKeySource, loadOrCreateDataKeys, openConfiguredStore, type SecretStore, type Store } from './store';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks/dispatcher';
@@ -152,6 +158,26 @@ export async function startServer(
         },
       }),
     };
+    // Single sign-on: the redirect URI owners register at their provider is this server's public address.
+    const callbackUrl = () => {
+      const host = config.publicHost.includes(':') ? `[${config.publicHost}]` : config.publicHost;
+      return new URL(`https://${host}:${config.publicPort ?? boundPort}${SSO_CALLBACK_PATH}`).href;
+    };
+    const ssoFlow = createSsoFlow({
+      store,
+      providers: createProviderDirectory({
+        fetch: providerFetch({
+          ...(config.sso.caFile === undefined ? {} : { extraCa: readFileSync(config.sso.caFile, 'utf8') }),
+          timeoutMs: config.sso.timeoutSeconds * 1000,
+        }),
+        timeoutSeconds: config.sso.timeoutSeconds,
+        now,
+      }),
+      callbackUrl,
+      now,
+      audit: deps.audit,
+      log,
+    });
     const handlers: EndpointHandlers = {
       ...accountHandlers(deps),
       ...workspaceHandlers(deps),
@@ -165,15 +191,36 @@ export async function startServer(
       ...chatHandlers(deps),
       ...fileHandlers(deps),
       ...serverInfoHandlers(deps),
+      ...ssoHandlers(deps, ssoFlow, callbackUrl),
     };
+    const rateLimiters = createRateLimiters(config.rateLimits, (bucket, name) => sharedState.rateLimiter(bucket, name));
     const router = createRouter<Endpoint, ApiSession>({
       routes: routesFrom(handlers, config),
       authenticate: signedRequestAuthenticator(store, sharedState, config, now),
-      rateLimiters: createRateLimiters(config.rateLimits, (bucket, name) => sharedState.rateLimiter(bucket, name)),
+      rateLimiters,
       now,
       logError: (name) => log(`request failed (${name})`),
     });
-    const server = createHttpsServer({ cert: certificate.cert, key: certificate.key, handler: router });
+    // The `auth` class: these pages are where sign-ins start and finish (the configuration always has 'default').
+    const ssoLimiters = rateLimiters.get('auth') ?? rateLimiters.get('default');
+    if (ssoLimiters === undefined) throw new Error('rate limits must define the "default" class');
+    const ssoPages = ssoBrowserRoutes({ flow: ssoFlow, limiter: ssoLimiters.ip, now });
+    const server = createHttpsServer({
+      cert: certificate.cert,
+      key: certificate.key,
+      // The browser's two single sign-on pages first (redirects with query strings), then the REST router.
+      handler: async (req, res) => {
+        try {
+          if (await ssoPages(req, res)) return;
+        } catch (error) {
+          log(`request failed (${(error as Error).name})`);
+          if (!res.headersSent) res.writeHead(500, { 'content-length': '0' });
+          res.end();
+          return;
+        }
+        await router(req, res);
+      },
+    });
     signalling = attachSignallingServer({
       server,
       tickets,
@@ -220,6 +267,7 @@ export async function startServer(
       void store.sessions.pruneRevocations(now() - REVOCATION_FEED_RETENTION_MS).catch(() => undefined);
       // Blobs of deleted channels and workspaces, uploads never attached, part files a crash left (docs/chat.md).
       void store.files.sweep().catch(() => undefined);
+      void store.sso.prune().catch(() => undefined);
     }, 60_000);
     pruneTimer.unref();
     log(`listening on https://${listening.host}:${listening.port} (key pin ${certificate.spkiPin})`);

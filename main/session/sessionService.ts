@@ -6,6 +6,7 @@ import type { SignInBody } from '../../shared/rest/auth';
 import type { ServerInfo } from '../../shared/rest/endpoints';
 import type { EventSink } from '../ipc/eventSink';
 import { ApiError, type ServerApi } from './apiClient';
+import type { SignInResponse } from '../../shared/rest/auth';
 import type { CredentialVault } from './credentialVault';
 import type { KeychainStore } from './keychainStore';
 import { ServerConnectionError } from './pinnedTls';
@@ -154,6 +155,18 @@ export function createSessionService(options: SessionServiceOptions) {
       }
       return refused(error, 'sign-in');
     }
+    return adopt(server, response, flags);
+  }
+
+  /**
+   * Keeps a grant the server issued (to a password, or to single sign-on's login code): the secret in the vault,
+   * the refresh token in the keychain, and the page told. One path for both, so an SSO session is an ordinary one.
+   */
+  async function adopt(
+    server: ServerAddress,
+    response: Pick<SignInResponse, 'session' | 'user' | 'workspaces'>,
+    flags: { readonly newAccount?: boolean } = {},
+  ): Promise<Result<SessionState>> {
     if (!vault.isEmpty()) await signOut();
     vault.establish({
       server,
@@ -216,6 +229,7 @@ export function createSessionService(options: SessionServiceOptions) {
     state,
     identity: () => vault.identity(),
     signIn,
+    adopt,
     completeSignIn,
     signUp,
     finishWelcome,
@@ -224,6 +238,9 @@ export function createSessionService(options: SessionServiceOptions) {
     signOut,
     signer,
     calls,
+    api,
+    /** What this app calls itself at sign-in (the account's sessions list shows it), for single sign-on too. */
+    deviceLabel: options.deviceLabel,
   };
 }
 

@@ -13,6 +13,7 @@ import { InputsSection } from './InputsSection';
 import { InvitesSection } from './InvitesSection';
 import { MembersSection } from './MembersSection';
 import { SessionsSection } from './SessionsSection';
+import { SsoSection } from './SsoSection';
 import { TokensSection } from './TokensSection';
 import { WebhooksSection } from './WebhooksSection';
 import './admin.css';
@@ -26,6 +27,7 @@ const TAB_LABEL: Record<AdminTab, string> = {
   tokens: 'API tokens',
   sessions: 'Sessions',
   audit: 'Audit log',
+  sso: 'Single sign-on',
 };
 
 const SECTION: Record<AdminTab, () => React.JSX.Element | null> = {
@@ -37,6 +39,7 @@ const SECTION: Record<AdminTab, () => React.JSX.Element | null> = {
   tokens: TokensSection,
   sessions: SessionsSection,
   audit: AuditSection,
+  sso: SsoSection,
 };
 
 /**

@@ -16,6 +16,8 @@ export const adminTabs = [
   'tokens',
   'sessions',
   'audit',
+  // Its own store (ssoSettingsStore.ts): the section loads itself.
+  'sso',
 ] as const;
 export type AdminTab = (typeof adminTabs)[number];
 
@@ -167,6 +169,8 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
           if (value) set({ audit: value });
           return;
         }
+        case 'sso':
+          return;
       }
     }
 

@@ -1,6 +1,7 @@
 import type { WhootApi } from '../../shared/ipc';
 import { createAccountStore, type AccountStore } from '../account/accountStore';
 import { createAdminStore, type AdminStore } from '../admin/adminStore';
+import { createSsoSettingsStore, type SsoSettingsStore } from '../admin/ssoSettingsStore';
 import { createDoctorStore, type DoctorStore } from '../screens/doctor/doctorStore';
 import { createChatStore, type ChatStore } from '../chat/chatStore';
 import { createOutboxStore, type OutboxStore } from '../chat/outboxStore';
@@ -23,6 +24,7 @@ import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
 import { createServerTrustStore, type ServerTrustStore } from './serverTrustStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
+import { createSsoStore, type SsoStore } from './ssoStore';
 import { createToastStore, type ToastStore } from './toastStore';
 import { createCopyStore, type ClipboardPort, type CopyStore } from './copyStore';
 import { createMicCheckStore, type MicCheckStore } from './micCheckStore';
@@ -45,6 +47,8 @@ export interface Stores {
   readonly invite: InviteStore;
   /** The question before the app talks to a server it has not joined (sign-in and whoot:// links). */
   readonly serverTrust: ServerTrustStore;
+  /** "Sign in with {provider}" on the sign-in screen (single sign-on through the system browser). */
+  readonly sso: SsoStore;
   /** Push-to-talk mode and whether the shortcut holds the microphone open: what the voice engine gates on. */
   readonly pushToTalk: PushToTalkStore;
   readonly realtime: RealtimeHub;
@@ -67,6 +71,8 @@ export interface Stores {
   readonly host: HostStore;
   /** Which signed-out form shows, and the rail's join and create dialogs. */
   readonly onboarding: OnboardingStore;
+  /** The admin console's single sign-on section (owners). */
+  readonly ssoSettings: SsoSettingsStore;
   /** Test my connection: the network doctor's last report. */
   readonly doctor: DoctorStore;
   /** Short messages at the foot of the window, some with an action such as Undo (components/ToastRegion). */
@@ -293,6 +299,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       devices: devices.store,
       invite: invite.store,
       serverTrust,
+      sso: createSsoStore(api, serverTrust),
       pushToTalk: pushToTalk.store,
       realtime,
       channels: channels.store,
@@ -305,6 +312,7 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       account: createAccountStore(api),
       host: host.store,
       onboarding,
+      ssoSettings: createSsoSettingsStore(api, workspace.store),
       doctor: createDoctorStore(api),
       toasts: toasts.store,
       announcer,

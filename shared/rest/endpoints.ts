@@ -15,6 +15,14 @@ import { passwordSchema, publicUserSchema, totpCodeSchema, workspaceSummarySchem
 import { operationSchema } from '../signedRequest';
 import { roomPeerSchema } from '../voiceRoomState';
 import {
+  ssoLoginCodeSchema,
+  ssoLookupSchema,
+  ssoProviderSchema,
+  ssoSettingsInputSchema,
+  ssoSettingsSchema,
+  ssoVerifierSchema,
+} from '../sso';
+import {
   DEFAULT_SECRET_GRACE_SECONDS,
   MAX_SECRET_GRACE_SECONDS,
   webhookDeliverySchema,
@@ -85,6 +93,13 @@ export const sessionGrantSchema = z.strictObject({
   secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes base64url'),
   refreshToken: z.string().regex(/^[A-Za-z0-9_.-]{32,200}$/),
   idleExpiresAt: z.number().int().positive(),
+});
+
+/** What a sign-in answers, by password or by single sign-on's login code: a session grant, the account, its workspaces. */
+export const signedInSchema = z.strictObject({
+  session: sessionGrantSchema,
+  user: publicUserSchema,
+  workspaces: z.array(workspaceSummarySchema).max(500),
 });
 
 export const channelSchema = z.strictObject({
@@ -291,11 +306,7 @@ export const endpoints = {
       /** The client's label for this session, shown in its owner's session list. */
       device: deviceLabelSchema.optional(),
     }),
-    response: z.strictObject({
-      session: sessionGrantSchema,
-      user: publicUserSchema,
-      workspaces: z.array(workspaceSummarySchema).max(500),
-    }),
+    response: signedInSchema,
     status: 200,
     rateClass: 'auth',
   }),
@@ -1062,6 +1073,67 @@ export const endpoints = {
       chain: auditChainSchema,
     }),
     status: 200,
+    rateClass: 'default',
+  }),
+  /**
+   * Single sign-on (docs/admin.md, "Single sign-on"). Whether a workspace, named by its address or by an invite's
+   * code, signs in through an identity provider; a workspace without one answers like one that does not exist.
+   */
+  ssoLookup: endpoint({
+    method: 'POST',
+    path: '/v1/sso/lookup',
+    auth: 'none',
+    body: ssoLookupSchema,
+    response: z.strictObject({ sso: ssoProviderSchema.nullable() }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** The one-time login code from the browser's trip, with the verifier only the app holds, becomes a session. */
+  ssoExchange: endpoint({
+    method: 'POST',
+    path: '/v1/sso/exchange',
+    auth: 'none',
+    body: z.strictObject({
+      code: ssoLoginCodeSchema,
+      verifier: ssoVerifierSchema,
+      device: deviceLabelSchema.optional(),
+    }),
+    response: signedInSchema,
+    status: 200,
+    rateClass: 'auth',
+  }),
+  /** Owners only. The client secret is write-only: no answer carries it. */
+  getSsoSettings: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/sso',
+    auth: 'signed',
+    operation: 'sso.get',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ settings: ssoSettingsSchema.nullable(), callbackUrl: z.string().max(600) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  putSsoSettings: endpoint({
+    method: 'PUT',
+    path: '/v1/workspaces/:workspaceId/sso',
+    auth: 'signed',
+    operation: 'sso.put',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: ssoSettingsInputSchema,
+    response: z.strictObject({ settings: ssoSettingsSchema }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  deleteSsoSettings: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/sso',
+    auth: 'signed',
+    operation: 'sso.delete',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: null,
+    status: 204,
     rateClass: 'default',
   }),
 } as const satisfies Record<string, Endpoint>;

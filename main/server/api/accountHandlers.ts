@@ -2,17 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../auth/passwordHashing';
 import { base32Decode } from '../auth/base32';
 import { generateRecoveryCodes, hashRecoveryCode } from '../auth/recoveryCodes';
-import {
-  generateRefreshFamilyId,
-  generateRefreshToken,
-  generateSessionId,
-  hashToken,
-  parseRefreshToken,
-} from '../auth/sessionTokens';
+import { generateRefreshToken, generateSessionId, hashToken, parseRefreshToken } from '../auth/sessionTokens';
 import { generateTotpSecret, otpauthUri, verifyTotp } from '../auth/totp';
 import { HttpError } from '../http/httpError';
 import type { User } from '../store';
 import { nowSeconds, type ApiDeps, type EndpointHandlers } from './context';
+import { issueSession } from './sessionGrant';
+import { inviteRequiresSso, ssoRequiredWorkspaces } from '../sso/ssoPolicy';
 import { workspaceSummaries } from './workspaceHandlers';
 import { profileHandlers } from './profileHandlers';
 import { newPasswordProblem } from '../../../shared/passwordStrength';
@@ -43,29 +39,6 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
   const { store } = deps;
   // Pending enrolments (a secret shown but not yet confirmed); the last used TOTP step lives in the store.
   const pendingTotp = new Map<string, { secret: string; expiresAt: number }>();
-
-  async function newSession(userId: string, client: { deviceLabel: string | null; lastAddress: string | null }) {
-    const familyId = generateRefreshFamilyId();
-    const refresh = generateRefreshToken(familyId);
-    const secret = randomBytes(32);
-    const now = deps.now();
-    const session = await store.sessions.create({
-      id: generateSessionId(),
-      userId,
-      familyId,
-      secret,
-      refreshTokenHash: refresh.hash,
-      idleExpiresAt: now + deps.config.sessions.idleMinutes * 60_000,
-      absoluteExpiresAt: now + deps.config.sessions.absoluteDays * 86_400_000,
-      ...client,
-    });
-    return {
-      id: session.id,
-      secret: Buffer.from(secret).toString('base64url'),
-      refreshToken: refresh.token,
-      idleExpiresAt: Math.floor(session.idleExpiresAt / 1000),
-    };
-  }
 
   async function checkSecondFactor(user: User, totp: string | undefined, recoveryCode: string | undefined) {
     if (totp !== undefined) {
@@ -105,6 +78,9 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
       // The schema refused the very weak ones already; this adds what only the account knows (its name and email).
       const weak = newPasswordProblem(body.password, [body.email, body.displayName]);
       if (weak !== null) throw new HttpError(400, 'weak_password', weak);
+      if (body.inviteCode !== undefined && (await inviteRequiresSso(store, body.inviteCode))) {
+        throw new HttpError(403, 'sso_required', 'This workspace takes new members through its identity provider.');
+      }
       const hashed = await hashPassword(body.password);
       if (!hashed.ok) throw new HttpError(400, hashed.error.code, hashed.error.message);
       const newUser = { email: body.email, displayName: body.displayName, passwordHash: hashed.value };
@@ -158,6 +134,17 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
           throw new HttpError(401, 'invalid_second_factor', 'That code is not valid.');
         }
       }
+      // A workspace that requires single sign-on refuses its members' and admins' passwords; its owners keep them
+      // (the break-glass path). Checked after the password, so the answer says nothing about unknown accounts.
+      const ssoOnly = await ssoRequiredWorkspaces(store, user.id);
+      if (ssoOnly.length > 0) {
+        await deps.audit({ type: 'sign_in.failed', actorUserId: user.id, details: { reason: 'sso_required' } });
+        throw new HttpError(
+          403,
+          'sso_required',
+          `Sign in through your organization's identity provider: ${ssoOnly.map((w) => w.name).join(', ')} requires it.`,
+        );
+      }
       await deps.throttle.recordSuccess(attempt);
       if (body.inviteCode !== undefined) {
         const redeemed = await store.invites.redeem(body.inviteCode, user.id);
@@ -165,7 +152,7 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
           await deps.audit({ type: 'invite.redeemed', actorUserId: user.id, workspaceId: redeemed.workspace.id });
         }
       }
-      const session = await newSession(user.id, {
+      const session = await issueSession(deps, user.id, {
         deviceLabel: body.device ?? null,
         lastAddress: clientAddress ?? null,
       });

@@ -26,6 +26,8 @@ export const ENCRYPTED_COLUMNS = {
   webhookEventData: { table: 'webhook_events', column: 'data', idColumn: 'id' },
   /** What a non-ephemeral inbound input received (headers and body), kept for the admin's request log. */
   inputRequestContent: { table: 'input_requests', column: 'content', idColumn: 'id' },
+  /** A workspace's OpenID Connect client secret (docs/admin.md, "Single sign-on"). */
+  ssoClientSecret: { table: 'workspace_sso', column: 'client_secret', idColumn: 'workspace_id' },
 } as const satisfies Record<string, EncryptedColumn>;
 
 export const encryptedColumnList: readonly EncryptedColumn[] = Object.values(ENCRYPTED_COLUMNS);

@@ -438,4 +438,53 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE sessions ADD COLUMN last_address TEXT;
     `,
   },
+  {
+    version: 12,
+    name: 'single sign-on',
+    up: `
+      -- One OpenID Connect provider per workspace; client_secret is sealed (encryptedColumns.ts).
+      CREATE TABLE workspace_sso (
+        workspace_id TEXT PRIMARY KEY REFERENCES workspaces (id) ON DELETE CASCADE,
+        provider_name TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        client_secret TEXT NOT NULL,
+        allowed_domains TEXT NOT NULL,
+        role_claim TEXT,
+        role_rules TEXT NOT NULL,
+        require_sso INTEGER NOT NULL CHECK (require_sso IN (0, 1)),
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Which account a provider's subject is, per workspace: the link just-in-time membership made.
+      CREATE TABLE sso_identities (
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, issuer, subject)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Browser trips to a provider, by the SHA-256 of their state; deleted when the callback takes them.
+      CREATE TABLE sso_attempts (
+        state_hash TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        nonce TEXT NOT NULL,
+        code_verifier TEXT NOT NULL,
+        app_challenge TEXT NOT NULL,
+        loopback_port INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- One-time login codes for the app, by SHA-256; deleted when exchanged.
+      CREATE TABLE sso_login_codes (
+        code_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        app_challenge TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
+  },
 ];

@@ -21,6 +21,7 @@ import { createRequestNonces } from './nonceQueries';
 import { createServerSecrets } from './secretsRepository';
 import { createSessionsRepository } from './sessionsRepository';
 import { scopeFor } from './scopeAssembly';
+import { ssoQueries } from './ssoQueries';
 import type { Store } from './types';
 import { createUsersRepository, userInserter } from './usersRepository';
 import { voiceMutesQueries } from './voiceMutesQueries';
@@ -93,6 +94,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       webhookQueue: webhooks.queue,
       inbound: inputs.lookup,
       voiceMutes: voiceMutes.index,
+      sso: ssoQueries(context),
       files: files.maintenance,
       dataKeys: createDataKeyAdmin({
         ring: { get: () => ring, set: (next) => (ring = next) },

@@ -467,6 +467,106 @@ export interface RequestNonces {
   remember(sessionId: string, nonce: string, expiresAtSeconds: number, nowSeconds: number): Promise<boolean>;
 }
 
+// ---- single sign-on (OpenID Connect; docs/admin.md, "Single sign-on") ---------------------------------------
+
+export interface SsoRoleRuleRecord {
+  readonly value: string;
+  readonly role: InviteRole;
+}
+
+export interface SsoSettingsRecord {
+  readonly workspaceId: string;
+  readonly providerName: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Sealed at rest; the API never returns it. */
+  readonly clientSecret: string;
+  readonly allowedDomains: readonly string[];
+  readonly roleClaim: string | null;
+  readonly roleRules: readonly SsoRoleRuleRecord[];
+  readonly requireSso: boolean;
+  readonly updatedAt: number;
+}
+
+export interface SsoSettingsWrite {
+  readonly providerName: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Undefined keeps the stored secret; a first save without one fails with `secret_required`. */
+  readonly clientSecret?: string;
+  readonly allowedDomains: readonly string[];
+  readonly roleClaim: string | null;
+  readonly roleRules: readonly SsoRoleRuleRecord[];
+  readonly requireSso: boolean;
+}
+
+/** One browser trip to the provider, found again by the SHA-256 of its `state`. */
+export interface SsoAttempt {
+  readonly stateHash: string;
+  readonly workspaceId: string;
+  readonly nonce: string;
+  /** The server's own PKCE verifier towards the provider. */
+  readonly codeVerifier: string;
+  /** The app's S256 challenge, which the login code is bound to. */
+  readonly appChallenge: string;
+  readonly loopbackPort: number;
+  readonly expiresAt: number;
+}
+
+/** A one-time code the app exchanges, with the verifier behind `appChallenge`, for a session. */
+export interface SsoLoginCode {
+  readonly codeHash: string;
+  readonly userId: string;
+  readonly workspaceId: string;
+  readonly appChallenge: string;
+  readonly expiresAt: number;
+}
+
+export interface SsoProvisionInput {
+  readonly workspaceId: string;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly email: string;
+  readonly displayName: string;
+  /** What the claims map to; applied to new and existing members alike, never to an owner. */
+  readonly role: InviteRole;
+  /** For a new account: a hash no password matches (SSO accounts sign in through the provider). */
+  readonly passwordHash: string;
+}
+
+export type SsoProvisioning =
+  | {
+      readonly ok: true;
+      readonly user: User;
+      readonly role: Role;
+      readonly accountCreated: boolean;
+      readonly joined: boolean;
+    }
+  /** `account_exists`: the email has an account no identity of this provider is linked to. */
+  | { readonly ok: false; readonly reason: 'account_exists' | 'unknown_workspace' };
+
+export interface SsoRepository {
+  settings(workspaceId: string): Promise<SsoSettingsRecord | undefined>;
+  /** Fails with `secret_required` (first save without a secret) or `unknown_workspace`. */
+  saveSettings(workspaceId: string, input: SsoSettingsWrite): Promise<Result<SsoSettingsRecord>>;
+  removeSettings(workspaceId: string): Promise<boolean>;
+  /** The workspace an invite code leads to (the code is the capability), if the code exists. */
+  workspaceOfInvite(code: string): Promise<string | undefined>;
+  createAttempt(attempt: SsoAttempt): Promise<void>;
+  /** One use: the attempt is gone after this, whatever follows; an expired one reads as absent. */
+  takeAttempt(stateHash: string): Promise<SsoAttempt | undefined>;
+  /**
+   * Finds the account the provider's (issuer, subject) is linked to in this workspace, or creates account,
+   * membership and link together (just-in-time membership). All or nothing.
+   */
+  provision(input: SsoProvisionInput): Promise<SsoProvisioning>;
+  createLoginCode(code: SsoLoginCode): Promise<void>;
+  /** One use, like takeAttempt. */
+  takeLoginCode(codeHash: string): Promise<SsoLoginCode | undefined>;
+  /** Deletes attempts and login codes past their expiry. */
+  prune(): Promise<number>;
+}
+
 export interface Store {
   readonly users: UsersRepository;
   readonly sessions: SessionsRepository;
@@ -483,6 +583,8 @@ export interface Store {
   /** Inbound inputs and API tokens by capability (input id, token key id), for the unauthenticated input route. */
   readonly inbound: InboundLookup;
   readonly voiceMutes: VoiceMutesIndex;
+  /** Single sign-on: settings per workspace, browser trips, provider links, one-time login codes. */
+  readonly sso: SsoRepository;
   /** Housekeeping of the blob directory: what no row names, and uploads never attached to a message. */
   readonly files: FileMaintenance;
   readonly dataKeys: DataKeyAdmin;

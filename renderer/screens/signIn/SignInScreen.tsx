@@ -1,4 +1,4 @@
-import { useRef, useState, type FormEvent, type RefObject } from 'react';
+import { useMemo, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { useStore } from 'zustand';
 import { Button } from '../../components/Button';
 import { ScreenHeading } from '../../components/ScreenHeading';
@@ -7,8 +7,9 @@ import { SetUpServerScreen } from './SetUpServerScreen';
 import { SignUpScreen } from './SignUpScreen';
 import { TextField } from '../../components/TextField';
 import { InviteLinkField } from './InviteLinkField';
+import { SsoSignInButton } from './SsoSignInButton';
 import { useStores } from '../../storesContext';
-import { signInFieldOrder, validateSignInForm, type FieldErrors, type SignInField } from './signInForm';
+import { describeInvite, signInFieldOrder, validateSignInForm, type FieldErrors, type SignInField } from './signInForm';
 
 /** Signed out: the form for the way in the person chose (or the invite they opened led to). */
 export function SignedOutScreen() {
@@ -24,6 +25,7 @@ export function SignedOutScreen() {
 export function SignInScreen() {
   const { session, invite, onboarding } = useStores();
   const inviteLink = useStore(invite, (state) => state.link);
+  const preview = useMemo(() => describeInvite(inviteLink), [inviteLink]);
   const pending = useStore(session, (state) => state.signInPending);
   const signInError = useStore(session, (state) => state.signInError);
   const endedOnServer = useStore(session, (state) => !state.session.signedIn && state.session.sessionEnded === true);
@@ -76,6 +78,7 @@ export function SignInScreen() {
             signed out from another one.
           </p>
         )}
+        <SsoSignInButton invite={preview?.ok ? preview.value : null} />
         <form className="form" noValidate onSubmit={(event) => void submit(event)} aria-busy={pending}>
           <InviteLinkField
             inputRef={inviteRef}

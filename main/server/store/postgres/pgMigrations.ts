@@ -511,4 +511,55 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ALTER TABLE sessions ADD COLUMN last_address text;
     `,
   },
+  {
+    version: 12,
+    name: 'single sign-on',
+    up: `
+      CREATE TABLE workspace_sso (
+        workspace_id text PRIMARY KEY REFERENCES workspaces (id) ON DELETE CASCADE,
+        provider_name text NOT NULL,
+        issuer text NOT NULL,
+        client_id text NOT NULL,
+        client_secret text NOT NULL,
+        allowed_domains text NOT NULL,
+        role_claim text,
+        role_rules text NOT NULL,
+        require_sso boolean NOT NULL,
+        updated_at bigint NOT NULL
+      );
+      -- The maintenance role re-seals the client secret under a new data key (rotate-key), nothing more.
+      ${tenantTable('workspace_sso', { maintenance: 'SELECT (workspace_id, client_secret), UPDATE (client_secret)' })}
+
+      CREATE TABLE sso_identities (
+        workspace_id text NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        issuer text NOT NULL,
+        subject text NOT NULL,
+        user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (workspace_id, issuer, subject)
+      );
+      ${tenantTable('sso_identities', { app: 'SELECT, INSERT' })}
+
+      CREATE TABLE sso_attempts (
+        state_hash text PRIMARY KEY,
+        workspace_id text NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        nonce text NOT NULL,
+        code_verifier text NOT NULL,
+        app_challenge text NOT NULL,
+        loopback_port integer NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE TABLE sso_login_codes (
+        code_hash text PRIMARY KEY,
+        user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        workspace_id text NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        app_challenge text NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      -- The maintenance role only finds which workspace a hash belongs to (as with invite codes); the row itself
+      -- is taken in that workspace's scoped transaction.
+      ${tenantTable('sso_attempts', { app: 'SELECT, INSERT, DELETE', maintenance: 'SELECT (state_hash, workspace_id, expires_at), DELETE' })}
+      ${tenantTable('sso_login_codes', { app: 'SELECT, INSERT, DELETE', maintenance: 'SELECT (code_hash, workspace_id, expires_at), DELETE' })}
+    `,
+  },
 ];

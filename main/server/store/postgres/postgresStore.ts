@@ -21,6 +21,7 @@ import { createPool, pgAccess } from './pgPools';
 import { requireSafeRoles, withClient } from './pgRoles';
 import { pgRequestNonces, pgServerSecrets } from './pgSecrets';
 import { pgSessionsRepository } from './pgSessions';
+import { pgSso } from './pgSso';
 import { pgUsersRepository } from './pgUsers';
 import { pgVoiceMutes } from './pgVoiceMutes';
 import { pgWebhooks } from './pgWebhooks';
@@ -122,6 +123,7 @@ async function assemble(
     webhookQueue: webhooks.queue,
     inbound: inputs.lookup,
     voiceMutes: voiceMutes.index,
+    sso: pgSso(context),
     files: files.maintenance,
     dataKeys: createDataKeyAdmin({
       ring: { get: () => ring, set: (next) => (ring = next) },
