@@ -13,6 +13,7 @@ import type { Result } from './result';
 import { randomIdSchema, serverAddressSchema } from './identifiers';
 import { endpoints } from './rest/endpoints';
 import { serverReviewSchema } from './serverTrust';
+import { policyViewSchema } from './managedPolicy';
 import { dropCredentialsReasonSchema, sessionStateSchema, signInRequestSchema } from './session';
 import { voicePreferencesSchema, voicePreferencesUpdateSchema } from './voicePreferences';
 import { wsTicketSchema } from './ws';
@@ -43,6 +44,8 @@ export const appInfoSchema = z.strictObject({
 
 export const ipcInvokeChannels = {
   'app.info': channel(noRequest, appInfoSchema),
+  /** The organization's managed policy as main applied it (docs/admin.md, "Managed policy"); the page shows it. */
+  'policy.get': channel(noRequest, policyViewSchema),
   'session.status': channel(noRequest, sessionStateSchema),
   'session.signIn': channel(signInRequestSchema, sessionStateSchema),
   'session.signOut': channel(noRequest, sessionStateSchema),

@@ -15,6 +15,8 @@ import { selectKeychainStore, type KeychainStore } from '../session/keychainStor
 import { createServerTrust } from '../session/serverTrust';
 import { createSessionService } from '../session/sessionService';
 import { createPreferencesStore } from '../settings/preferencesStore';
+import { loadPolicyFile, policyFilePath } from '../policy/policyFile';
+import { withManagedPolicy } from '../policy/managedPreferences';
 import { createReportedCallState } from '../tray/reportedCallState';
 import { registerAppSchemeAsPrivileged, serveAppProtocol } from './appProtocol';
 import { hostBundledServerIfRequested } from './bundledServer';
@@ -74,8 +76,20 @@ async function openKeychain(): Promise<KeychainStore | null> {
 
 async function start(): Promise<void> {
   await app.whenReady();
+  // The organization's managed policy, read once before anything it governs starts (docs/admin.md).
+  const policy = await loadPolicyFile({
+    path: policyFilePath(process.platform, process.env),
+    platform: process.platform,
+    log,
+  });
   // Hosting locally (WHOOT_HOST_SERVER=1 for now): the bundled server in a utility process, stopped before quit.
-  hostBundledServerIfRequested({ app, env: process.env, allowedOrigins: target.trustedOrigins, log });
+  hostBundledServerIfRequested({
+    app,
+    env: process.env,
+    allowedOrigins: target.trustedOrigins,
+    log,
+    policy: policy.values,
+  });
 
   const sessions = createSessionService({
     vault,
@@ -93,7 +107,11 @@ async function start(): Promise<void> {
   serveAppProtocol(session.defaultSession, join(__dirname, '..', 'renderer'), signedInServers);
   pinServerCertificates(session.defaultSession, vault);
   // One file, one writer: push-to-talk and the voice settings change their own sections through the same store.
-  const preferences = createPreferencesStore({ filePath: join(app.getPath('userData'), 'preferences.json'), log });
+  // Wrapped once: push-to-talk and the handlers see the managed values, and no change can alter them.
+  const preferences = withManagedPolicy(
+    createPreferencesStore({ filePath: join(app.getPath('userData'), 'preferences.json'), log }),
+    policy.values,
+  );
   // Push-to-talk is a convenience: if it cannot start, the app runs on and its settings say it is unavailable.
   const pushToTalk: PushToTalkService | null = await startPushToTalk({
     app,
@@ -110,7 +128,12 @@ async function start(): Promise<void> {
     handlers: createHandlers({
       identity: { name: app.getName(), version: app.getVersion(), platform: process.platform },
       sessions,
-      serverTrust: createServerTrust({ preferences, log }),
+      serverTrust: createServerTrust({
+        preferences,
+        log,
+        ...(policy.values.allowedServerPins !== undefined ? { allowedPins: policy.values.allowedServerPins } : {}),
+      }),
+      policy,
       pushToTalk,
       preferences,
       callState,

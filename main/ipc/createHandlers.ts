@@ -41,6 +41,9 @@ import {
 import { chatNotifyHandler, type MentionNotifier } from './handlers/chatNotify';
 import { createFileTransfers, type SavePathChooser } from './handlers/filesTransfers';
 import { linksOpenHandler, type LinkOpener } from './handlers/linksOpen';
+import { policyGetHandler, refusedByPolicy, relayOnlyCredentials } from './handlers/policy';
+import type { LoadedPolicy } from '../policy/policyFile';
+import { withManagedPolicy } from '../policy/managedPreferences';
 
 /** One handler per contract channel; the IpcHandlers type fails the build if one is missing or extra. */
 export function createHandlers(deps: {
@@ -63,11 +66,27 @@ export function createHandlers(deps: {
   links?: LinkOpener | null;
   /** The save dialog for files.save (main/app). */
   chooseSavePath?: SavePathChooser | null;
+  /**
+   * The organization's managed policy (main/policy): absent, nothing is managed. Its values override preferences
+   * (the store is wrapped here if the caller has not), and the channels it locks refuse with managed_by_policy.
+   */
+  policy?: LoadedPolicy;
 }): IpcHandlers {
-  const trust = deps.serverTrust ?? createServerTrust({ preferences: deps.preferences ?? null });
+  const policy = deps.policy?.values ?? {};
+  const preferences =
+    deps.preferences === undefined || deps.preferences === null ? null : withManagedPolicy(deps.preferences, policy);
+  const trust =
+    deps.serverTrust ??
+    createServerTrust({
+      preferences,
+      ...(policy.allowedServerPins !== undefined ? { allowedPins: policy.allowedServerPins } : {}),
+    });
   const files = createFileTransfers(deps.sessions.calls, { chooseSavePath: deps.chooseSavePath ?? null });
+  const fileSharingOff = policy.fileSharing === false;
+  const credentials = voiceCredentialsHandler(deps.sessions.calls);
   return {
     'app.info': appInfoHandler(deps.identity),
+    'policy.get': policyGetHandler(deps.policy?.view ?? { status: 'none', source: null, values: {}, problems: [] }),
     'session.status': sessionStatusHandler(deps.sessions),
     'session.signIn': sessionSignInHandler(deps.sessions, trust),
     'session.signOut': sessionSignOutHandler(deps.sessions),
@@ -79,12 +98,12 @@ export function createHandlers(deps: {
     'moderation.voiceMutes': moderationVoiceMutesHandler(deps.sessions.calls),
     'moderation.setVoiceMute': moderationSetVoiceMuteHandler(deps.sessions.calls),
     'moderation.moveVoice': moderationMoveVoiceHandler(deps.sessions.calls),
-    'voice.credentials': voiceCredentialsHandler(deps.sessions.calls),
+    'voice.credentials': policy.relayOnlyMedia === true ? relayOnlyCredentials(credentials) : credentials,
     'realtime.ticket': realtimeTicketHandler(deps.sessions.calls),
     'pushToTalk.get': pushToTalkGetHandler(deps.pushToTalk ?? null),
     'pushToTalk.set': pushToTalkSetHandler(deps.pushToTalk ?? null),
-    'voicePreferences.get': voicePreferencesGetHandler(deps.preferences ?? null),
-    'voicePreferences.set': voicePreferencesSetHandler(deps.preferences ?? null),
+    'voicePreferences.get': voicePreferencesGetHandler(preferences),
+    'voicePreferences.set': voicePreferencesSetHandler(preferences),
     'voice.reportState': voiceReportStateHandler(deps.callState ?? createReportedCallState()),
     'chat.history': chatHistoryHandler(deps.sessions.calls),
     'chat.post': chatPostHandler(deps.sessions.calls),
@@ -93,14 +112,14 @@ export function createHandlers(deps: {
     'chat.markRead': chatMarkReadHandler(deps.sessions.calls),
     'chat.unread': chatUnreadHandler(deps.sessions.calls),
     'chat.notify': chatNotifyHandler(deps.notifier ?? null),
-    'files.uploadBegin': files['files.uploadBegin'],
+    'files.uploadBegin': fileSharingOff ? refusedByPolicy('File sharing') : files['files.uploadBegin'],
     'files.uploadChunk': files['files.uploadChunk'],
     'files.uploadFinish': files['files.uploadFinish'],
     'files.uploadCancel': files['files.uploadCancel'],
-    'files.downloadBegin': files['files.downloadBegin'],
+    'files.downloadBegin': fileSharingOff ? refusedByPolicy('File sharing') : files['files.downloadBegin'],
     'files.downloadChunk': files['files.downloadChunk'],
     'files.downloadCancel': files['files.downloadCancel'],
-    'files.save': files['files.save'],
+    'files.save': fileSharingOff ? refusedByPolicy('File sharing') : files['files.save'],
     'files.remove': filesRemoveHandler(deps.sessions.calls),
     ...adminWorkspaceHandlers(deps.sessions.calls),
     ...adminIntegrationHandlers(deps.sessions.calls),
