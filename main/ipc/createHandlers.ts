@@ -43,6 +43,8 @@ import { createFileTransfers, type SavePathChooser } from './handlers/filesTrans
 import { linksOpenHandler, type LinkOpener } from './handlers/linksOpen';
 import { policyGetHandler, refusedByPolicy, relayOnlyCredentials } from './handlers/policy';
 import type { LoadedPolicy } from '../policy/policyFile';
+import type { UpdateService } from '../updates/updateService';
+import { updatesCheckHandler, updatesStatusHandler } from './handlers/updates';
 import { withManagedPolicy } from '../policy/managedPreferences';
 
 /** One handler per contract channel; the IpcHandlers type fails the build if one is missing or extra. */
@@ -71,6 +73,8 @@ export function createHandlers(deps: {
    * (the store is wrapped here if the caller has not), and the channels it locks refuse with managed_by_policy.
    */
   policy?: LoadedPolicy;
+  /** The signed update channel (main/updates); absent, the About page shows the version with no check. */
+  updates?: UpdateService | null;
 }): IpcHandlers {
   const policy = deps.policy?.values ?? {};
   const preferences =
@@ -86,6 +90,8 @@ export function createHandlers(deps: {
   const credentials = voiceCredentialsHandler(deps.sessions.calls);
   return {
     'app.info': appInfoHandler(deps.identity),
+    'updates.status': updatesStatusHandler(deps.updates ?? null, deps.identity.version, policy),
+    'updates.check': updatesCheckHandler(deps.updates ?? null),
     'policy.get': policyGetHandler(deps.policy?.view ?? { status: 'none', source: null, values: {}, problems: [] }),
     'session.status': sessionStatusHandler(deps.sessions),
     'session.signIn': sessionSignInHandler(deps.sessions, trust),

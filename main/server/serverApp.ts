@@ -7,6 +7,7 @@ import { fail, ok, type Result } from '../../shared/result';
 import { SIGNED_HEADERS, type SignatureRejectionReason } from '../../shared/signedRequest';
 import { accountHandlers } from './api/accountHandlers';
 import { chatHandlers } from './api/chatHandlers';
+import { updateHandlers } from './api/updateHandlers';
 import { fileHandlers } from './api/fileHandlers';
 import type { ApiDeps, ApiSession, EndpointHandlers, RelayCaller } from './api/context';
 import { moderationHandlers } from './api/moderationHandlers';
@@ -165,6 +166,7 @@ export async function startServer(
       ...chatHandlers(deps),
       ...fileHandlers(deps),
       ...serverInfoHandlers(deps),
+      ...updateHandlers(deps),
     };
     const router = createRouter<Endpoint, ApiSession>({
       routes: routesFrom(handlers, config),
