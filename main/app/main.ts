@@ -17,6 +17,9 @@ import { createSessionService } from '../session/sessionService';
 import { createPreferencesStore } from '../settings/preferencesStore';
 import { loadPolicyFile, policyFilePath } from '../policy/policyFile';
 import { withManagedPolicy } from '../policy/managedPreferences';
+import { createUpdateService, updatePlatformOf } from '../updates/updateService';
+import { createUpdateStateStore } from '../updates/updateState';
+import { startAutoUpdates } from './autoUpdate';
 import { createReportedCallState } from '../tray/reportedCallState';
 import { registerAppSchemeAsPrivileged, serveAppProtocol } from './appProtocol';
 import { hostBundledServerIfRequested } from './bundledServer';
@@ -91,10 +94,11 @@ async function start(): Promise<void> {
     policy: policy.values,
   });
 
+  const api = createServerApi();
   const sessions = createSessionService({
     vault,
     keychain: await openKeychain(),
-    api: createServerApi(),
+    api,
     events,
     log,
   });
@@ -124,6 +128,22 @@ async function start(): Promise<void> {
     return null;
   });
   const callState = createReportedCallState();
+  // The signed update channel: main/updates verifies, electron-updater installs (docs/admin.md, "Signed updates").
+  const updates = startAutoUpdates({
+    app,
+    vault,
+    log,
+    updates: createUpdateService({
+      calls: sessions.calls,
+      api,
+      policy: policy.values,
+      currentVersion: app.getVersion(),
+      platform: updatePlatformOf(process.platform),
+      state: createUpdateStateStore({ filePath: join(app.getPath('userData'), 'updates.json'), log }),
+      events,
+      log,
+    }),
+  });
   const dispatcher = registerHandlers({
     handlers: createHandlers({
       identity: { name: app.getName(), version: app.getVersion(), platform: process.platform },
@@ -134,6 +154,7 @@ async function start(): Promise<void> {
         ...(policy.values.allowedServerPins !== undefined ? { allowedPins: policy.values.allowedServerPins } : {}),
       }),
       policy,
+      updates,
       pushToTalk,
       preferences,
       callState,

@@ -31,6 +31,11 @@ export interface UpdateService {
   verifyDownloaded(path: string): Promise<boolean>;
 }
 
+/** The feed platform for a Node platform name, or null where whoot publishes no installers. */
+export function updatePlatformOf(platform: string): UpdatePlatform | null {
+  return platform === 'linux' ? 'linux' : platform === 'darwin' ? 'mac' : platform === 'win32' ? 'win' : null;
+}
+
 export function createUpdateService(deps: {
   readonly calls: SignedCalls;
   readonly api: Pick<ServerApi, 'downloadInstaller'>;
