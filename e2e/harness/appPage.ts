@@ -27,6 +27,8 @@ export async function openAppPage(
     readonly preferences?: PreferencesStore;
     /** The browser profile of an earlier run (Chromium salts device ids per profile); a fresh one otherwise. */
     readonly context?: BrowserContext;
+    /** Main's managed policy and update service (e2e/orgPolicy.e2e.test.ts). */
+    readonly main?: Pick<Parameters<typeof attachMainProcess>[1], 'policy' | 'updates'>;
   } = {},
 ): Promise<AppPage> {
   const context = options.context ?? (await browser.newContext());
@@ -46,7 +48,7 @@ export async function openAppPage(
     errors.push(`dialog: ${dialog.message()}`);
     void dialog.dismiss();
   });
-  const main = await attachMainProcess(page, { appOrigin, preferences });
+  const main = await attachMainProcess(page, { appOrigin, preferences, ...options.main });
   await page.addInitScript({ path: BRIDGE_SCRIPT });
   for (const content of options.initScripts ?? []) await page.addInitScript({ content });
   await page.goto(`${appOrigin}/index.html`);

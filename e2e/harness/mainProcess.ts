@@ -2,7 +2,11 @@ import type { Page } from 'playwright-core';
 import { rendererCspHeader, sessionServers } from '../../shared/contentSecurityPolicy';
 import { serveDocumentPolicy } from './documentPolicy';
 import { createHandlers } from '../../main/ipc/createHandlers';
-import { createEventSink } from '../../main/ipc/eventSink';
+import { createEventSink, type EventSink } from '../../main/ipc/eventSink';
+import type { LoadedPolicy } from '../../main/policy/policyFile';
+import type { ServerApi } from '../../main/session/apiClient';
+import type { SignedCalls } from '../../main/session/signedCalls';
+import type { UpdateService } from '../../main/updates/updateService';
 import { registerHandlers } from '../../main/ipc/registerHandlers';
 import { trustOnlyAppFrames } from '../../main/ipc/sender';
 import { createServerApi } from '../../main/session/apiClient';
@@ -23,6 +27,10 @@ export async function attachMainProcess(
     keychain?: KeychainStore | null;
     /** The preferences file main keeps (one per test user data directory); absent, the channels say unavailable. */
     preferences?: PreferencesStore | null;
+    /** A managed policy as main/app loads it (main/policy); absent, nothing is managed. */
+    policy?: LoadedPolicy;
+    /** The signed update channel's service, made from this main's signed calls and API client. */
+    updates?: (parts: { calls: SignedCalls; api: ServerApi; events: EventSink }) => UpdateService;
   },
 ) {
   const vault = new CredentialVault();
@@ -32,10 +40,11 @@ export async function attachMainProcess(
       .evaluate(([channel, body]) => window.__whootHarnessDeliver?.(channel, body), [wireChannel, payload] as const)
       .catch(() => undefined);
   });
+  const api = createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS });
   const sessions = createSessionService({
     vault,
     keychain: options.keychain ?? null,
-    api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
+    api,
     events,
     log: (line) => logs.push(line),
   });
@@ -49,6 +58,8 @@ export async function attachMainProcess(
       identity: { name: 'whoot', version: '0.0.0-e2e', platform: process.platform },
       sessions,
       preferences: options.preferences ?? null,
+      ...(options.policy !== undefined ? { policy: options.policy } : {}),
+      updates: options.updates?.({ calls: sessions.calls, api, events }) ?? null,
       notifier: (notification) => {
         desktop.notifications.push(notification);
         return true;

@@ -6,10 +6,10 @@ import Database from 'better-sqlite3';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ManagedPolicy } from '../../shared/managedPolicy';
 import type { UpdateStatus } from '../../shared/updates';
-import { EPHEMERAL_RELAY, signUpAndIn, startTestServer, type TestServer } from '../../test/support/serverHarness';
+import { signUpAndIn, startTestServer, type TestServer } from '../../test/support/serverHarness';
 import { createEventSink } from '../ipc/eventSink';
-import { EXIT_OK, type CliIo } from '../server/cli/io';
-import { runCli } from '../server/cli/run';
+import { EXIT_OK } from '../server/cli/io';
+import { releaseAdmin } from '../../test/support/releaseAdmin';
 import { createServerApi } from '../session/apiClient';
 import { CredentialVault } from '../session/credentialVault';
 import { createRequestSigner } from '../session/requestSigner';
@@ -23,78 +23,26 @@ import { createUpdateStateStore } from './updateState';
  * is offered. Each refusal must reach the status the About page shows, with its reason.
  */
 
-function cliIo(cwd: string) {
-  const lines = { out: [] as string[], err: [] as string[] };
-  const io: CliIo = {
-    out: (line) => lines.out.push(line),
-    err: (line) => lines.err.push(line),
-    env: {},
-    cwd,
-    readStdin: async () => '',
-    waitForStop: () => new Promise(() => undefined),
-  };
-  return { io, lines };
-}
-
 describe('signed update channel', () => {
   let server: TestServer;
-  let admin: string;
-  let configFile: string;
+  let admin: Awaited<ReturnType<typeof releaseAdmin>>;
   let publicKey: string;
   let otherKey: string;
   const api = createServerApi({ timeoutMs: 60_000 });
-
-  const cli = async (...args: string[]) => {
-    const { io, lines } = cliIo(admin);
-    const code = await runCli(['--config', configFile, ...args], io);
-    return { code, out: lines.out, err: lines.err.join('\n') };
-  };
-  const installer = (name: string, bytes = randomBytes(300_000)) => {
-    writeFileSync(join(admin, name), bytes);
-    return name;
-  };
-  const publish = async (version: string, options: { channel?: string; rollout?: number } = {}) => {
-    const name = installer(`whoot-${version}.AppImage`);
-    const result = await cli(
-      'release',
-      'publish',
-      '--channel',
-      options.channel ?? 'stable',
-      '--version',
-      version,
-      '--key',
-      'release-key.pem',
-      ...(options.rollout === undefined ? [] : ['--rollout', String(options.rollout)]),
-      name,
-    );
-    expect(result.err).not.toMatch(/^whoot:/m);
-    expect(result.code).toBe(EXIT_OK);
-    return result.out[0]?.split(/\s+/)[0] ?? '';
-  };
+  const cli = (...args: string[]) => admin.cli(...args);
+  const installer = (name: string) => admin.installer(name);
+  const publish = (version: string, options: { channel?: string; rollout?: number } = {}) =>
+    admin.publish(version, options);
 
   beforeAll(async () => {
     server = await startTestServer();
-    admin = mkdtempSync(join(tmpdir(), 'whoot-release-admin-'));
-    configFile = join(admin, 'whoot.server.json');
-    writeFileSync(
-      configFile,
-      JSON.stringify({
-        dataDir: server.dataDir,
-        publicHost: '127.0.0.1',
-        listen: { host: '127.0.0.1', port: 0 },
-        relay: EPHEMERAL_RELAY,
-      }),
-    );
-    const made = cliIo(admin);
-    expect(await runCli(['release', 'keygen', '--out', 'release-key.pem'], made.io)).toBe(EXIT_OK);
-    publicKey = made.lines.out[0] ?? '';
-    const other = cliIo(admin);
-    await runCli(['release', 'keygen', '--out', 'other-key.pem'], other.io);
-    otherKey = other.lines.out[0] ?? '';
+    admin = await releaseAdmin(server.dataDir);
+    publicKey = admin.publicKey;
+    otherKey = (await admin.keygen('other-key.pem')).publicKey;
   });
   afterAll(async () => {
     await server.close();
-    rmSync(admin, { recursive: true, force: true });
+    admin.remove();
   });
 
   let stateDir: string;
@@ -134,13 +82,12 @@ describe('signed update channel', () => {
 
   it('makes a key pair: the private key 0600 and never overwritten, the public key for the policy', async () => {
     expect(publicKey).toMatch(/^ed25519:[A-Za-z0-9_-]{43}$/);
-    expect(statSync(join(admin, 'release-key.pem')).mode & 0o777).toBe(0o600);
-    const again = cliIo(admin);
-    expect(await runCli(['release', 'keygen', '--out', 'release-key.pem'], again.io)).not.toBe(EXIT_OK);
+    expect(statSync(join(admin.dir, 'release-key.pem')).mode & 0o777).toBe(0o600);
+    expect((await admin.keygen('release-key.pem')).code).not.toBe(EXIT_OK);
   });
 
   it('refuses a release key kept in the server data directory', async () => {
-    writeFileSync(join(server.dataDir, 'release-key.pem'), readFileSync(join(admin, 'release-key.pem')));
+    writeFileSync(join(server.dataDir, 'release-key.pem'), readFileSync(join(admin.dir, 'release-key.pem')));
     const result = await cli(
       'release',
       'publish',
@@ -166,7 +113,9 @@ describe('signed update channel', () => {
     const downloaded = await updates.download(join(stateDir, 'pending'));
     expect(downloaded.ok).toBe(true);
     if (!downloaded.ok) return;
-    expect(readFileSync(downloaded.value.path).equals(readFileSync(join(admin, 'whoot-1.1.0.AppImage')))).toBe(true);
+    expect(readFileSync(downloaded.value.path).equals(readFileSync(join(admin.dir, 'whoot-1.1.0.AppImage')))).toBe(
+      true,
+    );
     expect((await updates.status()).lastCheck?.outcome).toBe('downloaded');
     expect(await updates.verifyDownloaded(downloaded.value.path)).toBe(true);
   });

@@ -26,6 +26,8 @@ import {
   type VoiceCredentialsStore,
 } from './voiceCredentialsStore';
 import { createWorkspaceStore, type WorkspaceStore } from './workspaceStore';
+import { createPolicyStore, type PolicyStore } from './policyStore';
+import { createUpdatesStore, type UpdatesStore } from './updatesStore';
 
 export interface Stores {
   readonly session: SessionStore;
@@ -56,6 +58,10 @@ export interface Stores {
   readonly announcer: AnnouncerStore;
   /** What the user said after comparing safety codes in the Verify call dialog, for the current call. */
   readonly verification: VerificationStore;
+  /** The organization's managed policy, shown read-only in Settings. */
+  readonly policy: PolicyStore;
+  /** Version, update channel and the last update check (Settings, About). */
+  readonly updates: UpdatesStore;
 }
 
 /** What the stores reach outside themselves. main.tsx passes the real ones; tests pass fakes. */
@@ -136,6 +142,10 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     if (!session.store.getState().session.signedIn) navigation.getState().go('signIn');
   });
 
+  const policy = createPolicyStore(api);
+  void policy.getState().load();
+  const updates = createUpdatesStore(api);
+
   const pushToTalk = createPushToTalkStore(api);
   // Read at start, not when Settings opens: the voice engine needs the mode for the first call.
   void pushToTalk.store.getState().load();
@@ -214,9 +224,12 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       toasts: toasts.store,
       announcer,
       verification: verification.store,
+      policy,
+      updates: updates.store,
     },
     dispose() {
       unsubscribeSession();
+      updates.dispose();
       pushToTalk.dispose();
       unlinkTray();
       unlinkPushToTalk();

@@ -8,6 +8,7 @@ import {
   type PushToTalkMode,
 } from '../../../shared/pushToTalk';
 import { useStores } from '../../storesContext';
+import { ManagedNote, useManaged } from './managed';
 
 const modes: ReadonlyArray<{ value: PushToTalkMode; label: string; hint: string }> = [
   { value: 'voiceActivity', label: 'Voice activity', hint: 'The microphone opens when you speak.' },
@@ -101,6 +102,8 @@ export function PushToTalkSettings() {
   const error = useStore(pushToTalk, (state) => state.error);
   // The slider moves freely; the value is saved when the user lets go, not on every step of a drag.
   const [draftDelay, setDraftDelay] = useState<number | null>(null);
+  const modeManaged = useManaged('inputMode');
+  const keyManaged = useManaged('pushToTalkKey');
   const modeName = useId();
   const delayId = useId();
   const keyLabelId = useId();
@@ -129,8 +132,8 @@ export function PushToTalkSettings() {
         </p>
       ) : (
         <>
-          <fieldset className="device-group" disabled={phase === 'loading'}>
-            <legend className="device-legend">Input mode</legend>
+          <fieldset className="device-group" disabled={phase === 'loading' || modeManaged}>
+            <legend className="device-legend">Input mode {modeManaged && <ManagedNote />}</legend>
             <ul className="device-list">
               {modes.map((option) => {
                 const id = `${modeName}-${option.value}`;
@@ -159,13 +162,13 @@ export function PushToTalkSettings() {
 
           <div className="field">
             <span className="field-label" id={keyLabelId}>
-              Shortcut
+              Shortcut {keyManaged && <ManagedNote />}
             </span>
             <p>
               <kbd aria-labelledby={keyLabelId}>{key}</kbd>
             </p>
             <ShortcutRecorder
-              disabled={saving || phase === 'loading'}
+              disabled={saving || phase === 'loading' || keyManaged}
               onRecorded={(recorded) => void pushToTalk.getState().update({ key: recorded })}
             />
           </div>

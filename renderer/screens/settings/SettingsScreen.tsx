@@ -5,6 +5,8 @@ import { useStores } from '../../storesContext';
 import { VoiceProcessingSettings } from './VoiceProcessingSettings';
 import { DeviceList } from './DeviceList';
 import { PushToTalkSettings } from './PushToTalkSettings';
+import { AboutSection } from './AboutSection';
+import { ManagedPolicySection } from './ManagedPolicySection';
 
 function MicrophoneAccess() {
   const { devices } = useStores();
@@ -54,6 +56,7 @@ export function SettingsScreen() {
         <ScreenHeading id="settings-heading">Settings</ScreenHeading>
       </header>
       <div className="settings-body">
+        <ManagedPolicySection />
         <section className="panel" aria-labelledby="audio-heading">
           <h2 id="audio-heading">Audio devices</h2>
           {access === 'unavailable' ? (
@@ -93,6 +96,7 @@ export function SettingsScreen() {
         </section>
         <VoiceProcessingSettings />
         <PushToTalkSettings />
+        <AboutSection />
       </div>
     </section>
   );

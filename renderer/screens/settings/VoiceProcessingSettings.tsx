@@ -2,6 +2,7 @@ import { useStores } from '../../storesContext';
 import { useVoice } from '../workspace/useVoice';
 import { SENSITIVITY_RANGE_DB } from '../../../shared/voicePreferences';
 import type { AudioProcessing } from '../../voice/ports';
+import { ManagedNote, useManaged } from './managed';
 
 const PROCESSING: readonly [keyof AudioProcessing, string, string][] = [
   ['echoCancellation', 'Echo cancellation', 'Removes your speakers from what your microphone hears.'],
@@ -15,6 +16,11 @@ export function VoiceProcessingSettings() {
   const processing = useVoice((state) => state.processing);
   const sensitivityDb = useVoice((state) => state.sensitivityDb);
   const localLevel = useVoice((state) => state.localLevel);
+  const managed = {
+    echoCancellation: useManaged('echoCancellation'),
+    noiseSuppression: useManaged('noiseSuppression'),
+    autoGainControl: useManaged('autoGainControl'),
+  };
   if (voice === null) return null;
   const levelDb =
     localLevel > 0 ? Math.max(SENSITIVITY_RANGE_DB.min, 20 * Math.log10(localLevel)) : SENSITIVITY_RANGE_DB.min;
@@ -29,11 +35,12 @@ export function VoiceProcessingSettings() {
             <input
               type="checkbox"
               checked={processing[key]}
+              disabled={managed[key]}
               onChange={(event) => void voice.setProcessing({ ...processing, [key]: event.target.checked })}
             />
             <span>
               {label}
-              <span className="muted small"> — {help}</span>
+              <span className="muted small"> — {help}</span> {managed[key] && <ManagedNote />}
             </span>
           </label>
         ))}
