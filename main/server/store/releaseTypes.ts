@@ -42,16 +42,9 @@ export interface NewReleaseFile {
   readonly content: AsyncIterable<Uint8Array> | NodeJS.ReadableStream;
 }
 
-export interface NewRelease {
-  readonly channel: string;
-  readonly platform: ReleasePlatform;
-  readonly version: string;
-  readonly serial: number;
-  readonly feed: string;
-  readonly signature: string;
-  readonly rolloutPercent: number;
+export type NewRelease = Omit<Release, 'id' | 'paused' | 'publishedAt' | 'files'> & {
   readonly files: readonly NewReleaseFile[];
-}
+};
 
 export type PublishFailure = 'serial_not_newer' | 'file_mismatch';
 

@@ -13,7 +13,7 @@ import {
   type ReleaseRow,
 } from '../releaseRecords';
 import type { Release, ReleasesRepository } from '../releaseTypes';
-import { CHUNK_ROW_BYTES } from './pgFiles';
+import { writeInRows } from './pgFiles';
 import type { PgStoreContext } from './pgContext';
 import { LOCK_SPACE, LOCKS } from './pgMigrations';
 import type { Sql } from './pgSql';
@@ -39,27 +39,12 @@ export function pgReleases({ db, now }: PgStoreContext): ReleasesRepository {
   const deleteChunks = (fileIds: readonly string[]) =>
     db.app((sql) => sql.run('DELETE FROM release_chunks WHERE file_id = ANY($1::text[])', [fileIds]));
 
-  async function writeChunks(fileId: string, encrypted: AsyncIterable<Buffer>): Promise<void> {
-    let pending: Buffer[] = [];
-    let bytes = 0;
-    let seq = 0;
-    const flush = async () => {
-      const data = Buffer.concat(pending);
-      pending = [];
-      bytes = 0;
-      const index = seq;
-      seq += 1;
-      await db.app((sql) =>
-        sql.run('INSERT INTO release_chunks (file_id, seq, data) VALUES ($1, $2, $3)', [fileId, index, data]),
-      );
-    };
-    for await (const piece of encrypted) {
-      pending.push(piece);
-      bytes += piece.length;
-      if (bytes >= CHUNK_ROW_BYTES) await flush();
-    }
-    if (bytes > 0 || seq === 0) await flush();
-  }
+  const writeChunks = (fileId: string, content: AsyncIterable<Buffer>) =>
+    writeInRows(content, (seq, data) =>
+      db.app((sql) =>
+        sql.run('INSERT INTO release_chunks (file_id, seq, data) VALUES ($1, $2, $3)', [fileId, seq, data]),
+      ),
+    );
 
   async function* readChunks(fileId: string): AsyncGenerator<Buffer> {
     for (let next = 0; ;) {
