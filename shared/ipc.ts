@@ -16,6 +16,8 @@ import { randomIdSchema, serverAddressSchema } from './identifiers';
 import { endpoints } from './rest/endpoints';
 import { serverReviewSchema } from './serverTrust';
 import { ssoIpcChannels } from './ssoIpc';
+import { policyViewSchema } from './managedPolicy';
+import { updateStatusSchema } from './updates';
 import { dropCredentialsReasonSchema, sessionStateSchema, signInRequestSchema } from './session';
 import { voicePreferencesSchema, voicePreferencesUpdateSchema } from './voicePreferences';
 import { wsTicketSchema } from './ws';
@@ -46,6 +48,12 @@ export const appInfoSchema = z.strictObject({
 
 export const ipcInvokeChannels = {
   'app.info': channel(noRequest, appInfoSchema),
+  /** The organization's managed policy as main applied it (docs/admin.md, "Managed policy"); the page shows it. */
+  'policy.get': channel(noRequest, policyViewSchema),
+  /** Version, update channel and the last update check with its result (the About page). */
+  'updates.status': channel(noRequest, updateStatusSchema),
+  /** Checks the organization's server for a signed update now; answers the status after the check. */
+  'updates.check': channel(noRequest, updateStatusSchema),
   'session.status': channel(noRequest, sessionStateSchema),
   'session.signIn': channel(signInRequestSchema, sessionStateSchema),
   /** `sessionEnded`: the server already ended the session (the page saw its socket closed for that). */
@@ -179,6 +187,8 @@ export const ipcEventChannels = {
   'voice.toggleDeafenRequested': z.strictObject({}),
   /** The server this app hosts started, failed, or got its first account. */
   'host.changed': hostStatusSchema,
+  /** An update check finished (or a download was verified or refused): the About page shows the new status. */
+  'updates.changed': updateStatusSchema,
 } as const;
 
 export const IPC_PREFIX = 'whoot:';

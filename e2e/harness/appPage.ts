@@ -43,6 +43,8 @@ export async function openAppPage(
     readonly keychain?: KeychainStore | null;
     /** The server this app hosts; absent, it hosts none. */
     readonly host?: HostedServer | null;
+    /** Main's managed policy and update service (e2e/orgPolicy.e2e.test.ts). */
+    readonly main?: Pick<Parameters<typeof attachMainProcess>[1], 'policy' | 'updates'>;
   } = {},
 ): Promise<AppPage> {
   const context = options.context ?? (await browser.newContext());
@@ -69,6 +71,7 @@ export async function openAppPage(
     outbox,
     keychain: options.keychain ?? null,
     host: options.host ?? null,
+    ...options.main,
   });
   await page.addInitScript({ path: BRIDGE_SCRIPT });
   for (const content of options.initScripts ?? []) await page.addInitScript({ content });

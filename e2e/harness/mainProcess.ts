@@ -5,7 +5,11 @@ import type { Page } from 'playwright-core';
 import { rendererCspHeader, sessionServers } from '../../shared/contentSecurityPolicy';
 import { serveDocumentPolicy } from './documentPolicy';
 import { createHandlers } from '../../main/ipc/createHandlers';
-import { createEventSink } from '../../main/ipc/eventSink';
+import { createEventSink, type EventSink } from '../../main/ipc/eventSink';
+import type { LoadedPolicy } from '../../main/policy/policyFile';
+import type { ServerApi } from '../../main/session/apiClient';
+import type { SignedCalls } from '../../main/session/signedCalls';
+import type { UpdateService } from '../../main/updates/updateService';
 import { registerHandlers } from '../../main/ipc/registerHandlers';
 import { trustOnlyAppFrames } from '../../main/ipc/sender';
 import { createServerApi } from '../../main/session/apiClient';
@@ -35,6 +39,10 @@ export async function attachMainProcess(
     host?: HostedServer | null;
     /** Plays the OS for links main hands to the system browser (single sign-on opens a page there); recorded only otherwise. */
     openExternal?: (url: string) => Promise<void>;
+    /** A managed policy as main/app loads it (main/policy); absent, nothing is managed. */
+    policy?: LoadedPolicy;
+    /** The signed update channel's service, made from this main's signed calls and API client. */
+    updates?: (parts: { calls: SignedCalls; api: ServerApi; events: EventSink }) => UpdateService;
   },
 ) {
   const vault = new CredentialVault();
@@ -44,10 +52,11 @@ export async function attachMainProcess(
       .evaluate(([channel, body]) => window.__whootHarnessDeliver?.(channel, body), [wireChannel, payload] as const)
       .catch(() => undefined);
   });
+  const api = createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS });
   const sessions = createSessionService({
     vault,
     keychain: options.keychain ?? null,
-    api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
+    api,
     events,
     log: (line) => logs.push(line),
     deviceLabel: desktopDeviceLabel(process.platform),
@@ -65,6 +74,8 @@ export async function attachMainProcess(
       sessions,
       preferences: options.preferences ?? null,
       outbox: options.outbox ?? null,
+      ...(options.policy !== undefined ? { policy: options.policy } : {}),
+      updates: options.updates?.({ calls: sessions.calls, api, events }) ?? null,
       notifier: (notification) => {
         desktop.notifications.push(notification);
         return true;

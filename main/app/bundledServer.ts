@@ -9,6 +9,8 @@ import {
 } from '../server/utilityProtocol';
 import type { ServerChannel } from '../host/hostedServer';
 import { errorMessage } from '../../shared/errorMessage';
+import type { ManagedPolicy } from '../../shared/managedPolicy';
+import { hostServerRequested } from '../policy/hosting';
 
 /**
  * The server a user hosts from the desktop app: the same code as the headless CLI, in an Electron utilityProcess
@@ -16,8 +18,6 @@ import { errorMessage } from '../../shared/errorMessage';
  * window. Started only when the user hosts locally; stopped before the app quits.
  */
 
-/** For now hosting is switched on by the environment; a setting replaces this later. */
-export const HOST_SERVER_ENV = 'WHOOT_HOST_SERVER';
 /** Optional: a whoot.server.json to use instead of the defaults below (e.g. to listen on the LAN). */
 export const SERVER_CONFIG_ENV = 'WHOOT_SERVER_CONFIG';
 
@@ -31,10 +31,6 @@ export interface BundledServer {
   stop(): Promise<void>;
   /** Main's private line to the server's process: the first-run set-up (main/host/hostedServer.ts) uses it. */
   readonly channel: ServerChannel;
-}
-
-export function hostServerRequested(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env[HOST_SERVER_ENV] === '1';
 }
 
 /** The configured file when one is named, else data under userData, listening on this machine only. */
@@ -134,9 +130,12 @@ export function hostBundledServerIfRequested(options: {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly allowedOrigins: readonly string[];
   readonly log: (message: string) => void;
+  readonly policy: ManagedPolicy;
 }): BundledServer | null {
   const { app, log } = options;
-  if (!hostServerRequested(options.env)) return null;
+  const requested = hostServerRequested(options.env, options.policy);
+  if (requested.refusal !== null) log(`not hosting: ${requested.refusal}`);
+  if (!requested.host) return null;
   let server: BundledServer;
   try {
     server = startBundledServer({

@@ -55,6 +55,11 @@ import { workspaceMembershipHandlers } from './handlers/workspaceMembership';
 import type { HostedServer } from '../host/hostedServer';
 import { ssoHandlers } from './handlers/sso';
 import { createSsoSignIn } from '../session/ssoSignIn';
+import { policyGetHandler, refusedByPolicy, relayOnlyCredentials } from './handlers/policy';
+import type { LoadedPolicy } from '../policy/policyFile';
+import type { UpdateService } from '../updates/updateService';
+import { updatesCheckHandler, updatesStatusHandler } from './handlers/updates';
+import { withManagedPolicy } from '../policy/managedPreferences';
 
 /** One handler per contract channel; the IpcHandlers type fails the build if one is missing or extra. */
 export function createHandlers(deps: {
@@ -81,14 +86,34 @@ export function createHandlers(deps: {
   outbox?: OutboxFile | null;
   /** The server this app hosts (WHOOT_HOST_SERVER=1); absent, host.status says 'off'. */
   host?: HostedServer | null;
+  /**
+   * The organization's managed policy (main/policy): absent, nothing is managed. Its values override preferences
+   * (the store is wrapped here if the caller has not), and the channels it locks refuse with managed_by_policy.
+   */
+  policy?: LoadedPolicy;
+  /** The signed update channel (main/updates); absent, the About page shows the version with no check. */
+  updates?: UpdateService | null;
 }): IpcHandlers {
+  const policy = deps.policy?.values ?? {};
+  const preferences =
+    deps.preferences === undefined || deps.preferences === null ? null : withManagedPolicy(deps.preferences, policy);
+  const trust =
+    deps.serverTrust ??
+    createServerTrust({
+      preferences,
+      ...(policy.allowedServerPins !== undefined ? { allowedPins: policy.allowedServerPins } : {}),
+    });
   const outbox = deps.outbox ?? null;
   const session = () => deps.sessions.state();
-  const trust = deps.serverTrust ?? createServerTrust({ preferences: deps.preferences ?? null });
   const links = deps.links ?? null;
   const files = createFileTransfers(deps.sessions.calls, { chooseSavePath: deps.chooseSavePath ?? null });
+  const fileSharingOff = policy.fileSharing === false;
+  const credentials = voiceCredentialsHandler(deps.sessions.calls);
   return {
     'app.info': appInfoHandler(deps.identity),
+    'updates.status': updatesStatusHandler(deps.updates ?? null, deps.identity.version, policy),
+    'updates.check': updatesCheckHandler(deps.updates ?? null),
+    'policy.get': policyGetHandler(deps.policy?.view ?? { status: 'none', source: null, values: {}, problems: [] }),
     'session.status': sessionStatusHandler(deps.sessions),
     'session.signIn': sessionSignInHandler(deps.sessions, trust),
     'session.signOut': async (request, sender) => {
@@ -110,12 +135,12 @@ export function createHandlers(deps: {
     'moderation.voiceMutes': moderationVoiceMutesHandler(deps.sessions.calls),
     'moderation.setVoiceMute': moderationSetVoiceMuteHandler(deps.sessions.calls),
     'moderation.moveVoice': moderationMoveVoiceHandler(deps.sessions.calls),
-    'voice.credentials': voiceCredentialsHandler(deps.sessions.calls),
+    'voice.credentials': policy.relayOnlyMedia === true ? relayOnlyCredentials(credentials) : credentials,
     'realtime.ticket': realtimeTicketHandler(deps.sessions.calls),
     'pushToTalk.get': pushToTalkGetHandler(deps.pushToTalk ?? null),
     'pushToTalk.set': pushToTalkSetHandler(deps.pushToTalk ?? null),
-    'voicePreferences.get': voicePreferencesGetHandler(deps.preferences ?? null),
-    'voicePreferences.set': voicePreferencesSetHandler(deps.preferences ?? null),
+    'voicePreferences.get': voicePreferencesGetHandler(preferences),
+    'voicePreferences.set': voicePreferencesSetHandler(preferences),
     'voice.reportState': voiceReportStateHandler(deps.callState ?? createReportedCallState()),
     'chat.history': chatHistoryHandler(deps.sessions.calls),
     'chat.post': chatPostHandler(deps.sessions.calls),
@@ -126,14 +151,14 @@ export function createHandlers(deps: {
     'chat.notify': chatNotifyHandler(deps.notifier ?? null),
     'outbox.load': outboxLoadHandler(outbox, session),
     'outbox.save': outboxSaveHandler(outbox, session),
-    'files.uploadBegin': files['files.uploadBegin'],
+    'files.uploadBegin': fileSharingOff ? refusedByPolicy('File sharing') : files['files.uploadBegin'],
     'files.uploadChunk': files['files.uploadChunk'],
     'files.uploadFinish': files['files.uploadFinish'],
     'files.uploadCancel': files['files.uploadCancel'],
-    'files.downloadBegin': files['files.downloadBegin'],
+    'files.downloadBegin': fileSharingOff ? refusedByPolicy('File sharing') : files['files.downloadBegin'],
     'files.downloadChunk': files['files.downloadChunk'],
     'files.downloadCancel': files['files.downloadCancel'],
-    'files.save': files['files.save'],
+    'files.save': fileSharingOff ? refusedByPolicy('File sharing') : files['files.save'],
     'files.remove': filesRemoveHandler(deps.sessions.calls),
     ...adminWorkspaceHandlers(deps.sessions.calls),
     ...adminIntegrationHandlers(deps.sessions.calls),

@@ -7,6 +7,7 @@ import { fail, ok, type Result } from '../../shared/result';
 import { SIGNED_HEADERS, type SignatureRejectionReason } from '../../shared/signedRequest';
 import { accountHandlers } from './api/accountHandlers';
 import { chatHandlers } from './api/chatHandlers';
+import { updateHandlers } from './api/updateHandlers';
 import { fileHandlers } from './api/fileHandlers';
 import type { ApiDeps, ApiSession, EndpointHandlers, RelayCaller } from './api/context';
 import { moderationHandlers } from './api/moderationHandlers';
@@ -192,6 +193,7 @@ export async function startServer(
       ...fileHandlers(deps),
       ...serverInfoHandlers(deps),
       ...ssoHandlers(deps, ssoFlow, callbackUrl),
+      ...updateHandlers(deps),
     };
     const rateLimiters = createRateLimiters(config.rateLimits, (bucket, name) => sharedState.rateLimiter(bucket, name));
     const router = createRouter<Endpoint, ApiSession>({

@@ -37,6 +37,8 @@ import {
   type VoiceCredentialsStore,
 } from './voiceCredentialsStore';
 import { createWorkspaceStore, type WorkspaceStore } from './workspaceStore';
+import { createPolicyStore, type PolicyStore } from './policyStore';
+import { createUpdatesStore, type UpdatesStore } from './updatesStore';
 
 export interface Stores {
   readonly session: SessionStore;
@@ -85,6 +87,10 @@ export interface Stores {
   readonly micCheck: MicCheckStore;
   /** What the user said after comparing safety codes in the Verify call dialog, for the current call. */
   readonly verification: VerificationStore;
+  /** The organization's managed policy, shown read-only in Settings. */
+  readonly policy: PolicyStore;
+  /** Version, update channel and the last update check (Settings, About). */
+  readonly updates: UpdatesStore;
 }
 
 /** What the stores reach outside themselves. main.tsx passes the real ones; tests pass fakes. */
@@ -227,6 +233,10 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
 
   const host = createHostStore(api);
   void host.store.getState().load();
+  const policy = createPolicyStore(api);
+  void policy.getState().load();
+  const updates = createUpdatesStore(api);
+
   const pushToTalk = createPushToTalkStore(api);
   // Read at start, not when Settings opens: the voice engine needs the mode for the first call.
   void pushToTalk.store.getState().load();
@@ -319,10 +329,13 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       copy: copy.store,
       micCheck: micCheck.store,
       verification: verification.store,
+      policy,
+      updates: updates.store,
     },
     dispose() {
       unsubscribeSession();
       unlinkOutboxEvents();
+      updates.dispose();
       pushToTalk.dispose();
       unlinkTray();
       unlinkPushToTalk();

@@ -43,6 +43,7 @@ import {
 } from '../admin';
 import { newPasswordSchema } from '../passwordStrength';
 import { apiTokenNameSchema, apiTokenSchema, apiTokenSecretSchema } from '../apiTokens';
+import { updateFeedRequestSchema, updateFeedResponseSchema } from '../updates';
 import {
   inputAcceptedSchema,
   inputNameSchema,
@@ -1135,6 +1136,37 @@ export const endpoints = {
     response: null,
     status: 204,
     rateClass: 'default',
+  }),
+  /**
+   * The newest release of a channel and platform that is not paused and whose staged rollout includes this
+   * installation, as the organization's release key signed it (docs/admin.md, "Signed updates"). Signed-in users
+   * only: the rollout is decided per installation, and what an organization runs is not for everyone to read.
+   */
+  updateFeed: endpoint({
+    method: 'POST',
+    path: '/v1/updates/feed',
+    auth: 'signed',
+    operation: 'update.feed',
+    resource: { from: 'none' },
+    body: updateFeedRequestSchema,
+    response: updateFeedResponseSchema,
+    status: 200,
+    rateClass: 'default',
+  }),
+  /**
+   * An installer, by the SHA-512 its signed feed lists and its name: the digest is the capability (only a feed gives
+   * it), so electron-updater downloads it without whoot's request signing, and the app checks the bytes against the
+   * signed feed before installing.
+   */
+  updateFile: endpoint({
+    method: 'GET',
+    path: '/v1/updates/files/:digest/:name',
+    auth: 'none',
+    body: empty,
+    response: null,
+    status: 200,
+    rateClass: 'default',
+    stream: 'download',
   }),
 } as const satisfies Record<string, Endpoint>;
 

@@ -49,7 +49,7 @@ function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 }
 
 /** A store that must already exist: a typo in dataDir must not quietly start an empty server with a new key. */
-async function openExistingStore(context: CommandContext): Promise<{ store: Store; source: DataKeySource }> {
+export async function openExistingStore(context: CommandContext): Promise<{ store: Store; source: DataKeySource }> {
   const { config, io, now } = context;
   const file = describeStore(config.store, config.dataDir);
   // A PostgreSQL store refuses by itself to open an empty database (no schema, no owner URL to make one).
@@ -78,7 +78,7 @@ async function openOrCreateStore(context: CommandContext): Promise<Store> {
   return openConfiguredStore(config.store, { dataDir: config.dataDir, keys, now });
 }
 
-async function withStore<T>(open: Store | Promise<Store>, use: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(open: Store | Promise<Store>, use: (store: Store) => Promise<T>): Promise<T> {
   const store = await open;
   try {
     return await use(store);

@@ -487,4 +487,37 @@ export const MIGRATIONS: readonly Migration[] = [
       ) STRICT, WITHOUT ROWID;
     `,
   },
+  {
+    version: 14,
+    name: 'signed app releases',
+    up: `
+      -- The organization's app releases: the feed as its release key signed it (the server never signs), the
+      -- detached signature, and a serial above every earlier one of the channel and platform.
+      CREATE TABLE releases (
+        id TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        platform TEXT NOT NULL CHECK (platform IN ('linux', 'mac', 'win')),
+        version TEXT NOT NULL,
+        serial INTEGER NOT NULL CHECK (serial > 0),
+        feed TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        rollout_percent INTEGER NOT NULL CHECK (rollout_percent BETWEEN 0 AND 100),
+        paused INTEGER NOT NULL CHECK (paused IN (0, 1)),
+        published_at INTEGER NOT NULL,
+        UNIQUE (channel, platform, serial)
+      ) STRICT;
+
+      -- Installers, named in URLs by their SHA-512 (base64url). Contents live in <dataDir>/releases/<id>, unsealed:
+      -- every signed-in user may download them, and the signed feed's digest is what makes them trustworthy.
+      CREATE TABLE release_files (
+        id TEXT PRIMARY KEY,
+        release_id TEXT NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        UNIQUE (release_id, name)
+      ) STRICT;
+      CREATE INDEX release_files_by_digest ON release_files (digest, name);
+    `,
+  },
 ];

@@ -3,6 +3,7 @@ import type { JsonObject, JsonValue } from './json';
 import type { DataKey } from './keyMaterial';
 import type { ScopedWebhooks, WebhookQueue } from './webhookTypes';
 import type { InboundLookup, ScopedApiTokens, ScopedInputs } from './inputTypes';
+import type { ReleasesRepository } from './releaseTypes';
 
 /**
  * The store's public shape: plain objects in and out, every method async and atomic on its own. Nothing here
@@ -588,6 +589,8 @@ export interface Store {
   /** Housekeeping of the blob directory: what no row names, and uploads never attached to a message. */
   readonly files: FileMaintenance;
   readonly dataKeys: DataKeyAdmin;
+  /** The organization's signed app releases and their installers (docs/admin.md, "Signed updates"). */
+  readonly releases: ReleasesRepository;
   /** Resolves when the database answers a query; rejects when it is closed or cannot be read (readiness probes). */
   ping(): Promise<void>;
   close(): Promise<void>;

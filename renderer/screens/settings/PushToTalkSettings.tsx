@@ -9,6 +9,7 @@ import {
 } from '../../../shared/pushToTalk';
 import { Icon } from '../../components/Icon';
 import { useStores } from '../../storesContext';
+import { ManagedNote, useManaged } from './managed';
 
 const modes: ReadonlyArray<{ value: PushToTalkMode; label: string; hint: string }> = [
   { value: 'voiceActivity', label: 'Voice activity', hint: 'The microphone opens when you speak.' },
@@ -130,6 +131,8 @@ export function PushToTalkSettings() {
   const error = useStore(pushToTalk, (state) => state.error);
   // The slider moves freely; the value is saved when the user lets go, not on every step of a drag.
   const [draftDelay, setDraftDelay] = useState<number | null>(null);
+  const modeManaged = useManaged('inputMode');
+  const keyManaged = useManaged('pushToTalkKey');
   const modeName = useId();
   const delayId = useId();
   const keyLabelId = useId();
@@ -155,8 +158,8 @@ export function PushToTalkSettings() {
     <section className="panel" aria-labelledby="ptt-heading">
       <h2 id="ptt-heading">Push-to-talk</h2>
       {mechanism !== null && <MechanismNote mechanism={mechanism} mode={mode} />}
-      <fieldset className="device-group" disabled={locked}>
-        <legend className="device-legend">Input mode</legend>
+      <fieldset className="device-group" disabled={locked || modeManaged}>
+        <legend className="device-legend">Input mode {modeManaged && <ManagedNote />}</legend>
         <ul className="device-list">
           {modes.map((option) => {
             const id = `${modeName}-${option.value}`;
@@ -185,13 +188,13 @@ export function PushToTalkSettings() {
 
       <div className="field">
         <span className="field-label" id={keyLabelId}>
-          Shortcut
+          Shortcut {keyManaged && <ManagedNote />}
         </span>
         <p>
           <kbd aria-labelledby={keyLabelId}>{key}</kbd>
         </p>
         <ShortcutRecorder
-          disabled={saving || locked}
+          disabled={saving || locked || keyManaged}
           onRecorded={(recorded) => void pushToTalk.getState().update({ key: recorded })}
         />
       </div>

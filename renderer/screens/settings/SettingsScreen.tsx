@@ -6,6 +6,8 @@ import { VoiceProcessingSettings } from './VoiceProcessingSettings';
 import { DeviceList } from './DeviceList';
 import { MicrophoneCheck } from './MicrophoneCheck';
 import { PushToTalkSettings } from './PushToTalkSettings';
+import { AboutSection } from './AboutSection';
+import { ManagedPolicySection } from './ManagedPolicySection';
 
 function MicrophoneAccess() {
   const { devices } = useStores();
@@ -55,6 +57,7 @@ export function SettingsScreen() {
         <ScreenHeading id="settings-heading">Settings</ScreenHeading>
       </header>
       <div className="settings-body">
+        <ManagedPolicySection />
         <section className="panel" aria-labelledby="audio-heading">
           <h2 id="audio-heading">Audio devices</h2>
           {access === 'unavailable' ? (
@@ -95,6 +98,7 @@ export function SettingsScreen() {
         {access !== 'unavailable' && <MicrophoneCheck />}
         <VoiceProcessingSettings />
         <PushToTalkSettings />
+        <AboutSection />
       </div>
     </section>
   );

@@ -1,6 +1,7 @@
 import { useStores } from '../../storesContext';
 import { useVoice } from '../workspace/useVoice';
 import type { AudioProcessing } from '../../voice/ports';
+import { ManagedNote, useManaged } from './managed';
 
 const PROCESSING: readonly [keyof AudioProcessing, string, string][] = [
   ['echoCancellation', 'Echo cancellation', 'Removes your speakers from what your microphone hears.'],
@@ -12,6 +13,11 @@ const PROCESSING: readonly [keyof AudioProcessing, string, string][] = [
 export function VoiceProcessingSettings() {
   const { voice } = useStores();
   const processing = useVoice((state) => state.processing);
+  const managed = {
+    echoCancellation: useManaged('echoCancellation'),
+    noiseSuppression: useManaged('noiseSuppression'),
+    autoGainControl: useManaged('autoGainControl'),
+  };
   if (voice === null) return null;
 
   return (
@@ -24,11 +30,12 @@ export function VoiceProcessingSettings() {
             <input
               type="checkbox"
               checked={processing[key]}
+              disabled={managed[key]}
               onChange={(event) => void voice.setProcessing({ ...processing, [key]: event.target.checked })}
             />
             <span>
               {label}
-              <span className="muted small"> — {help}</span>
+              <span className="muted small"> — {help}</span> {managed[key] && <ManagedNote />}
             </span>
           </label>
         ))}

@@ -47,7 +47,7 @@ function tenantTable(
 
 /** Advisory lock keys (first half 'whoo'): migrations, the audit chain's head, the revocation feed, first owner. */
 export const LOCK_SPACE = 0x77686f6f;
-export const LOCKS = { migrations: 1, auditHead: 2, revocationFeed: 3, firstUser: 4 } as const;
+export const LOCKS = { migrations: 1, auditHead: 2, revocationFeed: 3, firstUser: 4, releaseSerial: 5 } as const;
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   {
@@ -560,6 +560,49 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       -- is taken in that workspace's scoped transaction.
       ${tenantTable('sso_attempts', { app: 'SELECT, INSERT, DELETE', maintenance: 'SELECT (state_hash, workspace_id, expires_at), DELETE' })}
       ${tenantTable('sso_login_codes', { app: 'SELECT, INSERT, DELETE', maintenance: 'SELECT (code_hash, workspace_id, expires_at), DELETE' })}
+    `,
+  },
+  {
+    version: 14,
+    name: 'signed app releases',
+    up: `
+      -- Server-wide (no workspace): the application role publishes, lists and serves them.
+      CREATE TABLE releases (
+        id text PRIMARY KEY,
+        channel text NOT NULL,
+        platform text NOT NULL CHECK (platform IN ('linux', 'mac', 'win')),
+        version text NOT NULL,
+        serial bigint NOT NULL CHECK (serial > 0),
+        feed text NOT NULL,
+        signature text NOT NULL,
+        rollout_percent integer NOT NULL CHECK (rollout_percent BETWEEN 0 AND 100),
+        paused boolean NOT NULL,
+        published_at bigint NOT NULL,
+        UNIQUE (channel, platform, serial)
+      );
+      GRANT SELECT, INSERT, UPDATE (rollout_percent, paused) ON releases TO ${APP_ROLE};
+
+      CREATE TABLE release_files (
+        id text PRIMARY KEY,
+        release_id text NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
+        name text NOT NULL,
+        digest text NOT NULL,
+        size bigint NOT NULL CHECK (size >= 0),
+        UNIQUE (release_id, name)
+      );
+      CREATE INDEX release_files_by_digest ON release_files (digest, name);
+      GRANT SELECT, INSERT ON release_files TO ${APP_ROLE};
+
+      -- Installer bytes in rows of about 1 MiB, as file_chunks holds file blobs; a publish writes them under the
+      -- file's id before the release row exists and deletes them if it fails.
+      CREATE TABLE release_chunks (
+        file_id text NOT NULL,
+        seq integer NOT NULL CHECK (seq >= 0),
+        data bytea NOT NULL,
+        PRIMARY KEY (file_id, seq)
+      );
+      ALTER TABLE release_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+      GRANT SELECT, INSERT, DELETE ON release_chunks TO ${APP_ROLE};
     `,
   },
 ];

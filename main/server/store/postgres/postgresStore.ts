@@ -9,6 +9,7 @@ import { pgAudit } from './pgAudit';
 import { pgChannels } from './pgChannels';
 import type { PgStoreContext } from './pgContext';
 import { pgEvents } from './pgEvents';
+import { pgReleases } from './pgReleases';
 import { pgFiles } from './pgFiles';
 import { pgInputs } from './pgInputs';
 import { pgInvites } from './pgInvites';
@@ -125,6 +126,7 @@ async function assemble(
     voiceMutes: voiceMutes.index,
     sso: pgSso(context),
     files: files.maintenance,
+    releases: pgReleases(context),
     dataKeys: createDataKeyAdmin({
       ring: { get: () => ring, set: (next) => (ring = next) },
       usage: () => pgKeyUsage(context),
