@@ -8,6 +8,7 @@ import { createServerApi } from '../main/session/apiClient';
 import { CredentialVault } from '../main/session/credentialVault';
 import { createSessionService } from '../main/session/sessionService';
 import { createWhootBridge } from '../preload/createWhootBridge';
+import { TEST_IO_TIMEOUT_MS } from './support/testDeadlines';
 
 const APP = { url: 'app://whoot/index.html', isMainFrame: true };
 
@@ -16,7 +17,7 @@ function mainSide() {
   const sessions = createSessionService({
     vault: new CredentialVault(),
     keychain: null,
-    api: createServerApi({ timeoutMs: 2000 }),
+    api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
     events: createEventSink(() => undefined),
   });
   const handlers = createHandlers({ identity: { name: 'whoot', version: '0.0.0-test', platform: 'linux' }, sessions });

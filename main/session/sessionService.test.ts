@@ -6,6 +6,7 @@ import { createEventSink } from '../ipc/eventSink';
 import { createServerApi } from './apiClient';
 import { CredentialVault } from './credentialVault';
 import { createSessionService } from './sessionService';
+import { TEST_IO_TIMEOUT_MS } from '../../test/support/testDeadlines';
 
 const ACCOUNT = { email: 'ada@example.com', password: 'correct horse battery' };
 let t: TestServer;
@@ -24,7 +25,7 @@ function service() {
   const sessions = createSessionService({
     vault,
     keychain: null,
-    api: createServerApi({ timeoutMs: 3000 }),
+    api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
     events: createEventSink((channel, payload) =>
       events.push([channel.replace('whoot:', '') as EventChannel, payload]),
     ),
