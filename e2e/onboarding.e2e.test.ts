@@ -266,7 +266,7 @@ describe('onboarding and the account, in the app', () => {
     await expectNoBlockingViolations(page, 'recovery-codes');
 
     await codesDialog.getByRole('button', { name: 'Copy recovery codes' }).click();
-    await codesDialog.getByRole('button', { name: 'Copy recovery codes' }).getByText('Copied').waitFor();
+    await codesDialog.getByText('Copied', { exact: true }).waitFor();
     expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(codes.join('\n'));
     // Download goes through main: a save dialog there, and a file only its owner can read.
     await codesDialog.getByRole('button', { name: 'Download' }).click();

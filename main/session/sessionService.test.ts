@@ -118,6 +118,25 @@ describe('session service against the real server over TLS', () => {
     expect(sessions.state()).toEqual({ signedIn: false });
   });
 
+  it('keeps a session the server still honours when a socket of the one it replaced reports its end', async () => {
+    const { vault, sessions, events, logs } = service();
+    await sessions.signIn(signIn());
+    const replaced = vault.identity()!.sessionId;
+    await sessions.signIn(signIn());
+    const current = vault.identity()!.sessionId;
+    expect(current).not.toBe(replaced);
+    events.length = 0;
+    // The old session's socket closes with 4001 as the new one starts; the page reports it after the switch.
+    const answer = await sessions.signOut({ sessionEnded: true });
+    expect(answer).toMatchObject({ ok: true, value: { signedIn: true, user: { email: ACCOUNT.email } } });
+    expect(vault.identity()?.sessionId).toBe(current);
+    expect(await t.server.store.sessions.getLive(current)).toBeDefined();
+    expect(events).toEqual([]);
+    expect(logs).toContain(
+      'session: a socket said the session ended, but the server still honours this one (an earlier socket)',
+    );
+  });
+
   it('signs out locally even when the server cannot be reached', async () => {
     const other = await startTestServer();
     await bootstrapWorkspace(other.server, ACCOUNT, { slug: 'elsewhere', name: 'Elsewhere' });

@@ -191,6 +191,12 @@ export function createSessionService(options: SessionServiceOptions) {
 
   async function signOut(options: { readonly sessionEnded?: true } = {}): Promise<Result<SessionState>> {
     const identity = vault.identity();
+    // "The server ended the session" comes from a socket the page had open, which may belong to the session this one
+    // replaced (signing in elsewhere closes the old one with 4001 just as the new one starts): ask the server first.
+    if (identity !== null && options.sessionEnded === true && (await honoured(identity.server))) {
+      log('session: a socket said the session ended, but the server still honours this one (an earlier socket)');
+      return ok(state());
+    }
     newAccountSession = null;
     endedOnServer = identity !== null && options.sessionEnded === true;
     // The renderer drops TURN credentials first, so no call can start on them while the rest is torn down.
@@ -214,6 +220,16 @@ export function createSessionService(options: SessionServiceOptions) {
     const next = state();
     events.emit('session.changed', next);
     return ok(next);
+  }
+
+  /** Whether the server still accepts this session's signed requests; unreachable counts as no (sign out, safely). */
+  async function honoured(server: ServerAddress): Promise<boolean> {
+    try {
+      await api.call(server, 'getAccount', { signer });
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /** What a server allows (unauthenticated); the caller checks first that the user confirmed the server. */

@@ -26,7 +26,7 @@ export async function copyText(text: string): Promise<boolean> {
 }
 
 /**
- * "Copy" for a secret shown once or an address to hand on: says "Copied" for a moment, and the copy store
+ * "Copy" for a secret shown once or an address to hand on: "Copied" shows beside it for a moment, and the copy store
  * announces it to screen readers (stores/copyStore.ts). Its name stays "Copy {what}", so it can be found again.
  */
 export function CopyButton({
@@ -44,16 +44,25 @@ export function CopyButton({
   const { copy } = useStores();
   const copied = useStore(copy, (state) => state.copied === what);
   const failed = useStore(copy, (state) => state.failed === what);
+  // The button's own words stay "Copy" so its visible text is always part of its name ("Copy invite link"); the
+  // confirmation shows beside it (and the copy store announces it), not in place of the words.
   return (
-    <Button
-      size="sm"
-      variant={variant}
-      className="copy-button"
-      aria-label={`${label} ${what}`}
-      onClick={() => void copy.getState().copy(what, text)}
-    >
-      <Icon name={copied ? 'check' : 'copy'} size={16} />
-      <span aria-hidden="true">{copied ? 'Copied' : failed ? 'Copy by hand' : label}</span>
-    </Button>
+    <span className="copy-control">
+      <Button
+        size="sm"
+        variant={variant}
+        className="copy-button"
+        aria-label={`${label} ${what}`}
+        onClick={() => void copy.getState().copy(what, text)}
+      >
+        <Icon name={copied ? 'check' : 'copy'} size={16} />
+        <span aria-hidden="true">{label}</span>
+      </Button>
+      {(copied || failed) && (
+        <span className={failed ? 'copy-confirm copy-confirm-failed' : 'copy-confirm'} aria-hidden="true">
+          {copied ? 'Copied' : 'Copy by hand'}
+        </span>
+      )}
+    </span>
   );
 }
