@@ -59,13 +59,33 @@ export interface RelayCountersSnapshot {
   refusals: Record<RefusalReason, number>;
 }
 
+/** Packets dropped without an answer, by why (RFC 8656: indications and ChannelData are never answered). */
+export const DROP_KINDS = ['bandwidth', 'noPermission', 'noAllocation', 'malformed', 'serverMuted'] as const;
+export type DropKind = (typeof DROP_KINDS)[number];
+
+export interface RelayStats extends RelayCountersSnapshot {
+  readonly droppedPackets: {
+    readonly bandwidth: number;
+    readonly noPermission: number;
+    /** Well-formed traffic for an allocation that is gone (ended by sign-out, expiry or Refresh 0). */
+    readonly noAllocation: number;
+    readonly malformed: number;
+    /** RTP (and unclassifiable packets) from a server-muted user, dropped on the way out. */
+    readonly serverMuted: number;
+  };
+  readonly streamConnections: number;
+}
+
 export interface RelayCounters {
   allocationCreated(): void;
   allocationEnded(): void;
   /** One packet of `bytes` application bytes (payload, without STUN/ChannelData framing) relayed. */
   relayed(direction: RelayDirection, bytes: number): void;
   refused(reason: RefusalReason): void;
-  snapshot(): RelayCountersSnapshot;
+  dropped(kind: DropKind): void;
+  /** The TCP plus TLS connections open now. */
+  streamConnections(count: number): void;
+  snapshot(): RelayStats;
 }
 
 const KNOWN_REASONS: ReadonlySet<string> = new Set(REFUSAL_REASONS);
@@ -78,9 +98,12 @@ const C2P_PACKETS = 3;
 const C2P_BYTES = 4;
 const P2C_PACKETS = 5;
 const P2C_BYTES = 6;
-const FIRST_REASON = 7;
+const STREAMS = 7;
+const FIRST_DROP = 8;
+const FIRST_REASON = FIRST_DROP + DROP_KINDS.length;
 const REASON_SLOT = new Map<string, number>(REFUSAL_REASONS.map((reason, i) => [reason, FIRST_REASON + i]));
 const OTHER_SLOT = REASON_SLOT.get('other') as number;
+const DROP_SLOT = Object.fromEntries(DROP_KINDS.map((kind, i) => [kind, FIRST_DROP + i])) as Record<DropKind, number>;
 
 /** Bytes a counter array takes: what relayWorkers.ts allocates in shared memory for each worker. */
 export const RELAY_COUNTERS_BYTES = (FIRST_REASON + REFUSAL_REASONS.length) * Float64Array.BYTES_PER_ELEMENT;
@@ -121,12 +144,18 @@ export function createRelayCounters(shared?: SharedArrayBuffer): RelayCounters {
       // Typed callers cannot pass anything else; untyped ones must not turn a counter key into a log of input.
       add((KNOWN_REASONS.has(reason) ? REASON_SLOT.get(reason) : undefined) ?? OTHER_SLOT, 1);
     },
+    dropped(kind) {
+      add(DROP_SLOT[kind], 1);
+    },
+    streamConnections(count) {
+      slots[STREAMS] = count;
+    },
     snapshot: () => snapshotOf(slots),
   };
 }
 
 /** The sum of several counter arrays (the workers of one relay), as one snapshot. */
-export function sumRelayCounters(buffers: readonly SharedArrayBuffer[]): RelayCountersSnapshot {
+export function sumRelayCounters(buffers: readonly SharedArrayBuffer[]): RelayStats {
   const total = new Float64Array(RELAY_COUNTERS_BYTES / 8);
   for (const buffer of buffers) {
     const slots = new Float64Array(buffer);
@@ -135,7 +164,7 @@ export function sumRelayCounters(buffers: readonly SharedArrayBuffer[]): RelayCo
   return snapshotOf(total);
 }
 
-function snapshotOf(slots: Float64Array): RelayCountersSnapshot {
+function snapshotOf(slots: Float64Array): RelayStats {
   const at = (slot: number) => slots[slot] ?? 0;
   return {
     allocations: { active: at(ACTIVE), created: at(CREATED), ended: at(ENDED) },
@@ -147,5 +176,10 @@ function snapshotOf(slots: Float64Array): RelayCountersSnapshot {
       RefusalReason,
       number
     >,
+    droppedPackets: Object.fromEntries(DROP_KINDS.map((kind) => [kind, at(DROP_SLOT[kind])])) as Record<
+      DropKind,
+      number
+    >,
+    streamConnections: at(STREAMS),
   };
 }

@@ -23,7 +23,7 @@ import { authenticate, type AuthenticatedRequest, type LongTermAuthOptions } fro
 import { createNonceIssuer } from './nonces';
 import { passesServerMute } from './mediaDemux';
 import { createAllocationQuota, createByteRateLimiter, type QuotaDecision } from './rateLimits';
-import { createRelayCounters, type RefusalReason, type RelayCountersSnapshot } from './relayCounters';
+import { createRelayCounters, type RefusalReason, type RelayStats } from './relayCounters';
 import { createRelayedPorts, relayedPortsOn } from './relayedPorts';
 import { bindRelaySocket, closeQuietly, type RelayPortRange } from './relaySockets';
 import {
@@ -76,6 +76,11 @@ export interface RelayOptions {
   readonly secret: string | readonly string[] | (() => readonly string[]);
   readonly listen: {
     readonly host: string;
+    /**
+     * Share the ports with other sockets that set it too (SO_REUSEPORT, Linux): the workers of relayWorkers.ts.
+     * The kernel then hands each client 4-tuple (and each TCP connection) to one of them.
+     */
+    readonly reusePort?: boolean;
     /** 0 picks a free port; null or absent leaves the listener off. */
     readonly udpPort?: number | null;
     readonly tcpPort?: number | null;
@@ -133,23 +138,15 @@ export interface RelayPoolMember {
   /** This worker's counters (relayCounters.ts layout), summed by the pool for stats(). */
   readonly counters: SharedArrayBuffer;
   /** Per-user and total allocation quotas, kept by the pool for every worker. */
-  readonly quota: { tryAcquire(userId: string): Promise<QuotaDecision>; release(userId: string): void };
+  readonly quota: {
+    tryAcquire(userId: string, sessionId: string): Promise<QuotaDecision>;
+    release(userId: string, sessionId: string): void;
+  };
   /** The NONCE key, the same on every worker, so a nonce stays valid whichever worker reads it. */
   readonly nonceKey: Uint8Array;
 }
 
-export interface RelayStats extends RelayCountersSnapshot {
-  readonly droppedPackets: {
-    readonly bandwidth: number;
-    readonly noPermission: number;
-    /** Well-formed traffic for an allocation that is gone (ended by sign-out, expiry or Refresh 0). */
-    readonly noAllocation: number;
-    readonly malformed: number;
-    /** RTP (and unclassifiable packets) from a server-muted user, dropped on the way out. */
-    readonly serverMuted: number;
-  };
-  readonly streamConnections: number;
-}
+export type { RelayStats } from './relayCounters';
 
 export interface Relay {
   readonly addresses: {
@@ -256,13 +253,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const pool = options.pool ?? null;
   const counters = createRelayCounters(pool?.counters);
   const localQuota = createAllocationQuota({ perUser: limits.maxAllocationsPerUser, total: limits.maxAllocations });
-  const quota = pool?.quota ?? {
-    tryAcquire: async (userId: string) => localQuota.tryAcquire(userId),
-    release: localQuota.release,
+  const quota: RelayPoolMember['quota'] = pool?.quota ?? {
+    tryAcquire: async (userId) => localQuota.tryAcquire(userId),
+    release: (userId) => void localQuota.release(userId),
   };
   const nonces = createNonceIssuer({ ttlSeconds: nonceTtlSeconds, now, ...(pool ? { key: pool.nonceKey } : {}) });
   const authOptions: LongTermAuthOptions = { realm: options.realm, secrets, nonces, now };
-  const dropped = { bandwidth: 0, noPermission: 0, noAllocation: 0, malformed: 0, serverMuted: 0 };
 
   const allocations = new Set<Allocation>();
   /** Relayed port -> allocation of this relay process: packets between two of them skip the kernel. */
@@ -355,7 +351,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     localByPort.delete(allocation.relayed.port);
     ownPorts.delete(allocation.relayed.port);
     version += 1;
-    quota.release(allocation.userId);
+    quota.release(allocation.userId, allocation.sessionId);
     counters.allocationEnded();
     closeQuietly(allocation.socket);
     if (allocation.link.allocation === allocation) allocation.link.allocation = null;
@@ -512,7 +508,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         sendChallenge(link, message, ErrorCode.unauthorized);
         return;
       }
-      const granted = await quota.tryAcquire(auth.userId);
+      const granted = await quota.tryAcquire(auth.userId, auth.sessionId);
       if (!granted.ok) {
         const code =
           granted.reason === 'user_quota' ? ErrorCode.allocationQuotaReached : ErrorCode.insufficientCapacity;
@@ -611,7 +607,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       );
     } finally {
       link.allocating = false;
-      if (acquired) quota.release(auth.userId);
+      if (acquired) quota.release(auth.userId, auth.sessionId);
     }
   };
 
@@ -781,18 +777,18 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     framed: Buffer | null,
   ) => {
     if (!permitted(route.permission, route.peerIsOwn, at)) {
-      dropped.noPermission += 1;
+      counters.dropped('noPermission');
       counters.refused('no_permission');
       return;
     }
     // Before the byte budget: a muted sender's dropped media must not eat the rate its RTCP and DTLS need.
     if (allocation.mediaBlocked && !passesServerMute(data)) {
-      dropped.serverMuted += 1;
+      counters.dropped('serverMuted');
       counters.refused('server_muted');
       return;
     }
     if (!allocation.toPeer.tryConsume(data.length)) {
-      dropped.bandwidth += 1;
+      counters.dropped('bandwidth');
       counters.refused('bandwidth');
       return;
     }
@@ -803,14 +799,14 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       // the kernel from our relayed address. Same checks on arrival, half the syscalls.
       if (local.ended) return;
       if (!permitted(route.reversePermission, true, at)) {
-        dropped.noPermission += 1;
+        counters.dropped('noPermission');
         counters.refused('no_permission');
         return;
       }
       const channel = route.reverseChannel;
       if (framed !== null && channel !== undefined && channel.expiresAt > at && !local.link.stream) {
         if (!local.toClient.tryConsume(data.length)) {
-          dropped.bandwidth += 1;
+          counters.dropped('bandwidth');
           counters.refused('bandwidth');
           return;
         }
@@ -831,16 +827,16 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const data = getAttribute(message, Attr.DATA);
     // Indications get no answer (RFC 8656 section 11.2): a bad one is dropped.
     if (allocation === null) {
-      dropped.noAllocation += 1;
+      counters.dropped('noAllocation');
       return;
     }
     if (peerValue === undefined || data === undefined) {
-      dropped.malformed += 1;
+      counters.dropped('malformed');
       return;
     }
     const peer = readXorAddress(peerValue, message.transactionId);
     if (peer === null) {
-      dropped.malformed += 1;
+      counters.dropped('malformed');
       return;
     }
     relayToPeer(allocation, peer, data, routeTo(allocation, peer.address, peer.port), now(), null);
@@ -849,12 +845,12 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const handleChannelFromClient = (link: ClientLink, packet: Buffer) => {
     const allocation = link.allocation;
     if (packet.length < 4) {
-      dropped.malformed += 1;
+      counters.dropped('malformed');
       return;
     }
     // A client keeps sending on its 5-tuple until it notices its allocation ended (e.g. at sign-out): not hostile.
     if (allocation === null) {
-      dropped.noAllocation += 1;
+      counters.dropped('noAllocation');
       return;
     }
     const at = now();
@@ -862,7 +858,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const length = packet.readUInt16BE(2);
     const binding = allocation.channels.get(channel);
     if (binding === undefined || 4 + length > packet.length || binding.expiresAt <= at) {
-      dropped.malformed += 1;
+      counters.dropped('malformed');
       return;
     }
     const framed = packet.length === 4 + length ? packet : packet.subarray(0, 4 + length);
@@ -879,7 +875,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     at: number,
   ) => {
     if (!allocation.toClient.tryConsume(data.length)) {
-      dropped.bandwidth += 1;
+      counters.dropped('bandwidth');
       counters.refused('bandwidth');
       return;
     }
@@ -935,7 +931,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const at = now();
     const memo = peerMemo(allocation, address, port);
     if (!permitted(memo.permission, memo.peerIsOwn, at)) {
-      dropped.noPermission += 1;
+      counters.dropped('noPermission');
       counters.refused('no_permission');
       return;
     }
@@ -948,7 +944,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const parsed = parseStun(packet);
     if (!parsed.ok) {
       // Not answerable: without a parsed header there is no transaction to answer.
-      dropped.malformed += 1;
+      counters.dropped('malformed');
       return;
     }
     const message = parsed.message;
@@ -992,7 +988,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       const first = packet[0] ?? 0xff;
       if (first >= 0x40 && first < 0x80) handleChannelFromClient(link, packet);
       else if (first < 0x40) handleStun(link, packet);
-      else dropped.malformed += 1;
+      else counters.dropped('malformed');
     } catch (error) {
       // A bug here must cost one packet, not the relay (or the server it is embedded in).
       counters.refused('other');
@@ -1007,6 +1003,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   let tls: StreamListener | null = null;
   let connectionCount = 0;
   const host = options.listen.host;
+  const reusePort = options.listen.reusePort ?? false;
 
   const onDatagram = (listener: () => UdpListener | null) => (data: Buffer, from: RemoteInfo) => {
     const known = udpLinks.get(from.address)?.get(from.port);
@@ -1037,6 +1034,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return;
     }
     streamSockets.add(socket);
+    counters.streamConnections(streamSockets.size);
     connectionCount += 1;
     const address = canonicalIp(socket.remoteAddress) ?? socket.remoteAddress;
     const link: ClientLink = {
@@ -1068,7 +1066,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     socket.on('data', (chunk: Buffer) => {
       const error = framer.push(chunk, (_kind, frame) => handlePacket(link, frame));
       if (error !== null) {
-        dropped.malformed += 1;
+        counters.dropped('malformed');
         socket.destroy();
       }
     });
@@ -1076,6 +1074,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     socket.once('close', () => {
       link.closed = true;
       streamSockets.delete(socket);
+      counters.streamConnections(streamSockets.size);
       // RFC 8656 section 3.1: over TCP the allocation lives as long as its connection.
       if (link.allocation !== null) endAllocation(link.allocation, 'connection closed');
     });
@@ -1087,6 +1086,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         host,
         options.listen.udpPort,
         onDatagram(() => udp),
+        reusePort,
       );
     }
     if (options.listen.tcpPort !== undefined && options.listen.tcpPort !== null) {
@@ -1096,6 +1096,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         null,
         limits.maxStreamConnections,
         onConnection('tcp'),
+        reusePort,
       );
     }
     if (options.listen.tls) {
@@ -1105,6 +1106,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         options.listen.tls,
         limits.maxStreamConnections,
         onConnection('tls'),
+        reusePort,
       );
     }
   } catch (error) {
@@ -1151,11 +1153,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   return {
     addresses: { udp: hostPort(udp), tcp: hostPort(tcp), tls: hostPort(tls) },
-    stats: () => ({
-      ...counters.snapshot(),
-      droppedPackets: { ...dropped },
-      streamConnections: streamSockets.size,
-    }),
+    stats: () => counters.snapshot(),
     endSession(sessionId) {
       const previous = sessionEnds.get(sessionId);
       sessionEnds.set(sessionId, { count: (previous?.count ?? 0) + 1, at: now() });
