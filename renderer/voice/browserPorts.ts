@@ -93,11 +93,9 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
 
   interface Output {
     readonly element: HTMLAudioElement;
-    readonly source: MediaStreamAudioSourceNode;
-    readonly analyser: AnalyserNode;
-    readonly samples: Float32Array<ArrayBuffer>;
+    readonly stream: MediaStream;
     /** Only while the volume is above 100 %: the boost path through Web Audio. */
-    boost: GainNode | null;
+    boost: { readonly source: MediaStreamAudioSourceNode; readonly gain: GainNode } | null;
     volume: number;
   }
   const outputs = new Map<string, Output>();
@@ -109,8 +107,9 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
   /**
    * Up to 100 % a peer plays through its own audio element, so the browser's receive pipeline (and RTCStats
    * audioLevel) sees what is heard; above 100 % the element is muted and Web Audio plays the track with a gain,
-   * which no element volume can do. Levels for speaking indicators come from an analyser either way, so they do
-   * not depend on the volume the listener chose or on deafen.
+   * which no element volume can do. Nothing else of a peer's audio goes through Web Audio: speaking indicators read
+   * the level the receiver measured (voiceEngine.ts, receivedLevel), so a call at 100 % costs no audio-thread work
+   * per member, and levels do not depend on the volume the listener chose or on deafen.
    */
   function route(output: Output): void {
     const audible = deafened ? 0 : output.volume;
@@ -118,12 +117,15 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
       output.element.muted = true;
       if (output.boost === null) {
         const context = audioContext();
-        output.boost = context.createGain();
-        output.source.connect(output.boost).connect(context.destination);
+        const source = context.createMediaStreamSource(output.stream);
+        const gain = context.createGain();
+        source.connect(gain).connect(context.destination);
+        output.boost = { source, gain };
       }
-      output.boost.gain.value = audible;
+      output.boost.gain.gain.value = audible;
     } else {
-      output.boost?.disconnect();
+      output.boost?.source.disconnect();
+      output.boost?.gain.disconnect();
       output.boost = null;
       output.element.muted = false;
       output.element.volume = audible;
@@ -139,12 +141,7 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
       if (sinkId !== '' && typeof element.setSinkId === 'function')
         void element.setSinkId(sinkId).catch(() => undefined);
       void element.play().catch(() => undefined);
-      const context = audioContext();
-      const source = context.createMediaStreamSource(stream);
-      const analyser = context.createAnalyser();
-      analyser.fftSize = 1024;
-      source.connect(analyser);
-      const output: Output = { element, source, analyser, samples: new Float32Array(1024), boost: null, volume: 1 };
+      const output: Output = { element, stream, boost: null, volume: 1 };
       outputs.set(peerId, output);
       route(output);
     },
@@ -152,8 +149,8 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
       const output = outputs.get(peerId);
       if (output === undefined) return;
       outputs.delete(peerId);
-      output.boost?.disconnect();
-      output.source.disconnect();
+      output.boost?.source.disconnect();
+      output.boost?.gain.disconnect();
       output.element.pause();
       output.element.srcObject = null;
     },
@@ -166,14 +163,6 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
     setDeafened(value) {
       deafened = value;
       for (const output of outputs.values()) route(output);
-    },
-    level(peerId) {
-      const output = outputs.get(peerId);
-      if (output === undefined) return null;
-      output.analyser.getFloatTimeDomainData(output.samples);
-      let peak = 0;
-      for (const sample of output.samples) peak = Math.max(peak, Math.abs(sample));
-      return Math.min(1, peak);
     },
     async setOutputDevice(deviceId) {
       sinkId = deviceId ?? '';

@@ -34,8 +34,13 @@ import {
 } from './voiceState';
 
 export interface VoiceEngineOptions {
-  /** How often call quality, levels and safety codes are read from getStats. */
+  /**
+   * How often getStats is read while someone looks at the figures (watchQuality) or a peer's safety code is not
+   * worked out yet. getStats builds a whole report per peer connection: the costliest thing a call polls.
+   */
   readonly statsIntervalMs?: number;
+  /** How often otherwise: enough for the voice bar's quality word and a late DTLS change. */
+  readonly idleStatsIntervalMs?: number;
   /** How often the microphone meter is read for voice activity and the local speaking indicator. */
   readonly meterIntervalMs?: number;
   /** Fetch new credentials before an ICE restart when these expire within this many milliseconds. */
@@ -62,6 +67,8 @@ export interface VoiceEngine {
   setServerMuted(serverMuted: boolean): void;
   /** Raw getStats of one peer, for diagnostics and tests. */
   peerStats(peerId: string): Promise<readonly Record<string, unknown>[]>;
+  /** The quality table is on screen: read stats every `statsIntervalMs` until the returned function is called. */
+  watchQuality(): () => void;
   dispose(): void;
 }
 
@@ -130,7 +137,9 @@ function microphoneErrorCode(cause: unknown): VoiceErrorCode {
 export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions = {}): VoiceEngine {
   const clock: VoiceClock = ports.clock ?? realClock;
   const statsIntervalMs = options.statsIntervalMs ?? 500;
-  const meterIntervalMs = options.meterIntervalMs ?? 50;
+  const idleStatsIntervalMs = options.idleStatsIntervalMs ?? 5000;
+  // Ten reads a second: a speaking ring lights within 100 ms, and each read is a few cheap calls, not a render.
+  const meterIntervalMs = options.meterIntervalMs ?? 100;
   const refreshMarginMs = options.credentialRefreshMarginMs ?? 60_000;
 
   const store = createStore<VoiceState>()(() => initialVoiceState());
@@ -235,9 +244,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     if (Math.abs(level - state.localLevel) >= LEVEL_STEP || localSpeaking !== state.localSpeaking) {
       patch({ localLevel: level, localSpeaking });
     }
-    if (ports.speakers.level === undefined) return;
     for (const [peerId, runtime] of peers) {
-      const peerLevel = ports.speakers.level(peerId);
+      const peerLevel = ports.speakers.level?.(peerId) ?? receivedLevel(runtime);
       if (peerLevel === null) continue;
       const speaking = runtime.speakingGate.update(peerLevel, now);
       const view = store.getState().peers[peerId];
@@ -421,7 +429,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         if (peers.get(peerId) !== runtime) return;
         const quality = summarizeStats(entries, runtime.quality ?? EMPTY_QUALITY);
         runtime.quality = quality;
-        if (ports.speakers.level === undefined) {
+        if (ports.speakers.level === undefined && receivedLevel(runtime) === null) {
           // Without a meter of its own, the port's stats level is what the listener hears (zero when deafened).
           const level = deafened ? 0 : quality.audioLevel;
           const speaking = runtime.speakingGate.update(quality.audioLevel, clock.now());
@@ -438,6 +446,19 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         await updateSafety(peerId, runtime);
       }),
     );
+  }
+
+  /**
+   * The level of what a peer sends, as the browser measured it on receipt (RTCRtpReceiver's synchronization
+   * sources: a few numbers libwebrtc keeps anyway), instead of an analyser per member in Web Audio, which costs
+   * audio-thread work on every 128-sample frame. Used where the speaker port has no meter of its own (the app's;
+   * the bot's recorder has one). Null where the peer connection has no such API: the stats answer instead.
+   */
+  function receivedLevel(runtime: PeerRuntime): number | null {
+    const receiver = runtime.link.pc.getReceivers?.()[0];
+    if (receiver === undefined || typeof receiver.getSynchronizationSources !== 'function') return null;
+    const source = receiver.getSynchronizationSources()[0];
+    return source?.audioLevel ?? 0;
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -541,13 +562,31 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   // ---------------------------------------------------------------------------------------------------------------
   // Lifecycle
 
+  let qualityWatchers = 0;
+
+  /** Fast while the figures are watched or a safety code is still to come; slow otherwise. */
+  function nextStatsDelay(): number {
+    const waiting = Object.values(store.getState().peers).some((peer) => peer.safety === 'pending');
+    return qualityWatchers > 0 || waiting ? statsIntervalMs : idleStatsIntervalMs;
+  }
+
+  function scheduleStats(delay: number): void {
+    if (statsTimer !== null) clock.clearTimeout(statsTimer);
+    statsTimer = clock.setTimeout(() => {
+      statsTimer = null;
+      void readStats().finally(() => {
+        if (meterTimer !== null && statsTimer === null) scheduleStats(nextStatsDelay());
+      });
+    }, delay);
+  }
+
   function startTimers(): void {
-    if (statsTimer === null) statsTimer = clock.setInterval(() => void readStats(), statsIntervalMs);
     if (meterTimer === null) meterTimer = clock.setInterval(readMeter, meterIntervalMs);
+    if (statsTimer === null) scheduleStats(statsIntervalMs);
   }
 
   function stopTimers(): void {
-    if (statsTimer !== null) clock.clearInterval(statsTimer);
+    if (statsTimer !== null) clock.clearTimeout(statsTimer);
     if (meterTimer !== null) clock.clearInterval(meterTimer);
     statsTimer = null;
     meterTimer = null;
@@ -684,6 +723,17 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     async peerStats(peerId) {
       const runtime = peers.get(peerId);
       return runtime === undefined ? [] : statsEntries(await runtime.link.pc.getStats());
+    },
+    watchQuality() {
+      qualityWatchers += 1;
+      // Fresh figures now, not at the end of a slow interval.
+      if (meterTimer !== null) scheduleStats(0);
+      let watching = true;
+      return () => {
+        if (!watching) return;
+        watching = false;
+        qualityWatchers -= 1;
+      };
     },
     dispose() {
       teardown(null);
