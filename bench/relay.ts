@@ -39,15 +39,16 @@
  *                             main/server/turn/relayCli.ts with flags matching coturn's
  *   --timeout SECONDS         watchdog for the whole run (default 600)
  */
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { clockTicks, treeCpuSeconds } from './support/processCpu';
 
 const IP = '127.0.0.1';
 const REALM = 'whoot';
@@ -216,37 +217,6 @@ async function waitForStun(port: number, failed: Promise<never>, deadlineMs: num
   } finally {
     socket.close();
   }
-}
-
-const clockTicks = Number(spawnSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).stdout?.trim()) || 100;
-
-/** utime and stime in seconds of `rootPid` and all its descendants (threads are inside a process's figure). */
-function treeCpuSeconds(rootPid: number): { user: number; system: number } {
-  const stats = new Map<number, { ppid: number; user: number; system: number }>();
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const text = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // The command name is in parentheses and may contain spaces: fields are counted after the last ')'.
-      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-      stats.set(Number(entry), { ppid: Number(fields[1]), user: Number(fields[11]), system: Number(fields[12]) });
-    } catch {
-      // The process ended while we were reading.
-    }
-  }
-  let user = 0;
-  let system = 0;
-  const pending = [rootPid];
-  const seen = new Set<number>();
-  while (pending.length > 0) {
-    const pid = pending.pop() as number;
-    if (seen.has(pid)) continue;
-    seen.add(pid);
-    user += stats.get(pid)?.user ?? 0;
-    system += stats.get(pid)?.system ?? 0;
-    for (const [child, s] of stats) if (s.ppid === pid) pending.push(child);
-  }
-  return { user: user / clockTicks, system: system / clockTicks };
 }
 
 function substitute(template: string, vars: Record<string, string>): string[] {
