@@ -157,6 +157,8 @@ async function bareCall(setup: Setup, round: number): Promise<number[]> {
     const pages: Page[] = [];
     for (const [i, browser] of browsers.entries()) {
       const page = await (await browser.newContext()).newPage();
+      // tsx keeps function names with a helper (__name) that functions handed to page.evaluate take along.
+      await page.addInitScript({ content: 'globalThis.__name = (target) => target;' });
       await page.goto(`${setup.pages.origin}/peer.html`);
       const ice = await (setup.people[i] as TestClient).call('voiceCredentials', {
         body: { channelId: setup.channelId },

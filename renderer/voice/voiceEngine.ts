@@ -45,7 +45,16 @@ export interface VoiceEngineOptions {
   readonly meterIntervalMs?: number;
   /** Fetch new credentials before an ICE restart when these expire within this many milliseconds. */
   readonly credentialRefreshMarginMs?: number;
+  /** Told of each step of a join as it happens, once per join (bench:voice prints the breakdown). */
+  readonly onJoinStep?: (step: JoinStep) => void;
 }
+
+/**
+ * A join's steps: the TURN credentials and the microphone (fetched and opened side by side), the room joined over
+ * WSS, then on the first peer link: our offer out, its answer applied, ICE connected over TURN, DTLS done.
+ */
+export type JoinStep =
+  'credentials' | 'microphone' | 'room_joined' | 'offer_sent' | 'answer_applied' | 'ice_connected' | 'connected';
 
 export interface VoiceEngine {
   readonly store: StoreApi<VoiceState>;
@@ -65,6 +74,11 @@ export interface VoiceEngine {
   setOutputDevice(deviceId: string | null): Promise<void>;
   /** A moderator muted or unmuted this user (the relay enforces it; this shows it). */
   setServerMuted(serverMuted: boolean): void;
+  /**
+   * The user is about to join `channelId` (the pointer is on it, the channel list shows it): fetch its TURN
+   * credentials now, so a join within their margin skips that round trip. Forgotten on leave.
+   */
+  prefetch(channelId: string): void;
   /** Raw getStats of one peer, for diagnostics and tests. */
   peerStats(peerId: string): Promise<readonly Record<string, unknown>[]>;
   /** The quality table is on screen: read stats every `statsIntervalMs` until the returned function is called. */
@@ -266,6 +280,9 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         ...(entry.credential === undefined ? {} : { credential: entry.credential }),
       })),
       iceTransportPolicy: held.iceTransportPolicy,
+      // Gathering (the TURN allocation) starts when the connection is made, not when the offer is: the member who
+      // answers gathers while the newcomer's offer is on its way.
+      iceCandidatePoolSize: 1,
       bundlePolicy: 'max-bundle',
       rtcpMuxPolicy: 'require',
     };
@@ -313,6 +330,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const localPeerId = ports.signalling.connectionId();
     if (credentials === null || localPeerId === null || peer.peerId === localPeerId) return null;
     const pc = ports.createPeerConnection(rtcConfiguration(credentials));
+    traceLink(pc);
     const runtime: PeerRuntime = {
       userId: peer.userId,
       speakingGate: createLevelGate({ threshold: SPEAKING_THRESHOLD, hangoverMs: SPEAKING_HANGOVER_MS }),
@@ -472,6 +490,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         // A moderator's move arrives as room.joined for another channel: follow it.
         if (message.channelId !== channelId) patch({ channelId: message.channelId });
         wasInRoom = true;
+        step('room_joined');
         patch({ phase: 'connected' });
         // A mute or deafen while the join was on its way: the server drops a repeat of what it has.
         announceVoiceState();
@@ -610,33 +629,86 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     patch({ phase: 'idle', peers: {}, talking: false, ...(reason === null ? {} : { error: reason }) });
   }
 
+  // ---------------------------------------------------------------------------------------------------------------
+  // Join steps and prefetched credentials
+
+  let stepsSeen = new Set<JoinStep>();
+  function step(name: JoinStep): void {
+    if (options.onJoinStep === undefined || stepsSeen.has(name)) return;
+    stepsSeen.add(name);
+    options.onJoinStep(name);
+  }
+
+  /** The first link of a join reports its negotiation and connection steps. */
+  function traceLink(pc: RTCPeerConnection): void {
+    if (options.onJoinStep === undefined || stepsSeen.has('connected')) return;
+    pc.addEventListener('signalingstatechange', () => {
+      if (pc.signalingState === 'have-local-offer') step('offer_sent');
+      else if (pc.signalingState === 'stable' && stepsSeen.has('offer_sent')) step('answer_applied');
+    });
+    pc.addEventListener('iceconnectionstatechange', () => {
+      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') step('ice_connected');
+    });
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState === 'connected') step('connected');
+    });
+  }
+
+  let prefetched: { channelId: string; answer: ReturnType<VoicePorts['credentials']> } | null = null;
+
+  /** A prefetched answer for this channel while its credentials have their margin left, else a fresh fetch. */
+  async function credentialsFor(channelId: string): ReturnType<VoicePorts['credentials']> {
+    const early = prefetched;
+    prefetched = null;
+    if (early !== null && early.channelId === channelId) {
+      const answer = await early.answer;
+      if (answer.ok && answer.value.expiresAt - clock.now() > refreshMarginMs) return answer;
+    }
+    return ports.credentials(channelId);
+  }
+
   async function join(channelId: string): Promise<Result<void>> {
     if (store.getState().channelId !== null) teardown(null);
     const generation = ++callGeneration;
+    stepsSeen = new Set();
     patch({ channelId, phase: 'joining', error: null, peers: {} });
-    const fetched = await ports.credentials(channelId);
-    if (generation !== callGeneration) return fail('left', 'Left the channel.');
+    // Credentials (a signed round trip to the server), the microphone and the output device do not wait for each
+    // other: a join costs the slowest of them, not their sum.
+    const fetching = credentialsFor(channelId).then((answer) => {
+      step('credentials');
+      return answer;
+    });
+    const opening = openMicrophone(store.getState().inputDeviceId).then(
+      (opened) => {
+        step('microphone');
+        return { opened, cause: null };
+      },
+      (cause: unknown) => ({ opened: null, cause }),
+    );
+    const output = ports.speakers.setOutputDevice(store.getState().outputDeviceId).catch(() => undefined);
+    const [fetched, mic] = await Promise.all([fetching, opening, output]);
+    const dropMicrophone = () => {
+      mic.opened?.meter?.stop();
+      mic.opened?.track.stop();
+    };
+    if (generation !== callGeneration) {
+      dropMicrophone();
+      return fail('left', 'Left the channel.');
+    }
     if (!fetched.ok) {
+      dropMicrophone();
       teardown(error('credentials_unavailable'));
       return fetched;
     }
     credentials = fetched.value;
     let micProblem: VoiceError | null = null;
-    try {
-      const opened = await openMicrophone(store.getState().inputDeviceId);
-      if (generation !== callGeneration) {
-        opened.meter?.stop();
-        opened.track.stop();
-        return fail('left', 'Left the channel.');
-      }
-      microphone = opened;
+    if (mic.opened !== null) {
+      microphone = mic.opened;
       patch({ microphoneOpen: true });
-    } catch (cause) {
-      if (generation !== callGeneration) return fail('left', 'Left the channel.');
-      micProblem = error(microphoneErrorCode(cause));
+    } else {
+      micProblem = error(microphoneErrorCode(mic.cause));
     }
     if (micProblem !== null) patch({ error: micProblem, microphoneOpen: false });
-    await ports.speakers.setOutputDevice(store.getState().outputDeviceId).catch(() => undefined);
     ports.speakers.setDeafened(store.getState().deafened);
     startTimers();
     applyTransmit();
@@ -664,7 +736,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   return {
     store,
     join,
-    leave: () => teardown(null),
+    leave() {
+      prefetched = null;
+      teardown(null);
+    },
     setMuted(muted) {
       if (muted === store.getState().muted) return;
       patch({ muted });
@@ -724,6 +799,12 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       const runtime = peers.get(peerId);
       return runtime === undefined ? [] : statsEntries(await runtime.link.pc.getStats());
     },
+    prefetch(channelId) {
+      if (store.getState().channelId === channelId || prefetched?.channelId === channelId) return;
+      prefetched = { channelId, answer: ports.credentials(channelId) };
+      // A failed prefetch is only a missed shortcut: the join fetches again and reports its own failure.
+      void prefetched.answer.catch(() => undefined);
+    },
     watchQuality() {
       qualityWatchers += 1;
       // Fresh figures now, not at the end of a slow interval.
@@ -736,6 +817,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       };
     },
     dispose() {
+      prefetched = null;
       teardown(null);
       for (const unsubscribe of unsubscribers) unsubscribe();
       ports.network?.removeEventListener('online', onOnline);
