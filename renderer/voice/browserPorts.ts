@@ -4,13 +4,21 @@ import { MicrophoneError, type LevelMeter, type MicrophonePort, type SpeakerPort
 
 type AudioContextWithSink = AudioContext & { setSinkId?: (sinkId: string) => Promise<void> };
 
-/** One AudioContext for the page: created on first use (a click to join), resumed if the browser suspended it. */
-function lazyAudioContext(): () => AudioContextWithSink {
+/**
+ * An AudioContext created on first use (a click to join), resumed if the browser suspended it. The microphone's
+ * meter gets one of its own at 'playback' latency (large buffers: fewer audio-thread wake-ups for a level read ten
+ * times a second); the boost path above 100 % plays voice and gets 'interactive'.
+ */
+function lazyAudioContext(latencyHint: AudioContextLatencyCategory) {
   let context: AudioContextWithSink | null = null;
-  return () => {
-    if (context === null || context.state === 'closed') context = new AudioContext({ latencyHint: 'interactive' });
-    if (context.state === 'suspended') void context.resume().catch(() => undefined);
-    return context;
+  return {
+    get(): AudioContextWithSink {
+      if (context === null || context.state === 'closed') context = new AudioContext({ latencyHint });
+      if (context.state === 'suspended') void context.resume().catch(() => undefined);
+      return context;
+    },
+    /** The context if one runs, without making one: a context renders (and costs) from creation on. */
+    existing: (): AudioContextWithSink | null => (context === null || context.state === 'closed' ? null : context),
   };
 }
 
@@ -34,7 +42,8 @@ const realDeviceIds = (devices: readonly MediaDeviceInfo[], kind: MediaDeviceKin
     .map((device) => device.deviceId);
 
 export function createBrowserAudio(mediaDevices: MediaDevices) {
-  const audioContext = lazyAudioContext();
+  const meterContext = lazyAudioContext('playback');
+  const audioContext = lazyAudioContext('interactive');
 
   const microphone: MicrophonePort = {
     async open(deviceId, processing) {
@@ -70,7 +79,7 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
       // A clone keeps reading real levels while the sent track is disabled by mute or the voice gate.
       const clone = track.clone();
       clone.enabled = true;
-      const context = audioContext();
+      const context = meterContext.get();
       const source = context.createMediaStreamSource(new MediaStream([clone]));
       const analyser = context.createAnalyser();
       analyser.fftSize = 1024;
@@ -116,7 +125,10 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
     if (audible > 1) {
       output.element.muted = true;
       if (output.boost === null) {
-        const context = audioContext();
+        const context = audioContext.get();
+        // Made now, so it has not heard of the output device yet.
+        if (sinkId !== '' && typeof context.setSinkId === 'function')
+          void context.setSinkId(sinkId).catch(() => undefined);
         const source = context.createMediaStreamSource(output.stream);
         const gain = context.createGain();
         source.connect(gain).connect(context.destination);
@@ -166,14 +178,14 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
     },
     async setOutputDevice(deviceId) {
       sinkId = deviceId ?? '';
-      const context = audioContext();
+      const context = audioContext.existing();
       const changes: Promise<void>[] = [];
       for (const output of outputs.values()) {
         const element = output.element as SinkElement;
         if (typeof element.setSinkId === 'function') changes.push(element.setSinkId(sinkId));
       }
       // Chromium 110+ routes a whole AudioContext (the boost path) to a device as well.
-      if (typeof context.setSinkId === 'function') changes.push(context.setSinkId(sinkId));
+      if (typeof context?.setSinkId === 'function') changes.push(context.setSinkId(sinkId));
       await Promise.all(changes);
     },
     async outputIds() {
