@@ -21,7 +21,11 @@ export function useCallMembers(channelId: string): { members: CallMember[]; here
   // Who speaks and how each connection stands, nothing else: a stats tick or a level step redraws no tile.
   const enginePeers = useVoiceWith(
     (state) =>
-      Object.values(state.peers).map(({ userId, speaking, connectionState }) => ({ userId, speaking, connectionState })),
+      Object.values(state.peers).map(({ userId, speaking, connectionState }) => ({
+        userId,
+        speaking,
+        connectionState,
+      })),
     sameRecords,
   );
   return {

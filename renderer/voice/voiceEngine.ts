@@ -248,6 +248,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   /** Levels move the UI only when they change enough to see, so 20 reads a second do not mean 20 renders. */
   const LEVEL_STEP = 0.05;
 
+  let meterTicks = 0;
+
   function readMeter(): void {
     const now = clock.now();
     const state = store.getState();
@@ -258,6 +260,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     if (Math.abs(level - state.localLevel) >= LEVEL_STEP || localSpeaking !== state.localSpeaking) {
       patch({ localLevel: level, localSpeaking });
     }
+    // Peers' rings every other read (five a second): asking the receiver is a synchronous trip to WebRTC's thread,
+    // the costliest call left on the page's main thread in a call.
+    meterTicks += 1;
+    if (meterTicks % 2 === 1) return;
     for (const [peerId, runtime] of peers) {
       const peerLevel = ports.speakers.level?.(peerId) ?? receivedLevel(runtime);
       if (peerLevel === null) continue;
