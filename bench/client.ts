@@ -116,10 +116,23 @@ async function profiled<T>(page: Page, file: string | null, run: () => Promise<T
   }
 }
 
-async function appCall(setup: Setup, round: number): Promise<number[]> {
-  const markers = [`app-${round}-a`, `app-${round}-b`];
+/** Two marked browsers for one call, closed whatever happens. */
+async function withBrowsers<T>(
+  setup: Setup,
+  markers: readonly string[],
+  use: (browsers: Browser[]) => Promise<T>,
+): Promise<T> {
   const browsers = await Promise.all(markers.map((marker) => browserFor(setup, marker)));
   try {
+    return await use(browsers);
+  } finally {
+    await Promise.all(browsers.map((browser) => browser.close().catch(() => undefined)));
+  }
+}
+
+async function appCall(setup: Setup, round: number): Promise<number[]> {
+  const markers = [`app-${round}-a`, `app-${round}-b`];
+  return withBrowsers(setup, markers, async (browsers) => {
     const pages: Page[] = [];
     for (const [i, browser] of browsers.entries()) {
       const app = await openAppPage(browser, setup.pages.origin);
@@ -142,18 +155,15 @@ async function appCall(setup: Setup, round: number): Promise<number[]> {
     await sleep(settleSeconds);
     const dir = args.profile === undefined ? null : resolve(args.profile);
     if (dir !== null) mkdirSync(dir, { recursive: true });
-    return await profiled(pages[0] as Page, dir === null ? null : join(dir, `app-round${round}.cpuprofile`), () =>
+    return profiled(pages[0] as Page, dir === null ? null : join(dir, `app-round${round}.cpuprofile`), () =>
       sampleCpu(markers),
     );
-  } finally {
-    await Promise.all(browsers.map((browser) => browser.close().catch(() => undefined)));
-  }
+  });
 }
 
 async function bareCall(setup: Setup, round: number): Promise<number[]> {
   const markers = [`bare-${round}-a`, `bare-${round}-b`];
-  const browsers = await Promise.all(markers.map((marker) => browserFor(setup, marker)));
-  try {
+  return withBrowsers(setup, markers, async (browsers) => {
     const pages: Page[] = [];
     for (const [i, browser] of browsers.entries()) {
       const page = await (await browser.newContext()).newPage();
@@ -172,10 +182,8 @@ async function bareCall(setup: Setup, round: number): Promise<number[]> {
     await acceptAnswer(a, answer);
     await Promise.all([waitConnected(a, 60_000), waitConnected(b, 60_000)]);
     await sleep(settleSeconds);
-    return await sampleCpu(markers);
-  } finally {
-    await Promise.all(browsers.map((browser) => browser.close().catch(() => undefined)));
-  }
+    return sampleCpu(markers);
+  });
 }
 
 async function setUp(workDir: string): Promise<Setup> {
