@@ -119,6 +119,11 @@ export const serverConfigSchema = z.strictObject({
   allowedOrigins: z.array(z.string().max(200)).max(20).default([APP_ORIGIN]),
   heartbeatSeconds: z.number().int().min(1).max(300).default(30),
   /**
+   * On SIGTERM the node drains (docs/scale-out.md): it leaves the load balancer's rotation, sends its WSS clients
+   * elsewhere and lets requests in flight finish for at most this long before it closes what remains and exits.
+   */
+  drainSeconds: z.number().int().min(0).max(600).default(20),
+  /**
    * Who may create an account: 'invite-only' (a sign-up must carry a valid invite, which it uses) or 'open'
    * (anyone who reaches the server). The first account of an invite-only server comes from the CLI.
    */

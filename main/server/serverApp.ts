@@ -25,6 +25,7 @@ import { createMemoryLoginThrottleStore } from './auth/loginThrottleStore';
 import { createRequestVerifier } from './auth/requestVerifier';
 import { loadServerConfigFile, parseServerConfig, type ServerConfig, type ServerConfigInput } from './config';
 import { loadOrCreateCertificate } from './http/certificate';
+import { createDrainGate } from './http/drainGate';
 import { createHttpsServer, listen } from './http/httpsServer';
 import { createRateLimiters } from './http/rateLimiter';
 import { createRouter, type AuthenticateInput, type Route } from './http/router';
@@ -62,6 +63,12 @@ export interface RunningServer {
   readonly timeline: TimelineService;
   /** Outbound webhook delivery; tests call `runDue()` after moving the clock. */
   readonly webhooks: WebhookDispatcher;
+  /**
+   * Graceful drain (SIGTERM): `/v1/ready` answers 503 at once, the listener stops accepting, requests arriving on
+   * open connections get 503 `draining`, WSS clients are told to reconnect elsewhere (4005), and requests in flight
+   * get up to `deadlineMs` (default `drainSeconds`) to finish. Resolves true when they all did. close() follows.
+   */
+  drain(deadlineMs?: number): Promise<boolean>;
   /** An invite link to a workspace (by slug), for the CLI's `invite` command and tests. */
   createInvite(slug: string, options?: { maxUses?: number; ttlSeconds?: number }): Promise<string>;
   close(): Promise<void>;
@@ -109,6 +116,9 @@ export async function startServer(
       ? await startEmbeddedRelay(store, config, certificate, log, isMediaBlocked, now)
       : null;
     const tickets = createMemoryTicketStore({ now });
+    // The probes still answer while draining: /v1/ready says 503 itself, /v1/health that the process lives.
+    const probePaths = new Set([endpoints.health.path, endpoints.ready.path]);
+    const drainGate = createDrainGate({ exempt: (req) => req.method === 'GET' && probePaths.has(req.url ?? '') });
     const deps: ApiDeps = {
       store,
       config,
@@ -128,6 +138,7 @@ export async function startServer(
           .update(await store.secrets.relaySecret())
           .digest(),
       log,
+      draining: () => drainGate.closed,
       timeline: createTimelineService({
         store,
         publish: async (workspaceId, type, payload) => {
@@ -158,7 +169,7 @@ export async function startServer(
       now,
       logError: (name) => log(`request failed (${name})`),
     });
-    const server = createHttpsServer({ cert: certificate.cert, key: certificate.key, handler: router });
+    const server = createHttpsServer({ cert: certificate.cert, key: certificate.key, handler: drainGate.wrap(router) });
     signalling = attachSignallingServer({
       server,
       tickets,
@@ -220,6 +231,16 @@ export async function startServer(
       relay,
       timeline: deps.timeline,
       webhooks,
+      async drain(deadlineMs = config.drainSeconds * 1000) {
+        if (drainGate.closed) return drainGate.settled(deadlineMs);
+        drainGate.close();
+        listening.stopAccepting();
+        signalling?.drain();
+        log(`draining: ${drainGate.inFlight()} requests in flight, up to ${Math.round(deadlineMs / 1000)} s`);
+        const settled = await drainGate.settled(deadlineMs);
+        log(settled ? 'drained' : `drain deadline passed with ${drainGate.inFlight()} requests in flight`);
+        return settled;
+      },
       async close() {
         clearInterval(pruneTimer);
         await webhooks.close();

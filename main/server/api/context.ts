@@ -47,6 +47,8 @@ export interface ApiDeps {
   readonly log: (message: string) => void;
   /** The channel timelines (members' posts and inbound webhook inputs alike), see docs/chat.md. */
   readonly timeline: TimelineService;
+  /** True once this node began to drain (SIGTERM): readiness answers 503 from then on. */
+  readonly draining: () => boolean;
 }
 
 export interface HandlerContext<N extends EndpointName> {
