@@ -7,8 +7,24 @@ import type { Relay } from './turn/relayServer';
 /** How long one answer stands: a flood of probes costs at most one check per this interval. */
 const CHECK_INTERVAL_MS = 1_000;
 const RELAY_PROBE_TIMEOUT_MS = 2_000;
+/** A database or Redis that takes longer than this to answer one round trip is as good as down for a prober. */
+const PING_TIMEOUT_MS = 2_000;
 
-export type ReadinessProblem = 'store' | 'relay';
+/** Rejects when `work` takes longer than `ms`: a client library that queues commands while offline would never answer. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
+
+export type ReadinessProblem = 'store' | 'shared state' | 'relay';
+
+/** What readiness asks of the shared state (Redis, when configured): that it answers a round trip. */
+export interface Pingable {
+  ping(): Promise<unknown>;
+}
 
 /** Where a probe reaches a relay bound to every interface: the loopback of the same family. */
 function probeHost(host: string): string {
@@ -38,14 +54,16 @@ async function relayAnswers(relay: Relay): Promise<boolean> {
 }
 
 /**
- * Whether this node can serve: the store answers a query and the embedded relay (when there is one) answers a STUN
- * Binding. The result is kept for a second and concurrent probes share one check, so a flood of probes (which are
+ * Whether this node can serve: the store answers a query, the shared state (Redis, when configured: tickets, nonces,
+ * rate limits and the event bus live there, so a node without it must not take traffic) answers a PING, and the
+ * embedded relay (when there is one) answers a STUN Binding. The result is kept for a second and concurrent probes share one check, so a flood of probes (which are
  * not rate limited) never reaches the store more than once a second. What failed is logged when it changes, never
  * told to the prober.
  */
 export function createReadinessCheck(options: {
   readonly store: Store;
   readonly relay: Relay | null;
+  readonly sharedState?: Pingable | null;
   readonly log: (message: string) => void;
   readonly now?: () => number;
 }): () => Promise<boolean> {
@@ -55,9 +73,14 @@ export function createReadinessCheck(options: {
 
   async function check(): Promise<ReadinessProblem | null> {
     try {
-      await options.store.ping();
+      await within(options.store.ping(), PING_TIMEOUT_MS);
     } catch {
       return 'store';
+    }
+    try {
+      if (options.sharedState) await within(options.sharedState.ping(), PING_TIMEOUT_MS);
+    } catch {
+      return 'shared state';
     }
     if (options.relay !== null && !(await relayAnswers(options.relay))) return 'relay';
     return null;
