@@ -68,7 +68,7 @@ function unprivileged(): RunAs {
   return { uid: Number(passwd[2]), gid: Number(passwd[3]) };
 }
 
-async function freePort(): Promise<number> {
+export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const probe = createServer();
     probe.once('error', reject);
