@@ -7,6 +7,7 @@ import { endpoints, registrationSchema, workspaceCreationSchema } from '../../sh
 import { parseInput } from '../../shared/validation';
 import { rateLimitConfigSchema } from './http/rateLimiter';
 import { relayLimitFields } from './turn/relayConfig';
+import { relayFleetConfigSchema } from './turn/relayFleet';
 import { webhookConfigSchema } from './webhooks/webhookConfig';
 import { inputConfigSchema } from './inputs/inputConfig';
 import { storeConfigSchema } from './store/storeConfig';
@@ -85,6 +86,11 @@ export const serverConfigSchema = z.strictObject({
       tlsPort: relayPortSchema.optional(),
       ...relayLimitFields,
       credentialTtlSeconds: z.number().int().min(60).max(3600).default(600),
+      /**
+       * Relays run apart that clients are sent to instead of the embedded one (docs/scale-out.md, "Relay fleet"):
+       * one per voice channel, the same on every node, by rendezvous hashing over the relays that answer.
+       */
+      fleet: relayFleetConfigSchema.optional(),
     })
     .default({
       enabled: true,

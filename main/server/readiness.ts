@@ -1,7 +1,6 @@
 import { isIP } from 'node:net';
 import type { Store } from './store';
-import { StunMethod } from './turn/stun/constants';
-import { createTurnClient } from './turn/turnClient';
+import { stunBindingAnswers } from './turn/stunProbe';
 import type { Relay } from './turn/relayServer';
 
 /** How long one answer stands: a flood of probes costs at most one check per this interval. */
@@ -37,20 +36,7 @@ function probeHost(host: string): string {
 async function relayAnswers(relay: Relay): Promise<boolean> {
   const udp = relay.addresses.udp;
   if (udp === null) return relay.addresses.tcp !== null || relay.addresses.tls !== null;
-  const client = await createTurnClient({
-    server: { host: probeHost(udp.host), port: udp.port },
-    username: '',
-    password: '',
-    timeoutMs: RELAY_PROBE_TIMEOUT_MS,
-  });
-  try {
-    const answer = await client.request(StunMethod.binding, [], { auth: false });
-    return answer.errorCode === null;
-  } catch {
-    return false;
-  } finally {
-    await client.close();
-  }
+  return stunBindingAnswers({ host: probeHost(udp.host), port: udp.port }, RELAY_PROBE_TIMEOUT_MS);
 }
 
 /**

@@ -21,6 +21,7 @@ import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
 import { relaySecretText } from './auth/turnCredentials';
 import { createRelay, type Relay } from './turn/relayServer';
+import { createRelayFleet, relayAddressOf } from './turn/relayFleet';
 import { createMemoryLoginThrottleStore } from './auth/loginThrottleStore';
 import { createRequestVerifier } from './auth/requestVerifier';
 import { loadServerConfigFile, parseServerConfig, type ServerConfig, type ServerConfigInput } from './config';
@@ -115,6 +116,10 @@ export async function startServer(
     const relay = config.relay.enabled
       ? await startEmbeddedRelay(store, config, certificate, log, isMediaBlocked, now)
       : null;
+    const relayFleet = config.relay.fleet === undefined ? null : createRelayFleet(config.relay.fleet, { log });
+    // Probed once before the first request, so a relay that is down at start is not handed out.
+    await relayFleet?.checkNow();
+    relayFleet?.start();
     const tickets = createMemoryTicketStore({ now });
     // The probes still answer while draining: /v1/ready says 503 itself, /v1/health that the process lives.
     const probePaths = new Set([endpoints.health.path, endpoints.ready.path]);
@@ -127,6 +132,7 @@ export async function startServer(
       tickets,
       signalling: () => signalling,
       relay,
+      relayFleet,
       throttle: createLoginThrottle({ store: createMemoryLoginThrottleStore(), now: () => Math.floor(now() / 1000) }),
       now,
       audit: async (entry) => {
@@ -243,6 +249,7 @@ export async function startServer(
       },
       async close() {
         clearInterval(pruneTimer);
+        relayFleet?.close();
         await webhooks.close();
         await signalling?.close();
         await relay?.close();
@@ -409,8 +416,15 @@ function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () 
   };
 }
 
-/** The IP literals the relay is reached at; a host name cannot be matched against candidates, which carry IPs. */
+/**
+ * The IP literals the relays are reached at (the embedded one, and every relay of the fleet); a host name cannot be
+ * matched against candidates, which carry IPs.
+ */
 function relayAddressesOf(config: ServerConfig): string[] {
-  const candidates = [config.relay.host ?? config.publicHost, config.relay.relayIp ?? config.relay.listenIp];
+  const candidates = [
+    config.relay.host ?? config.publicHost,
+    config.relay.relayIp ?? config.relay.listenIp,
+    ...(config.relay.fleet?.relays.map(relayAddressOf) ?? []),
+  ];
   return [...new Set(candidates.filter((host) => isIP(host) !== 0))];
 }

@@ -7,6 +7,7 @@ import type { AuthenticatedSession } from '../http/router';
 import type { SignallingServer } from '../signalling/signallingServer';
 import type { TicketStore } from '../signalling/tickets';
 import type { Relay } from '../turn/relayServer';
+import type { RelayFleet } from '../turn/relayFleet';
 import type { NewAuditEntry, Store } from '../store';
 import type { createLoginThrottle } from '../auth/loginThrottle';
 import type { TimelineService } from '../timeline/timelineService';
@@ -38,6 +39,8 @@ export interface ApiDeps {
   readonly signalling: () => SignallingServer | null;
   /** The embedded relay, when this server runs one. */
   readonly relay: Relay | null;
+  /** The relays run apart that voice credentials name, when `relay.fleet` is configured. */
+  readonly relayFleet: RelayFleet | null;
   readonly throttle: ReturnType<typeof createLoginThrottle>;
   /** Unix milliseconds. */
   readonly now: () => number;
