@@ -77,8 +77,12 @@ export async function startRelayProcess(options: {
   readonly logFile?: string;
   readonly ownerPid?: number;
   readonly portRange?: { readonly min: number; readonly max: number };
+  /** The STUN/TURN ports, when they must be known before it starts (a fleet's config names them). */
+  readonly ports?: { readonly udp: number; readonly tcp: number };
 }): Promise<RunningRelay & { readonly process: OwnedProcess }> {
-  const [udpPort, tcpPort] = [await freePort(), await freePort()];
+  const [udpPort, tcpPort] = options.ports
+    ? [options.ports.udp, options.ports.tcp]
+    : [await freePort(), await freePort()];
   const range = options.portRange ?? { min: 40000, max: 60000 };
   const child = await startOwnedProcess({
     name: `relay ${options.id}`,
