@@ -100,8 +100,11 @@ export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
 const api = createServerApi({ timeoutMs: 5000 });
 
+/** Where clients connect: a node, or a cluster's front door (HAProxy), which serves the same key. */
+export type ServerTarget = Pick<RunningServer, 'port' | 'spkiPin'>;
+
 /** A signed-in client exactly as the desktop app's main process would be: vault, signer, contract calls. */
-export async function signIn(server: RunningServer, email: string, password: string) {
+export async function signIn(server: ServerTarget, email: string, password: string) {
   const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
   const signedIn = await api.call(address, 'signIn', { body: { email, password } });
   const vault = new CredentialVault();
@@ -127,7 +130,7 @@ export async function signIn(server: RunningServer, email: string, password: str
 
 /** A new account, signed in. */
 export async function signUpAndIn(
-  server: RunningServer,
+  server: ServerTarget,
   name = `user${randomBytes(3).toString('hex')}`,
   account = { email: `${name}@example.com`, password: `pw-${randomBytes(8).toString('hex')}` },
 ) {

@@ -1,0 +1,380 @@
+/**
+ * Cluster benchmark: `npm run bench:cluster` (tsx bench/cluster.ts). Prints figures, never asserts.
+ *
+ * Three targets, each a whole cluster started by test/support/cluster/cluster.ts on 127.0.0.1 and reached only
+ * through its HAProxy front door: one node on SQLite, one node on PostgreSQL, three nodes on PostgreSQL (and Redis
+ * once the shared state lands). For each:
+ *
+ * 1. Signed credential requests per second: MEMBERS signed-in members ask for voice credentials (signed REST, one
+ *    relay picked per channel) as fast as answers come, for CREDENTIAL_SECONDS.
+ * 2. WSS clients held: MEMBERS x SOCKETS_PER_MEMBER sockets opened by a receiver process (a fresh ticket per socket,
+ *    retried with a new ticket when refused, as the app reconnects), counted open at the end.
+ * 3. Event fan-out at 100 events/s: members post to one channel at RATE messages/s for FAN_OUT_SECONDS over signed
+ *    REST; p50/p99 of post start -> `message.posted` on each socket (process.hrtime: one clock machine-wide), and
+ *    the share of expected deliveries that arrived.
+ *
+ * Then the 3-node over 1-node ratio beside the ideal (3.0) and beside what this machine's cores allow: every node,
+ * PostgreSQL, HAProxy and the bench's own clients share them, so CPU-bound work scales by at most min(3, cores).
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { availableParallelism, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { WebSocket } from 'ws';
+import { parseServerMessage, wsProtocolsFor } from '../shared/ws';
+import { startCluster, type Cluster } from '../test/support/cluster/cluster';
+import { GENEROUS_LIMITS, signIn, signUpAndIn, type TestClient } from '../test/support/serverHarness';
+import { percentile } from './support/statistics';
+
+const MEMBERS = Number(process.env.BENCH_CLUSTER_MEMBERS ?? 20);
+const SOCKETS_PER_MEMBER = Number(process.env.BENCH_CLUSTER_SOCKETS_PER_MEMBER ?? 10);
+const RATE = Number(process.env.BENCH_CLUSTER_RATE ?? 100);
+const FAN_OUT_SECONDS = Number(process.env.BENCH_CLUSTER_SECONDS ?? 10);
+const CREDENTIAL_SECONDS = Number(process.env.BENCH_CLUSTER_CREDENTIAL_SECONDS ?? 8);
+const POSTERS = 5;
+const TICKET_TRIES = 12;
+
+const TARGETS = [
+  { label: '1 node, SQLite', nodes: 1, store: 'sqlite' },
+  { label: '1 node, PostgreSQL', nodes: 1, store: 'postgres' },
+  { label: '3 nodes, PostgreSQL', nodes: 3, store: 'postgres' },
+] as const;
+
+const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
+const now = () => process.hrtime.bigint();
+const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
+
+interface Figures {
+  readonly credentialsPerSecond: number;
+  readonly credentialErrors: number;
+  readonly socketsWanted: number;
+  readonly socketsHeld: number;
+  readonly ticketRetries: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly delivered: number;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Receiver process: opens and holds the sockets, records arrivals
+
+type ReceiverRequest =
+  | {
+      cmd: 'connect';
+      target: { port: number; spkiPin: string };
+      accounts: { email: string; password: string }[];
+      workspaceId: string;
+      perMember: number;
+    }
+  | { cmd: 'collect' | 'stop' };
+
+async function runReceiver(): Promise<void> {
+  const arrivals: [number, string][] = [];
+  const sockets: WebSocket[] = [];
+  let retries = 0;
+  process.on('disconnect', () => process.exit(0));
+  process.on('message', (request: ReceiverRequest) => {
+    void (async () => {
+      if (request.cmd === 'connect') {
+        for (const account of request.accounts) {
+          const member = await signIn(request.target, account.email, account.password);
+          for (let i = 0; i < request.perMember; i++) {
+            const socket = await openWithRetries(request.target.port, member, request.workspaceId, arrivals);
+            if (socket.ws !== null) sockets.push(socket.ws);
+            retries += socket.retries;
+          }
+        }
+        process.send?.({ connected: { opened: sockets.length, retries } });
+      } else if (request.cmd === 'collect') {
+        const held = sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
+        process.send?.({ collected: { arrivals, held } });
+      } else {
+        for (const ws of sockets) ws.terminate();
+        process.exit(0);
+      }
+    })();
+  });
+}
+
+/**
+ * A socket with a fresh ticket, tried again with another when refused: a ticket is redeemable on every node only
+ * once the shared state holds tickets; until then it works on the node that minted it, as a client finds out.
+ */
+async function openWithRetries(
+  port: number,
+  member: TestClient,
+  workspaceId: string,
+  arrivals: [number, string][],
+): Promise<{ ws: WebSocket | null; retries: number }> {
+  for (let attempt = 0; attempt < TICKET_TRIES; attempt++) {
+    const { ticket, path } = await member.call('wsTicket', { body: { workspaceId } });
+    const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, wsProtocolsFor(ticket), {
+      rejectUnauthorized: false,
+      perMessageDeflate: false,
+    });
+    const opened = await new Promise<boolean>((resolve) => {
+      let welcomed = false;
+      ws.once('unexpected-response', () => resolve(false));
+      ws.once('error', () => resolve(false));
+      ws.once('close', () => resolve(false));
+      ws.on('message', (data) => {
+        const received = now();
+        const text = String(data);
+        if (!welcomed) {
+          const parsed = parseServerMessage(text);
+          if (parsed.ok && parsed.value.type === 'welcome') {
+            welcomed = true;
+            resolve(true);
+          }
+          return;
+        }
+        const match = /"type":"message\.posted".*"body":"bench (\d+)"/.exec(text);
+        if (match) arrivals.push([Number(match[1]), String(received)]);
+      });
+      ws.once('open', () => ws.send(JSON.stringify({ type: 'hello' })));
+    });
+    if (opened) return { ws, retries: attempt };
+    ws.terminate();
+  }
+  return { ws: null, retries: TICKET_TRIES };
+}
+
+function ask<T>(child: ChildProcess, request: ReceiverRequest, key: string): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const listener = (message: unknown) => {
+      if (typeof message === 'object' && message !== null && key in message) {
+        child.off('message', listener);
+        resolve((message as Record<string, T>)[key] as T);
+      }
+    };
+    child.on('message', listener);
+    child.once('exit', (code) => reject(new Error(`receiver exited (${code})`)));
+    child.send(request);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// One target
+
+async function measure(cluster: Cluster): Promise<Figures> {
+  const target = { port: cluster.address.port, spkiPin: cluster.address.spkiPin };
+  const accounts = Array.from({ length: MEMBERS }, (_, i) => ({
+    email: `bench${i}@cluster.test`,
+    password: `bench-password-${i}-long-enough`,
+  }));
+  const members: TestClient[] = [];
+  for (const [i, account] of accounts.entries()) members.push(await signUpAndIn(target, `bench${i}`, account));
+  const [owner] = members as [TestClient];
+  const { workspace } = await owner.call('createWorkspace', { body: { slug: 'bench', name: 'Bench' } });
+  const { channel: text } = await owner.call('createChannel', {
+    params: { workspaceId: workspace.id },
+    body: { name: 'general', kind: 'text' },
+  });
+  const { channel: voice } = await owner.call('createChannel', {
+    params: { workspaceId: workspace.id },
+    body: { name: 'Lounge', kind: 'voice' },
+  });
+  const invite = await owner.call('createInvite', { params: { workspaceId: workspace.id }, body: { maxUses: 1000 } });
+  for (const member of members.slice(1)) await member.call('acceptInvite', { body: { code: invite.code } });
+
+  progress(`signed credential requests for ${CREDENTIAL_SECONDS} s from ${MEMBERS} members`);
+  let answered = 0;
+  let credentialErrors = 0;
+  const credentialStart = now();
+  const stopAt = Date.now() + CREDENTIAL_SECONDS * 1000;
+  await Promise.all(
+    members.map(async (member) => {
+      while (Date.now() < stopAt) {
+        try {
+          await member.call('voiceCredentials', { body: { channelId: voice.id } });
+          answered += 1;
+        } catch {
+          credentialErrors += 1;
+        }
+      }
+    }),
+  );
+  const credentialsPerSecond = answered / (ms(credentialStart, now()) / 1000);
+
+  const socketsWanted = MEMBERS * SOCKETS_PER_MEMBER;
+  progress(`opening ${socketsWanted} sockets`);
+  const receiver = fork(fileURLToPath(import.meta.url), ['receiver'], {
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  try {
+    const connected = await ask<{ opened: number; retries: number }>(
+      receiver,
+      { cmd: 'connect', target, accounts, workspaceId: workspace.id, perMember: SOCKETS_PER_MEMBER },
+      'connected',
+    );
+    progress(`${connected.opened} sockets open (${connected.retries} ticket retries); posting ${RATE}/s`);
+    const total = RATE * FAN_OUT_SECONDS;
+    const sentAt: bigint[] = [];
+    const posts: Promise<unknown>[] = [];
+    const start = now();
+    for (let i = 0; i < total; i++) {
+      const due = start + BigInt(Math.round((i * 1e9) / RATE));
+      const wait = Number(due - now()) / 1e6;
+      if (wait > 0) await new Promise((settle) => setTimeout(settle, wait));
+      sentAt[i] = now();
+      posts.push(
+        (members[i % POSTERS] ?? owner)
+          .call('postMessage', {
+            params: { workspaceId: workspace.id, channelId: text.id },
+            body: { body: `bench ${i}` },
+          })
+          .catch(() => undefined),
+      );
+    }
+    await Promise.all(posts);
+    // Deliveries still on their way get a few seconds; the run is bounded either way.
+    await new Promise((settle) => setTimeout(settle, 3_000));
+    const collected = await ask<{ arrivals: [number, string][]; held: number }>(
+      receiver,
+      { cmd: 'collect' },
+      'collected',
+    );
+    const latencies = collected.arrivals.map(([index, at]) => ms(sentAt[index] ?? start, BigInt(at)));
+    return {
+      credentialsPerSecond,
+      credentialErrors,
+      socketsWanted,
+      socketsHeld: collected.held,
+      ticketRetries: connected.retries,
+      p50: percentile(latencies, 50),
+      p99: percentile(latencies, 99),
+      delivered: connected.opened === 0 ? 0 : latencies.length / (total * connected.opened),
+    };
+  } finally {
+    receiver.send({ cmd: 'stop' });
+    receiver.kill();
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+
+function resultOf(results: ReadonlyMap<string, Figures>, label: string): Figures {
+  const figures = results.get(label);
+  if (figures === undefined) throw new Error(`no figures for ${label}`);
+  return figures;
+}
+
+async function main(): Promise<void> {
+  const cores = availableParallelism();
+  const loadBefore = loadavg()[0] ?? 0;
+  const results = new Map<string, Figures>();
+  for (const target of TARGETS) {
+    progress(`starting the cluster: ${target.label}`);
+    const cluster = await startCluster({
+      nodes: target.nodes,
+      store: target.store,
+      relays: 0,
+      serverEntry: 'built',
+      nodeConfig: {
+        registration: 'open',
+        workspaceCreation: 'anyone',
+        defaultChannels: [],
+        rateLimits: GENEROUS_LIMITS,
+        chat: { posts: { burst: 10_000, perSecond: 1000 } },
+      },
+      log: (line) => progress(`  ${line}`),
+    });
+    try {
+      results.set(target.label, await measure(cluster));
+    } finally {
+      await cluster.stop();
+    }
+  }
+
+  const row = (label: string, values: string[]) => `${label.padEnd(34)}${values.map((v) => v.padStart(22)).join('')}`;
+  const fixed = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+  console.log(
+    `\nwhoot cluster benchmark on this machine (${cores} cores, 1-minute load ${loadBefore.toFixed(1)} before and ` +
+      `${(loadavg()[0] ?? 0).toFixed(1)} after: other work on the machine shows in every figure), every request through HAProxy`,
+  );
+  console.log(
+    row(
+      '',
+      TARGETS.map((t) => t.label),
+    ),
+  );
+  const of = (pick: (f: Figures) => string) => TARGETS.map((t) => pick(resultOf(results, t.label)));
+  console.log(
+    row(
+      'signed credential requests/s',
+      of((f) => fixed(f.credentialsPerSecond, 0)),
+    ),
+  );
+  console.log(
+    row(
+      '  refused or failed',
+      of((f) => String(f.credentialErrors)),
+    ),
+  );
+  console.log(
+    row(
+      'WSS clients held',
+      of((f) => `${f.socketsHeld} of ${f.socketsWanted}`),
+    ),
+  );
+  console.log(
+    row(
+      '  ticket retries to connect',
+      of((f) => String(f.ticketRetries)),
+    ),
+  );
+  console.log(
+    row(
+      `fan-out at ${RATE} events/s: p50 ms`,
+      of((f) => fixed(f.p50)),
+    ),
+  );
+  console.log(
+    row(
+      `fan-out at ${RATE} events/s: p99 ms`,
+      of((f) => fixed(f.p99)),
+    ),
+  );
+  console.log(
+    row(
+      '  deliveries that arrived',
+      of((f) => `${fixed(f.delivered * 100)} %`),
+    ),
+  );
+
+  const one = resultOf(results, '1 node, PostgreSQL');
+  const three = resultOf(results, '3 nodes, PostgreSQL');
+  const sqlite = resultOf(results, '1 node, SQLite');
+  const limit = Math.min(3, cores);
+  console.log('\nscaling, 3 nodes over 1 node (PostgreSQL):');
+  console.log(
+    `  credential requests/s  ${fixed(three.credentialsPerSecond / one.credentialsPerSecond, 2)}x   ideal 3.00x   this machine's cores allow at most ${limit.toFixed(2)}x (nodes, PostgreSQL, HAProxy and the bench share ${cores} cores)`,
+  );
+  console.log(
+    `  WSS clients held       ${fixed(three.socketsHeld / Math.max(1, one.socketsHeld), 2)}x   ideal 3.00x   (held is bounded by the sockets the bench opens: ${three.socketsWanted})`,
+  );
+  console.log(`  fan-out p99            ${fixed(three.p99 / one.p99, 2)}x the 1-node latency   ideal 1.00x or lower`);
+  console.log('\nSQLite against PostgreSQL, one node:');
+  console.log(
+    `  credential requests/s  SQLite ${fixed(sqlite.credentialsPerSecond, 0)}, PostgreSQL ${fixed(one.credentialsPerSecond, 0)} (${fixed(one.credentialsPerSecond / sqlite.credentialsPerSecond, 2)}x)`,
+  );
+  console.log(`  fan-out p99 ms         SQLite ${fixed(sqlite.p99)}, PostgreSQL ${fixed(one.p99)}`);
+  if (three.delivered < 0.99 || three.ticketRetries > 0) {
+    console.log(
+      "\nnote: with 3 nodes, tickets minted on one node and events published on one node reach only that node's " +
+        'sockets until the shared state and event bus (issue 16 items 2 and 3) are configured; the deliveries ' +
+        'and retries above show how much.',
+    );
+  }
+}
+
+if (process.argv[2] === 'receiver') {
+  void runReceiver();
+} else {
+  main().then(
+    () => process.exit(0),
+    (error: unknown) => {
+      console.error(error);
+      process.exit(1);
+    },
+  );
+}
