@@ -27,6 +27,7 @@ import { createRequestVerifier } from './auth/requestVerifier';
 import { loadServerConfigFile, parseServerConfig, type ServerConfig, type ServerConfigInput } from './config';
 import { loadOrCreateCertificate } from './http/certificate';
 import { createDrainGate } from './http/drainGate';
+import { HttpError } from './http/httpError';
 import { createHttpsServer, listen } from './http/httpsServer';
 import { createRateLimiters } from './http/rateLimiter';
 import { createRouter, type AuthenticateInput, type Route } from './http/router';
@@ -36,7 +37,14 @@ import { attachSignallingServer, type SignallingServer } from './signalling/sign
 import { createMemoryTicketStore } from './signalling/tickets';
 import { storeEventLog } from './storeEventLog';
 import { createTimelineService, type TimelineService } from './timeline/timelineService';
-import { chooseDataKeySource, loadOrCreateDataKeys, openConfiguredStore, type SecretStore, type Store } from './store';
+import {
+  chooseDataKeySource,
+  isStoreUnavailable,
+  loadOrCreateDataKeys,
+  openConfiguredStore,
+  type SecretStore,
+  type Store,
+} from './store';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks/dispatcher';
 import type { LookupAll } from './webhooks/targetAddress';
 
@@ -74,6 +82,12 @@ export interface RunningServer {
   createInvite(slug: string, options?: { maxUses?: number; ttlSeconds?: number }): Promise<string>;
   close(): Promise<void>;
 }
+
+/** The answer while the database does not answer: nothing was done, and the client may try again shortly. */
+const STORE_UNAVAILABLE = () =>
+  new HttpError(503, 'store_unavailable', 'The server cannot reach its database right now. Try again shortly.', {
+    'retry-after': '5',
+  });
 
 /** How long the revocation feed keeps an entry: far longer than any credential a relay could still be holding. */
 const REVOCATION_FEED_RETENTION_MS = 24 * 3600_000;
@@ -174,6 +188,7 @@ export async function startServer(
       rateLimiters: createRateLimiters(config.rateLimits),
       now,
       logError: (name) => log(`request failed (${name})`),
+      classifyError: (error) => (isStoreUnavailable(error) ? STORE_UNAVAILABLE() : null),
     });
     const server = createHttpsServer({ cert: certificate.cert, key: certificate.key, handler: drainGate.wrap(router) });
     signalling = attachSignallingServer({

@@ -10,6 +10,7 @@ export type * from './webhookTypes';
 export type * from './inputTypes';
 export type { JsonObject, JsonValue } from './json';
 export { StoreError, type StoreErrorCode } from './errors';
+export { isDatabaseUnavailable as isStoreUnavailable } from './postgres/pgUnavailable';
 export { newId } from './ids';
 export {
   dataKey,
