@@ -79,4 +79,15 @@ describe('the front door', () => {
       .toMatch(/DOWN/);
     expect((await door.nodes()).find((node) => node.name === 'node2')?.status).toBe('UP');
   });
+
+  it('still reaches the nodes when none is ready, so clients read their 503 instead of a closed connection', async () => {
+    // node1 drained above; node2's database goes away now: no node passes its check.
+    await nodes[1]!.server.store.close();
+    await expect
+      .poll(async () => (await door.nodes()).map((node) => node.status).join(','), { timeout: 30_000 })
+      .toMatch(/^DOWN.*,DOWN/);
+    await expect(freshApi().call(through(), 'ready', {})).rejects.toMatchObject({ code: 'not_ready', status: 503 });
+    // What needs no database still answers, through the unchecked fallback entries.
+    await expect(freshApi().call(through(), 'serverInfo', {})).resolves.toMatchObject({ registration: 'open' });
+  });
 });

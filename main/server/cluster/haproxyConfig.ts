@@ -124,6 +124,10 @@ export function haproxyConfig(input: FrontDoorConfigInput): string {
     '    http-check expect status 200',
     `    default-server check check-ssl ${verify} inter ${check.intervalMs}ms fall ${check.fall} rise ${check.rise}`,
     ...config.nodes.map((node) => `    server ${node.name} ${hostPort(node.host, node.port)}`),
+    // When no node is ready (the database or Redis is down for all of them) the same nodes serve unchecked, so a
+    // client gets the node's own `503 store_unavailable` with Retry-After rather than a connection closed on it.
+    '    option allbackups',
+    ...config.nodes.map((node) => `    server ${node.name}-unready ${hostPort(node.host, node.port)} backup no-check`),
     '',
   ].join('\n');
 }

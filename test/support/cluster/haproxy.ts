@@ -46,6 +46,8 @@ function parseStat(csv: string): NodeStat[] {
   const at = (name: string) => columns.indexOf(name);
   return rows
     .map((row) => row.split(','))
+    // The unchecked fallback entries (backup servers) are not nodes of their own.
+    .filter((cells) => cells[at('bck')] !== '1')
     .filter(
       (cells) => cells[at('pxname')] === 'whoot_nodes' && !['BACKEND', 'FRONTEND'].includes(cells[at('svname')] ?? ''),
     )
