@@ -14,9 +14,14 @@ export default defineConfig({
           include: ['{main,preload,renderer,shared,test}/**/*.test.{ts,tsx}'],
           exclude: ['**/*.keychain.test.ts', 'node_modules/**'],
           environment: 'node',
-          testTimeout: 20_000,
-          // PostgreSQL for the store tests' second backend: started once, stopped at the end (test/support).
-          globalSetup: ['./test/support/postgresGlobalSetup.ts'],
+          // Long on purpose: a deadline turns "never" into a failure; on 2 loaded cores slow is not broken
+          // (test/support/testDeadlines.ts).
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
+          expect: { poll: { timeout: 30_000 } },
+          // PostgreSQL for the store tests' second backend and Redis for the shared state's: started once, stopped
+          // at the end (test/support).
+          globalSetup: ['./test/support/postgresGlobalSetup.ts', './test/support/redisGlobalSetup.ts'],
         },
       },
       {
@@ -25,7 +30,8 @@ export default defineConfig({
           include: ['**/*.keychain.test.ts'],
           exclude: ['node_modules/**'],
           environment: 'node',
-          testTimeout: 20_000,
+          testTimeout: 90_000,
+          hookTimeout: 180_000,
         },
       },
       {
@@ -33,8 +39,9 @@ export default defineConfig({
           name: 'e2e',
           include: ['e2e/**/*.e2e.test.ts'],
           environment: 'node',
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          testTimeout: 180_000,
+          hookTimeout: 180_000,
+          expect: { poll: { timeout: 30_000 } },
           fileParallelism: false,
         },
       },

@@ -10,6 +10,7 @@ import { CredentialVault } from '../../main/session/credentialVault';
 import type { KeychainStore } from '../../main/session/keychainStore';
 import { createSessionService } from '../../main/session/sessionService';
 import type { PreferencesStore } from '../../main/settings/preferencesStore';
+import { TEST_IO_TIMEOUT_MS } from '../../test/support/testDeadlines';
 
 /**
  * The real main-process side (vault, session service, IPC handlers and dispatcher) running in the test process and
@@ -34,7 +35,7 @@ export async function attachMainProcess(
   const sessions = createSessionService({
     vault,
     keychain: options.keychain ?? null,
-    api: createServerApi({ timeoutMs: 5000 }),
+    api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
     events,
     log: (line) => logs.push(line),
   });

@@ -1,5 +1,6 @@
 import type { Page } from 'playwright-core';
 import type { IceConfig } from '../../test/support/wrtcPeer';
+import { TEST_WAIT_MS } from '../../test/support/testDeadlines';
 
 /**
  * A bare page that holds one RTCPeerConnection, driven from the test process with page.evaluate: the test carries
@@ -58,7 +59,7 @@ export async function negotiate(page: Page, remote?: Description): Promise<Descr
     }
     if (pc.iceGatheringState !== 'complete') {
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error('ICE gathering not complete after 10 s')), 10_000);
+        const timer = setTimeout(() => reject(new Error('ICE gathering not complete after 30 s')), 30_000);
         pc.addEventListener('icegatheringstatechange', () => {
           if (pc.iceGatheringState !== 'complete') return;
           clearTimeout(timer);
@@ -78,7 +79,7 @@ export async function acceptAnswer(page: Page, answer: Description): Promise<voi
 }
 
 /** Waits for connectionState 'connected' (rejects on 'failed' or after the timeout). */
-export async function waitConnected(page: Page, timeoutMs = 10_000): Promise<void> {
+export async function waitConnected(page: Page, timeoutMs = TEST_WAIT_MS): Promise<void> {
   await page.evaluate((timeoutMs) => {
     const pc = (window as unknown as PeerWindow).relayPeer!.pc;
     return new Promise<void>((resolve, reject) => {

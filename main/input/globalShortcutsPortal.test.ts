@@ -16,7 +16,7 @@ import { startTestPortal, type TestPortal } from './testing/portalService';
  * so signatures, object paths, request handles and senders are what a desktop would see.
  */
 /** Signals cross two sockets and a daemon; on a loaded two-core CI machine that can take longer than vitest's 1 s. */
-const eventually = <T>(check: () => T) => vi.waitFor(check, { timeout: 5_000 });
+const eventually = <T>(check: () => T) => vi.waitFor(check, { timeout: 30_000 });
 
 const unavailable = privateBusUnavailable();
 if (unavailable !== null) console.log(`GlobalShortcuts portal tests skipped: ${unavailable}`);

@@ -11,6 +11,7 @@ import { relayFleetConfigSchema } from './turn/relayFleet';
 import { webhookConfigSchema } from './webhooks/webhookConfig';
 import { inputConfigSchema } from './inputs/inputConfig';
 import { storeConfigSchema } from './store/storeConfig';
+import { sharedStateConfigSchema } from './sharedState/sharedStateConfig';
 
 /**
  * whoot.server.json, validated once at start-up: a typo or an unknown key stops the server with a clear message
@@ -60,6 +61,8 @@ export const serverConfigSchema = z.strictObject({
   dataDir: z.string().min(1).max(4096),
   /** Where accounts, workspaces and files live: SQLite in dataDir (default) or a shared PostgreSQL. */
   store: storeConfigSchema,
+  /** Nonces, rate limits, throttle counts, tickets, presence, rooms, events between nodes: memory or Redis. */
+  sharedState: sharedStateConfigSchema,
   listen: z
     .strictObject({
       host: z.string().min(1).max(253).default('127.0.0.1'),

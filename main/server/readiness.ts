@@ -9,7 +9,7 @@ const RELAY_PROBE_TIMEOUT_MS = 2_000;
 /** A database or Redis that takes longer than this to answer one round trip is as good as down for a prober. */
 const PING_TIMEOUT_MS = 2_000;
 
-/** Rejects when `work` takes longer than `ms`: a client library that queues commands while offline would never answer. */
+/** Rejects when `work` takes longer than `ms`: a pool waiting for a free connection would keep the prober waiting. */
 function within<T>(work: Promise<T>, ms: number): Promise<T> {
   let timer: ReturnType<typeof setTimeout> | undefined;
   const late = new Promise<never>((_, reject) => {
@@ -19,11 +19,6 @@ function within<T>(work: Promise<T>, ms: number): Promise<T> {
 }
 
 export type ReadinessProblem = 'store' | 'shared state' | 'relay';
-
-/** What readiness asks of the shared state (Redis, when configured): that it answers a round trip. */
-export interface Pingable {
-  ping(): Promise<unknown>;
-}
 
 /** Where a probe reaches a relay bound to every interface: the loopback of the same family. */
 function probeHost(host: string): string {
@@ -40,16 +35,15 @@ async function relayAnswers(relay: Relay): Promise<boolean> {
 }
 
 /**
- * Whether this node can serve: the store answers a query, the shared state (Redis, when configured: tickets, nonces,
- * rate limits and the event bus live there, so a node without it must not take traffic) answers a PING, and the
- * embedded relay (when there is one) answers a STUN Binding. The result is kept for a second and concurrent probes share one check, so a flood of probes (which are
+ * Whether this node can serve: the store answers a query, the shared state answers (Redis, when configured: without
+ * it every signed request is refused) and the embedded relay (when there is one) answers a STUN Binding. The result is kept for a second and concurrent probes share one check, so a flood of probes (which are
  * not rate limited) never reaches the store more than once a second. What failed is logged when it changes, never
  * told to the prober.
  */
 export function createReadinessCheck(options: {
   readonly store: Store;
+  readonly sharedState: { ping(): Promise<boolean> };
   readonly relay: Relay | null;
-  readonly sharedState?: Pingable | null;
   readonly log: (message: string) => void;
   readonly now?: () => number;
 }): () => Promise<boolean> {
@@ -63,11 +57,7 @@ export function createReadinessCheck(options: {
     } catch {
       return 'store';
     }
-    try {
-      if (options.sharedState) await within(options.sharedState.ping(), PING_TIMEOUT_MS);
-    } catch {
-      return 'shared state';
-    }
+    if (!(await within(options.sharedState.ping(), PING_TIMEOUT_MS).catch(() => false))) return 'shared state';
     if (options.relay !== null && !(await relayAnswers(options.relay))) return 'relay';
     return null;
   }

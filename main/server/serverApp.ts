@@ -22,7 +22,6 @@ import { createLoginThrottle } from './auth/loginThrottle';
 import { relaySecretText } from './auth/turnCredentials';
 import { createRelay, type Relay } from './turn/relayServer';
 import { createRelayFleet, relayAddressOf } from './turn/relayFleet';
-import { createMemoryLoginThrottleStore } from './auth/loginThrottleStore';
 import { createRequestVerifier } from './auth/requestVerifier';
 import { loadServerConfigFile, parseServerConfig, type ServerConfig, type ServerConfigInput } from './config';
 import { loadOrCreateCertificate } from './http/certificate';
@@ -32,9 +31,10 @@ import { createHttpsServer, listen } from './http/httpsServer';
 import { createRateLimiters } from './http/rateLimiter';
 import { createRouter, type AuthenticateInput, type Route } from './http/router';
 import { createWorkspaceInvite, serverCertificateOptions } from './inviteLinks';
-import { createMemoryEventBus } from './signalling/events';
 import { attachSignallingServer, type SignallingServer } from './signalling/signallingServer';
-import { createMemoryTicketStore } from './signalling/tickets';
+import { openSharedState } from './sharedState/openSharedState';
+import type { SharedState } from './sharedState/sharedState';
+import { describeSharedState } from './sharedState/sharedStateConfig';
 import { storeEventLog } from './storeEventLog';
 import { createTimelineService, type TimelineService } from './timeline/timelineService';
 import {
@@ -54,6 +54,8 @@ export interface StartServerOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
   readonly now?: () => number;
   readonly log?: (message: string) => void;
+  /** Tests: how soon a node that stopped heartbeating counts as dead (shared state in Redis). */
+  readonly liveness?: { readonly ttlMs: number; readonly intervalMs: number };
   /** Tests: the DNS answers webhook targets get (a hostile resolver), and the retry jitter's randomness. */
   readonly webhookLookup?: LookupAll;
   readonly random?: () => number;
@@ -65,6 +67,8 @@ export interface RunningServer {
   readonly spkiPin: string;
   readonly config: ServerConfig;
   readonly store: Store;
+  /** Nonces, buckets, throttle counts, tickets, presence, rooms and the buses: this process's or Redis's. */
+  readonly sharedState: SharedState;
   readonly signalling: SignallingServer;
   /** The embedded TURN relay, or null when `relay.enabled` is false (a coturn fleet serves voice). */
   readonly relay: Relay | null;
@@ -121,7 +125,17 @@ export async function startServer(
     keys: await loadOrCreateDataKeys(keySource),
     now,
   });
+  let shared: SharedState | undefined;
   try {
+    // The one place that chooses between memory and Redis (sharedState/openSharedState.ts).
+    const sharedState = await openSharedState(config.sharedState, {
+      storeNonces: store.nonces,
+      now,
+      report: (message) => log(message),
+      ...(options.liveness ? { liveness: options.liveness } : {}),
+    });
+    shared = sharedState;
+    log(`shared state ${describeSharedState(config.sharedState)}`);
     const certificate = await loadOrCreateCertificate(serverCertificateOptions(config));
     let signalling: SignallingServer | null = null;
     let boundPort = config.listen.port;
@@ -134,7 +148,7 @@ export async function startServer(
     // Probed once before the first request, so a relay that is down at start is not handed out.
     await relayFleet?.checkNow();
     relayFleet?.start();
-    const tickets = createMemoryTicketStore({ now });
+    const { tickets } = sharedState;
     // The probes still answer while draining: /v1/ready says 503 itself, /v1/health that the process lives.
     const probePaths = new Set([endpoints.health.path, endpoints.ready.path]);
     const drainGate = createDrainGate({ exempt: (req) => req.method === 'GET' && probePaths.has(req.url ?? '') });
@@ -147,7 +161,8 @@ export async function startServer(
       signalling: () => signalling,
       relay,
       relayFleet,
-      throttle: createLoginThrottle({ store: createMemoryLoginThrottleStore(), now: () => Math.floor(now() / 1000) }),
+      sharedState,
+      throttle: createLoginThrottle({ store: sharedState.loginThrottle, now: () => Math.floor(now() / 1000) }),
       now,
       audit: async (entry) => {
         await store.audit.append(entry);
@@ -184,8 +199,8 @@ export async function startServer(
     };
     const router = createRouter<Endpoint, ApiSession>({
       routes: routesFrom(handlers, config),
-      authenticate: signedRequestAuthenticator(store, config, now),
-      rateLimiters: createRateLimiters(config.rateLimits),
+      authenticate: signedRequestAuthenticator(store, sharedState, config, now),
+      rateLimiters: createRateLimiters(config.rateLimits, (bucket, name) => sharedState.rateLimiter(bucket, name)),
       now,
       logError: (name) => log(`request failed (${name})`),
       classifyError: (error) => (isStoreUnavailable(error) ? STORE_UNAVAILABLE() : null),
@@ -195,9 +210,16 @@ export async function startServer(
       server,
       tickets,
       eventLog: storeEventLog(store),
-      eventBus: createMemoryEventBus(),
+      eventBus: sharedState.eventBus,
+      roomBus: sharedState.roomBus,
+      rooms: sharedState.rooms,
+      presence: sharedState.presence,
+      ...(sharedState.cluster ? { cluster: sharedState.cluster } : {}),
+      ...(sharedState.membershipChanges ? { membershipChanges: sharedState.membershipChanges } : {}),
       serverMutes: await store.voiceMutes.all(),
       onMediaPolicyChanged: (userId) => relay?.mediaPolicyChanged(userId),
+      // A sign-out or revocation through any node ends the session's allocations on this node's relay.
+      onSessionEnded: (sessionId) => relay?.endSession(sessionId),
       canJoinRoom: async ({ userId, workspaceId, channelId }) => {
         const scope = store.forWorkspace(workspaceId);
         const [member, channel] = await Promise.all([scope.members.get(userId), scope.channels.get(channelId)]);
@@ -240,6 +262,7 @@ export async function startServer(
       spkiPin: certificate.spkiPin,
       config,
       store,
+      sharedState,
       signalling,
       async createInvite(slug, inviteOptions = {}) {
         const target = {
@@ -269,10 +292,12 @@ export async function startServer(
         await signalling?.close();
         await relay?.close();
         await listening.close();
+        await sharedState.close();
         await store.close();
       },
     };
   } catch (error) {
+    await shared?.close();
     await store.close();
     throw error;
   }
@@ -351,9 +376,9 @@ function routesFrom(handlers: EndpointHandlers, config: ServerConfig): Route<End
  * The signed-request check for every `auth: 'signed'` route. Operation and resource id come from the route and
  * the request's own parameters, never from a client's claim about what it is doing.
  */
-function signedRequestAuthenticator(store: Store, config: ServerConfig, now: () => number) {
-  // In the store, not memory: a request captured before a restart (or sent to another node) must still fail.
-  const nonces = store.nonces;
+function signedRequestAuthenticator(store: Store, shared: SharedState, config: ServerConfig, now: () => number) {
+  // The store's on one node (a request captured before a restart must still fail), Redis's with several.
+  const nonces = shared.nonces;
   /**
    * A relay run apart signs like a session does, keyed by the TURN REST secret text it already holds; the session
    * header carries its relay id, which also keys the nonce cache and the rate limit (as `relay:{id}`).

@@ -59,7 +59,9 @@ describe('signalling through the whole server', () => {
     expect(await a.next('room.joined')).toMatchObject({ channelId: channel.id, relayOnly: true, peers: [] });
     b.send({ type: 'room.join', channelId: channel.id });
     const joined = await b.next('room.joined');
-    expect(joined.peers).toEqual([{ peerId: a.connectionId, userId: ada.user.id }]);
+    expect(joined.peers).toEqual([
+      { peerId: a.connectionId, userId: ada.user.id, selfMuted: false, selfDeafened: false },
+    ]);
     await a.next('room.peerJoined', (m) => m.peer.peerId === b.connectionId);
 
     b.send({ type: 'signal', channelId: channel.id, to: a.connectionId, description: { type: 'offer', sdp: SDP } });

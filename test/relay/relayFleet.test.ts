@@ -8,7 +8,7 @@ import { rankRelays, type FleetRelay } from '../../main/server/turn/relayFleet';
 import type { Relay } from '../../main/server/turn/relayServer';
 import { createMintedTurnTestClient, createTurnTestClient } from '../../main/server/turn/testing/turnTestClient';
 import { startBundledRelay, startCoturn, type RunningRelay } from '../support/cluster/relays';
-import { freePort } from '../support/postgres';
+import { freePort } from '../support/freePort';
 import { signUpAndIn, startTestServer, twoMembersInChannel, type TestServer } from '../support/serverHarness';
 
 /**

@@ -59,7 +59,7 @@ beforeAll(async () => {
   messageB = (
     await bob.call('postMessage', { params: { workspaceId: wsB, channelId: channelB }, body: { body: 'B only' } })
   ).message.id;
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await t?.close();
 });

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadOrCreateCertificate } from '../../main/server/http/certificate';
 import { startFrontDoor, type FrontDoor } from '../support/cluster/haproxy';
-import { freePort } from '../support/postgres';
+import { freePort } from '../support/freePort';
 import { createServerApi } from '../../main/session/apiClient';
 import { startTestServer, type TestServer } from '../support/serverHarness';
 

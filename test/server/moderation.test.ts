@@ -189,7 +189,9 @@ describe('move and disconnect', () => {
     // A socket that was not in voice is not pulled in.
     await daveIdle.barrier();
     expect(daveIdle.of('room.joined')).toEqual([]);
-    expect(t.server.signalling.voiceRooms(wsA).find((room) => room.channelId === standup)?.peers).toHaveLength(3);
+    expect((await t.server.signalling.voiceRooms(wsA)).find((room) => room.channelId === standup)?.peers).toHaveLength(
+      3,
+    );
     expect((await auditTypes(wsA)).slice(auditBefore)).toEqual([
       ['voice.member_moved', carol.user.id, { userId: dave.user.id, fromChannelIds: [lobby], toChannelId: standup }],
     ]);
@@ -203,7 +205,9 @@ describe('move and disconnect', () => {
     await aliceInStandup.next('room.peerLeft', (m) => m.peerId === daveLaptop.connectionId);
     await daveLaptop.barrier();
     expect(daveLaptop.of('room.joined').map((m) => m.channelId)).toEqual([lobby, standup]);
-    expect(t.server.signalling.voiceRooms(wsA).find((room) => room.channelId === standup)?.peers).toHaveLength(1);
+    expect((await t.server.signalling.voiceRooms(wsA)).find((room) => room.channelId === standup)?.peers).toHaveLength(
+      1,
+    );
     expect((await auditTypes(wsA)).at(-1)).toEqual([
       'voice.member_disconnected',
       alice.user.id,

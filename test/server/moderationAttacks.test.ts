@@ -91,7 +91,7 @@ async function state() {
       mutes: await scope.voiceMutes.list(),
       latestEvent: await scope.events.latestSeq(),
       audit: await scope.audit.since(0, 1000),
-      rooms: t.server.signalling.voiceRooms(workspaceId),
+      rooms: await t.server.signalling.voiceRooms(workspaceId),
     };
   };
   return {

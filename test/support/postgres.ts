@@ -1,10 +1,10 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
+import { freePort } from './freePort';
 
 /**
  * PostgreSQL 15 (Debian's package) as an ordinary process for tests, benchmarks and `npm run cluster:up`: a
@@ -70,19 +70,6 @@ function unprivileged(): RunAs {
     .find((fields) => fields[0] === 'postgres');
   if (passwd === undefined) throw new Error('running as root needs the postgres account (apt-get install postgresql)');
   return { uid: Number(passwd[2]), gid: Number(passwd[3]) };
-}
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const address = probe.address();
-      probe.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
 }
 
 /**

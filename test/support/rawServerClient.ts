@@ -12,6 +12,7 @@ import { endpoints, resourceIdFor, type Endpoint, type EndpointName } from '../.
 import { SIGNED_HEADERS } from '../../shared/signedRequest';
 import { WS_PATH, wsProtocolsFor, type ClientMessage } from '../../shared/ws';
 import type { TestClient } from './serverHarness';
+import { TEST_IO_TIMEOUT_MS } from './testDeadlines';
 
 /**
  * An attacker's view of the bundled server: raw HTTPS requests with exactly the headers and bytes a test chooses
@@ -60,7 +61,7 @@ export function rawRequest(server: RunningServer, input: RawRequest): Promise<Ra
         headers,
         agent: false,
         rejectUnauthorized: false,
-        timeout: 5000,
+        timeout: TEST_IO_TIMEOUT_MS,
       },
       (res) => {
         answered = true;

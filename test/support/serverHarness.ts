@@ -9,6 +9,7 @@ import { CredentialVault } from '../../main/session/credentialVault';
 import { createRequestSigner } from '../../main/session/requestSigner';
 import { randomBytes } from 'node:crypto';
 import { testPostgresDatabase } from '../../main/server/store/storeTestKit';
+import { TEST_IO_TIMEOUT_MS } from './testDeadlines';
 
 /** Suites that sign many accounts in from one address use roomy buckets; the rate-limit tests set their own. */
 export const GENEROUS_LIMITS = {
@@ -98,7 +99,7 @@ export async function startTestServer(
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-const api = createServerApi({ timeoutMs: 5000 });
+const api = createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS });
 
 /** Where clients connect: a node, or a cluster's front door (HAProxy), which serves the same key. */
 export type ServerTarget = Pick<RunningServer, 'port' | 'spkiPin'>;

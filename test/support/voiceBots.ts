@@ -4,6 +4,7 @@ import { parseDeepLink, type Invite } from '../../shared/deepLink';
 import { startBotSession } from '../../bot/session/botSession';
 import { createVoiceBot, type VoiceBot, type VoiceBotOptions } from '../../bot/voiceBot';
 import { signUpAndIn } from './serverHarness';
+import { TEST_WAIT_MS } from './testDeadlines';
 
 /**
  * A workspace with one voice channel and a reusable invite link to it, made by its owner through the REST API: what
@@ -45,7 +46,7 @@ export async function launchBot(invite: Invite, name: string, options: VoiceBotO
 }
 
 /** Polls until `check` returns a value other than undefined, or fails after `timeoutMs` naming what it waited for. */
-export async function eventually<T>(what: string, check: () => T | undefined, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(what: string, check: () => T | undefined, timeoutMs = TEST_WAIT_MS): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = check();

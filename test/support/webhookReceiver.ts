@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeSelfSignedCertificate } from './selfSignedCertificate';
+import { TEST_WAIT_MS } from './testDeadlines';
 
 export interface ReceivedDelivery {
   readonly path: string;
@@ -66,7 +67,7 @@ export async function startWebhookReceiver(options: { responder?: Responder; dns
       responder = next;
     },
     /** Resolves once `count` requests have arrived. */
-    waitFor(count: number, timeoutMs = 10_000): Promise<void> {
+    waitFor(count: number, timeoutMs = TEST_WAIT_MS): Promise<void> {
       if (received.length >= count) return Promise.resolve();
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => {

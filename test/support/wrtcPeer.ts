@@ -1,4 +1,5 @@
 import wrtc from '@roamhq/wrtc';
+import { TEST_WAIT_MS } from './testDeadlines';
 
 /** The ICE configuration the server hands out (`voiceCredentials`), as WebRTC takes it. */
 export interface IceConfig {
@@ -27,7 +28,7 @@ export function createWrtcPeer(config: IceConfig): Pc {
 }
 
 /** Resolves once ICE gathering is complete (non-trickle signalling: the description then carries every candidate). */
-export function gatheringComplete(pc: Pc, timeoutMs = 10_000): Promise<void> {
+export function gatheringComplete(pc: Pc, timeoutMs = TEST_WAIT_MS): Promise<void> {
   if (pc.iceGatheringState === 'complete') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`ICE gathering not complete after ${timeoutMs} ms`)), timeoutMs);
@@ -42,7 +43,7 @@ export function gatheringComplete(pc: Pc, timeoutMs = 10_000): Promise<void> {
 }
 
 /** Resolves when `pc.connectionState` is 'connected'; rejects on 'failed' or after the timeout. */
-export function connected(pc: Pc, timeoutMs = 10_000): Promise<void> {
+export function connected(pc: Pc, timeoutMs = TEST_WAIT_MS): Promise<void> {
   if (pc.connectionState === 'connected') return Promise.resolve();
   return new Promise((resolve, reject) => {
     const timer = setTimeout(

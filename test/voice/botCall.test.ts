@@ -60,7 +60,7 @@ beforeAll(async () => {
       return result;
     },
   });
-}, 30_000);
+}, 180_000);
 
 afterAll(async () => {
   for (const bot of bots) await bot.stop();
@@ -175,5 +175,5 @@ describe('three bots in one channel', () => {
     // Nothing reachable in this process holds the credential any more (the pc list above would: drop it first).
     thirdBotPeerConnections.length = 0;
     expect(await heapContains(thirdBotCredentials)).toEqual(thirdBotCredentials.map(() => false));
-  }, 30_000);
+  }, 180_000);
 });

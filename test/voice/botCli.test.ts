@@ -32,7 +32,7 @@ beforeAll(async () => {
   });
   expect((await resident.join({ id: setup.channel.id })).ok).toBe(true);
   dir = mkdtempSync(join(tmpdir(), 'whoot-bot-cli-'));
-}, 30_000);
+}, 180_000);
 
 afterAll(async () => {
   await resident?.stop();

@@ -5,7 +5,7 @@ import type { ChildProcess } from 'node:child_process';
  * address (dbus-daemon --print-address=3, Xvfb -displayfd 3) say where they listen. Fails with the stderr tail if
  * the child exits first or stays silent for `timeoutMs`.
  */
-export function reportedLine(child: ChildProcess, what: string, timeoutMs = 10_000): Promise<string> {
+export function reportedLine(child: ChildProcess, what: string, timeoutMs = 30_000): Promise<string> {
   let stderr = '';
   child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-2000);

@@ -31,7 +31,7 @@ beforeAll(async () => {
   ({ owner: ada, member: bob } = setup);
   workspaceId = setup.workspace.id;
   channelId = setup.channel.id;
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   await t?.close();
 });

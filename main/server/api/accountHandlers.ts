@@ -73,15 +73,6 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
     return result.ok && (await store.users.advanceTotpStep(userId, result.step));
   }
 
-  /**
-   * Ends the relay allocations of ended sessions now. TURN usernames name the session the credentials were minted
-   * for, which after a refresh is an ancestor of the live one, so sessions of a rotated family are ended by the
-   * relay's own session check (liveFamilyOwner) at their next Refresh.
-   */
-  function endRelaySessions(sessionIds: readonly string[]): void {
-    for (const id of sessionIds) deps.relay?.endSession(id);
-  }
-
   const publicUser = (user: User) => ({ id: user.id, email: user.email, displayName: user.displayName });
   const emailTaken = () => new HttpError(409, 'email_taken', 'An account with this email already exists.');
   const auditAccountCreated = (user: User) =>
@@ -189,7 +180,8 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
         }
         throw new HttpError(401, 'invalid_refresh_token', 'The refresh token is not valid.');
       }
-      deps.signalling()?.closeSession(outcome.previousSessionId);
+      // The old session's sockets go; its relay allocations stay with the family (signallingServer.ts).
+      deps.signalling()?.closeSession(outcome.previousSessionId, 'refreshed');
       await deps.tickets.revokeSession(outcome.previousSessionId);
       return {
         status: 200,
@@ -207,8 +199,8 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
     async signOut({ session }) {
       await store.sessions.revoke(session.sessionId, 'signed_out');
       await deps.tickets.revokeSession(session.sessionId);
+      // Every node closes the session's sockets and ends its relay allocations (signallingServer.ts).
       deps.signalling()?.closeSession(session.sessionId);
-      endRelaySessions([session.sessionId]);
       await deps.audit({ type: 'session.signed_out', actorUserId: session.userId });
       return { status: 204 };
     },
@@ -216,8 +208,10 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
     async signOutEverywhere({ session }) {
       const active = await store.sessions.listActive(session.userId);
       const revoked = await store.sessions.revokeAllForUser(session.userId, { reason: 'revoked' });
-      deps.signalling()?.closeUser(session.userId);
-      endRelaySessions(active.map((s) => s.id));
+      const signalling = deps.signalling();
+      // Each session's relay allocations end on every node; then every socket of the user closes.
+      for (const ended of active) signalling?.closeSession(ended.id);
+      signalling?.closeUser(session.userId);
       await deps.audit({ type: 'session.revoked_all', actorUserId: session.userId, details: { revoked } });
       return { status: 204 };
     },

@@ -130,8 +130,8 @@ export function adminHandlers(deps: ApiDeps): AdminHandlers {
       // The whole family: a refresh must not bring the revoked device back.
       await store.sessions.revokeFamily(target.familyId, 'revoked');
       await deps.tickets.revokeSession(target.id);
+      // Sockets, tickets and relay allocations of the session, on every node.
       deps.signalling()?.closeSession(target.id);
-      deps.relay?.endSession(target.id);
       await deps.audit({ type: 'session.revoked', actorUserId: session.userId, details: { sessionId: target.id } });
       return { status: 204 };
     },

@@ -6,6 +6,7 @@ import type { HandlerResult } from '../http/response';
 import type { AuthenticatedSession } from '../http/router';
 import type { SignallingServer } from '../signalling/signallingServer';
 import type { TicketStore } from '../signalling/tickets';
+import type { SharedState } from '../sharedState/sharedState';
 import type { Relay } from '../turn/relayServer';
 import type { RelayFleet } from '../turn/relayFleet';
 import type { NewAuditEntry, Store } from '../store';
@@ -35,6 +36,8 @@ export interface ApiDeps {
   /** The port invites name: the configured public port, else the one the listener got. */
   readonly publicPort: () => number;
   readonly tickets: TicketStore;
+  /** For readiness: whether the shared state (Redis, when configured) answers. */
+  readonly sharedState: Pick<SharedState, 'ping'>;
   /** Set once the signalling server is attached (it needs the HTTPS server, which needs the routes). */
   readonly signalling: () => SignallingServer | null;
   /** The embedded relay, when this server runs one. */

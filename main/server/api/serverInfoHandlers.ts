@@ -10,7 +10,13 @@ type ServerInfoHandlers = Pick<EndpointHandlers, 'health' | 'ready' | 'serverInf
  * name is ever part of an answer.
  */
 export function serverInfoHandlers(deps: ApiDeps): ServerInfoHandlers {
-  const isReady = createReadinessCheck({ store: deps.store, relay: deps.relay, log: deps.log, now: deps.now });
+  const isReady = createReadinessCheck({
+    store: deps.store,
+    sharedState: deps.sharedState,
+    relay: deps.relay,
+    log: deps.log,
+    now: deps.now,
+  });
   return {
     async health() {
       return { status: 200, body: { status: 'ok' } };

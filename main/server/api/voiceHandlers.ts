@@ -59,7 +59,7 @@ export function voiceHandlers(
       await requireMember(store, workspaceId, session.userId);
       // Sequence first: any membership change stored after it is reflected in the rooms read next, or arrives later.
       const seq = await store.forWorkspace(workspaceId).events.latestSeq();
-      return { status: 200, body: { seq, rooms: deps.signalling()?.voiceRooms(workspaceId) ?? [] } };
+      return { status: 200, body: { seq, rooms: (await deps.signalling()?.voiceRooms(workspaceId)) ?? [] } };
     },
     async wsTicket({ session, body }) {
       await requireMember(store, body.workspaceId, session.userId);

@@ -74,12 +74,17 @@ export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
     async listMembers({ session, params }) {
       const workspaceId = param(params, 'workspaceId');
       await requireMember(store, workspaceId, session.userId);
-      const signalling = deps.signalling();
-      const members = (await store.forWorkspace(workspaceId).members.list()).map((member) => ({
+      const listed = await store.forWorkspace(workspaceId).members.list();
+      const online =
+        (await deps.signalling()?.onlineUsers(
+          workspaceId,
+          listed.map((member) => member.userId),
+        )) ?? new Set<string>();
+      const members = listed.map((member) => ({
         userId: member.userId,
         displayName: member.displayName,
         role: member.role,
-        online: signalling?.isOnline(workspaceId, member.userId) ?? false,
+        online: online.has(member.userId),
       }));
       return { status: 200, body: { members } };
     },

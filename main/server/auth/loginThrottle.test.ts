@@ -1,4 +1,6 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRedisLoginThrottleStore } from '../sharedState/redis/redisLoginThrottleStore';
+import { createSharedStateTestKit, SHARED_STATE_BACKENDS } from '../sharedState/sharedStateTestKit';
 import {
   DEFAULT_ACCOUNT_POLICY,
   DEFAULT_ADDRESS_POLICY,
@@ -36,9 +38,18 @@ describe('backoffSeconds', () => {
   });
 });
 
-describe('login throttle', () => {
+describe.each(SHARED_STATE_BACKENDS)('login throttle (%s)', (backend) => {
+  const kit = createSharedStateTestKit(backend);
+  afterEach(() => kit.cleanup());
+  const newStore = () =>
+    kit.pick<LoginThrottleStore>({
+      memory: () => createMemoryLoginThrottleStore(),
+      redis: (redis) => createRedisLoginThrottleStore(redis),
+    });
+  const setupWith = async (options: Parameters<typeof setup>[0] = {}) => setup({ ...options, store: await newStore() });
+
   it('allows the free failures, then asks the client to wait', async () => {
-    const { throttle, fail } = setup();
+    const { throttle, fail } = await setupWith();
     expect(await fail(ADA, 5)).toEqual({ allowed: true });
     expect(await throttle.check(ADA)).toEqual({ allowed: true });
     expect(await fail()).toEqual({ allowed: false, retryAfterSeconds: 30, scope: 'account' });
@@ -46,7 +57,7 @@ describe('login throttle', () => {
   });
 
   it('counts the wait down and opens exactly when it is over', async () => {
-    const { throttle, fail, advance } = setup();
+    const { throttle, fail, advance } = await setupWith();
     await fail(ADA, 6);
     advance(29);
     expect(await throttle.check(ADA)).toEqual({ allowed: false, retryAfterSeconds: 1, scope: 'account' });
@@ -55,7 +66,7 @@ describe('login throttle', () => {
   });
 
   it('doubles the wait with each further failure up to the ceiling', async () => {
-    const { fail, advance } = setup();
+    const { fail, advance } = await setupWith();
     await fail(ADA, 5);
     const waits: number[] = [];
     for (let i = 0; i < 8; i += 1) {
@@ -67,7 +78,7 @@ describe('login throttle', () => {
   });
 
   it('resets the account on success', async () => {
-    const { throttle, fail, advance } = setup();
+    const { throttle, fail, advance } = await setupWith();
     await fail(ADA, 7);
     advance(60);
     await throttle.recordSuccess(ADA);
@@ -76,7 +87,7 @@ describe('login throttle', () => {
   });
 
   it('treats the email case-insensitively and unknown emails like known ones', async () => {
-    const { throttle, fail } = setup();
+    const { throttle, fail } = await setupWith();
     await fail({ ...ADA, email: ' ADA@Example.com ' }, 6);
     expect(await throttle.check(ADA)).toMatchObject({ allowed: false, scope: 'account' });
     const ghost = { email: 'nobody@example.com', address: '203.0.113.9' };
@@ -84,7 +95,7 @@ describe('login throttle', () => {
   });
 
   it('locks an account however many addresses the guesses come from', async () => {
-    const { throttle, fail } = setup();
+    const { throttle, fail } = await setupWith();
     for (let i = 0; i < 6; i += 1) await fail({ email: ADA.email, address: `203.0.113.${i}` });
     expect(await throttle.check({ email: ADA.email, address: '192.0.2.1' })).toMatchObject({
       allowed: false,
@@ -93,7 +104,7 @@ describe('login throttle', () => {
   });
 
   it('slows one address sweeping many accounts, without touching those accounts elsewhere', async () => {
-    const { throttle, fail } = setup();
+    const { throttle, fail } = await setupWith();
     for (let i = 0; i < DEFAULT_ADDRESS_POLICY.freeFailures + 1; i += 1) {
       await fail({ email: `user${i}@example.com`, address: ADA.address });
     }
@@ -102,7 +113,7 @@ describe('login throttle', () => {
   });
 
   it('does not let a success on the attacker’s own account reset the address', async () => {
-    const { throttle, fail } = setup({ address: { ...DEFAULT_ADDRESS_POLICY, freeFailures: 3 } });
+    const { throttle, fail } = await setupWith({ address: { ...DEFAULT_ADDRESS_POLICY, freeFailures: 3 } });
     const mallory = { email: 'mallory@example.com', address: ADA.address };
     for (const victim of ['a', 'b', 'c', 'd']) await fail({ email: `${victim}@example.com`, address: ADA.address });
     await throttle.recordSuccess(mallory);
@@ -113,7 +124,7 @@ describe('login throttle', () => {
   });
 
   it('reports the longer of the two waits', async () => {
-    const { throttle, fail } = setup({
+    const { throttle, fail } = await setupWith({
       address: { ...DEFAULT_ADDRESS_POLICY, freeFailures: 5, baseDelaySeconds: 100 },
     });
     await fail(ADA, 6);
@@ -126,7 +137,7 @@ describe('login throttle', () => {
   });
 
   it('forgets failures a day after the last one', async () => {
-    const { throttle, fail, advance } = setup();
+    const { throttle, fail, advance } = await setupWith();
     await fail(ADA, 5);
     advance(DEFAULT_ACCOUNT_POLICY.forgetAfterSeconds);
     expect(await fail()).toEqual({ allowed: true });
@@ -135,14 +146,14 @@ describe('login throttle', () => {
 
   it('rounds fractional clocks up to whole seconds, never down to zero', async () => {
     let clock = T0 + 0.25;
-    const throttle = createLoginThrottle({ store: createMemoryLoginThrottleStore(), now: () => clock });
+    const throttle = createLoginThrottle({ store: await newStore(), now: () => clock });
     for (let i = 0; i < 6; i += 1) await throttle.recordFailure(ADA);
     clock += 29.9;
     expect(await throttle.check(ADA)).toEqual({ allowed: false, retryAfterSeconds: 1, scope: 'account' });
   });
 
   it('keeps hostile keys bounded and separate', async () => {
-    const { throttle, fail } = setup();
+    const { throttle, fail } = await setupWith();
     const huge = { email: 'x'.repeat(1_000_000), address: 'y'.repeat(1_000_000) };
     expect(await fail(huge, 6)).toMatchObject({ allowed: false });
     expect(await throttle.check(ADA)).toEqual({ allowed: true });
@@ -151,6 +162,17 @@ describe('login throttle', () => {
     expect(await fail(odd)).toEqual({ allowed: true });
     const weird = { email: null as unknown as string, address: undefined as unknown as string };
     expect(await fail(weird)).toEqual({ allowed: true });
+  });
+
+  it('counts every one of many failures recorded at once (atomic increments)', async () => {
+    const store = await newStore();
+    await Promise.all(Array.from({ length: 50 }, () => store.recordFailure('k', T0, 60)));
+    expect(await store.get('k', T0)).toEqual({ failures: 50, lastFailureAt: T0 });
+    expect(await store.get('k', T0 + 60)).toBeNull();
+    await store.recordFailure('k', T0 + 60, 60);
+    expect(await store.get('k', T0 + 60)).toEqual({ failures: 1, lastFailureAt: T0 + 60 });
+    await store.clear('k');
+    expect(await store.get('k', T0 + 60)).toBeNull();
   });
 
   it('refuses policies that would end a wait early or never wait', () => {

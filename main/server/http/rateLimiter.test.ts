@@ -1,42 +1,62 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
-import { createMemoryRateLimiter, createRateLimiters, DEFAULT_RATE_LIMITS } from './rateLimiter';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRedisRateLimiter } from '../sharedState/redis/redisRateLimiter';
+import { createSharedStateTestKit, SHARED_STATE_BACKENDS } from '../sharedState/sharedStateTestKit';
+import { createMemoryRateLimiter, createRateLimiters, DEFAULT_RATE_LIMITS, type BucketConfig } from './rateLimiter';
 
 const T0 = 1_800_000_000_000;
 
-describe('createMemoryRateLimiter', () => {
-  it('allows a burst up to capacity, then refuses with Retry-After until a token refills', () => {
-    const limiter = createMemoryRateLimiter({ capacity: 3, refillPerSecond: 0.5 });
-    expect([1, 2, 3].map(() => limiter.take('a', 1, T0))).toEqual([
+describe.each(SHARED_STATE_BACKENDS)('token buckets (%s)', (backend) => {
+  const kit = createSharedStateTestKit(backend);
+  afterEach(() => kit.cleanup());
+  const createLimiter = (bucket: BucketConfig) =>
+    kit.pick({
+      memory: () => createMemoryRateLimiter(bucket),
+      redis: (redis) => createRedisRateLimiter(redis, bucket, 'test'),
+    });
+
+  it('allows a burst up to capacity, then refuses with Retry-After until a token refills', async () => {
+    const limiter = await createLimiter({ capacity: 3, refillPerSecond: 0.5 });
+    const burst = [];
+    for (let i = 0; i < 3; i += 1) burst.push(await limiter.take('a', 1, T0));
+    expect(burst).toEqual([
       { allowed: true, limit: 3, remaining: 2, resetSeconds: 2 },
       { allowed: true, limit: 3, remaining: 1, resetSeconds: 4 },
       { allowed: true, limit: 3, remaining: 0, resetSeconds: 6 },
     ]);
-    expect(limiter.take('a', 1, T0)).toEqual({
+    expect(await limiter.take('a', 1, T0)).toEqual({
       allowed: false,
       limit: 3,
       remaining: 0,
       resetSeconds: 6,
       retryAfterSeconds: 2,
     });
-    expect(limiter.take('a', 1, T0 + 1_999).allowed).toBe(false);
-    expect(limiter.take('a', 1, T0 + 2_000)).toMatchObject({ allowed: true, remaining: 0 });
-    expect(limiter.take('a', 1, T0 + 60_000)).toMatchObject({ allowed: true, remaining: 2, resetSeconds: 2 });
+    expect((await limiter.take('a', 1, T0 + 1_999)).allowed).toBe(false);
+    expect(await limiter.take('a', 1, T0 + 2_000)).toMatchObject({ allowed: true, remaining: 0 });
+    expect(await limiter.take('a', 1, T0 + 60_000)).toMatchObject({ allowed: true, remaining: 2, resetSeconds: 2 });
   });
 
-  it('keeps keys apart', () => {
-    const limiter = createMemoryRateLimiter({ capacity: 1, refillPerSecond: 1 });
-    expect(limiter.take('a', 1, T0).allowed).toBe(true);
-    expect(limiter.take('a', 1, T0).allowed).toBe(false);
-    expect(limiter.take('b', 1, T0).allowed).toBe(true);
+  it('keeps keys apart', async () => {
+    const limiter = await createLimiter({ capacity: 1, refillPerSecond: 1 });
+    expect((await limiter.take('a', 1, T0)).allowed).toBe(true);
+    expect((await limiter.take('a', 1, T0)).allowed).toBe(false);
+    expect((await limiter.take('b', 1, T0)).allowed).toBe(true);
   });
 
-  it('never gains tokens from a clock that goes backwards', () => {
-    const limiter = createMemoryRateLimiter({ capacity: 1, refillPerSecond: 1 });
-    limiter.take('a', 1, T0);
-    expect(limiter.take('a', 1, T0 - 3_600_000).allowed).toBe(false);
+  it('never gains tokens from a clock that goes backwards', async () => {
+    const limiter = await createLimiter({ capacity: 1, refillPerSecond: 1 });
+    await limiter.take('a', 1, T0);
+    expect((await limiter.take('a', 1, T0 - 3_600_000)).allowed).toBe(false);
   });
 
+  it('lets exactly the capacity through when many takes race for one bucket', async () => {
+    const limiter = await createLimiter({ capacity: 20, refillPerSecond: 0.001 });
+    const decisions = await Promise.all(Array.from({ length: 100 }, async () => limiter.take('race', 1, T0)));
+    expect(decisions.filter((decision) => decision.allowed)).toHaveLength(20);
+  });
+});
+
+describe('createMemoryRateLimiter', () => {
   it('forgets idle buckets once they are full again', () => {
     const limiter = createMemoryRateLimiter({ capacity: 2, refillPerSecond: 1, sweepIntervalMs: 1_000 });
     for (let i = 0; i < 100; i += 1) limiter.take(`client-${i}`, 1, T0);

@@ -63,6 +63,20 @@ export function createRateLimiters(
   );
 }
 
+/** The answer for a bucket left holding `tokens` after a take of `cost` (in memory or in Redis alike). */
+export function rateDecision(
+  { capacity, refillPerSecond }: BucketConfig,
+  { allowed, tokens, cost }: { allowed: boolean; tokens: number; cost: number },
+): RateDecision {
+  return {
+    allowed,
+    limit: capacity,
+    remaining: Math.floor(tokens),
+    resetSeconds: Math.ceil((capacity - tokens) / refillPerSecond),
+    ...(allowed ? {} : { retryAfterSeconds: Math.max(1, Math.ceil((cost - tokens) / refillPerSecond)) }),
+  };
+}
+
 export interface MemoryRateLimiterOptions extends BucketConfig {
   /** Most buckets kept; past it, full buckets go first, then the least recently used. */
   readonly maxKeys?: number;
@@ -120,13 +134,7 @@ export function createMemoryRateLimiter(options: MemoryRateLimiterOptions): Memo
       buckets.delete(key);
       buckets.set(key, { tokens, updatedAt: now });
       if (buckets.size > maxKeys || now >= nextSweep) sweep(now);
-      return {
-        allowed,
-        limit: capacity,
-        remaining: Math.floor(tokens),
-        resetSeconds: Math.ceil((capacity - tokens) / refillPerSecond),
-        ...(allowed ? {} : { retryAfterSeconds: Math.max(1, Math.ceil((cost - tokens) / refillPerSecond)) }),
-      };
+      return rateDecision({ capacity, refillPerSecond }, { allowed, tokens, cost });
     },
   };
 }

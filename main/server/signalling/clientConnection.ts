@@ -15,7 +15,7 @@ import {
 } from '../../../shared/ws';
 import type { EventBus, EventLog } from './events';
 import { WorkspaceEventStream } from './eventStream';
-import type { PresenceCounter } from './presence';
+import type { PresenceTracker } from './presence';
 import { TokenBucket } from './rateLimiter';
 import {
   asRoomPeer,
@@ -24,8 +24,8 @@ import {
   roomTopic,
   type RoomBus,
   type RoomBusMessage,
+  type RoomDirectory,
   type RoomMember,
-  type RoomRegistry,
 } from './rooms';
 import { keepTrickledCandidate, stripNonRelayCandidates, type RelayPolicy } from './sdpFilter';
 import type { ConsumedTicket } from './tickets';
@@ -80,11 +80,12 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
 
 /** What every connection of one server shares. */
 export interface ConnectionServices {
-  readonly rooms: RoomRegistry;
+  /** Who is in which room, on every node. */
+  readonly rooms: RoomDirectory;
   readonly roomBus: RoomBus;
   readonly eventLog: EventLog;
   readonly eventBus: EventBus;
-  readonly presence: PresenceCounter;
+  readonly presence: PresenceTracker;
   readonly canJoinRoom: CanJoinRoom;
   readonly relayPolicy: RelayPolicy;
   readonly limits: ConnectionLimits;
@@ -94,8 +95,6 @@ export interface ConnectionServices {
     payload: WorkspaceEventPayload<T>,
   ): Promise<unknown>;
   report(message: string, error?: unknown): void;
-  /** The user's connection entered or left a voice room: whether their voice is blocked may have changed. */
-  roomsChanged(userId: string): void;
   /** Called once when the connection ends, whatever ended it. */
   forget(connection: ClientConnection): void;
 }
@@ -294,12 +293,18 @@ export class ClientConnection {
         drained: () => this.drained(),
       },
     });
+    // Signals for this peer may come from other nodes as soon as the welcome names it: be listening by then.
+    await services.roomBus.settled?.();
     await this.stream.start(message.type === 'hello' ? 'latest' : { after: message.lastSeq });
     // The connection may have ended while the replay ran (the compiler cannot see that across the await).
     if ((this.phase as Phase) === 'ended') return;
     this.phase = 'ready';
     this.counted = true;
-    if (services.presence.connected(workspaceId, userId)) this.publish('member.online', { userId });
+    if (await services.presence.connected(this.presenceEntry())) this.publish('member.online', { userId });
+  }
+
+  private presenceEntry() {
+    return { workspaceId: this.claims.workspaceId, userId: this.claims.userId, connectionId: this.peerId };
   }
 
   private async join(channelId: string, asked: Partial<VoiceSelfState>): Promise<void> {
@@ -309,9 +314,10 @@ export class ClientConnection {
       selfDeafened: asked.selfDeafened ?? this.voice.selfDeafened,
     };
     if (this.room?.key === key) {
-      const peers = this.services.rooms.members(key).filter((m) => m.peerId !== this.peerId);
-      this.sendJoined(channelId, this.room.relayOnly, peers);
-      this.applyVoiceState(voice);
+      const { relayOnly } = this.room;
+      const peers = (await this.services.rooms.members(key)).filter((m) => m.peerId !== this.peerId);
+      this.sendJoined(channelId, relayOnly, peers);
+      await this.applyVoiceState(voice);
       return;
     }
     this.voice = voice;
@@ -339,13 +345,36 @@ export class ClientConnection {
     const decision = await this.services.canJoinRoom({ userId, workspaceId, channelId });
     if (this.phase === 'ended') return 'ended';
     if (!decision.ok) return 'not_found';
-    if (rooms.size(key) >= limits.maxRoomSize) return 'room_full';
-    this.exitRoom(true);
     const self: RoomMember = { peerId: this.peerId, userId, relayOnly: decision.relayOnly, ...this.voice };
-    const others = rooms.join(key, self);
-    const unsubscribe = roomBus.subscribe(roomTopic(key), (m) => this.onRoomMessage(m));
+    // Listen before the join is known (members who join next announce themselves on the room's topic, possibly
+    // from another node); what happened before the join is in the snapshot the join returns.
+    const unsubscribe = roomBus.subscribe(
+      roomTopic(key),
+      (m) => this.onRoomMessage(m),
+      () => this.onRoomGap(key),
+    );
+    let joined: Awaited<ReturnType<RoomDirectory['join']>>;
+    try {
+      await roomBus.settled?.();
+      // The directory counts every node's members and takes the peer out of its previous room in the same step.
+      joined = await rooms.join(key, self, limits.maxRoomSize);
+    } catch (error) {
+      unsubscribe();
+      throw error;
+    }
+    if (!joined.joined) {
+      unsubscribe();
+      return 'room_full';
+    }
+    // The connection may have ended while the directory answered (the compiler cannot see that across the await).
+    if ((this.phase as Phase) === 'ended') {
+      unsubscribe();
+      await rooms.leave(key, this.peerId);
+      return 'ended';
+    }
+    this.exitRoom(true, { inDirectory: false });
+    const others = joined.others;
     this.room = { key, channelId, relayOnly: decision.relayOnly, unsubscribe };
-    this.services.roomsChanged(userId);
     this.sendJoined(channelId, decision.relayOnly, others);
     roomBus.publish(roomTopic(key), { kind: 'peerJoined', channelId, peer: asRoomPeer(self) });
     this.publish('room.memberJoined', { channelId, userId, peerId: this.peerId, ...this.voice });
@@ -360,40 +389,50 @@ export class ClientConnection {
    * The member's own mute and deafen, for the room it is in. Scoped like a signal: a `channelId` that is not the
    * sender's room (another room, another workspace's channel, none) gets the same not_found and changes nothing.
    */
-  private setVoiceState(message: Extract<ClientMessage, { type: 'voice.state' }>): void {
+  private async setVoiceState(message: Extract<ClientMessage, { type: 'voice.state' }>): Promise<void> {
     if (!this.voiceStates.take()) {
       this.strike('rate_limited', 'Too many voice state changes; the last one was dropped.');
       return;
     }
     if (this.room?.channelId !== message.channelId) return this.sendError('not_found', 'You are not in that room.');
-    this.applyVoiceState({ selfMuted: message.selfMuted, selfDeafened: message.selfDeafened });
+    await this.applyVoiceState({ selfMuted: message.selfMuted, selfDeafened: message.selfDeafened });
   }
 
-  private applyVoiceState(voice: VoiceSelfState): void {
+  private async applyVoiceState(voice: VoiceSelfState): Promise<void> {
     this.voice = voice;
     const room = this.room;
-    if (room === undefined || !this.services.rooms.setVoiceState(this.peerId, voice)) return;
+    if (room === undefined || !(await this.services.rooms.setVoiceState(room.key, this.peerId, voice))) return;
+    if (this.room !== room) return;
     const { channelId } = room;
     this.publish('room.voiceState', { channelId, userId: this.claims.userId, peerId: this.peerId, ...voice });
   }
 
-  private exitRoom(tellClient: boolean): void {
+  /**
+   * Leaves the current room here and, unless a join already moved the peer there (`inDirectory: false`), in the
+   * directory. The directory's leave is not awaited: it names the room, so it can never undo a later join.
+   */
+  private exitRoom(tellClient: boolean, options: { inDirectory: boolean } = { inDirectory: true }): void {
     const room = this.room;
     if (room === undefined) return;
     this.room = undefined;
-    this.services.rooms.leave(this.peerId);
+    if (options.inDirectory) {
+      this.services.rooms
+        .leave(room.key, this.peerId)
+        .catch((error: unknown) => this.services.report('signalling: room leave failed', error));
+    }
     room.unsubscribe();
-    this.services.roomsChanged(this.claims.userId);
     const { channelId } = room;
     this.services.roomBus.publish(roomTopic(room.key), { kind: 'peerLeft', channelId, peerId: this.peerId });
     if (tellClient) this.send({ type: 'room.left', channelId });
     this.publish('room.memberLeft', { channelId, userId: this.claims.userId, peerId: this.peerId });
   }
 
-  private relaySignal(message: Extract<ClientMessage, { type: 'signal' }>): void {
+  private async relaySignal(message: Extract<ClientMessage, { type: 'signal' }>): Promise<void> {
     const room = this.room;
     const target =
-      room?.channelId === message.channelId ? this.services.rooms.recipient(room.key, this.peerId, message.to) : null;
+      room?.channelId === message.channelId
+        ? await this.services.rooms.recipient(room.key, this.peerId, message.to)
+        : null;
     // The same answer for a peer in another room, another workspace or nowhere: nothing to learn from probing.
     if (room === undefined || target === null) return this.sendError('not_found', 'No such peer in this room.');
     const { relayPolicy, roomBus } = this.services;
@@ -414,6 +453,22 @@ export class ClientConnection {
     if (state === this.presenceState) return;
     this.presenceState = state;
     this.publish('presence.changed', { userId: this.claims.userId, state });
+  }
+
+  /**
+   * Room messages may have been lost (a shared bus reconnected): the client gets a fresh `room.joined` snapshot of
+   * the room, as when it asks to join the room it is in, and reconciles its peers with it.
+   */
+  private onRoomGap(key: string): void {
+    const room = this.room;
+    if (room?.key !== key || this.phase === 'ended') return;
+    this.queue = this.queue
+      .then(async () => {
+        if (this.room !== room) return;
+        const peers = (await this.services.rooms.members(key)).filter((m) => m.peerId !== this.peerId);
+        if (this.room === room) this.sendJoined(room.channelId, room.relayOnly, peers);
+      })
+      .catch((error: unknown) => this.services.report('signalling: room snapshot failed', error));
   }
 
   private onRoomMessage(message: RoomBusMessage): void {
@@ -476,9 +531,14 @@ export class ClientConnection {
     this.stream?.close();
     this.exitRoom(false);
     this.unsubscribePeer();
-    const { workspaceId, userId } = this.claims;
-    if (this.counted && this.services.presence.disconnected(workspaceId, userId)) {
-      this.publish('member.offline', { userId });
+    const { userId } = this.claims;
+    if (this.counted) {
+      this.services.presence
+        .disconnected(this.presenceEntry())
+        .then((last) => {
+          if (last) this.publish('member.offline', { userId });
+        })
+        .catch((error: unknown) => this.services.report('signalling: presence update failed', error));
     }
     this.services.forget(this);
   }

@@ -43,6 +43,8 @@ export class WorkspaceEventStream {
   private cursor = 0;
   private mode: 'idle' | 'catchingUp' | 'live' | 'closed' = 'idle';
   private held: WorkspaceEvent[] = [];
+  /** The bus said it may have lost events while a catch-up was running: read the log once more after it. */
+  private gapPending = false;
   private unsubscribe: () => void = () => {};
   private readonly pageSize: number;
   private readonly maxReplay: number;
@@ -57,7 +59,11 @@ export class WorkspaceEventStream {
     if (this.mode !== 'idle') throw new Error('The event stream was already started');
     this.mode = 'catchingUp';
     const { bus, log, workspaceId, sink } = this.options;
-    this.unsubscribe = bus.subscribe(workspaceId, (event) => this.onPublished(event));
+    this.unsubscribe = bus.subscribe(
+      workspaceId,
+      (event) => this.onPublished(event),
+      () => this.onGap(),
+    );
     try {
       this.cursor = from === 'latest' ? await log.latestSeq(workspaceId) : from.after;
       if (this.isClosed()) return;
@@ -86,6 +92,15 @@ export class WorkspaceEventStream {
     else this.held.push(event);
   }
 
+  /**
+   * Live events may have been lost (a shared bus reconnected): they are all in the log, which publishers write
+   * first, so the stream reads it from its cursor, as after a skipped sequence.
+   */
+  private onGap(): void {
+    if (this.mode === 'live') void this.catchUp();
+    else if (this.mode === 'catchingUp') this.gapPending = true;
+  }
+
   private deliver(event: WorkspaceEvent): void {
     if (event.seq <= this.cursor) return;
     if (event.seq === this.cursor + 1) {
@@ -99,6 +114,7 @@ export class WorkspaceEventStream {
 
   private async catchUp(): Promise<void> {
     this.mode = 'catchingUp';
+    this.gapPending = false;
     const { log, workspaceId, sink } = this.options;
     try {
       let replayed = 0;
@@ -150,6 +166,7 @@ export class WorkspaceEventStream {
       }
       this.deliver(event);
     }
+    if (this.gapPending && this.mode === 'live') void this.catchUp();
   }
 
   private fail(error: unknown): void {

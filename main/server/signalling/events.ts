@@ -40,7 +40,8 @@ export interface EventLog {
  */
 export interface EventBus {
   publish(workspaceId: string, event: WorkspaceEvent): void;
-  subscribe(workspaceId: string, listener: (event: WorkspaceEvent) => void): () => void;
+  /** `onGap`: live events may have been lost (pubsub.ts); the subscriber reads the log from its cursor. */
+  subscribe(workspaceId: string, listener: (event: WorkspaceEvent) => void, onGap?: () => void): () => void;
 }
 
 export const EVENT_RETENTION_MS = 10 * 60 * 1000;

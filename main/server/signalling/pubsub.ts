@@ -5,8 +5,18 @@
  */
 export interface PubSub<M> {
   publish(topic: string, message: M): void;
-  /** Returns the unsubscribe function; calling it twice is harmless. */
-  subscribe(topic: string, listener: (message: M) => void): () => void;
+  /**
+   * Returns the unsubscribe function; calling it twice is harmless. `onGap` is called when messages on the topic
+   * may have been lost (a shared bus that was disconnected and is subscribed again): the listener then reads what
+   * it missed from where it is kept (the event log) or asks for a fresh snapshot (a room). The in-process bus
+   * never loses a message and never calls it.
+   */
+  subscribe(topic: string, listener: (message: M) => void, onGap?: () => void): () => void;
+  /**
+   * Resolves once every subscription made so far receives messages (a shared bus confirms them over the network).
+   * Absent where subscribing takes effect at once.
+   */
+  settled?(): Promise<void>;
 }
 
 /** The in-process bus for a single node. A listener that throws is reported and does not starve the others. */

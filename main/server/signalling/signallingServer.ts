@@ -19,10 +19,21 @@ import {
   type ConnectionLimits,
   type RoomMove,
 } from './clientConnection';
+import { randomUUID } from 'node:crypto';
+import type { ClusterLink, ClusterMessage, MembershipChange } from './clusterMessages';
+import { CLUSTER_TOPIC } from './clusterMessages';
 import type { EventBus, EventLog } from './events';
-import { PresenceCounter } from './presence';
+import { createMemoryPresence, type PresenceTracker } from './presence';
 import { createMemoryPubSub } from './pubsub';
-import { RoomRegistry, asRoomPeer, roomKey, type RoomBus, type RoomBusMessage } from './rooms';
+import {
+  asRoomPeer,
+  createMemoryRoomDirectory,
+  roomKeyParts,
+  roomTopic,
+  type RoomBus,
+  type RoomBusMessage,
+  type RoomDirectory,
+} from './rooms';
 import { relayAddressSet } from './sdpFilter';
 import { ServerMuteIndex } from './serverMutes';
 import { TICKET_TTL_MS, type ConsumedTicket, type TicketStore } from './tickets';
@@ -44,6 +55,16 @@ export interface SignallingServerOptions {
   readonly eventBus: EventBus;
   /** Room membership changes and signals; in-process unless given. */
   readonly roomBus?: RoomBus;
+  /** Who is in which voice room on every node; in-process unless given. */
+  readonly rooms?: RoomDirectory;
+  /** Who is connected to which workspace on every node; in-process unless given. */
+  readonly presence?: PresenceTracker;
+  /** The other nodes: sign-outs, removals, deleted channels, mutes and moves reach their sockets through it. */
+  readonly cluster?: ClusterLink;
+  /** Entries the shared state dropped for a dead node, or restored for this one: events are published for them. */
+  readonly membershipChanges?: (listener: (change: MembershipChange) => void) => () => void;
+  /** A session ended, here or on another node: the server ends its relay allocations served by this node. */
+  readonly onSessionEnded?: (sessionId: string) => void;
   readonly canJoinRoom: CanJoinRoom;
   readonly path?: string;
   /** Origins a browser page may connect from (e.g. the app's own); requests without an Origin header pass. */
@@ -77,24 +98,33 @@ export interface SignallingServer {
     type: T,
     payload: WorkspaceEventPayload<T>,
   ): Promise<WorkspaceEventOf<T>>;
-  /** Sign-out or revocation: closes the session's sockets now (4001) and voids its unused tickets. */
-  closeSession(sessionId: string): number;
-  /** Account disabled (4001), or with a workspace removed from it (4004): closes those sockets now. */
+  /**
+   * Sign-out or revocation (`ended`): closes the session's sockets now (4001), voids its unused tickets and ends
+   * its relay allocations (`onSessionEnded`), on this node and, through the cluster link, on every other. After a
+   * refresh (`refreshed`) the old session's sockets and tickets go the same way, but its allocations live on: they
+   * belong to the family, which the new session continues. Returns how many sockets closed on this node.
+   */
+  closeSession(sessionId: string, why?: 'ended' | 'refreshed'): number;
+  /** Account disabled (4001), or with a workspace removed from it (4004): closes those sockets now, on every node. */
   closeUser(userId: string, workspaceId?: string): number;
-  /** Channel deleted or access changed: takes every connection out of the room (each gets `room.left`). */
+  /** Channel deleted or access changed: takes every connection out of the room (each gets `room.left`), everywhere. */
   closeRoom(workspaceId: string, channelId: string): number;
+  /** Sockets open on this node. */
   connectionCount(): number;
-  /** Presence for member lists: whether the user has a live connection to the workspace. */
-  isOnline(workspaceId: string, userId: string): boolean;
-  /** Who is in each voice room of the workspace on this node (the channel list shows it). */
-  voiceRooms(workspaceId: string): { channelId: string; peers: RoomPeer[] }[];
+  /** Presence for member lists: of `userIds`, those with a live connection to the workspace on any node. */
+  onlineUsers(workspaceId: string, userIds: readonly string[]): Promise<ReadonlySet<string>>;
+  /** Who is in each voice room of the workspace on any node (the channel list shows it). */
+  voiceRooms(workspaceId: string): Promise<{ channelId: string; peers: RoomPeer[] }[]>;
   /**
    * Moderation: moves every connection the user has in a voice room of the workspace to the channel's room, or out
    * of voice (null). The caller has checked the channel; each connection still passes `canJoinRoom` and the room
    * size limit. Empty when the user is in no voice room of the workspace.
    */
   moveMember(workspaceId: string, userId: string, channelId: string | null): Promise<MovedConnection[]>;
-  /** Records a server mute (after the store did) or its lifting; the relay hears of it if it changes a verdict. */
+  /**
+   * Records a server mute (after the store did) or its lifting, on every node; each node's relay hears of it if it
+   * changes a verdict.
+   */
   setServerMuted(workspaceId: string, userId: string, muted: boolean): void;
   /**
    * The relay's question: is the user's voice to be dropped? Yes while they are in a voice room of a workspace where
@@ -112,6 +142,9 @@ export interface SignallingServer {
 }
 
 export const HEARTBEAT_INTERVAL_MS = 30_000;
+
+/** How long a move waits for the other nodes' answers; a node that does not answer in time moved nothing. */
+const MOVE_ANSWER_MS = 3_000;
 
 /**
  * WSS signalling and workspace events on an existing HTTPS server. Authentication happens before the upgrade
@@ -134,6 +167,11 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
   const byUser = new Map<string, Set<ClientConnection>>();
   const serverMutes = new ServerMuteIndex(options.serverMutes);
   const mediaPolicyChanged = options.onMediaPolicyChanged ?? (() => undefined);
+  const onSessionEnded = options.onSessionEnded ?? (() => undefined);
+  const rooms = options.rooms ?? createMemoryRoomDirectory();
+  const cluster = options.cluster;
+  /** Moves this node asked the others for, by request id: the answers collected so far. */
+  const pendingMoves = new Map<string, (results: readonly MovedConnection[]) => void>();
   /**
    * When sessions and users were ended, remembered for longer than a ticket lives: a ticket minted before a
    * sign-out but presented after it (or consumed while the sign-out ran) must not open a socket.
@@ -142,23 +180,19 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
   let closing = false;
 
   const services = {
-    rooms: new RoomRegistry(),
+    rooms,
     roomBus:
       options.roomBus ??
       createMemoryPubSub<RoomBusMessage>((error) => report('signalling: room listener failed', error)),
     eventLog: options.eventLog,
     eventBus: options.eventBus,
-    presence: new PresenceCounter(),
+    presence: options.presence ?? createMemoryPresence(),
     canJoinRoom: options.canJoinRoom,
     relayPolicy:
       options.relayAddresses === undefined ? {} : { relayAddresses: relayAddressSet(options.relayAddresses) },
     limits: { ...DEFAULT_LIMITS, ...options.limits },
     publishEvent: publishWorkspaceEvent,
     report,
-    roomsChanged(userId: string) {
-      // Only a muted user's verdict can change with their rooms; everybody else's stays "not blocked".
-      if (serverMutes.mutedWorkspacesOf(userId) !== undefined) mediaPolicyChanged(userId);
-    },
     forget(connection: ClientConnection) {
       connections.delete(connection);
       const own = byUser.get(connection.claims.userId);
@@ -230,6 +264,111 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
     });
   }
 
+  // Only a muted user's verdict can change with their rooms; everybody else's stays "not blocked".
+  const stopWatchingVoice = rooms.watchVoice((userId) => {
+    if (serverMutes.mutedWorkspacesOf(userId) !== undefined) mediaPolicyChanged(userId);
+  });
+
+  function tellOthers(message: ClusterMessage): void {
+    cluster?.bus.publish(CLUSTER_TOPIC, message);
+  }
+
+  function endSessionHere(sessionId: string, why: 'ended' | 'refreshed'): number {
+    rememberEnded(`s:${sessionId}`);
+    if (why === 'ended') onSessionEnded(sessionId);
+    return endWhere((c) => c.claims.sessionId === sessionId);
+  }
+
+  function closeUserHere(userId: string, workspaceId: string | undefined): number {
+    rememberEnded(workspaceId === undefined ? `u:${userId}` : `u:${userId}:${workspaceId}`);
+    // Named for the workspace, this is a removal from it: the client says so instead of "sign in again".
+    const code = workspaceId === undefined ? WS_CLOSE_CODES.sessionEnded : WS_CLOSE_CODES.removedFromWorkspace;
+    return endWhere(
+      (c) => c.claims.userId === userId && (workspaceId ?? c.claims.workspaceId) === c.claims.workspaceId,
+      code,
+      workspaceId === undefined ? 'session ended' : 'removed from workspace',
+    );
+  }
+
+  function closeRoomHere(workspaceId: string, channelId: string): number {
+    const inRoom = [...connections].filter(
+      (c) => c.claims.workspaceId === workspaceId && c.roomChannelId === channelId,
+    );
+    for (const connection of inRoom) connection.leaveRoom();
+    return inRoom.length;
+  }
+
+  function setServerMutedHere(workspaceId: string, userId: string, muted: boolean): void {
+    if (serverMutes.set(workspaceId, userId, muted)) mediaPolicyChanged(userId);
+  }
+
+  function moveHere(workspaceId: string, userId: string, channelId: string | null): Promise<MovedConnection[]> {
+    const inVoice = [...(byUser.get(userId) ?? [])].filter(
+      (c) => c.claims.workspaceId === workspaceId && c.roomChannelId !== undefined,
+    );
+    return Promise.all(
+      inVoice.map(async (c) => ({ fromChannelId: c.roomChannelId ?? '', outcome: await c.moveTo(channelId) })),
+    );
+  }
+
+  function onClusterMessage(message: ClusterMessage): void {
+    if (cluster === undefined || message.from === cluster.nodeId) return;
+    switch (message.kind) {
+      case 'sessionEnded':
+        // Tickets are shared by the nodes: the sender voided them already.
+        endSessionHere(message.sessionId, message.why);
+        return;
+      case 'userClosed':
+        closeUserHere(message.userId, message.workspaceId);
+        return;
+      case 'roomClosed':
+        closeRoomHere(message.workspaceId, message.channelId);
+        return;
+      case 'serverMute':
+        setServerMutedHere(message.workspaceId, message.userId, message.muted);
+        return;
+      case 'move': {
+        const { requestId, from } = message;
+        void moveHere(message.workspaceId, message.userId, message.channelId)
+          .then((results) => tellOthers({ kind: 'moved', from: cluster.nodeId, to: from, requestId, results }))
+          .catch((error: unknown) => report('signalling: move for another node failed', error));
+        return;
+      }
+      case 'moved':
+        if (message.to === cluster.nodeId) pendingMoves.get(message.requestId)?.(message.results);
+        return;
+    }
+  }
+  const stopCluster = cluster?.bus.subscribe(CLUSTER_TOPIC, onClusterMessage) ?? (() => undefined);
+
+  /** Events for what the shared state changed on a dead node's behalf, or restored for this one. */
+  function onMembershipChange(change: MembershipChange): void {
+    const announce = <T extends WorkspaceEventType>(workspaceId: string, type: T, payload: WorkspaceEventPayload<T>) =>
+      publishWorkspaceEvent(workspaceId, type, payload).catch((error: unknown) =>
+        report(`signalling: could not publish ${type}`, error),
+      );
+    for (const { workspaceId, userId } of change.offline) void announce(workspaceId, 'member.offline', { userId });
+    for (const { workspaceId, userId } of change.online) void announce(workspaceId, 'member.online', { userId });
+    for (const { key, member } of change.leftRooms) {
+      const { workspaceId, channelId } = roomKeyParts(key);
+      services.roomBus.publish(roomTopic(key), { kind: 'peerLeft', channelId, peerId: member.peerId });
+      void announce(workspaceId, 'room.memberLeft', { channelId, userId: member.userId, peerId: member.peerId });
+    }
+    for (const { key, member } of change.joinedRooms) {
+      const { workspaceId, channelId } = roomKeyParts(key);
+      services.roomBus.publish(roomTopic(key), { kind: 'peerJoined', channelId, peer: asRoomPeer(member) });
+      const { selfMuted, selfDeafened } = member;
+      void announce(workspaceId, 'room.memberJoined', {
+        channelId,
+        userId: member.userId,
+        peerId: member.peerId,
+        selfMuted,
+        selfDeafened,
+      });
+    }
+  }
+  const stopMembershipChanges = options.membershipChanges?.(onMembershipChange) ?? (() => undefined);
+
   const upgradeListener: UpgradeListener = (request, socket, head) => {
     onUpgrade(request, socket, head).catch((error: unknown) => {
       report('signalling: upgrade failed', error);
@@ -245,52 +384,66 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
 
   return {
     publishWorkspaceEvent,
-    closeSession(sessionId) {
-      rememberEnded(`s:${sessionId}`);
+    closeSession(sessionId, why = 'ended') {
       options.tickets.revokeSession(sessionId).catch((error: unknown) => report('signalling: revoke failed', error));
-      return endWhere((c) => c.claims.sessionId === sessionId);
+      if (cluster !== undefined) tellOthers({ kind: 'sessionEnded', from: cluster.nodeId, sessionId, why });
+      return endSessionHere(sessionId, why);
     },
     closeUser(userId, workspaceId) {
-      rememberEnded(workspaceId === undefined ? `u:${userId}` : `u:${userId}:${workspaceId}`);
-      // Named for the workspace, this is a removal from it: the client says so instead of "sign in again".
-      const code = workspaceId === undefined ? WS_CLOSE_CODES.sessionEnded : WS_CLOSE_CODES.removedFromWorkspace;
-      return endWhere(
-        (c) => c.claims.userId === userId && (workspaceId ?? c.claims.workspaceId) === c.claims.workspaceId,
-        code,
-        workspaceId === undefined ? 'session ended' : 'removed from workspace',
-      );
+      if (cluster !== undefined) {
+        tellOthers({ kind: 'userClosed', from: cluster.nodeId, userId, ...(workspaceId ? { workspaceId } : {}) });
+      }
+      return closeUserHere(userId, workspaceId);
     },
     closeRoom(workspaceId, channelId) {
-      const inRoom = [...connections].filter(
-        (c) => c.claims.workspaceId === workspaceId && c.roomChannelId === channelId,
-      );
-      for (const connection of inRoom) connection.leaveRoom();
-      return inRoom.length;
+      if (cluster !== undefined) tellOthers({ kind: 'roomClosed', from: cluster.nodeId, workspaceId, channelId });
+      return closeRoomHere(workspaceId, channelId);
     },
     connectionCount: () => connections.size,
-    isOnline: (workspaceId, userId) => services.presence.isOnline(workspaceId, userId),
-    voiceRooms: (workspaceId) =>
-      services.rooms.roomsWithPrefix(roomKey(workspaceId, '')).map(({ key, members }) => ({
-        channelId: key.slice(roomKey(workspaceId, '').length),
+    onlineUsers: (workspaceId, userIds) => services.presence.online(workspaceId, userIds),
+    async voiceRooms(workspaceId) {
+      return (await rooms.rooms(workspaceId)).map(({ channelId, members }) => ({
+        channelId,
         peers: members.map(asRoomPeer),
-      })),
+      }));
+    },
     async moveMember(workspaceId, userId, channelId) {
-      const inVoice = [...(byUser.get(userId) ?? [])].filter(
-        (c) => c.claims.workspaceId === workspaceId && c.roomChannelId !== undefined,
-      );
-      return Promise.all(
-        inVoice.map(async (c) => ({ fromChannelId: c.roomChannelId ?? '', outcome: await c.moveTo(channelId) })),
-      );
+      const here = moveHere(workspaceId, userId, channelId);
+      if (cluster === undefined) return here;
+      // Connections on other nodes: the directory says how many rooms hold the user there; those nodes answer.
+      const local = new Set<string>([...(byUser.get(userId) ?? [])].map((c) => c.peerId));
+      const elsewhere = (await rooms.rooms(workspaceId))
+        .flatMap(({ members }) => members)
+        .filter((m) => m.userId === userId && !local.has(m.peerId)).length;
+      if (elsewhere === 0) return here;
+      const requestId = randomUUID();
+      const remote = new Promise<MovedConnection[]>((resolve) => {
+        const collected: MovedConnection[] = [];
+        const timer = setTimeout(finish, MOVE_ANSWER_MS);
+        function finish() {
+          clearTimeout(timer);
+          pendingMoves.delete(requestId);
+          resolve(collected);
+        }
+        pendingMoves.set(requestId, (results) => {
+          collected.push(...results);
+          if (collected.length >= elsewhere) finish();
+        });
+      });
+      tellOthers({ kind: 'move', from: cluster.nodeId, requestId, workspaceId, userId, channelId });
+      return [...(await here), ...(await remote)];
     },
     setServerMuted(workspaceId, userId, muted) {
-      if (serverMutes.set(workspaceId, userId, muted)) mediaPolicyChanged(userId);
+      if (cluster !== undefined) tellOthers({ kind: 'serverMute', from: cluster.nodeId, workspaceId, userId, muted });
+      setServerMutedHere(workspaceId, userId, muted);
     },
     isMediaBlocked(userId) {
       const muted = serverMutes.mutedWorkspacesOf(userId);
       if (muted === undefined) return false;
-      for (const c of byUser.get(userId) ?? []) {
-        if (c.roomChannelId !== undefined && muted.has(c.claims.workspaceId)) return true;
-      }
+      // In voice on any node: the relay serving this allocation may not be the node holding the user's socket.
+      const inVoice = rooms.voiceWorkspacesOf(userId);
+      if (inVoice === undefined) return false;
+      for (const workspaceId of inVoice) if (muted.has(workspaceId)) return true;
       return false;
     },
     drain() {
@@ -301,6 +454,9 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
       closing = true;
       options.server.off('upgrade', upgradeListener);
       clearInterval(heartbeat);
+      stopCluster();
+      stopMembershipChanges();
+      stopWatchingVoice();
       for (const connection of [...connections]) connection.end(WS_CLOSE_CODES.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

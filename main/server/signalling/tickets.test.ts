@@ -1,6 +1,8 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { wsTicketSchema } from '../../../shared/ws';
-import { createMemoryTicketStore } from './tickets';
+import { createRedisTicketStore } from '../sharedState/redis/redisTicketStore';
+import { createSharedStateTestKit, SHARED_STATE_BACKENDS } from '../sharedState/sharedStateTestKit';
+import { createMemoryTicketStore, type MemoryTicketStoreOptions } from './tickets';
 import { tamperLastCharacter } from '../../../test/support/tamper';
 
 const claims = {
@@ -14,10 +16,18 @@ function clock(start = 1_700_000_000_000) {
   return { now: () => now, advance: (ms: number) => (now += ms) };
 }
 
-describe('memory ticket store', () => {
+describe.each(SHARED_STATE_BACKENDS)('ticket store (%s)', (backend) => {
+  const kit = createSharedStateTestKit(backend);
+  afterEach(() => kit.cleanup());
+  const createStore = (options: MemoryTicketStoreOptions = {}) =>
+    kit.pick({
+      memory: () => createMemoryTicketStore(options),
+      redis: (redis) => createRedisTicketStore(redis, options),
+    });
+
   it('mints random 256-bit tickets that expire after the TTL', async () => {
     const time = clock();
-    const store = createMemoryTicketStore({ now: time.now, ttlMs: 30_000 });
+    const store = await createStore({ now: time.now, ttlMs: 30_000 });
     const a = await store.mint(claims);
     const b = await store.mint(claims);
     expect(wsTicketSchema.safeParse(a.ticket).success).toBe(true);
@@ -25,16 +35,17 @@ describe('memory ticket store', () => {
     expect(a.expiresAt).toBe(time.now() + 30_000);
   });
 
-  it('gives the claims back exactly once', async () => {
-    const store = createMemoryTicketStore();
+  it('gives the claims back exactly once, even to consumers racing for it', async () => {
+    const store = await createStore();
     const { ticket } = await store.mint(claims);
-    expect(await store.consume(ticket)).toEqual({ ...claims, issuedAt: expect.any(Number) });
+    const answers = await Promise.all(Array.from({ length: 8 }, () => store.consume(ticket)));
+    expect(answers.filter((answer) => answer !== null)).toEqual([{ ...claims, issuedAt: expect.any(Number) }]);
     expect(await store.consume(ticket)).toBeNull();
   });
 
   it('refuses an expired, unknown or malformed ticket', async () => {
     const time = clock();
-    const store = createMemoryTicketStore({ now: time.now, ttlMs: 30_000 });
+    const store = await createStore({ now: time.now, ttlMs: 30_000 });
     const { ticket } = await store.mint(claims);
     time.advance(30_000);
     expect(await store.consume(ticket)).toBeNull();
@@ -46,14 +57,16 @@ describe('memory ticket store', () => {
   });
 
   it('revoking a session voids its outstanding tickets only', async () => {
-    const store = createMemoryTicketStore();
+    const store = await createStore();
     const mine = await store.mint(claims);
     const other = await store.mint({ ...claims, sessionId: 'sess_fedcba9876543210' });
     await store.revokeSession(claims.sessionId);
     expect(await store.consume(mine.ticket)).toBeNull();
     expect(await store.consume(other.ticket)).not.toBeNull();
   });
+});
 
+describe('memory ticket store', () => {
   it('stops minting at its bound instead of growing, and frees expired room', async () => {
     const time = clock();
     const store = createMemoryTicketStore({ now: time.now, ttlMs: 1_000, maxTickets: 2 });

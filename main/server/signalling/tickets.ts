@@ -70,12 +70,12 @@ export function createMemoryTicketStore(options: MemoryTicketStoreOptions = {}):
       const ticket = randomBytes(32).toString('base64url');
       const expiresAt = at + ttlMs;
       const { sessionId, userId, workspaceId } = claims;
-      live.set(digestOf(ticket), { claims: { sessionId, userId, workspaceId, issuedAt: at }, expiresAt });
+      live.set(ticketDigest(ticket), { claims: { sessionId, userId, workspaceId, issuedAt: at }, expiresAt });
       return { ticket, expiresAt };
     },
     async consume(ticket) {
       if (!wsTicketSchema.safeParse(ticket).success) return null;
-      const digest = digestOf(ticket);
+      const digest = ticketDigest(ticket);
       const entry = live.get(digest);
       if (entry === undefined) return null;
       live.delete(digest);
@@ -87,4 +87,5 @@ export function createMemoryTicketStore(options: MemoryTicketStoreOptions = {}):
   };
 }
 
-const digestOf = (ticket: string): string => createHash('sha256').update(ticket, 'utf8').digest('base64url');
+/** What the stores keep of a ticket: its SHA-256, never the ticket. */
+export const ticketDigest = (ticket: string): string => createHash('sha256').update(ticket, 'utf8').digest('base64url');

@@ -57,7 +57,7 @@ describe('room voice state (self-mute, self-deafen)', () => {
       const event = await client.next('event', (m) => m.event.type === 'room.voiceState');
       expect(event.event.payload).toEqual(expected);
     }
-    expect(h.signalling.voiceRooms(ws)).toEqual([
+    expect(await h.signalling.voiceRooms(ws)).toEqual([
       {
         channelId,
         peers: [
@@ -96,7 +96,7 @@ describe('room voice state (self-mute, self-deafen)', () => {
     const stranger = await h.connect(h.world.member(elsewhere));
     await joined(stranger, foreignChannel);
     const seqs = [await h.eventLog.latestSeq(ws), await h.eventLog.latestSeq(elsewhere)];
-    const snapshots = [h.signalling.voiceRooms(ws), h.signalling.voiceRooms(elsewhere)];
+    const snapshots = [await h.signalling.voiceRooms(ws), await h.signalling.voiceRooms(elsewhere)];
 
     // Ada names a room of her workspace she is not in, another workspace's room, and a channel that exists nowhere.
     for (const target of [lounge, foreignChannel, randomUUID()]) {
@@ -116,7 +116,7 @@ describe('room voice state (self-mute, self-deafen)', () => {
 
     for (const client of [ada, bob, watcher, stranger]) await client.barrier();
     expect([await h.eventLog.latestSeq(ws), await h.eventLog.latestSeq(elsewhere)]).toEqual(seqs);
-    expect([h.signalling.voiceRooms(ws), h.signalling.voiceRooms(elsewhere)]).toEqual(snapshots);
+    expect([await h.signalling.voiceRooms(ws), await h.signalling.voiceRooms(elsewhere)]).toEqual(snapshots);
     for (const client of [ada, bob, watcher, stranger]) expect(voiceEvents(client)).toEqual([]);
   });
 
@@ -150,13 +150,13 @@ describe('room voice state (self-mute, self-deafen)', () => {
   ])('refuses %s with invalid_message and changes nothing', async (_name, make) => {
     const { ws, channelId, ada, bob } = await room();
     const seq = await h.eventLog.latestSeq(ws);
-    const snapshot = h.signalling.voiceRooms(ws);
+    const snapshot = await h.signalling.voiceRooms(ws);
     ada.send(JSON.stringify(make(channelId)));
     expect((await ada.next('error')).code).toBe('invalid_message');
     await ada.barrier();
     await bob.barrier();
     expect(await h.eventLog.latestSeq(ws)).toBe(seq);
-    expect(h.signalling.voiceRooms(ws)).toEqual(snapshot);
+    expect(await h.signalling.voiceRooms(ws)).toEqual(snapshot);
     expect(voiceEvents(bob)).toEqual([]);
   });
 
@@ -167,7 +167,7 @@ describe('room voice state (self-mute, self-deafen)', () => {
     expect((await ada.closed).code).toBe(1009);
     await bob.next('room.peerLeft', (m) => m.peerId === ada.connectionId);
     expect(voiceEvents(bob)).toEqual([]);
-    expect(h.signalling.voiceRooms(ws)[0]?.peers).toEqual([
+    expect((await h.signalling.voiceRooms(ws))[0]?.peers).toEqual([
       { peerId: bob.connectionId, userId: expect.any(String), selfMuted: false, selfDeafened: false },
     ]);
   });
@@ -182,7 +182,9 @@ describe('room voice state (self-mute, self-deafen)', () => {
     await bob.barrier();
     await expect.poll(() => voiceEvents(bob).length).toBe(4);
     expect(voiceEvents(bob).map((event) => event.selfMuted)).toEqual([true, false, true, false]);
-    expect(h.signalling.voiceRooms(ws)[0]?.peers.find((peer) => peer.peerId === ada.connectionId)).toMatchObject({
+    expect(
+      (await h.signalling.voiceRooms(ws))[0]?.peers.find((peer) => peer.peerId === ada.connectionId),
+    ).toMatchObject({
       selfMuted: false,
     });
   });

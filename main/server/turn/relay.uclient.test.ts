@@ -63,7 +63,7 @@ async function uclient(port: number, flags: string[], messages: number, clients:
   const { username, credential } = credentials();
   const args = ['-p', String(port), '-u', username, '-w', credential, '-m', String(clients), '-n', String(messages)];
   args.push('-l', '172', '-z', '5', ...flags, '127.0.0.1');
-  const { stdout, stderr } = await run('turnutils_uclient', args, { timeout: 30_000 });
+  const { stdout, stderr } = await run('turnutils_uclient', args, { timeout: 120_000 });
   const output = `${stdout}${stderr}`;
   const totals = /tot_send_msgs=(\d+), tot_recv_msgs=(\d+)\s*$/m.exec(
     output

@@ -92,5 +92,5 @@ describe('npm run relay with a revocation feed', () => {
     };
     expect(stats.allocations.created).toBe(1);
     expect(stats.refusals.revoked_session).toBe(1);
-  }, 60_000);
+  }, 180_000);
 });

@@ -3,14 +3,14 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { ServerConfigInput } from '../../../main/server/config';
-import { serverConfigSchema } from '../../../main/server/config';
 import { relaySecretText } from '../../../main/server/auth/turnCredentials';
 import { loadOrCreateCertificate } from '../../../main/server/http/certificate';
 import { dataKeySet, formatDataKeys, generateDataKey, parseDataKeys } from '../../../main/server/store/keyMaterial';
 import { DATA_KEYS_ENV } from '../../../main/server/store/dataKeys';
 import { openConfiguredStore, type StoreConfig } from '../../../main/server/store';
 import type { FleetRelay } from '../../../main/server/turn/relayFleet';
-import { freePort, startPostgres, type PostgresServer } from '../postgres';
+import { freePort } from '../freePort';
+import { startPostgres, type PostgresServer } from '../postgres';
 import { startRedis, type RedisServer } from '../redis';
 import { startFrontDoor, type FrontDoor } from './haproxy';
 import { startOwnedProcess, type OwnedProcess } from './ownedProcess';
@@ -74,9 +74,6 @@ export interface Cluster {
 
 const root = resolve(import.meta.dirname, '..', '..', '..');
 
-/** Whether the server's config schema knows `sharedState` (issue 16 item 2; until it lands, nodes keep theirs). */
-const SHARED_STATE_KNOWN = 'sharedState' in serverConfigSchema.shape;
-
 function serverCommand(entry: 'built' | 'source'): { command: string; args: string[] } {
   return entry === 'built'
     ? { command: process.execPath, args: [join(root, 'out', 'server', 'cli.cjs')] }
@@ -125,7 +122,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
         maintenancePoolSize: 4,
       };
       log('starting Redis');
-      redis = await startRedis({ tag: 'cluster', logFile: join(logsDir, 'redis.log'), ...owner });
+      redis = await startRedis({ tag: 'cluster', logFile: join(logsDir, 'redis.log') });
       started.push({ stop: () => redis!.stop() });
     }
 
@@ -172,7 +169,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
           enabled: false,
           ...(relayCount > 0 ? { fleet: { relays: fleet, checkIntervalMs: 1_000, checkTimeoutMs: 500 } } : {}),
         },
-        ...(SHARED_STATE_KNOWN && redis !== null ? { sharedState: { kind: 'redis', url: redis.url } } : {}),
+        ...(redis !== null ? { sharedState: { kind: 'redis', url: redis.url } } : {}),
       };
       const configFile = join(dir, `${name}.json`);
       writeFileSync(configFile, JSON.stringify(config, null, 2), { mode: 0o600 });

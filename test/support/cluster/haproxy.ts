@@ -44,19 +44,22 @@ function parseStat(csv: string): NodeStat[] {
   const [header, ...rows] = csv.trim().split('\n');
   const columns = (header ?? '').replace(/^# /, '').split(',');
   const at = (name: string) => columns.indexOf(name);
-  return rows
-    .map((row) => row.split(','))
-    // The unchecked fallback entries (backup servers) are not nodes of their own.
-    .filter((cells) => cells[at('bck')] !== '1')
-    .filter(
-      (cells) => cells[at('pxname')] === 'whoot_nodes' && !['BACKEND', 'FRONTEND'].includes(cells[at('svname')] ?? ''),
-    )
-    .map((cells) => ({
-      name: cells[at('svname')] ?? '',
-      status: cells[at('status')] ?? '',
-      totalSessions: Number(cells[at('stot')] ?? 0),
-      currentSessions: Number(cells[at('scur')] ?? 0),
-    }));
+  return (
+    rows
+      .map((row) => row.split(','))
+      // The unchecked fallback entries (backup servers) are not nodes of their own.
+      .filter((cells) => cells[at('bck')] !== '1')
+      .filter(
+        (cells) =>
+          cells[at('pxname')] === 'whoot_nodes' && !['BACKEND', 'FRONTEND'].includes(cells[at('svname')] ?? ''),
+      )
+      .map((cells) => ({
+        name: cells[at('svname')] ?? '',
+        status: cells[at('status')] ?? '',
+        totalSessions: Number(cells[at('stot')] ?? 0),
+        currentSessions: Number(cells[at('scur')] ?? 0),
+      }))
+  );
 }
 
 /**

@@ -7,7 +7,7 @@ import { pinnedRelayTransport } from '../../../main/server/turn/relayApiClient';
 import { createRelay, type Relay } from '../../../main/server/turn/relayServer';
 import { createServerLink, type ServerLink } from '../../../main/server/turn/serverLink';
 import { stunBindingAnswers } from '../../../main/server/turn/stunProbe';
-import { freePort } from '../postgres';
+import { freePort } from '../freePort';
 import { startOwnedProcess, type OwnedProcess } from './ownedProcess';
 
 /** Where a relay's revocation feed and session check reach the server (the front door, in a cluster). */

@@ -185,7 +185,7 @@ export class TestClient {
   async next<T extends ServerMessage['type']>(
     type: T,
     match: (message: Message<T>) => boolean = () => true,
-    timeoutMs = 2_000,
+    timeoutMs = 15_000,
   ): Promise<Message<T>> {
     const find = () => {
       for (const [i, message] of this.received.entries()) {

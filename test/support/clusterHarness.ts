@@ -1,0 +1,161 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { WebSocket } from 'ws';
+import type { EndpointName, ResponseOf } from '../../shared/rest/endpoints';
+import { wsProtocolsFor } from '../../shared/ws';
+import type { ServerConfigInput } from '../../main/server/config';
+import { startServer, type RunningServer } from '../../main/server/serverApp';
+import { TestClient as WsClient } from '../../main/server/signalling/testing/signallingHarness';
+import { testKeyPrefix, testRedisUrl } from '../../main/server/sharedState/sharedStateTestKit';
+import { dataKeySet, formatDataKeys, generateDataKey } from '../../main/server/store/keyMaterial';
+import { DATA_KEYS_ENV } from '../../main/server/store/dataKeys';
+import { testPostgresDatabase } from '../../main/server/store/storeTestKit';
+import type { CallInput } from '../../main/session/apiClient';
+import { CredentialVault } from '../../main/session/credentialVault';
+import { createRequestSigner } from '../../main/session/requestSigner';
+import { api, EPHEMERAL_RELAY, GENEROUS_LIMITS, SUITE_POLICY, type TestClient } from './serverHarness';
+
+/**
+ * Several real server nodes, as an admin runs them behind a load balancer: each its own process state, data
+ * directory and port on 127.0.0.1, all on one PostgreSQL database (a fresh copy of the run's migrated template) and
+ * one Redis (the run's, under a fresh key prefix, or the one given), with the same data keys. In-process
+ * `startServer` instances: what crosses between them goes through PostgreSQL and Redis only, as between machines.
+ */
+export interface TestCluster {
+  readonly nodes: readonly RunningServer[];
+  readonly redisUrl: string;
+  readonly keyPrefix: string;
+  /** Every line each node logged, per node. */
+  readonly logs: readonly string[][];
+  /** The same signed-in client calling another node: the session is the cluster's, not the node's. */
+  on(node: RunningServer, client: TestClient): TestClient['call'];
+  /** The same account with the session a refresh gave it (a client that stored its new tokens). */
+  rotated(client: TestClient, session: { id: string; secret: string; refreshToken: string }): TestClient;
+  /** A WSS connection to `node` with a ticket minted through `mintOn` (default: the same node), after `hello`. */
+  connect(node: RunningServer, client: TestClient, workspaceId: string, mintOn?: RunningServer): Promise<WsClient>;
+  /** Stops one node as a crash would (no goodbye in Redis): the survivors must clean up after it. */
+  crash(node: RunningServer): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface TestClusterOptions {
+  readonly nodes?: number;
+  /** A Redis of the test's own (one it restarts); default the run's. */
+  readonly redisUrl?: string;
+  readonly overrides?: Partial<ServerConfigInput>;
+  /** How soon a silent node counts as dead. */
+  readonly liveness?: { readonly ttlMs: number; readonly intervalMs: number };
+}
+
+export async function startTestCluster(options: TestClusterOptions = {}): Promise<TestCluster> {
+  const database = testPostgresDatabase(`cluster_${randomBytes(6).toString('hex')}`);
+  await database.create();
+  const redisUrl = options.redisUrl ?? testRedisUrl();
+  const keyPrefix = testKeyPrefix();
+  const env = { [DATA_KEYS_ENV]: formatDataKeys(dataKeySet(generateDataKey())) };
+  const dirs: string[] = [];
+  const logs: string[][] = [];
+  const nodes: RunningServer[] = [];
+  const crashed = new Set<RunningServer>();
+
+  async function startNode(index: number): Promise<RunningServer> {
+    const dir = mkdtempSync(join(tmpdir(), `whoot-node${index}-`));
+    dirs.push(dir);
+    const lines: string[] = [];
+    logs.push(lines);
+    return startServer(
+      {
+        dataDir: dir,
+        store: {
+          kind: 'postgres',
+          url: database.url('whoot_app'),
+          maintenanceUrl: database.url('whoot_maintenance'),
+          // As in production, one node (or a deploy step) holds the owner; the others refuse a schema they do not know.
+          ...(index === 0 ? { ownerUrl: database.url('whoot_owner') } : {}),
+          poolSize: 4,
+          maintenancePoolSize: 2,
+        },
+        sharedState: { kind: 'redis', url: redisUrl, keyPrefix },
+        listen: { host: '127.0.0.1', port: 0 },
+        publicHost: '127.0.0.1',
+        heartbeatSeconds: 30,
+        rateLimits: GENEROUS_LIMITS,
+        relay: EPHEMERAL_RELAY,
+        ...SUITE_POLICY,
+        ...options.overrides,
+      },
+      {
+        env,
+        log: (line) => lines.push(line),
+        ...(options.liveness ? { liveness: options.liveness } : {}),
+      },
+    );
+  }
+
+  try {
+    // The first node alone first: it migrates (a no-op on the template) before the others check the schema.
+    nodes.push(await startNode(0));
+    for (let index = 1; index < (options.nodes ?? 2); index += 1) nodes.push(await startNode(index));
+  } catch (error) {
+    await Promise.allSettled(nodes.map((node) => node.close()));
+    await database.drop();
+    throw error;
+  }
+
+  const addressOf = (node: RunningServer) => ({ host: '127.0.0.1', port: node.port, spkiPin: node.spkiPin });
+
+  const on = (node: RunningServer, client: TestClient): TestClient['call'] => {
+    return <N extends EndpointName>(name: N, input: Omit<CallInput<N>, 'signer'> = {}): Promise<ResponseOf<N>> =>
+      api.call(addressOf(node), name, { ...input, signer: client.signer });
+  };
+
+  return {
+    nodes,
+    redisUrl,
+    keyPrefix,
+    logs,
+    on,
+    rotated(client, session) {
+      const vault = new CredentialVault();
+      vault.establish({
+        server: addressOf(nodes[0] as RunningServer),
+        sessionId: session.id,
+        sessionSecret: Buffer.from(session.secret, 'base64url'),
+        user: client.user,
+        workspaces: [],
+      });
+      const signer = createRequestSigner({ vault });
+      const grant = { ...client.grant, id: session.id, secret: session.secret, refreshToken: session.refreshToken };
+      const rotated: TestClient = { ...client, grant, vault, signer, call: () => Promise.reject(new Error('unused')) };
+      return { ...rotated, call: on(nodes[0] as RunningServer, rotated) };
+    },
+    async connect(node, client, workspaceId, mintOn = node) {
+      const { ticket, path } = await on(mintOn, client)('wsTicket', { body: { workspaceId } });
+      const ws = new WebSocket(`wss://127.0.0.1:${node.port}${path}`, wsProtocolsFor(ticket), {
+        rejectUnauthorized: false,
+      });
+      const socket = new WsClient(ws);
+      await new Promise<void>((resolve, reject) => {
+        ws.once('open', () => resolve());
+        ws.once('error', reject);
+      });
+      socket.send({ type: 'hello' });
+      socket.connectionId = (await socket.next('welcome')).connectionId;
+      return socket;
+    },
+    async crash(node) {
+      crashed.add(node);
+      const shared = node.sharedState as { crash?: () => void };
+      shared.crash?.();
+      // Its sockets die with it; its entries in Redis stay behind, as a killed process leaves them.
+      await node.close().catch(() => undefined);
+    },
+    async close() {
+      await Promise.allSettled(nodes.filter((node) => !crashed.has(node)).map((node) => node.close()));
+      await database.drop();
+      for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
