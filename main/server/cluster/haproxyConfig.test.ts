@@ -28,6 +28,7 @@ describe('the generated haproxy.cfg', () => {
     expect(text).toContain('http-check send meth GET uri /v1/ready ver HTTP/1.1 hdr Host whoot');
     expect(text).toContain('    server node3 [fd00::13]:8443');
     expect(text).toMatch(/default-server check check-ssl verify none inter 2000ms fall 2 rise 2/);
+    expect(text).toContain('timeout check 2000ms');
   });
 
   it("verifies the check's TLS against the nodes' certificate when given one", async () => {

@@ -46,6 +46,11 @@ export const frontDoorConfigSchema = z.strictObject({
   check: z
     .strictObject({
       intervalMs: z.number().int().min(100).max(60_000).default(2_000),
+      /**
+       * How long one check may take to answer. Apart from the interval: a node that is busy, not broken, can take
+       * longer than a short interval to answer, and must not flap out of rotation for it.
+       */
+      timeoutMs: z.number().int().min(100).max(60_000).default(2_000),
       fall: z.number().int().min(1).max(10).default(2),
       rise: z.number().int().min(1).max(10).default(2),
       /**
@@ -54,7 +59,7 @@ export const frontDoorConfigSchema = z.strictObject({
        */
       caFile: pathSchema.optional(),
     })
-    .default({ intervalMs: 2_000, fall: 2, rise: 2 }),
+    .default({ intervalMs: 2_000, timeoutMs: 2_000, fall: 2, rise: 2 }),
   timeouts: z
     .strictObject({
       connectMs: z.number().int().min(100).max(60_000).default(5_000),
@@ -110,6 +115,7 @@ export function haproxyConfig(input: FrontDoorConfigInput): string {
     `    timeout server ${timeouts.clientMs}ms`,
     `    timeout tunnel ${timeouts.tunnelMs}ms`,
     '    timeout client-fin 5s',
+    `    timeout check ${check.timeoutMs}ms`,
     '',
     'frontend whoot',
     `    bind ${hostPort(config.bind.host, config.bind.port)}`,
