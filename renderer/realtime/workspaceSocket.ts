@@ -57,7 +57,6 @@ export interface WorkspaceSocket extends SignallingPort {
   lastSeq(): number;
   /** This connection's peer id in rooms (new for every connection), or null when not connected. */
   connectionId(): string | null;
-  userId(): string | null;
   endReason(): SocketEndReason | null;
   /** How many times the socket has reconnected after a drop (for the UI and tests). */
   reconnects(): number;
