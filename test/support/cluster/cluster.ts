@@ -14,7 +14,7 @@ import { startPostgres, type PostgresServer } from '../postgres';
 import { startRedis, type RedisServer } from '../redis';
 import { startFrontDoor, type FrontDoor } from './haproxy';
 import { startOwnedProcess, type OwnedProcess } from './ownedProcess';
-import { startRelayProcess, type RunningRelay } from './relays';
+import { startRelayProcess, TSX_IN_PROCESS, type RunningRelay } from './relays';
 
 /**
  * A whole cluster on 127.0.0.1, as `npm run cluster:up`, the cluster benchmark and the fault tests run it:
@@ -32,7 +32,7 @@ export interface ClusterOptions {
   readonly store?: 'postgres' | 'sqlite';
   /** Where everything lives (logs in logs/); a fresh temporary directory unless given. */
   readonly dir?: string;
-  /** `built`: out/server/cli.cjs (npm run build:server first); `source`: the TypeScript through tsx. */
+  /** `built`: out/server/cli.cjs (npm run build:server first); `source`: the TypeScript through tsx's loader. */
   readonly serverEntry?: 'built' | 'source';
   /** Config keys every node gets on top of the cluster's own (suites: open registration, roomy rate limits). */
   readonly nodeConfig?: Partial<ServerConfigInput>;
@@ -77,7 +77,7 @@ const root = resolve(import.meta.dirname, '..', '..', '..');
 function serverCommand(entry: 'built' | 'source'): { command: string; args: string[] } {
   return entry === 'built'
     ? { command: process.execPath, args: [join(root, 'out', 'server', 'cli.cjs')] }
-    : { command: join(root, 'node_modules', '.bin', 'tsx'), args: [join(root, 'main', 'server', 'cli.ts')] };
+    : { command: process.execPath, args: [...TSX_IN_PROCESS, join(root, 'main', 'server', 'cli.ts')] };
 }
 
 export async function startCluster(options: ClusterOptions): Promise<Cluster> {

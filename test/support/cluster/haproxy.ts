@@ -23,6 +23,11 @@ export interface FrontDoor {
   readonly process: OwnedProcess;
   /** Asks HAProxy's runtime API (the stats socket) about each node. */
   nodes(): Promise<NodeStat[]>;
+  /**
+   * Takes a node out of rotation (maintenance) or gives it back to its checks, through the runtime API: the node and
+   * its unchecked fallback entry both, so no connection reaches it either way.
+   */
+  setNodeEnabled(name: string, enabled: boolean): Promise<void>;
   /** Resolves once HAProxy counts `count` nodes UP (its own checks saw them ready). */
   waitForUp(count: number, timeoutMs?: number): Promise<void>;
   stop(): Promise<void>;
@@ -103,6 +108,15 @@ export async function startFrontDoor(options: {
     configFile,
     process,
     nodes,
+    async setNodeEnabled(name, enabled) {
+      for (const entry of [name, `${name}-unready`]) {
+        const answer = await runtimeCommand(
+          statsSocket,
+          `${enabled ? 'enable' : 'disable'} server whoot_nodes/${entry}`,
+        );
+        if (answer.trim() !== '') throw new Error(`HAProxy refused to change ${entry}: ${answer.trim()}`);
+      }
+    },
     async waitForUp(count, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs;
       for (;;) {

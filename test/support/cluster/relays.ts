@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import type { FleetRelay } from '../../../main/server/turn/relayFleet';
 import { pinnedRelayTransport } from '../../../main/server/turn/relayApiClient';
 import { createRelay, type Relay } from '../../../main/server/turn/relayServer';
@@ -69,6 +70,12 @@ export async function startBundledRelay(options: {
   };
 }
 
+/**
+ * Node with tsx's loader, in one process: the tsx command runs the program in a child of its own, so a SIGKILL
+ * (a crash in a fault test) would end tsx and leave the program running, out of reach of its watchdog.
+ */
+export const TSX_IN_PROCESS = ['--import', pathToFileURL(join(root, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href];
+
 /** `npm run relay` as its own process (what `cluster:up` runs), its secret in the environment, never in argv. */
 export async function startRelayProcess(options: {
   readonly id: string;
@@ -86,8 +93,9 @@ export async function startRelayProcess(options: {
   const range = options.portRange ?? { min: 40000, max: 60000 };
   const child = await startOwnedProcess({
     name: `relay ${options.id}`,
-    command: join(root, 'node_modules', '.bin', 'tsx'),
+    command: process.execPath,
     args: [
+      ...TSX_IN_PROCESS,
       join(root, 'main/server/turn/relayCli.ts'),
       ...['--listen-ip', '127.0.0.1', '--relay-ip', '127.0.0.1'],
       ...['--udp-port', String(udpPort), '--tcp-port', String(tcpPort)],
