@@ -12,6 +12,7 @@ import {
 } from './commands';
 import { DEFAULT_CONFIG_FILE, loadCliConfig } from './configFile';
 import { doctorCommand } from './doctor';
+import { frontDoorCommand } from './frontDoor';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
 import { errorMessage } from '../../../shared/errorMessage';
 
@@ -48,6 +49,11 @@ Commands:
     --url https://HOST:PORT --pin=PIN
     --email EMAIL --password-stdin
                            Sign in with this account (password on standard input) to check WSS and TURN too.
+  front-door <file>        Print the HAProxy configuration for several nodes behind one address (TCP, TLS passing
+                           through, /v1/ready checks), from a JSON file: {"bind": {"host", "port"}, "nodes":
+                           [{"name", "host", "port"}, ...]} and optional "check", "timeouts", "maxConnections",
+                           "statsSocket". HAProxy checks it first (haproxy -c). Needs no config file.
+                           docs/scale-out.md explains each line.
   help                     Show this text.
 
 Options:
@@ -68,7 +74,8 @@ type Command =
   | { readonly name: 'list-channels'; readonly slug: string }
   | { readonly name: 'rotate-key' }
   | { readonly name: 'audit-verify' }
-  | { readonly name: 'doctor' };
+  | { readonly name: 'doctor' }
+  | { readonly name: 'front-door'; readonly file: string };
 
 const options = {
   config: { type: 'string', short: 'c' },
@@ -98,6 +105,7 @@ const commandOptions: Record<Command['name'], readonly OptionName[]> = {
   'rotate-key': [],
   'audit-verify': [],
   doctor: ['invite', 'url', 'pin', 'email', 'password-stdin'],
+  'front-door': [],
 };
 
 function usageError(message: string): CliError {
@@ -145,6 +153,9 @@ function commandFrom(positionals: readonly string[]): Command {
     case 'doctor':
       expect(0, 'doctor (--invite LINK | --url https://HOST:PORT --pin=PIN) [--email EMAIL --password-stdin]');
       return { name: 'doctor' };
+    case 'front-door':
+      expect(1, 'front-door <file>');
+      return { name: 'front-door', file: rest[0] ?? '' };
     default:
       throw usageError(`Unknown command "${name}".`);
   }
@@ -189,6 +200,8 @@ export async function runCli(
         passwordStdin: values['password-stdin'] === true,
       });
     }
+    // The front door is configured apart from any one node.
+    if (command.name === 'front-door') return await frontDoorCommand(io, command.file);
     const { file, config } = loadCliConfig(values.config, io.cwd);
     const context: CommandContext = { config, configFile: file, io, now: settings.now ?? Date.now };
     switch (command.name) {
