@@ -2,8 +2,8 @@
  * Cluster benchmark: `npm run bench:cluster` (tsx bench/cluster.ts). Prints figures, never asserts.
  *
  * Three targets, each a whole cluster started by test/support/cluster/cluster.ts on 127.0.0.1 and reached only
- * through its HAProxy front door: one node on SQLite, one node on PostgreSQL, three nodes on PostgreSQL (and Redis
- * once the shared state lands). For each:
+ * through its HAProxy front door: one node on SQLite (shared state in memory), one node on PostgreSQL and Redis, three
+ * nodes on PostgreSQL and Redis. For each:
  *
  * 1. Signed credential requests per second: MEMBERS signed-in members ask for voice credentials (signed REST, one
  *    relay picked per channel) as fast as answers come, for CREDENTIAL_SECONDS.
@@ -18,6 +18,7 @@
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
 import { parseServerMessage, wsProtocolsFor } from '../shared/ws';
@@ -33,11 +34,17 @@ const CREDENTIAL_SECONDS = Number(process.env.BENCH_CLUSTER_CREDENTIAL_SECONDS ?
 const POSTERS = 5;
 const TICKET_TRIES = 12;
 
-const TARGETS = [
-  { label: '1 node, SQLite', nodes: 1, store: 'sqlite' },
-  { label: '1 node, PostgreSQL', nodes: 1, store: 'postgres' },
-  { label: '3 nodes, PostgreSQL', nodes: 3, store: 'postgres' },
+const ALL_TARGETS = [
+  { key: '1-sqlite', label: '1 node, SQLite', nodes: 1, store: 'sqlite' },
+  { key: '1-postgres', label: '1 node, PostgreSQL', nodes: 1, store: 'postgres' },
+  { key: '3-postgres', label: '3 nodes, PostgreSQL', nodes: 3, store: 'postgres' },
 ] as const;
+/** BENCH_CLUSTER_TARGETS=3-postgres (comma-separated keys) measures only those; the comparisons need all three. */
+const TARGETS = ALL_TARGETS.filter(
+  (target) => process.env.BENCH_CLUSTER_TARGETS?.split(',').includes(target.key) ?? true,
+);
+/** BENCH_CLUSTER_DIR keeps each cluster's directory (its logs) under it, to see what happened. */
+const KEEP_DIR = process.env.BENCH_CLUSTER_DIR;
 
 const progress = (line: string) => process.stderr.write(`bench: ${line}\n`);
 const now = () => process.hrtime.bigint();
@@ -52,6 +59,8 @@ interface Figures {
   readonly p50: number;
   readonly p99: number;
   readonly delivered: number;
+  /** Close codes of sockets that closed during the run, and how many each. */
+  readonly closed: Readonly<Record<string, number>>;
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -70,6 +79,7 @@ type ReceiverRequest =
 async function runReceiver(): Promise<void> {
   const arrivals: [number, string][] = [];
   const sockets: WebSocket[] = [];
+  const closed: Record<string, number> = {};
   let retries = 0;
   process.on('disconnect', () => process.exit(0));
   process.on('message', (request: ReceiverRequest) => {
@@ -82,14 +92,17 @@ async function runReceiver(): Promise<void> {
             const socket = await openWithRetries(request.target.port, member, request.workspaceId, arrivals).catch(
               () => ({ ws: null, retries: TICKET_TRIES }),
             );
-            if (socket.ws !== null) sockets.push(socket.ws);
+            if (socket.ws !== null) {
+              sockets.push(socket.ws);
+              socket.ws.once('close', (code) => (closed[code] = (closed[code] ?? 0) + 1));
+            }
             retries += socket.retries;
           }
         }
         process.send?.({ connected: { opened: sockets.length, retries } });
       } else if (request.cmd === 'collect') {
         const held = sockets.filter((ws) => ws.readyState === WebSocket.OPEN).length;
-        process.send?.({ collected: { arrivals, held } });
+        process.send?.({ collected: { arrivals, held, closed } });
       } else {
         for (const ws of sockets) ws.terminate();
         process.exit(0);
@@ -99,8 +112,8 @@ async function runReceiver(): Promise<void> {
 }
 
 /**
- * A socket with a fresh ticket, tried again with another when refused: a ticket is redeemable on every node only
- * once the shared state holds tickets; until then it works on the node that minted it, as a client finds out.
+ * A socket with a fresh ticket, tried again with another when refused (a node that is busy or going away), as the
+ * app reconnects.
  */
 async function openWithRetries(
   port: number,
@@ -263,7 +276,7 @@ async function measure(cluster: Cluster): Promise<Figures> {
     await Promise.all(posts);
     // Deliveries still on their way get a few seconds; the run is bounded either way.
     await new Promise((settle) => setTimeout(settle, 3_000));
-    const collected = await ask<{ arrivals: [number, string][]; held: number }>(
+    const collected = await ask<{ arrivals: [number, string][]; held: number; closed: Record<string, number> }>(
       receiver,
       { cmd: 'collect' },
       'collected',
@@ -278,6 +291,7 @@ async function measure(cluster: Cluster): Promise<Figures> {
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
       delivered: connected.opened === 0 ? 0 : latencies.length / (total * connected.opened),
+      closed: collected.closed,
     };
   } finally {
     if (receiver.connected) receiver.send({ cmd: 'stop' });
@@ -300,6 +314,7 @@ async function main(): Promise<void> {
   for (const target of TARGETS) {
     progress(`starting the cluster: ${target.label}`);
     const cluster = await startCluster({
+      ...(KEEP_DIR === undefined ? {} : { dir: join(KEEP_DIR, target.key) }),
       nodes: target.nodes,
       store: target.store,
       relays: 0,
@@ -376,30 +391,36 @@ async function main(): Promise<void> {
     ),
   );
 
+  console.log(
+    row(
+      '  sockets closed during the run',
+      of(
+        (f) =>
+          Object.entries(f.closed)
+            .map(([code, count]) => `${count} x ${code}`)
+            .join(', ') || 'none',
+      ),
+    ),
+  );
+  if (TARGETS.length < ALL_TARGETS.length) return;
+
   const one = resultOf(results, '1 node, PostgreSQL');
   const three = resultOf(results, '3 nodes, PostgreSQL');
   const sqlite = resultOf(results, '1 node, SQLite');
   const limit = Math.min(3, cores);
-  console.log('\nscaling, 3 nodes over 1 node (PostgreSQL):');
+  console.log('\nscaling, 3 nodes over 1 node (PostgreSQL and Redis):');
   console.log(
-    `  credential requests/s  ${fixed(three.credentialsPerSecond / one.credentialsPerSecond, 2)}x   ideal 3.00x   this machine's cores allow at most ${limit.toFixed(2)}x (nodes, PostgreSQL, HAProxy and the bench share ${cores} cores)`,
+    `  credential requests/s  ${fixed(three.credentialsPerSecond / one.credentialsPerSecond, 2)}x   ideal 3.00x   this machine's cores allow at most ${limit.toFixed(2)}x (nodes, PostgreSQL, Redis, HAProxy and the bench share ${cores} cores)`,
   );
   console.log(
     `  WSS clients held       ${fixed(three.socketsHeld / Math.max(1, one.socketsHeld), 2)}x   ideal 3.00x   (held is bounded by the sockets the bench opens: ${three.socketsWanted})`,
   );
   console.log(`  fan-out p99            ${fixed(three.p99 / one.p99, 2)}x the 1-node latency   ideal 1.00x or lower`);
-  console.log('\nSQLite against PostgreSQL, one node:');
+  console.log('\nSQLite against PostgreSQL and Redis, one node:');
   console.log(
     `  credential requests/s  SQLite ${fixed(sqlite.credentialsPerSecond, 0)}, PostgreSQL ${fixed(one.credentialsPerSecond, 0)} (${fixed(one.credentialsPerSecond / sqlite.credentialsPerSecond, 2)}x)`,
   );
   console.log(`  fan-out p99 ms         SQLite ${fixed(sqlite.p99)}, PostgreSQL ${fixed(one.p99)}`);
-  if (three.delivered < 0.99 || three.ticketRetries > 0) {
-    console.log(
-      "\nnote: with 3 nodes, tickets minted on one node and events published on one node reach only that node's " +
-        'sockets until the shared state and event bus (issue 16 items 2 and 3) are configured; the deliveries ' +
-        'and retries above show how much.',
-    );
-  }
 }
 
 if (process.argv[2] === 'receiver') {
