@@ -145,49 +145,43 @@ describe('WorkspaceEventStream', () => {
     expect(seen).toEqual(['ready:0', 1, 2, 3]);
   });
 
-  it('waits for an overtaken event instead of reading the log: publishes of two nodes crossing cost no query', async () => {
+  /** A live stream whose log reads are counted, and `count` events appended but not yet published. */
+  async function liveWithAppended(count: number, gapWaitMs: number) {
     const log = createMemoryEventLog();
     const bus = createMemoryEventBus();
-    let reads = 0;
-    const counting: EventLog = { ...log, since: (...args) => ((reads += 1), log.since(...args)) };
+    const reads = { count: 0 };
+    const counting: EventLog = { ...log, since: (...args) => ((reads.count += 1), log.since(...args)) };
     const { seen, sink } = recordingSink();
-    const stream = new WorkspaceEventStream({ workspaceId: wsA, log: counting, bus, sink, gapWaitMs: 60_000 });
+    const stream = new WorkspaceEventStream({ workspaceId: wsA, log: counting, bus, sink, gapWaitMs });
     await stream.start('latest');
     const p = { userId: user, state: 'idle' as const };
-    const [e1, e2, e3, e4] = (await Promise.all([1, 2, 3, 4].map(() => log.append(wsA, 'presence.changed', p)))).map(
-      (s) => ({ ...s, workspaceId: wsA, type: 'presence.changed' as const, payload: p }),
-    );
+    const appended = await Promise.all(Array.from({ length: count }, () => log.append(wsA, 'presence.changed', p)));
+    const events = appended.map((s) => ({ ...s, workspaceId: wsA, type: 'presence.changed' as const, payload: p }));
+    return { bus, reads, seen, stream, events };
+  }
+
+  it('waits for an overtaken event instead of reading the log: publishes of two nodes crossing cost no query', async () => {
+    const { bus, reads, seen, stream, events } = await liveWithAppended(4, 60_000);
+    const [e1, e2, e3, e4] = events;
     bus.publish(wsA, e1!);
     bus.publish(wsA, e4!);
     bus.publish(wsA, e3!);
     expect(seen).toEqual(['ready:0', 1]);
     bus.publish(wsA, e2!);
     expect(seen).toEqual(['ready:0', 1, 2, 3, 4]);
-    expect(reads).toBe(0);
+    expect(reads.count).toBe(0);
     stream.close();
   });
 
   it('reads the gap from the log once the overtaken event has not come within the wait', async () => {
-    const log = createMemoryEventLog();
-    const bus = createMemoryEventBus();
-    let reads = 0;
-    const counting: EventLog = { ...log, since: (...args) => ((reads += 1), log.since(...args)) };
-    const { seen, sink } = recordingSink();
-    const stream = new WorkspaceEventStream({ workspaceId: wsA, log: counting, bus, sink, gapWaitMs: 50 });
-    await stream.start('latest');
-    const p = { userId: user, state: 'idle' as const };
-    const [e1, , e3] = (await Promise.all([1, 2, 3].map(() => log.append(wsA, 'presence.changed', p)))).map((s) => ({
-      ...s,
-      workspaceId: wsA,
-      type: 'presence.changed' as const,
-      payload: p,
-    }));
+    const { bus, reads, seen, stream, events } = await liveWithAppended(3, 50);
+    const [e1, , e3] = events;
     // Event 2 is in the log but its publish was lost.
     bus.publish(wsA, e1!);
     bus.publish(wsA, e3!);
     expect(seen).toEqual(['ready:0', 1]);
     await expect.poll(() => seen).toEqual(['ready:0', 1, 2, 3]);
-    expect(reads).toBe(1);
+    expect(reads.count).toBe(1);
     stream.close();
   });
 
