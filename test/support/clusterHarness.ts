@@ -69,8 +69,16 @@ interface ClusterIdentity {
   readonly dataKeys: string;
 }
 
+const identityFile = (dir: string) => join(dir, 'cluster.json');
+
+/** The database of the cluster kept in `dir`, if one is. */
+export function clusterDatabaseOf(dir: string): string | undefined {
+  const file = identityFile(dir);
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as ClusterIdentity).database : undefined;
+}
+
 function clusterIdentity(dir: string | undefined): { identity: ClusterIdentity; existing: boolean } {
-  const file = dir === undefined ? undefined : join(dir, 'cluster.json');
+  const file = dir === undefined ? undefined : identityFile(dir);
   if (file !== undefined && existsSync(file)) {
     return { identity: JSON.parse(readFileSync(file, 'utf8')) as ClusterIdentity, existing: true };
   }

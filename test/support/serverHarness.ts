@@ -8,7 +8,10 @@ import type { CallInput } from '../../main/session/apiClient';
 import { CredentialVault } from '../../main/session/credentialVault';
 import { createRequestSigner } from '../../main/session/requestSigner';
 import { randomBytes } from 'node:crypto';
-import { testPostgresDatabase } from '../../main/server/store/storeTestKit';
+import Database from 'better-sqlite3';
+import { DATABASE_FILE } from '../../main/server/store';
+import { testPostgresDatabase, type RawDatabase } from '../../main/server/store/storeTestKit';
+import { clusterDatabaseOf } from './clusterHarness';
 import { startClusterTestServer, testTarget } from './clusterTarget';
 import { api, EPHEMERAL_RELAY, GENEROUS_LIMITS, SUITE_POLICY } from './suiteDefaults';
 
@@ -42,6 +45,31 @@ async function dropTestStore(dir: string): Promise<void> {
   const marker = join(dir, 'postgres-database');
   if (existsSync(marker)) await testPostgresDatabase(readFileSync(marker, 'utf8').trim()).drop();
 }
+
+/** The PostgreSQL database a suite's server in `dir` uses: one node's (WHOOT_TEST_STORE=postgres) or a cluster's. */
+function postgresDatabaseOf(dir: string): string | undefined {
+  const marker = join(dir, 'postgres-database');
+  return existsSync(marker) ? readFileSync(marker, 'utf8').trim() : clusterDatabaseOf(dir);
+}
+
+/**
+ * The store of the server in `dir` as someone with direct access sees it, whichever the backend: the SQLite file,
+ * or PostgreSQL's superuser. Tests read (or tamper with) it behind the server's back; close it when done.
+ */
+async function rawStoreOf(dir: string): Promise<RawStore> {
+  const database = postgresDatabaseOf(dir);
+  if (database !== undefined) return { backend: 'postgres', ...(await testPostgresDatabase(database).raw()) };
+  const db = new Database(join(dir, DATABASE_FILE), { fileMustExist: true });
+  return {
+    backend: 'sqlite',
+    all: async <R>(sql: string, ...params: unknown[]) => db.prepare(sql).all(...params) as R[],
+    get: async <R>(sql: string, ...params: unknown[]) => db.prepare(sql).get(...params) as R | undefined,
+    run: async (sql: string, ...params: unknown[]) => db.prepare(sql).run(...params).changes,
+    close: async () => void db.close(),
+  };
+}
+
+export type RawStore = RawDatabase & { readonly backend: 'sqlite' | 'postgres'; close(): Promise<void> };
 
 /** Where the suites run: one node, or three behind HAProxy (WHOOT_TEST_TARGET, clusterTarget.ts). */
 export const TEST_TARGET = testTarget();
@@ -80,6 +108,7 @@ export async function startTestServer(
       dataDir: dir,
       logs: cluster.logs as string[],
       address: () => ({ host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin }),
+      rawStore: () => rawStoreOf(dir),
       close: (removeData = true) => cluster.close(removeData),
     };
   }
@@ -93,6 +122,7 @@ export async function startTestServer(
     dataDir: dir,
     logs,
     address: () => ({ host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin }),
+    rawStore: () => rawStoreOf(dir),
     async close(removeData = true) {
       await server.close();
       if (removeData) {
