@@ -53,6 +53,8 @@ const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 interface Figures {
   readonly credentialsPerSecond: number;
   readonly credentialErrors: number;
+  /** Posts the cluster refused or failed to answer (each a 503 or a timeout: their events never existed). */
+  readonly postErrors: number;
   readonly socketsWanted: number;
   readonly socketsHeld: number;
   readonly ticketRetries: number;
@@ -258,6 +260,7 @@ async function measure(cluster: Cluster): Promise<Figures> {
     const total = RATE * FAN_OUT_SECONDS;
     const sentAt: bigint[] = [];
     const posts: Promise<unknown>[] = [];
+    let postErrors = 0;
     const start = now();
     for (let i = 0; i < total; i++) {
       const due = start + BigInt(Math.round((i * 1e9) / RATE));
@@ -270,7 +273,7 @@ async function measure(cluster: Cluster): Promise<Figures> {
             params: { workspaceId: workspace.id, channelId: text.id },
             body: { body: `bench ${i}` },
           })
-          .catch(() => undefined),
+          .catch(() => void (postErrors += 1)),
       );
     }
     await Promise.all(posts);
@@ -290,7 +293,12 @@ async function measure(cluster: Cluster): Promise<Figures> {
       ticketRetries: connected.retries,
       p50: percentile(latencies, 50),
       p99: percentile(latencies, 99),
-      delivered: connected.opened === 0 ? 0 : latencies.length / (total * connected.opened),
+      // Of the events that exist: a refused post made none.
+      delivered:
+        connected.opened === 0 || total === postErrors
+          ? 0
+          : latencies.length / ((total - postErrors) * connected.opened),
+      postErrors,
       closed: collected.closed,
     };
   } finally {
@@ -382,6 +390,12 @@ async function main(): Promise<void> {
     row(
       `fan-out at ${RATE} events/s: p99 ms`,
       of((f) => fixed(f.p99)),
+    ),
+  );
+  console.log(
+    row(
+      '  posts refused or failed',
+      of((f) => `${f.postErrors} of ${RATE * FAN_OUT_SECONDS}`),
     ),
   );
   console.log(
