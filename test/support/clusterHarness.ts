@@ -16,7 +16,7 @@ import type { CallInput } from '../../main/session/apiClient';
 import { CredentialVault } from '../../main/session/credentialVault';
 import { createRequestSigner } from '../../main/session/requestSigner';
 import type { TestClient } from './serverHarness';
-import { api, EPHEMERAL_RELAY, GENEROUS_LIMITS, SUITE_POLICY } from './suiteDefaults';
+import { api, SUITE_SERVER } from './suiteDefaults';
 
 /**
  * Several real server nodes, as an admin runs them behind a load balancer: each its own process state, data
@@ -126,12 +126,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
           maintenancePoolSize: 2,
         },
         sharedState: { kind: 'redis', url: redisUrl, keyPrefix },
-        listen: { host: '127.0.0.1', port: 0 },
-        publicHost: '127.0.0.1',
-        heartbeatSeconds: 30,
-        rateLimits: GENEROUS_LIMITS,
-        relay: EPHEMERAL_RELAY,
-        ...SUITE_POLICY,
+        ...SUITE_SERVER,
         ...options.overrides,
         ...options.nodeOverrides?.(index, nodes[0]),
       },

@@ -13,7 +13,7 @@ import { DATABASE_FILE } from '../../main/server/store';
 import { testPostgresDatabase, type RawDatabase } from '../../main/server/store/storeTestKit';
 import { clusterDatabaseOf } from './clusterHarness';
 import { startClusterTestServer, testTarget } from './clusterTarget';
-import { api, EPHEMERAL_RELAY, GENEROUS_LIMITS, SUITE_POLICY } from './suiteDefaults';
+import { api, EPHEMERAL_RELAY, GENEROUS_LIMITS, SUITE_POLICY, SUITE_SERVER } from './suiteDefaults';
 
 export { api, EPHEMERAL_RELAY, GENEROUS_LIMITS, SUITE_POLICY };
 
@@ -90,16 +90,7 @@ export async function startTestServer(
   options: Omit<StartServerOptions, 'env' | 'log'> = {},
 ) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'whoot-server-'));
-  const config: ServerConfigInput = {
-    dataDir: dir,
-    listen: { host: '127.0.0.1', port: 0 },
-    publicHost: '127.0.0.1',
-    heartbeatSeconds: 30,
-    rateLimits: GENEROUS_LIMITS,
-    relay: EPHEMERAL_RELAY,
-    ...SUITE_POLICY,
-    ...overrides,
-  };
+  const config: ServerConfigInput = { dataDir: dir, ...SUITE_SERVER, ...overrides };
   if (TEST_TARGET === 'cluster') {
     const cluster = await startClusterTestServer(config, dir, options);
     const { server } = cluster;

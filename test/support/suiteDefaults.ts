@@ -27,5 +27,15 @@ export const SUITE_POLICY = {
 /** The embedded TURN relay on ports the OS picks, so test servers running side by side never collide. */
 export const EPHEMERAL_RELAY = { udpPort: 0, tcpPort: 0, minPort: 40000, maxPort: 60000 };
 
+/** Where and how a suite's server listens, and what it allows: every node of a test cluster too. */
+export const SUITE_SERVER = {
+  listen: { host: '127.0.0.1', port: 0 },
+  publicHost: '127.0.0.1',
+  heartbeatSeconds: 30,
+  rateLimits: GENEROUS_LIMITS,
+  relay: EPHEMERAL_RELAY,
+  ...SUITE_POLICY,
+} as const satisfies Partial<ServerConfigInput>;
+
 /** What suites' clients call the REST API with. */
 export const api = createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS });
