@@ -150,7 +150,7 @@ describe('two nodes, one PostgreSQL, one Redis', () => {
         onTwo('voiceCredentials', { body: { channelId: b.channel.id } }),
         onTwo('createChannel', { params: { workspaceId: b.workspace.id }, body: { name: 'intruder' } }),
       ];
-      // Settled together: awaited one by one, the later refusals would reject unobserved meanwhile.
+      // Settled together: a refusal that arrives while an earlier one is awaited must not count as unhandled.
       for (const outcome of await Promise.allSettled(refusals)) {
         expect(outcome).toMatchObject({ status: 'rejected', reason: { status: 404 } });
       }
