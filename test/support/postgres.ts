@@ -18,6 +18,9 @@ import { waitForReadyLine } from './readyLine';
  */
 export const POSTGRES_BIN = process.env.WHOOT_POSTGRES_BIN ?? debianPostgresBin();
 
+/** What postgres logs once it accepts connections, at the first start and after `resume()`. */
+const POSTGRES_READY = 'database system is ready to accept connections';
+
 /** Debian 12 installs PostgreSQL 15 here; a newer release, a newer major version beside it. */
 function debianPostgresBin(): string {
   const root = '/usr/lib/postgresql';
@@ -161,7 +164,7 @@ export async function startPostgres(options: { readonly tag?: string } = {}): Pr
     port = await freePort();
     const candidate = launch(port);
     try {
-      await waitForReadyLine(candidate, 'stderr', 'database system is ready to accept connections', log);
+      await waitForReadyLine(candidate, 'stderr', POSTGRES_READY, log);
       child = candidate;
     } catch (error) {
       if (!log.some((line) => line.includes('could not bind') || line.includes('in use'))) {
@@ -239,7 +242,7 @@ export async function startPostgres(options: { readonly tag?: string } = {}): Pr
     async resume() {
       if (isRunning()) return;
       const again = launch(port);
-      await waitUntilReady(again, log);
+      await waitForReadyLine(again, 'stderr', POSTGRES_READY, log);
       if (again.pid === undefined) throw new Error('postgres did not start again');
       running = again;
       running.stderr?.resume();
