@@ -36,8 +36,11 @@ export interface ApiDeps {
   /** The port invites name: the configured public port, else the one the listener got. */
   readonly publicPort: () => number;
   readonly tickets: TicketStore;
-  /** For readiness: whether the shared state (Redis, when configured) answers. */
-  readonly sharedState: Pick<SharedState, 'ping'>;
+  /**
+   * Readiness asks whether the shared state (Redis, when configured) answers; handlers with buckets of their own
+   * (posts per channel, requests per input) take them from it, so every node counts against the same bucket.
+   */
+  readonly sharedState: Pick<SharedState, 'ping' | 'rateLimiter'>;
   /** Set once the signalling server is attached (it needs the HTTPS server, which needs the routes). */
   readonly signalling: () => SignallingServer | null;
   /** The embedded relay, when this server runs one. */
