@@ -493,4 +493,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ${tenantTable('input_requests', { maintenance: 'SELECT (id, content), UPDATE (content)' })}
     `,
   },
+  {
+    version: 10,
+    name: 'pending TOTP enrolments',
+    up: `
+      ALTER TABLE users ADD COLUMN totp_pending_seed text, ADD COLUMN totp_pending_expires_at bigint;
+      -- Key rotation re-seals it, as it does totp_seed.
+      GRANT SELECT (totp_pending_seed), UPDATE (totp_pending_seed) ON users TO ${MAINTENANCE_ROLE};
+    `,
+  },
 ];
