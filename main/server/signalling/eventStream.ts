@@ -57,6 +57,8 @@ export class WorkspaceEventStream {
   private unsubscribe: () => void = () => {};
   /** While live events wait for the ones they overtook. */
   private gapTimer: ReturnType<typeof setTimeout> | null = null;
+  /** `reached()` callers, woken as the cursor passes their sequence or the stream stops. */
+  private waiters: { readonly seq: number; readonly wake: () => void }[] = [];
   private readonly pageSize: number;
   private readonly maxReplay: number;
   private readonly gapWaitMs: number;
@@ -78,7 +80,7 @@ export class WorkspaceEventStream {
       () => this.onGap(),
     );
     try {
-      this.cursor = from === 'latest' ? await log.latestSeq(workspaceId) : from.after;
+      this.moveCursor(from === 'latest' ? await log.latestSeq(workspaceId) : from.after);
       if (this.isClosed()) return;
       sink.ready(this.cursor);
       if (from === 'latest') this.release();
@@ -93,6 +95,36 @@ export class WorkspaceEventStream {
     this.held = [];
     this.stopGapWait();
     this.unsubscribe();
+    this.wakeWaiters();
+  }
+
+  /**
+   * An event this node has just appended and published: taken in at once, as if the bus had brought it (the bus's
+   * copy then counts as a duplicate). Lets a connection see the events its own actions caused without waiting
+   * for a round trip through a shared bus.
+   */
+  offer(event: WorkspaceEvent): void {
+    this.onPublished(event);
+  }
+
+  /** Resolves once the stream has passed `seq` (delivered it, or skipped past it in a resync), or has stopped. */
+  reached(seq: number): Promise<void> {
+    if (this.cursor >= seq || this.isClosed()) return Promise.resolve();
+    return new Promise((wake) => this.waiters.push({ seq, wake }));
+  }
+
+  private moveCursor(seq: number): void {
+    this.cursor = seq;
+    if (this.waiters.length > 0) this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiting) {
+      if (this.isClosed() || this.cursor >= waiter.seq) waiter.wake();
+      else this.waiters.push(waiter);
+    }
   }
 
   private isClosed(): boolean {
@@ -118,7 +150,7 @@ export class WorkspaceEventStream {
   private deliver(event: WorkspaceEvent): void {
     if (event.seq <= this.cursor) return;
     if (event.seq === this.cursor + 1) {
-      this.cursor = event.seq;
+      this.moveCursor(event.seq);
       this.options.sink.event(event);
       this.deliverHeldInSequence();
       return;
@@ -137,7 +169,7 @@ export class WorkspaceEventStream {
     for (let next = this.held[0]; next !== undefined && next.seq <= this.cursor + 1; next = this.held[0]) {
       this.held.shift();
       if (next.seq !== this.cursor + 1) continue;
-      this.cursor = next.seq;
+      this.moveCursor(next.seq);
       this.options.sink.event(next);
     }
     if (this.held.length === 0) this.stopGapWait();
@@ -167,7 +199,7 @@ export class WorkspaceEventStream {
         for (const event of page.events) {
           if (this.isClosed()) return;
           if (event.seq <= this.cursor) continue;
-          this.cursor = event.seq;
+          this.moveCursor(event.seq);
           sink.event(event);
           replayed += 1;
         }
@@ -187,7 +219,7 @@ export class WorkspaceEventStream {
 
   private resync(reason: ResyncReason, latest: number): void {
     if (this.isClosed()) return;
-    this.cursor = latest;
+    this.moveCursor(latest);
     this.options.sink.resync(reason, latest);
   }
 
