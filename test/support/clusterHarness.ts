@@ -28,6 +28,8 @@ export interface TestCluster {
   readonly nodes: readonly RunningServer[];
   readonly redisUrl: string;
   readonly keyPrefix: string;
+  /** The store and environment an operator's CLI beside the cluster uses (the first node's, with the owner). */
+  readonly cli: { readonly store: ServerConfigInput['store']; readonly env: Readonly<Record<string, string>> };
   /** Every line each node logged, per node. */
   readonly logs: readonly string[][];
   /** Every line any node logged, as they came. */
@@ -103,7 +105,18 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
   const logs: string[][] = [];
   const lines: string[] = [];
   const nodes: RunningServer[] = [];
-  const crashed = new Set<RunningServer>();
+  // Nodes already stopped (crashed, or closed by an earlier close): never closed again.
+  const stopped = new Set<RunningServer>();
+
+  const storeOf = (index: number): ServerConfigInput['store'] => ({
+    kind: 'postgres',
+    url: database.url('whoot_app'),
+    maintenanceUrl: database.url('whoot_maintenance'),
+    // As in production, one node (or a deploy step) holds the owner; the others refuse a schema they do not know.
+    ...(index === 0 ? { ownerUrl: database.url('whoot_owner') } : {}),
+    poolSize: 4,
+    maintenancePoolSize: 2,
+  });
 
   async function startNode(index: number): Promise<RunningServer> {
     const dir =
@@ -116,15 +129,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     return startServer(
       {
         dataDir: dir,
-        store: {
-          kind: 'postgres',
-          url: database.url('whoot_app'),
-          maintenanceUrl: database.url('whoot_maintenance'),
-          // As in production, one node (or a deploy step) holds the owner; the others refuse a schema they do not know.
-          ...(index === 0 ? { ownerUrl: database.url('whoot_owner') } : {}),
-          poolSize: 4,
-          maintenancePoolSize: 2,
-        },
+        store: storeOf(index),
         sharedState: { kind: 'redis', url: redisUrl, keyPrefix },
         ...SUITE_SERVER,
         ...options.overrides,
@@ -163,6 +168,7 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
     nodes,
     redisUrl,
     keyPrefix,
+    cli: { store: storeOf(0), env },
     logs,
     lines,
     on,
@@ -195,14 +201,17 @@ export async function startTestCluster(options: TestClusterOptions = {}): Promis
       return socket;
     },
     async crash(node) {
-      crashed.add(node);
+      stopped.add(node);
       const shared = node.sharedState as { crash?: () => void };
       shared.crash?.();
       // Its sockets die with it; its entries in Redis stay behind, as a killed process leaves them.
       await node.close().catch(() => undefined);
     },
     async close(removeData = true) {
-      await Promise.allSettled(nodes.filter((node) => !crashed.has(node)).map((node) => node.close()));
+      // Closed once: a test may stop the cluster, then remove what it kept.
+      const open = nodes.filter((node) => !stopped.has(node));
+      for (const node of open) stopped.add(node);
+      await Promise.allSettled(open.map((node) => node.close()));
       if (!removeData) return;
       await database.drop();
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });

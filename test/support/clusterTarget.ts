@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { ServerConfigInput } from '../../main/server/config';
 import { loadOrCreateCertificate } from '../../main/server/http/certificate';
 import type { RunningServer, StartServerOptions } from '../../main/server/serverApp';
-import { startTestCluster } from './clusterHarness';
+import { startTestCluster, type TestCluster } from './clusterHarness';
 import { startFrontDoor } from './cluster/haproxy';
 import { freePort } from './freePort';
 
@@ -31,11 +31,16 @@ export function testTarget(value = process.env.WHOOT_TEST_TARGET): TestTarget {
 export const CLUSTER_TARGET_NODES = 3;
 
 export interface ClusterTestServer {
-  /** The first node, except that `port` is HAProxy's and `close` stops the whole cluster. */
+  /**
+   * The first node, except that `port` is HAProxy's and `close` stops the whole cluster, keeping its data as one
+   * node's `close` keeps its directory (a test restarts on it; `close(true)` below removes it).
+   */
   readonly server: RunningServer;
   readonly nodes: readonly RunningServer[];
   /** Every line any node logged. */
   readonly logs: readonly string[];
+  /** What an operator's CLI beside the cluster uses on top of `dir` (clusterHarness.ts). */
+  readonly cli: TestCluster['cli'];
   close(removeData: boolean): Promise<void>;
 }
 
@@ -100,9 +105,10 @@ export async function startClusterTestServer(
     await cluster.close(removeData);
   };
   return {
-    server: { ...first, port: door.port, close: () => close(true) },
+    server: { ...first, port: door.port, close: () => close(false) },
     nodes: cluster.nodes,
     logs: cluster.lines,
+    cli: cluster.cli,
     close,
   };
 }

@@ -69,6 +69,15 @@ async function rawStoreOf(dir: string): Promise<RawStore> {
   };
 }
 
+/**
+ * What the server CLI run beside a test's server needs on top of its data directory: the store the server uses
+ * (SQLite in the directory, or PostgreSQL) and the environment that carries the data keys (a cluster's).
+ */
+export interface CliBeside {
+  readonly config: Pick<ServerConfigInput, 'store'>;
+  readonly env: Readonly<Record<string, string>>;
+}
+
 export type RawStore = RawDatabase & { readonly backend: 'sqlite' | 'postgres'; close(): Promise<void> };
 
 /** Where the suites run: one node, or three behind HAProxy (WHOOT_TEST_TARGET, clusterTarget.ts). */
@@ -97,6 +106,7 @@ export async function startTestServer(
     return {
       server,
       dataDir: dir,
+      cli: { config: { store: cluster.cli.store }, env: cluster.cli.env } as CliBeside,
       logs: cluster.logs as string[],
       address: () => ({ host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin }),
       rawStore: () => rawStoreOf(dir),
@@ -104,13 +114,12 @@ export async function startTestServer(
     };
   }
   const logs: string[] = [];
-  const server = await startServer(
-    { store: await testStore(dir), ...config },
-    { ...options, env: {}, log: (line) => logs.push(line) },
-  );
+  const store = await testStore(dir);
+  const server = await startServer({ store, ...config }, { ...options, env: {}, log: (line) => logs.push(line) });
   return {
     server,
     dataDir: dir,
+    cli: { config: { store }, env: {} } as CliBeside,
     logs,
     address: () => ({ host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin }),
     rawStore: () => rawStoreOf(dir),
