@@ -28,6 +28,7 @@ import { parseServerMessage, wsProtocolsFor } from '../shared/ws';
 import type { RunningServer } from '../main/server/serverApp';
 import { makeSelfSignedCertificate } from '../test/support/selfSignedCertificate';
 import { api, signUpAndIn, startTestServer, type TestClient } from '../test/support/serverHarness';
+import { askChild as ask } from './support/childProcess';
 import { percentile } from './support/statistics';
 
 const MEMBERS = 20;
@@ -188,19 +189,6 @@ async function openReceiving(
     ws.once('open', () => ws.send(JSON.stringify({ type: 'hello' })));
   });
   return ws;
-}
-
-function ask<T>(child: ChildProcess, request: ReceiverRequest, key: string): Promise<T> {
-  return new Promise((resolve) => {
-    const listener = (message: unknown) => {
-      if (typeof message === 'object' && message !== null && key in message) {
-        child.off('message', listener);
-        resolve((message as Record<string, T>)[key] as T);
-      }
-    };
-    child.on('message', listener);
-    child.send(request);
-  });
 }
 
 async function fanOut(server: Started, cpu: () => Promise<number>) {

@@ -16,7 +16,7 @@
  * Then the 3-node over 1-node ratio beside the ideal (3.0) and beside what this machine's cores allow: every node,
  * PostgreSQL, HAProxy and the bench's own clients share them, so CPU-bound work scales by at most min(3, cores).
  */
-import { fork, type ChildProcess } from 'node:child_process';
+import { fork } from 'node:child_process';
 import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,6 +24,7 @@ import { WebSocket } from 'ws';
 import { parseServerMessage, wsProtocolsFor } from '../shared/ws';
 import { startCluster, type Cluster } from '../test/support/cluster/cluster';
 import { GENEROUS_LIMITS, signIn, signUpAndIn, type TestClient } from '../test/support/serverHarness';
+import { askChild as ask, runBench } from './support/childProcess';
 import { percentile } from './support/statistics';
 
 const MEMBERS = Number(process.env.BENCH_CLUSTER_MEMBERS ?? 20);
@@ -154,20 +155,6 @@ async function openWithRetries(
     ws.terminate();
   }
   return { ws: null, retries: TICKET_TRIES };
-}
-
-function ask<T>(child: ChildProcess, request: ReceiverRequest, key: string): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const listener = (message: unknown) => {
-      if (typeof message === 'object' && message !== null && key in message) {
-        child.off('message', listener);
-        resolve((message as Record<string, T>)[key] as T);
-      }
-    };
-    child.on('message', listener);
-    child.once('exit', (code) => reject(new Error(`receiver exited (${code})`)));
-    child.send(request);
-  });
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -440,11 +427,5 @@ async function main(): Promise<void> {
 if (process.argv[2] === 'receiver') {
   void runReceiver();
 } else {
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  runBench(main);
 }

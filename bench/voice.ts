@@ -43,6 +43,7 @@ import { DEFAULT_BURSTS } from '../bot/audio/testSignal';
 import type { VoiceBot } from '../bot/voiceBot';
 import { startTestServer, type TestServer } from '../test/support/serverHarness';
 import { eventually, launchBot, voiceChannelWithInvite } from '../test/support/voiceBots';
+import { runBench } from './support/childProcess';
 import { percentile } from './support/statistics';
 
 type Stats = Record<string, unknown>;
@@ -565,12 +566,5 @@ async function main(): Promise<void> {
 if (process.argv[2] === 'server') {
   void runServer();
 } else {
-  // Exit explicitly: @roamhq/wrtc 0.10 segfaults when a process that used it ends by draining its event loop.
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  runBench(main);
 }

@@ -8,6 +8,7 @@ import { pinnedRelayTransport } from '../../../main/server/turn/relayApiClient';
 import { createRelay, type Relay } from '../../../main/server/turn/relayServer';
 import { createServerLink, type ServerLink } from '../../../main/server/turn/serverLink';
 import { stunBindingAnswers } from '../../../main/server/turn/stunProbe';
+import { coturnArgs } from '../coturn';
 import { freePort } from '../freePort';
 import { startOwnedProcess, type OwnedProcess } from './ownedProcess';
 
@@ -127,25 +128,14 @@ export async function startCoturn(options: {
   const child = await startOwnedProcess({
     name: `coturn ${options.id}`,
     command: 'turnserver',
-    args: [
-      '-n',
-      '--no-cli',
-      '--listening-ip=127.0.0.1',
-      '--relay-ip=127.0.0.1',
-      `--listening-port=${port}`,
-      '--use-auth-secret',
-      // coturn takes its secret only as an argument or from its database; this one is a test's throwaway.
-      `--static-auth-secret=${options.secret}`,
-      '--realm=whoot',
-      '--no-tls',
-      '--no-dtls',
-      '--min-port=40000',
-      '--max-port=60000',
-      `--db=${join(workDir, 'turndb')}`,
-      `--pidfile=${join(workDir, 'turnserver.pid')}`,
-      '--log-file=stdout',
-      '--simple-log',
-    ],
+    args: coturnArgs({
+      port,
+      secret: options.secret,
+      realm: 'whoot',
+      workDir,
+      relayPorts: { min: 40000, max: 60000 },
+      log: 'stdout',
+    }),
     ...(options.logFile === undefined ? {} : { logFile: options.logFile }),
     ...(options.ownerPid === undefined ? {} : { ownerPid: options.ownerPid }),
   });
