@@ -21,10 +21,10 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { WebSocket } from 'ws';
-import { parseServerMessage, wsProtocolsFor } from '../shared/ws';
 import { startCluster, type Cluster } from '../test/support/cluster/cluster';
 import { GENEROUS_LIMITS, signIn, signUpAndIn, type TestClient } from '../test/support/serverHarness';
 import { askChild as ask, runBench } from './support/childProcess';
+import { openReceivingSocket } from './support/receivingSocket';
 import { percentile } from './support/statistics';
 
 const MEMBERS = Number(process.env.BENCH_CLUSTER_MEMBERS ?? 20);
@@ -126,33 +126,10 @@ async function openWithRetries(
 ): Promise<{ ws: WebSocket | null; retries: number }> {
   for (let attempt = 0; attempt < TICKET_TRIES; attempt++) {
     const { ticket, path } = await patiently(() => member.call('wsTicket', { body: { workspaceId } }));
-    const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, wsProtocolsFor(ticket), {
-      rejectUnauthorized: false,
-      perMessageDeflate: false,
-    });
-    const opened = await new Promise<boolean>((resolve) => {
-      let welcomed = false;
-      ws.once('unexpected-response', () => resolve(false));
-      ws.once('error', () => resolve(false));
-      ws.once('close', () => resolve(false));
-      ws.on('message', (data) => {
-        const received = now();
-        const text = String(data);
-        if (!welcomed) {
-          const parsed = parseServerMessage(text);
-          if (parsed.ok && parsed.value.type === 'welcome') {
-            welcomed = true;
-            resolve(true);
-          }
-          return;
-        }
-        const match = /"type":"message\.posted".*"body":"bench (\d+)"/.exec(text);
-        if (match) arrivals.push([Number(match[1]), String(received)]);
-      });
-      ws.once('open', () => ws.send(JSON.stringify({ type: 'hello' })));
-    });
-    if (opened) return { ws, retries: attempt };
-    ws.terminate();
+    const ws = await openReceivingSocket(port, ticket, path, (index, at) => arrivals.push([index, String(at)])).catch(
+      () => null,
+    );
+    if (ws !== null) return { ws, retries: attempt };
   }
   return { ws: null, retries: TICKET_TRIES };
 }
