@@ -24,12 +24,13 @@ import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { sniffContentType } from '../shared/chat';
-import { parseServerMessage, wsProtocolsFor } from '../shared/ws';
 import type { RunningServer } from '../main/server/serverApp';
 import { makeSelfSignedCertificate } from '../test/support/selfSignedCertificate';
 import { api, signUpAndIn, startTestServer, type TestClient } from '../test/support/serverHarness';
+import { askChild as ask } from './support/childProcess';
+import { openReceivingSocket } from './support/receivingSocket';
 import { percentile } from './support/statistics';
 
 const MEMBERS = 20;
@@ -158,7 +159,12 @@ async function runReceiver(): Promise<void> {
     void (async () => {
       if (request.cmd === 'connect') {
         for (const [offset, { ticket, path }] of request.tickets.entries()) {
-          sockets.push(await openReceiving(request.port, ticket, path, request.slotBase + offset, arrivals));
+          const slot = request.slotBase + offset;
+          sockets.push(
+            await openReceivingSocket(request.port, ticket, path, (index, at) =>
+              arrivals.push([index, slot, String(at)]),
+            ),
+          );
         }
         process.send?.({ ready: true });
       } else if (request.cmd === 'count') {
@@ -170,55 +176,6 @@ async function runReceiver(): Promise<void> {
         process.exit(0);
       }
     })();
-  });
-}
-
-/** One socket that said hello; every bench message it receives is recorded with its arrival time. */
-async function openReceiving(
-  port: number,
-  ticket: string,
-  path: string,
-  slot: number,
-  arrivals: [number, number, string][],
-): Promise<WebSocket> {
-  const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, wsProtocolsFor(ticket), {
-    rejectUnauthorized: false,
-    perMessageDeflate: false,
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('error', reject);
-    // 20,000 frames a second arrive at these sockets together: the first frame is parsed properly, the rest only
-    // matched for the bench marker, so the readers (which share the machine) cost as little as they can.
-    let welcomed = false;
-    ws.on('message', (data) => {
-      const received = now();
-      const text = String(data);
-      if (!welcomed) {
-        const parsed = parseServerMessage(text);
-        if (parsed.ok && parsed.value.type === 'welcome') {
-          welcomed = true;
-          resolve();
-        }
-        return;
-      }
-      const match = /"type":"message\.posted".*"body":"bench (\d+)"/.exec(text);
-      if (match) arrivals.push([Number(match[1]), slot, String(received)]);
-    });
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'hello' })));
-  });
-  return ws;
-}
-
-function ask<T>(child: ChildProcess, request: ReceiverRequest, key: string): Promise<T> {
-  return new Promise((resolve) => {
-    const listener = (message: unknown) => {
-      if (typeof message === 'object' && message !== null && key in message) {
-        child.off('message', listener);
-        resolve((message as Record<string, T>)[key] as T);
-      }
-    };
-    child.on('message', listener);
-    child.send(request);
   });
 }
 

@@ -49,6 +49,7 @@ import { delimiter, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { clockTicks, treeCpuSeconds } from './support/processCpu';
+import { coturnArgs } from '../test/support/coturn';
 
 const IP = '127.0.0.1';
 const REALM = 'whoot';
@@ -235,22 +236,16 @@ function relayCommand(target: Target, port: number, secret: string): string[] {
   if (target.kind === 'coturn') {
     return [
       'turnserver',
-      '-n', // no configuration file: only these flags
-      `--listening-ip=${IP}`,
-      `--listening-port=${port}`,
-      `--relay-ip=${IP}`,
-      '--use-auth-secret',
-      `--static-auth-secret=${secret}`,
-      `--realm=${REALM}`,
-      '--allow-loopback-peers',
-      '--no-cli',
-      '--no-tls',
-      '--no-dtls',
-      `--min-port=${minPort}`,
-      `--max-port=${maxPort}`,
-      `--log-file=${join(workDir, 'coturn.log')}`,
-      `--pidfile=${join(workDir, 'coturn.pid')}`,
-      '--no-stdout-log',
+      ...coturnArgs({
+        port,
+        secret,
+        realm: REALM,
+        workDir,
+        ip: IP,
+        allowLoopbackPeers: true,
+        relayPorts: { min: minPort, max: maxPort },
+        log: 'file',
+      }),
     ];
   }
   if (args['whoot-cmd'] !== undefined) return substitute(args['whoot-cmd'], vars);

@@ -46,6 +46,7 @@ import type { VoiceBot } from '../bot/voiceBot';
 import type { JoinStep } from '../renderer/voice/voiceEngine';
 import { startTestServer, type TestServer } from '../test/support/serverHarness';
 import { eventually, launchBot, voiceChannelWithInvite } from '../test/support/voiceBots';
+import { runBench } from './support/childProcess';
 import { percentile } from './support/statistics';
 
 type Stats = Record<string, unknown>;
@@ -603,12 +604,5 @@ async function main(): Promise<void> {
 if (process.argv[2] === 'server') {
   void runServer();
 } else {
-  // Exit explicitly: @roamhq/wrtc 0.10 segfaults when a process that used it ends by draining its event loop.
-  main().then(
-    () => process.exit(0),
-    (error: unknown) => {
-      console.error(error);
-      process.exit(1);
-    },
-  );
+  runBench(main);
 }

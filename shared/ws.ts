@@ -62,6 +62,11 @@ export const WS_CLOSE_CODES = {
    * say what happened instead of asking a user whose session is fine to sign in again.
    */
   removedFromWorkspace: 4004,
+  /**
+   * This node is shutting down (a deploy, a scale-in): reconnect now, after a short random wait so the node's
+   * clients do not all arrive at once, and resume; the load balancer sends the new connection to another node.
+   */
+  serverDraining: 4005,
 } as const;
 
 /** The protocols a client offers: the version and its ticket. */

@@ -23,9 +23,12 @@ import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
 import { relaySecretText } from './auth/turnCredentials';
 import { createRelay, type Relay } from './turn/relayServer';
+import { createRelayFleet, relayAddressOf } from './turn/relayFleet';
 import { createRequestVerifier } from './auth/requestVerifier';
 import { loadServerConfigFile, parseServerConfig, type ServerConfig, type ServerConfigInput } from './config';
 import { loadOrCreateCertificate } from './http/certificate';
+import { createDrainGate } from './http/drainGate';
+import { HttpError } from './http/httpError';
 import { createHttpsServer, listen } from './http/httpsServer';
 import { createRateLimiters } from './http/rateLimiter';
 import { createRouter, type AuthenticateInput, type Route } from './http/router';
@@ -41,7 +44,14 @@ import { ssoBrowserRoutes } from './sso/ssoBrowserRoutes';
 import { createSsoFlow } from './sso/ssoFlow';
 import { SSO_CALLBACK_PATH } from '../../shared/sso';
 import { createTimelineService, type TimelineService } from './timeline/timelineService';
-import { chooseDataKeySource, loadOrCreateDataKeys, openConfiguredStore, type SecretStore, type Store } from './store';
+import {
+  chooseDataKeySource,
+  isStoreUnavailable,
+  loadOrCreateDataKeys,
+  openConfiguredStore,
+  type SecretStore,
+  type Store,
+} from './store';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks/dispatcher';
 import type { LookupAll } from './webhooks/targetAddress';
 
@@ -73,10 +83,22 @@ export interface RunningServer {
   readonly timeline: TimelineService;
   /** Outbound webhook delivery; tests call `runDue()` after moving the clock. */
   readonly webhooks: WebhookDispatcher;
+  /**
+   * Graceful drain (SIGTERM): `/v1/ready` answers 503 at once, the listener stops accepting, requests arriving on
+   * open connections get 503 `draining`, WSS clients are told to reconnect elsewhere (4005), and requests in flight
+   * get up to `deadlineMs` (default `drainSeconds`) to finish. Resolves true when they all did. close() follows.
+   */
+  drain(deadlineMs?: number): Promise<boolean>;
   /** An invite link to a workspace (by slug), for the CLI's `invite` command and tests. */
   createInvite(slug: string, options?: { maxUses?: number; ttlSeconds?: number }): Promise<string>;
   close(): Promise<void>;
 }
+
+/** The answer while the database does not answer: nothing was done, and the client may try again shortly. */
+const STORE_UNAVAILABLE = () =>
+  new HttpError(503, 'store_unavailable', 'The server cannot reach its database right now. Try again shortly.', {
+    'retry-after': '5',
+  });
 
 /** How long the revocation feed keeps an entry: far longer than any credential a relay could still be holding. */
 const REVOCATION_FEED_RETENTION_MS = 24 * 3600_000;
@@ -129,7 +151,14 @@ export async function startServer(
     const relay = config.relay.enabled
       ? await startEmbeddedRelay(store, config, certificate, log, isMediaBlocked, now)
       : null;
+    const relayFleet = config.relay.fleet === undefined ? null : createRelayFleet(config.relay.fleet, { log });
+    // Probed once before the first request, so a relay that is down at start is not handed out.
+    await relayFleet?.checkNow();
+    relayFleet?.start();
     const { tickets } = sharedState;
+    // The probes still answer while draining: /v1/ready says 503 itself, /v1/health that the process lives.
+    const probePaths = new Set([endpoints.health.path, endpoints.ready.path]);
+    const drainGate = createDrainGate({ exempt: (req) => req.method === 'GET' && probePaths.has(req.url ?? '') });
     const deps: ApiDeps = {
       store,
       config,
@@ -138,6 +167,7 @@ export async function startServer(
       tickets,
       signalling: () => signalling,
       relay,
+      relayFleet,
       sharedState,
       throttle: createLoginThrottle({ store: sharedState.loginThrottle, now: () => Math.floor(now() / 1000) }),
       now,
@@ -150,6 +180,7 @@ export async function startServer(
           .update(await store.secrets.relaySecret())
           .digest(),
       log,
+      draining: () => drainGate.closed,
       timeline: createTimelineService({
         store,
         publish: async (workspaceId, type, payload) => {
@@ -202,6 +233,7 @@ export async function startServer(
       rateLimiters,
       now,
       logError: (name) => log(`request failed (${name})`),
+      classifyError: (error) => (isStoreUnavailable(error) ? STORE_UNAVAILABLE() : null),
     });
     // The `auth` class: these pages are where sign-ins start and finish (the configuration always has 'default').
     const ssoLimiters = rateLimiters.get('auth') ?? rateLimiters.get('default');
@@ -210,8 +242,9 @@ export async function startServer(
     const server = createHttpsServer({
       cert: certificate.cert,
       key: certificate.key,
-      // The browser's two single sign-on pages first (redirects with query strings), then the REST router.
-      handler: async (req, res) => {
+      // The browser's two single sign-on pages first (redirects with query strings), then the REST router; a
+      // draining node refuses both alike.
+      handler: drainGate.wrap(async (req, res) => {
         try {
           if (await ssoPages(req, res)) return;
         } catch (error) {
@@ -221,7 +254,7 @@ export async function startServer(
           return;
         }
         await router(req, res);
-      },
+      }),
     });
     signalling = attachSignallingServer({
       server,
@@ -293,8 +326,19 @@ export async function startServer(
       relay,
       timeline: deps.timeline,
       webhooks,
+      async drain(deadlineMs = config.drainSeconds * 1000) {
+        if (drainGate.closed) return drainGate.settled(deadlineMs);
+        drainGate.close();
+        listening.stopAccepting();
+        signalling?.drain();
+        log(`draining: ${drainGate.inFlight()} requests in flight, up to ${Math.round(deadlineMs / 1000)} s`);
+        const settled = await drainGate.settled(deadlineMs);
+        log(settled ? 'drained' : `drain deadline passed with ${drainGate.inFlight()} requests in flight`);
+        return settled;
+      },
       async close() {
         clearInterval(pruneTimer);
+        relayFleet?.close();
         await webhooks.close();
         await signalling?.close();
         await relay?.close();
@@ -463,8 +507,15 @@ function signedRequestAuthenticator(store: Store, shared: SharedState, config: S
   };
 }
 
-/** The IP literals the relay is reached at; a host name cannot be matched against candidates, which carry IPs. */
+/**
+ * The IP literals the relays are reached at (the embedded one, and every relay of the fleet); a host name cannot be
+ * matched against candidates, which carry IPs.
+ */
 function relayAddressesOf(config: ServerConfig): string[] {
-  const candidates = [config.relay.host ?? config.publicHost, config.relay.relayIp ?? config.relay.listenIp];
+  const candidates = [
+    config.relay.host ?? config.publicHost,
+    config.relay.relayIp ?? config.relay.listenIp,
+    ...(config.relay.fleet?.relays.map(relayAddressOf) ?? []),
+  ];
   return [...new Set(candidates.filter((host) => isIP(host) !== 0))];
 }

@@ -337,6 +337,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     if (existing !== undefined) return existing;
     const localPeerId = ports.signalling.connectionId();
     if (credentials === null || localPeerId === null || peer.peerId === localPeerId) return null;
+    // The same member's other connection in this room (another device, or this one's previous connection that a
+    // node which died has not been swept out yet) is never linked: hearing oneself is echo, and every link holds
+    // TURN allocations that count against the member's quota at the relay, which ghosts would use up.
+    if (peer.userId === ports.signalling.userId()) return null;
     const pc = ports.createPeerConnection(rtcConfiguration(credentials));
     traceLink(pc);
     const runtime: PeerRuntime = {

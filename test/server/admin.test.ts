@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WS_CLOSE_CODES } from '../../shared/ws';
 import { connectSocket, expectError, signedCall } from '../support/rawServerClient';
@@ -246,13 +244,15 @@ describe('audit log', () => {
     const foreign = await signedCall(t.server, outsider, 'auditLog', { params: { workspaceId } });
     expectError(foreign, 404, 'not_found');
 
-    // An attacker with the database file edits an entry (getting past the append-only triggers first).
-    const raw = new Database(join(t.dataDir, 'whoot.db'));
+    // An attacker with the database edits an entry (getting past the append-only triggers first).
+    const raw = await t.rawStore();
     try {
-      raw.exec('DROP TRIGGER audit_log_no_update');
-      raw.prepare('UPDATE audit_log SET details = \'{"forged":true}\' WHERE seq = ?').run(entries.at(-1)?.seq);
+      await raw.run(
+        raw.backend === 'sqlite' ? 'DROP TRIGGER audit_log_no_update' : 'DROP TRIGGER audit_log_no_update ON audit_log',
+      );
+      await raw.run('UPDATE audit_log SET details = \'{"forged":true}\' WHERE seq = ?', entries.at(-1)?.seq);
     } finally {
-      raw.close();
+      await raw.close();
     }
     const after = await admin.call('auditLog', { params: { workspaceId } });
     expect(after.chain).toEqual({ ok: false, seq: entries.at(-1)?.seq, reason: 'hash_mismatch' });

@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import type { RunningServer } from '../../main/server/serverApp';
 import { parseDeepLink, type Invite } from '../../shared/deepLink';
 import { startBotSession } from '../../bot/session/botSession';
 import { createVoiceBot, type VoiceBot, type VoiceBotOptions } from '../../bot/voiceBot';
-import { signUpAndIn } from './serverHarness';
+import { signUpAndIn, type ServerTarget } from './serverHarness';
+import { api } from './suiteDefaults';
 import { TEST_WAIT_MS } from './testDeadlines';
 
 /**
@@ -11,7 +11,7 @@ import { TEST_WAIT_MS } from './testDeadlines';
  * an admin hands out before bots (or people) join.
  */
 export async function voiceChannelWithInvite(
-  server: RunningServer,
+  server: ServerTarget,
   options: { readonly relayOnly?: boolean; readonly channelName?: string } = {},
 ) {
   const owner = await signUpAndIn(server, `owner${randomBytes(3).toString('hex')}`);
@@ -30,6 +30,8 @@ export async function voiceChannelWithInvite(
 /** A new account made with the invite (the bot's --sign-up path), signed in, with its signalling socket open. */
 export async function launchBot(invite: Invite, name: string, options: VoiceBotOptions): Promise<VoiceBot> {
   const session = await startBotSession({
+    // The suites' client and its long timeout: a sign-up's argon2 on two loaded cores can outlast the app's 15 s.
+    api,
     invite,
     account: {
       kind: 'signUp',

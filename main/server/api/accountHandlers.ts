@@ -37,8 +37,6 @@ type AccountHandlers = Pick<
  */
 export function accountHandlers(deps: ApiDeps): AccountHandlers {
   const { store } = deps;
-  // Pending enrolments (a secret shown but not yet confirmed); the last used TOTP step lives in the store.
-  const pendingTotp = new Map<string, { secret: string; expiresAt: number }>();
 
   async function checkSecondFactor(user: User, totp: string | undefined, recoveryCode: string | undefined) {
     if (totp !== undefined) {
@@ -233,24 +231,25 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
       if (user === undefined) throw new HttpError(401, 'unknown_session', 'Sign in again.');
       if (user.totpEnabled) throw new HttpError(409, 'mfa_enabled', 'Two-step sign-in is already on.');
       const secret = generateTotpSecret();
-      pendingTotp.set(user.id, { secret, expiresAt: deps.now() + ENROLMENT_TTL_MS });
+      const seed = base32Decode(secret);
+      if (seed === null) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
+      // In the store, not this node's memory: the confirmation may reach another node.
+      await store.users.beginTotpEnrolment(user.id, seed, deps.now() + ENROLMENT_TTL_MS);
       const uri = otpauthUri({ issuer: 'whoot', account: user.email, secret });
       if (!uri.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
       return { status: 200, body: { secret, otpauthUri: uri.value } };
     },
 
     async totpConfirm({ session, body }) {
-      const pending = pendingTotp.get(session.userId);
+      const pending = await store.users.pendingTotpEnrolment(session.userId);
       if (pending === undefined || pending.expiresAt < deps.now()) {
         throw new HttpError(409, 'no_enrolment', 'Start setting up two-step sign-in first.');
       }
-      if (!(await acceptTotp(session.userId, pending.secret, body.code))) {
+      if (!(await acceptTotp(session.userId, pending.seed, body.code))) {
         throw new HttpError(400, 'invalid_second_factor', 'That code is not valid.');
       }
-      const seed = base32Decode(pending.secret);
-      if (seed === null) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
-      pendingTotp.delete(session.userId);
-      await store.users.setTotpSeed(session.userId, seed);
+      // Ends the pending enrolment in the same statement.
+      await store.users.setTotpSeed(session.userId, pending.seed);
       const codes = generateRecoveryCodes({ key: await deps.recoveryKey(), userId: session.userId });
       await store.users.replaceRecoveryCodes(session.userId, codes.hashes);
       await deps.audit({ type: 'mfa.enabled', actorUserId: session.userId });

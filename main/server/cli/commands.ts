@@ -89,7 +89,10 @@ export async function withStore<T>(open: Store | Promise<Store>, use: (store: St
 
 // ---- serve ---------------------------------------------------------------------------------------------------
 
-/** Runs the server until a stop signal, then closes connections, the listener and the store. */
+/**
+ * Runs the server until a stop signal, then drains (out of the load balancer's rotation, WSS clients sent elsewhere,
+ * requests in flight finished up to `drainSeconds`) and closes connections, the listener and the store.
+ */
 export async function serveCommand(context: CommandContext): Promise<number> {
   const { config, io } = context;
   const lock = await acquireDataDirLock(config.dataDir, 'server');
@@ -98,7 +101,8 @@ export async function serveCommand(context: CommandContext): Promise<number> {
     const port = config.publicPort ?? server.port;
     io.err(`whoot server ready: clients connect to ${config.publicHost}:${port} and pin ${server.spkiPin}`);
     const signal = await io.waitForStop();
-    io.err(`${signal}: stopping`);
+    io.err(`${signal}: draining, then stopping`);
+    await server.drain();
     await server.close();
     io.err('stopped');
     return EXIT_OK;

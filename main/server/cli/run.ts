@@ -13,6 +13,7 @@ import {
 import { DEFAULT_CONFIG_FILE, loadCliConfig } from './configFile';
 import { doctorCommand } from './doctor';
 import { releaseChangeCommand, releaseKeygenCommand, releaseListCommand, releasePublishCommand } from './release';
+import { frontDoorCommand } from './frontDoor';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
 import { errorMessage } from '../../../shared/errorMessage';
 
@@ -61,6 +62,11 @@ Commands:
   release rollout <id> <percent>
                            Offer a release to that share of installations (0-100).
   release pause <id>       Stop offering a release; release resume <id> offers it again.
+  front-door <file>        Print the HAProxy configuration for several nodes behind one address (TCP, TLS passing
+                           through, /v1/ready checks), from a JSON file: {"bind": {"host", "port"}, "nodes":
+                           [{"name", "host", "port"}, ...]} and optional "check", "timeouts", "maxConnections",
+                           "statsSocket". HAProxy checks it first (haproxy -c). Needs no config file.
+                           docs/scale-out.md explains each line.
   help                     Show this text.
 
 Options:
@@ -86,7 +92,8 @@ type Command =
   | { readonly name: 'release-publish'; readonly files: readonly string[] }
   | { readonly name: 'release-list' }
   | { readonly name: 'release-rollout'; readonly releaseId: string; readonly percent: string }
-  | { readonly name: 'release-pause' | 'release-resume'; readonly releaseId: string };
+  | { readonly name: 'release-pause' | 'release-resume'; readonly releaseId: string }
+  | { readonly name: 'front-door'; readonly file: string };
 
 const options = {
   config: { type: 'string', short: 'c' },
@@ -127,6 +134,7 @@ const commandOptions: Record<Command['name'], readonly OptionName[]> = {
   'release-rollout': [],
   'release-pause': [],
   'release-resume': [],
+  'front-door': [],
 };
 
 function usageError(message: string): CliError {
@@ -176,6 +184,9 @@ function commandFrom(positionals: readonly string[]): Command {
       return { name: 'doctor' };
     case 'release':
       return releaseCommandFrom(rest);
+    case 'front-door':
+      expect(1, 'front-door <file>');
+      return { name: 'front-door', file: rest[0] ?? '' };
     default:
       throw usageError(`Unknown command "${name}".`);
   }
@@ -245,6 +256,8 @@ export async function runCli(
     }
     // The key pair is made where the admin keeps it, which has no server configuration.
     if (command.name === 'release-keygen') return releaseKeygenCommand(io, { out: values.out });
+    // The front door is configured apart from any one node.
+    if (command.name === 'front-door') return await frontDoorCommand(io, command.file);
     const { file, config } = loadCliConfig(values.config, io.cwd);
     const context: CommandContext = { config, configFile: file, io, now: settings.now ?? Date.now };
     switch (command.name) {

@@ -15,6 +15,8 @@ export interface EncryptedColumn {
  */
 export const ENCRYPTED_COLUMNS = {
   totpSeed: { table: 'users', column: 'totp_seed', idColumn: 'id' },
+  /** A TOTP seed shown at enrolment and not confirmed yet. */
+  totpPendingSeed: { table: 'users', column: 'totp_pending_seed', idColumn: 'id' },
   sessionSecret: { table: 'sessions', column: 'secret', idColumn: 'id' },
   serverSecret: { table: 'server_secrets', column: 'value', idColumn: 'name' },
   /** Channel timelines (docs/chat.md): bodies, file names, and event payloads, which carry both. */

@@ -11,6 +11,7 @@ export type * from './inputTypes';
 export type * from './releaseTypes';
 export type { JsonObject, JsonValue } from './json';
 export { StoreError, type StoreErrorCode } from './errors';
+export { isDatabaseUnavailable as isStoreUnavailable } from './postgres/pgUnavailable';
 export { newId } from './ids';
 export {
   dataKey,

@@ -520,4 +520,14 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX release_files_by_digest ON release_files (digest, name);
     `,
   },
+  {
+    version: 15,
+    name: 'pending TOTP enrolments',
+    up: `
+      -- A seed shown to the user and not confirmed yet (sealed like totp_seed), until its expiry: in the store, so
+      -- that with several nodes the confirmation may reach another node than the enrolment.
+      ALTER TABLE users ADD COLUMN totp_pending_seed TEXT;
+      ALTER TABLE users ADD COLUMN totp_pending_expires_at INTEGER;
+    `,
+  },
 ];

@@ -47,8 +47,15 @@ export interface UsersRepository {
   count(): Promise<number>;
   setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
   setDisplayName(userId: string, displayName: string): Promise<boolean>;
-  /** The seed is sealed with the data key; it is never part of a User object. */
+  /** The seed is sealed with the data key; it is never part of a User object. Ends a pending enrolment. */
   setTotpSeed(userId: string, seed: Uint8Array): Promise<boolean>;
+  /**
+   * A seed shown to the user but not confirmed yet, sealed like the seed, replacing any earlier one. Kept in the
+   * store rather than in the node's memory, so the confirmation may reach any node.
+   */
+  beginTotpEnrolment(userId: string, seed: Uint8Array, expiresAt: number): Promise<boolean>;
+  /** The pending enrolment's seed and expiry (Unix ms), whether or not it has expired; the caller decides. */
+  pendingTotpEnrolment(userId: string): Promise<{ seed: Uint8Array; expiresAt: number } | undefined>;
   clearTotpSeed(userId: string): Promise<boolean>;
   totpSeed(userId: string): Promise<Uint8Array | undefined>;
   /** Replaces all of the user's recovery codes. Only hashes are stored; the caller hashes (deterministically). */

@@ -605,4 +605,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       GRANT SELECT, INSERT, DELETE ON release_chunks TO ${APP_ROLE};
     `,
   },
+  {
+    version: 15,
+    name: 'pending TOTP enrolments',
+    up: `
+      ALTER TABLE users ADD COLUMN totp_pending_seed text, ADD COLUMN totp_pending_expires_at bigint;
+      -- Key rotation re-seals it, as it does totp_seed.
+      GRANT SELECT (totp_pending_seed), UPDATE (totp_pending_seed) ON users TO ${MAINTENANCE_ROLE};
+    `,
+  },
 ];
