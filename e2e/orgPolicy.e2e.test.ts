@@ -181,4 +181,12 @@ describe('a managed desktop in real Chromium', () => {
     expect(await about.textContent()).toContain("not signed with your organization's release key");
     await assertFitsAtEverySize(person.page, 'org-policy-update-refused', settingsControls);
   });
+
+  it('offers the owner of a workspace with no channels Create a channel, which opens Admin on Channels', async () => {
+    const sidebar = person.page.getByRole('navigation', { name: 'Channels' });
+    await sidebar.getByText('No channels yet.').waitFor();
+    await sidebar.getByRole('button', { name: 'Create a channel' }).click();
+    await person.page.getByRole('tab', { name: 'Channels', selected: true }).waitFor();
+    await person.page.getByRole('button', { name: 'Create channel' }).waitFor();
+  });
 });

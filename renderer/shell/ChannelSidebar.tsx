@@ -5,7 +5,7 @@ import { voiceStateWords, type CallMember } from '../call/callMembers';
 import { useCallMembers } from '../call/useCallMembers';
 import { VoiceBar } from '../call/VoiceBar';
 import { Avatar } from '../components/Avatar';
-import { classes } from '../components/Button';
+import { Button, classes } from '../components/Button';
 import { Icon } from '../components/Icon';
 import { IconButton } from '../components/IconButton';
 import type { Screen } from '../stores/navigationStore';
@@ -137,7 +137,7 @@ function ChannelGroup({
 
 /** The selected workspace's name, connection, channels (text, then voice with who is in each), the call, you. */
 export function ChannelSidebar({ screen }: { screen: Screen }) {
-  const { workspace, channels, chat, navigation } = useStores();
+  const { workspace, channels, chat, navigation, admin } = useStores();
   const selected = useStore(workspace, (state) => state.workspaces.find((item) => item.id === state.selectedId));
   const list = useStore(channels, (state) => state.channels);
   const loading = useStore(channels, (state) => state.loading);
@@ -170,9 +170,23 @@ export function ChannelSidebar({ screen }: { screen: Screen }) {
           {error}
         </div>
         {selected !== undefined && list.length === 0 && (
-          <p className="sidebar-empty">
-            {loading ? 'Loading channels…' : manages ? 'No channels yet: create one in Admin.' : 'No channels yet.'}
-          </p>
+          <div className="sidebar-empty">
+            <p>{loading ? 'Loading channels…' : 'No channels yet.'}</p>
+            {!loading && manages && (
+              // An owner or admin of an empty workspace is one click from making its first channel.
+              <Button
+                size="sm"
+                variant="secondary"
+                onClick={() => {
+                  navigation.getState().go('admin');
+                  void admin.getState().open('channels');
+                }}
+              >
+                <Icon name="plus" size={16} />
+                Create a channel
+              </Button>
+            )}
+          </div>
         )}
         <ChannelGroup id="text-channels" title="Text channels" count={text.length}>
           {text.map((channel) => (
