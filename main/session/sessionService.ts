@@ -193,7 +193,8 @@ export function createSessionService(options: SessionServiceOptions) {
     const identity = vault.identity();
     // "The server ended the session" comes from a socket the page had open, which may belong to the session this one
     // replaced (signing in elsewhere closes the old one with 4001 just as the new one starts): ask the server first.
-    if (identity !== null && options.sessionEnded === true && (await honoured(identity.server))) {
+    // A server that cannot be reached counts as having ended it, so the doubt falls on the side of signing out.
+    if (identity !== null && options.sessionEnded === true && (await calls.call('getAccount')).ok) {
       log('session: a socket said the session ended, but the server still honours this one (an earlier socket)');
       return ok(state());
     }
@@ -220,16 +221,6 @@ export function createSessionService(options: SessionServiceOptions) {
     const next = state();
     events.emit('session.changed', next);
     return ok(next);
-  }
-
-  /** Whether the server still accepts this session's signed requests; unreachable counts as no (sign out, safely). */
-  async function honoured(server: ServerAddress): Promise<boolean> {
-    try {
-      await api.call(server, 'getAccount', { signer });
-      return true;
-    } catch {
-      return false;
-    }
   }
 
   /** What a server allows (unauthenticated); the caller checks first that the user confirmed the server. */
