@@ -1,0 +1,105 @@
+import { z } from 'zod';
+
+/** Where Debian's janus package puts the binary and its plugin libraries. */
+export const DEBIAN_JANUS_BINARY = '/usr/bin/janus';
+export const DEBIAN_JANUS_LIBRARIES = '/usr/lib/x86_64-linux-gnu/janus';
+
+/**
+ * The mesh size up to which a channel stays a mesh in `auto` mode, from `npm run bench:voice -- --only sfu` on the
+ * 2-core development machine (docs/voice.md, "When a channel is a mesh and when it is an SFU"): past 6 members a mesh
+ * costs each member 5+ encoders and uplinks while the SFU keeps one.
+ */
+export const DEFAULT_MESH_MAX_MEMBERS = 6;
+
+const portRangeSchema = z
+  .strictObject({ min: z.number().int().min(1024).max(65535), max: z.number().int().min(1024).max(65535) })
+  .refine((range) => range.min <= range.max, 'min must not be above max');
+
+/** An interface name as `ip link` shows it, or a comma-separated list of them (Janus's ice_enforce_list). */
+const interfaceListSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,15}(?:,[A-Za-z0-9_.:-]{1,15}){0,7}$/);
+
+/** A Janus secret we generate or read from a file: printable, no quotes or backslashes (it goes into a .jcfg). */
+const secretFileSchema = z.string().min(1).max(4096);
+
+const janusChildSchema = z.strictObject({
+  /** The server starts and supervises its own Janus (one per node), with a config it writes into dataDir. */
+  kind: z.literal('child'),
+  binary: z.string().min(1).max(4096).default(DEBIAN_JANUS_BINARY),
+  /** The folder holding Janus's `plugins/` and `transports/` folders (only VideoRoom and WebSockets are used). */
+  libraries: z.string().min(1).max(4096).default(DEBIAN_JANUS_LIBRARIES),
+  /** Janus gathers ICE candidates on these interfaces only: loopback by default, so only the relay reaches it. */
+  iceInterfaces: interfaceListSchema.default('lo'),
+  /** UDP ports Janus takes for media: the relay may send to exactly these on `iceAddress`. */
+  rtpPorts: portRangeSchema.default({ min: 20000, max: 20999 }),
+  /** The address Janus's candidates carry (the IP of `iceInterfaces`): the one private address the relay may reach. */
+  iceAddress: z.ipv4().default('127.0.0.1'),
+  /** Janus's own log level (0-7); its log is read for readiness and the last lines are kept for errors. */
+  debugLevel: z.number().int().min(4).max(7).default(4),
+});
+
+const janusExternalSchema = z.strictObject({
+  /** A Janus the operator runs elsewhere (another host on a private network): docs/admin.md, "Janus on another host". */
+  kind: z.literal('external'),
+  /** Its WebSockets API: `ws+unix:///path/to.sock` or `ws://<private IP>:<port>/` (never a public address). */
+  url: z
+    .string()
+    .max(2000)
+    .refine((text) => /^ws\+unix:\/\/\/[^\s]+$/.test(text) || /^ws:\/\/[0-9.]+:\d{1,5}\/?$/.test(text), {
+      message: 'must be ws+unix:///path or ws://<IPv4>:<port>/',
+    }),
+  /** Files holding Janus's `api_secret` and the VideoRoom `admin_key` (mode 0600); both are required. */
+  apiSecretFile: secretFileSchema,
+  adminKeyFile: secretFileSchema,
+  rtpPorts: portRangeSchema,
+  iceAddress: z.ipv4(),
+});
+
+/**
+ * The `sfu` key of whoot.server.json: large voice channels through a Janus VideoRoom (docs/voice.md). Off by default:
+ * a server without Janus keeps every channel a mesh.
+ */
+export const sfuConfigSchema = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    /** In `auto` channels: a mesh up to this many members, an SFU above it. */
+    meshMaxMembers: z.number().int().min(2).max(50).default(DEFAULT_MESH_MAX_MEMBERS),
+    /** An SFU channel goes back to a mesh only at this many members or fewer, so a room at the line does not flap. */
+    meshReturnMembers: z.number().int().min(1).max(49).optional(),
+    /** How many members an SFU channel holds (a mesh channel holds the signalling limit, 50). */
+    maxMembers: z.number().int().min(2).max(256).default(100),
+    janus: z.discriminatedUnion('kind', [janusChildSchema, janusExternalSchema]).default({
+      kind: 'child',
+      binary: DEBIAN_JANUS_BINARY,
+      libraries: DEBIAN_JANUS_LIBRARIES,
+      iceInterfaces: 'lo',
+      rtpPorts: { min: 20000, max: 20999 },
+      iceAddress: '127.0.0.1',
+      debugLevel: 4,
+    }),
+  })
+  .refine((sfu) => (sfu.meshReturnMembers ?? 0) < sfu.meshMaxMembers, {
+    message: 'meshReturnMembers must be below meshMaxMembers',
+    path: ['meshReturnMembers'],
+  })
+  .default({
+    enabled: false,
+    meshMaxMembers: DEFAULT_MESH_MAX_MEMBERS,
+    maxMembers: 100,
+    janus: {
+      kind: 'child',
+      binary: DEBIAN_JANUS_BINARY,
+      libraries: DEBIAN_JANUS_LIBRARIES,
+      iceInterfaces: 'lo',
+      rtpPorts: { min: 20000, max: 20999 },
+      iceAddress: '127.0.0.1',
+      debugLevel: 4,
+    },
+  });
+export type SfuConfig = z.output<typeof sfuConfigSchema>;
+export type JanusChildConfig = z.output<typeof janusChildSchema>;
+export type JanusExternalConfig = z.output<typeof janusExternalSchema>;
+
+/** Where an SFU channel returns to a mesh: `meshReturnMembers`, or two below the line by default. */
+export function meshReturnMembersOf(sfu: Pick<SfuConfig, 'meshMaxMembers' | 'meshReturnMembers'>): number {
+  return sfu.meshReturnMembers ?? Math.max(1, sfu.meshMaxMembers - 2);
+}
