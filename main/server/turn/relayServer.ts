@@ -3,6 +3,7 @@ import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import { turnCredentialFor } from '../auth/turnCredentials';
 import { isRelayablePeer, canonicalIp as policyCanonicalIp } from './addressPolicy';
+import { sfuPeerMatcher, type SfuPeer } from './sfuPeers';
 import { peerKeyOf, type Allocation, type ChannelBinding, type ClientLink } from './allocation';
 import {
   startStreamListener,
@@ -93,6 +94,11 @@ export interface RelayOptions {
    * with a local echo peer. Never set in production; the policy exists because of what such peers can reach.
    */
   readonly allowedPeers?: readonly string[];
+  /**
+   * The SFU (Janus) this relay's clients reach on a loopback or private address: exactly its IP and media ports are
+   * allowed, like the relay's own allocations, and nothing else of those ranges (sfuPeers.ts).
+   */
+  readonly sfuPeers?: readonly SfuPeer[];
   /**
    * Also accept channel numbers 0x5000-0x7FFF in ChannelBind, as RFC 5766 did and coturn still does. RFC 8656
    * reserved them; coturn's own turnutils_uclient picks numbers from the old range, so benchmarks and interop tests
@@ -224,6 +230,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const isSessionLive = options.isSessionLive ?? (async () => true);
   const isMediaBlocked = options.isMediaBlocked ?? (() => false);
   const allowedPeers = new Set((options.allowedPeers ?? []).map((ip) => canonicalIp(ip) ?? ip));
+  const isSfuPeer = sfuPeerMatcher(options.sfuPeers ?? []);
   const log = rateLimitedLog(options.log ?? ((line) => console.log(`[whoot relay] ${line}`)), now);
 
   const counters = createRelayCounters();
@@ -340,7 +347,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
    * transport addresses (`ownOnly`): the port the request names must be a live allocation's, so the exception
    * never opens another UDP service on the relay host. RFC 8656 permissions are per IP and ignore the port; here the
    * port decides whether a loopback or private IP is allowed at all (section 9.1 lets a server refuse peers by
-   * policy), and the per-packet check holds every packet to live allocations' ports as well.
+   * policy), and the per-packet check holds every packet to live allocations' ports as well. The SFU's address
+   * and media ports (`sfuPeers`) are the one other exception, held to its ports the same way.
    */
   const judgePeer = (
     ip: string,
@@ -349,15 +357,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (allowedPeers.has(ip)) return { ok: true, ownOnly: false };
     const open = isRelayablePeer(ip, new Set());
     if (open.ok) return { ok: true, ownOnly: false };
-    const own = isRelayablePeer(ip, ownIpSet).ok && relayedIndex.has(peerKeyOf(ip, port));
+    const own = (isRelayablePeer(ip, ownIpSet).ok && relayedIndex.has(peerKeyOf(ip, port))) || isSfuPeer(ip, port);
     return own ? { ok: true, ownOnly: true } : { ok: false, reason: `peer_${open.reason}` };
   };
 
-  /** The per-packet permission test (RFC 8656 section 9), plus the own-address port rule. */
+  /** The per-packet permission test (RFC 8656 section 9), plus the own-address (and SFU) port rule. */
   const permits = (allocation: Allocation, address: string, port: number, at: number): boolean => {
     const permission = allocation.permissions.get(address);
     if (permission === undefined || permission.expiresAt <= at) return false;
-    return !permission.ownOnly || relayedIndex.has(peerKeyOf(address, port));
+    return !permission.ownOnly || relayedIndex.has(peerKeyOf(address, port)) || isSfuPeer(address, port);
   };
 
   const desiredLifetime = (message: StunMessage): number | null => {
