@@ -417,4 +417,34 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX input_requests_by_input ON input_requests (input_id, received_at);
     `,
   },
+  // Reserved: number 10 belongs to another branch's migration; when the branches merge, that step replaces this
+  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
+  {
+    version: 10,
+    name: 'reserved 10',
+    up: `SELECT 1;`,
+  },
+  // Reserved: number 11 belongs to another branch's migration; when the branches merge, that step replaces this
+  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
+  {
+    version: 11,
+    name: 'reserved 11',
+    up: `SELECT 1;`,
+  },
+  // Reserved: number 12 belongs to another branch's migration; when the branches merge, that step replaces this
+  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
+  {
+    version: 12,
+    name: 'reserved 12',
+    up: `SELECT 1;`,
+  },
+  {
+    version: 13,
+    name: 'channel voice mode',
+    up: `
+      -- How a voice channel carries audio: decided by the room's size ('auto'), or forced by an owner or admin to a
+      -- mesh or the SFU (docs/voice.md).
+      ALTER TABLE channels ADD COLUMN voice_mode TEXT NOT NULL DEFAULT 'auto' CHECK (voice_mode IN ('auto', 'mesh', 'sfu'));
+    `,
+  },
 ];

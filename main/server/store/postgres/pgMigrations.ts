@@ -493,4 +493,32 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ${tenantTable('input_requests', { maintenance: 'SELECT (id, content), UPDATE (content)' })}
     `,
   },
+  // Reserved: number 10 belongs to another branch's migration; when the branches merge, that step replaces this
+  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
+  {
+    version: 10,
+    name: 'reserved 10',
+    up: `SELECT 1;`,
+  },
+  // Reserved: number 11 belongs to another branch's migration; when the branches merge, that step replaces this
+  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
+  {
+    version: 11,
+    name: 'reserved 11',
+    up: `SELECT 1;`,
+  },
+  // Reserved: number 12 belongs to another branch's migration; when the branches merge, that step replaces this
+  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
+  {
+    version: 12,
+    name: 'reserved 12',
+    up: `SELECT 1;`,
+  },
+  {
+    version: 13,
+    name: 'channel voice mode',
+    up: `
+      ALTER TABLE channels ADD COLUMN voice_mode text NOT NULL DEFAULT 'auto' CHECK (voice_mode IN ('auto', 'mesh', 'sfu'));
+    `,
+  },
 ];
