@@ -124,7 +124,7 @@ export async function startServer(
       throw new Error('sfu.enabled works on one node for now: with sharedState "redis" keep it off (docs/voice.md).');
     }
     if (config.sfu.enabled) {
-      sfu = startSfuService(config.dataDir, config.sfu, log);
+      sfu = startSfuService(config.dataDir, config.sfu, config.relay.relayIp ?? config.relay.listenIp, log);
       await sfu.ready.catch((error: unknown) => {
         throw new Error(`sfu: Janus could not start: ${(error as Error).message}`, { cause: error });
       });

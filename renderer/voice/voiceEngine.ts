@@ -1,10 +1,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { fingerprintOfSdp, safetyCode, sameFingerprint } from '../../shared/safetyCode';
 import { fail, ok, type Result } from '../../shared/result';
-import type { ClientMessage, RoomPeer, ServerMessage } from '../../shared/ws';
-import { EMPTY_QUALITY, statsEntries, summarizeStats, type CallQuality } from './callStats';
+import type { CallMode, ClientMessage, RoomPeer, ServerMessage } from '../../shared/ws';
+import { EMPTY_QUALITY, statsEntries, summarizeStats, type CallQuality, type StatsEntry } from './callStats';
 import { effectiveDevice } from './deviceChoice';
 import { PeerLink } from './peerLink';
+import { SfuCall } from './sfuCall';
 import {
   MicrophoneError,
   realClock,
@@ -60,13 +61,19 @@ export interface VoiceEngine {
   setOutputDevice(deviceId: string | null): Promise<void>;
   /** A moderator muted or unmuted this user (the relay enforces it; this shows it). */
   setServerMuted(serverMuted: boolean): void;
-  /** Raw getStats of one peer, for diagnostics and tests. */
+  /**
+   * Raw getStats of one peer, for diagnostics and tests: its mesh link, or in an SFU call the receiving link with
+   * only that member's inbound audio.
+   */
   peerStats(peerId: string): Promise<readonly Record<string, unknown>[]>;
+  /** Raw getStats of every connection the call holds now (each mesh link, or the SFU's two links). */
+  connectionStats(): Promise<readonly (readonly Record<string, unknown>[])[]>;
   dispose(): void;
 }
 
 interface PeerRuntime {
-  readonly link: PeerLink;
+  /** The mesh link to this member; null in an SFU call, where its audio comes on the SFU's receiving link. */
+  readonly link: PeerLink | null;
   readonly userId: string;
   readonly speakingGate: LevelGate;
   quality: CallQuality | null;
@@ -146,6 +153,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   let statsTimer: unknown = null;
   let meterTimer: unknown = null;
   let wasInRoom = false;
+  /** The call through the server's media server, while the room is in SFU mode. */
+  let sfu: SfuCall | null = null;
+  /** Who is in the room (besides us), whatever the mode: the SFU call's members have no link of their own. */
+  const roster = new Map<string, RoomPeer>();
 
   const patch = (partial: Partial<VoiceState>) => store.setState(partial);
   const patchPeer = (peerId: string, partial: Partial<PeerView>) => {
@@ -188,10 +199,11 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const previous = microphone;
     microphone = next;
     for (const peer of peers.values()) {
-      for (const sender of peer.link.pc.getSenders()) {
+      for (const sender of peer.link?.pc.getSenders() ?? []) {
         if (sender.track === null || sender.track.kind === 'audio') await sender.replaceTrack(next.track);
       }
     }
+    await sfu?.replaceMicrophone(next.track);
     previous?.meter?.stop();
     previous?.track.stop();
     patch({ microphoneOpen: true });
@@ -299,43 +311,14 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     await audio.sender.replaceTrack(track);
   }
 
-  function ensurePeer(peer: RoomPeer, channelId: string, initiator: boolean): PeerRuntime | null {
-    const existing = peers.get(peer.peerId);
-    if (existing !== undefined) return existing;
-    const localPeerId = ports.signalling.connectionId();
-    if (credentials === null || localPeerId === null || peer.peerId === localPeerId) return null;
-    const pc = ports.createPeerConnection(rtcConfiguration(credentials));
-    const runtime: PeerRuntime = {
-      userId: peer.userId,
-      speakingGate: createLevelGate({ threshold: SPEAKING_THRESHOLD, hangoverMs: SPEAKING_HANGOVER_MS }),
-      quality: null,
-      attached: false,
-      safetyBusy: false,
-      link: new PeerLink({
-        peerId: peer.peerId,
-        polite: localPeerId < peer.peerId,
-        pc,
-        clock,
-        send: (signal) => ports.signalling.send({ type: 'signal', channelId, to: peer.peerId, ...signal }),
-        refreshIceServers: freshConfiguration,
-        onTrack: (track) => {
-          ports.speakers.attach(peer.peerId, track);
-          ports.speakers.setVolume(peer.peerId, store.getState().volumes[peer.userId] ?? 1);
-          runtime.attached = true;
-        },
-        beforeAnswer: () => answerWithMedia(pc),
-        onStateChange: () => patchPeer(peer.peerId, { connectionState: pc.connectionState }),
-        onError: (code) => patch({ error: error(code === 'credentials_rejected' ? 'credentials_expired' : code) }),
-      }),
-    };
-    peers.set(peer.peerId, runtime);
+  function addView(peer: RoomPeer, connectionState: RTCPeerConnectionState): void {
     patch({
       peers: {
         ...store.getState().peers,
         [peer.peerId]: {
           peerId: peer.peerId,
           userId: peer.userId,
-          connectionState: pc.connectionState,
+          connectionState,
           level: 0,
           speaking: false,
           quality: null,
@@ -345,13 +328,58 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         },
       },
     });
+  }
+
+  function newRuntime(userId: string, link: PeerLink | null): PeerRuntime {
+    return {
+      userId,
+      link,
+      speakingGate: createLevelGate({ threshold: SPEAKING_THRESHOLD, hangoverMs: SPEAKING_HANGOVER_MS }),
+      quality: null,
+      attached: false,
+      safetyBusy: false,
+    };
+  }
+
+  function ensurePeer(peer: RoomPeer, channelId: string, initiator: boolean): PeerRuntime | null {
+    const existing = peers.get(peer.peerId);
+    if (existing !== undefined) return existing;
+    const localPeerId = ports.signalling.connectionId();
+    if (credentials === null || localPeerId === null || peer.peerId === localPeerId) return null;
+    if (store.getState().mode === 'sfu') {
+      // Its audio comes on the SFU's receiving link; the member only needs a place in the call.
+      const runtime = newRuntime(peer.userId, null);
+      peers.set(peer.peerId, runtime);
+      addView(peer, sfu?.connectionState() ?? 'new');
+      return runtime;
+    }
+    const pc = ports.createPeerConnection(rtcConfiguration(credentials));
+    const link: PeerLink = new PeerLink({
+      peerId: peer.peerId,
+      polite: localPeerId < peer.peerId,
+      pc,
+      clock,
+      send: (signal) => ports.signalling.send({ type: 'signal', channelId, to: peer.peerId, ...signal }),
+      refreshIceServers: freshConfiguration,
+      onTrack: (track) => {
+        ports.speakers.attach(peer.peerId, track);
+        ports.speakers.setVolume(peer.peerId, store.getState().volumes[peer.userId] ?? 1);
+        runtime.attached = true;
+      },
+      beforeAnswer: () => answerWithMedia(pc),
+      onStateChange: () => patchPeer(peer.peerId, { connectionState: pc.connectionState }),
+      onError: (code) => patch({ error: error(code === 'credentials_rejected' ? 'credentials_expired' : code) }),
+    });
+    const runtime = newRuntime(peer.userId, link);
+    peers.set(peer.peerId, runtime);
+    addView(peer, pc.connectionState);
     if (initiator) {
       attachMedia(pc);
     } else {
       const generation = callGeneration;
       clock.setTimeout(() => {
         // The newcomer's offer should have come by now; if not (lost, or it left and came back), offer ourselves.
-        if (generation !== callGeneration || runtime.link.isClosed() || runtime.link.hasReceivedOffer()) return;
+        if (generation !== callGeneration || link.isClosed() || link.hasReceivedOffer()) return;
         if (pc.getTransceivers().length === 0) attachMedia(pc);
       }, ANSWERER_PATIENCE_MS);
     }
@@ -362,7 +390,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const runtime = peers.get(peerId);
     if (runtime === undefined) return;
     peers.delete(peerId);
-    runtime.link.close();
+    runtime.link?.close();
     ports.speakers.detach(peerId);
     const { [peerId]: _gone, ...rest } = store.getState().peers;
     patch({ peers: rest });
@@ -372,9 +400,72 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     for (const peerId of [...peers.keys()]) dropPeer(peerId);
   }
 
+  // ---------------------------------------------------------------------------------------------------------------
+  // Modes: a mesh of links, or one call through the server's media server
+
+  function startSfu(channelId: string): void {
+    if (sfu !== null || credentials === null) return;
+    const generation = callGeneration;
+    const call = new SfuCall({
+      channelId,
+      createPeerConnection: ports.createPeerConnection,
+      // The media server is reached through the relay only, whatever the channel allows for a mesh.
+      configuration: { ...rtcConfiguration(credentials), iceTransportPolicy: 'relay' },
+      clock,
+      send: (message) => ports.signalling.send(message),
+      microphone: microphone?.track ?? null,
+      refreshIceServers: async () => {
+        const fresh = await freshConfiguration();
+        return fresh === null ? null : { ...fresh, iceTransportPolicy: 'relay' };
+      },
+      onStream: (peerId, track) => {
+        const runtime = peers.get(peerId);
+        if (generation !== callGeneration || runtime === undefined) return;
+        ports.speakers.attach(peerId, track);
+        ports.speakers.setVolume(peerId, store.getState().volumes[runtime.userId] ?? 1);
+        runtime.attached = true;
+      },
+      onStreamEnded: (peerId) => {
+        const runtime = peers.get(peerId);
+        if (runtime !== undefined) runtime.attached = false;
+        ports.speakers.detach(peerId);
+      },
+      onStateChange: () => {
+        if (sfu !== call) return;
+        const connectionState = call.connectionState();
+        for (const peerId of peers.keys()) patchPeer(peerId, { connectionState });
+      },
+      onError: (code) => patch({ error: error(code === 'credentials_rejected' ? 'credentials_expired' : code) }),
+    });
+    sfu = call;
+  }
+
+  function stopSfu(): void {
+    const call = sfu;
+    sfu = null;
+    call?.close();
+  }
+
+  /**
+   * The room's mode: an SFU call replaces every mesh link (each member keeps its place in the call), and a mesh
+   * replaces the SFU call with a link per member, the larger peer id of each pair offering (so two members never
+   * offer at once).
+   */
+  function enterMode(mode: CallMode, channelId: string, newcomer: boolean): void {
+    const previous = store.getState().mode;
+    if (previous !== mode) {
+      dropAllPeers();
+      stopSfu();
+      patch({ mode });
+    }
+    if (mode === 'sfu') startSfu(channelId);
+    const localPeerId = ports.signalling.connectionId() ?? '';
+    for (const peer of roster.values()) ensurePeer(peer, channelId, newcomer || localPeerId > peer.peerId);
+  }
+
   async function updateSafety(peerId: string, runtime: PeerRuntime): Promise<void> {
     const view = store.getState().peers[peerId];
-    if (view === undefined || view.safety !== 'pending' || runtime.safetyBusy) return;
+    if (view === undefined || view.safety !== 'pending' || runtime.safetyBusy || runtime.link === null) return;
     const { pc } = runtime.link;
     if (runtime.quality?.dtlsState === 'failed') {
       // DTLS checks the peer's certificate against the fingerprint its description announced: a failure here is
@@ -411,10 +502,14 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const deafened = store.getState().deafened;
     await Promise.all(
       [...peers.entries()].map(async ([peerId, runtime]) => {
-        if (runtime.link.isClosed()) return;
-        let entries;
+        const call = sfu;
+        if (runtime.link?.isClosed() ?? call === null) return;
+        let entries: StatsEntry[];
         try {
-          entries = statsEntries(await runtime.link.pc.getStats());
+          entries =
+            runtime.link === null
+              ? await (call as SfuCall).memberStats(peerId)
+              : statsEntries(await runtime.link.pc.getStats());
         } catch {
           return;
         }
@@ -425,9 +520,9 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
           // Without a meter of its own, the port's stats level is what the listener hears (zero when deafened).
           const level = deafened ? 0 : quality.audioLevel;
           const speaking = runtime.speakingGate.update(quality.audioLevel, clock.now());
-          patchPeer(peerId, { quality, level, speaking, connectionState: runtime.link.pc.connectionState });
+          patchPeer(peerId, { quality, level, speaking, connectionState: connectionStateOf(runtime) });
         } else {
-          patchPeer(peerId, { quality, connectionState: runtime.link.pc.connectionState });
+          patchPeer(peerId, { quality, connectionState: connectionStateOf(runtime) });
         }
         if (microphone?.meter == null) {
           const source = entries.find(
@@ -438,6 +533,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         await updateSafety(peerId, runtime);
       }),
     );
+  }
+
+  function connectionStateOf(runtime: PeerRuntime): RTCPeerConnectionState {
+    return runtime.link?.pc.connectionState ?? sfu?.connectionState() ?? 'new';
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -454,15 +553,32 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         patch({ phase: 'connected' });
         // A mute or deafen while the join was on its way: the server drops a repeat of what it has.
         announceVoiceState();
-        for (const peer of message.peers) ensurePeer(peer, message.channelId, true);
+        roster.clear();
+        for (const peer of message.peers) roster.set(peer.peerId, peer);
+        // A repeated room.joined (a snapshot after a gap) keeps the links of members still there.
+        for (const peerId of [...peers.keys()]) if (!roster.has(peerId)) dropPeer(peerId);
+        enterMode(message.mode, message.channelId, true);
         settleJoin(ok(undefined));
         return;
       }
+      case 'room.mode': {
+        if (message.channelId !== channelId || store.getState().phase !== 'connected') return;
+        patch({ modeReason: message.reason });
+        enterMode(message.mode, message.channelId, false);
+        return;
+      }
+      case 'sfu.answer':
+      case 'sfu.offer':
+      case 'sfu.candidate':
+        if (message.channelId === channelId) sfu?.receive(message);
+        return;
       case 'room.left': {
         if (message.channelId !== channelId) return;
         // Not asked for by us (we forget the channel before sending room.leave): a moderator moved us (room.joined
         // for the new channel follows at once) or took us out of voice, or the channel was deleted.
         dropAllPeers();
+        stopSfu();
+        roster.clear();
         patch({ phase: 'joining' });
         const generation = callGeneration;
         clock.setTimeout(() => {
@@ -473,15 +589,19 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         return;
       }
       case 'room.peerJoined':
-        if (message.channelId === channelId) ensurePeer(message.peer, message.channelId, false);
+        if (message.channelId !== channelId) return;
+        roster.set(message.peer.peerId, message.peer);
+        ensurePeer(message.peer, message.channelId, false);
         return;
       case 'room.peerLeft':
-        if (message.channelId === channelId) dropPeer(message.peerId);
+        if (message.channelId !== channelId) return;
+        roster.delete(message.peerId);
+        dropPeer(message.peerId);
         return;
       case 'signal': {
         if (message.channelId !== channelId) return;
         const runtime = peers.get(message.from);
-        if (runtime === undefined) return;
+        if (runtime?.link == null) return;
         void runtime.link.receive({ description: message.description, candidate: message.candidate });
         return;
       }
@@ -505,6 +625,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       // The server drops a closed connection from its room, so the other members close their links to us: ours go
       // too, and the call is rebuilt with the new connection's peer id once signalling is back.
       dropAllPeers();
+      stopSfu();
+      roster.clear();
       patch({ phase: 'reconnecting', error: error('signalling_unavailable') });
     } else if (state === 'open') {
       if (wasInRoom) patch({ rejoins: store.getState().rejoins + 1 });
@@ -564,17 +686,26 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     }
     settleJoin(fail(reason?.code ?? 'left', reason?.message ?? 'Left the channel.'));
     dropAllPeers();
+    stopSfu();
+    roster.clear();
     releaseMicrophone();
     credentials = null;
     wasInRoom = false;
     stopTimers();
-    patch({ phase: 'idle', peers: {}, talking: false, ...(reason === null ? {} : { error: reason }) });
+    patch({
+      phase: 'idle',
+      peers: {},
+      talking: false,
+      mode: null,
+      modeReason: null,
+      ...(reason === null ? {} : { error: reason }),
+    });
   }
 
   async function join(channelId: string): Promise<Result<void>> {
     if (store.getState().channelId !== null) teardown(null);
     const generation = ++callGeneration;
-    patch({ channelId, phase: 'joining', error: null, peers: {} });
+    patch({ channelId, phase: 'joining', error: null, peers: {}, modeReason: null });
     const fetched = await ports.credentials(channelId);
     if (generation !== callGeneration) return fail('left', 'Left the channel.');
     if (!fetched.ok) {
@@ -618,7 +749,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     ports.microphone.onDeviceChange?.(() => void onDevicesChanged()) ?? (() => undefined),
   ];
   const onOnline = () => {
-    for (const runtime of peers.values()) runtime.link.restartIce();
+    for (const runtime of peers.values()) runtime.link?.restartIce();
+    sfu?.restartIce();
   };
   ports.network?.addEventListener('online', onOnline);
 
@@ -683,7 +815,17 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     },
     async peerStats(peerId) {
       const runtime = peers.get(peerId);
-      return runtime === undefined ? [] : statsEntries(await runtime.link.pc.getStats());
+      if (runtime === undefined) return [];
+      if (runtime.link !== null) return statsEntries(await runtime.link.pc.getStats());
+      return sfu === null ? [] : sfu.memberStats(peerId);
+    },
+    async connectionStats() {
+      if (sfu !== null) return sfu.linkStats();
+      return Promise.all(
+        [...peers.values()].flatMap((runtime) =>
+          runtime.link === null ? [] : [runtime.link.pc.getStats().then(statsEntries)],
+        ),
+      );
     },
     dispose() {
       teardown(null);

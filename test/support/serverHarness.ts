@@ -10,6 +10,7 @@ import { createRequestSigner } from '../../main/session/requestSigner';
 import { randomBytes } from 'node:crypto';
 import { testPostgresDatabase } from '../../main/server/store/storeTestKit';
 import { TEST_IO_TIMEOUT_MS } from './testDeadlines';
+import { chooseIceAddress } from '../../main/server/sfu/iceAddress';
 
 /** Suites that sign many accounts in from one address use roomy buckets; the rate-limit tests set their own. */
 export const GENEROUS_LIMITS = {
@@ -30,6 +31,14 @@ export const SUITE_POLICY = {
 
 /** The embedded TURN relay on ports the OS picks, so test servers running side by side never collide. */
 export const EPHEMERAL_RELAY = { udpPort: 0, tcpPort: 0, minPort: 40000, maxPort: 60000 };
+
+/**
+ * A server with the SFU on: Janus as its child, and the relay's relayed sockets on the host's own (non-loopback)
+ * address, where Janus can reach them (docs/voice.md, "Ports and addresses").
+ */
+export function withSfu(sfu: NonNullable<ServerConfigInput['sfu']> = { enabled: true }): Partial<ServerConfigInput> {
+  return { sfu, relay: { ...EPHEMERAL_RELAY, relayIp: chooseIceAddress(undefined).address } };
+}
 
 /**
  * Which store the server suites run against: SQLite in the data directory (default), or with

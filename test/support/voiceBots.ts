@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RunningServer } from '../../main/server/serverApp';
 import { parseDeepLink, type Invite } from '../../shared/deepLink';
+import type { ChannelVoiceMode } from '../../shared/voiceRoomState';
 import { startBotSession } from '../../bot/session/botSession';
 import { createVoiceBot, type VoiceBot, type VoiceBotOptions } from '../../bot/voiceBot';
 import { signUpAndIn } from './serverHarness';
@@ -12,14 +13,18 @@ import { TEST_WAIT_MS } from './testDeadlines';
  */
 export async function voiceChannelWithInvite(
   server: RunningServer,
-  options: { readonly relayOnly?: boolean; readonly channelName?: string } = {},
+  options: { readonly relayOnly?: boolean; readonly channelName?: string; readonly voiceMode?: ChannelVoiceMode } = {},
 ) {
   const owner = await signUpAndIn(server, `owner${randomBytes(3).toString('hex')}`);
   const slug = `voice-${randomBytes(4).toString('hex')}`;
   const { workspace } = await owner.call('createWorkspace', { body: { slug, name: 'Voice team' } });
   const { channel } = await owner.call('createChannel', {
     params: { workspaceId: workspace.id },
-    body: { name: options.channelName ?? 'Voice', relayOnly: options.relayOnly ?? true },
+    body: {
+      name: options.channelName ?? 'Voice',
+      relayOnly: options.relayOnly ?? true,
+      voiceMode: options.voiceMode ?? 'auto',
+    },
   });
   const { link } = await owner.call('createInvite', { params: { workspaceId: workspace.id }, body: { maxUses: 1000 } });
   const parsed = parseDeepLink(link);

@@ -5,6 +5,7 @@ import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { connectJanus, JanusError, type JanusApi } from './janusClient';
 import { writeJanusConfig, type JanusFiles } from './janusConfig';
+import { chooseIceAddress } from './iceAddress';
 import { startJanusChild, type JanusChild } from './janusProcess';
 import { sfuConfigSchema, type JanusChildConfig } from './sfuConfig';
 
@@ -21,7 +22,7 @@ let api: JanusApi;
 
 beforeAll(async () => {
   dataDir = mkdtempSync(join(tmpdir(), 'whoot-janus-'));
-  files = writeJanusConfig(dataDir, config);
+  files = writeJanusConfig(dataDir, config, chooseIceAddress(undefined).address);
   janus = await startJanusChild(config.binary, files);
   api = await connectJanus(files.url, files.apiSecret);
 });
@@ -127,7 +128,7 @@ describe('Janus as the server runs it', () => {
   it('is gone once stopped, and its client sees the connection close', async () => {
     const otherDir = mkdtempSync(join(tmpdir(), 'whoot-janus-'));
     try {
-      const otherFiles = writeJanusConfig(otherDir, config);
+      const otherFiles = writeJanusConfig(otherDir, config, chooseIceAddress(undefined).address);
       const other = await startJanusChild(config.binary, otherFiles);
       const client = await connectJanus(otherFiles.url, otherFiles.apiSecret);
       await other.stop();

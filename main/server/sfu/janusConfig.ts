@@ -35,7 +35,7 @@ export interface JanusFiles {
  * Janus loads every library in its plugin and transport folders, so the folders it is pointed at hold links to the
  * two it needs and nothing else (and janus.jcfg disables the rest by name as well, should the layout change).
  */
-export function writeJanusConfig(dataDir: string, config: JanusChildConfig): JanusFiles {
+export function writeJanusConfig(dataDir: string, config: JanusChildConfig, iceAddress: string): JanusFiles {
   const dir = join(dataDir, 'janus');
   const socketPath = join(dir, 'api.sock');
   if (Buffer.byteLength(socketPath) > MAX_SOCKET_PATH) {
@@ -91,8 +91,8 @@ export function writeJanusConfig(dataDir: string, config: JanusChildConfig): Jan
       },
       media: { rtp_port_range: `${config.rtpPorts.min}-${config.rtpPorts.max}`, ipv6: false },
       nat: {
-        // Only these interfaces: loopback by default, so only the whoot relay on this host reaches Janus's media.
-        ice_enforce_list: config.iceInterfaces,
+        // Only this address (Janus never gathers on loopback): the one the relay is allowed to reach.
+        ice_enforce_list: iceAddress,
         full_trickle: true,
         ice_lite: false,
         ice_tcp: false,

@@ -38,6 +38,7 @@ const RESTART_DELAYS_MS = [250, 1000, 2000, 5000, 10_000];
 export function superviseJanus(
   dataDir: string,
   config: SfuConfig['janus'],
+  iceAddress: string,
   log: (message: string) => void,
 ): JanusSupervisor {
   const listeners = new Set<(link: JanusLink | null) => void>();
@@ -63,7 +64,7 @@ export function superviseJanus(
     let apiSecret: string;
     let adminKey: string;
     if (config.kind === 'child') {
-      const files = writeJanusConfig(dataDir, config);
+      const files = writeJanusConfig(dataDir, config, iceAddress);
       child = await startJanusChild(config.binary, files, (line) => log(`janus: ${line}`));
       ({ url, apiSecret, adminKey } = files);
     } else {

@@ -15,9 +15,6 @@ const portRangeSchema = z
   .strictObject({ min: z.number().int().min(1024).max(65535), max: z.number().int().min(1024).max(65535) })
   .refine((range) => range.min <= range.max, 'min must not be above max');
 
-/** An interface name as `ip link` shows it, or a comma-separated list of them (Janus's ice_enforce_list). */
-const interfaceListSchema = z.string().regex(/^[A-Za-z0-9_.:-]{1,15}(?:,[A-Za-z0-9_.:-]{1,15}){0,7}$/);
-
 /** A Janus secret we generate or read from a file: printable, no quotes or backslashes (it goes into a .jcfg). */
 const secretFileSchema = z.string().min(1).max(4096);
 
@@ -27,12 +24,13 @@ const janusChildSchema = z.strictObject({
   binary: z.string().min(1).max(4096).default(DEBIAN_JANUS_BINARY),
   /** The folder holding Janus's `plugins/` and `transports/` folders (only VideoRoom and WebSockets are used). */
   libraries: z.string().min(1).max(4096).default(DEBIAN_JANUS_LIBRARIES),
-  /** Janus gathers ICE candidates on these interfaces only: loopback by default, so only the relay reaches it. */
-  iceInterfaces: interfaceListSchema.default('lo'),
   /** UDP ports Janus takes for media: the relay may send to exactly these on `iceAddress`. */
   rtpPorts: portRangeSchema.default({ min: 20000, max: 20999 }),
-  /** The address Janus's candidates carry (the IP of `iceInterfaces`): the one private address the relay may reach. */
-  iceAddress: z.ipv4().default('127.0.0.1'),
+  /**
+   * The IPv4 address Janus gathers its candidates on (its interface only), and the one private address the relay
+   * may reach besides itself. Default: this host's first private IPv4 address (Janus never uses loopback for ICE).
+   */
+  iceAddress: z.ipv4().optional(),
   /** Janus's own log level (0-7); its log is read for readiness and the last lines are kept for errors. */
   debugLevel: z.number().int().min(4).max(7).default(4),
 });
@@ -71,9 +69,7 @@ export const sfuConfigSchema = z
       kind: 'child',
       binary: DEBIAN_JANUS_BINARY,
       libraries: DEBIAN_JANUS_LIBRARIES,
-      iceInterfaces: 'lo',
       rtpPorts: { min: 20000, max: 20999 },
-      iceAddress: '127.0.0.1',
       debugLevel: 4,
     }),
   })
@@ -89,9 +85,7 @@ export const sfuConfigSchema = z
       kind: 'child',
       binary: DEBIAN_JANUS_BINARY,
       libraries: DEBIAN_JANUS_LIBRARIES,
-      iceInterfaces: 'lo',
       rtpPorts: { min: 20000, max: 20999 },
-      iceAddress: '127.0.0.1',
       debugLevel: 4,
     },
   });

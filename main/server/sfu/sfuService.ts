@@ -1,4 +1,5 @@
 import type { SfuPeer } from '../turn/sfuPeers';
+import { chooseIceAddress } from './iceAddress';
 import { superviseJanus, type JanusLink } from './janusSupervisor';
 import type { SfuConfig } from './sfuConfig';
 import { openSfuMember, type SfuMember, type SfuMemberInput } from './sfuMember';
@@ -32,8 +33,28 @@ export interface SfuService {
   close(): Promise<void>;
 }
 
-export function startSfuService(dataDir: string, config: SfuConfig, log: (message: string) => void): SfuService {
-  const supervisor = superviseJanus(dataDir, config.janus, log);
+/**
+ * Starts the media server. `relayAddress` is where the relay's relayed sockets bind: Janus must reach it, so it
+ * cannot be loopback, and it is where a child Janus gathers unless `sfu.janus.iceAddress` says otherwise.
+ */
+export function startSfuService(
+  dataDir: string,
+  config: SfuConfig,
+  relayAddress: string,
+  log: (message: string) => void,
+): SfuService {
+  if (isLoopback(relayAddress)) {
+    throw new Error(
+      `sfu: the relay's relayed address is ${relayAddress}, which Janus cannot reach (it never uses loopback): ` +
+        'set relay.relayIp to this host\'s private address (docs/voice.md, "Ports and addresses")',
+    );
+  }
+  const iceAddress =
+    config.janus.kind === 'child'
+      ? chooseIceAddress(config.janus.iceAddress, undefined, relayAddress).address
+      : config.janus.iceAddress;
+  log(`sfu: Janus media on ${iceAddress}, UDP ${config.janus.rtpPorts.min}-${config.janus.rtpPorts.max}`);
+  const supervisor = superviseJanus(dataDir, config.janus, iceAddress, log);
   const rooms = new SfuRooms(config.maxMembers);
   const members = new Set<SfuMember>();
   const listeners = new Set<(available: boolean) => void>();
@@ -55,7 +76,7 @@ export function startSfuService(dataDir: string, config: SfuConfig, log: (messag
 
   return {
     maxMembers: config.maxMembers,
-    peers: [{ address: config.janus.iceAddress, ports: config.janus.rtpPorts }],
+    peers: [{ address: iceAddress, ports: config.janus.rtpPorts }],
     available: () => supervisor.current() !== null,
     onAvailability(listener) {
       listeners.add(listener);
@@ -96,4 +117,8 @@ export function startSfuService(dataDir: string, config: SfuConfig, log: (messag
       await supervisor.close();
     },
   };
+}
+
+function isLoopback(address: string): boolean {
+  return address.startsWith('127.') || address === '::1' || address === 'localhost';
 }
