@@ -51,6 +51,8 @@ export interface StartServerOptions {
   /** Tests: the DNS answers webhook targets get (a hostile resolver), and the retry jitter's randomness. */
   readonly webhookLookup?: LookupAll;
   readonly random?: () => number;
+  /** Tests: sees every request the server sends its media server (Janus), to check what a client can make it do. */
+  readonly sfuTap?: (request: Readonly<Record<string, unknown>>) => void;
 }
 
 export interface RunningServer {
@@ -124,7 +126,8 @@ export async function startServer(
       throw new Error('sfu.enabled works on one node for now: with sharedState "redis" keep it off (docs/voice.md).');
     }
     if (config.sfu.enabled) {
-      sfu = startSfuService(config.dataDir, config.sfu, config.relay.relayIp ?? config.relay.listenIp, log);
+      const relayAddress = config.relay.relayIp ?? config.relay.listenIp;
+      sfu = startSfuService(config.dataDir, config.sfu, relayAddress, log, options.sfuTap);
       await sfu.ready.catch((error: unknown) => {
         throw new Error(`sfu: Janus could not start: ${(error as Error).message}`, { cause: error });
       });

@@ -83,6 +83,8 @@ export function connectJanus(
   url: string,
   apiSecret: string,
   report: (message: string) => void = () => undefined,
+  /** Sees every request as sent (without the secret): for diagnostics and the tests that check what Janus is told. */
+  tap?: (request: Readonly<Record<string, unknown>>) => void,
 ): Promise<JanusApi> {
   const socket = new WebSocket(url, JANUS_PROTOCOL, { maxPayload: MAX_MESSAGE_BYTES, perMessageDeflate: false });
   const pending = new Map<string, Pending>();
@@ -104,6 +106,7 @@ export function connectJanus(
         reject(new JanusError(0, `Janus did not answer ${String(body['janus'])} in time`));
       }, REQUEST_TIMEOUT_MS);
       pending.set(transaction, { resolve, reject, awaitEvent, timer });
+      tap?.(body);
       socket.send(JSON.stringify({ ...body, transaction, apisecret: apiSecret }));
     });
   }

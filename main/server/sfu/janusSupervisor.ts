@@ -40,6 +40,7 @@ export function superviseJanus(
   config: SfuConfig['janus'],
   iceAddress: string,
   log: (message: string) => void,
+  tap?: (request: Readonly<Record<string, unknown>>) => void,
 ): JanusSupervisor {
   const listeners = new Set<(link: JanusLink | null) => void>();
   let link: JanusLink | null = null;
@@ -72,7 +73,7 @@ export function superviseJanus(
       apiSecret = readFileSync(config.apiSecretFile, 'utf8').trim();
       adminKey = readFileSync(config.adminKeyFile, 'utf8').trim();
     }
-    const api = await connectJanus(url, apiSecret, (message) => log(`sfu: ${message}`));
+    const api = await connectJanus(url, apiSecret, (message) => log(`sfu: ${message}`), tap);
     let session: JanusSession;
     try {
       session = await api.createSession();

@@ -26,6 +26,8 @@ export interface SfuService {
    * hook see of a room (a recorder would subscribe to these feeds on the server side).
    */
   participants(key: string): Promise<string[] | null>;
+  /** How many VideoRooms Janus holds now (null while it is down): one per voice room in SFU mode. */
+  roomCount(): Promise<number | null>;
   /** Janus's process id, when it is our child (the benchmark reads its CPU time). */
   pid(): number | null;
   /** The first start: resolves when Janus answers, rejects with why it could not start. */
@@ -42,6 +44,7 @@ export function startSfuService(
   config: SfuConfig,
   relayAddress: string,
   log: (message: string) => void,
+  tap?: (request: Readonly<Record<string, unknown>>) => void,
 ): SfuService {
   if (isLoopback(relayAddress)) {
     throw new Error(
@@ -54,7 +57,7 @@ export function startSfuService(
       ? chooseIceAddress(config.janus.iceAddress, undefined, relayAddress).address
       : config.janus.iceAddress;
   log(`sfu: Janus media on ${iceAddress}, UDP ${config.janus.rtpPorts.min}-${config.janus.rtpPorts.max}`);
-  const supervisor = superviseJanus(dataDir, config.janus, iceAddress, log);
+  const supervisor = superviseJanus(dataDir, config.janus, iceAddress, log, tap);
   const rooms = new SfuRooms(config.maxMembers);
   const members = new Set<SfuMember>();
   const listeners = new Set<(available: boolean) => void>();
@@ -108,6 +111,13 @@ export function startSfuService(
       const answer = await link.control.request({ request: 'listparticipants', room: room.id });
       const list = answer.data['participants'];
       return Array.isArray(list) ? list.map((entry) => String((entry as { id: unknown }).id)).sort() : [];
+    },
+    async roomCount() {
+      const link = supervisor.current();
+      if (link === null) return null;
+      const answer = await link.control.request({ request: 'list', admin_key: link.adminKey });
+      const list = answer.data['list'];
+      return Array.isArray(list) ? list.length : 0;
     },
     pid: () => supervisor.pid(),
     ready: supervisor.ready,
