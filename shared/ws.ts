@@ -330,6 +330,11 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     link: sfuLinkSchema,
     candidate: iceCandidateSchema,
   }),
+  /**
+   * The media server dropped this link (its ICE or DTLS failed there): the client makes it anew, a new connection
+   * with a new offer (sending link) or one for the server's next offer (receiving link).
+   */
+  z.strictObject({ type: z.literal('sfu.reset'), channelId: randomIdSchema, link: sfuLinkSchema }),
   /** The connection is no longer in the room: it left, or joined another one. */
   z.strictObject({ type: z.literal('room.left'), channelId: randomIdSchema }),
   z.strictObject({ type: z.literal('room.peerJoined'), channelId: randomIdSchema, peer: roomPeerSchema }),

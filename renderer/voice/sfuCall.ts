@@ -3,7 +3,10 @@ import { statsEntries, type StatsEntry } from './callStats';
 import { DISCONNECTED_RESTART_MS, RESTARTS_BEFORE_REPORT } from './peerLink';
 import type { VoiceClock } from './ports';
 
-export type SfuServerMessage = Extract<ServerMessage, { type: 'sfu.answer' | 'sfu.offer' | 'sfu.candidate' }>;
+export type SfuServerMessage = Extract<
+  ServerMessage,
+  { type: 'sfu.answer' | 'sfu.offer' | 'sfu.candidate' | 'sfu.reset' }
+>;
 
 export interface SfuCallOptions {
   readonly channelId: string;
@@ -30,7 +33,8 @@ export interface SfuCallOptions {
  * mesh. Both links are relay-only and restart ICE as a mesh link does (after 4 s disconnected, or failed).
  */
 export class SfuCall {
-  readonly publish: RTCPeerConnection;
+  private publish: RTCPeerConnection;
+  private microphone: MediaStreamTrack | null;
   private subscribe: RTCPeerConnection | null = null;
   private closed = false;
   /** Sending link: an offer is out and its answer not back yet; `restartPending` makes one more after it. */
@@ -45,9 +49,8 @@ export class SfuCall {
   private readonly restarts = new Map<SfuLink, number>();
 
   constructor(private readonly options: SfuCallOptions) {
-    this.publish = options.createPeerConnection(options.configuration);
-    this.watch('publish', this.publish);
-    this.publish.addTransceiver(options.microphone ?? 'audio', { direction: 'sendonly' });
+    this.microphone = options.microphone;
+    this.publish = this.newSendingLink();
     void this.offer(false);
   }
 
@@ -78,10 +81,15 @@ export class SfuCall {
         if (message.link === 'publish') void this.addCandidate(this.publish, message.candidate);
         else this.receiving = this.receiving.then(() => this.subscribeCandidate(message.candidate));
         return;
+      case 'sfu.reset':
+        if (message.link === 'publish') this.resetSending();
+        else this.receiving = this.receiving.then(() => this.resetReceiving());
+        return;
     }
   }
 
   async replaceMicrophone(track: MediaStreamTrack): Promise<void> {
+    this.microphone = track;
     for (const sender of this.publish.getSenders()) await sender.replaceTrack(track);
   }
 
@@ -118,6 +126,42 @@ export class SfuCall {
 
   // -------------------------------------------------------------------------------------------------------------
 
+  private newSendingLink(): RTCPeerConnection {
+    const pc = this.options.createPeerConnection(this.options.configuration);
+    this.watch('publish', pc);
+    pc.addTransceiver(this.microphone ?? 'audio', { direction: 'sendonly' });
+    return pc;
+  }
+
+  /** The server dropped the sending link: a new connection, and a new offer that publishes anew. */
+  private resetSending(): void {
+    this.clearTimer('publish');
+    const old = this.publish;
+    this.publish = this.newSendingLink();
+    old.close();
+    this.offering = false;
+    this.restartPending = false;
+    void this.offer(false);
+  }
+
+  /** The server dropped the receiving link: its next offer starts a new connection. */
+  private resetReceiving(): void {
+    this.clearTimer('subscribe');
+    this.subscribe?.close();
+    this.subscribe = null;
+    this.early = [];
+    this.streams = [];
+    for (const peerId of [...this.attached.keys()]) this.options.onStreamEnded(peerId);
+    this.attached.clear();
+    this.options.onStateChange();
+  }
+
+  private clearTimer(link: SfuLink): void {
+    const timer = this.timers.get(link);
+    if (timer !== undefined) this.options.clock.clearTimeout(timer);
+    this.timers.delete(link);
+  }
+
   private async offer(iceRestart: boolean): Promise<void> {
     if (this.closed) return;
     if (this.offering) {
@@ -126,10 +170,11 @@ export class SfuCall {
     }
     this.offering = true;
     try {
-      const offer = await this.publish.createOffer(iceRestart ? { iceRestart: true } : undefined);
-      if (this.closed) return;
-      await this.publish.setLocalDescription(offer);
-      const sdp = this.publish.localDescription?.sdp ?? offer.sdp ?? '';
+      const pc = this.publish;
+      const offer = await pc.createOffer(iceRestart ? { iceRestart: true } : undefined);
+      if (this.closed || pc !== this.publish) return;
+      await pc.setLocalDescription(offer);
+      const sdp = pc.localDescription?.sdp ?? offer.sdp ?? '';
       this.options.send({ type: 'sfu.offer', channelId: this.options.channelId, sdp });
     } catch {
       this.offering = false;
@@ -138,9 +183,10 @@ export class SfuCall {
   }
 
   private async answered(sdp: string): Promise<void> {
-    if (this.publish.signalingState !== 'have-local-offer') return;
+    const pc = this.publish;
+    if (pc.signalingState !== 'have-local-offer') return;
     try {
-      await this.publish.setRemoteDescription({ type: 'answer', sdp });
+      await pc.setRemoteDescription({ type: 'answer', sdp });
     } catch {
       if (!this.closed) this.options.onError('negotiation_failed');
     }
@@ -229,7 +275,8 @@ export class SfuCall {
   }
 
   private watchIce(link: SfuLink, pc: RTCPeerConnection): void {
-    if (this.closed) return;
+    // A link replaced after a reset may still report its last states.
+    if (this.closed || pc !== (link === 'publish' ? this.publish : this.subscribe)) return;
     const { clock } = this.options;
     const state = pc.iceConnectionState;
     const timer = this.timers.get(link);

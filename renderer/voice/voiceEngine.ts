@@ -514,7 +514,11 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
           return;
         }
         if (peers.get(peerId) !== runtime) return;
-        const quality = summarizeStats(entries, runtime.quality ?? EMPTY_QUALITY);
+        const summary = summarizeStats(entries, runtime.quality ?? EMPTY_QUALITY);
+        // Through the SFU the far end is the server's media server on its private address: what relay-only
+        // promises (nobody learns our address) holds when our end is the relay's.
+        const quality =
+          runtime.link === null ? { ...summary, relayed: summary.localCandidateType === 'relay' } : summary;
         runtime.quality = quality;
         if (ports.speakers.level === undefined) {
           // Without a meter of its own, the port's stats level is what the listener hears (zero when deafened).
@@ -570,6 +574,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       case 'sfu.answer':
       case 'sfu.offer':
       case 'sfu.candidate':
+      case 'sfu.reset':
         if (message.channelId === channelId) sfu?.receive(message);
         return;
       case 'room.left': {

@@ -50,13 +50,21 @@ export async function launchBot(invite: Invite, name: string, options: VoiceBotO
   return bot;
 }
 
-/** Polls until `check` returns a value other than undefined, or fails after `timeoutMs` naming what it waited for. */
-export async function eventually<T>(what: string, check: () => T | undefined, timeoutMs = TEST_WAIT_MS): Promise<T> {
+/**
+ * Polls until `check` returns a value other than undefined, or fails after `timeoutMs` naming what it waited for.
+ * An expensive check (tone detection over a dozen streams) polls less often (`intervalMs`).
+ */
+export async function eventually<T>(
+  what: string,
+  check: () => T | undefined,
+  timeoutMs = TEST_WAIT_MS,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = performance.now() + timeoutMs;
   for (;;) {
     const value = check();
     if (value !== undefined) return value;
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
 }

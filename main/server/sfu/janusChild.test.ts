@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { WebSocket } from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listeningTcpPorts } from '../../../test/support/processSockets';
 import { connectJanus, JanusError, type JanusApi } from './janusClient';
 import { writeJanusConfig, type JanusFiles } from './janusConfig';
 import { chooseIceAddress } from './iceAddress';
@@ -33,32 +34,6 @@ afterAll(async () => {
   rmSync(dataDir, { recursive: true, force: true });
 });
 
-/** Inodes of the sockets a process holds open, from /proc/<pid>/fd. */
-function socketInodes(pid: number): Set<string> {
-  const inodes = new Set<string>();
-  for (const fd of readdirSync(`/proc/${pid}/fd`)) {
-    try {
-      const match = /^socket:\[(\d+)\]$/.exec(readlinkSync(`/proc/${pid}/fd/${fd}`));
-      if (match?.[1]) inodes.add(match[1]);
-    } catch {
-      // The descriptor closed while we read the folder.
-    }
-  }
-  return inodes;
-}
-
-/** Listening TCP sockets (state 0A) among `inodes`, over IPv4 and IPv6. */
-function listeningTcp(inodes: Set<string>): string[] {
-  const found: string[] = [];
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of readFileSync(table, 'utf8').split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields[3] === '0A' && inodes.has(fields[9] ?? '')) found.push(fields[1] ?? '');
-    }
-  }
-  return found;
-}
-
 /** One raw request on a fresh connection to the socket, as any local process that reached it could send. */
 async function rawRequest(body: Record<string, unknown>): Promise<Record<string, unknown>> {
   const socket = new WebSocket(files.url, 'janus-protocol');
@@ -85,7 +60,7 @@ describe('Janus as the server runs it', () => {
   });
 
   it('listens on no TCP port at all', () => {
-    expect(listeningTcp(socketInodes(janus.pid))).toEqual([]);
+    expect(listeningTcpPorts(janus.pid)).toEqual([]);
   });
 
   it('loaded only the VideoRoom plugin and the WebSockets transport', async () => {

@@ -6,8 +6,8 @@ import { janusMessageSchema, type JanusCandidate, type JanusMessage, type Jsep }
 const JANUS_PROTOCOL = 'janus-protocol';
 /** Janus ends a session after 60 s without a request (our config); a keepalive every 20 s holds it. */
 const KEEPALIVE_MS = 20_000;
-/** An answer that does not come in this long will not come (Janus answers in milliseconds when alive). */
-const REQUEST_TIMEOUT_MS = 15_000;
+/** An answer that does not come in this long will not come (Janus answers in milliseconds when alive and not starved). */
+const REQUEST_TIMEOUT_MS = 30_000;
 /** Offers with an m-line per speaker of a 100-member room stay far below this. */
 const MAX_MESSAGE_BYTES = 8 * 1024 * 1024;
 
@@ -42,6 +42,12 @@ export interface JanusHandle {
    * A plugin-level error (`error_code` in the answer) rejects with JanusError.
    */
   request(body: Record<string, unknown>, jsep?: Jsep): Promise<PluginAnswer>;
+  /**
+   * A plugin request whose outcome comes as an event, if at all: resolves once Janus acknowledged it, and the event
+   * reaches `onEvent` listeners. For requests Janus may postpone without answering (a subscriber's ICE restart
+   * while an offer is still unanswered: the offer then comes later, on its own).
+   */
+  post(body: Record<string, unknown>, jsep?: Jsep): Promise<void>;
   /** One candidate for the handle's PeerConnection, or null for the end of candidates. */
   trickle(
     candidate: { candidate: string; sdpMid?: string | null; sdpMLineIndex?: number | null } | null,
@@ -198,6 +204,9 @@ export function connectJanus(
           !synchronous,
         );
         return pluginAnswer(answer);
+      },
+      async post(body, jsep) {
+        await send({ janus: 'message', session_id: sessionId, handle_id: handleId, body, ...(jsep ? { jsep } : {}) });
       },
       async trickle(candidate) {
         await send({

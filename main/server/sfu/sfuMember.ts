@@ -123,7 +123,7 @@ export async function openSfuMember(room: JanusRoom, input: SfuMemberInput): Pro
         if (wanted.length === 0) return;
         if (subscriber === null) {
           const handle = await session.attach(VIDEOROOM);
-          handle.onEvent((event) => onSubscriberEvent(event));
+          handle.onEvent((event) => onSubscriberEvent(handle, event));
           subscriber = handle;
           forwardOffer(
             await handle.request({
@@ -151,6 +151,13 @@ export async function openSfuMember(room: JanusRoom, input: SfuMemberInput): Pro
   function onPublisherEvent(event: JanusHandleEvent): void {
     if (closed) return;
     if (event.kind === 'trickle') return relayCandidate('publish', event.candidate);
+    if (event.kind === 'hangup') {
+      // Janus tore the sending link down (ICE or DTLS failed there): its next offer publishes anew, on a new
+      // connection, since the old one's DTLS state is gone on Janus's side.
+      published = null;
+      send({ type: 'sfu.reset', channelId, link: 'publish' });
+      return;
+    }
     if (event.kind !== 'plugin') return;
     subscribeTo(feedsIn(event.data['publishers']));
     for (const key of ['unpublished', 'leaving'] as const) {
@@ -160,10 +167,29 @@ export async function openSfuMember(room: JanusRoom, input: SfuMemberInput): Pro
     }
   }
 
-  function onSubscriberEvent(event: JanusHandleEvent): void {
-    if (closed) return;
+  function onSubscriberEvent(handle: JanusHandle, event: JanusHandleEvent): void {
+    if (closed || handle !== subscriber) return;
     if (event.kind === 'trickle') return relayCandidate('subscribe', event.candidate);
     if (event.kind === 'plugin') forwardOffer(event);
+    if (event.kind === 'hangup') resubscribe();
+  }
+
+  /**
+   * Janus tore the receiving link down: a new subscriber handle receives the same publishers, and the client makes a
+   * new connection for its first offer.
+   */
+  function resubscribe(): void {
+    const old = subscriber;
+    const feeds = [...subscribed];
+    subscriberReady = subscriberReady.then(() => {
+      if (subscriber !== old || closed) return;
+      subscriber = null;
+      subscribed.clear();
+      streams = [];
+      void old?.detach();
+      send({ type: 'sfu.reset', channelId, link: 'subscribe' });
+      subscribeTo(feeds);
+    });
   }
 
   // Whoever already publishes: the rest arrive as events on the publisher handle.
@@ -228,8 +254,8 @@ export async function openSfuMember(room: JanusRoom, input: SfuMemberInput): Pro
 
   async function restart(): Promise<Result<void>> {
     await subscriberReady;
-    if (subscriber === null) return ok(undefined);
-    forwardOffer(await subscriber.request({ request: 'configure', restart: true }));
+    // Janus answers with an offer now, or (when an offer is still unanswered) later on its own: both arrive as events.
+    await subscriber?.post({ request: 'configure', restart: true });
     return ok(undefined);
   }
 
