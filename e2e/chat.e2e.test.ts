@@ -279,8 +279,11 @@ describe('channel chat in real Chromium', () => {
     await expect.poll(() => files.locator('progress').count()).toBe(0);
     await send(ada.page, 'named file');
     // A body with a bidi override is refused by the server: the sender sees why, nobody sees the message.
-    await send(ada.page, 'evil \u202Etxt.exe').catch(() => undefined);
+    const composer = ada.page.getByLabel('Message #general', { exact: true });
+    await composer.fill('evil \u202Etxt.exe');
+    await composer.press('Enter');
     await ada.page.getByRole('alert').filter({ hasText: 'bidi' }).waitFor();
+    await composer.fill('');
 
     await messageNamed(bob.page, 'named file').waitFor();
     await messageNamed(bob.page, 'hi from eve').waitFor();
@@ -335,12 +338,20 @@ describe('channel chat in real Chromium', () => {
     await dialog.waitFor();
     expect(await dialog.getByRole('definition').first().textContent()).toBe('evil.example');
     expect(await dialog.textContent()).toContain('The link’s text is not the address it opens.');
-    const focused = () => bob.page.evaluate(() => document.activeElement?.textContent ?? '');
+    // The name a screen reader announces for the focused control: its label, else its text.
+    const focused = () =>
+      bob.page.evaluate(
+        () => document.activeElement?.getAttribute('aria-label') ?? document.activeElement?.textContent ?? '',
+      );
     expect(await focused()).toBe('Cancel');
     await bob.page.keyboard.press('Tab');
     expect(await focused()).toBe('Open link');
+    // Past the last button focus wraps to the dialog's first control (its Close button), never out to the page.
+    await bob.page.keyboard.press('Tab');
+    expect(await focused()).toBe('Close');
     await bob.page.keyboard.press('Tab');
     expect(await focused()).toBe('Cancel');
+    await bob.page.keyboard.press('Shift+Tab');
     await bob.page.keyboard.press('Shift+Tab');
     expect(await focused()).toBe('Open link');
     await screenshot(bob.page, 'chat-link-question');

@@ -148,7 +148,7 @@ describe('the renderer connects only to the server it is signed in to', () => {
   it('signed in: the pinned server works, another host is refused by fetch and by WebSocket', async () => {
     const before = foreign.connections;
     await signInWithInvite(person.page, firstInvite, ACCOUNT.email, ACCOUNT.password);
-    await person.page.getByText('First Team').first().waitFor();
+    await person.page.getByRole('heading', { name: 'First Team' }).waitFor();
     const pinned = await ticket(person.page);
     expect(pinned.url).toBe(`wss://127.0.0.1:${first.server.port}/v1/ws`);
     expect(await probe(person.page, 'ws', pinned.url, pinned.protocols)).toEqual({ outcome: 'open', violation: null });
@@ -179,7 +179,7 @@ describe('the renderer connects only to the server it is signed in to', () => {
       )
       .catch(() => undefined); // the page may reload before the call answers
     await loaded;
-    await person.page.getByText('Second Team').first().waitFor();
+    await person.page.getByRole('heading', { name: 'Second Team' }).waitFor();
     const pinned = await ticket(person.page);
     expect(pinned.url).toBe(`wss://127.0.0.1:${second.server.port}/v1/ws`);
     expect(await probe(person.page, 'ws', pinned.url, pinned.protocols)).toEqual({ outcome: 'open', violation: null });

@@ -34,7 +34,9 @@ export interface KeyHookOptions {
   readonly startTimeoutMs?: number;
 }
 
-const START_TIMEOUT_MS = 5000;
+// Long enough for a machine busy at log-in (a 5 s limit failed on a loaded 2-core machine and left push-to-talk
+// unavailable for the session); it only turns a hook that never answers into a reason the user can read.
+const START_TIMEOUT_MS = 20_000;
 
 export function startKeyHook(options: KeyHookOptions): KeyHook {
   const child = options.launch();

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { TEST_WAIT_MS } from '../../test/support/testDeadlines';
 import type { PushToTalkMechanism } from '../../shared/pushToTalk';
 import { createEventSink } from '../ipc/eventSink';
 import { createPreferencesStore } from '../settings/preferencesStore';
@@ -26,6 +27,9 @@ interface Rig {
   readonly talking: boolean[];
   readonly mechanisms: PushToTalkMechanism[];
 }
+
+/** What a key press must cause comes within the suite's wait (vi.waitFor's own default is 1 s, too short under load). */
+const UNTIL = { timeout: TEST_WAIT_MS, interval: 20 };
 
 describe.skipIf(unavailable !== null)('push-to-talk through the system key hook (Xvfb + xdotool)', () => {
   let x: VirtualDisplay;
@@ -73,11 +77,11 @@ describe.skipIf(unavailable !== null)('push-to-talk through the system key hook 
     expect(service.status().mechanism.detail).toMatch(/Hold F8 to talk/);
 
     x.xdotool('keydown', 'F8');
-    await vi.waitFor(() => expect(service.status().active).toBe(true));
+    await vi.waitFor(() => expect(service.status().active).toBe(true), UNTIL);
     expect(talking).toEqual([true]);
 
     x.xdotool('keyup', 'F8');
-    await vi.waitFor(() => expect(service.status().active).toBe(false));
+    await vi.waitFor(() => expect(service.status().active).toBe(false), UNTIL);
     expect(talking).toEqual([true, false]);
   });
 
@@ -94,7 +98,7 @@ describe.skipIf(unavailable !== null)('push-to-talk through the system key hook 
       await hook.ready;
       x.xdotool('type', 'secret password');
       x.xdotool('key', 'F7', 'Return', 'ctrl+F8');
-      await vi.waitFor(() => expect(inputs).toHaveLength(4));
+      await vi.waitFor(() => expect(inputs).toHaveLength(4), UNTIL);
       await settle();
       expect(inputs).toEqual([
         { device: 'key', state: 'down', code: 29 },
@@ -121,7 +125,7 @@ describe.skipIf(unavailable !== null)('push-to-talk through the system key hook 
   it('keeps talking through the release delay, and a quick re-press does not flicker', async () => {
     const { service, talking } = await rig({ mode: 'pushToTalk', key: 'F8', releaseDelayMs: 600 });
     x.xdotool('keydown', 'F8');
-    await vi.waitFor(() => expect(service.status().active).toBe(true));
+    await vi.waitFor(() => expect(service.status().active).toBe(true), UNTIL);
     x.xdotool('keyup', 'F8');
     x.xdotool('keydown', 'F8');
     await settle();
@@ -129,7 +133,7 @@ describe.skipIf(unavailable !== null)('push-to-talk through the system key hook 
     x.xdotool('keyup', 'F8');
     // Still talking inside the delay; silent after it.
     expect(service.status().active).toBe(true);
-    await vi.waitFor(() => expect(service.status().active).toBe(false), { timeout: 30_000 });
+    await vi.waitFor(() => expect(service.status().active).toBe(false), UNTIL);
     expect(talking).toEqual([true, false]);
   });
 
@@ -142,9 +146,9 @@ describe.skipIf(unavailable !== null)('push-to-talk through the system key hook 
     expect(talking).toEqual([]);
 
     x.xdotool('keydown', 'ctrl+F8');
-    await vi.waitFor(() => expect(service.status().active).toBe(true));
+    await vi.waitFor(() => expect(service.status().active).toBe(true), UNTIL);
     x.xdotool('keyup', 'ctrl');
-    await vi.waitFor(() => expect(service.status().active).toBe(false));
+    await vi.waitFor(() => expect(service.status().active).toBe(false), UNTIL);
     x.xdotool('keyup', 'F8');
     await settle();
     expect(talking).toEqual([true, false]);
@@ -158,31 +162,31 @@ describe.skipIf(unavailable !== null)('push-to-talk through the system key hook 
     await settle();
     expect(talking).toEqual([]);
     x.xdotool('mousedown', '8');
-    await vi.waitFor(() => expect(service.status().active).toBe(true));
+    await vi.waitFor(() => expect(service.status().active).toBe(true), UNTIL);
     x.xdotool('mouseup', '8');
-    await vi.waitFor(() => expect(service.status().active).toBe(false));
+    await vi.waitFor(() => expect(service.status().active).toBe(false), UNTIL);
   });
 
   it('toggle mode: a press opens, holding changes nothing, the next press closes', async () => {
     const { service, talking } = await rig({ mode: 'toggle', key: 'F8', releaseDelayMs: 0 });
     expect(service.status().mechanism.detail).toMatch(/Press F8 to start or stop talking/);
     x.xdotool('keydown', 'F8');
-    await vi.waitFor(() => expect(service.status().active).toBe(true));
+    await vi.waitFor(() => expect(service.status().active).toBe(true), UNTIL);
     x.xdotool('keyup', 'F8');
     await settle();
     expect(service.status().active).toBe(true);
     x.xdotool('key', 'F8');
-    await vi.waitFor(() => expect(service.status().active).toBe(false));
+    await vi.waitFor(() => expect(service.status().active).toBe(false), UNTIL);
     expect(talking).toEqual([true, false]);
   });
 
   it('stops talking at once when the hook dies while the key is held, and says so', async () => {
     const { service, talking, mechanisms } = await rig({ mode: 'pushToTalk', key: 'F8', releaseDelayMs: 1500 });
     x.xdotool('keydown', 'F8');
-    await vi.waitFor(() => expect(service.status().active).toBe(true));
+    await vi.waitFor(() => expect(service.status().active).toBe(true), UNTIL);
     // The X server goes away with the key still down: no keyup will ever come.
     await x.stop();
-    await vi.waitFor(() => expect(service.status().active).toBe(false), { timeout: 30_000 });
+    await vi.waitFor(() => expect(service.status().active).toBe(false), UNTIL);
     expect(talking).toEqual([true, false]);
     expect(mechanisms.map((mechanism) => mechanism.kind)).toEqual(['starting', 'hook', 'unavailable']);
     expect(mechanisms[2]!.detail).toMatch(/system key hook stopped/);
@@ -198,9 +202,9 @@ describe.skipIf(unavailable !== null)('push-to-talk through the system key hook 
     await settle();
     expect(talking).toEqual([]);
     x.xdotool('keydown', 'shift+F10');
-    await vi.waitFor(() => expect(service.status().active).toBe(true));
+    await vi.waitFor(() => expect(service.status().active).toBe(true), UNTIL);
     x.xdotool('keyup', 'shift+F10');
-    await vi.waitFor(() => expect(service.status().active).toBe(false));
+    await vi.waitFor(() => expect(service.status().active).toBe(false), UNTIL);
   });
 
   it('reports why when the hook cannot reach the display', async () => {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './freePort';
+import { waitForReadyLine } from './readyLine';
 
 /**
  * PostgreSQL 15 (Debian's package) as an ordinary process for tests, benchmarks and `npm run cluster:up`: a
@@ -83,30 +84,6 @@ function startWatchdog(parentPid: number, postgresPid: number, dataDir: string):
   spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 
-/** Resolves on the postmaster's "ready to accept connections" line; rejects if it exits first. */
-function waitUntilReady(child: ChildProcess, log: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        log.push(line);
-        if (log.length > 200) log.shift();
-        if (line.includes('database system is ready to accept connections')) {
-          child.off('exit', onExit);
-          resolve();
-        }
-      }
-    };
-    const onExit = (code: number | null) =>
-      reject(new Error(`postgres exited (${code}) before it was ready:\n${log.slice(-20).join('\n')}`));
-    child.stderr?.on('data', onData);
-    child.once('exit', onExit);
-  });
-}
-
 function quoteIdent(name: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error(`unsafe identifier ${name}`);
   return `"${name}"`;
@@ -178,7 +155,7 @@ export async function startPostgres(options: { readonly tag?: string } = {}): Pr
       { ...runAs, cwd: dataDir, stdio: ['ignore', 'ignore', 'pipe'] },
     );
     try {
-      await waitUntilReady(candidate, log);
+      await waitForReadyLine(candidate, 'stderr', 'database system is ready to accept connections', log);
       child = candidate;
     } catch (error) {
       if (!log.some((line) => line.includes('could not bind') || line.includes('in use'))) {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './freePort';
+import { waitForReadyLine } from './readyLine';
 
 /**
  * Redis 7 (Debian's `redis-server`) as an ordinary process for tests, benchmarks and `npm run cluster:up`: a
@@ -24,30 +25,6 @@ export interface RedisServer {
   /** kill, then start. */
   restart(): Promise<void>;
   stop(): Promise<void>;
-}
-
-/** Resolves on Redis's "Ready to accept connections" line; rejects if it exits first. */
-function waitUntilReady(child: ChildProcess, log: string[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    let buffered = '';
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString('utf8');
-      const lines = buffered.split('\n');
-      buffered = lines.pop() ?? '';
-      for (const line of lines) {
-        log.push(line);
-        if (log.length > 200) log.shift();
-        if (line.includes('Ready to accept connections')) {
-          child.off('exit', onExit);
-          resolve();
-        }
-      }
-    };
-    const onExit = (code: number | null) =>
-      reject(new Error(`redis-server exited (${code}) before it was ready:\n${log.slice(-20).join('\n')}`));
-    child.stdout?.on('data', onData);
-    child.once('exit', onExit);
-  });
 }
 
 /** A detached shell that ends redis-server when `parentPid` goes, and removes its directory; exits by itself. */
@@ -93,7 +70,7 @@ export async function startRedis(options: { readonly tag?: string } = {}): Promi
         { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
       );
       try {
-        await waitUntilReady(candidate, log);
+        await waitForReadyLine(candidate, 'stdout', 'Ready to accept connections', log);
         // Keep draining its output so a full pipe never blocks the server.
         candidate.stdout?.resume();
         candidate.stderr?.resume();

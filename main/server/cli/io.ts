@@ -34,7 +34,7 @@ export class CliError extends Error {
   }
 }
 
-/** The real process: stdout, stderr, process.env, SIGINT and SIGTERM (a second signal exits at once). */
+/** The real process: stdout, stderr, process.env, SIGINT and SIGTERM (a deliberate second signal exits at once). */
 export function processIo(): CliIo {
   return {
     out: (line) => process.stdout.write(`${line}\n`),
@@ -46,21 +46,41 @@ export function processIo(): CliIo {
       for await (const chunk of process.stdin) chunks.push(Buffer.from(chunk as Uint8Array));
       return Buffer.concat(chunks).toString('utf8');
     },
-    waitForStop: () =>
-      new Promise((resolve) => {
-        const onSignal = (signal: NodeJS.Signals) => {
-          process.off('SIGINT', onSignal);
-          process.off('SIGTERM', onSignal);
-          const force = (again: NodeJS.Signals) => {
-            process.stderr.write(`${again} again: exiting without waiting for connections to close\n`);
-            process.exit(EXIT_FAILED);
-          };
-          process.once('SIGINT', force);
-          process.once('SIGTERM', force);
-          resolve(signal);
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-      }),
+    waitForStop: () => untilStopSignal(process, { now: () => Date.now(), exit: (code) => process.exit(code) }),
   };
+}
+
+/**
+ * One Ctrl-C reaches a command run through wrappers more than once: the terminal signals the whole process group,
+ * and npm and tsx each forward the signal to their child as well. Those copies arrive within moments of each other
+ * (later on a loaded machine), so a repeat inside this window is the same keystroke; only a signal after it means
+ * "stop waiting".
+ */
+export const REPEATED_SIGNAL_WINDOW_MS = 2_000;
+
+interface SignalSource {
+  on(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+  off(signal: NodeJS.Signals, listener: (signal: NodeJS.Signals) => void): unknown;
+}
+
+/** Resolves on the first SIGINT or SIGTERM; a later one, past the repeat window, exits at once. */
+export function untilStopSignal(
+  source: SignalSource,
+  clock: { readonly now: () => number; readonly exit: (code: number) => void },
+): Promise<NodeJS.Signals> {
+  return new Promise((resolve) => {
+    let firstAt: number | undefined;
+    const onSignal = (signal: NodeJS.Signals) => {
+      if (firstAt === undefined) {
+        firstAt = clock.now();
+        resolve(signal);
+        return;
+      }
+      if (clock.now() - firstAt < REPEATED_SIGNAL_WINDOW_MS) return;
+      process.stderr.write(`${signal} again: exiting without waiting for connections to close\n`);
+      clock.exit(EXIT_FAILED);
+    };
+    source.on('SIGINT', onSignal);
+    source.on('SIGTERM', onSignal);
+  });
 }

