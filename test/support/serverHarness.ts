@@ -34,7 +34,7 @@ export const EPHEMERAL_RELAY = { udpPort: 0, tcpPort: 0, minPort: 40000, maxPort
 
 /**
  * A server with the SFU on: Janus as its child, and the relay's relayed sockets on the host's own (non-loopback)
- * address, where Janus can reach them (docs/voice.md, "Ports and addresses").
+ * address, where Janus can reach them (docs/voice.md, "Janus, run and locked down").
  */
 export function withSfu(sfu: NonNullable<ServerConfigInput['sfu']> = { enabled: true }): Partial<ServerConfigInput> {
   return { sfu, relay: { ...EPHEMERAL_RELAY, relayIp: chooseIceAddress(undefined).address } };

@@ -49,7 +49,7 @@ export function startSfuService(
   if (isLoopback(relayAddress)) {
     throw new Error(
       `sfu: the relay's relayed address is ${relayAddress}, which Janus cannot reach (it never uses loopback): ` +
-        'set relay.relayIp to this host\'s private address (docs/voice.md, "Ports and addresses")',
+        'set relay.relayIp to this host\'s private address (docs/voice.md, "Janus, run and locked down")',
     );
   }
   const iceAddress =
