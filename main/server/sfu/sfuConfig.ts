@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isPublicAddress } from '../turn/addressPolicy';
 
 /** Where Debian's janus package puts the binary and its plugin libraries. */
 export const DEBIAN_JANUS_BINARY = '/usr/bin/janus';
@@ -38,13 +39,14 @@ const janusChildSchema = z.strictObject({
 const janusExternalSchema = z.strictObject({
   /** A Janus the operator runs elsewhere (another host on a private network): docs/admin.md, "Janus on another host". */
   kind: z.literal('external'),
-  /** Its WebSockets API: `ws+unix:///path/to.sock` or `ws://<private IP>:<port>/` (never a public address). */
-  url: z
-    .string()
-    .max(2000)
-    .refine((text) => /^ws\+unix:\/\/\/[^\s]+$/.test(text) || /^ws:\/\/[0-9.]+:\d{1,5}\/?$/.test(text), {
-      message: 'must be ws+unix:///path or ws://<IPv4>:<port>/',
-    }),
+  /**
+   * Its WebSockets API: `ws+unix:///path/to.sock` (a socket on this host, or one SSH forwards from the Janus host), or
+   * `ws://<private or loopback IPv4>:<port>/`. Never a public address: the API secret and every SDP travel in the
+   * clear on this link.
+   */
+  url: z.string().max(2000).refine(isJanusApiUrl, {
+    message: 'must be ws+unix:///path or ws://<private IPv4>:<port>/ (never a public address)',
+  }),
   /** Files holding Janus's `api_secret` and the VideoRoom `admin_key` (mode 0600); both are required. */
   apiSecretFile: secretFileSchema,
   adminKeyFile: secretFileSchema,
@@ -96,4 +98,17 @@ export type JanusExternalConfig = z.output<typeof janusExternalSchema>;
 /** Where an SFU channel returns to a mesh: `meshReturnMembers`, or two below the line by default. */
 export function meshReturnMembersOf(sfu: Pick<SfuConfig, 'meshMaxMembers' | 'meshReturnMembers'>): number {
   return sfu.meshReturnMembers ?? Math.max(1, sfu.meshMaxMembers - 2);
+}
+
+/** Where a Janus run apart may be reached: a Unix socket, or plain WebSockets on a private or loopback address. */
+function isJanusApiUrl(text: string): boolean {
+  if (/^ws\+unix:\/\/\/\S+$/.test(text)) return true;
+  const tcp = /^ws:\/\/(\d{1,3}(?:\.\d{1,3}){3}):(\d{1,5})\/?$/.exec(text);
+  if (tcp === null) return false;
+  const [, address = '', port = ''] = tcp;
+  const inRange = Number(port) >= 1 && Number(port) <= 65535;
+  if (!inRange || !z.ipv4().safeParse(address).success) return false;
+  const where = isPublicAddress(address);
+  // A private network (RFC 1918, carrier-grade NAT) or this host; not public, multicast or unspecified.
+  return !where.ok && (where.reason === 'private' || where.reason === 'cgn' || where.reason === 'loopback');
 }
