@@ -14,6 +14,8 @@ import type { ChannelVoiceMode } from '../../shared/voiceRoomState';
 
 export interface ServerProcessSetup {
   readonly invite: Invite;
+  /** The same invite as a whoot:// link, what `npm run bot -- --join` takes. */
+  readonly link: string;
   readonly workspaceId: string;
   /** The channels asked for, in order. */
   readonly channelIds: readonly string[];
@@ -48,7 +50,7 @@ export interface ServerProcess {
   setVoiceMode(channelId: string, voiceMode: ChannelVoiceMode): Promise<void>;
   /** Publisher ids (peer ids) in the channel's VideoRoom, or null when it has none. */
   participants(channelId: string): Promise<string[] | null>;
-  relayStats(): Promise<{ serverMuted: number; relayedPackets: number }>;
+  relayStats(): Promise<{ serverMuted: number; relayedPackets: number; allocations: number }>;
   /** Janus's pid and room count, the SFU address, and the server process's CPU time so far. */
   sfu(): Promise<SfuFacts>;
   /** Every line the server logged so far, and what the process wrote to its output. */

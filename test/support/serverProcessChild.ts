@@ -28,7 +28,7 @@ async function handle(request: ServerProcessRequest): Promise<unknown> {
         });
         channelIds.push(created.channel.id);
       }
-      return { invite: setup.invite, workspaceId: setup.workspace.id, channelIds };
+      return { invite: setup.invite, link: setup.link, workspaceId: setup.workspace.id, channelIds };
     }
     case 'voiceMute': {
       const params = { workspaceId: owned().workspace.id, userId: request.userId };
@@ -54,6 +54,7 @@ async function handle(request: ServerProcessRequest): Promise<unknown> {
       return {
         serverMuted: stats?.droppedPackets.serverMuted ?? 0,
         relayedPackets: stats ? stats.relayed.client_to_peer.packets + stats.relayed.peer_to_client.packets : 0,
+        allocations: stats?.allocations.active ?? 0,
       };
     }
     case 'sfu': {
