@@ -36,7 +36,7 @@ import { storeEventLog } from './storeEventLog';
 import { createTimelineService, type TimelineService } from './timeline/timelineService';
 import { chooseDataKeySource, loadOrCreateDataKeys, openConfiguredStore, type SecretStore, type Store } from './store';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks/dispatcher';
-import { meshReturnMembersOf } from './sfu/sfuConfig';
+import { meshAllocationsPerMember, meshReturnMembersOf } from './sfu/sfuConfig';
 import { startSfuService, type SfuService } from './sfu/sfuService';
 import type { LookupAll } from './webhooks/targetAddress';
 
@@ -124,6 +124,18 @@ export async function startServer(
     if (config.sfu.enabled && sharedState.cluster !== undefined) {
       // Each node runs its own Janus, and a room spanning nodes would be split between two of them.
       throw new Error('sfu.enabled works on one node for now: with sharedState "redis" keep it off (docs/voice.md).');
+    }
+    if (config.sfu.enabled && config.relay.enabled) {
+      // A mesh at the line must fit the relay's per-user quota, or its last members' links get no relay candidate.
+      const turnUrls = config.relay.tlsPort === undefined ? 2 : 3;
+      const needed = meshAllocationsPerMember(config.sfu.meshMaxMembers, turnUrls);
+      if (needed > config.relay.maxAllocationsPerUser) {
+        throw new Error(
+          `sfu.meshMaxMembers ${config.sfu.meshMaxMembers} needs ${needed} relay allocations per member in a mesh ` +
+            `(one per other member and TURN URL), more than relay.maxAllocationsPerUser ` +
+            `(${config.relay.maxAllocationsPerUser}): lower the one or raise the other (docs/voice.md).`,
+        );
+      }
     }
     if (config.sfu.enabled) {
       const relayAddress = config.relay.relayIp ?? config.relay.listenIp;

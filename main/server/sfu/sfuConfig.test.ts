@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { meshReturnMembersOf, sfuConfigSchema } from './sfuConfig';
+import { meshAllocationsPerMember, meshReturnMembersOf, sfuConfigSchema } from './sfuConfig';
 
 const external = (url: string) => ({
   enabled: true,
@@ -52,5 +52,11 @@ describe('the sfu configuration', () => {
     ]) {
       expect(sfuConfigSchema.safeParse(external(url)).success, url).toBe(false);
     }
+  });
+
+  it('counts the relay allocations a mesh member at the line holds: one per other member and TURN URL', () => {
+    expect(meshAllocationsPerMember(6, 2)).toBe(10);
+    expect(meshAllocationsPerMember(6, 3)).toBe(15);
+    expect(meshAllocationsPerMember(2, 2)).toBe(2);
   });
 });

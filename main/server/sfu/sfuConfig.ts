@@ -112,3 +112,12 @@ function isJanusApiUrl(text: string): boolean {
   // A private network (RFC 1918, carrier-grade NAT) or this host; not public, multicast or unspecified.
   return !where.ok && (where.reason === 'private' || where.reason === 'cgn' || where.reason === 'loopback');
 }
+
+/**
+ * Relay allocations each member of a mesh at the line holds: one per link (each other member) and TURN URL the
+ * client gathers relay candidates on (UDP and TCP, and TLS when the relay has a TLS port). An SFU member holds two
+ * links' worth whatever the room's size.
+ */
+export function meshAllocationsPerMember(meshMaxMembers: number, turnUrls: number): number {
+  return (meshMaxMembers - 1) * turnUrls;
+}
