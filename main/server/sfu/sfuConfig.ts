@@ -6,9 +6,10 @@ export const DEBIAN_JANUS_BINARY = '/usr/bin/janus';
 export const DEBIAN_JANUS_LIBRARIES = '/usr/lib/x86_64-linux-gnu/janus';
 
 /**
- * The mesh size up to which a channel stays a mesh in `auto` mode, from `npm run bench:voice -- --only sfu` on the
- * 2-core development machine (docs/voice.md, "When a channel is a mesh and when it is an SFU"): past 6 members a mesh
- * costs each member 5+ encoders and uplinks while the SFU keeps one.
+ * The mesh size up to which a channel stays a mesh in `auto` mode: the largest mesh `npm run bench:voice -- --only sfu`
+ * carried on the 2-core development machine, and what the relay's default per-user quota (10 allocations, two per
+ * other member) holds (docs/voice.md, "Benchmark"). Past it a mesh member sends one more copy of its voice, with one
+ * more encoder, per newcomer; an SFU member sends one whatever the size.
  */
 export const DEFAULT_MESH_MAX_MEMBERS = 6;
 
