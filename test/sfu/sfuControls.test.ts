@@ -316,8 +316,10 @@ describe('voice controls in an SFU call', () => {
 
 describe('npm run bot in an SFU channel', () => {
   it('hears the resident through the media server, is heard by it, and leaves cleanly', async () => {
+    if (b.engine.store.getState().channelId !== hall) expect((await b.join({ id: hall })).ok).toBe(true);
+    // Long enough to be heard however slowly npm, tsx and the sign-up start on a loaded machine.
     const run = runBotCli(
-      ['--join', server.setup.link, ...account('clisfu'), '--channel', 'All hands', '--duration', '12'],
+      ['--join', server.setup.link, ...account('clisfu'), '--channel', 'All hands', '--duration', '30'],
       240_000,
     );
     const fromCli = await eventually(
@@ -325,7 +327,9 @@ describe('npm run bot in an SFU channel', () => {
       () => b.hearing().find((peer) => peer.displayName === 'clisfu' && peer.dominant?.frequency === 440),
       WAIT,
       200,
-    );
+    ).catch((error: unknown) => {
+      throw new Error(`${(error as Error).message}\nCLI stdout:\n${run.stdout()}\nstderr:\n${run.stderr()}`);
+    });
     const exit = await run.exited;
     const stdout = run.stdout();
     console.info(`[bot cli sfu] stdout:\n${stdout}${run.stderr()}`);

@@ -3,7 +3,7 @@ import type { VoiceBot } from '../../bot/voiceBot';
 import type { CallMode } from '../../shared/voiceRoomState';
 import { withSfu } from '../support/serverHarness';
 import { startServerProcess, type ServerProcess } from '../support/serverProcess';
-import { eventually, launchBot } from '../support/voiceBots';
+import { everyoneHearsEveryone as everyoneHearsEveryoneAt, launchBot } from '../support/voiceBots';
 
 /*
  * A channel crossing the line while people talk: a mesh of three becomes an SFU room when a fourth joins, and a
@@ -37,27 +37,8 @@ afterAll(async () => {
 const userOf = (bot: VoiceBot) => bot.session.user.id;
 const toneOf = (userId: string) => TONES[bots.findIndex((bot) => userOf(bot) === userId)];
 
-/** Waits until every bot of `group` is in `mode` and hears each other member of it at its tone. */
-async function everyoneHearsEveryone(group: readonly VoiceBot[], mode: CallMode) {
-  for (const bot of group) {
-    await eventually(
-      `bot${toneOf(userOf(bot))} in ${mode}, hearing ${group.length - 1} members at their tones`,
-      () => {
-        if (bot.engine.store.getState().mode !== mode) return undefined;
-        const heard = bot.hearing();
-        const others = new Set(group.filter((other) => other !== bot).map(userOf));
-        const ok =
-          heard.length === others.size &&
-          heard.every(
-            (peer) => others.has(peer.userId) && peer.level > 0.1 && peer.dominant?.frequency === toneOf(peer.userId),
-          );
-        return ok ? heard : undefined;
-      },
-      180_000,
-      250,
-    );
-  }
-}
+const everyoneHearsEveryone = (group: readonly VoiceBot[], mode: CallMode) =>
+  everyoneHearsEveryoneAt(group, mode, toneOf);
 
 /** Outbound audio streams a bot sends now (a mesh sends one per other member, the SFU one). */
 async function sendStreams(bot: VoiceBot): Promise<number> {

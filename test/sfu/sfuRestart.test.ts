@@ -3,7 +3,7 @@ import type { VoiceBot } from '../../bot/voiceBot';
 import type { CallMode } from '../../shared/voiceRoomState';
 import { withSfu } from '../support/serverHarness';
 import { startServerProcess, type ServerProcess } from '../support/serverProcess';
-import { eventually, launchBot } from '../support/voiceBots';
+import { eventually, everyoneHearsEveryone as everyoneHearsEveryoneAt, launchBot } from '../support/voiceBots';
 
 /*
  * Janus killed mid-call (SIGKILL, as a crash or an OOM kill does it): the server notices at once, the room falls back
@@ -35,23 +35,7 @@ afterAll(async () => {
 const userOf = (bot: VoiceBot) => bot.session.user.id;
 const toneOf = (userId: string) => TONES[bots.findIndex((bot) => userOf(bot) === userId)];
 
-async function everyoneHearsEveryone(mode: CallMode) {
-  for (const bot of bots) {
-    await eventually(
-      `bot${toneOf(userOf(bot))} in ${mode}, hearing the other two`,
-      () => {
-        if (bot.engine.store.getState().mode !== mode) return undefined;
-        const heard = bot.hearing();
-        return heard.length === bots.length - 1 &&
-          heard.every((peer) => peer.level > 0.1 && peer.dominant?.frequency === toneOf(peer.userId))
-          ? heard
-          : undefined;
-      },
-      180_000,
-      250,
-    );
-  }
-}
+const everyoneHearsEveryone = (mode: CallMode) => everyoneHearsEveryoneAt(bots, mode, toneOf);
 
 describe('Janus killed mid-call', () => {
   it('the room falls back to a mesh and says so, then returns to the restarted Janus and says so', async () => {

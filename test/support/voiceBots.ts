@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { RunningServer } from '../../main/server/serverApp';
 import { parseDeepLink, type Invite } from '../../shared/deepLink';
-import type { ChannelVoiceMode } from '../../shared/voiceRoomState';
+import type { CallMode, ChannelVoiceMode } from '../../shared/voiceRoomState';
 import { startBotSession } from '../../bot/session/botSession';
 import { createVoiceBot, type VoiceBot, type VoiceBotOptions } from '../../bot/voiceBot';
 import { signUpAndIn } from './serverHarness';
@@ -66,5 +66,34 @@ export async function eventually<T>(
     if (value !== undefined) return value;
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+/**
+ * Waits until every bot of `group` is in `mode` and hears each other member of it, and nobody else, loudly at its
+ * own tone (`toneOf(userId)`). Long: on a loaded machine a mode switch takes its time.
+ */
+export async function everyoneHearsEveryone(
+  group: readonly VoiceBot[],
+  mode: CallMode,
+  toneOf: (userId: string) => number | undefined,
+): Promise<void> {
+  for (const bot of group) {
+    await eventually(
+      `bot${toneOf(bot.session.user.id)} in ${mode}, hearing ${group.length - 1} members at their tones`,
+      () => {
+        if (bot.engine.store.getState().mode !== mode) return undefined;
+        const heard = bot.hearing();
+        const others = new Set(group.filter((other) => other !== bot).map((other) => other.session.user.id));
+        const ok =
+          heard.length === others.size &&
+          heard.every(
+            (peer) => others.has(peer.userId) && peer.level > 0.1 && peer.dominant?.frequency === toneOf(peer.userId),
+          );
+        return ok ? heard : undefined;
+      },
+      180_000,
+      250,
+    );
   }
 }
