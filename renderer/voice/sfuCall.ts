@@ -43,6 +43,12 @@ export class SfuCall {
   private receiving: Promise<void> = Promise.resolve();
   /** Candidates for the receiving link that arrived before its first offer. */
   private early: IceCandidate[] = [];
+  /**
+   * Candidates for the sending link that arrived while its answer was awaited: Janus trickles its candidate as soon
+   * as it has one, which can overtake the answer on the way through the server. Added before the answer they would
+   * be lost (no remote description), and with them the only pairs the relay lets through.
+   */
+  private publishEarly: IceCandidate[] = [];
   private streams: readonly SfuStream[] = [];
   private readonly attached = new Map<string, MediaStreamTrack>();
   private readonly timers = new Map<SfuLink, unknown>();
@@ -78,7 +84,7 @@ export class SfuCall {
           });
         return;
       case 'sfu.candidate':
-        if (message.link === 'publish') void this.addCandidate(this.publish, message.candidate);
+        if (message.link === 'publish') this.publishCandidate(message.candidate);
         else this.receiving = this.receiving.then(() => this.subscribeCandidate(message.candidate));
         return;
       case 'sfu.reset':
@@ -139,6 +145,7 @@ export class SfuCall {
     const old = this.publish;
     this.publish = this.newSendingLink();
     old.close();
+    this.publishEarly = [];
     this.offering = false;
     this.restartPending = false;
     void this.offer(false);
@@ -182,11 +189,17 @@ export class SfuCall {
     }
   }
 
+  private publishCandidate(candidate: IceCandidate): void {
+    if (this.publish.signalingState === 'have-local-offer') this.publishEarly.push(candidate);
+    else void this.addCandidate(this.publish, candidate);
+  }
+
   private async answered(sdp: string): Promise<void> {
     const pc = this.publish;
     if (pc.signalingState !== 'have-local-offer') return;
     try {
       await pc.setRemoteDescription({ type: 'answer', sdp });
+      for (const candidate of this.publishEarly.splice(0)) await this.addCandidate(pc, candidate);
     } catch {
       if (!this.closed) this.options.onError('negotiation_failed');
     }
