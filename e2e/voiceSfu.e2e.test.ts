@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { roomKey } from '../main/server/signalling/rooms';
 import { parseDeepLink } from '../shared/deepLink';
 import { signUpAndIn, startTestServer, withSfu, type TestClient, type TestServer } from '../test/support/serverHarness';
 import { launchBot } from '../test/support/voiceBots';
@@ -12,7 +13,8 @@ import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harnes
 import { RTC_PROBE_SCRIPT, rtcLeftovers } from './harness/rtcProbe';
 import { makeSpeechWav } from './harness/speechWav';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
-import { screenshot, signInWithInvite } from './scenarios/appScenarios';
+import { screenshot, signInWithInvite, signOut } from './scenarios/appScenarios';
+import { expectNoVoiceSecretsLeft } from './scenarios/voiceScenarios';
 
 /**
  * Two people in real Chromium and a headless bot in a channel that goes through the server's Janus (an admin set
@@ -30,6 +32,8 @@ let owner: TestClient;
 let member: TestClient;
 let bot: VoiceBot;
 const channelName = 'All hands';
+/** The channel's voice room, as the server names it (for what Janus holds). */
+let hallKey: string;
 const people: AppPage[] = [];
 
 interface LinkAudio {
@@ -106,10 +110,11 @@ beforeAll(async () => {
   owner = await signUpAndIn(whoot.server, 'Ada');
   member = await signUpAndIn(whoot.server, 'Bob');
   const { workspace } = await owner.call('createWorkspace', { body: { slug: 'all-hands', name: 'Company' } });
-  await owner.call('createChannel', {
+  const { channel } = await owner.call('createChannel', {
     params: { workspaceId: workspace.id },
     body: { name: channelName, voiceMode: 'sfu' },
   });
+  hallKey = roomKey(workspace.id, channel.id);
   invite = await whoot.server.createInvite('all-hands', { maxUses: 10 });
   const parsed = parseDeepLink(invite);
   if (!parsed.ok) throw new Error('invite did not parse');
@@ -232,6 +237,18 @@ describe('a large channel through the SFU, in real Chromium', () => {
     await expect.poll(() => rtcLeftovers(bob.page)).toMatchObject({ openPeerConnections: 0, liveTracks: 0 });
     await expect.poll(() => ada.page.getByRole('list', { name: 'Call members' }).getByRole('listitem').count()).toBe(2);
     await waitForLinks(ada.page, (l) => loud(l).length === 1, 'only the bot heard');
+    expect([...ada.errors, ...bob.errors]).toEqual([]);
+  });
+
+  it('sign-out in an SFU call: both links close, Janus drops the feed, and the page holds no TURN credential', async () => {
+    await joinChannel(bob.page);
+    await waitForLinks(bob.page, (l) => loud(l).length === 2, 'Bob hears Ada and the bot again');
+    const feeds = async () => (await whoot.server.sfu?.participants(hallKey)) ?? null;
+    await expect.poll(async () => (await feeds())?.length).toBe(3);
+    await signOut(bob.page);
+    await expect.poll(async () => (await feeds())?.length).toBe(2);
+    await expectNoVoiceSecretsLeft(bob, member.user.id);
+    await waitForLinks(ada.page, (l) => loud(l).length === 1, 'only the bot heard after Bob signed out');
     expect([...ada.errors, ...bob.errors]).toEqual([]);
   });
 });
