@@ -5,7 +5,7 @@ import type { CallMode } from '../../shared/voiceRoomState';
 import { startJanusApart, type JanusApart } from '../support/janusApart';
 import { withSfu } from '../support/serverHarness';
 import { startServerProcess, type ServerProcess } from '../support/serverProcess';
-import { everyoneHearsEveryone as everyoneHearsEveryoneAt, launchBot } from '../support/voiceBots';
+import { launchToneBots, type ToneBots } from '../support/voiceBots';
 import { selectedPairOf } from '../support/wrtcPeer';
 
 /*
@@ -20,28 +20,25 @@ const iceAddress = chooseIceAddress(undefined).address;
 
 let janus: JanusApart;
 let server: ServerProcess;
-let bots: VoiceBot[] = [];
+let tones: ToneBots;
+let bots: readonly VoiceBot[] = [];
 
 beforeAll(async () => {
   janus = await startJanusApart(iceAddress);
   server = await startServerProcess(withSfu({ enabled: true, janus: janus.config }), [
     { name: 'All hands', voiceMode: 'sfu' },
   ]);
-  bots = await Promise.all(
-    TONES.map((frequency) =>
-      launchBot(server.setup.invite, `bot${frequency}`, { play: { kind: 'tone', frequency }, frequencies: TONES }),
-    ),
-  );
+  tones = await launchToneBots(server.setup.invite, TONES);
+  bots = tones.bots;
 }, 300_000);
 
 afterAll(async () => {
-  for (const bot of bots) await bot.stop();
+  await tones?.stop();
   await server?.stop();
   await janus?.stop();
 });
 
-const toneOf = (userId: string) => TONES[bots.findIndex((bot) => bot.session.user.id === userId)];
-const everyoneHearsEveryone = (mode: CallMode) => everyoneHearsEveryoneAt(bots, mode, toneOf);
+const everyoneHearsEveryone = (mode: CallMode) => tones.everyoneHearsEveryone(mode);
 
 describe('Janus run apart', () => {
   it('carries an SFU channel: the server reaches its API with the secret and creates the room with the admin key', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { VoiceBot } from '../../bot/voiceBot';
 import { withSfu } from '../support/serverHarness';
 import { startServerProcess, type ServerProcess } from '../support/serverProcess';
-import { eventually, launchBot } from '../support/voiceBots';
+import { eventually, launchToneBots, type ToneBots } from '../support/voiceBots';
 import { selectedPairOf } from '../support/wrtcPeer';
 
 /*
@@ -18,31 +18,23 @@ const SILENCE = 0.001;
 
 let server: ServerProcess;
 let channelId: string;
-const bots: VoiceBot[] = [];
+let tones: ToneBots;
+let bots: readonly VoiceBot[] = [];
 
 beforeAll(async () => {
   server = await startServerProcess(withSfu(), [{ name: 'All hands', voiceMode: 'sfu' }]);
-  const { setup } = server;
-  channelId = setup.channelIds[0] ?? '';
-  // Sign-ups hash passwords (argon2id) on the server: a few at a time.
-  for (let i = 0; i < TONES.length; i += 4) {
-    bots.push(
-      ...(await Promise.all(
-        TONES.slice(i, i + 4).map((frequency) =>
-          launchBot(setup.invite, `bot${frequency}`, { play: { kind: 'tone', frequency }, frequencies: TONES }),
-        ),
-      )),
-    );
-  }
+  channelId = server.setup.channelIds[0] ?? '';
+  tones = await launchToneBots(server.setup.invite, TONES);
+  bots = tones.bots;
 }, 300_000);
 
 afterAll(async () => {
-  for (const bot of bots) await bot.stop();
+  await tones?.stop();
   await server?.stop();
 });
 
 const userOf = (bot: VoiceBot) => bot.session.user.id;
-const toneOf = (userId: string) => TONES[bots.findIndex((bot) => userOf(bot) === userId)];
+const toneOf = (userId: string) => tones.toneOf(userId);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**

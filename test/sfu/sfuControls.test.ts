@@ -290,6 +290,9 @@ describe('voice controls in an SFU call', () => {
     });
     expect(a.microphone.liveTracks()).toBe(0);
     await expect.poll(() => server.participants(breakout), { timeout: WAIT }).toEqual([talker.socket.connectionId()]);
+    // It comes back by itself, and is heard at once.
+    expect((await a.join({ id: hall })).ok).toBe(true);
+    await hears(b, a.session.user.id, 660, 'bot660 heard again after rejoining the hall');
   }, 300_000);
 
   it('sign-out ends the call: the relay drops its allocations and Janus its feed', async () => {

@@ -3,7 +3,7 @@ import type { VoiceBot } from '../../bot/voiceBot';
 import type { CallMode } from '../../shared/voiceRoomState';
 import { withSfu } from '../support/serverHarness';
 import { startServerProcess, type ServerProcess } from '../support/serverProcess';
-import { everyoneHearsEveryone as everyoneHearsEveryoneAt, launchBot } from '../support/voiceBots';
+import { launchToneBots, type ToneBots } from '../support/voiceBots';
 
 /*
  * A channel crossing the line while people talk: a mesh of three becomes an SFU room when a fourth joins, and a
@@ -15,30 +15,24 @@ const TONES = [440, 550, 660, 770] as const;
 
 let server: ServerProcess;
 let channelId: string;
-let bots: VoiceBot[] = [];
+let tones: ToneBots;
+let bots: readonly VoiceBot[] = [];
 
 beforeAll(async () => {
   server = await startServerProcess(withSfu({ enabled: true, meshMaxMembers: 3, meshReturnMembers: 2 }), [
     { name: 'Stand-up', voiceMode: 'auto' },
   ]);
   channelId = server.setup.channelIds[0] ?? '';
-  bots = await Promise.all(
-    TONES.map((frequency) =>
-      launchBot(server.setup.invite, `bot${frequency}`, { play: { kind: 'tone', frequency }, frequencies: TONES }),
-    ),
-  );
+  tones = await launchToneBots(server.setup.invite, TONES);
+  bots = tones.bots;
 }, 300_000);
 
 afterAll(async () => {
-  for (const bot of bots) await bot.stop();
+  await tones?.stop();
   await server?.stop();
 });
 
-const userOf = (bot: VoiceBot) => bot.session.user.id;
-const toneOf = (userId: string) => TONES[bots.findIndex((bot) => userOf(bot) === userId)];
-
-const everyoneHearsEveryone = (group: readonly VoiceBot[], mode: CallMode) =>
-  everyoneHearsEveryoneAt(group, mode, toneOf);
+const everyoneHearsEveryone = (group: readonly VoiceBot[], mode: CallMode) => tones.everyoneHearsEveryone(mode, group);
 
 /** Outbound audio streams a bot sends now (a mesh sends one per other member, the SFU one). */
 async function sendStreams(bot: VoiceBot): Promise<number> {

@@ -6,6 +6,7 @@ import { writeJanusConfig } from '../../main/server/sfu/janusConfig';
 import { sfuConfigSchema, type JanusChildConfig, type JanusExternalConfig } from '../../main/server/sfu/sfuConfig';
 import { freePort } from './freePort';
 import { waitForReadyLine } from './readyLine';
+import { stopChild } from './stopChild';
 
 /**
  * Janus run apart from the server, the way docs/admin.md ("Janus on another host") tells an operator to run it: the
@@ -60,10 +61,7 @@ export async function startJanusApart(iceAddress: string): Promise<JanusApart> {
   async function kill(hard = false): Promise<void> {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill(hard ? 'SIGKILL' : 'SIGTERM');
-    await exited;
+    await stopChild(running, hard);
   }
 
   try {

@@ -1,8 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { pinnedSocketOpener } from '../../bot/net/pinnedWebSocket';
 import { createWrtcMicrophone } from '../../bot/ports/wrtcMicrophone';
 import { createWrtcSpeakers } from '../../bot/ports/wrtcSpeakers';
-import { startBotSession, type BotSession } from '../../bot/session/botSession';
+import type { BotSession } from '../../bot/session/botSession';
 import { wrtcPeerConnection } from '../../bot/voiceBot';
 import {
   createWorkspaceSocket,
@@ -12,7 +11,7 @@ import {
 import { MicrophoneError, type MicrophonePort } from '../../renderer/voice/ports';
 import { createVoiceEngine, type VoiceEngine } from '../../renderer/voice/voiceEngine';
 import type { Invite } from '../../shared/deepLink';
-import { eventually } from './voiceBots';
+import { eventually, signUpBotSession } from './voiceBots';
 
 /**
  * The app's voice engine (on @roamhq/wrtc) with the operating system played by the test: microphones that can be
@@ -37,16 +36,7 @@ export interface Talker {
 export const TALKER_DEVICES = ['usb-headset', 'built-in'] as const;
 
 export async function launchTalker(invite: Invite, name: string, frequency: number): Promise<Talker> {
-  const session = await startBotSession({
-    invite,
-    account: {
-      kind: 'signUp',
-      email: `${name}-${randomBytes(4).toString('hex')}@example.com`,
-      password: `pw-${randomBytes(8).toString('hex')}`,
-      displayName: name,
-    },
-  });
-  if (!session.ok) throw new Error(`${name} could not sign up: ${session.error.message}`);
+  const session = await signUpBotSession(invite, name);
   const present: string[] = [...TALKER_DEVICES];
   const opened: (string | null)[] = [];
   const deviceListeners = new Set<() => void>();
@@ -66,11 +56,11 @@ export async function launchTalker(invite: Invite, name: string, frequency: numb
     },
     ...(signal.meter ? { meter: signal.meter.bind(signal) } : {}),
   };
-  const open = pinnedSocketOpener(session.value.server);
+  const open = pinnedSocketOpener(session.server);
   let current: WebSocketLike | null = null;
   const socket = createWorkspaceSocket({
-    workspaceId: session.value.workspace.id,
-    ticket: () => session.value.ticket(),
+    workspaceId: session.workspace.id,
+    ticket: () => session.ticket(),
     openSocket: (url, protocols) => (current = open(url, protocols)),
   });
   const engine = createVoiceEngine({
@@ -78,10 +68,10 @@ export async function launchTalker(invite: Invite, name: string, frequency: numb
     microphone,
     speakers: createWrtcSpeakers(),
     signalling: socket,
-    credentials: (id) => session.value.credentials(id),
+    credentials: (id) => session.credentials(id),
     network,
   });
-  const stopDropping = session.value.onDropCredentials(() => engine.leave());
+  const stopDropping = session.onDropCredentials(() => engine.leave());
   engine.setInputMode('pushToTalk');
   engine.setTalking(true);
   socket.start();
@@ -91,7 +81,7 @@ export async function launchTalker(invite: Invite, name: string, frequency: numb
   };
   let stopped = false;
   return {
-    session: session.value,
+    session,
     engine,
     socket,
     opened,
@@ -117,7 +107,7 @@ export async function launchTalker(invite: Invite, name: string, frequency: numb
       stopDropping();
       signal.close();
       // A test may have signed the talker out already (sign-out teardown).
-      await session.value.signOut().catch(() => undefined);
+      await session.signOut().catch(() => undefined);
     },
   };
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { RunningServer } from '../../main/server/serverApp';
 import { parseDeepLink, type Invite } from '../../shared/deepLink';
 import type { CallMode, ChannelVoiceMode } from '../../shared/voiceRoomState';
-import { startBotSession } from '../../bot/session/botSession';
+import { startBotSession, type BotSession } from '../../bot/session/botSession';
 import { createVoiceBot, type VoiceBot, type VoiceBotOptions } from '../../bot/voiceBot';
 import { signUpAndIn } from './serverHarness';
 import { TEST_WAIT_MS } from './testDeadlines';
@@ -32,8 +32,8 @@ export async function voiceChannelWithInvite(
   return { owner, workspace, channel, link, invite: parsed.value.invite };
 }
 
-/** A new account made with the invite (the bot's --sign-up path), signed in, with its signalling socket open. */
-export async function launchBot(invite: Invite, name: string, options: VoiceBotOptions): Promise<VoiceBot> {
+/** A new account made with the invite (the bot's --sign-up path), signed in. */
+export async function signUpBotSession(invite: Invite, name: string): Promise<BotSession> {
   const session = await startBotSession({
     invite,
     account: {
@@ -44,7 +44,12 @@ export async function launchBot(invite: Invite, name: string, options: VoiceBotO
     },
   });
   if (!session.ok) throw new Error(`${name} could not sign up: ${session.error.code} ${session.error.message}`);
-  const bot = createVoiceBot(session.value, options);
+  return session.value;
+}
+
+/** A new account made with the invite (the bot's --sign-up path), signed in, with its signalling socket open. */
+export async function launchBot(invite: Invite, name: string, options: VoiceBotOptions): Promise<VoiceBot> {
+  const bot = createVoiceBot(await signUpBotSession(invite, name), options);
   const started = await bot.start();
   if (!started.ok) throw new Error(`${name} could not open signalling: ${started.error.message}`);
   return bot;
@@ -69,31 +74,76 @@ export async function eventually<T>(
   }
 }
 
-/**
- * Waits until every bot of `group` is in `mode` and hears each other member of it, and nobody else, loudly at its
- * own tone (`toneOf(userId)`). Long: on a loaded machine a mode switch takes its time.
- */
-export async function everyoneHearsEveryone(
-  group: readonly VoiceBot[],
-  mode: CallMode,
-  toneOf: (userId: string) => number | undefined,
-): Promise<void> {
-  for (const bot of group) {
-    await eventually(
-      `bot${toneOf(bot.session.user.id)} in ${mode}, hearing ${group.length - 1} members at their tones`,
-      () => {
-        if (bot.engine.store.getState().mode !== mode) return undefined;
-        const heard = bot.hearing();
-        const others = new Set(group.filter((other) => other !== bot).map((other) => other.session.user.id));
-        const ok =
-          heard.length === others.size &&
-          heard.every(
-            (peer) => others.has(peer.userId) && peer.level > 0.1 && peer.dominant?.frequency === toneOf(peer.userId),
-          );
-        return ok ? heard : undefined;
-      },
-      180_000,
-      250,
-    );
+/** Bots that each play a tone of their own and compare all of them: who is heard, and at which tone. */
+export interface ToneBots {
+  /** One bot per tone, named `bot<tone>`, in the order of the tones. */
+  readonly bots: readonly VoiceBot[];
+  /** The tone a member plays, by user id (undefined for anyone else). */
+  toneOf(userId: string): number | undefined;
+  /**
+   * Waits until every bot of `group` (all by default) is in `mode` and hears each other member of it, and nobody
+   * else, loudly at its own tone. Long: on a loaded machine a mode switch takes its time.
+   */
+  everyoneHearsEveryone(mode: CallMode, group?: readonly VoiceBot[]): Promise<void>;
+  /** Leaves, closes and signs out every bot. */
+  stop(): Promise<void>;
+}
+
+/** Signs up one bot per tone, a few at a time (sign-ups hash passwords with argon2id on the server). */
+export async function launchToneBots(invite: Invite, tones: readonly number[]): Promise<ToneBots> {
+  const bots: VoiceBot[] = [];
+  const stop = async () => {
+    for (const bot of bots) await bot.stop();
+  };
+  try {
+    for (let i = 0; i < tones.length; i += 4) {
+      const batch = tones
+        .slice(i, i + 4)
+        .map((frequency) =>
+          launchBot(invite, `bot${frequency}`, { play: { kind: 'tone', frequency }, frequencies: tones }),
+        );
+      bots.push(...(await Promise.all(batch)));
+    }
+  } catch (error) {
+    await stop();
+    throw error;
   }
+  const toneOf = (userId: string) => tones[bots.findIndex((bot) => bot.session.user.id === userId)];
+  return {
+    bots,
+    toneOf,
+    async everyoneHearsEveryone(mode, group = bots) {
+      for (const bot of group) {
+        await eventually(
+          `bot${toneOf(bot.session.user.id)} in ${mode}, hearing ${group.length - 1} members at their tones`,
+          () => {
+            if (bot.engine.store.getState().mode !== mode) return undefined;
+            const heard = bot.hearing();
+            const others = new Set(group.filter((other) => other !== bot).map((other) => other.session.user.id));
+            const ok =
+              heard.length === others.size &&
+              heard.every(
+                (peer) =>
+                  others.has(peer.userId) && peer.level > 0.1 && peer.dominant?.frequency === toneOf(peer.userId),
+              );
+            return ok ? heard : undefined;
+          },
+          180_000,
+          250,
+        ).catch((error: unknown) => {
+          // Say what the bot had instead: its mode and, per member, the link's state and what came through.
+          const state = bot.engine.store.getState();
+          const links = Object.values(state.peers).map((peer) => `${toneOf(peer.userId)}:${peer.connectionState}`);
+          const heard = bot
+            .hearing()
+            .map((peer) => `${toneOf(peer.userId)}:${peer.level.toFixed(2)}@${peer.dominant?.frequency ?? '-'}`);
+          throw new Error(
+            `${(error as Error).message}; it was in ${state.mode} (${state.phase}, error ${state.error?.code ?? 'none'}), ` +
+              `links ${links.join(' ')}, heard ${heard.join(' ')}`,
+          );
+        });
+      }
+    },
+    stop,
+  };
 }
