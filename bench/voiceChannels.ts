@@ -262,8 +262,8 @@ function summarize(mesh: readonly ChannelStep[], sfu: readonly ChannelStep[]): v
 
 export async function benchLargeChannels(options: ChannelBenchOptions): Promise<void> {
   const sfuServer = withSfu({ enabled: true, maxMembers: 100 });
-  // A mesh member holds a relay allocation per other member and TURN URL (UDP and TCP): the default per-user quota
-  // (10) would stop a mesh at 6 members before loss or CPU do. Raised here, to measure what the machine carries.
+  // A mesh member holds a relay allocation per other member, TURN URL (UDP and TCP) and network interface: the default
+  // per-user quota (10) would stop a mesh before loss or CPU do. Raised here, to measure what the machine carries.
   const relay = { ...sfuServer.relay, maxAllocationsPerUser: 200, maxAllocations: 10_000 };
   const server = await startServerProcess({ ...sfuServer, relay }, [
     { name: 'Mesh ramp', voiceMode: 'mesh' },
@@ -284,7 +284,8 @@ export async function benchLargeChannels(options: ChannelBenchOptions): Promise<
     console.log(
       `\n(d) one channel, bots added step by step, as a mesh and through the SFU (Janus), ${options.measureSeconds} s ` +
         `per step, ${cpus().length} cores; a step is carried at 0 % loss with every stream flowing, the bots keeping ` +
-        'real time (relay.maxAllocationsPerUser raised to 200: a mesh of N holds 2(N-1) allocations per member)',
+        'real time (relay.maxAllocationsPerUser raised to 200: a mesh member holds one allocation per other member, TURN ' +
+        'URL and network interface)',
     );
     const mesh = await rampChannel(server, pool, meshChannel, 'mesh', options);
     const sfu = await rampChannel(server, pool, sfuChannel, 'sfu', options);
