@@ -43,6 +43,11 @@ export default defineConfig({
           hookTimeout: 180_000,
           expect: { poll: { timeout: 30_000 } },
           fileParallelism: false,
+          // Under WHOOT_TEST_TARGET=cluster the e2e suites' servers are clusters, on the run's PostgreSQL and Redis.
+          globalSetup:
+            process.env.WHOOT_TEST_TARGET === 'cluster'
+              ? ['./test/support/postgresGlobalSetup.ts', './test/support/redisGlobalSetup.ts']
+              : [],
         },
       },
     ],

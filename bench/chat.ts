@@ -7,7 +7,8 @@
  *
  * 1. Fan-out: 200 WSS clients in one workspace (20 members x 10 connections, read by receiver processes) while
  *    members post to one channel at 100 messages/s over signed REST; each delivery's latency is post start ->
- *    `message.posted` on that socket (process.hrtime is CLOCK_MONOTONIC, one clock for every process).
+ *    `message.posted` on that socket (process.hrtime is CLOCK_MONOTONIC, one clock for every process). The server's
+ *    event-loop delay over the same window is printed beside it: a post waits behind whatever holds the loop.
  * 2. Files: a 24 MiB upload (streamed, SHA-256 checked, encrypted in 64 KiB chunks, fsynced) and its download
  *    (streamed, decrypted), beside a plain stream copy of the same bytes with fsync on the same machine, and beside
  *    the same upload to an HTTPS server that does nothing with the bytes: the ceiling TLS in Node sets here.
@@ -18,16 +19,18 @@ import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { availableParallelism, tmpdir } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { open } from 'node:fs/promises';
 import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import { WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import { sniffContentType } from '../shared/chat';
-import { parseServerMessage, wsProtocolsFor } from '../shared/ws';
 import type { RunningServer } from '../main/server/serverApp';
 import { makeSelfSignedCertificate } from '../test/support/selfSignedCertificate';
 import { api, signUpAndIn, startTestServer, type TestClient } from '../test/support/serverHarness';
+import { askChild as ask } from './support/childProcess';
+import { openReceivingSocket } from './support/receivingSocket';
 import { percentile } from './support/statistics';
 
 const MEMBERS = 20;
@@ -57,10 +60,21 @@ async function runServer(): Promise<void> {
     chat: { posts: { burst: 10_000, perSecond: 1000 }, uploads: { burst: 100, perSecond: 100 } },
   });
   process.on('disconnect', () => void server.close().finally(() => process.exit(0)));
+  // How late the server's event loop runs timers: what a post waits behind when fan-out fills the loop.
+  const loop = monitorEventLoopDelay({ resolution: 10 });
+  loop.enable();
   process.on('message', (message: { cmd: 'stop' | 'cpu' }) => {
     if (message.cmd === 'stop') void server.close().finally(() => process.exit(0));
-    // CPU time so far (user + system, ms): the parent takes differences to get the server's share of a phase.
-    if (message.cmd === 'cpu') process.send?.({ cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 });
+    // CPU time so far (user + system, ms): the parent takes differences to get the server's share of a phase; and
+    // the event-loop delay since the previous question.
+    if (message.cmd === 'cpu') {
+      const toMs = (ns: number) => ns / 1e6;
+      process.send?.({
+        cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000,
+        loopDelayMs: { p50: toMs(loop.percentile(50)), p99: toMs(loop.percentile(99)), max: toMs(loop.max) },
+      } satisfies ServerCpu);
+      loop.reset();
+    }
   });
   const discard = await startDiscardServer();
   process.send?.({
@@ -91,12 +105,18 @@ async function startDiscardServer(): Promise<{ port: number; cert: string }> {
 const ms = (from: bigint, to: bigint) => Number(to - from) / 1e6;
 const now = () => process.hrtime.bigint();
 
-function serverCpuMs(child: ChildProcess): Promise<number> {
+interface ServerCpu {
+  readonly cpuMs: number;
+  /** The server's event-loop delay since the previous reading (monitorEventLoopDelay, 10 ms resolution). */
+  readonly loopDelayMs: { readonly p50: number; readonly p99: number; readonly max: number };
+}
+
+function serverCpuMs(child: ChildProcess): Promise<ServerCpu> {
   return new Promise((resolve) => {
     const listener = (message: unknown) => {
       if (typeof message === 'object' && message !== null && 'cpuMs' in message) {
         child.off('message', listener);
-        resolve(Number((message as { cpuMs: number }).cpuMs));
+        resolve(message as ServerCpu);
       }
     };
     child.on('message', listener);
@@ -139,7 +159,12 @@ async function runReceiver(): Promise<void> {
     void (async () => {
       if (request.cmd === 'connect') {
         for (const [offset, { ticket, path }] of request.tickets.entries()) {
-          sockets.push(await openReceiving(request.port, ticket, path, request.slotBase + offset, arrivals));
+          const slot = request.slotBase + offset;
+          sockets.push(
+            await openReceivingSocket(request.port, ticket, path, (index, at) =>
+              arrivals.push([index, slot, String(at)]),
+            ),
+          );
         }
         process.send?.({ ready: true });
       } else if (request.cmd === 'count') {
@@ -154,56 +179,7 @@ async function runReceiver(): Promise<void> {
   });
 }
 
-/** One socket that said hello; every bench message it receives is recorded with its arrival time. */
-async function openReceiving(
-  port: number,
-  ticket: string,
-  path: string,
-  slot: number,
-  arrivals: [number, number, string][],
-): Promise<WebSocket> {
-  const ws = new WebSocket(`wss://127.0.0.1:${port}${path}`, wsProtocolsFor(ticket), {
-    rejectUnauthorized: false,
-    perMessageDeflate: false,
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('error', reject);
-    // 20,000 frames a second arrive at these sockets together: the first frame is parsed properly, the rest only
-    // matched for the bench marker, so the readers (which share the machine) cost as little as they can.
-    let welcomed = false;
-    ws.on('message', (data) => {
-      const received = now();
-      const text = String(data);
-      if (!welcomed) {
-        const parsed = parseServerMessage(text);
-        if (parsed.ok && parsed.value.type === 'welcome') {
-          welcomed = true;
-          resolve();
-        }
-        return;
-      }
-      const match = /"type":"message\.posted".*"body":"bench (\d+)"/.exec(text);
-      if (match) arrivals.push([Number(match[1]), slot, String(received)]);
-    });
-    ws.once('open', () => ws.send(JSON.stringify({ type: 'hello' })));
-  });
-  return ws;
-}
-
-function ask<T>(child: ChildProcess, request: ReceiverRequest, key: string): Promise<T> {
-  return new Promise((resolve) => {
-    const listener = (message: unknown) => {
-      if (typeof message === 'object' && message !== null && key in message) {
-        child.off('message', listener);
-        resolve((message as Record<string, T>)[key] as T);
-      }
-    };
-    child.on('message', listener);
-    child.send(request);
-  });
-}
-
-async function fanOut(server: Started, cpu: () => Promise<number>) {
+async function fanOut(server: Started, cpu: () => Promise<ServerCpu>) {
   const target = server as unknown as RunningServer;
   const members: TestClient[] = [];
   for (let i = 0; i < MEMBERS; i += 1) members.push(await signUpAndIn(target, `bench${i}`));
@@ -279,7 +255,8 @@ async function fanOut(server: Started, cpu: () => Promise<number>) {
       await new Promise((resolve) => setTimeout(resolve, 200));
     }
     const end = now();
-    const serverCpu = (await cpu()) - cpuBefore;
+    const after = await cpu();
+    const serverCpu = after.cpuMs - cpuBefore.cpuMs;
     const latencies: number[] = [];
     let last = start;
     for (const receiver of receivers) {
@@ -299,6 +276,7 @@ async function fanOut(server: Started, cpu: () => Promise<number>) {
       deliverySeconds: ms(start, last) / 1000,
       waitedSeconds: ms(start, end) / 1000,
       serverCpuShare: serverCpu / ms(start, end),
+      loopDelayMs: after.loopDelayMs,
       latencies,
       owner,
       workspaceId: workspace.id,
@@ -432,6 +410,11 @@ async function runBench(): Promise<void> {
       [
         'server CPU during fan-out',
         `${(fan.serverCpuShare * 100).toFixed(0)} % of one core (the clients share the machine)`,
+      ],
+      [
+        'server event-loop delay during fan-out',
+        `p50 ${fan.loopDelayMs.p50.toFixed(1)} ms, p99 ${fan.loopDelayMs.p99.toFixed(1)} ms, ` +
+          `max ${fan.loopDelayMs.max.toFixed(1)} ms (monitorEventLoopDelay)`,
       ],
       [`upload ${file.mb.toFixed(0)} MiB (encrypted)`, throughput(file.uploads)],
       [`download ${file.mb.toFixed(0)} MiB (decrypted)`, throughput(file.downloads)],

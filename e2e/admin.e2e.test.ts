@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { desktopDeviceLabel } from '../shared/admin';
 import { rawRequest } from '../test/support/rawServerClient';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
 import { startWebhookReceiver, type WebhookReceiver } from '../test/support/webhookReceiver';
@@ -118,11 +119,14 @@ describe('integrations and operations in real Chromium', () => {
   it('an admin revokes another of their sessions from the console, and that session stops working', async () => {
     expect((await owner.call('listWorkspaces')).workspaces).toHaveLength(1);
     await page.getByRole('tab', { name: 'Sessions' }).click();
-    const table = page.getByRole('table', { name: 'Your active sessions' });
-    await table.getByText('(this app)').waitFor();
-    const other = `Revoke session ${owner.grant.id.slice(0, 8)}…`;
-    await table.getByRole('button', { name: other }).click();
-    await expect.poll(() => table.getByRole('button', { name: other }).count()).toBe(0);
+    // The account screen's list: this app by the label it sent at sign-in, marked; the test client sent none.
+    const list = page.getByRole('list', { name: 'Your sessions' });
+    await list.getByRole('listitem', { name: `${desktopDeviceLabel(process.platform)}, this device` }).waitFor();
+    const other = list.getByRole('listitem', { name: 'An unnamed device' });
+    await other.getByRole('button', { name: /^Revoke An unnamed device/ }).click();
+    const confirm = page.getByRole('dialog', { name: 'Revoke An unnamed device?' });
+    await confirm.getByRole('button', { name: 'Revoke session' }).click();
+    await expect.poll(() => other.count()).toBe(0);
 
     await expect(owner.call('listWorkspaces')).rejects.toMatchObject({ code: 'unknown_session' });
     expect(await whoot.server.store.sessions.getLive(owner.grant.id)).toBeUndefined();
@@ -147,10 +151,14 @@ describe('integrations and operations in real Chromium', () => {
     await page.getByRole('button', { name: 'Create channel' }).click();
     const channels = page.getByRole('table', { name: 'Channels' });
     const retro = channels.getByRole('row').filter({ hasText: 'retro' });
-    await expect.poll(() => retro.textContent()).toMatch(/retro\s*text/);
+    await expect.poll(() => retro.textContent()).toMatch(/retro\s*Text/);
     const stored = async () => (await whoot.server.store.forWorkspace(workspaceId).channels.list()).map((c) => c.name);
     expect(await stored()).toContain('retro');
     await retro.getByRole('button', { name: 'Delete retro' }).click();
+    await page
+      .getByRole('dialog', { name: 'Delete channel “retro”?' })
+      .getByRole('button', { name: 'Delete channel' })
+      .click();
     await expect.poll(() => retro.count()).toBe(0);
     expect(await stored()).not.toContain('retro');
 
@@ -166,6 +174,10 @@ describe('integrations and operations in real Chromium', () => {
       .first()
       .getByRole('button', { name: 'Revoke' })
       .click();
+    await page
+      .getByRole('dialog', { name: /^Revoke the Member invite/ })
+      .getByRole('button', { name: 'Revoke invite' })
+      .click();
     await expect.poll(() => invites.getByRole('row').filter({ hasText: 'Active' }).count()).toBe(before);
 
     await page.getByRole('tab', { name: 'API tokens' }).click();
@@ -176,6 +188,10 @@ describe('integrations and operations in real Chromium', () => {
     await expect.poll(() => ci.textContent()).toMatch(/Active/);
     await page.getByRole('button', { name: 'Done' }).click();
     await ci.getByRole('button', { name: 'Revoke ci' }).click();
+    await page
+      .getByRole('dialog', { name: 'Revoke API token “ci”?' })
+      .getByRole('button', { name: 'Revoke token' })
+      .click();
     await expect.poll(() => ci.textContent()).toMatch(/Revoked/);
     await screenshot(page, 'admin-tokens');
   });

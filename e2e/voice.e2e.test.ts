@@ -8,6 +8,7 @@ import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '
 import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
 import { inboundAudio, RTC_PROBE_SCRIPT, rtcLeftovers } from './harness/rtcProbe';
+import { renderCount, RENDER_PROBE_SCRIPT, watchRenders } from './harness/renderProbe';
 import { makeSpeechWav } from './harness/speechWav';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
 import { startTcpProxy } from './harness/tcpProxy';
@@ -126,7 +127,7 @@ describe('voice channels in real Chromium through the bundled relay', () => {
   let bob: Person;
 
   it('two members join one channel and each hears the other over a relay/relay pair', async () => {
-    ada = await openApp();
+    ada = await openApp(RENDER_PROBE_SCRIPT);
     bob = await openApp();
     await signInWithInvite(ada.page, invite, owner.email, owner.password).catch(async (error: unknown) => {
       console.log('DEBUG', await ada.page.locator('body').innerText(), ada.main.logs, ada.errors);
@@ -168,6 +169,26 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     expect(adaSees).toMatch(/^\d{5}( \d{5}){5}$/);
     expect(bobSees).toBe(adaSees);
     for (const person of [ada, bob]) await person.page.keyboard.press('Escape');
+  });
+
+  it('the call view redraws only when what it shows changes: not for each stats reading or level step', async () => {
+    const muteButton = (person: Person) => person.page.getByRole('button', { name: 'Mute', exact: true });
+    for (const person of [ada, bob]) {
+      await muteButton(person).click();
+      await expect.poll(() => muteButton(person).getAttribute('aria-pressed')).toBe('true');
+    }
+    // Both muted: once Ada's view shows Bob muted and nobody speaking, nothing it shows has reason to change, while
+    // the engine goes on reading levels ten times a second and stats every few seconds.
+    const callView = ada.page.getByRole('region', { name: `Call in ${channelName}` });
+    await callView.getByRole('listitem', { name: 'Bob, muted' }).waitFor();
+    await expect.poll(() => callView.locator('.call-tile-speaking').count()).toBe(0);
+    await watchRenders(ada.page, 'section.call-view');
+    await new Promise((resolve) => setTimeout(resolve, 6000));
+    // Before the view selected only what it shows, every stats reading (2 a second) redrew it: 10 or more here.
+    expect(await renderCount(ada.page, 'section.call-view')).toBeLessThanOrEqual(1);
+    expect(await callView.isVisible()).toBe(true);
+    for (const person of [ada, bob]) await muteButton(person).click();
+    for (const person of [ada, bob]) await waitForAudio(person.page, hearing, 'voice after unmute');
   });
 
   it('mute silences the other side, unmute brings the voice back', async () => {
@@ -219,7 +240,7 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     if (!parsed.ok) throw new Error('invite did not parse');
     const session = await startBotSession({
       invite: parsed.value.invite,
-      account: { kind: 'signUp', email: 'robo@example.com', password: 'robo password 1234', displayName: 'Robo' },
+      account: { kind: 'signUp', email: 'robo@example.com', password: 'tin whistle lantern 1234', displayName: 'Robo' },
     });
     if (!session.ok) throw new Error(`bot sign-up failed: ${session.error.message}`);
     const bot: VoiceBot = createVoiceBot(session.value, { play: { kind: 'tone', frequency: 660 }, frequencies: [660] });

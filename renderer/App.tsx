@@ -6,7 +6,10 @@ import { ToastRegion } from './components/ToastRegion';
 import { DoctorScreen } from './screens/doctor/DoctorScreen';
 import { SettingsScreen } from './screens/settings/SettingsScreen';
 import { ServerConfirmDialog } from './screens/signIn/ServerConfirmDialog';
-import { SignInScreen } from './screens/signIn/SignInScreen';
+import { SignedOutScreen } from './screens/signIn/SignInScreen';
+import { AccountScreen } from './account/AccountScreen';
+import { WelcomeDialog } from './account/WelcomeDialog';
+import { CreateWorkspaceDialog, JoinWorkspaceDialog } from './shell/WorkspaceDialogs';
 import { LoadingScreen, SessionUnavailableScreen } from './screens/status/StatusScreens';
 import { WorkspaceScreen } from './screens/workspace/WorkspaceScreen';
 import { AppShell, SignedOutShell } from './shell/AppShell';
@@ -23,8 +26,9 @@ function CurrentScreen({ screen }: { screen: Screen }) {
   if (phase === 'failed') return <SessionUnavailableScreen />;
   if (screen === 'admin') return <AdminScreen />;
   if (screen === 'doctor') return <DoctorScreen />;
+  if (screen === 'account') return <AccountScreen />;
   if (screen === 'workspace' && removed) return <RemovedScreen />;
-  return screen === 'workspace' ? <WorkspaceScreen /> : <SignInScreen />;
+  return screen === 'workspace' ? <WorkspaceScreen /> : <SignedOutScreen />;
 }
 
 export function App() {
@@ -41,6 +45,13 @@ export function App() {
       </Shell>
       <LinkConfirmDialog />
       <ServerConfirmDialog />
+      {signedIn && (
+        <>
+          <JoinWorkspaceDialog />
+          <CreateWorkspaceDialog />
+          <WelcomeDialog />
+        </>
+      )}
       <ToastRegion />
       <LiveAnnouncer />
     </>

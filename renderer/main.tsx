@@ -1,6 +1,7 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './App';
+import { copyText } from './components/CopyButton';
 import { MissingBridge } from './MissingBridge';
 import { createStores } from './stores/createStores';
 import { StoresProvider } from './storesContext';
@@ -26,6 +27,7 @@ if (!('whoot' in window) || typeof window.whoot !== 'object' || window.whoot ===
     mediaDevices,
     openSocket: (url, protocols) => new WebSocket(url, protocols),
     reloadPage: () => window.location.reload(),
+    clipboard: { writeText: copyText },
     voice:
       mediaDevices === undefined || typeof RTCPeerConnection !== 'function'
         ? null

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { randomIdSchema } from './identifiers';
+import { plainTextSchema } from './plainText';
 
 /** What the admin console reads beyond members and channels: invites, sessions and the audit log. */
 
@@ -15,11 +16,28 @@ export const inviteSummarySchema = z.strictObject({
 });
 export type InviteSummary = z.output<typeof inviteSummarySchema>;
 
+/**
+ * What a client says it is when it signs in ("whoot desktop on Linux"), so its owner can tell their sessions apart.
+ * A claim, not proof: shown to the account's owner only, as a name like any other (no control or bidi characters).
+ */
+export const deviceLabelSchema = plainTextSchema({ max: 64 });
+
+/** The label the desktop app sends for the platform it runs on. */
+export function desktopDeviceLabel(platform: string): string {
+  const names: Readonly<Record<string, string>> = { linux: 'Linux', darwin: 'macOS', win32: 'Windows' };
+  const name = names[platform];
+  return name === undefined ? 'whoot desktop' : `whoot desktop on ${name}`;
+}
+
 /** Session ids are not secrets (they travel in X-Whoot-Session); the secret and refresh token never leave. */
 export const sessionSummarySchema = z.strictObject({
   id: z.string().regex(/^[A-Za-z0-9_-]{16,64}$/),
   createdAt: z.number().int(),
   lastSeenAt: z.number().int(),
+  /** The client's own label from sign-in; null for sessions from before labels (or a client that sent none). */
+  device: deviceLabelSchema.nullable(),
+  /** The address the server saw at sign-in or the latest refresh, as it saw it (behind a proxy: the proxy's). */
+  address: plainTextSchema({ max: 64 }).nullable(),
   /** The session this request was signed with: it is ended by signing out, not from the list. */
   current: z.boolean(),
 });
@@ -50,3 +68,11 @@ export type AuditChain = z.output<typeof auditChainSchema>;
 
 /** Entries per audit page: the newest ones. */
 export const AUDIT_PAGE = 200;
+
+/**
+ * A person an audit page mentions (as actor or as the member acted on), by the name they have now. Sent with the
+ * page because the log outlives membership: someone removed is no longer in the member list, and "who removed
+ * whom" must still read as names.
+ */
+export const auditPersonSchema = z.strictObject({ userId: randomIdSchema, displayName: z.string().min(1).max(64) });
+export type AuditPerson = z.output<typeof auditPersonSchema>;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { sessionIdSchema } from './admin';
 import { doctorReportSchema } from './doctor';
 import { randomIdSchema } from './identifiers';
 import { endpoints, roleSchema } from './rest/endpoints';
@@ -59,9 +58,6 @@ export const adminIpcChannels = {
     endpoints.createApiToken.response,
   ),
   'admin.revokeApiToken': channel(z.strictObject({ workspaceId: randomIdSchema, tokenId: randomIdSchema }), done),
-  /** The signed-in user's own sessions on this server, and ending one of the others. */
-  'admin.sessions': channel(z.strictObject({}), endpoints.listSessions.response),
-  'admin.revokeSession': channel(z.strictObject({ sessionId: sessionIdSchema }), done),
   'admin.audit': channel(inWorkspace, endpoints.auditLog.response),
   /** "Test my connection": main runs the network doctor against the signed-in server with this session. */
   'doctor.run': channel(z.strictObject({}), doctorReportSchema),

@@ -97,6 +97,11 @@ export const timelineMessageSchema = z.strictObject({
   /** Members the body mentions, resolved by the server from `@name`. */
   mentions: z.array(randomIdSchema).max(MESSAGE_MAX_MENTIONS),
   attachments: z.array(fileSummarySchema).max(MESSAGE_MAX_ATTACHMENTS),
+  /**
+   * The id its author's app gave the post (`postMessageBodySchema.nonce`), when it gave one: how that app knows a
+   * message arriving as an event is the one it still shows as sending. Random, and meaningless to anyone else.
+   */
+  nonce: randomIdSchema.optional(),
 });
 export type TimelineMessage = z.output<typeof timelineMessageSchema>;
 
@@ -106,6 +111,12 @@ export const postMessageBodySchema = z
     body: messageBodySchema,
     replyTo: randomIdSchema.optional(),
     attachments: z.array(randomIdSchema).max(MESSAGE_MAX_ATTACHMENTS).default([]),
+    /**
+     * A random id the app makes once per message and sends with every attempt: the server keeps the first post
+     * with it (per author and workspace) and answers a repeat with that message, so a retry after a lost answer
+     * never posts twice.
+     */
+    nonce: randomIdSchema.optional(),
   })
   .refine((post) => post.body.trim() !== '' || post.attachments.length > 0, {
     message: 'a message needs a body or an attachment',

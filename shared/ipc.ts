@@ -1,8 +1,10 @@
 import { z } from 'zod';
+import { accountIpcChannels, hostStatusSchema } from './accountIpc';
 import { adminIpcChannels } from './adminIpc';
 import { editMessageBodySchema, fileContentTypeSchema, historyPageSchema, postMessageBodySchema } from './chat';
 import { inviteSchema } from './deepLink';
 import { linkOpenRequestSchema, linkOpenResponseSchema } from './links';
+import { outboxEntriesSchema } from './outbox';
 import {
   pushToTalkMechanismSchema,
   pushToTalkStatusSchema,
@@ -13,6 +15,9 @@ import type { Result } from './result';
 import { randomIdSchema, serverAddressSchema } from './identifiers';
 import { endpoints } from './rest/endpoints';
 import { serverReviewSchema } from './serverTrust';
+import { ssoIpcChannels } from './ssoIpc';
+import { policyViewSchema } from './managedPolicy';
+import { updateStatusSchema } from './updates';
 import { dropCredentialsReasonSchema, sessionStateSchema, signInRequestSchema } from './session';
 import { voicePreferencesSchema, voicePreferencesUpdateSchema } from './voicePreferences';
 import { wsTicketSchema } from './ws';
@@ -43,9 +48,16 @@ export const appInfoSchema = z.strictObject({
 
 export const ipcInvokeChannels = {
   'app.info': channel(noRequest, appInfoSchema),
+  /** The organization's managed policy as main applied it (docs/admin.md, "Managed policy"); the page shows it. */
+  'policy.get': channel(noRequest, policyViewSchema),
+  /** Version, update channel and the last update check with its result (the About page). */
+  'updates.status': channel(noRequest, updateStatusSchema),
+  /** Checks the organization's server for a signed update now; answers the status after the check. */
+  'updates.check': channel(noRequest, updateStatusSchema),
   'session.status': channel(noRequest, sessionStateSchema),
   'session.signIn': channel(signInRequestSchema, sessionStateSchema),
-  'session.signOut': channel(noRequest, sessionStateSchema),
+  /** `sessionEnded`: the server already ended the session (the page saw its socket closed for that). */
+  'session.signOut': channel(z.strictObject({ sessionEnded: z.literal(true).optional() }), sessionStateSchema),
   /** Whether this app has joined the server before; sign-in and whoot:// links ask the user about any other. */
   'servers.review': channel(serverAddressSchema, serverReviewSchema),
   /** The user confirmed the server in the app's question: from now on main lets sign-in reach it. */
@@ -103,6 +115,12 @@ export const ipcInvokeChannels = {
     endpoints.setReadMarker.response,
   ),
   'chat.unread': channel(z.strictObject({ workspaceId: randomIdSchema }), endpoints.listUnread.response),
+  /**
+   * The chat outbox of the signed-in account (shared/outbox.ts): messages not yet confirmed by the server, kept by
+   * main across restarts of the app and forgotten at sign-out. The page runs the queue and saves it whole.
+   */
+  'outbox.load': channel(noRequest, z.strictObject({ entries: outboxEntriesSchema })),
+  'outbox.save': channel(z.strictObject({ entries: outboxEntriesSchema }), z.strictObject({})),
   /** A desktop notification for a mention, shown by main only while the window is not focused. */
   'chat.notify': channel(
     z.strictObject({ title: z.string().min(1).max(100), body: z.string().max(300) }),
@@ -149,6 +167,10 @@ export const ipcInvokeChannels = {
   'links.open': channel(linkOpenRequestSchema, linkOpenResponseSchema),
   // ---- the admin console and "Test my connection" (shared/adminIpc.ts; docs/admin.md) ----
   ...adminIpcChannels,
+  // ---- onboarding, the account's own settings, joining and creating workspaces (shared/accountIpc.ts) ----
+  ...accountIpcChannels,
+  // ---- single sign-on (shared/ssoIpc.ts; docs/admin.md) ----
+  ...ssoIpcChannels,
 } as const;
 
 /** Events main pushes to the renderer. They carry no secrets; `voice.dropCredentials` tells it to forget TURN ones. */
@@ -163,6 +185,10 @@ export const ipcEventChannels = {
   /** The tray's Mute and Deafen items: the renderer toggles its own state and reports back with voice.reportState. */
   'voice.toggleMuteRequested': z.strictObject({}),
   'voice.toggleDeafenRequested': z.strictObject({}),
+  /** The server this app hosts started, failed, or got its first account. */
+  'host.changed': hostStatusSchema,
+  /** An update check finished (or a download was verified or refused): the About page shows the new status. */
+  'updates.changed': updateStatusSchema,
 } as const;
 
 export const IPC_PREFIX = 'whoot:';

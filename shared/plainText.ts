@@ -23,10 +23,13 @@ export const replaceUnsafeCharacters = (text: string, replace: (character: strin
  * refused, not quietly dropped), trimmed, `min` to `max` characters.
  */
 export function plainTextSchema({ min = 1, max }: { readonly min?: number; readonly max: number }) {
-  return z
-    .string()
-    .refine((text) => !hasUnsafeCharacters(text), UNSAFE_TEXT_MESSAGE)
-    .trim()
-    .min(min)
-    .max(max);
+  return (
+    z
+      .string()
+      .refine((text) => !hasUnsafeCharacters(text), UNSAFE_TEXT_MESSAGE)
+      .trim()
+      // Said the way a form shows it under the field (zod's own "Too small: expected string…" is for developers).
+      .min(min, min === 1 ? 'must not be empty' : `must be at least ${min} characters`)
+      .max(max, `must be at most ${max} characters`)
+  );
 }

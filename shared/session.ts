@@ -26,12 +26,21 @@ export const workspaceSummarySchema = z.strictObject({
 export type WorkspaceSummary = z.output<typeof workspaceSummarySchema>;
 
 export const sessionStateSchema = z.discriminatedUnion('signedIn', [
-  z.strictObject({ signedIn: z.literal(false) }),
+  z.strictObject({
+    signedIn: z.literal(false),
+    /**
+     * The last session ended on the server, not by this app's Sign out: a password change or a revoke from another
+     * device. The sign-in screen says so once.
+     */
+    sessionEnded: z.literal(true).optional(),
+  }),
   z.strictObject({
     signedIn: z.literal(true),
     server: z.strictObject({ host: hostSchema, port: portSchema }),
     user: publicUserSchema,
     workspaces: z.array(workspaceSummarySchema).max(500),
+    /** The account was created in this app just now: the app offers an authenticator once (the welcome). */
+    newAccount: z.boolean().optional(),
   }),
 ]);
 export type SessionState = z.output<typeof sessionStateSchema>;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { timelineMessageSchema } from './chat';
 import { randomIdSchema } from './identifiers';
 import { fail, ok, type Result } from './result';
-import { channelSchema } from './rest/endpoints';
+import { channelSchema, displayNameSchema } from './rest/endpoints';
 import {
   callModeReasonSchema,
   callModeSchema,
@@ -79,6 +79,11 @@ export const WS_CLOSE_CODES = {
    * say what happened instead of asking a user whose session is fine to sign in again.
    */
   removedFromWorkspace: 4004,
+  /**
+   * This node is shutting down (a deploy, a scale-in): reconnect now, after a short random wait so the node's
+   * clients do not all arrive at once, and resume; the load balancer sends the new connection to another node.
+   */
+  serverDraining: 4005,
 } as const;
 
 /** The protocols a client offers: the version and its ticket. */
@@ -194,6 +199,8 @@ export const workspaceEventPayloadSchemas = {
    * their client does; every client shows it, and the muted client shows its own state from it.
    */
   'member.voiceModerated': z.strictObject({ ...userRef, serverMuted: z.boolean() }),
+  /** The member changed their display name (it is the account's, so every workspace they are in hears it). */
+  'member.updated': z.strictObject({ ...userRef, displayName: displayNameSchema }),
   /** A message joined a channel's timeline (docs/chat.md); an edit or a removed attachment sends it again. */
   'message.posted': z.strictObject({ message: timelineMessageSchema }),
   'message.edited': z.strictObject({ message: timelineMessageSchema }),
@@ -233,6 +240,7 @@ export const workspaceEventSchema = z.discriminatedUnion('type', [
   eventOf('channel.updated'),
   eventOf('channel.deleted'),
   eventOf('member.voiceModerated'),
+  eventOf('member.updated'),
   eventOf('message.posted'),
   eventOf('message.edited'),
   eventOf('message.deleted'),

@@ -8,6 +8,7 @@ import { createServerApi } from '../main/session/apiClient';
 import { CredentialVault } from '../main/session/credentialVault';
 import { createSessionService } from '../main/session/sessionService';
 import { createWhootBridge } from '../preload/createWhootBridge';
+import { TEST_IO_TIMEOUT_MS } from './support/testDeadlines';
 
 const APP = { url: 'app://whoot/index.html', isMainFrame: true };
 
@@ -16,7 +17,7 @@ function mainSide() {
   const sessions = createSessionService({
     vault: new CredentialVault(),
     keychain: null,
-    api: createServerApi({ timeoutMs: 2000 }),
+    api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
     events: createEventSink(() => undefined),
   });
   const handlers = createHandlers({ identity: { name: 'whoot', version: '0.0.0-test', platform: 'linux' }, sessions });
@@ -210,5 +211,34 @@ describe('main refuses what the contract does not allow', () => {
       error: { code: 'internal_error' },
     });
     expect(logs.join('\n')).not.toContain('/home/ada');
+  });
+});
+
+describe('quitting waits for calls still running', () => {
+  it('settled() resolves only once every call that started, including one started while waiting, has answered', async () => {
+    const { handlers } = mainSide();
+    const releases: (() => void)[] = [];
+    const slow = () =>
+      new Promise<{ ok: true; value: { name: string; version: string; platform: 'linux' } }>((resolve) =>
+        releases.push(() => resolve({ ok: true, value: { name: 'whoot', version: '1', platform: 'linux' } })),
+      );
+    const dispatcher = registerHandlers({
+      handlers: { ...handlers, 'app.info': slow },
+      isTrustedSender: trustOnlyAppFrames(['app://whoot']),
+    });
+    await dispatcher.settled();
+    const first = dispatcher.dispatch('whoot:app.info', APP, {});
+    let settled = false;
+    const waiting = dispatcher.settled().then(() => (settled = true));
+    await Promise.resolve();
+    const second = dispatcher.dispatch('whoot:app.info', APP, {});
+    releases[0]!();
+    await first;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(settled).toBe(false);
+    releases[1]!();
+    await second;
+    await waiting;
+    expect(settled).toBe(true);
   });
 });

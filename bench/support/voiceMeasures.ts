@@ -1,4 +1,5 @@
 import type { VoiceBot } from '../../bot/voiceBot';
+import type { JoinStep } from '../../renderer/voice/voiceEngine';
 import type { Invite } from '../../shared/deepLink';
 import { eventually, launchBot } from '../../test/support/voiceBots';
 
@@ -48,7 +49,8 @@ export const newBot = (
   invite: Invite,
   play: Parameters<typeof launchBot>[2]['play'],
   frequencies: readonly number[] = [],
-) => launchBot(invite, `bench${++botCount}`, { play, frequencies });
+  onJoinStep?: (step: JoinStep) => void,
+) => launchBot(invite, `bench${++botCount}`, { play, frequencies, ...(onJoinStep ? { engine: { onJoinStep } } : {}) });
 
 export async function joinOrThrow(bot: VoiceBot, channelId: string): Promise<void> {
   const joined = await bot.join({ id: channelId });
@@ -58,24 +60,50 @@ export async function joinOrThrow(bot: VoiceBot, channelId: string): Promise<voi
 /** Why a join did not bring audio within its budget: the engine's error if it has one. */
 export const failureOf = (bot: VoiceBot) => bot.engine.store.getState().error?.code ?? 'no audio in time';
 
-/**
+/** The steps of a join in the order they happen, and how bench:voice names them. */
+export const JOIN_STEPS: readonly [JoinStep, string][] = [
+  ['credentials', 'TURN credentials fetched'],
+  ['microphone', 'microphone open'],
+  ['room_joined', 'room joined (WSS)'],
+  ['offer_sent', 'offer out'],
+  ['answer_applied', 'answer applied'],
+  ['ice_connected', 'ICE connected over TURN'],
+  ['connected', 'DTLS done (connected)'],
+];
+
+/** How long before the click a prefetch starts in the prefetch runs: about as long as a pointer rests on a row. */
+export const PREFETCH_LEAD_MS = 300;
+
+export /**
  * Join to first audio: a listener joins `channelId`, where a speaker plays a steady tone, `joins` times (leaving
- * between joins); each join timed to the first inbound RTP packet and to the first decoded frame with sound.
+ * between joins), each join timed step by step and to the first inbound RTP packet and the first decoded frame with
+ * sound; with `prefetch`, the credentials are fetched PREFETCH_LEAD_MS before the click, as pointing at a channel does.
  */
-export async function measureJoins(invite: Invite, channelId: string, joins: number) {
+async function measureJoins(invite: Invite, channelId: string, joins: number, prefetch: boolean) {
+  let steps = new Map<JoinStep, number>();
   const speaker = await newBot(invite, { kind: 'tone', frequency: 440 });
-  const listener = await newBot(invite, { kind: 'tone', frequency: 660 });
+  const listener = await newBot(invite, { kind: 'tone', frequency: 660 }, [], (step) =>
+    steps.set(step, performance.now()),
+  );
   await joinOrThrow(speaker, channelId);
   const toPacket: number[] = [];
   const toSound: number[] = [];
+  const stepTimes = new Map<JoinStep, number[]>(JOIN_STEPS.map(([step]) => [step, []]));
   const failures: string[] = [];
   const pairs = new Set<string>();
   try {
     while (toSound.length < joins && failures.length < joins) {
       let soundAt: number | null = null;
       const stopSound = listener.speakers.onFirstSound((_peer, at) => (soundAt ??= at));
+      if (prefetch) {
+        listener.engine.prefetch(channelId);
+        await sleep(PREFETCH_LEAD_MS);
+      }
+      steps = new Map();
       const start = performance.now();
-      const joining = listener.join({ id: channelId });
+      // The engine's join, as the app's click calls it: the bot's own join() first lists channels and names over
+      // REST (two round trips no click makes), which earlier versions of this bench counted in.
+      const joining = listener.engine.join(channelId);
       let packetAt: number | null = null;
       // Poll inbound RTP from the moment the peer exists; 10 ms is the resolution of this column.
       while ((packetAt === null || soundAt === null) && performance.now() - start < 5000) {
@@ -94,6 +122,7 @@ export async function measureJoins(invite: Invite, channelId: string, joins: num
         for (const entries of await peerStatsOf(listener)) pairs.add(selectedPair(entries));
         toPacket.push(packetAt - start);
         toSound.push(soundAt - start);
+        for (const [step, at] of steps) stepTimes.get(step)?.push(at - start);
       }
       listener.engine.leave();
       // Let the speaker see the leave and drop its link before the next join.
@@ -105,5 +134,5 @@ export async function measureJoins(invite: Invite, channelId: string, joins: num
     await listener.stop();
     await speaker.stop();
   }
-  return { toPacket, toSound, failures, pairs: [...pairs] };
+  return { toPacket, toSound, stepTimes, failures, pairs: [...pairs] };
 }

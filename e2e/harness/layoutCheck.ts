@@ -139,10 +139,24 @@ export async function assertFitsAtEverySize(
       for (const overflow of await horizontalOverflow(page)) {
         failures.push(`${size}: ${overflow.element} ${overflow.problem}`);
       }
+      // Scrolling a control into view is the check's own doing: put every pane back, so the next size's screenshot
+      // shows the screen as the person left it (a long form from its top), not where the last check scrolled.
+      const restoreScroll = await page.evaluateHandle(() => {
+        const panes = [...document.querySelectorAll('*')]
+          .filter((element) => element.scrollHeight > element.clientHeight || element.scrollWidth > element.clientWidth)
+          .map((element) => [element, element.scrollTop, element.scrollLeft] as const);
+        return () => {
+          for (const [element, top, left] of panes) {
+            if (element.scrollTop !== top || element.scrollLeft !== left) element.scrollTo(left, top);
+          }
+        };
+      });
       for (const [label, control, options] of primaryControls(page)) {
         const problem = await controlProblem(control, options);
         if (problem !== null) failures.push(`${size}: ${label} ${problem}`);
       }
+      await page.evaluate((restore) => restore(), restoreScroll);
+      await restoreScroll.dispose();
     }
   } finally {
     if (original !== null) await page.setViewportSize(original);

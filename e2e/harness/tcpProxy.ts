@@ -6,12 +6,15 @@ import { createServer, connect, type Server, type Socket } from 'node:net';
  */
 export async function startTcpProxy(targetPort: number) {
   const sockets = new Set<Socket>();
+  const clients = new Set<Socket>();
   let accepted = 0;
   let refusing = false;
   const server: Server = createServer((client) => {
     // "The server is down": every new connection is reset at once, as by a host with nothing listening.
     if (refusing) return void client.resetAndDestroy();
     accepted += 1;
+    clients.add(client);
+    client.on('close', () => clients.delete(client));
     const upstream = connect({ host: '127.0.0.1', port: targetPort });
     for (const socket of [client, upstream]) {
       sockets.add(socket);
@@ -29,6 +32,12 @@ export async function startTcpProxy(targetPort: number) {
     port: address.port,
     /** Client connections accepted so far. */
     accepted: () => accepted,
+    /**
+     * Client connections open now. With `refuse(true)` and no `dropAll`, it falls as idle keep-alive connections
+     * close, until only the long-lived ones (the pages' WSS) remain: a network that lets old connections live and
+     * new ones fail, as a half-broken Wi-Fi does.
+     */
+    openConnections: () => clients.size,
     /** Resets every open connection; returns how many sockets were cut. */
     dropAll(): number {
       const count = sockets.size;

@@ -1,8 +1,16 @@
 import { join } from 'node:path';
 import { utilityProcess, type App } from 'electron';
 import { loadServerConfigFile, type ServerConfigInput } from '../server/config';
-import { fromServerSchema, SERVER_SERVICE_NAME, type ToServerMessage } from '../server/utilityProtocol';
+import {
+  fromServerSchema,
+  SERVER_SERVICE_NAME,
+  type FromServerMessage,
+  type ToServerMessage,
+} from '../server/utilityProtocol';
+import type { ServerChannel } from '../host/hostedServer';
 import { errorMessage } from '../../shared/errorMessage';
+import type { ManagedPolicy } from '../../shared/managedPolicy';
+import { hostServerRequested } from '../policy/hosting';
 
 /**
  * The server a user hosts from the desktop app: the same code as the headless CLI, in an Electron utilityProcess
@@ -10,8 +18,6 @@ import { errorMessage } from '../../shared/errorMessage';
  * window. Started only when the user hosts locally; stopped before the app quits.
  */
 
-/** For now hosting is switched on by the environment; a setting replaces this later. */
-export const HOST_SERVER_ENV = 'WHOOT_HOST_SERVER';
 /** Optional: a whoot.server.json to use instead of the defaults below (e.g. to listen on the LAN). */
 export const SERVER_CONFIG_ENV = 'WHOOT_SERVER_CONFIG';
 
@@ -23,10 +29,8 @@ export interface BundledServer {
   readonly ready: Promise<{ readonly port: number; readonly spkiPin: string }>;
   /** Asks the server to close (connections, listener, store) and waits for its process to exit. */
   stop(): Promise<void>;
-}
-
-export function hostServerRequested(env: Readonly<Record<string, string | undefined>>): boolean {
-  return env[HOST_SERVER_ENV] === '1';
+  /** Main's private line to the server's process: the first-run set-up (main/host/hostedServer.ts) uses it. */
+  readonly channel: ServerChannel;
 }
 
 /** The configured file when one is named, else data under userData, listening on this machine only. */
@@ -57,6 +61,7 @@ export function startBundledServer(options: {
     });
   });
   const send = (message: ToServerMessage) => child.postMessage(message);
+  const listeners = new Set<(message: FromServerMessage) => void>();
 
   const ready = new Promise<{ port: number; spkiPin: string }>((resolve, reject) => {
     const timer = setTimeout(() => {
@@ -71,6 +76,7 @@ export function startBundledServer(options: {
         return;
       }
       const message = parsed.data;
+      for (const listener of listeners) listener(message);
       if (message.type === 'log') log(`server: ${message.message}`);
       if (message.type === 'ready') {
         clearTimeout(timer);
@@ -94,6 +100,13 @@ export function startBundledServer(options: {
 
   return {
     ready,
+    channel: {
+      send,
+      onMessage(listener) {
+        listeners.add(listener);
+        return () => listeners.delete(listener);
+      },
+    },
     async stop() {
       if (exited) return;
       stopRequested = true;
@@ -117,9 +130,12 @@ export function hostBundledServerIfRequested(options: {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly allowedOrigins: readonly string[];
   readonly log: (message: string) => void;
+  readonly policy: ManagedPolicy;
 }): BundledServer | null {
   const { app, log } = options;
-  if (!hostServerRequested(options.env)) return null;
+  const requested = hostServerRequested(options.env, options.policy);
+  if (requested.refusal !== null) log(`not hosting: ${requested.refusal}`);
+  if (!requested.host) return null;
   let server: BundledServer;
   try {
     server = startBundledServer({

@@ -7,6 +7,8 @@ import type { PushToTalkService } from '../input/pushToTalkController';
 import { createHandlers } from '../ipc/createHandlers';
 import { createLinkOpener, createMentionNotifier, createSavePathChooser } from './chatDesktop';
 import { registerHandlers } from '../ipc/registerHandlers';
+import { createOutboxFile } from '../outbox/outboxFile';
+import { holdQuitForCalls } from './quitAfterCalls';
 import { trustOnlyAppFrames } from '../ipc/sender';
 import { DEV_SERVER_URL_ENV, resolveAppTarget } from '../security/appOrigin';
 import { createServerApi } from '../session/apiClient';
@@ -15,6 +17,11 @@ import { selectKeychainStore, type KeychainStore } from '../session/keychainStor
 import { createServerTrust } from '../session/serverTrust';
 import { createSessionService } from '../session/sessionService';
 import { createPreferencesStore } from '../settings/preferencesStore';
+import { loadPolicyFile, policyFilePath } from '../policy/policyFile';
+import { withManagedPolicy } from '../policy/managedPreferences';
+import { createUpdateService, updatePlatformOf } from '../updates/updateService';
+import { createUpdateStateStore } from '../updates/updateState';
+import { startAutoUpdates } from './autoUpdate';
 import { createReportedCallState } from '../tray/reportedCallState';
 import { registerAppSchemeAsPrivileged, serveAppProtocol } from './appProtocol';
 import { hostBundledServerIfRequested } from './bundledServer';
@@ -25,6 +32,8 @@ import { preparePushToTalk, startPushToTalk } from './pushToTalk';
 import { createAppTray } from './tray';
 import { createMainWindow } from './window';
 import { errorMessage } from '../../shared/errorMessage';
+import { desktopDeviceLabel } from '../../shared/admin';
+import { createHostedServer } from '../host/hostedServer';
 
 /**
  * The Electron entry point: composes the plain modules (policies, vault, session service, IPC dispatcher) with the
@@ -74,15 +83,31 @@ async function openKeychain(): Promise<KeychainStore | null> {
 
 async function start(): Promise<void> {
   await app.whenReady();
+  // The organization's managed policy, read once before anything it governs starts (docs/admin.md).
+  const policy = await loadPolicyFile({
+    path: policyFilePath(process.platform, process.env),
+    platform: process.platform,
+    log,
+  });
   // Hosting locally (WHOOT_HOST_SERVER=1 for now): the bundled server in a utility process, stopped before quit.
-  hostBundledServerIfRequested({ app, env: process.env, allowedOrigins: target.trustedOrigins, log });
+  const bundled = hostBundledServerIfRequested({
+    app,
+    env: process.env,
+    allowedOrigins: target.trustedOrigins,
+    log,
+    policy: policy.values,
+  });
+  const host = bundled === null ? null : createHostedServer({ channel: bundled.channel, ready: bundled.ready, log });
+  host?.onChange((status) => events.emit('host.changed', status));
 
+  const api = createServerApi();
   const sessions = createSessionService({
     vault,
     keychain: await openKeychain(),
-    api: createServerApi(),
+    api,
     events,
     log,
+    deviceLabel: desktopDeviceLabel(process.platform),
   });
   // Each document's CSP lets it connect only to the servers signed in to when it loads (no window exists yet).
   const signedInServers = () => sessionServers(sessions.state());
@@ -93,7 +118,11 @@ async function start(): Promise<void> {
   serveAppProtocol(session.defaultSession, join(__dirname, '..', 'renderer'), signedInServers);
   pinServerCertificates(session.defaultSession, vault);
   // One file, one writer: push-to-talk and the voice settings change their own sections through the same store.
-  const preferences = createPreferencesStore({ filePath: join(app.getPath('userData'), 'preferences.json'), log });
+  // Wrapped once: push-to-talk and the handlers see the managed values, and no change can alter them.
+  const preferences = withManagedPolicy(
+    createPreferencesStore({ filePath: join(app.getPath('userData'), 'preferences.json'), log }),
+    policy.values,
+  );
   // Push-to-talk is a convenience: if it cannot start, the app runs on and its settings say it is unavailable.
   const pushToTalk: PushToTalkService | null = await startPushToTalk({
     app,
@@ -106,22 +135,47 @@ async function start(): Promise<void> {
     return null;
   });
   const callState = createReportedCallState();
+  // The signed update channel: main/updates verifies, electron-updater installs (docs/admin.md, "Signed updates").
+  const updates = startAutoUpdates({
+    app,
+    vault,
+    log,
+    updates: createUpdateService({
+      calls: sessions.calls,
+      api,
+      policy: policy.values,
+      currentVersion: app.getVersion(),
+      platform: updatePlatformOf(process.platform),
+      state: createUpdateStateStore({ filePath: join(app.getPath('userData'), 'updates.json'), log }),
+      events,
+      log,
+    }),
+  });
   const dispatcher = registerHandlers({
     handlers: createHandlers({
       identity: { name: app.getName(), version: app.getVersion(), platform: process.platform },
       sessions,
-      serverTrust: createServerTrust({ preferences, log }),
+      serverTrust: createServerTrust({
+        preferences,
+        log,
+        ...(policy.values.allowedServerPins !== undefined ? { allowedPins: policy.values.allowedServerPins } : {}),
+      }),
+      policy,
+      updates,
       pushToTalk,
       preferences,
       callState,
       notifier: createMentionNotifier(() => mainWindow),
       links: createLinkOpener(),
       chooseSavePath: createSavePathChooser(() => mainWindow),
+      outbox: createOutboxFile({ filePath: join(app.getPath('userData'), 'outbox.json'), log }),
+      host,
     }),
     isTrustedSender: trustOnlyAppFrames(target.trustedOrigins),
     log,
   });
   wireIpc(dispatcher, (contents) => mainWindow !== null && contents === mainWindow.webContents);
+  holdQuitForCalls(dispatcher);
 
   const openWindow = () => {
     windowReady = false;

@@ -22,6 +22,11 @@ export interface IpcDispatcher {
   /** Wire names (with IPC_PREFIX) to register with ipcMain.handle, exactly one per contract channel. */
   readonly wireChannels: readonly string[];
   dispatch(wireChannel: string, sender: IpcSender, payload: unknown): Promise<Result<unknown>>;
+  /**
+   * Resolves once no call is running (at once when none is): what quitting waits for, so a delete the page sent
+   * as its window closed still reaches the server (docs/chat.md, "Undo").
+   */
+  settled(): Promise<void>;
 }
 
 export interface DispatcherOptions {
@@ -40,7 +45,14 @@ export function registerHandlers(options: DispatcherOptions): IpcDispatcher {
   const log = options.log ?? (() => undefined);
   const byWire = new Map<string, InvokeChannel>(invokeChannelNames.map((name) => [`${IPC_PREFIX}${name}`, name]));
 
-  async function dispatch(wireChannel: string, sender: IpcSender, payload: unknown): Promise<Result<unknown>> {
+  const running = new Set<Promise<unknown>>();
+  function track(call: Promise<Result<unknown>>): Promise<Result<unknown>> {
+    running.add(call);
+    void call.finally(() => running.delete(call));
+    return call;
+  }
+
+  async function dispatchOne(wireChannel: string, sender: IpcSender, payload: unknown): Promise<Result<unknown>> {
     const channel = byWire.get(wireChannel);
     if (channel === undefined) return fail('unknown_channel', 'No such IPC channel.');
     if (!options.isTrustedSender(sender)) {
@@ -66,5 +78,12 @@ export function registerHandlers(options: DispatcherOptions): IpcDispatcher {
     }
   }
 
-  return { wireChannels: [...byWire.keys()], dispatch };
+  return {
+    wireChannels: [...byWire.keys()],
+    dispatch: (wireChannel, sender, payload) => track(dispatchOne(wireChannel, sender, payload)),
+    async settled() {
+      // Calls that start while waiting (a last save after a delete) are waited for too.
+      while (running.size > 0) await Promise.allSettled([...running]);
+    },
+  };
 }

@@ -7,6 +7,7 @@ import { endpoints, registrationSchema, workspaceCreationSchema } from '../../sh
 import { parseInput } from '../../shared/validation';
 import { rateLimitConfigSchema } from './http/rateLimiter';
 import { relayLimitFields } from './turn/relayConfig';
+import { relayFleetConfigSchema } from './turn/relayFleet';
 import { webhookConfigSchema } from './webhooks/webhookConfig';
 import { inputConfigSchema } from './inputs/inputConfig';
 import { storeConfigSchema } from './store/storeConfig';
@@ -89,6 +90,11 @@ export const serverConfigSchema = z.strictObject({
       tlsPort: relayPortSchema.optional(),
       ...relayLimitFields,
       credentialTtlSeconds: z.number().int().min(60).max(3600).default(600),
+      /**
+       * Relays run apart that clients are sent to instead of the embedded one (docs/scale-out.md, "Relay fleet"):
+       * one per voice channel, the same on every node, by rendezvous hashing over the relays that answer.
+       */
+      fleet: relayFleetConfigSchema.optional(),
     })
     .default({
       enabled: true,
@@ -125,6 +131,11 @@ export const serverConfigSchema = z.strictObject({
   allowedOrigins: z.array(z.string().max(200)).max(20).default([APP_ORIGIN]),
   heartbeatSeconds: z.number().int().min(1).max(300).default(30),
   /**
+   * On SIGTERM the node drains (docs/scale-out.md): it leaves the load balancer's rotation, sends its WSS clients
+   * elsewhere and lets requests in flight finish for at most this long before it closes what remains and exits.
+   */
+  drainSeconds: z.number().int().min(0).max(600).default(20),
+  /**
    * Who may create an account: 'invite-only' (a sign-up must carry a valid invite, which it uses) or 'open'
    * (anyone who reaches the server). The first account of an invite-only server comes from the CLI.
    */
@@ -142,6 +153,15 @@ export const serverConfigSchema = z.strictObject({
   webhooks: webhookConfigSchema,
   /** Inbound webhook inputs: the per-input rate limit (docs/admin.md). */
   inputs: inputConfigSchema,
+  /** Single sign-on: how the server, as an OpenID Connect relying party, reaches providers (docs/admin.md). */
+  sso: z
+    .strictObject({
+      /** Extra CA certificates (PEM) to trust for identity providers, beside the system's (a company CA). */
+      caFile: z.string().min(1).max(4096).optional(),
+      /** How long one request to a provider (discovery, keys, token, userinfo) may take. */
+      timeoutSeconds: z.number().int().min(1).max(60).default(10),
+    })
+    .default({ timeoutSeconds: 10 }),
 });
 export type ServerConfig = z.output<typeof serverConfigSchema>;
 export type ServerConfigInput = z.input<typeof serverConfigSchema>;

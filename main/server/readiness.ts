@@ -1,12 +1,22 @@
 import { isIP } from 'node:net';
 import type { Store } from './store';
-import { StunMethod } from './turn/stun/constants';
-import { createTurnClient } from './turn/turnClient';
+import { stunBindingAnswers } from './turn/stunProbe';
 import type { Relay } from './turn/relayServer';
 
 /** How long one answer stands: a flood of probes costs at most one check per this interval. */
 const CHECK_INTERVAL_MS = 1_000;
 const RELAY_PROBE_TIMEOUT_MS = 2_000;
+/** A database or Redis that takes longer than this to answer one round trip is as good as down for a prober. */
+const PING_TIMEOUT_MS = 2_000;
+
+/** Rejects when `work` takes longer than `ms`: a pool waiting for a free connection would keep the prober waiting. */
+function within<T>(work: Promise<T>, ms: number): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error('timed out')), ms);
+  });
+  return Promise.race([work, late]).finally(() => clearTimeout(timer));
+}
 
 export type ReadinessProblem = 'store' | 'shared state' | 'relay';
 
@@ -21,20 +31,7 @@ function probeHost(host: string): string {
 async function relayAnswers(relay: Relay): Promise<boolean> {
   const udp = relay.addresses.udp;
   if (udp === null) return relay.addresses.tcp !== null || relay.addresses.tls !== null;
-  const client = await createTurnClient({
-    server: { host: probeHost(udp.host), port: udp.port },
-    username: '',
-    password: '',
-    timeoutMs: RELAY_PROBE_TIMEOUT_MS,
-  });
-  try {
-    const answer = await client.request(StunMethod.binding, [], { auth: false });
-    return answer.errorCode === null;
-  } catch {
-    return false;
-  } finally {
-    await client.close();
-  }
+  return stunBindingAnswers({ host: probeHost(udp.host), port: udp.port }, RELAY_PROBE_TIMEOUT_MS);
 }
 
 /**
@@ -56,11 +53,11 @@ export function createReadinessCheck(options: {
 
   async function check(): Promise<ReadinessProblem | null> {
     try {
-      await options.store.ping();
+      await within(options.store.ping(), PING_TIMEOUT_MS);
     } catch {
       return 'store';
     }
-    if (!(await options.sharedState.ping())) return 'shared state';
+    if (!(await within(options.sharedState.ping(), PING_TIMEOUT_MS).catch(() => false))) return 'shared state';
     if (options.relay !== null && !(await relayAnswers(options.relay))) return 'relay';
     return null;
   }

@@ -7,6 +7,7 @@ import { fail, ok, type Result } from '../../shared/result';
 import { SIGNED_HEADERS, type SignatureRejectionReason } from '../../shared/signedRequest';
 import { accountHandlers } from './api/accountHandlers';
 import { chatHandlers } from './api/chatHandlers';
+import { updateHandlers } from './api/updateHandlers';
 import { fileHandlers } from './api/fileHandlers';
 import type { ApiDeps, ApiSession, EndpointHandlers, RelayCaller } from './api/context';
 import { moderationHandlers } from './api/moderationHandlers';
@@ -17,13 +18,17 @@ import { inputHandlers } from './api/inputHandlers';
 import { adminHandlers } from './api/adminHandlers';
 import { doctorHandlers } from './api/doctorHandlers';
 import { serverInfoHandlers } from './api/serverInfoHandlers';
+import { ssoHandlers } from './api/ssoHandlers';
 import { workspaceHandlers } from './api/workspaceHandlers';
 import { createLoginThrottle } from './auth/loginThrottle';
 import { relaySecretText } from './auth/turnCredentials';
 import { createRelay, type Relay } from './turn/relayServer';
+import { createRelayFleet, relayAddressOf } from './turn/relayFleet';
 import { createRequestVerifier } from './auth/requestVerifier';
 import { loadServerConfigFile, parseServerConfig, type ServerConfig, type ServerConfigInput } from './config';
 import { loadOrCreateCertificate } from './http/certificate';
+import { createDrainGate } from './http/drainGate';
+import { HttpError } from './http/httpError';
 import { createHttpsServer, listen } from './http/httpsServer';
 import { createRateLimiters } from './http/rateLimiter';
 import { createRouter, type AuthenticateInput, type Route } from './http/router';
@@ -33,8 +38,20 @@ import { openSharedState } from './sharedState/openSharedState';
 import type { SharedState } from './sharedState/sharedState';
 import { describeSharedState } from './sharedState/sharedStateConfig';
 import { storeEventLog } from './storeEventLog';
+import { createProviderDirectory } from './sso/providerDirectory';
+import { providerFetch } from './sso/providerFetch';
+import { ssoBrowserRoutes } from './sso/ssoBrowserRoutes';
+import { createSsoFlow } from './sso/ssoFlow';
+import { SSO_CALLBACK_PATH } from '../../shared/sso';
 import { createTimelineService, type TimelineService } from './timeline/timelineService';
-import { chooseDataKeySource, loadOrCreateDataKeys, openConfiguredStore, type SecretStore, type Store } from './store';
+import {
+  chooseDataKeySource,
+  isStoreUnavailable,
+  loadOrCreateDataKeys,
+  openConfiguredStore,
+  type SecretStore,
+  type Store,
+} from './store';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks/dispatcher';
 import { meshAllocationsPerMember, meshReturnMembersOf } from './sfu/sfuConfig';
 import { startSfuService, type SfuService } from './sfu/sfuService';
@@ -72,10 +89,22 @@ export interface RunningServer {
   readonly timeline: TimelineService;
   /** Outbound webhook delivery; tests call `runDue()` after moving the clock. */
   readonly webhooks: WebhookDispatcher;
+  /**
+   * Graceful drain (SIGTERM): `/v1/ready` answers 503 at once, the listener stops accepting, requests arriving on
+   * open connections get 503 `draining`, WSS clients are told to reconnect elsewhere (4005), and requests in flight
+   * get up to `deadlineMs` (default `drainSeconds`) to finish. Resolves true when they all did. close() follows.
+   */
+  drain(deadlineMs?: number): Promise<boolean>;
   /** An invite link to a workspace (by slug), for the CLI's `invite` command and tests. */
   createInvite(slug: string, options?: { maxUses?: number; ttlSeconds?: number }): Promise<string>;
   close(): Promise<void>;
 }
+
+/** The answer while the database does not answer: nothing was done, and the client may try again shortly. */
+const STORE_UNAVAILABLE = () =>
+  new HttpError(503, 'store_unavailable', 'The server cannot reach its database right now. Try again shortly.', {
+    'retry-after': '5',
+  });
 
 /** How long the revocation feed keeps an entry: far longer than any credential a relay could still be holding. */
 const REVOCATION_FEED_RETENTION_MS = 24 * 3600_000;
@@ -152,7 +181,14 @@ export async function startServer(
     const relay = config.relay.enabled
       ? await startEmbeddedRelay(store, config, certificate, log, isMediaBlocked, now, sfu)
       : null;
+    const relayFleet = config.relay.fleet === undefined ? null : createRelayFleet(config.relay.fleet, { log });
+    // Probed once before the first request, so a relay that is down at start is not handed out.
+    await relayFleet?.checkNow();
+    relayFleet?.start();
     const { tickets } = sharedState;
+    // The probes still answer while draining: /v1/ready says 503 itself, /v1/health that the process lives.
+    const probePaths = new Set([endpoints.health.path, endpoints.ready.path]);
+    const drainGate = createDrainGate({ exempt: (req) => req.method === 'GET' && probePaths.has(req.url ?? '') });
     const deps: ApiDeps = {
       store,
       config,
@@ -161,6 +197,7 @@ export async function startServer(
       tickets,
       signalling: () => signalling,
       relay,
+      relayFleet,
       sharedState,
       throttle: createLoginThrottle({ store: sharedState.loginThrottle, now: () => Math.floor(now() / 1000) }),
       now,
@@ -173,6 +210,7 @@ export async function startServer(
           .update(await store.secrets.relaySecret())
           .digest(),
       log,
+      draining: () => drainGate.closed,
       timeline: createTimelineService({
         store,
         publish: async (workspaceId, type, payload) => {
@@ -182,6 +220,26 @@ export async function startServer(
         },
       }),
     };
+    // Single sign-on: the redirect URI owners register at their provider is this server's public address.
+    const callbackUrl = () => {
+      const host = config.publicHost.includes(':') ? `[${config.publicHost}]` : config.publicHost;
+      return new URL(`https://${host}:${config.publicPort ?? boundPort}${SSO_CALLBACK_PATH}`).href;
+    };
+    const ssoFlow = createSsoFlow({
+      store,
+      providers: createProviderDirectory({
+        fetch: providerFetch({
+          ...(config.sso.caFile === undefined ? {} : { extraCa: readFileSync(config.sso.caFile, 'utf8') }),
+          timeoutMs: config.sso.timeoutSeconds * 1000,
+        }),
+        timeoutSeconds: config.sso.timeoutSeconds,
+        now,
+      }),
+      callbackUrl,
+      now,
+      audit: deps.audit,
+      log,
+    });
     const handlers: EndpointHandlers = {
       ...accountHandlers(deps),
       ...workspaceHandlers(deps),
@@ -195,15 +253,39 @@ export async function startServer(
       ...chatHandlers(deps),
       ...fileHandlers(deps),
       ...serverInfoHandlers(deps),
+      ...ssoHandlers(deps, ssoFlow, callbackUrl),
+      ...updateHandlers(deps),
     };
+    const rateLimiters = createRateLimiters(config.rateLimits, (bucket, name) => sharedState.rateLimiter(bucket, name));
     const router = createRouter<Endpoint, ApiSession>({
       routes: routesFrom(handlers, config),
       authenticate: signedRequestAuthenticator(store, sharedState, config, now),
-      rateLimiters: createRateLimiters(config.rateLimits, (bucket, name) => sharedState.rateLimiter(bucket, name)),
+      rateLimiters,
       now,
       logError: (name) => log(`request failed (${name})`),
+      classifyError: (error) => (isStoreUnavailable(error) ? STORE_UNAVAILABLE() : null),
     });
-    const server = createHttpsServer({ cert: certificate.cert, key: certificate.key, handler: router });
+    // The `auth` class: these pages are where sign-ins start and finish (the configuration always has 'default').
+    const ssoLimiters = rateLimiters.get('auth') ?? rateLimiters.get('default');
+    if (ssoLimiters === undefined) throw new Error('rate limits must define the "default" class');
+    const ssoPages = ssoBrowserRoutes({ flow: ssoFlow, limiter: ssoLimiters.ip, now });
+    const server = createHttpsServer({
+      cert: certificate.cert,
+      key: certificate.key,
+      // The browser's two single sign-on pages first (redirects with query strings), then the REST router; a
+      // draining node refuses both alike.
+      handler: drainGate.wrap(async (req, res) => {
+        try {
+          if (await ssoPages(req, res)) return;
+        } catch (error) {
+          log(`request failed (${(error as Error).name})`);
+          if (!res.headersSent) res.writeHead(500, { 'content-length': '0' });
+          res.end();
+          return;
+        }
+        await router(req, res);
+      }),
+    });
     signalling = attachSignallingServer({
       server,
       tickets,
@@ -255,6 +337,7 @@ export async function startServer(
       void store.sessions.pruneRevocations(now() - REVOCATION_FEED_RETENTION_MS).catch(() => undefined);
       // Blobs of deleted channels and workspaces, uploads never attached, part files a crash left (docs/chat.md).
       void store.files.sweep().catch(() => undefined);
+      void store.sso.prune().catch(() => undefined);
     }, 60_000);
     pruneTimer.unref();
     log(`listening on https://${listening.host}:${listening.port} (key pin ${certificate.spkiPin})`);
@@ -279,8 +362,19 @@ export async function startServer(
       sfu,
       timeline: deps.timeline,
       webhooks,
+      async drain(deadlineMs = config.drainSeconds * 1000) {
+        if (drainGate.closed) return drainGate.settled(deadlineMs);
+        drainGate.close();
+        listening.stopAccepting();
+        signalling?.drain();
+        log(`draining: ${drainGate.inFlight()} requests in flight, up to ${Math.round(deadlineMs / 1000)} s`);
+        const settled = await drainGate.settled(deadlineMs);
+        log(settled ? 'drained' : `drain deadline passed with ${drainGate.inFlight()} requests in flight`);
+        return settled;
+      },
       async close() {
         clearInterval(pruneTimer);
+        relayFleet?.close();
         await webhooks.close();
         await signalling?.close();
         await relay?.close();
@@ -454,8 +548,15 @@ function signedRequestAuthenticator(store: Store, shared: SharedState, config: S
   };
 }
 
-/** The IP literals the relay is reached at; a host name cannot be matched against candidates, which carry IPs. */
+/**
+ * The IP literals the relays are reached at (the embedded one, and every relay of the fleet); a host name cannot be
+ * matched against candidates, which carry IPs.
+ */
 function relayAddressesOf(config: ServerConfig): string[] {
-  const candidates = [config.relay.host ?? config.publicHost, config.relay.relayIp ?? config.relay.listenIp];
+  const candidates = [
+    config.relay.host ?? config.publicHost,
+    config.relay.relayIp ?? config.relay.listenIp,
+    ...(config.relay.fleet?.relays.map(relayAddressOf) ?? []),
+  ];
   return [...new Set(candidates.filter((host) => isIP(host) !== 0))];
 }

@@ -8,9 +8,10 @@
 import { parseServerConfig } from './config';
 import { acquireDataDirLock, type DataDirLock } from './dataDirLock';
 import { keychainSecretStore } from './keychainSecretStore';
+import { setUpServer, setupNeeded } from './firstRunSetup';
 import { startServer, type RunningServer } from './serverApp';
 import type { SecretStore } from './store';
-import { fromServerSchema, toServerSchema, type FromServerMessage } from './utilityProtocol';
+import { fromServerSchema, toServerSchema, type FromServerMessage, type ToServerMessage } from './utilityProtocol';
 import { selectKeychainStore } from '../session/keychainStore';
 import { errorMessage } from '../../shared/errorMessage';
 
@@ -103,6 +104,30 @@ export function serveParentPort(port: ParentPortLike, options: UtilityServerOpti
     options.onStopped?.();
   }
 
+  /** The first-run questions; asked before the server runs, they get a plain refusal. */
+  async function setup(message: Extract<ToServerMessage, { type: 'setupStatus' | 'setUp' }>): Promise<void> {
+    const running = server;
+    if (message.type === 'setupStatus') {
+      post({ type: 'setupStatus', id: message.id, needed: running !== null && (await setupNeeded(running.store)) });
+      return;
+    }
+    if (running === null) {
+      post({
+        type: 'setUpDone',
+        id: message.id,
+        error: { code: 'not_running', message: 'The server is not running.' },
+      });
+      return;
+    }
+    try {
+      const result = await setUpServer(running, message.setup);
+      post({ type: 'setUpDone', id: message.id, error: result.ok ? null : result.error });
+    } catch (error) {
+      log(`setting up the server failed: ${errorMessage(error)}`);
+      post({ type: 'setUpDone', id: message.id, error: { code: 'setup_failed', message: 'Setting up failed.' } });
+    }
+  }
+
   port.on('message', (event) => {
     const parsed = toServerSchema.safeParse(event.data);
     queue = queue.then(async () => {
@@ -111,8 +136,10 @@ export function serveParentPort(port: ParentPortLike, options: UtilityServerOpti
         log('refused a message of unknown shape from the app');
         return;
       }
-      if (parsed.data.type === 'start') await start(parsed.data.config);
-      else await stop();
+      const message = parsed.data;
+      if (message.type === 'start') await start(message.config);
+      else if (message.type === 'stop') await stop();
+      else await setup(message);
     });
   });
   return done;

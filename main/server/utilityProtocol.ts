@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { hostSetupRequestSchema } from '../../shared/accountIpc';
 import { portSchema, spkiPinSchema } from '../../shared/identifiers';
 
 /**
@@ -8,10 +9,17 @@ import { portSchema, spkiPinSchema } from '../../shared/identifiers';
  */
 export const SERVER_SERVICE_NAME = 'whoot-server';
 
+/** Pairs a question from main with its answer. */
+const requestIdSchema = z.number().int().min(1).max(Number.MAX_SAFE_INTEGER);
+
 export const toServerSchema = z.discriminatedUnion('type', [
   /** The config is whoot.server.json's shape; the child validates it with the same schema as the CLI. */
   z.strictObject({ type: z.literal('start'), config: z.unknown() }),
   z.strictObject({ type: z.literal('stop') }),
+  /** Whether the server still needs its first account (the app's "Set up your server"). */
+  z.strictObject({ type: z.literal('setupStatus'), id: requestIdSchema }),
+  /** The first account (the server's owner) and its first workspace; refused once any account exists. */
+  z.strictObject({ type: z.literal('setUp'), id: requestIdSchema, setup: hostSetupRequestSchema }),
 ]);
 export type ToServerMessage = z.output<typeof toServerSchema>;
 
@@ -20,5 +28,12 @@ export const fromServerSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('error'), message: z.string().max(4000) }),
   z.strictObject({ type: z.literal('log'), message: z.string().max(4000) }),
   z.strictObject({ type: z.literal('stopped') }),
+  z.strictObject({ type: z.literal('setupStatus'), id: requestIdSchema, needed: z.boolean() }),
+  /** `error` null: the account and workspace exist. */
+  z.strictObject({
+    type: z.literal('setUpDone'),
+    id: requestIdSchema,
+    error: z.strictObject({ code: z.string().max(64), message: z.string().max(500) }).nullable(),
+  }),
 ]);
 export type FromServerMessage = z.output<typeof fromServerSchema>;

@@ -30,7 +30,7 @@ export async function createWorkspaceWithChannels(
     readonly ownerUserId: string;
     readonly channels: readonly NewChannel[];
     /** Recorded in the audit entry: which door created it. */
-    readonly via: 'api' | 'cli';
+    readonly via: 'api' | 'cli' | 'setup';
   },
 ): Promise<Result<{ readonly workspace: Workspace; readonly channels: readonly Channel[] }>> {
   const created = await store.workspaces.create({ slug: input.slug, name: input.name, ownerUserId: input.ownerUserId });

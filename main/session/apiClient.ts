@@ -36,6 +36,8 @@ export interface ServerApi {
   upload(server: ServerAddress, input: UploadInput): Promise<ResponseOf<'uploadFile'>>;
   /** Opens a file's content as a stream (the caller reads it at its own pace and must consume or destroy it). */
   download(server: ServerAddress, input: DownloadInput): Promise<Download>;
+  /** An update installer by the digest and name its signed feed lists (unsigned: the digest is the capability). */
+  downloadInstaller(server: ServerAddress, file: { readonly digest: string; readonly name: string }): Promise<Download>;
 }
 
 export interface UploadInput {
@@ -223,17 +225,15 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
     return response as ResponseOf<'uploadFile'>;
   }
 
-  async function download(server: ServerAddress, input: DownloadInput): Promise<Download> {
-    const endpoint = endpoints.downloadFile;
-    const resourceId = resourceIdFor(endpoint, { params: input.params, sessionId: input.signer.sessionId() });
-    const signed = input.signer.sign({ operation: endpoint.operation, resourceId, body: '' });
+  /** A GET whose 200 answer is bytes: handed over as a stream with its declared size; errors still come as JSON. */
+  async function openStream(server: ServerAddress, path: string, headers: Record<string, string>): Promise<Download> {
     let opened: IncomingMessage | undefined;
     await send(
       server,
       {
-        method: endpoint.method,
-        path: buildPath(endpoint.path, input.params),
-        headers: { ...signed, accept: 'application/octet-stream, application/json' },
+        method: 'GET',
+        path,
+        headers: { ...headers, accept: 'application/octet-stream, application/json' },
         streamResponse: (response) => (opened = response),
       },
       null,
@@ -246,10 +246,19 @@ export function createServerApi(options: { timeoutMs?: number } = {}): ServerApi
     return { contentType: String(opened.headers['content-type'] ?? 'application/octet-stream'), size, stream: opened };
   }
 
+  async function download(server: ServerAddress, input: DownloadInput): Promise<Download> {
+    const endpoint = endpoints.downloadFile;
+    const resourceId = resourceIdFor(endpoint, { params: input.params, sessionId: input.signer.sessionId() });
+    const signed = input.signer.sign({ operation: endpoint.operation, resourceId, body: '' });
+    return openStream(server, buildPath(endpoint.path, input.params), signed);
+  }
+
   return {
     call,
     upload,
     download,
+    downloadInstaller: (server, file) =>
+      openStream(server, buildPath(endpoints.updateFile.path, { digest: file.digest, name: file.name }), {}),
     signIn: (server, body) => call(server, 'signIn', { body }),
     signOut: async (server, signer) => {
       await call(server, 'signOut', { signer });

@@ -43,6 +43,16 @@ export class CredentialVault {
     };
   }
 
+  /** The signed-in user's name or workspaces changed (a rename, a join, a new workspace); the secret stays. */
+  updateIdentity(change: { readonly user?: PublicUser; readonly workspaces?: readonly WorkspaceSummary[] }): void {
+    if (this.#identity === null) return;
+    this.#identity = {
+      ...this.#identity,
+      ...(change.user === undefined ? {} : { user: change.user }),
+      ...(change.workspaces === undefined ? {} : { workspaces: [...change.workspaces] }),
+    };
+  }
+
   identity(): SessionIdentity | null {
     return this.#identity;
   }

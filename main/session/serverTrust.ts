@@ -17,6 +17,8 @@ export interface ServerTrust {
   review(server: ServerAddress): Promise<ServerReview>;
   confirm(server: ServerAddress): void;
   isTrusted(server: ServerAddress): Promise<boolean>;
+  /** False for a server whose key the organization's policy does not list (allowedServerPins); then nothing trusts it. */
+  isAllowed(server: ServerAddress): boolean;
   /** After a successful sign-in: remembered for next time; a new key for a known host and port replaces the old. */
   rememberJoined(server: ServerAddress): Promise<Result<void>>;
 }
@@ -24,6 +26,8 @@ export interface ServerTrust {
 export function createServerTrust(options: {
   readonly preferences: PreferencesStore | null;
   readonly log?: (message: string) => void;
+  /** The managed policy's allowedServerPins: when given, no other server is trusted, confirmed or joined. */
+  readonly allowedPins?: readonly string[];
 }): ServerTrust {
   const { preferences } = options;
   const log = options.log ?? (() => undefined);
@@ -33,8 +37,12 @@ export function createServerTrust(options: {
   const joined = async (): Promise<readonly ServerAddress[]> =>
     preferences === null ? joinedThisRun : (await preferences.load()).joinedServers;
 
+  const isAllowed = (server: ServerAddress) =>
+    options.allowedPins === undefined || options.allowedPins.includes(server.spkiPin);
   const isTrusted = async (server: ServerAddress) =>
-    confirmed.some((known) => sameServer(known, server)) || (await joined()).some((known) => sameServer(known, server));
+    isAllowed(server) &&
+    (confirmed.some((known) => sameServer(known, server)) ||
+      (await joined()).some((known) => sameServer(known, server)));
 
   return {
     async review(server) {
@@ -44,9 +52,10 @@ export function createServerTrust(options: {
       return { ...base, status: sameAddress ? 'key_changed' : 'new' };
     },
     confirm(server) {
-      if (!confirmed.some((known) => sameServer(known, server))) confirmed.push({ ...server });
+      if (isAllowed(server) && !confirmed.some((known) => sameServer(known, server))) confirmed.push({ ...server });
     },
     isTrusted,
+    isAllowed,
     async rememberJoined(server) {
       const next = (list: readonly ServerAddress[]) =>
         [...list.filter((known) => known.host !== server.host || known.port !== server.port), { ...server }].slice(

@@ -7,6 +7,7 @@ import { createServerApi } from './apiClient';
 import { CredentialVault } from './credentialVault';
 import { selectKeychainStore } from './keychainStore';
 import { createSessionService } from './sessionService';
+import { TEST_IO_TIMEOUT_MS } from '../../test/support/testDeadlines';
 
 // Runs under test/with-keyring.sh: the refresh token goes to a real gnome-keyring through keytar.
 const ACCOUNT = { email: 'ada@example.com', password: 'correct horse battery' };
@@ -28,7 +29,7 @@ describe('sign-in and sign-out with the OS keychain', () => {
     const sessions = createSessionService({
       vault,
       keychain,
-      api: createServerApi({ timeoutMs: 3000 }),
+      api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
       events: createEventSink((channel) => events.push(channel)),
     });
     const server = { host: '127.0.0.1', port: t.server.port, spkiPin: t.server.spkiPin };
@@ -58,7 +59,7 @@ describe('sign-in and sign-out with the OS keychain', () => {
       const sessions = createSessionService({
         vault: new CredentialVault(),
         keychain,
-        api: createServerApi({ timeoutMs: 3000 }),
+        api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
         events: createEventSink(() => undefined),
       });
       const server = { host: '127.0.0.1', port: t.server.port, spkiPin: t.server.spkiPin };

@@ -6,6 +6,7 @@ import { createEventSink } from '../ipc/eventSink';
 import { createServerApi } from './apiClient';
 import { CredentialVault } from './credentialVault';
 import { createSessionService } from './sessionService';
+import { TEST_IO_TIMEOUT_MS } from '../../test/support/testDeadlines';
 
 const ACCOUNT = { email: 'ada@example.com', password: 'correct horse battery' };
 let t: TestServer;
@@ -24,7 +25,7 @@ function service() {
   const sessions = createSessionService({
     vault,
     keychain: null,
-    api: createServerApi({ timeoutMs: 3000 }),
+    api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
     events: createEventSink((channel, payload) =>
       events.push([channel.replace('whoot:', '') as EventChannel, payload]),
     ),
@@ -96,6 +97,44 @@ describe('session service against the real server over TLS', () => {
       ['session.changed', { signedIn: false }],
     ]);
     expect(await t.server.store.sessions.getLive(sessionId)).toBeUndefined();
+  });
+
+  it('says once that the session ended on the server, until the next sign-in attempt', async () => {
+    const { vault, sessions } = service();
+    await sessions.signIn(signIn());
+    // The page saw its socket closed with 4001 (a password change or a revoke elsewhere) and signs out for it.
+    await t.server.store.sessions.revoke(vault.identity()!.sessionId, 'revoked');
+    expect(await sessions.signOut({ sessionEnded: true })).toEqual({
+      ok: true,
+      value: { signedIn: false, sessionEnded: true },
+    });
+    expect(sessions.state()).toEqual({ signedIn: false, sessionEnded: true });
+    // A late second report (no session left) does not repeat it; a sign-in attempt, even a failed one, clears it.
+    expect(await sessions.signOut({ sessionEnded: true })).toEqual({ ok: true, value: { signedIn: false } });
+    await sessions.signIn(signIn());
+    await t.server.store.sessions.revoke(vault.identity()!.sessionId, 'revoked');
+    await sessions.signOut({ sessionEnded: true });
+    await sessions.signIn(signIn({ password: 'wrong password!' }));
+    expect(sessions.state()).toEqual({ signedIn: false });
+  });
+
+  it('keeps a session the server still honours when a socket of the one it replaced reports its end', async () => {
+    const { vault, sessions, events, logs } = service();
+    await sessions.signIn(signIn());
+    const replaced = vault.identity()!.sessionId;
+    await sessions.signIn(signIn());
+    const current = vault.identity()!.sessionId;
+    expect(current).not.toBe(replaced);
+    events.length = 0;
+    // The old session's socket closes with 4001 as the new one starts; the page reports it after the switch.
+    const answer = await sessions.signOut({ sessionEnded: true });
+    expect(answer).toMatchObject({ ok: true, value: { signedIn: true, user: { email: ACCOUNT.email } } });
+    expect(vault.identity()?.sessionId).toBe(current);
+    expect(await t.server.store.sessions.getLive(current)).toBeDefined();
+    expect(events).toEqual([]);
+    expect(logs).toContain(
+      'session: a socket said the session ended, but the server still honours this one (an earlier socket)',
+    );
   });
 
   it('signs out locally even when the server cannot be reached', async () => {

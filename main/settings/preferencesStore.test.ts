@@ -102,7 +102,7 @@ describe('the preferences file', () => {
     expect(aside).toHaveLength(1);
     expect(readFileSync(join(dir, aside[0]!), 'utf8')).toBe(contents);
     expect(readdirSync(dir)).not.toContain('preferences.json');
-    expect(logs.join('\n')).toMatch(/moved it to .*preferences\.json\.corrupt-/);
+    expect(logs.join('\n')).toMatch(/moved it aside to .*preferences\.json\.corrupt-/);
     // The next save writes a fresh file beside the one kept aside.
     const saved = await store().update('pushToTalk', () => ({ mode: 'toggle', key: 'F8', releaseDelayMs: 0 }));
     expect(saved.ok).toBe(true);

@@ -1,10 +1,11 @@
-import { open, rename } from 'node:fs/promises';
 import { z } from 'zod';
 import { defaultPushToTalkPreferences, pushToTalkPreferencesSchema } from '../../shared/pushToTalk';
 import { fail, ok, type Result } from '../../shared/result';
 import { parseInput } from '../../shared/validation';
 import { defaultVoicePreferences, voicePreferencesSchema } from '../../shared/voicePreferences';
 import { serverAddressSchema } from '../../shared/identifiers';
+import { readKeptJson } from '../files/readKeptJson';
+import { serialQueue } from '../files/serialQueue';
 import { writeFileAtomic } from '../files/writeFileAtomic';
 import { errorMessage } from '../../shared/errorMessage';
 
@@ -64,50 +65,18 @@ export function createPreferencesStore(options: {
   const log = options.log ?? (() => undefined);
 
   // One read or write at a time, so two quick changes land in the order they were made.
-  let queue: Promise<unknown> = Promise.resolve();
-  const serialized = <T>(task: () => Promise<T>): Promise<T> => {
-    const run = queue.then(task, task);
-    queue = run.catch(() => undefined);
-    return run;
-  };
+  const serialized = serialQueue();
 
-  const setAside = async (why: string): Promise<Preferences> => {
-    const aside = `${filePath}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-    try {
-      await rename(filePath, aside);
-      log(`preferences: ${filePath} was ${why}; moved it to ${aside} and using the defaults`);
-    } catch {
-      log(`preferences: ${filePath} was ${why} and could not be moved aside; using the defaults`);
-    }
-    return defaultPreferences;
-  };
-
-  const read = async (): Promise<Preferences> => {
-    let text: string;
-    try {
-      const handle = await open(filePath, 'r');
-      try {
-        if ((await handle.stat()).size > MAX_FILE_BYTES) return await setAside(`larger than ${MAX_FILE_BYTES} bytes`);
-        text = await handle.readFile('utf8');
-      } finally {
-        await handle.close();
-      }
-    } catch (error) {
-      if (error instanceof Error && 'code' in error && error.code === 'ENOENT') return defaultPreferences;
-      log(`preferences: could not read ${filePath} (${errorMessage(error, 'error')}); using the defaults`);
-      return defaultPreferences;
-    }
-    let json: unknown;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      return setAside('not valid JSON');
-    }
-    const parsed = fileSchema.safeParse(json);
-    if (!parsed.success) return setAside('not in the expected format');
-    const { version: _version, ...preferences } = parsed.data;
-    return preferences;
-  };
+  const read = (): Promise<Preferences> =>
+    readKeptJson({
+      filePath,
+      // The file's version is the format's, not a preference.
+      schema: fileSchema.transform(({ version: _version, ...preferences }) => preferences),
+      maxBytes: MAX_FILE_BYTES,
+      fallback: () => defaultPreferences,
+      what: 'preferences',
+      log,
+    });
 
   return {
     filePath,

@@ -1,4 +1,5 @@
-import type { FormEvent, ReactNode } from 'react';
+import type { FormEvent, ReactNode, Ref } from 'react';
+import { Button } from '../components/Button';
 
 export interface AdminColumn<Row> {
   readonly header: string;
@@ -20,42 +21,59 @@ export function AdminTable<Row>(props: {
   readonly rowKey: (row: Row) => string | number;
   readonly actions?: (row: Row) => ReactNode;
   readonly rowClassName?: (row: Row) => string;
+  /** Said in the table when it has no rows, instead of an empty grid. */
+  readonly empty?: string;
+  /** Where focus goes when a confirmed removal took the row whose button was focused (it is focusable by script). */
+  readonly tableRef?: Ref<HTMLTableElement>;
 }) {
   const { caption, columns, rows, rowKey, actions, rowClassName } = props;
   return (
-    <table className="admin-table" {...(props.label ? { 'aria-label': props.label } : {})}>
-      <caption>{caption}</caption>
-      <thead>
-        <tr>
-          {columns.map((column) => (
-            <th key={column.header} scope="col">
-              {column.header}
-            </th>
-          ))}
-          {actions && (
-            <th scope="col">
-              <span className="visually-hidden">Actions</span>
-            </th>
-          )}
-        </tr>
-      </thead>
-      <tbody>
-        {rows.map((row) => (
-          <tr key={rowKey(row)} {...(rowClassName ? { className: rowClassName(row) } : {})}>
+    <div className="admin-table-frame">
+      <table
+        className="admin-table"
+        {...(props.label ? { 'aria-label': props.label } : {})}
+        {...(props.tableRef ? { ref: props.tableRef, tabIndex: -1 } : {})}
+      >
+        <caption>{caption}</caption>
+        <thead>
+          <tr>
             {columns.map((column) => (
-              <td key={column.header} {...(column.title ? { title: column.title(row) } : {})}>
-                {column.cell(row)}
-              </td>
+              <th key={column.header} scope="col">
+                {column.header}
+              </th>
             ))}
             {actions && (
-              <td>
-                <div className="actions">{actions(row)}</div>
-              </td>
+              <th scope="col">
+                <span className="visually-hidden">Actions</span>
+              </th>
             )}
           </tr>
-        ))}
-      </tbody>
-    </table>
+        </thead>
+        <tbody>
+          {rows.length === 0 && props.empty !== undefined && (
+            <tr>
+              <td className="admin-table-empty muted" colSpan={columns.length + (actions ? 1 : 0)}>
+                {props.empty}
+              </td>
+            </tr>
+          )}
+          {rows.map((row) => (
+            <tr key={rowKey(row)} {...(rowClassName ? { className: rowClassName(row) } : {})}>
+              {columns.map((column) => (
+                <td key={column.header} {...(column.title ? { title: column.title(row) } : {})}>
+                  {column.cell(row)}
+                </td>
+              ))}
+              {actions && (
+                <td>
+                  <div className="actions">{actions(row)}</div>
+                </td>
+              )}
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
   );
 }
 
@@ -64,17 +82,19 @@ export function AdminCreateForm(props: {
   readonly submitLabel: string;
   readonly onCreate: () => void;
   readonly children: ReactNode;
+  /** Names the form for screen readers ("New invite"). */
+  readonly label?: string;
 }) {
   const submit = (event: FormEvent) => {
     event.preventDefault();
     props.onCreate();
   };
   return (
-    <form className="admin-form" onSubmit={submit}>
+    <form className="admin-form" onSubmit={submit} {...(props.label ? { 'aria-label': props.label } : {})}>
       {props.children}
-      <button type="submit" className="button button-primary">
+      <Button type="submit" variant="primary">
         {props.submitLabel}
-      </button>
+      </Button>
     </form>
   );
 }
@@ -86,13 +106,8 @@ export function RowAction(props: {
   readonly children: ReactNode;
 }) {
   return (
-    <button
-      type="button"
-      className="button"
-      {...(props.label ? { 'aria-label': props.label } : {})}
-      onClick={props.onClick}
-    >
+    <Button size="sm" {...(props.label ? { 'aria-label': props.label } : {})} onClick={props.onClick}>
       {props.children}
-    </button>
+    </Button>
   );
 }

@@ -1,5 +1,6 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useStore } from 'zustand';
+import { useConfirm } from '../components/useConfirm';
 import { useStores } from '../storesContext';
 import { AdminCreateForm, AdminTable, RowAction } from './AdminTable';
 
@@ -8,9 +9,12 @@ export function ChannelsSection() {
   const channels = useStore(admin, (state) => state.channels);
   const [name, setName] = useState('');
   const [kind, setKind] = useState<'voice' | 'text'>('voice');
+  const table = useRef<HTMLTableElement>(null);
+  const { ask, dialog } = useConfirm(table);
   return (
     <>
       <AdminCreateForm
+        label="New channel"
         submitLabel="Create channel"
         onCreate={() => {
           if (name.trim() === '') return;
@@ -32,17 +36,33 @@ export function ChannelsSection() {
       </AdminCreateForm>
       <AdminTable
         caption="Channels"
+        tableRef={table}
         rows={channels}
         rowKey={(channel) => channel.id}
         columns={[
           { header: 'Name', cell: (channel) => channel.name },
-          { header: 'Kind', cell: (channel) => channel.kind },
+          { header: 'Kind', cell: (channel) => (channel.kind === 'text' ? 'Text' : 'Voice') },
           { header: 'Relay only', cell: (channel) => (channel.relayOnly ? 'Yes' : 'No') },
         ]}
         actions={(channel) => (
-          <RowAction onClick={() => void admin.getState().deleteChannel(channel.id)}>Delete {channel.name}</RowAction>
+          <RowAction
+            onClick={() =>
+              ask({
+                title: `Delete channel “${channel.name}”?`,
+                consequence:
+                  channel.kind === 'text'
+                    ? 'Its messages and files are deleted for everyone. This cannot be undone.'
+                    : 'Anyone talking in it is disconnected, and its chat’s messages and files are deleted for everyone. This cannot be undone.',
+                confirmLabel: 'Delete channel',
+                onConfirm: () => admin.getState().deleteChannel(channel.id),
+              })
+            }
+          >
+            Delete {channel.name}
+          </RowAction>
         )}
       />
+      {dialog}
     </>
   );
 }

@@ -1,5 +1,7 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useStore } from 'zustand';
+import { CopyButton } from '../components/CopyButton';
+import { useConfirm } from '../components/useConfirm';
 import { useStores } from '../storesContext';
 import { AdminCreateForm, AdminTable, RowAction } from './AdminTable';
 import { when } from './format';
@@ -39,9 +41,12 @@ export function InputsSection() {
   const [ephemeral, setEphemeral] = useState(false);
   const [requireToken, setRequireToken] = useState(false);
   const channelName = (id: string) => channels.find((c) => c.id === id)?.name ?? id;
+  const table = useRef<HTMLTableElement>(null);
+  const { ask, dialog } = useConfirm(table);
   return (
     <>
       <AdminCreateForm
+        label="New input"
         submitLabel="Create input"
         onCreate={() => {
           const target = channelId || channels[0]?.id;
@@ -75,6 +80,7 @@ export function InputsSection() {
       </AdminCreateForm>
       <AdminTable
         caption="Inputs"
+        tableRef={table}
         rows={inputs}
         rowKey={(input) => input.id}
         columns={[
@@ -91,7 +97,15 @@ export function InputsSection() {
             ),
           },
           { header: 'Channel', cell: (input) => channelName(input.channelId) },
-          { header: 'URL', cell: (input) => <code className="input-url">{input.url}</code> },
+          {
+            header: 'URL',
+            cell: (input) => (
+              <div className="secret-line">
+                <code className="input-url">{input.url}</code>
+                <CopyButton text={input.url} what={`URL of ${input.name}`} />
+              </div>
+            ),
+          },
           {
             header: 'Enabled',
             cell: (input) => (
@@ -107,10 +121,23 @@ export function InputsSection() {
         actions={(input) => (
           <>
             <RowAction onClick={() => void admin.getState().showInputRequests(input.id)}>Requests</RowAction>
-            <RowAction onClick={() => void admin.getState().deleteInput(input.id)}>Delete</RowAction>
+            <RowAction
+              label={`Delete input ${input.name}`}
+              onClick={() =>
+                ask({
+                  title: `Delete input “${input.name}”?`,
+                  consequence: `Its URL stops accepting posts at once, and its request log is deleted. Posts it made stay in #${channelName(input.channelId)}. This cannot be undone.`,
+                  confirmLabel: 'Delete input',
+                  onConfirm: () => admin.getState().deleteInput(input.id),
+                })
+              }
+            >
+              Delete
+            </RowAction>
           </>
         )}
       />
+      {dialog}
       <RequestLog />
     </>
   );

@@ -1,36 +1,16 @@
-import { useStore } from 'zustand';
-import { useStores } from '../storesContext';
-import { AdminTable, RowAction } from './AdminTable';
-import { shortId, when } from './format';
+import { SessionList } from '../account/SessionList';
 
-/** The signed-in user's sessions on this server: one per device that signed in and has not signed out. */
+/**
+ * The signed-in user's own sessions on this server: the same list as the account screen's (renderer/account), so
+ * the two can never disagree.
+ */
 export function SessionsSection() {
-  const { admin } = useStores();
-  const sessions = useStore(admin, (state) => state.sessions);
   return (
-    <AdminTable
-      caption="Your active sessions"
-      rows={sessions}
-      rowKey={(session) => session.id}
-      columns={[
-        {
-          header: 'Session',
-          title: (session) => session.id,
-          cell: (session) => `${shortId(session.id)}${session.current ? ' (this app)' : ''}`,
-        },
-        { header: 'Signed in', cell: (session) => when(session.createdAt) },
-        { header: 'Last active', cell: (session) => when(session.lastSeenAt) },
-      ]}
-      actions={(session) =>
-        !session.current && (
-          <RowAction
-            label={`Revoke session ${shortId(session.id)}`}
-            onClick={() => void admin.getState().revokeSession(session.id)}
-          >
-            Revoke
-          </RowAction>
-        )
-      }
-    />
+    <section aria-labelledby="admin-sessions-heading">
+      <h3 id="admin-sessions-heading" className="admin-section-heading">
+        Your active sessions
+      </h3>
+      <SessionList />
+    </section>
   );
 }

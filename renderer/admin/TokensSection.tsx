@@ -1,5 +1,6 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useStore } from 'zustand';
+import { useConfirm } from '../components/useConfirm';
 import { useStores } from '../storesContext';
 import { AdminCreateForm, AdminTable, RowAction } from './AdminTable';
 import { when } from './format';
@@ -8,9 +9,12 @@ export function TokensSection() {
   const { admin } = useStores();
   const tokens = useStore(admin, (state) => state.tokens);
   const [name, setName] = useState('');
+  const table = useRef<HTMLTableElement>(null);
+  const { ask, dialog } = useConfirm(table);
   return (
     <>
       <AdminCreateForm
+        label="New API token"
         submitLabel="Create token"
         onCreate={() => {
           if (name.trim() === '') return;
@@ -25,6 +29,7 @@ export function TokensSection() {
       </AdminCreateForm>
       <AdminTable
         caption="API tokens"
+        tableRef={table}
         rows={tokens}
         rowKey={(token) => token.id}
         columns={[
@@ -38,10 +43,23 @@ export function TokensSection() {
         ]}
         actions={(token) =>
           token.revokedAt === null && (
-            <RowAction onClick={() => void admin.getState().revokeToken(token.id)}>Revoke {token.name}</RowAction>
+            <RowAction
+              onClick={() =>
+                ask({
+                  title: `Revoke API token “${token.name}”?`,
+                  consequence:
+                    'Whatever uses it is refused from now on, including inputs that require a token. This cannot be undone: a new token has to be created and handed out.',
+                  confirmLabel: 'Revoke token',
+                  onConfirm: () => admin.getState().revokeToken(token.id),
+                })
+              }
+            >
+              Revoke {token.name}
+            </RowAction>
           )
         }
       />
+      {dialog}
     </>
   );
 }

@@ -1,6 +1,7 @@
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { useStore } from 'zustand';
 import { webhookEventTypes, type WebhookEventType } from '../../shared/webhookEvents';
+import { useConfirm } from '../components/useConfirm';
 import { useStores } from '../storesContext';
 import { AdminCreateForm, AdminTable, RowAction } from './AdminTable';
 import { shortId, when } from './format';
@@ -75,9 +76,12 @@ export function WebhooksSection() {
   const [events, setEvents] = useState<readonly WebhookEventType[]>(['channel.created']);
   const toggle = (type: WebhookEventType) =>
     setEvents((current) => (current.includes(type) ? current.filter((t) => t !== type) : [...current, type]));
+  const table = useRef<HTMLTableElement>(null);
+  const { ask, dialog } = useConfirm(table);
   return (
     <>
       <AdminCreateForm
+        label="New webhook"
         submitLabel="Add webhook"
         onCreate={() => void admin.getState().createWebhook(url.trim(), events, description.trim())}
       >
@@ -101,6 +105,7 @@ export function WebhooksSection() {
       </AdminCreateForm>
       <AdminTable
         caption="Webhooks"
+        tableRef={table}
         rows={webhooks}
         rowKey={(webhook) => webhook.id}
         columns={[
@@ -134,10 +139,24 @@ export function WebhooksSection() {
           <>
             <RowAction onClick={() => void admin.getState().showDeliveries(webhook.id)}>Deliveries</RowAction>
             <RowAction onClick={() => void admin.getState().rotateWebhookSecret(webhook.id)}>Rotate secret</RowAction>
-            <RowAction onClick={() => void admin.getState().deleteWebhook(webhook.id)}>Delete</RowAction>
+            <RowAction
+              label={`Delete webhook ${webhook.url}`}
+              onClick={() =>
+                ask({
+                  title: `Delete the webhook to ${webhook.url}?`,
+                  consequence:
+                    'No more events are sent there, deliveries still waiting are dropped, and its signing secrets stop being valid. This cannot be undone.',
+                  confirmLabel: 'Delete webhook',
+                  onConfirm: () => admin.getState().deleteWebhook(webhook.id),
+                })
+              }
+            >
+              Delete
+            </RowAction>
           </>
         )}
       />
+      {dialog}
       <DeliveryHistory />
     </>
   );

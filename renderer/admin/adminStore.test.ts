@@ -34,12 +34,15 @@ describe('adminStore', () => {
     expect(fake.requests.at(-1)).toEqual({ channel: 'admin.webhooks', request: { workspaceId: workspaceA.id } });
 
     await admin.getState().createWebhook('https://hooks.example.com/whoot', ['channel.created'], '');
-    expect(admin.getState().revealed).toEqual({ label: 'Signing secret', value: `whsec_${'A'.repeat(43)}` });
+    expect(admin.getState().revealed).toEqual({
+      label: 'Signing secret',
+      what: 'signing secret',
+      value: `whsec_${'A'.repeat(43)}`,
+    });
     admin.getState().dismissRevealed();
     expect(admin.getState().revealed).toBeNull();
     // Switching tabs forgets anything revealed as well.
     await admin.getState().createWebhook('https://hooks.example.com/whoot', ['channel.created'], '');
-    fake.answer('admin.sessions', async () => ok({ sessions: [] }));
     await admin.getState().open('sessions');
     expect(admin.getState().revealed).toBeNull();
   });

@@ -1,5 +1,5 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { AuditChain, AuditEntryView, InviteSummary, SessionSummary } from '../../shared/admin';
+import type { AuditChain, AuditEntryView, AuditPerson, InviteSummary } from '../../shared/admin';
 import type { ApiToken } from '../../shared/apiTokens';
 import type { Input, InputRequest } from '../../shared/inboundInputs';
 import type { ResponseOf, WhootApi } from '../../shared/ipc';
@@ -16,6 +16,8 @@ export const adminTabs = [
   'tokens',
   'sessions',
   'audit',
+  // Its own store (ssoSettingsStore.ts): the section loads itself.
+  'sso',
 ] as const;
 export type AdminTab = (typeof adminTabs)[number];
 
@@ -25,7 +27,16 @@ type Channel = ResponseOf<'workspace.channels'>['channels'][number];
 /** Something the server shows once (a signing secret, an API token, an invite link): kept until dismissed. */
 export interface Revealed {
   readonly label: string;
+  /** The same in running words, for its Copy button and the announcement ("API token copied."). */
+  readonly what: string;
   readonly value: string;
+}
+
+/** A page of the audit log: entries newest first, the people they mention by name, and the chain's state. */
+export interface AuditPage {
+  readonly entries: readonly AuditEntryView[];
+  readonly people: readonly AuditPerson[];
+  readonly chain: AuditChain;
 }
 
 export interface AdminState {
@@ -40,8 +51,7 @@ export interface AdminState {
   readonly inputs: readonly Input[];
   readonly inputRequests: { readonly inputId: string; readonly list: readonly InputRequest[] } | null;
   readonly tokens: readonly ApiToken[];
-  readonly sessions: readonly SessionSummary[];
-  readonly audit: { readonly entries: readonly AuditEntryView[]; readonly chain: AuditChain } | null;
+  readonly audit: AuditPage | null;
   readonly revealed: Revealed | null;
   /** Whether the console has been shown: only then does a change of workspace read it again. */
   readonly opened: boolean;
@@ -66,7 +76,6 @@ export interface AdminState {
   showInputRequests(inputId: string): Promise<void>;
   createToken(name: string): Promise<void>;
   revokeToken(tokenId: string): Promise<void>;
-  revokeSession(sessionId: string): Promise<void>;
 }
 
 export type AdminStore = StoreApi<AdminState>;
@@ -98,7 +107,8 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
 
     async function load(tab: AdminTab): Promise<void> {
       const id = workspaceId();
-      if (id === null && tab !== 'sessions') return;
+      // The sessions tab shows the account's own sessions (renderer/account/accountStore.ts loads them).
+      if (id === null || tab === 'sessions') return;
       const ws = { workspaceId: id ?? '' };
       switch (tab) {
         case 'members': {
@@ -137,16 +147,30 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
           if (value) set({ tokens: value.tokens });
           return;
         }
-        case 'sessions': {
-          const value = await attempt(() => api.admin.sessions());
-          if (value) set({ sessions: value.sessions });
-          return;
-        }
         case 'audit': {
-          const value = await attempt(() => api.admin.audit(ws));
+          // The lists name what entries mention (a channel, a token, a webhook, an input). They are a nicety: an
+          // entry whose thing cannot be read is still shown, by kind and short id, so their failures stay quiet.
+          const quiet = <T>(call: () => Promise<Result<T>>) =>
+            call().then(
+              (result) => (result.ok ? result.value : undefined),
+              () => undefined,
+            );
+          const [value, channels, tokens, webhooks, inputs] = await Promise.all([
+            attempt(() => api.admin.audit(ws)),
+            quiet(() => api.workspace.channels(ws)),
+            quiet(() => api.admin.apiTokens(ws)),
+            quiet(() => api.admin.webhooks(ws)),
+            quiet(() => api.admin.inputs(ws)),
+          ]);
+          if (channels) set({ channels: channels.channels });
+          if (tokens) set({ tokens: tokens.tokens });
+          if (webhooks) set({ webhooks: webhooks.webhooks });
+          if (inputs) set({ inputs: inputs.inputs });
           if (value) set({ audit: value });
           return;
         }
+        case 'sso':
+          return;
       }
     }
 
@@ -188,7 +212,6 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
       inputs: [],
       inputRequests: null,
       tokens: [],
-      sessions: [],
       audit: null,
       revealed: null,
       opened: false,
@@ -205,7 +228,7 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
       createInvite: (role, maxUses) =>
         change(
           (id) => api.admin.createInvite({ workspaceId: id, role, maxUses }),
-          (value) => set({ revealed: { label: 'Invite link', value: value.link } }),
+          (value) => set({ revealed: { label: 'Invite link', what: 'invite link', value: value.link } }),
         ),
       revokeInvite: (inviteId) => change((id) => api.admin.revokeInvite({ workspaceId: id, inviteId })),
       createChannel: (name, kind) => change((id) => api.admin.createChannel({ workspaceId: id, name, kind })),
@@ -213,7 +236,7 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
       createWebhook: (url, events, description) =>
         change(
           (id) => api.admin.createWebhook({ workspaceId: id, url, events: [...events], description }),
-          (value) => set({ revealed: { label: 'Signing secret', value: value.secret } }),
+          (value) => set({ revealed: { label: 'Signing secret', what: 'signing secret', value: value.secret } }),
         ),
       setWebhookEnabled: (webhookId, enabled) =>
         change((id) => api.admin.updateWebhook({ workspaceId: id, webhookId, enabled })),
@@ -221,7 +244,8 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
       rotateWebhookSecret: (webhookId) =>
         change(
           (id) => api.admin.rotateWebhookSecret({ workspaceId: id, webhookId }),
-          (value) => set({ revealed: { label: 'New signing secret', value: value.secret } }),
+          (value) =>
+            set({ revealed: { label: 'New signing secret', what: 'new signing secret', value: value.secret } }),
         ),
       showDeliveries,
       redeliver: (webhookId, eventId) =>
@@ -239,14 +263,9 @@ export function createAdminStore(api: WhootApi, workspace: WorkspaceStore): Admi
       createToken: (name) =>
         change(
           (id) => api.admin.createApiToken({ workspaceId: id, name }),
-          (value) => set({ revealed: { label: 'API token', value: value.token } }),
+          (value) => set({ revealed: { label: 'API token', what: 'API token', value: value.token } }),
         ),
       revokeToken: (tokenId) => change((id) => api.admin.revokeApiToken({ workspaceId: id, tokenId })),
-      revokeSession: async (sessionId) => {
-        set({ error: null });
-        await attempt(() => api.admin.revokeSession({ sessionId }));
-        await load('sessions');
-      },
     };
   });
   // Another workspace selected: what is shown belongs to the old one, so it is read again.

@@ -8,3 +8,6 @@ export function when(ms: number | null): string {
 
 /** A long id, shortened for a table cell; the full id stays in the title for copying. */
 export const shortId = (id: string): string => (id.length > 12 ? `${id.slice(0, 8)}…` : id);
+
+/** Roles as the console says them. */
+export const ROLE_NAME = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const;

@@ -1,3 +1,4 @@
+import { useEffect } from 'react';
 import { useStore } from 'zustand';
 import { Dialog } from '../components/Dialog';
 import { useVoice } from '../screens/workspace/useVoice';
@@ -39,16 +40,25 @@ function QualityTable({ quality, name, viaServer }: { quality: CallQuality | nul
   );
 }
 
-/** The call's quality per member, opened from the voice bar's signal indicator: there when asked for, not always. */
+/**
+ * The call's quality per member, opened from the voice bar's signal indicator: there when asked for, not always.
+ * Only while it is open does the engine read stats twice a second (watchQuality), and only then does anything
+ * re-render for each new figure.
+ */
 export function CallQualityDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
-  const { channels } = useStores();
+  return open ? <OpenQualityDialog onClose={onClose} /> : null;
+}
+
+function OpenQualityDialog({ onClose }: { onClose: () => void }) {
+  const { channels, voice } = useStores();
+  useEffect(() => voice?.watchQuality(), [voice]);
   const peers = useVoice((state) => state.peers);
   const viaServer = useVoice((state) => state.mode === 'sfu');
   const members = useStore(channels, (state) => state.members);
   const list = Object.values(peers);
   return (
     <Dialog
-      open={open}
+      open
       onClose={onClose}
       title="Call quality"
       description={

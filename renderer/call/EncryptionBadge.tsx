@@ -1,7 +1,7 @@
 import { useStore } from 'zustand';
 import { classes } from '../components/Button';
 import { Icon, type IconName } from '../components/Icon';
-import { useVoice } from '../screens/workspace/useVoice';
+import { sameRecords, useVoice, useVoiceWith } from '../screens/workspace/useVoice';
 import { useStores } from '../storesContext';
 import { encryptionState, type EncryptionState } from './verificationStore';
 
@@ -18,12 +18,15 @@ const LOOK: Record<EncryptionState, { icon: IconName; word: string; tone: string
 /** The call's encryption state, always on screen, in one word and an icon. */
 export function useEncryptionState(): EncryptionState {
   const { verification } = useStores();
-  const peers = useVoice((state) => state.peers);
+  const peers = useVoiceWith(
+    (state) => Object.values(state.peers).map(({ peerId, safety, safetyCode }) => ({ peerId, safety, safetyCode })),
+    sameRecords,
+  );
   const connected = useVoice((state) => state.phase === 'connected');
   const mode = useVoice((state) => state.mode);
   const verdicts = useStore(verification, (state) => state.verdicts);
   // Between connections there is nothing encrypted to speak of yet: the peers come back with new keys.
-  return connected ? encryptionState(Object.values(peers), verdicts, mode) : 'pending';
+  return connected ? encryptionState(peers, verdicts, mode) : 'pending';
 }
 
 export function EncryptionBadge({ compact = false }: { compact?: boolean }) {

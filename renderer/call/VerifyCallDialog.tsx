@@ -79,15 +79,20 @@ function PeerCode({ peer, name }: { peer: PeerView; name: string }) {
  * derived from both ends' DTLS certificate fingerprints, so anyone relaying the call with their own keys changes it.
  */
 export function VerifyCallDialog({ open, onClose }: { open: boolean; onClose: () => void }) {
+  // Closed, it reads nothing: the engine's state changes several times a second during a call.
+  return open ? <OpenVerifyDialog onClose={onClose} /> : null;
+}
+
+function OpenVerifyDialog({ onClose }: { onClose: () => void }) {
   const { channels } = useStores();
   const peers = useVoice((state) => state.peers);
   const mode = useVoice((state) => state.mode);
   const members = useStore(channels, (state) => state.members);
   const list = Object.values(peers);
-  if (mode === 'sfu') return <ServerEncryptedCall open={open} onClose={onClose} />;
+  if (mode === 'sfu') return <ServerEncryptedCall open onClose={onClose} />;
   return (
     <Dialog
-      open={open}
+      open
       onClose={onClose}
       size="lg"
       title="Verify this call"

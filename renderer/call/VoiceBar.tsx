@@ -41,7 +41,8 @@ export function VoiceBar() {
   const inputMode = useVoice((state) => state.inputMode);
   const transmitting = useVoice((state) => state.transmitting);
   const microphoneOpen = useVoice((state) => state.microphoneOpen);
-  const peers = useVoice((state) => state.peers);
+  // One word, so a stats tick that leaves it unchanged redraws nothing.
+  const quality = useVoice((state) => qualityWord(Object.values(state.peers).map((peer) => peer.quality)));
   const channelName = useStore(channels, (state) => state.channels.find((item) => item.id === channelId)?.name);
   const [showQuality, setShowQuality] = useState(false);
   // The connection's own status says when the server is away; the voice bar does not repeat it as an error.
@@ -60,7 +61,6 @@ export function VoiceBar() {
     );
   }
 
-  const quality = qualityWord(Object.values(peers).map((peer) => peer.quality));
   const detail = serverMuted
     ? 'muted by a moderator'
     : !microphoneOpen

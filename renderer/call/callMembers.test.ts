@@ -35,7 +35,7 @@ describe('callMembers', () => {
       members,
       serverMuted: {},
       selfId: ada,
-      ownCall: { muted: true, deafened: false, localSpeaking: false, peers: { 'p-bob': view('p-bob', bob, true) } },
+      ownCall: { muted: true, deafened: false, localSpeaking: false, peers: [view('p-bob', bob, true)] },
     });
     expect(list.map((m) => [m.name, m.self, m.selfMuted, m.speaking, m.connection])).toEqual([
       ['Ada', true, true, false, null],
@@ -49,7 +49,7 @@ describe('callMembers', () => {
       members,
       serverMuted: { [bob]: true },
       selfId: ada,
-      ownCall: { muted: false, deafened: false, localSpeaking: false, peers: {} },
+      ownCall: { muted: false, deafened: false, localSpeaking: false, peers: [] },
     });
     expect(list.map((m) => m.name)).toEqual(['Ada', 'Bob']);
     expect(list[1]).toMatchObject({ selfDeafened: true, serverMuted: true, connection: null });
@@ -61,7 +61,7 @@ describe('callMembers', () => {
       members,
       serverMuted: {},
       selfId: ada,
-      ownCall: { muted: false, deafened: true, localSpeaking: false, peers: {} },
+      ownCall: { muted: false, deafened: true, localSpeaking: false, peers: [] },
     });
     expect(list.map((m) => [m.name, m.selfDeafened])).toEqual([
       ['Ada', true],

@@ -26,7 +26,7 @@ export interface CallMembersInput {
     readonly muted: boolean;
     readonly deafened: boolean;
     readonly localSpeaking: boolean;
-    readonly peers: Readonly<Record<string, PeerView>>;
+    readonly peers: readonly Pick<PeerView, 'userId' | 'speaking' | 'connectionState'>[];
   } | null;
 }
 
@@ -40,7 +40,7 @@ export function callMembers(input: CallMembersInput): CallMember[] {
   const byUser = new Map<string, RoomPeer[]>();
   for (const peer of roomPeers) byUser.set(peer.userId, [...(byUser.get(peer.userId) ?? []), peer]);
   if (ownCall !== null && selfId !== null && !byUser.has(selfId)) byUser.set(selfId, []);
-  const enginePeers = ownCall === null ? [] : Object.values(ownCall.peers);
+  const enginePeers = ownCall?.peers ?? [];
 
   const list = [...byUser.entries()].map(([userId, peers]): CallMember => {
     const self = userId === selfId;

@@ -1,6 +1,6 @@
 import { useStore } from 'zustand';
 import type { RoomPeer } from '../../shared/ws';
-import { useVoice } from '../screens/workspace/useVoice';
+import { sameRecords, useVoice, useVoiceWith } from '../screens/workspace/useVoice';
 import { useStores } from '../storesContext';
 import { callMembers, type CallMember } from './callMembers';
 
@@ -18,7 +18,16 @@ export function useCallMembers(channelId: string): { members: CallMember[]; here
   const muted = useVoice((state) => state.muted);
   const deafened = useVoice((state) => state.deafened);
   const localSpeaking = useVoice((state) => state.localSpeaking);
-  const enginePeers = useVoice((state) => state.peers);
+  // Who speaks and how each connection stands, nothing else: a stats tick or a level step redraws no tile.
+  const enginePeers = useVoiceWith(
+    (state) =>
+      Object.values(state.peers).map(({ userId, speaking, connectionState }) => ({
+        userId,
+        speaking,
+        connectionState,
+      })),
+    sameRecords,
+  );
   return {
     here,
     members: callMembers({

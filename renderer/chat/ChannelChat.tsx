@@ -1,67 +1,48 @@
-import { useEffect, useMemo, useRef, useState, type DragEvent, type KeyboardEvent } from 'react';
+import { useEffect, useMemo, useRef, useState, type DragEvent } from 'react';
 import { useStore } from 'zustand';
 import type { TimelineMessage } from '../../shared/chat';
 import { parseMarkdown, plainText } from '../../shared/markdown';
+import { Icon } from '../components/Icon';
 import { useStores } from '../storesContext';
-import { Attachment } from './Attachment';
 import { authorName } from './chatStore';
 import { Composer } from './Composer';
-import { MessageBody } from './MessageBody';
-import { VirtualList } from './VirtualList';
+import { authorKey, continuesGroup, type Groupable } from './grouping';
+import { MessageItem, PendingItem, type MessageContext } from './MessageItem';
+import type { OutboxEntry } from './outbox';
+import { removalKey } from './removalStore';
+import { VirtualList, type VirtualListControls } from './VirtualList';
 
-type Row = { readonly kind: 'message'; readonly message: TimelineMessage } | { readonly kind: 'divider' };
+type Row =
+  | { readonly kind: 'message'; readonly message: TimelineMessage; readonly grouped: boolean }
+  | { readonly kind: 'pending'; readonly entry: OutboxEntry; readonly grouped: boolean }
+  | { readonly kind: 'divider' };
 
 const NO_MESSAGES: readonly TimelineMessage[] = [];
-const timeFormat = new Intl.DateTimeFormat(undefined, { hour: '2-digit', minute: '2-digit' });
 
-function EditBox({ message, onDone }: { message: TimelineMessage; onDone: () => void }) {
-  const { chat } = useStores();
-  const [text, setText] = useState(message.body);
-  const box = useRef<HTMLTextAreaElement | null>(null);
-  useEffect(() => box.current?.focus(), []);
-  async function save(): Promise<void> {
-    if (text.trim() === '' || text === message.body) return onDone();
-    const edited = await chat.getState().edit(message.id, text);
-    if (edited.ok) onDone();
-  }
-  function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>): void {
-    if (event.key === 'Escape') {
-      event.preventDefault();
-      onDone();
-    } else if (event.key === 'Enter' && !event.shiftKey) {
-      event.preventDefault();
-      void save();
-    }
-  }
-  return (
-    <textarea
-      ref={box}
-      className="composer-input"
-      aria-label="Edit message"
-      value={text}
-      onChange={(event) => setText(event.target.value)}
-      onKeyDown={onKeyDown}
-      onBlur={() => void save()}
-    />
-  );
-}
+const rowKey = (row: Row) =>
+  row.kind === 'divider' ? 'divider' : row.kind === 'message' ? row.message.id : `pending-${row.entry.nonce}`;
 
 /**
- * One channel's timeline: a virtualized list of its messages (older pages load when the reader scrolls up), an
- * unread divider where the reader left off, mentions of the reader highlighted, search within what is loaded (the
- * server cannot search: bodies are encrypted at rest, docs/chat.md), and the composer. Every control is reachable
- * and usable from the keyboard.
+ * One channel's timeline: a virtualized list of its messages grouped by author (older pages load when the reader
+ * scrolls up), the outbox's messages for it at the end (pending, or failed with Retry), an unread divider where the
+ * reader left off, a Jump to newest button while scrolled up, mentions of the reader highlighted, search within
+ * what is loaded (the server cannot search: bodies are encrypted at rest, docs/chat.md), and the composer. Every
+ * control is reachable and usable from the keyboard.
  */
 export function ChannelChat({ channelId }: { channelId: string }) {
-  const { chat, channels, session, workspace, links } = useStores();
+  const { chat, channels, session, workspace, links, outbox, removals, realtime } = useStores();
   const messages = useStore(chat, (state) => state.timelines[channelId]?.messages ?? NO_MESSAGES);
   const dividerAfter = useStore(chat, (state) => state.dividerAfter);
   const error = useStore(chat, (state) => state.error);
   const linkError = useStore(links, (state) => state.error);
   const loading = useStore(chat, (state) => state.loading);
+  const queue = useStore(outbox, (state) => state.entries);
+  const hidden = useStore(removals, (state) => state.pending);
+  const online = useStore(realtime.store, (state) => state.state === 'open');
   const members = useStore(channels, (state) => state.members);
   const channel = useStore(channels, (state) => state.channels.find((known) => known.id === channelId));
-  const selfId = useStore(session, (state) => (state.session.signedIn ? state.session.user.id : null));
+  const self = useStore(session, (state) => (state.session.signedIn ? state.session.user : null));
+  const selfId = self?.id ?? null;
   const moderator = useStore(workspace, (state) => {
     const role = state.workspaces.find((item) => item.id === state.selectedId)?.role;
     return role === 'owner' || role === 'admin';
@@ -69,6 +50,10 @@ export function ChannelChat({ channelId }: { channelId: string }) {
   const [query, setQuery] = useState('');
   const [editing, setEditing] = useState<string | null>(null);
   const [dragging, setDragging] = useState(false);
+  const [atBottom, setAtBottom] = useState(true);
+  /** The newest message when the reader scrolled up (null while at the bottom). */
+  const [awayFrom, setAwayFrom] = useState<string | null>(null);
+  const list = useRef<VirtualListControls | null>(null);
 
   useEffect(() => {
     void chat.getState().open(channelId);
@@ -82,22 +67,53 @@ export function ChannelChat({ channelId }: { channelId: string }) {
   const needle = query.trim().toLowerCase();
   const shown = useMemo(
     () =>
-      needle === ''
-        ? messages
-        : messages.filter((message) => plainText(parseMarkdown(message.body)).toLowerCase().includes(needle)),
-    [messages, needle],
+      messages.filter(
+        (message) =>
+          hidden[removalKey('message', message.id)] === undefined &&
+          (needle === '' || plainText(parseMarkdown(message.body)).toLowerCase().includes(needle)),
+      ),
+    [messages, needle, hidden],
   );
+  const pending = useMemo(() => {
+    // A message whose post answered late may already be in the timeline (its event came first): shown once.
+    const landed = new Set(messages.flatMap((message) => (message.nonce === undefined ? [] : [message.nonce])));
+    return queue.filter((entry) => entry.channelId === channelId && !landed.has(entry.nonce));
+  }, [queue, messages, channelId]);
+
   const rows = useMemo(() => {
     const out: Row[] = [];
+    let previous: Groupable | null = null;
     for (const message of shown) {
-      out.push({ kind: 'message', message });
-      if (needle === '' && message.id === dividerAfter && message !== shown.at(-1)) out.push({ kind: 'divider' });
+      const current = { authorKey: authorKey(message.author), createdAt: message.createdAt };
+      out.push({ kind: 'message', message, grouped: continuesGroup(previous, current) });
+      previous = current;
+      if (needle === '' && message.id === dividerAfter && message !== shown.at(-1)) {
+        out.push({ kind: 'divider' });
+        previous = null;
+      }
+    }
+    if (needle === '' && selfId !== null) {
+      for (const entry of pending) {
+        const current = { authorKey: authorKey({ kind: 'member', userId: selfId }), createdAt: entry.createdAt };
+        out.push({ kind: 'pending', entry, grouped: continuesGroup(previous, current) });
+        previous = current;
+      }
     }
     return out;
-  }, [shown, dividerAfter, needle]);
+  }, [shown, pending, dividerAfter, needle, selfId]);
 
   const isOwn = (message: TimelineMessage) => message.author.kind === 'member' && message.author.userId === selfId;
+  // Messages by others that arrived since the reader scrolled up, for the Jump to newest bar.
+  const unseen = useMemo(() => {
+    if (awayFrom === null) return 0;
+    const from = messages.findIndex((message) => message.id === awayFrom);
+    return from === -1 ? 0 : messages.slice(from + 1).filter((message) => !isOwn(message)).length;
+    // isOwn reads selfId, listed.
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [messages, awayFrom, selfId]);
+
   const name = channel?.name ?? 'channel';
+  const context: MessageContext = { members: candidates, selfId, highlight: needle };
 
   function renderRow(row: Row) {
     if (row.kind === 'divider') {
@@ -107,58 +123,30 @@ export function ChannelChat({ channelId }: { channelId: string }) {
         </div>
       );
     }
+    if (row.kind === 'pending') {
+      return (
+        <PendingItem
+          entry={row.entry}
+          author={self?.displayName ?? 'You'}
+          grouped={row.grouped}
+          context={context}
+          online={online}
+        />
+      );
+    }
     const { message } = row;
-    const mentioned = selfId !== null && message.mentions.includes(selfId);
-    const own = isOwn(message);
     return (
-      <article
-        className={mentioned ? 'message message-mentioned' : 'message'}
-        data-message-id={message.id}
-        aria-label={`${authorName(message, members)} at ${timeFormat.format(message.createdAt)}`}
-      >
-        <header className="message-header">
-          <span className="message-author" dir="auto">
-            {authorName(message, members)}
-          </span>
-          {message.author.kind === 'input' && <span className="message-badge small">integration</span>}
-          <time className="muted small" dateTime={new Date(message.createdAt).toISOString()}>
-            {timeFormat.format(message.createdAt)}
-          </time>
-          {message.editedAt !== null && <span className="muted small">(edited)</span>}
-          <span className="message-actions">
-            {own && editing !== message.id && (
-              <button type="button" className="button button-small" onClick={() => setEditing(message.id)}>
-                Edit
-              </button>
-            )}
-            {(own || moderator) && (
-              <button
-                type="button"
-                className="button button-small button-danger"
-                onClick={() => void chat.getState().remove(message.id)}
-              >
-                Delete
-              </button>
-            )}
-          </span>
-        </header>
-        {editing === message.id ? (
-          <EditBox message={message} onDone={() => setEditing(null)} />
-        ) : (
-          message.body !== '' && (
-            <MessageBody
-              body={message.body}
-              members={candidates}
-              selfId={selfId}
-              highlight={needle}
-              onOpenLink={(url, text) => void links.getState().open(url, text)}
-            />
-          )
-        )}
-        {message.attachments.map((file) => (
-          <Attachment key={file.id} file={file} canRemove={file.uploaderId === selfId || moderator} />
-        ))}
-      </article>
+      <MessageItem
+        message={message}
+        author={authorName(message, members)}
+        grouped={row.grouped}
+        context={context}
+        own={isOwn(message)}
+        moderator={moderator}
+        editing={editing === message.id}
+        onEdit={(on) => setEditing(on ? message.id : null)}
+        hiddenFiles={hidden}
+      />
     );
   }
 
@@ -168,6 +156,9 @@ export function ChannelChat({ channelId }: { channelId: string }) {
     const files = [...event.dataTransfer.files];
     if (files.length > 0) void chat.getState().attach(files);
   }
+
+  const failed = pending.filter((entry) => entry.state === 'failed').length;
+  const waiting = pending.length - failed;
 
   return (
     <section
@@ -201,19 +192,44 @@ export function ChannelChat({ channelId }: { channelId: string }) {
       <div role="alert" className="alert alert-inline">
         {error ?? linkError}
       </div>
-      {messages.length === 0 && !loading ? (
+      {rows.length === 0 && !loading ? (
         <p className="empty-title chat-empty">No messages yet. Say hello.</p>
       ) : (
         <VirtualList
           className="message-list"
           label={`Messages in #${name}`}
           items={rows}
-          itemKey={(row) => (row.kind === 'divider' ? 'divider' : row.message.id)}
+          itemKey={rowKey}
           renderItem={renderRow}
+          controls={list}
           onReachTop={() => void chat.getState().loadOlder()}
-          onAtBottomChange={(atBottom) => chat.getState().setReading(atBottom)}
+          onAtBottomChange={(bottom) => {
+            setAtBottom(bottom);
+            setAwayFrom(bottom ? null : (messages.at(-1)?.id ?? null));
+            chat.getState().setReading(bottom);
+          }}
         />
       )}
+      <div className="chat-footer">
+        {!atBottom && rows.length > 0 && (
+          <div className="jump-bar">
+            <span className="jump-bar-text">
+              {unseen > 0 ? `${unseen} new ${unseen === 1 ? 'message' : 'messages'}` : 'You are viewing older messages'}
+            </span>
+            <button type="button" className="jump-bar-button" onClick={() => list.current?.scrollToEnd()}>
+              Jump to newest
+              <Icon name="arrowDown" size={16} />
+            </button>
+          </div>
+        )}
+        <p className="outbox-status" role="status">
+          {failed > 0
+            ? `${failed} ${failed === 1 ? 'message' : 'messages'} not sent.`
+            : waiting > 0 && !online
+              ? `${waiting} ${waiting === 1 ? 'message' : 'messages'} waiting for the connection.`
+              : ''}
+        </p>
+      </div>
       <Composer
         channelName={name}
         onEditLast={() => {

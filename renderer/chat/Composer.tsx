@@ -1,6 +1,7 @@
-import { useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
+import { useId, useLayoutEffect, useRef, useState, type ClipboardEvent, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import { MESSAGE_MAX_CHARS } from '../../shared/chat';
+import { IconButton } from '../components/IconButton';
 import { useStores } from '../storesContext';
 import { formatBytes } from './Attachment';
 
@@ -11,28 +12,39 @@ export interface ComposerProps {
 }
 
 /**
- * Where messages are written: Enter sends, Shift+Enter starts a new line, ArrowUp in an empty box edits the last
- * own message; files come from the attach button, a paste or a drop on the chat, and show their upload progress.
+ * Where messages are written: the box grows with the text up to a limit (then scrolls), Enter sends, Shift+Enter
+ * starts a new line, and Enter that ends an IME composition only confirms it. ArrowUp in an empty box edits the last
+ * own message; files come from the upload button, a paste or a drop on the chat, and show their upload progress.
+ * Sending hands the message to the outbox, so the box empties at once, online or not.
  */
 export function Composer({ channelName, onEditLast }: ComposerProps) {
   const { chat } = useStores();
   const pending = useStore(chat, (state) => state.pending);
   const uploads = useStore(chat, (state) => state.uploads);
   const [text, setText] = useState('');
-  const [sending, setSending] = useState(false);
   const fileInput = useRef<HTMLInputElement | null>(null);
+  const box = useRef<HTMLTextAreaElement | null>(null);
+  const hintId = useId();
   const uploading = uploads.some((upload) => upload.state === 'sending');
 
+  // Grow with the text: measured from the content each time it changes (the CSS max-height caps it).
+  useLayoutEffect(() => {
+    const element = box.current;
+    if (element === null) return;
+    element.style.height = 'auto';
+    element.style.height = `${element.scrollHeight + (element.offsetHeight - element.clientHeight)}px`;
+  }, [text]);
+
   async function send(): Promise<void> {
-    if (sending || uploading || (text.trim() === '' && pending.length === 0)) return;
-    setSending(true);
+    if (uploading || (text.trim() === '' && pending.length === 0)) return;
     const sent = await chat.getState().send(text);
-    setSending(false);
     if (sent.ok) setText('');
   }
 
   function onKeyDown(event: KeyboardEvent<HTMLTextAreaElement>): void {
-    if (event.key === 'Enter' && !event.shiftKey && !event.nativeEvent.isComposing) {
+    // keyCode 229: the key went to an input method (some report composition only that way).
+    const composing = event.nativeEvent.isComposing || event.keyCode === 229;
+    if (event.key === 'Enter' && !event.shiftKey && !composing) {
       event.preventDefault();
       void send();
     } else if (event.key === 'ArrowUp' && text === '') {
@@ -54,19 +66,23 @@ export function Composer({ channelName, onEditLast }: ComposerProps) {
         <ul className="composer-files" aria-label="Files for the next message">
           {pending.map((file) => (
             <li key={file.id} className="composer-file">
-              <span dir="auto">{file.name}</span> <span className="muted small">{formatBytes(file.size)}</span>
-              <button
-                type="button"
-                className="button button-small"
+              <span className="composer-file-name" dir="auto" title={file.name}>
+                {file.name}
+              </span>
+              <span className="muted small">{formatBytes(file.size)}</span>
+              <IconButton
+                label={`Remove ${file.name} from the message`}
+                icon="close"
+                size="sm"
                 onClick={() => chat.getState().dropPending(file.id)}
-              >
-                Remove {file.name} from the message
-              </button>
+              />
             </li>
           ))}
           {uploads.map((upload) => (
             <li key={upload.id} className="composer-file">
-              <span dir="auto">{upload.name}</span>{' '}
+              <span className="composer-file-name" dir="auto" title={upload.name}>
+                {upload.name}
+              </span>
               {upload.state === 'sending' ? (
                 <progress max={upload.size} value={upload.sent} aria-label={`Uploading ${upload.name}`} />
               ) : (
@@ -78,10 +94,8 @@ export function Composer({ channelName, onEditLast }: ComposerProps) {
           ))}
         </ul>
       )}
-      <div className="composer-row">
-        <button type="button" className="button" onClick={() => fileInput.current?.click()}>
-          Attach
-        </button>
+      <div className="composer-box">
+        <IconButton label="Upload a file" icon="attach" onClick={() => fileInput.current?.click()} />
         <input
           ref={fileInput}
           type="file"
@@ -95,25 +109,23 @@ export function Composer({ channelName, onEditLast }: ComposerProps) {
           }}
         />
         <textarea
+          ref={box}
           className="composer-input"
           aria-label={`Message #${channelName}`}
+          aria-describedby={hintId}
           placeholder={`Message #${channelName}`}
-          rows={2}
+          rows={1}
           maxLength={MESSAGE_MAX_CHARS * 2}
           value={text}
           onChange={(event) => setText(event.target.value)}
           onKeyDown={onKeyDown}
           onPaste={onPaste}
         />
-        <button
-          type="button"
-          className="button button-primary"
-          disabled={sending || uploading}
-          onClick={() => void send()}
-        >
-          Send
-        </button>
+        <IconButton label="Send message" icon="send" disabled={uploading} onClick={() => void send()} />
       </div>
+      <p id={hintId} className="visually-hidden">
+        Enter sends, Shift+Enter starts a new line.
+      </p>
     </div>
   );
 }

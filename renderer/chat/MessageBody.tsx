@@ -10,6 +10,8 @@ export interface MessageBodyProps {
   readonly highlight: string;
   /** With the text the link shows, so main can tell whether it goes where it says. */
   readonly onOpenLink: (url: string, text: string) => void;
+  /** Shown at the end of the last paragraph, as Discord shows "(edited)". */
+  readonly after?: ReactNode;
 }
 
 /** Plain text with `@name` mentions (and search hits) wrapped; React escapes every character of it. */
@@ -84,10 +86,15 @@ function inline(nodes: readonly Inline[], props: MessageBodyProps, keyPrefix: st
   });
 }
 
-function block(node: Block, props: MessageBodyProps, key: string): ReactNode {
+function block(node: Block, props: MessageBodyProps, key: string, after: ReactNode): ReactNode {
   switch (node.type) {
     case 'paragraph':
-      return <p key={key}>{inline(node.children, props, key)}</p>;
+      return (
+        <p key={key}>
+          {inline(node.children, props, key)}
+          {after !== undefined && after !== false && <> {after}</>}
+        </p>
+      );
     case 'codeBlock':
       return (
         <pre key={key}>
@@ -111,9 +118,14 @@ function block(node: Block, props: MessageBodyProps, key: string): ReactNode {
  * from reordering what is around it.
  */
 export function MessageBody(props: MessageBodyProps) {
+  const blocks = parseMarkdown(props.body);
+  const endsInParagraph = blocks.at(-1)?.type === 'paragraph';
   return (
     <div className="message-body" dir="auto">
-      {parseMarkdown(props.body).map((node, index) => block(node, props, `b${index}`))}
+      {blocks.map((node, index) =>
+        block(node, props, `b${index}`, endsInParagraph && index === blocks.length - 1 ? props.after : undefined),
+      )}
+      {!endsInParagraph && props.after}
     </div>
   );
 }

@@ -1,4 +1,20 @@
-import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactNode } from 'react';
+import {
+  useCallback,
+  useEffect,
+  useImperativeHandle,
+  useLayoutEffect,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+  type RefObject,
+} from 'react';
+
+/** What the owner of a list can ask of it. */
+export interface VirtualListControls {
+  /** Scrolls to the newest item and keeps the list pinned there (Jump to newest). */
+  scrollToEnd(): void;
+}
 
 export interface VirtualListProps<T> {
   readonly items: readonly T[];
@@ -14,9 +30,16 @@ export interface VirtualListProps<T> {
   readonly onAtBottomChange?: (atBottom: boolean) => void;
   readonly className?: string;
   readonly label: string;
+  readonly controls?: RefObject<VirtualListControls | null>;
 }
 
 const BOTTOM_SLACK = 24;
+
+function measuredSum(heights: ReadonlyMap<string, number>): number {
+  let sum = 0;
+  for (const height of heights.values()) sum += height;
+  return sum;
+}
 
 /**
  * A windowed list for long timelines: only the items in (and near) the viewport exist in the DOM, each measured
@@ -31,20 +54,30 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const [scrollTop, setScrollTop] = useState(0);
   const [viewportHeight, setViewportHeight] = useState(0);
   const atBottom = useRef(true);
+  /** The same, as state, for what is rendered (handlers read the ref, which is current between renders). */
+  const [pinned, setPinned] = useState(true);
+  /** Where the list was last seen scrolled to: only a move up (the reader's) unpins it from the bottom. */
+  const lastTop = useRef(0);
   const anchor = useRef<{ key: string; offset: number } | null>(null);
 
   const keys = items.map(itemKey);
+  // Rows not measured yet are guessed at the measured rows' mean: grouped messages are far shorter than the first of
+  // a group, and a guess that is off for thousands of rows moves everything under the reader as they get measured.
+  const guess = heights.size === 0 ? estimatedHeight : Math.max(1, Math.round(measuredSum(heights) / heights.size));
   const offsets: number[] = [];
   let total = 0;
   for (const key of keys) {
     offsets.push(total);
-    total += heights.get(key) ?? estimatedHeight;
+    total += heights.get(key) ?? guess;
   }
 
+  // Pinned to the bottom, the window is the end, whatever scroll event is still on its way: a resize moves
+  // scrollTop before the browser reports it, and the newest rows must not leave the page (and come back new) meanwhile.
+  const windowTop = pinned ? Math.max(scrollTop, total - viewportHeight) : scrollTop;
   let first = 0;
-  while (first < keys.length - 1 && (offsets[first + 1] ?? 0) < scrollTop - overscan) first += 1;
+  while (first < keys.length - 1 && (offsets[first + 1] ?? 0) < windowTop - overscan) first += 1;
   let last = first;
-  while (last < keys.length - 1 && (offsets[last] ?? 0) < scrollTop + viewportHeight + overscan) last += 1;
+  while (last < keys.length - 1 && (offsets[last] ?? 0) < windowTop + viewportHeight + overscan) last += 1;
 
   const observer = useRef<ResizeObserver | null>(null);
   useEffect(() => {
@@ -64,8 +97,13 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     return () => observer.current?.disconnect();
   }, []);
 
+  // Each row is watched while it is in the page and let go when it leaves: a ResizeObserver holding every row ever
+  // shown made each frame's check grow with the history scrolled through.
   const measure = useCallback((element: HTMLDivElement | null) => {
-    if (element !== null) observer.current?.observe(element);
+    if (element === null) return;
+    const watching = observer.current;
+    watching?.observe(element);
+    return () => watching?.unobserve(element);
   }, []);
 
   // Before paint: keep the bottom pinned, or keep the first visible item where it was when items came in above it.
@@ -78,6 +116,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       const index = keys.indexOf(anchor.current.key);
       if (index !== -1) element.scrollTop = (offsets[index] ?? 0) + anchor.current.offset;
     }
+    lastTop.current = element.scrollTop;
     setScrollTop(element.scrollTop);
     // offsets and keys derive from items and measurements, which are these dependencies.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -86,19 +125,47 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   useEffect(() => {
     const element = viewport.current;
     if (element === null) return;
-    const resize = new ResizeObserver(() => setViewportHeight(element.clientHeight));
+    const resize = new ResizeObserver(() => {
+      // A window made smaller keeps scrollTop and so would leave the newest messages below the fold.
+      if (atBottom.current) {
+        element.scrollTop = element.scrollHeight;
+        lastTop.current = element.scrollTop;
+      }
+      setViewportHeight(element.clientHeight);
+      setScrollTop(element.scrollTop);
+    });
     resize.observe(element);
     setViewportHeight(element.clientHeight);
     return () => resize.disconnect();
   }, []);
 
+  useImperativeHandle(
+    props.controls,
+    () => ({
+      scrollToEnd() {
+        const element = viewport.current;
+        if (element === null) return;
+        atBottom.current = true;
+        setPinned(true);
+        element.scrollTop = element.scrollHeight;
+        onAtBottomChange?.(true);
+      },
+    }),
+    [onAtBottomChange],
+  );
+
   function onScroll(): void {
     const element = viewport.current;
     if (element === null) return;
     setScrollTop(element.scrollTop);
-    const bottom = element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK;
+    const movedUp = element.scrollTop < lastTop.current - 1;
+    lastTop.current = element.scrollTop;
+    // Content that grew below (an image that finished loading) is not the reader leaving the bottom.
+    const bottom =
+      element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK || (atBottom.current && !movedUp);
     if (bottom !== atBottom.current) {
       atBottom.current = bottom;
+      setPinned(bottom);
       onAtBottomChange?.(bottom);
     }
     let index = 0;
@@ -124,8 +191,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   }
 
   const top = offsets[first] ?? 0;
-  const bottomSpace =
-    keys.length === 0 ? 0 : total - ((offsets[last] ?? 0) + (heights.get(keys[last] ?? '') ?? estimatedHeight));
+  const bottomSpace = keys.length === 0 ? 0 : total - ((offsets[last] ?? 0) + (heights.get(keys[last] ?? '') ?? guess));
 
   return (
     <div
@@ -138,16 +204,19 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       onScroll={onScroll}
       onKeyDown={onKeyDown}
     >
-      <div style={{ height: top }} aria-hidden="true" />
-      {items.slice(first, last + 1).map((item, offset) => {
-        const key = keys[first + offset] ?? '';
-        return (
-          <div key={key} data-key={key} ref={measure}>
-            {renderItem(item, first + offset)}
-          </div>
-        );
-      })}
-      <div style={{ height: Math.max(0, bottomSpace) }} aria-hidden="true" />
+      {/* Bottom-aligned like a chat: a short timeline sits just above the composer, not at the top. */}
+      <div className="virtual-list-content">
+        <div style={{ height: top }} aria-hidden="true" />
+        {items.slice(first, last + 1).map((item, offset) => {
+          const key = keys[first + offset] ?? '';
+          return (
+            <div key={key} data-key={key} ref={measure}>
+              {renderItem(item, first + offset)}
+            </div>
+          );
+        })}
+        <div style={{ height: Math.max(0, bottomSpace) }} aria-hidden="true" />
+      </div>
     </div>
   );
 }

@@ -1,14 +1,16 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
-import type { ChannelUnread, FileSummary, TimelineMessage } from '../../shared/chat';
+import { postMessageBodySchema, type ChannelUnread, type FileSummary, type TimelineMessage } from '../../shared/chat';
 import type { WhootApi } from '../../shared/ipc';
 import { parseMarkdown, plainText } from '../../shared/markdown';
 import { fail, ok, type Result } from '../../shared/result';
+import { parseInput } from '../../shared/validation';
 import type { WorkspaceEvent } from '../../shared/ws';
 import type { ChannelsStore } from '../stores/channelsStore';
 import type { SessionStore } from '../stores/sessionStore';
 import type { WorkspaceStore } from '../stores/workspaceStore';
 import { applyChatEvent, prependPage, upsertMessage, type ChannelTimeline } from './chatEvents';
 import { downloadBytes, uploadFile } from './fileTransfer';
+import type { OutboxStore } from './outboxStore';
 
 /**
  * What the chat listens to: workspace events in sequence order (each once, replays after a reconnect included) and
@@ -45,7 +47,13 @@ export interface ChatState {
   readonly error: string | null;
   open(channelId: string | null): Promise<void>;
   loadOlder(): Promise<void>;
-  send(body: string): Promise<Result<TimelineMessage>>;
+  /**
+   * Checks the message and hands it to the outbox (with the files uploaded for it); answers its nonce. The outbox
+   * sends it when it can, and `showSent` puts the server's copy in the timeline.
+   */
+  send(body: string): Promise<Result<string>>;
+  /** A message of ours the server confirmed (the outbox's answer): shown in its channel at once. */
+  showSent(message: TimelineMessage): void;
   edit(messageId: string, body: string): Promise<Result<unknown>>;
   remove(messageId: string): Promise<Result<unknown>>;
   removeFile(fileId: string): Promise<Result<unknown>>;
@@ -79,6 +87,7 @@ export function createChatStore(deps: {
   readonly workspace: WorkspaceStore;
   readonly channels: ChannelsStore;
   readonly session: SessionStore;
+  readonly outbox: OutboxStore;
   /** Whether the page has the focus (document.hasFocus in the page). */
   readonly focused: () => boolean;
 }): { store: ChatStore; dispose: () => void } {
@@ -166,26 +175,28 @@ export function createChatStore(deps: {
       async send(body) {
         const where = target();
         if (where === null) return fail('no_channel', 'Open a channel first.');
-        const attachments = get().pending.map((file) => file.id);
-        const posted = await api.chat.post({ ...where, message: { body, attachments } });
-        if (!posted.ok) {
-          set({ error: posted.error.message });
-          return posted;
+        const files = get().pending;
+        // Checked here, before it is queued: a message the server would refuse stays in the composer, with why.
+        const checked = parseInput(
+          postMessageBodySchema,
+          { body, attachments: files.map((file) => file.id) },
+          'message',
+        );
+        if (!checked.ok) {
+          set({ error: checked.error.message });
+          return checked;
         }
-        const { message } = posted.value;
-        const timeline = get().timelines[where.channelId];
-        set({
-          pending: [],
-          dividerAfter: null,
-          timelines:
-            timeline === undefined
-              ? get().timelines
-              : {
-                  ...get().timelines,
-                  [where.channelId]: { ...timeline, messages: upsertMessage(timeline.messages, message) },
-                },
-        });
-        return ok(message);
+        const queued = deps.outbox.getState().enqueue({ ...where, body: checked.value.body, attachments: files });
+        if (!queued.ok) {
+          set({ error: queued.error.message });
+          return queued;
+        }
+        set({ pending: [], dividerAfter: null, error: null });
+        return queued;
+      },
+
+      showSent(message) {
+        applyLocal(message);
       },
 
       async edit(messageId, body) {

@@ -1,4 +1,4 @@
-import { useRef, useState, type ReactNode } from 'react';
+import { useRef, useState, type ReactNode, type RefObject } from 'react';
 import { Button } from './Button';
 import { Dialog } from './Dialog';
 
@@ -16,6 +16,8 @@ export interface ConfirmDialogProps {
   readonly tone?: 'danger' | 'primary';
   readonly onConfirm: () => unknown;
   readonly onCancel: () => void;
+  /** Where focus goes when it closes, if not back to the opener (which a deletion may have removed). */
+  readonly returnFocus?: RefObject<HTMLElement | null>;
 }
 
 /**
@@ -32,6 +34,7 @@ export function ConfirmDialog({
   tone = 'danger',
   onConfirm,
   onCancel,
+  returnFocus,
 }: ConfirmDialogProps) {
   const cancel = useRef<HTMLButtonElement>(null);
   const [busy, setBusy] = useState(false);
@@ -52,6 +55,7 @@ export function ConfirmDialog({
       title={title}
       description={consequence}
       initialFocus={cancel}
+      {...(returnFocus === undefined ? {} : { returnFocus })}
       onClose={() => {
         if (!busy) onCancel();
       }}

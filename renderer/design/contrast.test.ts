@@ -38,6 +38,9 @@ const TEXT_PAIRS: readonly (readonly [string, string])[] = [
   ['bad', 'bg-content'],
   ['bad', 'bg-panel'],
   ['bad', 'bg-raised'],
+  ['bad', 'bad-surface'],
+  ['text', 'bad-surface'],
+  ['accent-text', 'bad-surface'],
   ['good', 'bg-sidebar'],
   ['good', 'bg-panel'],
   ['good', 'bg-raised'],
@@ -57,6 +60,12 @@ const UI_PAIRS: readonly (readonly [string, string])[] = [
   ['focus', 'bg-raised'],
   ['speaking', 'bg-panel'],
   ['speaking', 'bg-sidebar'],
+  // The microphone level in Settings: below the threshold, past it, and the threshold's handle on the bar.
+  ['warn', 'bg-input'],
+  // The push-to-talk note's border and icon when the shortcut cannot hold to talk.
+  ['warn', 'bg-content'],
+  ['good', 'bg-input'],
+  ['text', 'bg-input'],
 ];
 
 describe('design tokens meet WCAG 2.2 AA', () => {

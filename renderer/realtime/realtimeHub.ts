@@ -25,7 +25,6 @@ export interface RealtimeHub extends SignallingPort {
   connect(workspaceId: string | null): void;
   onEvent(listener: (event: WorkspaceEvent) => void): () => void;
   onResync(listener: () => void): () => void;
-  userId(): string | null;
   dispose(): void;
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ok, fail } from '../../shared/result';
 import { WS_SUBPROTOCOL, type ClientMessage, type ServerMessage } from '../../shared/ws';
 import type { VoiceClock } from '../voice/ports';
+import { DRAIN_RECONNECT_SPREAD_MS, drainReconnectDelay } from './backoff';
 import { createWorkspaceSocket, type WebSocketLike } from './workspaceSocket';
 
 const WORKSPACE = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a51';
@@ -46,12 +47,15 @@ class ScriptedSocket implements WebSocketLike {
   }
 }
 
-function manualClock(): VoiceClock & { runAll(): void } {
+function manualClock(): VoiceClock & { runAll(): void; delays: number[] } {
   const timers: (() => void)[] = [];
+  const delays: number[] = [];
   return {
+    delays,
     now: () => 0,
-    setTimeout(callback) {
+    setTimeout(callback, ms) {
       timers.push(callback);
+      delays.push(ms);
       return timers.length;
     },
     clearTimeout: () => undefined,
@@ -212,5 +216,43 @@ describe('workspace socket', () => {
     expect(client.attempt()).toBe(0);
     // Every attempt is heard, though the state stays "reconnecting", so the app can show the count.
     expect(states).toEqual(['reconnecting 1', 'reconnecting 2', 'reconnecting 3', 'open 0']);
+  });
+
+  it('reconnects within the drain spread when its node drains (4005), whatever the backoff had grown to, and resumes', async () => {
+    const { client, sockets, clock, seen } = setup();
+    client.start();
+    await tick();
+    // Two failed attempts first: the backoff has grown past the drain spread.
+    for (let i = 0; i < 4; i++) {
+      sockets.at(-1)?.drop(1006);
+      clock.runAll();
+      await tick();
+    }
+    expect(clock.delays.at(-1)).toBeGreaterThan(DRAIN_RECONNECT_SPREAD_MS);
+    sockets.at(-1)?.open();
+    sockets
+      .at(-1)
+      ?.deliver({ type: 'welcome', userId: USER, connectionId: CONNECTION[0] ?? '', workspaceId: WORKSPACE, seq: 0 });
+    sockets.at(-1)?.deliver(event(1));
+    sockets.at(-1)?.drop(4005);
+    expect(client.state()).toBe('reconnecting');
+    // random() is 0.5 in this setup: half the spread, not the first backoff step (250-500 ms).
+    expect(clock.delays.at(-1)).toBe(DRAIN_RECONNECT_SPREAD_MS / 2);
+    clock.runAll();
+    await tick();
+    sockets.at(-1)?.open();
+    expect(sockets.at(-1)?.sent).toEqual([{ type: 'resume', workspaceId: WORKSPACE, lastSeq: 1 }]);
+    sockets
+      .at(-1)
+      ?.deliver({ type: 'welcome', userId: USER, connectionId: CONNECTION[1] ?? '', workspaceId: WORKSPACE, seq: 1 });
+    sockets.at(-1)?.deliver(event(2));
+    expect(seen).toEqual([1, 2]);
+    expect(client.endReason()).toBeNull();
+  });
+
+  it('spreads drain reconnections uniformly over the spread', () => {
+    expect(drainReconnectDelay(() => 0)).toBe(0);
+    expect(drainReconnectDelay(() => 0.999)).toBeLessThanOrEqual(DRAIN_RECONNECT_SPREAD_MS);
+    expect(drainReconnectDelay(() => 0.25)).toBe(DRAIN_RECONNECT_SPREAD_MS / 4);
   });
 });

@@ -14,7 +14,7 @@ import {
   type SignallingState,
   type VoiceClock,
 } from '../voice/ports';
-import { backoffDelay } from './backoff';
+import { backoffDelay, drainReconnectDelay } from './backoff';
 
 /** The part of a socket the client uses: the browser's, or a `ws` socket with a pinned TLS check in the bot. */
 export interface WebSocketLike {
@@ -57,7 +57,6 @@ export interface WorkspaceSocket extends SignallingPort {
   lastSeq(): number;
   /** This connection's peer id in rooms (new for every connection), or null when not connected. */
   connectionId(): string | null;
-  userId(): string | null;
   endReason(): SocketEndReason | null;
   /** How many times the socket has reconnected after a drop (for the UI and tests). */
   reconnects(): number;
@@ -70,7 +69,8 @@ const OPEN = 1;
 /**
  * The WSS connection to the workspace: hello on the first connection, `resume` with the last sequence seen on every
  * later one (so no event is lost across a drop), reconnection with jittered exponential backoff and a fresh ticket
- * each time, and no reconnection once the server says the session ended (4001).
+ * each time, and no reconnection once the server says the session ended (4001). A node that drains (4005) gets its
+ * clients back within a couple of seconds, spread at random, through the load balancer to another node.
  */
 export function createWorkspaceSocket(options: WorkspaceSocketOptions): WorkspaceSocket {
   const clock = options.clock ?? realClock;
@@ -132,6 +132,7 @@ export function createWorkspaceSocket(options: WorkspaceSocketOptions): Workspac
       if (ended !== null) return;
       if (event.code === WS_CLOSE_CODES.sessionEnded) return finish('session_ended');
       if (event.code === WS_CLOSE_CODES.removedFromWorkspace) return finish('removed');
+      if (event.code === WS_CLOSE_CODES.serverDraining) return scheduleReconnect(drainReconnectDelay(random));
       scheduleReconnect();
     };
   }
@@ -155,9 +156,9 @@ export function createWorkspaceSocket(options: WorkspaceSocketOptions): Workspac
     for (const listener of [...messageListeners]) listener(message);
   }
 
-  function scheduleReconnect(): void {
+  /** `delay`: a draining node's spread instead of the backoff (it is not a failure, so the backoff does not grow). */
+  function scheduleReconnect(delay = backoffDelay(attempt, random)): void {
     if (ended !== null) return;
-    const delay = backoffDelay(attempt, random);
     attempt += 1;
     setState('reconnecting', true);
     retryTimer = clock.setTimeout(() => {

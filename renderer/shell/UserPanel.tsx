@@ -22,11 +22,21 @@ export function UserPanel({ screen }: { screen: Screen }) {
         {signOutError?.message}
       </div>
       <div className="user-panel-row">
-        <Avatar name={state.user.displayName} id={state.user.id} size="md" />
-        <span className="user-panel-text">
-          <span className="user-panel-name">{state.user.displayName}</span>
-          <span className="user-panel-server">{state.server.host}</span>
-        </span>
+        {/* Named by what it shows (WCAG 2.5.3: a voice user says the name they see), with what it opens first. */}
+        <button
+          type="button"
+          className="user-panel-account"
+          title="Your account: name, password, two-step sign-in, sessions"
+          aria-current={screen === 'account' ? 'page' : undefined}
+          onClick={() => go('account')}
+        >
+          <Avatar name={state.user.displayName} id={state.user.id} size="md" />
+          <span className="user-panel-text">
+            <span className="visually-hidden">Your account: </span>
+            <span className="user-panel-name">{state.user.displayName}</span>
+            <span className="user-panel-server">{state.server.host}</span>
+          </span>
+        </button>
         <IconButton
           label="Test connection"
           icon="pulse"

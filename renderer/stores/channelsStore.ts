@@ -72,6 +72,11 @@ export function applyWorkspaceEvent(
       const { [event.payload.userId]: _was, ...others } = state.serverMuted;
       return { serverMuted: event.payload.serverMuted ? { ...others, [event.payload.userId]: true } : others };
     }
+    case 'member.updated': {
+      const member = state.members[event.payload.userId];
+      if (member === undefined) return null;
+      return { members: { ...state.members, [member.userId]: { ...member, displayName: event.payload.displayName } } };
+    }
     case 'member.online':
     case 'member.offline': {
       const member = state.members[event.payload.userId];

@@ -55,14 +55,28 @@ describe('createStores', () => {
     expect(stores.navigation.getState().screen).toBe('signIn');
   });
 
-  it('keeps an invite for later without leaving the workspace when already signed in', async () => {
+  it('opens the join dialog for an invite opened while signed in, without the sign-in form or its question', async () => {
     const { fake, stores } = setup();
-    reviewAs(fake, 'known');
+    reviewAs(fake, 'new');
     fake.emit('session.changed', signedInState());
     fake.emit('invite.received', validInvite);
     await settle();
-    expect(stores.invite.getState().link).toBe(formatInviteLink(validInvite));
+    expect(stores.onboarding.getState().joining).toEqual({ link: formatInviteLink(validInvite) });
     expect(stores.navigation.getState().screen).toBe('workspace');
+    // Nothing was asked or sent: joining checks the invite against the signed-in server in main, before any call.
+    expect(stores.serverTrust.getState().question).toBeNull();
+    expect(fake.requests.map((entry) => entry.channel)).not.toContain('servers.review');
+    expect(stores.invite.getState().link).toBe('');
+  });
+
+  it('opens the account form for an invite opened while signed out, once its server is confirmed', async () => {
+    const { fake, stores } = setup();
+    reviewAs(fake, 'known');
+    fake.emit('invite.received', validInvite);
+    await settle();
+    expect(stores.onboarding.getState().signedOutMode).toBe('signUp');
+    expect(stores.onboarding.getState().joining).toBeNull();
+    expect(stores.invite.getState().link).toBe(formatInviteLink(validInvite));
   });
 
   it('drops voice credentials when the session ends, even without the drop event', () => {

@@ -1,7 +1,12 @@
 import type { WhootApi } from '../../shared/ipc';
+import { createAccountStore, type AccountStore } from '../account/accountStore';
 import { createAdminStore, type AdminStore } from '../admin/adminStore';
+import { createSsoSettingsStore, type SsoSettingsStore } from '../admin/ssoSettingsStore';
 import { createDoctorStore, type DoctorStore } from '../screens/doctor/doctorStore';
 import { createChatStore, type ChatStore } from '../chat/chatStore';
+import { createOutboxStore, type OutboxStore } from '../chat/outboxStore';
+import { createRemovalStore, type RemovalStore } from '../chat/removalStore';
+import { hostAndPort } from '../../shared/identifiers';
 import { createRealtimeHub, type RealtimeHub } from '../realtime/realtimeHub';
 import type { WebSocketLike } from '../realtime/workspaceSocket';
 import { createAppVoice, type AppVoiceEnvironment } from '../voice/appVoice';
@@ -11,12 +16,18 @@ import { linkVoicePreferences } from '../voice/linkVoicePreferences';
 import { createChannelsStore, type ChannelsStore } from './channelsStore';
 import { createDevicesStore, type DevicesStore, type MediaDevicesPort } from './devicesStore';
 import { createInviteStore, type InviteStore } from './inviteStore';
+import { createHostStore, type HostStore } from './hostStore';
+import { createOnboardingStore, type OnboardingStore } from './onboardingStore';
+import { formatInviteLink } from '../../shared/deepLink';
 import { createLinkStore, type LinkStore } from '../chat/linkStore';
 import { createNavigationStore, type NavigationStore } from './navigationStore';
 import { createPushToTalkStore, linkCallToTray, type PushToTalkStore } from './pushToTalkStore';
 import { createServerTrustStore, type ServerTrustStore } from './serverTrustStore';
 import { createSessionStore, type SessionStore } from './sessionStore';
+import { createSsoStore, type SsoStore } from './ssoStore';
 import { createToastStore, type ToastStore } from './toastStore';
+import { createCopyStore, type ClipboardPort, type CopyStore } from './copyStore';
+import { createMicCheckStore, type MicCheckStore } from './micCheckStore';
 import { createAnnouncerStore, type AnnouncerStore } from './announcerStore';
 import { createVerificationStore, type VerificationStore } from '../call/verificationStore';
 import { linkCallAnnouncements } from '../call/linkCallAnnouncements';
@@ -26,6 +37,8 @@ import {
   type VoiceCredentialsStore,
 } from './voiceCredentialsStore';
 import { createWorkspaceStore, type WorkspaceStore } from './workspaceStore';
+import { createPolicyStore, type PolicyStore } from './policyStore';
+import { createUpdatesStore, type UpdatesStore } from './updatesStore';
 
 export interface Stores {
   readonly session: SessionStore;
@@ -36,26 +49,48 @@ export interface Stores {
   readonly invite: InviteStore;
   /** The question before the app talks to a server it has not joined (sign-in and whoot:// links). */
   readonly serverTrust: ServerTrustStore;
+  /** "Sign in with {provider}" on the sign-in screen (single sign-on through the system browser). */
+  readonly sso: SsoStore;
   /** Push-to-talk mode and whether the shortcut holds the microphone open: what the voice engine gates on. */
   readonly pushToTalk: PushToTalkStore;
   readonly realtime: RealtimeHub;
   readonly channels: ChannelsStore;
   /** Channel timelines, unread counts, uploads (renderer/chat). */
   readonly chat: ChatStore;
+  /** Messages written and not yet confirmed by the server: pending, sent in order, or failed with Retry. */
+  readonly outbox: OutboxStore;
+  /** Deleted messages and removed files held back while their Undo toast shows. */
+  readonly removals: RemovalStore;
   /** Links from messages: main's decision, and the question it wants the reader to answer first. */
   readonly links: LinkStore;
   /** Null where the page has no WebRTC (a plain test environment). */
   readonly voice: VoiceEngine | null;
   /** The admin console's data for the selected workspace (renderer/admin). */
   readonly admin: AdminStore;
+  /** The signed-in account's settings and sessions (renderer/account). */
+  readonly account: AccountStore;
+  /** The server this app hosts, if any, and its first-run set-up. */
+  readonly host: HostStore;
+  /** Which signed-out form shows, and the rail's join and create dialogs. */
+  readonly onboarding: OnboardingStore;
+  /** The admin console's single sign-on section (owners). */
+  readonly ssoSettings: SsoSettingsStore;
   /** Test my connection: the network doctor's last report. */
   readonly doctor: DoctorStore;
   /** Short messages at the foot of the window, some with an action such as Undo (components/ToastRegion). */
   readonly toasts: ToastStore;
   /** Screen-reader announcements (components/LiveAnnouncer). */
   readonly announcer: AnnouncerStore;
+  /** Copy buttons: what was just copied (components/CopyButton), announced. */
+  readonly copy: CopyStore;
+  /** The microphone level and "Let's check" in Settings. */
+  readonly micCheck: MicCheckStore;
   /** What the user said after comparing safety codes in the Verify call dialog, for the current call. */
   readonly verification: VerificationStore;
+  /** The organization's managed policy, shown read-only in Settings. */
+  readonly policy: PolicyStore;
+  /** Version, update channel and the last update check (Settings, About). */
+  readonly updates: UpdatesStore;
 }
 
 /** What the stores reach outside themselves. main.tsx passes the real ones; tests pass fakes. */
@@ -68,6 +103,8 @@ export interface StoreEnvironment {
   readonly voice?: AppVoiceEnvironment | null;
   /** Reloads the page when the session needs another CSP (sessionStore); absent, sessions show in place. */
   readonly reloadPage?: (() => void) | null;
+  /** The page's clipboard, for copy buttons; absent, copying says to copy by hand. */
+  readonly clipboard?: ClipboardPort | null;
 }
 
 /**
@@ -92,13 +129,40 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     openSocket !== null,
   );
   const channels = createChannelsStore(api, workspace.store, realtime);
+  const announcer = createAnnouncerStore();
+  const accountOf = (state: ReturnType<typeof session.store.getState>) =>
+    state.session.signedIn ? `${hostAndPort(state.session.server)}/${state.session.user.id}` : null;
+  const outbox = createOutboxStore({
+    api,
+    // The workspace socket is the app's one sign of the server being there (ConnectionStatus shows the same).
+    online: {
+      get: () => realtime.store.getState().state === 'open',
+      subscribe: (listener) =>
+        realtime.store.subscribe((state, previous) => {
+          if (state.state !== previous.state) listener(state.state === 'open');
+        }),
+    },
+    account: {
+      get: () => accountOf(session.store.getState()),
+      subscribe: (listener) => session.store.subscribe((state) => listener(accountOf(state))),
+    },
+    onDelivered: (message) => chat.store.getState().showSent(message),
+    announce: (text, politeness) => announcer.getState().announce(text, politeness),
+  });
   const chat = createChatStore({
     api,
     events: realtime,
     workspace: workspace.store,
     channels: channels.store,
     session: session.store,
+    outbox: outbox.store,
     focused: () => typeof document === 'undefined' || document.hasFocus(),
+  });
+  // Our own message arriving as an event (the post's answer was lost, or is still on its way): it is there.
+  const unlinkOutboxEvents = realtime.onEvent((event) => {
+    if (event.type === 'message.posted' && event.payload.message.nonce !== undefined) {
+      outbox.store.getState().seen(event.payload.message.nonce);
+    }
   });
   const voice =
     environment.voice == null
@@ -112,7 +176,11 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
         });
   const navigation = createNavigationStore();
   const toasts = createToastStore();
-  const announcer = createAnnouncerStore();
+  const removals = createRemovalStore({ api, toasts: toasts.store, page: environment.page });
+  const copy = createCopyStore({
+    clipboard: environment.clipboard ?? null,
+    announce: (text, politeness) => announcer.getState().announce(text, politeness),
+  });
   const verification = createVerificationStore(voice?.engine ?? null);
   const unlinkAnnouncements = linkCallAnnouncements({
     channels: channels.store,
@@ -125,16 +193,49 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
     },
   });
   // Removed from the workspace by an owner or admin (the server closed with 4004): say so, and stop showing it.
+  // The session ended on the server (4001: a password change or a revoke elsewhere): sign out here too, and the
+  // sign-in screen says why, instead of a workspace that can no longer reach anything.
   const unlinkRemoval = realtime.store.subscribe((state, previous) => {
     if (state.endReason === 'removed' && previous.endReason !== 'removed' && state.workspaceId !== null) {
       workspace.store.getState().markRemoved(state.workspaceId);
     }
+    if (state.endReason === 'session_ended' && previous.endReason !== 'session_ended') {
+      void session.store.getState().signOut({ sessionEnded: true });
+    }
   });
   const devices = createDevicesStore(environment.mediaDevices);
-  const invite = createInviteStore(api, serverTrust, () => {
-    // A link opened from the OS is a request to join: show the form it filled in, unless already signed in.
-    if (!session.store.getState().session.signedIn) navigation.getState().go('signIn');
+  const micCheck = createMicCheckStore({
+    ports:
+      environment.voice == null
+        ? null
+        : {
+            microphone: environment.voice.microphone,
+            playBack: environment.voice.playBack ?? (() => Promise.reject(new Error('No playback here.'))),
+          },
+    engine: voice?.engine ?? null,
+    devices: devices.store,
   });
+  const onboarding = createOnboardingStore(api, { session: session.store, workspace: workspace.store });
+  // A link opened from the OS is a request to join: signed in, the dialog that joins the workspace without signing
+  // out (or says why it cannot); signed out, after the question about its server, the form that creates an account
+  // (with the way to sign in instead beside it).
+  const invite = createInviteStore(api, serverTrust, {
+    take: (received) => {
+      if (!session.store.getState().session.signedIn) return false;
+      onboarding.getState().openJoin(formatInviteLink(received));
+      return true;
+    },
+    onReceived: () => {
+      onboarding.getState().setSignedOutMode('signUp');
+      navigation.getState().go('signIn');
+    },
+  });
+
+  const host = createHostStore(api);
+  void host.store.getState().load();
+  const policy = createPolicyStore(api);
+  void policy.getState().load();
+  const updates = createUpdatesStore(api);
 
   const pushToTalk = createPushToTalkStore(api);
   // Read at start, not when Settings opens: the voice engine needs the mode for the first call.
@@ -186,13 +287,18 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
   const parts = [
     ...(voice === null ? [] : [voice]),
     chat,
+    outbox,
     channels,
     session,
     workspace,
     voiceCredentials,
     devices,
     invite,
+    removals,
     toasts,
+    copy,
+    micCheck,
+    host,
   ];
   return {
     stores: {
@@ -203,20 +309,33 @@ export function createStores(api: WhootApi, environment: StoreEnvironment): { st
       devices: devices.store,
       invite: invite.store,
       serverTrust,
+      sso: createSsoStore(api, serverTrust),
       pushToTalk: pushToTalk.store,
       realtime,
       channels: channels.store,
       chat: chat.store,
+      outbox: outbox.store,
+      removals: removals.store,
       links: createLinkStore(api),
       voice: voice?.engine ?? null,
       admin: createAdminStore(api, workspace.store),
+      account: createAccountStore(api),
+      host: host.store,
+      onboarding,
+      ssoSettings: createSsoSettingsStore(api, workspace.store),
       doctor: createDoctorStore(api),
       toasts: toasts.store,
       announcer,
+      copy: copy.store,
+      micCheck: micCheck.store,
       verification: verification.store,
+      policy,
+      updates: updates.store,
     },
     dispose() {
       unsubscribeSession();
+      unlinkOutboxEvents();
+      updates.dispose();
       pushToTalk.dispose();
       unlinkTray();
       unlinkPushToTalk();

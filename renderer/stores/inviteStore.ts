@@ -14,6 +14,18 @@ export interface InviteState {
 
 export type InviteStore = StoreApi<InviteState>;
 
+/** Where an invite opened from outside the app goes. */
+export interface InviteRoutes {
+  /**
+   * Offered the invite first, before any question: true when it took it. The signed-in app takes it for its join
+   * dialog, where main sends nothing unless the invite names the signed-in server and its key, so the question
+   * about a new server belongs to the sign-in form only.
+   */
+  readonly take?: (invite: Invite) => boolean;
+  /** After the user confirmed the invite's server, with the form filled in. */
+  readonly onReceived?: (invite: Invite) => void;
+}
+
 /**
  * The invite link field. A whoot:// link can come from any web page, so one for a server the app has not joined
  * fills the form only after the user confirmed that server (host and key fingerprint) in the trust question.
@@ -21,7 +33,7 @@ export type InviteStore = StoreApi<InviteState>;
 export function createInviteStore(
   api: WhootApi,
   trust: ServerTrustStore,
-  onReceived: (invite: Invite) => void = () => {},
+  routes: InviteRoutes = {},
 ): { store: InviteStore; dispose: () => void } {
   const store = createStore<InviteState>()((set) => ({
     link: '',
@@ -32,6 +44,7 @@ export function createInviteStore(
 
   // The preload already validated the payload against inviteSchema; formatting it back gives the form one input path.
   const unsubscribe = api.on('invite.received', (invite) => {
+    if (routes.take?.(invite) === true) return;
     const { host, port, spkiPin } = invite;
     void trust
       .getState()
@@ -39,7 +52,7 @@ export function createInviteStore(
       .then((confirmed) => {
         if (!confirmed) return;
         store.setState({ link: formatInviteLink(invite) });
-        onReceived(invite);
+        routes.onReceived?.(invite);
       });
   });
 

@@ -1,6 +1,6 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 
-export type Screen = 'signIn' | 'workspace' | 'settings' | 'admin' | 'doctor';
+export type Screen = 'signIn' | 'workspace' | 'settings' | 'admin' | 'doctor' | 'account';
 
 export interface NavigationState {
   readonly screen: Screen;
@@ -13,7 +13,7 @@ export type NavigationStore = StoreApi<NavigationState>;
 export function visibleScreen(screen: Screen, signedIn: boolean): Screen {
   if (screen === 'settings') return screen;
   if (!signedIn) return 'signIn';
-  return screen === 'admin' || screen === 'doctor' ? screen : 'workspace';
+  return screen === 'admin' || screen === 'doctor' || screen === 'account' ? screen : 'workspace';
 }
 
 export function createNavigationStore(): NavigationStore {

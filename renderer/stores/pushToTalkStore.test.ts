@@ -36,7 +36,11 @@ describe('pushToTalkStore', () => {
     fake.answer('pushToTalk.get', async () => fail('push_to_talk_unavailable', 'Push-to-talk is not available.'));
     const { store } = createPushToTalkStore(fake.api);
     await store.getState().load();
-    expect(store.getState()).toMatchObject({ phase: 'unavailable', error: null });
+    expect(store.getState()).toMatchObject({
+      phase: 'unavailable',
+      error: null,
+      mechanism: { kind: 'unavailable', detail: 'Push-to-talk is not available.' },
+    });
   });
 
   it('reports a failed load', async () => {

@@ -52,7 +52,12 @@ export function createPushToTalkStore(api: WhootApi): { store: PushToTalkStore; 
       const result = await api.pushToTalk.get();
       if (!result.ok) {
         const unavailable = result.error.code === 'push_to_talk_unavailable';
-        set({ phase: unavailable ? 'unavailable' : 'failed', error: unavailable ? null : result.error });
+        // Main's reason, shown where the settings say how the shortcut is heard.
+        set(
+          unavailable
+            ? { phase: 'unavailable', error: null, mechanism: { kind: 'unavailable', detail: result.error.message } }
+            : { phase: 'failed', error: result.error },
+        );
         return;
       }
       const { mode, key, releaseDelayMs, mechanism, active } = result.value;

@@ -19,7 +19,7 @@ function setUp(status: ServerTrustStatus) {
     confirmServer: (address) => trust.getState().ensureConfirmed(address, 'sign-in'),
   });
   const received: unknown[] = [];
-  const invite = createInviteStore(fake.api, trust, (value) => received.push(value));
+  const invite = createInviteStore(fake.api, trust, { onReceived: (value) => received.push(value) });
   return { fake, trust, session: session.store, invite: invite.store, received };
 }
 

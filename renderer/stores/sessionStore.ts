@@ -4,6 +4,7 @@ import type { WhootError } from '../../shared/result';
 import type { ServerAddress } from '../../shared/identifiers';
 import { sameConnectPolicy } from '../../shared/contentSecurityPolicy';
 import { signInServer, type SessionState, type SignInRequest } from '../../shared/session';
+import type { SignUpRequest } from '../../shared/accountIpc';
 
 export type SessionPhase = 'loading' | 'ready' | 'failed';
 
@@ -19,7 +20,22 @@ export interface SessionStoreState {
   load(): Promise<void>;
   /** Resolves true when signed in. The request is passed straight through and never kept in the store. */
   signIn(request: SignInRequest): Promise<boolean>;
-  signOut(): Promise<void>;
+  /**
+   * The account's password was right and the server wants a code: main keeps that first step, and the form asks for
+   * the code alone (`completeSignIn`).
+   */
+  readonly secondFactorNeeded: boolean;
+  completeSignIn(factor: { totp: string } | { recoveryCode: string }): Promise<boolean>;
+  /** Back from the code step to the first one. */
+  cancelSecondFactor(): void;
+  /** A new account (by invite, or on an open server), then signed in to it; resolves true when signed in. */
+  signUp(request: SignUpRequest): Promise<boolean>;
+  /** The new account's welcome is over (authenticator set up, or skipped). */
+  finishWelcome(): Promise<void>;
+  /** A session main answered with (after a join or a new workspace), shown like a pushed `session.changed`. */
+  apply(session: SessionState): void;
+  /** `sessionEnded`: the server ended the session already (its socket said so); the sign-in screen tells why. */
+  signOut(options?: { sessionEnded?: true }): Promise<void>;
   clearSignInError(): void;
 }
 
@@ -69,62 +85,98 @@ export function createSessionStore(
     return false;
   };
 
-  const store = createStore<SessionStoreState>()((set, get) => ({
-    phase: 'loading',
-    session: signedOut,
-    loadError: null,
-    signInPending: false,
-    signInError: null,
-    signOutPending: false,
-    signOutError: null,
-
-    async load() {
-      const versionAtStart = pushedVersion;
-      set({ phase: 'loading', loadError: null });
-      const result = await api.session.status();
-      if (pushedVersion !== versionAtStart) {
-        set({ phase: 'ready' });
-      } else if (result.ok) {
-        if (showable(result.value)) set({ phase: 'ready', session: result.value });
-      } else {
-        set({ phase: 'failed', loadError: result.error });
-      }
-    },
-
-    async signIn(request) {
-      if (get().signInPending) return false;
-      set({ signInPending: true, signInError: null });
-      if (!(await confirmServer(signInServer(request.server)))) {
-        set({ signInPending: false, signInError: NOT_CONFIRMED });
-        return false;
-      }
-      const result = await api.session.signIn(request);
+  const store = createStore<SessionStoreState>()((set, get) => {
+    /** A sign-in, sign-up or second step answered: signed in, waiting for a code, or refused. */
+    const settleSignIn = (result: Awaited<ReturnType<WhootApi['session']['signIn']>>): boolean => {
       if (result.ok) {
         pushedVersion += 1;
         // While the page reloads for its new policy, the form stays "Signing in…" rather than flash a screen.
-        if (showable(result.value)) set({ signInPending: false, phase: 'ready', session: result.value });
+        if (showable(result.value)) {
+          set({ signInPending: false, secondFactorNeeded: false, phase: 'ready', session: result.value });
+        }
         return result.value.signedIn;
       }
-      set({ signInPending: false, signInError: result.error });
+      const code = result.error.code;
+      // A wrong code keeps the code step; a step that waited too long goes back to the first.
+      const secondFactorNeeded =
+        code === 'mfa_required' || (code === 'invalid_second_factor' && get().secondFactorNeeded);
+      set({ signInPending: false, signInError: result.error, secondFactorNeeded });
       return false;
-    },
-
-    async signOut() {
-      if (get().signOutPending) return;
-      set({ signOutPending: true, signOutError: null });
-      const result = await api.session.signOut();
-      if (result.ok) {
-        pushedVersion += 1;
-        if (showable(result.value)) set({ signOutPending: false, session: result.value });
-      } else {
-        set({ signOutPending: false, signOutError: result.error });
+    };
+    /** Sign-in and sign-up: one attempt at a time, nothing sent before the user confirmed the server. */
+    const attempt = async (server: ServerAddress, send: () => ReturnType<WhootApi['session']['signIn']>) => {
+      if (get().signInPending) return false;
+      set({ signInPending: true, signInError: null });
+      if (!(await confirmServer(server))) {
+        set({ signInPending: false, signInError: NOT_CONFIRMED });
+        return false;
       }
-    },
+      return settleSignIn(await send());
+    };
+    return {
+      phase: 'loading',
+      session: signedOut,
+      loadError: null,
+      signInPending: false,
+      signInError: null,
+      signOutPending: false,
+      signOutError: null,
+      secondFactorNeeded: false,
 
-    clearSignInError() {
-      set({ signInError: null });
-    },
-  }));
+      async load() {
+        const versionAtStart = pushedVersion;
+        set({ phase: 'loading', loadError: null });
+        const result = await api.session.status();
+        if (pushedVersion !== versionAtStart) {
+          set({ phase: 'ready' });
+        } else if (result.ok) {
+          if (showable(result.value)) set({ phase: 'ready', session: result.value });
+        } else {
+          set({ phase: 'failed', loadError: result.error });
+        }
+      },
+
+      signIn: (request) => attempt(signInServer(request.server), () => api.session.signIn(request)),
+
+      async completeSignIn(factor) {
+        if (get().signInPending) return false;
+        set({ signInPending: true, signInError: null });
+        return settleSignIn(await api.session.completeSignIn(factor));
+      },
+
+      cancelSecondFactor() {
+        set({ secondFactorNeeded: false, signInError: null });
+      },
+
+      signUp: (request) => attempt(signInServer(request.server), () => api.session.signUp(request)),
+
+      async finishWelcome() {
+        const result = await api.session.finishWelcome();
+        if (result.ok && showable(result.value)) set({ session: result.value });
+      },
+
+      async signOut(options = {}) {
+        if (get().signOutPending) return;
+        set({ signOutPending: true, signOutError: null });
+        const result = await api.session.signOut(options);
+        if (result.ok) {
+          pushedVersion += 1;
+          if (showable(result.value)) set({ signOutPending: false, session: result.value });
+        } else {
+          set({ signOutPending: false, signOutError: result.error });
+        }
+      },
+
+      clearSignInError() {
+        set({ signInError: null });
+      },
+
+      apply(session) {
+        pushedVersion += 1;
+        if (showable(session)) set({ phase: 'ready', session });
+      },
+    };
+  });
 
   const unsubscribe = api.on('session.changed', (session) => {
     pushedVersion += 1;

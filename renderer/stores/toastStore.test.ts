@@ -1,32 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { manualClock } from '../testing/manualClock';
 import { createToastStore } from './toastStore';
-
-/** A clock the test moves by hand. */
-function manualClock() {
-  let now = 0;
-  let next = 1;
-  const timers = new Map<number, { at: number; run: () => void }>();
-  return {
-    now: () => now,
-    setTimeout(run: () => void, ms: number) {
-      const id = next++;
-      timers.set(id, { at: now + ms, run });
-      return id;
-    },
-    clearTimeout(handle: unknown) {
-      timers.delete(handle as number);
-    },
-    advance(ms: number) {
-      now += ms;
-      for (const [id, timer] of [...timers]) {
-        if (timer.at <= now) {
-          timers.delete(id);
-          timer.run();
-        }
-      }
-    },
-  };
-}
 
 describe('toast store', () => {
   it('dismisses a toast after its timeout', () => {
@@ -69,5 +43,29 @@ describe('toast store', () => {
     const { store } = createToastStore(manualClock());
     for (const message of ['a', 'b', 'c', 'd']) store.getState().show({ message });
     expect(store.getState().toasts.map((toast) => toast.message)).toEqual(['b', 'c', 'd']);
+  });
+
+  it('runs onExpire once when the toast goes without its action: timeout, dismiss, pushed out, disposal; never after the action', () => {
+    const clock = manualClock();
+    const { store, dispose } = createToastStore(clock);
+    const expired: string[] = [];
+    const show = (message: string) =>
+      store.getState().show({
+        message,
+        timeoutMs: 1000,
+        action: { label: 'Undo', run: () => expired.push(`${message} undone`) },
+        onExpire: () => expired.push(message),
+      });
+    show('timed out');
+    clock.advance(1000);
+    const dismissed = show('dismissed');
+    store.getState().dismiss(dismissed);
+    store.getState().dismiss(dismissed);
+    const undone = show('acted');
+    store.getState().act(undone);
+    clock.advance(5000);
+    for (const message of ['a', 'b', 'c', 'pushes a out']) show(message);
+    dispose();
+    expect(expired).toEqual(['timed out', 'dismissed', 'acted undone', 'a', 'b', 'c', 'pushes a out']);
   });
 });

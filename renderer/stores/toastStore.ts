@@ -20,6 +20,11 @@ export interface ToastRequest {
   readonly action?: ToastAction;
   /** How long it stays while nobody hovers or focuses it. */
   readonly timeoutMs?: number;
+  /**
+   * Runs once when the toast goes without its action taken: timed out, dismissed, pushed out by newer toasts or
+   * the store disposed. What an Undo toast holds back happens then.
+   */
+  readonly onExpire?: () => void;
 }
 
 export interface ToastState {
@@ -48,6 +53,12 @@ export function createToastStore(clock: Pick<VoiceClock, 'now' | 'setTimeout' | 
 } {
   let nextId = 1;
   const timers = new Map<number, { handle: unknown; remaining: number; startedAt: number | null }>();
+  const expiries = new Map<number, () => void>();
+  function expire(id: number): void {
+    const run = expiries.get(id);
+    expiries.delete(id);
+    run?.();
+  }
 
   const store = createStore<ToastState>()((set, get) => {
     function forget(id: number): void {
@@ -73,15 +84,19 @@ export function createToastStore(clock: Pick<VoiceClock, 'now' | 'setTimeout' | 
         };
         const remaining = request.timeoutMs ?? (request.action ? TOAST_ACTION_TIMEOUT_MS : TOAST_TIMEOUT_MS);
         timers.set(id, { handle: null, remaining, startedAt: null });
+        if (request.onExpire) expiries.set(id, request.onExpire);
         const kept = [...get().toasts, toast];
-        for (const old of kept.slice(0, Math.max(0, kept.length - MAX_VISIBLE))) forget(old.id);
+        const pushedOut = kept.slice(0, Math.max(0, kept.length - MAX_VISIBLE));
+        for (const old of pushedOut) forget(old.id);
         set({ toasts: kept.slice(-MAX_VISIBLE) });
+        for (const old of pushedOut) expire(old.id);
         start(id);
         return id;
       },
       dismiss(id) {
         forget(id);
         set({ toasts: get().toasts.filter((toast) => toast.id !== id) });
+        expire(id);
       },
       pause(id) {
         const timer = timers.get(id);
@@ -94,6 +109,8 @@ export function createToastStore(clock: Pick<VoiceClock, 'now' | 'setTimeout' | 
       resume: start,
       act(id) {
         const toast = get().toasts.find((candidate) => candidate.id === id);
+        // The action answers the toast: what would have happened on expiry does not.
+        expiries.delete(id);
         get().dismiss(id);
         toast?.action?.run();
       },
@@ -108,6 +125,7 @@ export function createToastStore(clock: Pick<VoiceClock, 'now' | 'setTimeout' | 
         if (timer?.handle != null) clock.clearTimeout(timer.handle);
       }
       timers.clear();
+      for (const id of [...expiries.keys()]) expire(id);
     },
   };
 }

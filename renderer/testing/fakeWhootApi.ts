@@ -47,6 +47,7 @@ export function createFakeWhootApi() {
     ...(generic as unknown as WhootApi),
     app: { info: async () => ok({ name: 'whoot', version: '0.0.0-test', platform: 'linux' }) },
     session: {
+      ...(generic['session'] as unknown as WhootApi['session']),
       status: async () => {
         calls.status += 1;
         return handlers.status();

@@ -10,6 +10,8 @@ export interface AppVoiceEnvironment {
   readonly microphone: MicrophonePort;
   readonly speakers: SpeakerPort;
   readonly network: Pick<EventTarget, 'addEventListener' | 'removeEventListener'> | null;
+  /** Plays the microphone back on a speaker for Settings' "Let's check" (browserPorts.ts); absent, no check. */
+  readonly playBack?: (track: MediaStreamTrack, outputDeviceId: string | null) => Promise<() => void>;
 }
 
 /**

@@ -4,13 +4,21 @@ import { MicrophoneError, type LevelMeter, type MicrophonePort, type SpeakerPort
 
 type AudioContextWithSink = AudioContext & { setSinkId?: (sinkId: string) => Promise<void> };
 
-/** One AudioContext for the page: created on first use (a click to join), resumed if the browser suspended it. */
-function lazyAudioContext(): () => AudioContextWithSink {
+/**
+ * An AudioContext created on first use (a click to join), resumed if the browser suspended it. The microphone's
+ * meter gets one of its own at 'playback' latency (large buffers: fewer audio-thread wake-ups for a level read ten
+ * times a second); the boost path above 100 % plays voice and gets 'interactive'.
+ */
+function lazyAudioContext(latencyHint: AudioContextLatencyCategory) {
   let context: AudioContextWithSink | null = null;
-  return () => {
-    if (context === null || context.state === 'closed') context = new AudioContext({ latencyHint: 'interactive' });
-    if (context.state === 'suspended') void context.resume().catch(() => undefined);
-    return context;
+  return {
+    get(): AudioContextWithSink {
+      if (context === null || context.state === 'closed') context = new AudioContext({ latencyHint });
+      if (context.state === 'suspended') void context.resume().catch(() => undefined);
+      return context;
+    },
+    /** The context if one runs, without making one: a context renders (and costs) from creation on. */
+    existing: (): AudioContextWithSink | null => (context === null || context.state === 'closed' ? null : context),
   };
 }
 
@@ -34,7 +42,8 @@ const realDeviceIds = (devices: readonly MediaDeviceInfo[], kind: MediaDeviceKin
     .map((device) => device.deviceId);
 
 export function createBrowserAudio(mediaDevices: MediaDevices) {
-  const audioContext = lazyAudioContext();
+  const meterContext = lazyAudioContext('playback');
+  const audioContext = lazyAudioContext('interactive');
 
   const microphone: MicrophonePort = {
     async open(deviceId, processing) {
@@ -70,7 +79,7 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
       // A clone keeps reading real levels while the sent track is disabled by mute or the voice gate.
       const clone = track.clone();
       clone.enabled = true;
-      const context = audioContext();
+      const context = meterContext.get();
       const source = context.createMediaStreamSource(new MediaStream([clone]));
       const analyser = context.createAnalyser();
       analyser.fftSize = 1024;
@@ -93,11 +102,9 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
 
   interface Output {
     readonly element: HTMLAudioElement;
-    readonly source: MediaStreamAudioSourceNode;
-    readonly analyser: AnalyserNode;
-    readonly samples: Float32Array<ArrayBuffer>;
+    readonly stream: MediaStream;
     /** Only while the volume is above 100 %: the boost path through Web Audio. */
-    boost: GainNode | null;
+    boost: { readonly source: MediaStreamAudioSourceNode; readonly gain: GainNode } | null;
     volume: number;
   }
   const outputs = new Map<string, Output>();
@@ -109,21 +116,28 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
   /**
    * Up to 100 % a peer plays through its own audio element, so the browser's receive pipeline (and RTCStats
    * audioLevel) sees what is heard; above 100 % the element is muted and Web Audio plays the track with a gain,
-   * which no element volume can do. Levels for speaking indicators come from an analyser either way, so they do
-   * not depend on the volume the listener chose or on deafen.
+   * which no element volume can do. Nothing else of a peer's audio goes through Web Audio: speaking indicators read
+   * the level the receiver measured (voiceEngine.ts, receivedLevel), so a call at 100 % costs no audio-thread work
+   * per member, and levels do not depend on the volume the listener chose or on deafen.
    */
   function route(output: Output): void {
     const audible = deafened ? 0 : output.volume;
     if (audible > 1) {
       output.element.muted = true;
       if (output.boost === null) {
-        const context = audioContext();
-        output.boost = context.createGain();
-        output.source.connect(output.boost).connect(context.destination);
+        const context = audioContext.get();
+        // Made now, so it has not heard of the output device yet.
+        if (sinkId !== '' && typeof context.setSinkId === 'function')
+          void context.setSinkId(sinkId).catch(() => undefined);
+        const source = context.createMediaStreamSource(output.stream);
+        const gain = context.createGain();
+        source.connect(gain).connect(context.destination);
+        output.boost = { source, gain };
       }
-      output.boost.gain.value = audible;
+      output.boost.gain.gain.value = audible;
     } else {
-      output.boost?.disconnect();
+      output.boost?.source.disconnect();
+      output.boost?.gain.disconnect();
       output.boost = null;
       output.element.muted = false;
       output.element.volume = audible;
@@ -139,12 +153,7 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
       if (sinkId !== '' && typeof element.setSinkId === 'function')
         void element.setSinkId(sinkId).catch(() => undefined);
       void element.play().catch(() => undefined);
-      const context = audioContext();
-      const source = context.createMediaStreamSource(stream);
-      const analyser = context.createAnalyser();
-      analyser.fftSize = 1024;
-      source.connect(analyser);
-      const output: Output = { element, source, analyser, samples: new Float32Array(1024), boost: null, volume: 1 };
+      const output: Output = { element, stream, boost: null, volume: 1 };
       outputs.set(peerId, output);
       route(output);
     },
@@ -152,8 +161,8 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
       const output = outputs.get(peerId);
       if (output === undefined) return;
       outputs.delete(peerId);
-      output.boost?.disconnect();
-      output.source.disconnect();
+      output.boost?.source.disconnect();
+      output.boost?.gain.disconnect();
       output.element.pause();
       output.element.srcObject = null;
     },
@@ -167,24 +176,16 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
       deafened = value;
       for (const output of outputs.values()) route(output);
     },
-    level(peerId) {
-      const output = outputs.get(peerId);
-      if (output === undefined) return null;
-      output.analyser.getFloatTimeDomainData(output.samples);
-      let peak = 0;
-      for (const sample of output.samples) peak = Math.max(peak, Math.abs(sample));
-      return Math.min(1, peak);
-    },
     async setOutputDevice(deviceId) {
       sinkId = deviceId ?? '';
-      const context = audioContext();
+      const context = audioContext.existing();
       const changes: Promise<void>[] = [];
       for (const output of outputs.values()) {
         const element = output.element as SinkElement;
         if (typeof element.setSinkId === 'function') changes.push(element.setSinkId(sinkId));
       }
       // Chromium 110+ routes a whole AudioContext (the boost path) to a device as well.
-      if (typeof context.setSinkId === 'function') changes.push(context.setSinkId(sinkId));
+      if (typeof context?.setSinkId === 'function') changes.push(context.setSinkId(sinkId));
       await Promise.all(changes);
     },
     async outputIds() {
@@ -199,5 +200,28 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
     },
   };
 
-  return { microphone, speakers };
+  /**
+   * Plays a microphone track on an output device (Settings' "Let's check"), through an element of its own so the
+   * call's outputs are untouched. A clone, so stopping the playback leaves the meter's track running.
+   */
+  async function playBack(track: MediaStreamTrack, deviceId: string | null): Promise<() => void> {
+    const clone = track.clone();
+    const element: SinkElement = new Audio();
+    element.srcObject = new MediaStream([clone]);
+    const stop = () => {
+      element.pause();
+      element.srcObject = null;
+      clone.stop();
+    };
+    try {
+      if (deviceId !== null && typeof element.setSinkId === 'function') await element.setSinkId(deviceId);
+      await element.play();
+    } catch (cause) {
+      stop();
+      throw cause;
+    }
+    return stop;
+  }
+
+  return { microphone, speakers, playBack };
 }

@@ -107,6 +107,8 @@ export interface SignallingPort {
   state(): SignallingState;
   /** This connection's peer id in rooms; new on every connection, null while not connected. */
   connectionId(): string | null;
+  /** Who this connection is signed in as, null while not connected. */
+  userId(): string | null;
   /** False when the socket is not open (the message is not queued: rooms are rejoined after a reconnect). */
   send(message: ClientMessage): boolean;
   onMessage(listener: (message: ServerMessage) => void): () => void;

@@ -105,6 +105,13 @@ export class SfuCall {
     this.restartLink('subscribe');
   }
 
+  /** The receiver of the receiving link's m-line that carries a member's audio now, or null. */
+  memberReceiver(peerId: string): RTCRtpReceiver | null {
+    const mid = this.streams.find((stream) => stream.peerId === peerId)?.mid;
+    if (mid === undefined || this.subscribe === null) return null;
+    return this.subscribe.getTransceivers().find((transceiver) => transceiver.mid === mid)?.receiver ?? null;
+  }
+
   /** Raw stats of the receiving link for one member: the shared transport, and only that member's inbound audio. */
   async memberStats(peerId: string): Promise<StatsEntry[]> {
     const mids = new Set(this.streams.filter((stream) => stream.peerId === peerId).map((stream) => stream.mid));

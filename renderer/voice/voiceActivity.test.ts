@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveDevice } from './deviceChoice';
-import { createLevelGate, thresholdFromDb } from './voiceActivity';
+import { createLevelGate, dbFromLevel, levelMoved, thresholdFromDb } from './voiceActivity';
 import { backoffDelay, BACKOFF_MAX_MS } from '../realtime/backoff';
 
 describe('level gate', () => {
@@ -17,6 +17,19 @@ describe('level gate', () => {
     expect(thresholdFromDb(0)).toBe(1);
     expect(thresholdFromDb(-20)).toBeCloseTo(0.1);
     expect(thresholdFromDb(-500)).toBeCloseTo(10 ** (-80 / 20));
+  });
+
+  it('shows levels in dBFS within the range, and redraws a meter only for a change it can show', () => {
+    expect(dbFromLevel(1)).toBe(0);
+    expect(dbFromLevel(0.1)).toBeCloseTo(-20);
+    expect(dbFromLevel(0)).toBe(-80);
+    expect(dbFromLevel(Number.NaN)).toBe(-80);
+    expect(dbFromLevel(1e-9)).toBe(-80);
+    // Quiet speech moves the meter (a linear step of 0.05 would hide everything under -26 dBFS)...
+    expect(levelMoved(0.001, 0.002)).toBe(true);
+    // ...and a small wobble of a loud sound does not redraw it.
+    expect(levelMoved(0.8, 0.82)).toBe(false);
+    expect(levelMoved(0, 0)).toBe(false);
   });
 });
 

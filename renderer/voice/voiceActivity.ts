@@ -43,6 +43,23 @@ export function thresholdFromDb(db: number): number {
   return 10 ** (clamped / 20);
 }
 
+/** A level as the settings show it, in dBFS within the sensitivity range (silence is its floor). */
+export function dbFromLevel(level: number): number {
+  if (!(level > 0)) return SENSITIVITY_RANGE_DB.min;
+  return Math.min(SENSITIVITY_RANGE_DB.max, Math.max(SENSITIVITY_RANGE_DB.min, 20 * Math.log10(level)));
+}
+
+/** The smallest change a level meter redraws for: finer is not visible on a 200-pixel bar of 80 dB. */
+export const METER_STEP_DB = 1.5;
+
+/**
+ * Whether a new level is worth a redraw. Compared in dB, as the meter draws it: a linear step would hide all of
+ * quiet speech (0.05 is already -26 dBFS) and redraw needlessly for loud sounds.
+ */
+export function levelMoved(previous: number, next: number): boolean {
+  return Math.abs(dbFromLevel(next) - dbFromLevel(previous)) >= METER_STEP_DB;
+}
+
 /** Speaking indicators light a little above the noise floor of a quiet room. */
 export const SPEAKING_THRESHOLD = thresholdFromDb(-45);
 export const SPEAKING_HANGOVER_MS = 400;

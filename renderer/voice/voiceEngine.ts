@@ -18,6 +18,7 @@ import {
 } from './ports';
 import {
   createLevelGate,
+  levelMoved,
   SPEAKING_HANGOVER_MS,
   SPEAKING_THRESHOLD,
   thresholdFromDb,
@@ -35,13 +36,27 @@ import {
 } from './voiceState';
 
 export interface VoiceEngineOptions {
-  /** How often call quality, levels and safety codes are read from getStats. */
+  /**
+   * How often getStats is read while someone looks at the figures (watchQuality) or a peer's safety code is not
+   * worked out yet. getStats builds a whole report per peer connection: the costliest thing a call polls.
+   */
   readonly statsIntervalMs?: number;
+  /** How often otherwise: enough for the voice bar's quality word and a late DTLS change. */
+  readonly idleStatsIntervalMs?: number;
   /** How often the microphone meter is read for voice activity and the local speaking indicator. */
   readonly meterIntervalMs?: number;
   /** Fetch new credentials before an ICE restart when these expire within this many milliseconds. */
   readonly credentialRefreshMarginMs?: number;
+  /** Told of each step of a join as it happens, once per join (bench:voice prints the breakdown). */
+  readonly onJoinStep?: (step: JoinStep) => void;
 }
+
+/**
+ * A join's steps: the TURN credentials and the microphone (fetched and opened side by side), the room joined over
+ * WSS, then on the first peer link: our offer out, its answer applied, ICE connected over TURN, DTLS done.
+ */
+export type JoinStep =
+  'credentials' | 'microphone' | 'room_joined' | 'offer_sent' | 'answer_applied' | 'ice_connected' | 'connected';
 
 export interface VoiceEngine {
   readonly store: StoreApi<VoiceState>;
@@ -62,12 +77,19 @@ export interface VoiceEngine {
   /** A moderator muted or unmuted this user (the relay enforces it; this shows it). */
   setServerMuted(serverMuted: boolean): void;
   /**
+   * The user is about to join `channelId` (the pointer is on it, the channel list shows it): fetch its TURN
+   * credentials now, so a join within their margin skips that round trip. Forgotten on leave.
+   */
+  prefetch(channelId: string): void;
+  /**
    * Raw getStats of one peer, for diagnostics and tests: its mesh link, or in an SFU call the receiving link with
    * only that member's inbound audio.
    */
   peerStats(peerId: string): Promise<readonly Record<string, unknown>[]>;
   /** Raw getStats of every connection the call holds now (each mesh link, or the SFU's two links). */
   connectionStats(): Promise<readonly (readonly Record<string, unknown>[])[]>;
+  /** The quality table is on screen: read stats every `statsIntervalMs` until the returned function is called. */
+  watchQuality(): () => void;
   dispose(): void;
 }
 
@@ -137,7 +159,9 @@ function microphoneErrorCode(cause: unknown): VoiceErrorCode {
 export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions = {}): VoiceEngine {
   const clock: VoiceClock = ports.clock ?? realClock;
   const statsIntervalMs = options.statsIntervalMs ?? 500;
-  const meterIntervalMs = options.meterIntervalMs ?? 50;
+  const idleStatsIntervalMs = options.idleStatsIntervalMs ?? 5000;
+  // Ten reads a second: a speaking ring lights within 100 ms, and each read is a few cheap calls, not a render.
+  const meterIntervalMs = options.meterIntervalMs ?? 100;
   const refreshMarginMs = options.credentialRefreshMarginMs ?? 60_000;
 
   const store = createStore<VoiceState>()(() => initialVoiceState());
@@ -234,8 +258,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     }
   }
 
-  /** Levels move the UI only when they change enough to see, so 20 reads a second do not mean 20 renders. */
+  /** Peer levels move the UI only when they change enough to see, so 20 reads a second do not mean 20 renders. */
   const LEVEL_STEP = 0.05;
+
+  let meterTicks = 0;
 
   function readMeter(): void {
     const now = clock.now();
@@ -244,12 +270,16 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     voiceGate.update(level, now);
     applyTransmit();
     const localSpeaking = localSpeakingGate.update(level, now) && store.getState().transmitting;
-    if (Math.abs(level - state.localLevel) >= LEVEL_STEP || localSpeaking !== state.localSpeaking) {
+    // The settings meter draws this one in dB; the peers' levels only light speaking rings.
+    if (levelMoved(state.localLevel, level) || localSpeaking !== state.localSpeaking) {
       patch({ localLevel: level, localSpeaking });
     }
-    if (ports.speakers.level === undefined) return;
+    // Peers' rings every other read (five a second): asking the receiver is a synchronous trip to WebRTC's thread,
+    // the costliest call left on the page's main thread in a call.
+    meterTicks += 1;
+    if (meterTicks % 2 === 1) return;
     for (const [peerId, runtime] of peers) {
-      const peerLevel = ports.speakers.level(peerId);
+      const peerLevel = ports.speakers.level?.(peerId) ?? receivedLevel(peerId, runtime);
       if (peerLevel === null) continue;
       const speaking = runtime.speakingGate.update(peerLevel, now);
       const view = store.getState().peers[peerId];
@@ -270,6 +300,9 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         ...(entry.credential === undefined ? {} : { credential: entry.credential }),
       })),
       iceTransportPolicy: held.iceTransportPolicy,
+      // Gathering (the TURN allocation) starts when the connection is made, not when the offer is: the member who
+      // answers gathers while the newcomer's offer is on its way.
+      iceCandidatePoolSize: 1,
       bundlePolicy: 'max-bundle',
       rtcpMuxPolicy: 'require',
     };
@@ -346,6 +379,11 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     if (existing !== undefined) return existing;
     const localPeerId = ports.signalling.connectionId();
     if (credentials === null || localPeerId === null || peer.peerId === localPeerId) return null;
+    // The same member's other connection in this room (another device, or this one's previous connection that a
+    // node which died has not been swept out yet) is never linked: hearing oneself is echo, and every link holds
+    // TURN allocations that count against the member's quota at the relay, which ghosts would use up. Through the
+    // SFU its stream has no member to be attached to, so it is not played either.
+    if (peer.userId === ports.signalling.userId()) return null;
     if (store.getState().mode === 'sfu') {
       // Its audio comes on the SFU's receiving link; the member only needs a place in the call.
       const runtime = newRuntime(peer.userId, null);
@@ -354,6 +392,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       return runtime;
     }
     const pc = ports.createPeerConnection(rtcConfiguration(credentials));
+    traceLink(pc);
     const link: PeerLink = new PeerLink({
       peerId: peer.peerId,
       polite: localPeerId < peer.peerId,
@@ -520,7 +559,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         const quality =
           runtime.link === null ? { ...summary, relayed: summary.localCandidateType === 'relay' } : summary;
         runtime.quality = quality;
-        if (ports.speakers.level === undefined) {
+        if (ports.speakers.level === undefined && receivedLevel(peerId, runtime) === null) {
           // Without a meter of its own, the port's stats level is what the listener hears (zero when deafened).
           const level = deafened ? 0 : quality.audioLevel;
           const speaking = runtime.speakingGate.update(quality.audioLevel, clock.now());
@@ -543,6 +582,21 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     return runtime.link?.pc.connectionState ?? sfu?.connectionState() ?? 'new';
   }
 
+  /**
+   * The level of what a peer sends, as the browser measured it on receipt (RTCRtpReceiver's synchronization
+   * sources: a few numbers libwebrtc keeps anyway), instead of an analyser per member in Web Audio, which costs
+   * audio-thread work on every 128-sample frame. Used where the speaker port has no meter of its own (the app's;
+   * the bot's recorder has one). Null where the peer connection has no such API, or keeps no sources with a level
+   * (@roamhq/wrtc answers with none): the stats answer instead. In an SFU call the receiver is the one of the
+   * receiving link's m-line that carries that member.
+   */
+  function receivedLevel(peerId: string, runtime: PeerRuntime): number | null {
+    const receiver = runtime.link === null ? sfu?.memberReceiver(peerId) : runtime.link.pc.getReceivers?.()[0];
+    if (receiver == null || typeof receiver.getSynchronizationSources !== 'function') return null;
+    const source = receiver.getSynchronizationSources()[0];
+    return source?.audioLevel ?? null;
+  }
+
   // ---------------------------------------------------------------------------------------------------------------
   // Signalling
 
@@ -554,6 +608,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         // A moderator's move arrives as room.joined for another channel: follow it.
         if (message.channelId !== channelId) patch({ channelId: message.channelId });
         wasInRoom = true;
+        step('room_joined');
         patch({ phase: 'connected' });
         // A mute or deafen while the join was on its way: the server drops a repeat of what it has.
         announceVoiceState();
@@ -668,13 +723,34 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   // ---------------------------------------------------------------------------------------------------------------
   // Lifecycle
 
+  let qualityWatchers = 0;
+
+  /** Fast while the figures are watched or a safety code is still to come; slow otherwise. */
+  function nextStatsDelay(): number {
+    // Through the SFU there is no safety code to wait for (docs/voice.md).
+    const waiting =
+      store.getState().mode !== 'sfu' &&
+      Object.values(store.getState().peers).some((peer) => peer.safety === 'pending');
+    return qualityWatchers > 0 || waiting ? statsIntervalMs : idleStatsIntervalMs;
+  }
+
+  function scheduleStats(delay: number): void {
+    if (statsTimer !== null) clock.clearTimeout(statsTimer);
+    statsTimer = clock.setTimeout(() => {
+      statsTimer = null;
+      void readStats().finally(() => {
+        if (meterTimer !== null && statsTimer === null) scheduleStats(nextStatsDelay());
+      });
+    }, delay);
+  }
+
   function startTimers(): void {
-    if (statsTimer === null) statsTimer = clock.setInterval(() => void readStats(), statsIntervalMs);
     if (meterTimer === null) meterTimer = clock.setInterval(readMeter, meterIntervalMs);
+    if (statsTimer === null) scheduleStats(statsIntervalMs);
   }
 
   function stopTimers(): void {
-    if (statsTimer !== null) clock.clearInterval(statsTimer);
+    if (statsTimer !== null) clock.clearTimeout(statsTimer);
     if (meterTimer !== null) clock.clearInterval(meterTimer);
     statsTimer = null;
     meterTimer = null;
@@ -707,33 +783,86 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     });
   }
 
+  // ---------------------------------------------------------------------------------------------------------------
+  // Join steps and prefetched credentials
+
+  let stepsSeen = new Set<JoinStep>();
+  function step(name: JoinStep): void {
+    if (options.onJoinStep === undefined || stepsSeen.has(name)) return;
+    stepsSeen.add(name);
+    options.onJoinStep(name);
+  }
+
+  /** The first link of a join reports its negotiation and connection steps. */
+  function traceLink(pc: RTCPeerConnection): void {
+    if (options.onJoinStep === undefined || stepsSeen.has('connected')) return;
+    pc.addEventListener('signalingstatechange', () => {
+      if (pc.signalingState === 'have-local-offer') step('offer_sent');
+      else if (pc.signalingState === 'stable' && stepsSeen.has('offer_sent')) step('answer_applied');
+    });
+    pc.addEventListener('iceconnectionstatechange', () => {
+      if (pc.iceConnectionState === 'connected' || pc.iceConnectionState === 'completed') step('ice_connected');
+    });
+    pc.addEventListener('connectionstatechange', () => {
+      if (pc.connectionState === 'connected') step('connected');
+    });
+  }
+
+  let prefetched: { channelId: string; answer: ReturnType<VoicePorts['credentials']> } | null = null;
+
+  /** A prefetched answer for this channel while its credentials have their margin left, else a fresh fetch. */
+  async function credentialsFor(channelId: string): ReturnType<VoicePorts['credentials']> {
+    const early = prefetched;
+    prefetched = null;
+    if (early !== null && early.channelId === channelId) {
+      const answer = await early.answer;
+      if (answer.ok && answer.value.expiresAt - clock.now() > refreshMarginMs) return answer;
+    }
+    return ports.credentials(channelId);
+  }
+
   async function join(channelId: string): Promise<Result<void>> {
     if (store.getState().channelId !== null) teardown(null);
     const generation = ++callGeneration;
+    stepsSeen = new Set();
     patch({ channelId, phase: 'joining', error: null, peers: {}, modeReason: null });
-    const fetched = await ports.credentials(channelId);
-    if (generation !== callGeneration) return fail('left', 'Left the channel.');
+    // Credentials (a signed round trip to the server), the microphone and the output device do not wait for each
+    // other: a join costs the slowest of them, not their sum.
+    const fetching = credentialsFor(channelId).then((answer) => {
+      step('credentials');
+      return answer;
+    });
+    const opening = openMicrophone(store.getState().inputDeviceId).then(
+      (opened) => {
+        step('microphone');
+        return { opened, cause: null };
+      },
+      (cause: unknown) => ({ opened: null, cause }),
+    );
+    const output = ports.speakers.setOutputDevice(store.getState().outputDeviceId).catch(() => undefined);
+    const [fetched, mic] = await Promise.all([fetching, opening, output]);
+    const dropMicrophone = () => {
+      mic.opened?.meter?.stop();
+      mic.opened?.track.stop();
+    };
+    if (generation !== callGeneration) {
+      dropMicrophone();
+      return fail('left', 'Left the channel.');
+    }
     if (!fetched.ok) {
+      dropMicrophone();
       teardown(error('credentials_unavailable'));
       return fetched;
     }
     credentials = fetched.value;
     let micProblem: VoiceError | null = null;
-    try {
-      const opened = await openMicrophone(store.getState().inputDeviceId);
-      if (generation !== callGeneration) {
-        opened.meter?.stop();
-        opened.track.stop();
-        return fail('left', 'Left the channel.');
-      }
-      microphone = opened;
+    if (mic.opened !== null) {
+      microphone = mic.opened;
       patch({ microphoneOpen: true });
-    } catch (cause) {
-      if (generation !== callGeneration) return fail('left', 'Left the channel.');
-      micProblem = error(microphoneErrorCode(cause));
+    } else {
+      micProblem = error(microphoneErrorCode(mic.cause));
     }
     if (micProblem !== null) patch({ error: micProblem, microphoneOpen: false });
-    await ports.speakers.setOutputDevice(store.getState().outputDeviceId).catch(() => undefined);
     ports.speakers.setDeafened(store.getState().deafened);
     startTimers();
     applyTransmit();
@@ -762,7 +891,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   return {
     store,
     join,
-    leave: () => teardown(null),
+    leave() {
+      prefetched = null;
+      teardown(null);
+    },
     setMuted(muted) {
       if (muted === store.getState().muted) return;
       patch({ muted });
@@ -832,7 +964,25 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         ),
       );
     },
+    prefetch(channelId) {
+      if (store.getState().channelId === channelId || prefetched?.channelId === channelId) return;
+      prefetched = { channelId, answer: ports.credentials(channelId) };
+      // A failed prefetch is only a missed shortcut: the join fetches again and reports its own failure.
+      void prefetched.answer.catch(() => undefined);
+    },
+    watchQuality() {
+      qualityWatchers += 1;
+      // Fresh figures now, not at the end of a slow interval.
+      if (meterTimer !== null) scheduleStats(0);
+      let watching = true;
+      return () => {
+        if (!watching) return;
+        watching = false;
+        qualityWatchers -= 1;
+      };
+    },
     dispose() {
+      prefetched = null;
       teardown(null);
       for (const unsubscribe of unsubscribers) unsubscribe();
       ports.network?.removeEventListener('online', onOnline);

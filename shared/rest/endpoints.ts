@@ -15,6 +15,14 @@ import { passwordSchema, publicUserSchema, totpCodeSchema, workspaceSummarySchem
 import { operationSchema } from '../signedRequest';
 import { channelVoiceModeSchema, roomPeerSchema } from '../voiceRoomState';
 import {
+  ssoLoginCodeSchema,
+  ssoLookupSchema,
+  ssoProviderSchema,
+  ssoSettingsInputSchema,
+  ssoSettingsSchema,
+  ssoVerifierSchema,
+} from '../sso';
+import {
   DEFAULT_SECRET_GRACE_SECONDS,
   MAX_SECRET_GRACE_SECONDS,
   webhookDeliverySchema,
@@ -24,8 +32,18 @@ import {
   webhookSecretSchema,
   webhookUrlSchema,
 } from '../webhookEvents';
-import { AUDIT_PAGE, auditChainSchema, auditEntrySchema, inviteSummarySchema, sessionSummarySchema } from '../admin';
+import {
+  AUDIT_PAGE,
+  auditChainSchema,
+  auditEntrySchema,
+  auditPersonSchema,
+  deviceLabelSchema,
+  inviteSummarySchema,
+  sessionSummarySchema,
+} from '../admin';
+import { newPasswordSchema } from '../passwordStrength';
 import { apiTokenNameSchema, apiTokenSchema, apiTokenSecretSchema } from '../apiTokens';
+import { updateFeedRequestSchema, updateFeedResponseSchema } from '../updates';
 import {
   inputAcceptedSchema,
   inputNameSchema,
@@ -59,6 +77,16 @@ export const serverInfoSchema = z.strictObject({
 });
 export type ServerInfo = z.output<typeof serverInfoSchema>;
 
+export const accountSchema = z.strictObject({
+  user: publicUserSchema,
+  totpEnabled: z.boolean(),
+  /** The server's first account: it owns the server (creates workspaces under the `operators` policy). */
+  serverOwner: z.boolean(),
+  /** What the server's `workspaceCreation` policy means for this account. */
+  mayCreateWorkspaces: z.boolean(),
+});
+export type Account = z.output<typeof accountSchema>;
+
 export const recoveryCodeSchema = z.string().regex(/^[A-Za-z2-7]{5}-?[A-Za-z2-7]{5}$/, 'must be a recovery code');
 
 export const sessionGrantSchema = z.strictObject({
@@ -66,6 +94,13 @@ export const sessionGrantSchema = z.strictObject({
   secret: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'must be 32 bytes base64url'),
   refreshToken: z.string().regex(/^[A-Za-z0-9_.-]{32,200}$/),
   idleExpiresAt: z.number().int().positive(),
+});
+
+/** What a sign-in answers, by password or by single sign-on's login code: a session grant, the account, its workspaces. */
+export const signedInSchema = z.strictObject({
+  session: sessionGrantSchema,
+  user: publicUserSchema,
+  workspaces: z.array(workspaceSummarySchema).max(500),
 });
 
 export const channelSchema = z.strictObject({
@@ -253,7 +288,7 @@ export const endpoints = {
     auth: 'none',
     body: z.strictObject({
       email: z.email().max(254),
-      password: passwordSchema,
+      password: newPasswordSchema,
       displayName: displayNameSchema,
       inviteCode: inviteCodeSchema.optional(),
     }),
@@ -271,12 +306,10 @@ export const endpoints = {
       totp: totpCodeSchema.optional(),
       recoveryCode: recoveryCodeSchema.optional(),
       inviteCode: inviteCodeSchema.optional(),
+      /** The client's label for this session, shown in its owner's session list. */
+      device: deviceLabelSchema.optional(),
     }),
-    response: z.strictObject({
-      session: sessionGrantSchema,
-      user: publicUserSchema,
-      workspaces: z.array(workspaceSummarySchema).max(500),
-    }),
+    response: signedInSchema,
     status: 200,
     rateClass: 'auth',
   }),
@@ -329,7 +362,7 @@ export const endpoints = {
     operation: 'mfa.totpConfirm',
     resource: { from: 'session' },
     body: z.strictObject({ code: totpCodeSchema }),
-    response: z.strictObject({ recoveryCodes: z.array(z.string()).length(10) }),
+    response: z.strictObject({ recoveryCodes: z.array(recoveryCodeSchema).length(10) }),
     status: 200,
     rateClass: 'auth',
   }),
@@ -343,6 +376,46 @@ export const endpoints = {
     response: null,
     status: 204,
     rateClass: 'auth',
+  }),
+  // ---- the signed-in account: what it may do, its password, its name --------------------------------------------
+  /** The caller's account: whether two-step sign-in is on and whether this server lets it create workspaces. */
+  getAccount: endpoint({
+    method: 'GET',
+    path: '/v1/account',
+    auth: 'signed',
+    operation: 'account.get',
+    resource: { from: 'session' },
+    body: empty,
+    response: accountSchema,
+    status: 200,
+    rateClass: 'default',
+  }),
+  /**
+   * A new password, given the current one. Every other session of the account ends (`password_changed`): whoever
+   * knew the old password is signed out everywhere but here. Wrong current passwords count as failed sign-ins.
+   */
+  changePassword: endpoint({
+    method: 'POST',
+    path: '/v1/account/password',
+    auth: 'signed',
+    operation: 'account.changePassword',
+    resource: { from: 'session' },
+    body: z.strictObject({ currentPassword: passwordSchema, newPassword: newPasswordSchema }),
+    response: z.strictObject({ signedOutSessions: z.number().int().min(0) }),
+    status: 200,
+    rateClass: 'auth',
+  }),
+  /** The caller's display name; every workspace they are in hears `member.updated`. */
+  updateProfile: endpoint({
+    method: 'PUT',
+    path: '/v1/account/profile',
+    auth: 'signed',
+    operation: 'account.updateProfile',
+    resource: { from: 'session' },
+    body: z.strictObject({ displayName: displayNameSchema }),
+    response: z.strictObject({ user: publicUserSchema }),
+    status: 200,
+    rateClass: 'default',
   }),
   listWorkspaces: endpoint({
     method: 'GET',
@@ -1005,7 +1078,7 @@ export const endpoints = {
     status: 204,
     rateClass: 'default',
   }),
-  /** The workspace's newest audit entries and whether the server's whole hash chain verifies. */
+  /** The workspace's newest audit entries, the people they mention by name, and whether the whole chain verifies. */
   auditLog: endpoint({
     method: 'GET',
     path: '/v1/workspaces/:workspaceId/audit',
@@ -1013,9 +1086,105 @@ export const endpoints = {
     operation: 'audit.list',
     resource: { from: 'param', name: 'workspaceId' },
     body: empty,
-    response: z.strictObject({ entries: z.array(auditEntrySchema).max(AUDIT_PAGE), chain: auditChainSchema }),
+    response: z.strictObject({
+      entries: z.array(auditEntrySchema).max(AUDIT_PAGE),
+      people: z.array(auditPersonSchema).max(AUDIT_PAGE * 2),
+      chain: auditChainSchema,
+    }),
     status: 200,
     rateClass: 'default',
+  }),
+  /**
+   * Single sign-on (docs/admin.md, "Single sign-on"). Whether a workspace, named by its address or by an invite's
+   * code, signs in through an identity provider; a workspace without one answers like one that does not exist.
+   */
+  ssoLookup: endpoint({
+    method: 'POST',
+    path: '/v1/sso/lookup',
+    auth: 'none',
+    body: ssoLookupSchema,
+    response: z.strictObject({ sso: ssoProviderSchema.nullable() }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  /** The one-time login code from the browser's trip, with the verifier only the app holds, becomes a session. */
+  ssoExchange: endpoint({
+    method: 'POST',
+    path: '/v1/sso/exchange',
+    auth: 'none',
+    body: z.strictObject({
+      code: ssoLoginCodeSchema,
+      verifier: ssoVerifierSchema,
+      device: deviceLabelSchema.optional(),
+    }),
+    response: signedInSchema,
+    status: 200,
+    rateClass: 'auth',
+  }),
+  /** Owners only. The client secret is write-only: no answer carries it. */
+  getSsoSettings: endpoint({
+    method: 'GET',
+    path: '/v1/workspaces/:workspaceId/sso',
+    auth: 'signed',
+    operation: 'sso.get',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: z.strictObject({ settings: ssoSettingsSchema.nullable(), callbackUrl: z.string().max(600) }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  putSsoSettings: endpoint({
+    method: 'PUT',
+    path: '/v1/workspaces/:workspaceId/sso',
+    auth: 'signed',
+    operation: 'sso.put',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: ssoSettingsInputSchema,
+    response: z.strictObject({ settings: ssoSettingsSchema }),
+    status: 200,
+    rateClass: 'default',
+  }),
+  deleteSsoSettings: endpoint({
+    method: 'DELETE',
+    path: '/v1/workspaces/:workspaceId/sso',
+    auth: 'signed',
+    operation: 'sso.delete',
+    resource: { from: 'param', name: 'workspaceId' },
+    body: empty,
+    response: null,
+    status: 204,
+    rateClass: 'default',
+  }),
+  /**
+   * The newest release of a channel and platform that is not paused and whose staged rollout includes this
+   * installation, as the organization's release key signed it (docs/admin.md, "Signed updates"). Signed-in users
+   * only: the rollout is decided per installation, and what an organization runs is not for everyone to read.
+   */
+  updateFeed: endpoint({
+    method: 'POST',
+    path: '/v1/updates/feed',
+    auth: 'signed',
+    operation: 'update.feed',
+    resource: { from: 'none' },
+    body: updateFeedRequestSchema,
+    response: updateFeedResponseSchema,
+    status: 200,
+    rateClass: 'default',
+  }),
+  /**
+   * An installer, by the SHA-512 its signed feed lists and its name: the digest is the capability (only a feed gives
+   * it), so electron-updater downloads it without whoot's request signing, and the app checks the bytes against the
+   * signed feed before installing.
+   */
+  updateFile: endpoint({
+    method: 'GET',
+    path: '/v1/updates/files/:digest/:name',
+    auth: 'none',
+    body: empty,
+    response: null,
+    status: 200,
+    rateClass: 'default',
+    stream: 'download',
   }),
 } as const satisfies Record<string, Endpoint>;
 

@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WS_CLOSE_CODES } from '../../shared/ws';
 import { connectSocket, expectError, signedCall } from '../support/rawServerClient';
@@ -103,12 +101,17 @@ describe('members', () => {
     expect((await socket.closed).code).toBe(WS_CLOSE_CODES.removedFromWorkspace);
     const members = await owner.call('listMembers', { params: { workspaceId } });
     expect(members.members.map((m) => m.userId)).not.toContain(extra.user.id);
-    const { entries } = await owner.call('auditLog', { params: { workspaceId } });
+    const { entries, people } = await owner.call('auditLog', { params: { workspaceId } });
     expect(entries[0]).toMatchObject({
       type: 'member.removed',
       actorUserId: admin.user.id,
       details: { userId: extra.user.id },
     });
+    // The page names whom it mentions, the removed member too: the member list no longer can.
+    const named = new Map(people.map((person) => [person.userId, person.displayName]));
+    expect(named.get(admin.user.id)).toBe(admin.user.displayName);
+    expect(named.get(extra.user.id)).toBe(extra.user.displayName);
+    expect(named.has(outsider.user.id)).toBe(false);
     expectError(await signedCall(t.server, extra, 'listChannels', { params: { workspaceId } }), 404, 'not_found');
   });
 });
@@ -206,6 +209,32 @@ describe('sessions', () => {
 });
 
 describe('audit log', () => {
+  it('records who created and deleted a channel, with its name (the id alone says nothing once it is gone)', async () => {
+    const { channel } = await admin.call('createChannel', { params: { workspaceId }, body: { name: 'standup' } });
+    await admin.call('deleteChannel', { params: { workspaceId, channelId: channel.id } });
+    const { entries } = await owner.call('auditLog', { params: { workspaceId } });
+    const [deleted, created] = entries.filter((entry) => entry.type.startsWith('channel.'));
+    expect(deleted).toMatchObject({
+      type: 'channel.deleted',
+      actorUserId: admin.user.id,
+      details: { channelId: channel.id, name: 'standup' },
+    });
+    expect(created).toMatchObject({
+      type: 'channel.created',
+      actorUserId: admin.user.id,
+      details: { channelId: channel.id, name: 'standup', kind: 'voice' },
+    });
+    // A member cannot delete one, and nothing is recorded for the refusal.
+    const { channel: kept } = await owner.call('createChannel', { params: { workspaceId }, body: { name: 'kept' } });
+    const head = (await t.server.store.audit.head()).seq;
+    expectError(
+      await signedCall(t.server, member, 'deleteChannel', { params: { workspaceId, channelId: kept.id } }),
+      403,
+      'forbidden',
+    );
+    expect((await t.server.store.audit.head()).seq).toBe(head);
+  });
+
   it('shows admins the newest entries and a verified chain; members get 403; a tampered chain is reported', async () => {
     const { entries, chain } = await admin.call('auditLog', { params: { workspaceId } });
     expect(entries.length).toBeGreaterThan(3);
@@ -215,13 +244,15 @@ describe('audit log', () => {
     const foreign = await signedCall(t.server, outsider, 'auditLog', { params: { workspaceId } });
     expectError(foreign, 404, 'not_found');
 
-    // An attacker with the database file edits an entry (getting past the append-only triggers first).
-    const raw = new Database(join(t.dataDir, 'whoot.db'));
+    // An attacker with the database edits an entry (getting past the append-only triggers first).
+    const raw = await t.rawStore();
     try {
-      raw.exec('DROP TRIGGER audit_log_no_update');
-      raw.prepare('UPDATE audit_log SET details = \'{"forged":true}\' WHERE seq = ?').run(entries.at(-1)?.seq);
+      await raw.run(
+        raw.backend === 'sqlite' ? 'DROP TRIGGER audit_log_no_update' : 'DROP TRIGGER audit_log_no_update ON audit_log',
+      );
+      await raw.run('UPDATE audit_log SET details = \'{"forged":true}\' WHERE seq = ?', entries.at(-1)?.seq);
     } finally {
-      raw.close();
+      await raw.close();
     }
     const after = await admin.call('auditLog', { params: { workspaceId } });
     expect(after.chain).toEqual({ ok: false, seq: entries.at(-1)?.seq, reason: 'hash_mismatch' });

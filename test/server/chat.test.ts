@@ -38,7 +38,7 @@ const post = (
   client: TestClient,
   channelId: string,
   body: string,
-  extra: { replyTo?: string; attachments?: string[] } = {},
+  extra: { replyTo?: string; attachments?: string[]; nonce?: string } = {},
 ) => client.call('postMessage', { params: { workspaceId, channelId }, body: { body, ...extra } });
 
 function manifestFor(content: Buffer, name: string): UploadManifest {
@@ -118,6 +118,63 @@ describe('the timeline', () => {
       'not_found',
     );
     adaSocket.ws.close();
+    bobSocket.ws.close();
+  });
+
+  it('answers a retried post (same nonce) with the first message, published once; refuses a nonce reused elsewhere', async () => {
+    const { socket: bobSocket } = await connectSocket(t.server, bob, workspaceId);
+    const nonce = randomUUID();
+    const first = (await post(ada, textId, 'sent once', { nonce })).message;
+    expect(first.nonce).toBe(nonce);
+    // The app's retry after a lost answer: the same message comes back, nothing new is stored or announced.
+    const retry = (await post(ada, textId, 'sent once', { nonce })).message;
+    expect(retry).toEqual(first);
+    await post(ada, textId, 'after the retry');
+    await bobSocket.next(
+      'event',
+      (m) => m.event.type === 'message.posted' && m.event.payload.message.body === 'after the retry',
+    );
+    const posted = events(bobSocket).filter((e) => e.type === 'message.posted');
+    expect(posted.filter((e) => e.type === 'message.posted' && e.payload.message.id === first.id)).toHaveLength(1);
+    const history = await bob.call('listMessages', { params: { workspaceId, channelId: textId } });
+    expect(history.messages.filter((m) => m.body === 'sent once')).toHaveLength(1);
+
+    // Another member's nonce is theirs: the same value from bob is bob's own post.
+    expect((await post(bob, textId, 'bob, same nonce', { nonce })).message.id).not.toBe(first.id);
+    // The nonce with another channel is refused, and that channel gets nothing.
+    expectError(
+      await signedCall(t.server, ada, 'postMessage', {
+        params: { workspaceId, channelId: voiceId },
+        body: { body: 'elsewhere', nonce },
+      }),
+      400,
+      'invalid_input',
+    );
+    const voice = await bob.call('listMessages', { params: { workspaceId, channelId: voiceId } });
+    expect(voice.messages.some((m) => m.body === 'elsewhere')).toBe(false);
+    // A nonce that is not a random id is refused before anything is stored.
+    expectError(
+      await signedCall(t.server, ada, 'postMessage', {
+        params: { workspaceId, channelId: textId },
+        body: { body: 'bad nonce', nonce: '1' },
+      }),
+      400,
+      'invalid_input',
+    );
+    // A retry that arrives after the first was deleted says so, and posts nothing.
+    const doomedNonce = randomUUID();
+    const doomed = (await post(ada, textId, 'posted then deleted', { nonce: doomedNonce })).message;
+    await ada.call('deleteMessage', { params: { workspaceId, messageId: doomed.id } });
+    expectError(
+      await signedCall(t.server, ada, 'postMessage', {
+        params: { workspaceId, channelId: textId },
+        body: { body: 'posted then deleted', nonce: doomedNonce },
+      }),
+      410,
+      'message_deleted',
+    );
+    const after = await bob.call('listMessages', { params: { workspaceId, channelId: textId } });
+    expect(after.messages.some((m) => m.body === 'posted then deleted' || m.body === 'bad nonce')).toBe(false);
     bobSocket.ws.close();
   });
 

@@ -2,17 +2,25 @@ import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync, readdirSync } from 'node:fs';
 import { request } from 'node:https';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { UPLOAD_MANIFEST_HEADER, sniffContentType, type UploadManifest } from '../../shared/chat';
 import { endpoints, type EndpointName } from '../../shared/rest/endpoints';
 import { buildPath } from '../../main/session/apiClient';
 import { expectError, forgedHeaders, rawRequest, signedCall, type RawResponse } from '../support/rawServerClient';
-import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../support/serverHarness';
+import {
+  ON_ONE_NODE,
+  ON_SQLITE_NODE,
+  signUpAndIn,
+  startTestServer,
+  type RawStore,
+  type TestClient,
+  type TestServer,
+} from '../support/serverHarness';
 
 /**
- * The chat attack suite, over real HTTPS against the real server, SQLite file and blob directory. Every attack
- * asserts its refusal and that nothing changed: no message, no file row, no blob or part file left behind.
+ * The chat attack suite, over real HTTPS against the real server and its store: the SQLite file and blob directory
+ * of one node, or the PostgreSQL database (read as its superuser) of one node or of the cluster target. Every
+ * attack asserts its refusal and that nothing changed: no message, no file row, no blob or part file left behind.
  */
 
 const MAX_FILE = 200_000;
@@ -67,26 +75,45 @@ afterAll(async () => {
 // ---- the attacker's tools -------------------------------------------------------------------------------------
 
 const blobDir = () => join(t.dataDir, 'files');
-const blobs = () => readdirSync(blobDir()).sort();
 
-/** Row counts and blob names, read from the real SQLite file with a connection of our own. */
-function diskState() {
-  const db = new Database(join(t.dataDir, 'whoot.db'), { readonly: true, fileMustExist: true });
+/**
+ * The stored contents, by file id: the blob folder of a SQLite node, or on PostgreSQL the chunks of files that exist
+ * (chunks no file names, as an upload cut off leaves, are the sweep's; the store tests check it removes them).
+ */
+async function blobsIn(raw: RawStore): Promise<string[]> {
+  if (raw.backend === 'sqlite') return readdirSync(blobDir()).sort();
+  const rows = await raw.all<{ id: string }>(
+    'SELECT DISTINCT c.file_id AS id FROM file_chunks c JOIN files f ON f.id = c.file_id AND f.key_id = c.key_id ORDER BY 1',
+  );
+  return rows.map((row) => row.id);
+}
+
+async function withRawStore<T>(read: (raw: RawStore) => Promise<T>): Promise<T> {
+  const raw = await t.rawStore();
   try {
-    const count = (sql: string) => (db.prepare(sql).get() as { n: number }).n;
-    return {
-      messages: count('SELECT count(*) AS n FROM messages'),
-      liveMessages: count('SELECT count(*) AS n FROM messages WHERE deleted_at IS NULL'),
-      files: count('SELECT count(*) AS n FROM files'),
-      attached: count('SELECT count(*) AS n FROM files WHERE message_id IS NOT NULL'),
-      mentions: count('SELECT count(*) AS n FROM message_mentions'),
-      markers: count('SELECT count(*) AS n FROM read_markers'),
-      events: count('SELECT count(*) AS n FROM workspace_events'),
-      blobs: blobs(),
-    };
+    return await read(raw);
   } finally {
-    db.close();
+    await raw.close();
   }
+}
+
+const blobs = () => withRawStore(blobsIn);
+
+/** Row counts and blob names, read from the real database with a connection of our own. */
+function diskState() {
+  return withRawStore(async (raw) => {
+    const count = async (sql: string) => Number((await raw.get<{ n: number | string }>(sql))?.n);
+    return {
+      messages: await count('SELECT count(*) AS n FROM messages'),
+      liveMessages: await count('SELECT count(*) AS n FROM messages WHERE deleted_at IS NULL'),
+      files: await count('SELECT count(*) AS n FROM files'),
+      attached: await count('SELECT count(*) AS n FROM files WHERE message_id IS NOT NULL'),
+      mentions: await count('SELECT count(*) AS n FROM message_mentions'),
+      markers: await count('SELECT count(*) AS n FROM read_markers'),
+      events: await count('SELECT count(*) AS n FROM workspace_events'),
+      blobs: await blobsIn(raw),
+    };
+  });
 }
 
 function manifestFor(content: Buffer, name: string, overrides: Partial<UploadManifest> = {}): UploadManifest {
@@ -174,17 +201,17 @@ function uploadRaw(
 }
 
 /** Waits until the server has dealt with a cut connection (its handler runs after the socket is gone). */
-async function settled<T>(read: () => T, expected: T, timeoutMs = 3000): Promise<void> {
+async function settled<T>(read: () => Promise<T>, expected: T, timeoutMs = 3000): Promise<void> {
   const until = Date.now() + timeoutMs;
   while (Date.now() < until) {
     try {
-      expect(read()).toStrictEqual(expected);
+      expect(await read()).toStrictEqual(expected);
       return;
     } catch {
       await new Promise((resolve) => setTimeout(resolve, 25));
     }
   }
-  expect(read()).toStrictEqual(expected);
+  expect(await read()).toStrictEqual(expected);
 }
 
 const comparable = (response: RawResponse) => ({ status: response.status, body: response.json });
@@ -270,7 +297,7 @@ const probes: Probe[] = [
 describe('tenant isolation: workspace A members naming workspace B messages, channels and files', () => {
   for (const [index, probe] of probes.entries()) {
     it(`${probe.name} #${index}: the same 404 as a random id, and nothing changed`, async () => {
-      const before = diskState();
+      const before = await diskState();
       for (const attacker of [alice, mallory]) {
         const foreign = await signedCall(t.server, attacker, probe.name, probe.foreign());
         const random = await signedCall(t.server, attacker, probe.name, probe.random());
@@ -278,7 +305,7 @@ describe('tenant isolation: workspace A members naming workspace B messages, cha
         expect(comparable(foreign)).toStrictEqual(comparable(random));
         expect(foreign.text).toBe(random.text);
       }
-      expect(diskState()).toStrictEqual(before);
+      expect(await diskState()).toStrictEqual(before);
       expect((await bob.call('getMessage', { params: { workspaceId: wsB, messageId: messageB } })).message.body).toBe(
         'B only',
       );
@@ -286,14 +313,14 @@ describe('tenant isolation: workspace A members naming workspace B messages, cha
   }
 
   it('an upload into B’s channel through A’s path is the same 404 as into a random channel; nothing is written', async () => {
-    const before = diskState();
+    const before = await diskState();
     const content = Buffer.from('GIF89a planted');
     const foreign = await uploadRaw(alice, wsA, channelB, content, 'x.gif');
     const random = await uploadRaw(alice, wsA, nowhere, content, 'x.gif');
     expectError(foreign, 404, 'not_found');
     expect(comparable(foreign)).toStrictEqual(comparable(random));
     expectError(await uploadRaw(alice, wsB, channelB, content, 'x.gif'), 404, 'not_found');
-    expect(diskState()).toStrictEqual(before);
+    expect(await diskState()).toStrictEqual(before);
   });
 
   it('attaching another workspace’s file, someone else’s file or one of another channel is refused', async () => {
@@ -303,7 +330,7 @@ describe('tenant isolation: workspace A members naming workspace B messages, cha
     const inOther = (await uploadRaw(alice, wsA, otherChannelA, Buffer.from('GIF89a other'), 'o.gif')).json as {
       file: { id: string };
     };
-    const before = diskState();
+    const before = await diskState();
     const attempts: [TestClient, string[]][] = [
       [alice, [fileB]],
       [alice, [mine.file.id]],
@@ -317,7 +344,7 @@ describe('tenant isolation: workspace A members naming workspace B messages, cha
       });
       expectError(response, 400, 'bad_attachment');
     }
-    expect(diskState()).toStrictEqual(before);
+    expect(await diskState()).toStrictEqual(before);
   });
 });
 
@@ -337,17 +364,19 @@ describe('uploads that must leave nothing behind', () => {
       ['con.txt', '_con.txt'],
       ['<img src=x onerror=alert(1)>.txt', '_img src=x onerror=alert(1)_.txt'],
     ];
-    const outsideBefore = readdirSync(t.dataDir).sort();
+    // Nothing lands beside the store either (a SQLite node's data directory; PostgreSQL has no such folder).
+    const outside = () => (ON_SQLITE_NODE ? readdirSync(t.dataDir).sort() : []);
+    const outsideBefore = outside();
     for (const [name, stored] of cases) {
       const response = await uploadRaw(alice, wsA, channelA, Buffer.from(`plain text for ${stored}`), name);
       expect(response.status, name).toBe(201);
       const file = (response.json as { file: { id: string; name: string } }).file;
       expect(file.name, name).toBe(stored);
-      expect(blobs()).toContain(file.id);
+      expect(await blobs()).toContain(file.id);
       await alice.call('deleteFile', { params: { workspaceId: wsA, fileId: file.id } });
     }
-    expect(readdirSync(t.dataDir).sort()).toStrictEqual(outsideBefore);
-    expect(blobs().every((name) => /^[0-9a-f-]{36}$/.test(name))).toBe(true);
+    expect(outside()).toStrictEqual(outsideBefore);
+    expect((await blobs()).every((name) => /^[0-9a-f-]{36}$/.test(name))).toBe(true);
   });
 
   it('refuses traversal in the file id of a download path (400), before any lookup', async () => {
@@ -363,7 +392,7 @@ describe('uploads that must leave nothing behind', () => {
   });
 
   it('an oversize upload is refused (413) before its body is read; a lying manifest is refused too', async () => {
-    const before = diskState();
+    const before = await diskState();
     const big = Buffer.alloc(MAX_FILE + 1, 0x61);
     expectError(await uploadRaw(alice, wsA, channelA, big, 'big.txt'), 413, 'payload_too_large');
     const small = Buffer.from('small text');
@@ -373,29 +402,29 @@ describe('uploads that must leave nothing behind', () => {
       headers: { 'transfer-encoding': 'chunked', 'content-length': '' },
     });
     expect([400, 411]).toContain(chunked.status);
-    expect(diskState()).toStrictEqual(before);
+    expect(await diskState()).toStrictEqual(before);
   });
 
   it('a truncated upload (connection cut midway) leaves no part file and no row', async () => {
-    const before = diskState();
+    const before = await diskState();
     const content = Buffer.alloc(150_000, 0x62);
     await uploadRaw(alice, wsA, channelA, content, 'cut.txt', { cutAfter: 80_000 });
     await settled(diskState, before);
   });
 
   it('content that does not match the signed SHA-256 is refused (400) and deleted', async () => {
-    const before = diskState();
+    const before = await diskState();
     const content = Buffer.from('the real content of the file');
     const other = manifestFor(Buffer.from('the signed content of a file'), 'x.txt');
     const response = await uploadRaw(alice, wsA, channelA, content, 'x.txt', {
       manifest: { ...other, size: content.length },
     });
     expectError(response, 400, 'content_mismatch');
-    expect(diskState()).toStrictEqual(before);
+    expect(await diskState()).toStrictEqual(before);
   });
 
   it('a claimed content type that the bytes contradict is refused (415)', async () => {
-    const before = diskState();
+    const before = await diskState();
     const script = Buffer.from('<script>alert(1)</script>');
     const asPng = manifestFor(script, 'cat.png', { contentType: 'image/png' });
     expectError(
@@ -410,11 +439,11 @@ describe('uploads that must leave nothing behind', () => {
       415,
       'content_type_mismatch',
     );
-    expect(diskState()).toStrictEqual(before);
+    expect(await diskState()).toStrictEqual(before);
   });
 
   it('a manifest other than the signed one is refused (401), whatever it claims', async () => {
-    const before = diskState();
+    const before = await diskState();
     const content = Buffer.from('GIF89a signed small');
     const signed = manifestFor(content, 'a.gif');
     const swapped = { ...signed, name: 'other.gif' };
@@ -423,7 +452,7 @@ describe('uploads that must leave nothing behind', () => {
       401,
       'bad_signature',
     );
-    expect(diskState()).toStrictEqual(before);
+    expect(await diskState()).toStrictEqual(before);
   });
 
   it('the workspace quota is enforced (413 quota_exceeded), and nothing of the refused upload stays', async () => {
@@ -438,13 +467,13 @@ describe('uploads that must leave nothing behind', () => {
       }
       ids.push((next.json as { file: { id: string } }).file.id);
     }
-    const before = diskState();
+    const before = await diskState();
     expectError(
       await uploadRaw(alice, wsA, channelA, Buffer.alloc(MAX_FILE - 10, 0x63), 'over.txt'),
       413,
       'quota_exceeded',
     );
-    expect(diskState()).toStrictEqual(before);
+    expect(await diskState()).toStrictEqual(before);
     expect(await t.server.store.forWorkspace(wsA).files.usedBytes()).toBeLessThanOrEqual(QUOTA);
     for (const fileId of ids) await alice.call('deleteFile', { params: { workspaceId: wsA, fileId } });
   });
@@ -453,15 +482,15 @@ describe('uploads that must leave nothing behind', () => {
     const uploaded = (await uploadRaw(alice, wsA, channelA, Buffer.from('GIF89a alice'), 'a.gif')).json as {
       file: { id: string };
     };
-    const before = diskState();
+    const before = await diskState();
     expectError(
       await signedCall(t.server, mallory, 'deleteFile', { params: { workspaceId: wsA, fileId: uploaded.file.id } }),
       403,
       'forbidden',
     );
-    expect(diskState()).toStrictEqual(before);
+    expect(await diskState()).toStrictEqual(before);
     await alice.call('deleteFile', { params: { workspaceId: wsA, fileId: uploaded.file.id } });
-    expect(blobs()).not.toContain(uploaded.file.id);
+    expect(await blobs()).not.toContain(uploaded.file.id);
   });
 });
 
@@ -469,7 +498,7 @@ describe('uploads that must leave nothing behind', () => {
 
 describe('messages the timeline refuses', () => {
   it('bodies with bidi overrides, control characters, over 4,000 characters or empty are refused (400)', async () => {
-    const before = diskState();
+    const before = await diskState();
     for (const body of ['abc\u202Efdp.exe', 'x\u2066y', 'bell\u0007', 'a'.repeat(4001), '   ', '\ud800']) {
       const response = await signedCall(t.server, alice, 'postMessage', {
         params: { workspaceId: wsA, channelId: otherChannelA },
@@ -482,7 +511,7 @@ describe('messages the timeline refuses', () => {
       body: { body: 'x', attachments: Array.from({ length: 11 }, () => randomUUID()) },
     });
     expectError(tooMany, 400, 'invalid_input');
-    expect(diskState()).toStrictEqual(before);
+    expect(await diskState()).toStrictEqual(before);
   });
 
   it('past the per-user-and-channel rate limit: 429 with the rate-limit headers, nothing stored', async () => {
@@ -496,7 +525,7 @@ describe('messages the timeline refuses', () => {
       });
       expect(ok.status).toBe(201);
     }
-    const before = diskState();
+    const before = await diskState();
     const refused = await signedCall(t.server, mallory, 'postMessage', {
       params: { workspaceId: wsA, channelId },
       body: { body: 'one too many' },
@@ -506,7 +535,7 @@ describe('messages the timeline refuses', () => {
     expect(refused.headers['x-ratelimit-remaining']).toBe('0');
     expect(Number(refused.headers['x-ratelimit-reset'])).toBeGreaterThan(0);
     expect(Number(refused.headers['retry-after'])).toBeGreaterThan(0);
-    expect(diskState()).toStrictEqual(before);
+    expect(await diskState()).toStrictEqual(before);
     // The bucket is per channel: mallory may still post elsewhere, and other members here.
     expect(
       (
@@ -563,10 +592,30 @@ describe('encryption at rest', () => {
     expect(download.text).toBe(content.toString());
 
     const needle = Buffer.from(marker, 'utf8');
+    if (!ON_SQLITE_NODE) {
+      // PostgreSQL: every row of the tables that hold messages, names, events and contents, as text and as bytes.
+      await withRawStore(async (raw) => {
+        for (const table of ['messages', 'message_mentions', 'files', 'workspace_events', 'read_markers']) {
+          const found = await raw.get<{ n: string }>(
+            `SELECT count(*) AS n FROM ${table} r WHERE r::text LIKE ?`,
+            `%${marker}%`,
+          );
+          expect(Number(found?.n), table).toBe(0);
+        }
+        const chunks = await raw.get<{ n: string; bytes: string }>(
+          "SELECT count(*) FILTER (WHERE position(convert_to(?, 'UTF8') in data) > 0) AS n, sum(length(data)) AS bytes FROM file_chunks WHERE file_id = ?",
+          marker,
+          fileId,
+        );
+        expect(Number(chunks?.n)).toBe(0);
+        expect(Number(chunks?.bytes)).toBeGreaterThan(content.length);
+      });
+      return;
+    }
     const files = [
       join(t.dataDir, 'whoot.db'),
       join(t.dataDir, 'whoot.db-wal'),
-      ...blobs().map((n) => join(blobDir(), n)),
+      ...(await blobs()).map((n) => join(blobDir(), n)),
     ];
     let scanned = 0;
     for (const file of files) {
@@ -582,32 +631,46 @@ describe('encryption at rest', () => {
     expect(scanned).toBeGreaterThan(content.length);
   });
 
-  it('rotate-key re-encrypts message bodies, names, event payloads and blobs; everything still reads', async () => {
-    const { generateDataKey } = await import('../../main/server/store');
-    const content = Buffer.from('GIF89a rotated content');
-    const upload = (await uploadRaw(alice, wsA, channelA, content, 'r.gif')).json as { file: { id: string } };
-    const oldKey = t.server.store.dataKeys.currentKeyId();
-    const report = await t.server.store.dataKeys.rotate(generateDataKey());
-    const newKey = t.server.store.dataKeys.currentKeyId();
-    expect(newKey).not.toBe(oldKey);
-    const byColumn = Object.fromEntries(report.columns.map((c) => [`${c.table}.${c.column}`, c.reencrypted]));
-    expect(byColumn['messages.body']).toBeGreaterThan(0);
-    expect(byColumn['files.name']).toBeGreaterThan(0);
-    expect(byColumn['files.blob']).toBeGreaterThan(0);
-    expect(byColumn['workspace_events.payload']).toBeGreaterThan(0);
-    const usage = await t.server.store.dataKeys.usage();
-    expect(usage.filter((u) => u.keyId === oldKey)).toEqual([]);
-    const blob = readFileSync(join(blobDir(), upload.file.id));
-    expect(blob.subarray(9, 9 + newKey.length).toString('ascii')).toBe(newKey);
-    const download = await signedCall(t.server, alice, 'downloadFile', {
-      params: { workspaceId: wsA, fileId: upload.file.id },
-    });
-    expect(download.text).toBe(content.toString());
-    const history = await alice.call('listMessages', { params: { workspaceId: wsA, channelId: otherChannelA } });
-    expect(history.messages.length).toBeGreaterThan(0);
-  });
+  // rotate-key needs every node stopped (each holds the key ring it started with); here one node rotates under
+  // running others, which the cluster target would be.
+  it.skipIf(!ON_ONE_NODE)(
+    'rotate-key re-encrypts message bodies, names, event payloads and blobs; everything still reads',
+    async () => {
+      const { generateDataKey } = await import('../../main/server/store');
+      const content = Buffer.from('GIF89a rotated content');
+      const upload = (await uploadRaw(alice, wsA, channelA, content, 'r.gif')).json as { file: { id: string } };
+      const oldKey = t.server.store.dataKeys.currentKeyId();
+      const report = await t.server.store.dataKeys.rotate(generateDataKey());
+      const newKey = t.server.store.dataKeys.currentKeyId();
+      expect(newKey).not.toBe(oldKey);
+      const byColumn = Object.fromEntries(report.columns.map((c) => [`${c.table}.${c.column}`, c.reencrypted]));
+      expect(byColumn['messages.body']).toBeGreaterThan(0);
+      expect(byColumn['files.name']).toBeGreaterThan(0);
+      expect(byColumn['files.blob']).toBeGreaterThan(0);
+      expect(byColumn['workspace_events.payload']).toBeGreaterThan(0);
+      const usage = await t.server.store.dataKeys.usage();
+      expect(usage.filter((u) => u.keyId === oldKey)).toEqual([]);
+      const blob = await withRawStore(async (raw) =>
+        raw.backend === 'sqlite'
+          ? readFileSync(join(blobDir(), upload.file.id))
+          : (await raw.get<{ data: Buffer }>(
+              'SELECT data FROM file_chunks WHERE file_id = ? AND key_id = ? AND seq = 0',
+              upload.file.id,
+              newKey,
+            ))!.data,
+      );
+      expect(blob.subarray(9, 9 + newKey.length).toString('ascii')).toBe(newKey);
+      const download = await signedCall(t.server, alice, 'downloadFile', {
+        params: { workspaceId: wsA, fileId: upload.file.id },
+      });
+      expect(download.text).toBe(content.toString());
+      const history = await alice.call('listMessages', { params: { workspaceId: wsA, channelId: otherChannelA } });
+      expect(history.messages.length).toBeGreaterThan(0);
+    },
+  );
 
-  it('a blob changed on disk is never served as if it were whole', async () => {
+  // Flips a byte in one node's blob file; PostgreSQL keeps contents as rows (the store tests damage those).
+  it.skipIf(!ON_SQLITE_NODE)('a blob changed on disk is never served as if it were whole', async () => {
     const content = Buffer.concat([Buffer.from('GIF89a'), randomBytes(150_000)]);
     const upload = (await uploadRaw(alice, wsA, channelA, content, 'd.gif')).json as { file: { id: string } };
     const path = join(blobDir(), upload.file.id);

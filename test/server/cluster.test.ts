@@ -313,6 +313,31 @@ describe('two nodes, one PostgreSQL, one Redis', () => {
       b.ws.close();
     });
 
+    it('lets every node know who is in voice by the time the member hears room.joined and room.left', async () => {
+      const { owner: ada, member: bob, workspace, channel } = await twoMembersInChannel(one, names());
+      await c.on(one, ada)('voiceMuteMember', { params: { workspaceId: workspace.id, userId: bob.user.id } });
+      const b = await c.connect(two, bob, workspace.id);
+      b.send({ type: 'room.join', channelId: channel.id });
+      await b.next('room.joined');
+      // No waiting: node one's relay asks this question synchronously, the moment media arrives.
+      expect(one.signalling.isMediaBlocked(bob.user.id)).toBe(true);
+      b.send({ type: 'room.leave', channelId: channel.id });
+      await b.next('room.left');
+      expect(one.signalling.isMediaBlocked(bob.user.id)).toBe(false);
+      b.ws.close();
+    });
+
+    it('shows a member the events its own join caused before the answer to the next message it sends', async () => {
+      const { member: bob, workspace, channel } = await twoMembersInChannel(one, names());
+      const b = await c.connect(two, bob, workspace.id);
+      // Sent together: the barrier's answer must not overtake the event the join appended and published.
+      b.send({ type: 'room.join', channelId: channel.id });
+      await b.barrier();
+      const types = b.received.map((m) => (m.type === 'event' ? m.event.type : m.type));
+      expect(types.slice(types.indexOf('room.joined'))).toEqual(['room.joined', 'room.memberJoined', 'room.left']);
+      b.ws.close();
+    });
+
     it('moves a member whose socket is on the other node', async () => {
       const { owner: ada, member: bob, workspace, channel } = await twoMembersInChannel(one, names());
       const { channel: standup } = await ada.call('createChannel', {

@@ -4,6 +4,7 @@ import { startTestCluster, type TestCluster } from '../support/clusterHarness';
 import { expectError, prepareCall, rawRequest, signedHeaders } from '../support/rawServerClient';
 import { startRedis, type RedisServer } from '../support/redis';
 import { twoMembersInChannel } from '../support/serverHarness';
+import { TEST_WAIT_MS } from '../support/testDeadlines';
 
 /**
  * Faults in a cluster of three nodes with a Redis of its own: Redis restarted (empty) mid-test, and a node that
@@ -61,13 +62,13 @@ describe('faults in a three-node cluster', () => {
       c.on(two, ada)('signIn', { body: { email: ada.email, password: ada.password } }),
     ).rejects.toMatchObject({ status: 503 });
     expect(await state()).toEqual(before);
-    await expect.poll(() => ready(one), { timeout: 5_000 }).toBe(503);
+    await expect.poll(() => ready(one), { timeout: TEST_WAIT_MS }).toBe(503);
     expect((await rawRequest(one, { method: 'GET', path: '/v1/health' })).status).toBe(200);
 
     // Redis comes back empty, as one without persistence does.
     await redis.start();
-    await expect.poll(() => ready(one), { timeout: 10_000 }).toBe(200);
-    await expect.poll(() => ready(two), { timeout: 10_000 }).toBe(200);
+    await expect.poll(() => ready(one), { timeout: TEST_WAIT_MS }).toBe(200);
+    await expect.poll(() => ready(two), { timeout: TEST_WAIT_MS }).toBe(200);
     // Presence is rebuilt by the nodes' heartbeats: Bob, still connected through node two, is online again.
     await expect
       .poll(
@@ -75,7 +76,7 @@ describe('faults in a three-node cluster', () => {
           (await c.on(one, ada)('listMembers', { params: { workspaceId: workspace.id } })).members.find(
             (m) => m.userId === bob.user.id,
           )?.online,
-        { timeout: 10_000 },
+        { timeout: TEST_WAIT_MS },
       )
       .toBe(true);
     // Events flow between nodes again, and Bob's socket, which lived through the outage, has every one exactly once.

@@ -47,18 +47,24 @@ async function state() {
   };
 }
 
-/** The operator's way in on an invite-only server: the CLI, beside the running server, on its data directory. */
-async function bootstrapWithCli(dataDir: string) {
+/**
+ * The operator's way in on an invite-only server: the CLI, beside the running server, on its data directory and
+ * its store (a cluster's PostgreSQL and data keys, under WHOOT_TEST_TARGET=cluster).
+ */
+async function bootstrapWithCli(server: TestServer) {
   cliDir = mkdtempSync(join(tmpdir(), 'whoot-registration-cli-'));
   const config = join(cliDir, 'whoot.server.json');
-  writeFileSync(config, JSON.stringify({ dataDir, publicPort: 9443, ...REAL_POLICY }));
+  writeFileSync(
+    config,
+    JSON.stringify({ dataDir: server.dataDir, publicPort: 9443, ...REAL_POLICY, ...server.cli.config }),
+  );
   const out: string[] = [];
   const code = await runCli(
     ['--config', config, 'create-workspace', 'team', 'Team', '--owner', OPERATOR.email, '--password-stdin'],
     {
       out: (line) => out.push(line),
       err: () => undefined,
-      env: {},
+      env: { ...server.cli.env },
       cwd: cliDir,
       readStdin: async () => `${OPERATOR.password}\n`,
       waitForStop: () => new Promise(() => undefined),
@@ -69,7 +75,7 @@ async function bootstrapWithCli(dataDir: string) {
 
 beforeAll(async () => {
   t = await startTestServer(REAL_POLICY);
-  await bootstrapWithCli(t.dataDir);
+  await bootstrapWithCli(t);
   operator = await signIn(t.server, OPERATOR.email, OPERATOR.password);
   workspaceId = operator.vault.identity()!.workspaces[0]!.id;
 });

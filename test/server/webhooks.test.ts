@@ -1,6 +1,4 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { StartServerOptions } from '../../main/server/serverApp';
 import { WEBHOOK_MAX_ATTEMPTS, WEBHOOK_RETRY_DELAYS_MS } from '../../main/server/webhooks/retrySchedule';
@@ -19,6 +17,7 @@ import {
   type TestServer,
   type BodyOf,
 } from '../support/serverHarness';
+import { storeContains } from '../support/storeContains';
 import { startWebhookReceiver, type Responder, type WebhookReceiver } from '../support/webhookReceiver';
 import { tamperLastCharacter } from '../support/tamper';
 
@@ -294,8 +293,7 @@ describe('retries', () => {
       [4, 'succeeded', 200],
     ]);
     // Response bodies are never kept: the receiver's text appears nowhere in the database.
-    const database = readFileSync(join(s.t.dataDir, 'whoot.db'));
-    expect(database.includes(Buffer.from('not stored by the sender'))).toBe(false);
+    expect(await storeContains(s.t, 'not stored by the sender')).toBe(false);
   });
 
   it('marks a delivery failed after five attempts, shows the history, and a manual redeliver sends it once more', async () => {
@@ -396,8 +394,7 @@ describe('signing secrets', () => {
     const { webhook, secret: oldSecret } = await createWebhook(s, ['channel.created']);
     const listed = await s.call('listWebhooks', { params: { workspaceId: s.workspaceId } });
     expect(JSON.stringify(listed)).not.toContain(oldSecret);
-    const database = readFileSync(join(s.t.dataDir, 'whoot.db'));
-    expect(database.includes(Buffer.from(oldSecret))).toBe(false);
+    expect(await storeContains(s.t, oldSecret)).toBe(false);
 
     const rotated = await s.call('rotateWebhookSecret', {
       params: { workspaceId: s.workspaceId, webhookId: webhook.id },

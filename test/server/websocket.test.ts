@@ -165,6 +165,8 @@ describe('a socket stays inside its workspace', () => {
     const bobSocket = await connect(bob, wsB);
     bobSocket.send({ type: 'room.join', channelId: channelB });
     await bobSocket.next('room.joined');
+    // The join's event is logged after room.joined is sent: wait for it, or it lands after seqB is read.
+    await bobSocket.next('event', (m) => m.event.type === 'room.memberJoined');
     const seqB = await t.server.store.forWorkspace(wsB).events.latestSeq();
     const seqA = await t.server.store.forWorkspace(wsA).events.latestSeq();
 

@@ -18,6 +18,9 @@ import { waitForReadyLine } from './readyLine';
  */
 export const POSTGRES_BIN = process.env.WHOOT_POSTGRES_BIN ?? debianPostgresBin();
 
+/** What postgres logs once it accepts connections, at the first start and after `resume()`. */
+const POSTGRES_READY = 'database system is ready to accept connections';
+
 /** Debian 12 installs PostgreSQL 15 here; a newer release, a newer major version beside it. */
 function debianPostgresBin(): string {
   const root = '/usr/lib/postgresql';
@@ -50,6 +53,10 @@ export interface PostgresServer {
   /** An empty database owned by whoot_owner, or a copy of `template`. */
   createDatabase(name: string, template?: string): Promise<void>;
   dropDatabase(name: string): Promise<void>;
+  /** An outage: stops the server (fast shutdown) and keeps its data, port and roles for `resume()`. */
+  halt(): Promise<void>;
+  /** Starts it again after `halt()`, on the same port and data. */
+  resume(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -124,12 +131,8 @@ export async function startPostgres(options: { readonly tag?: string } = {}): Pr
   }
 
   const log: string[] = [];
-  let child: ChildProcess | undefined;
-  let port = 0;
-  // A port found free can be taken before postgres binds it; another pick then wins.
-  for (let attempt = 0; attempt < 5 && child === undefined; attempt += 1) {
-    port = await freePort();
-    const candidate = spawn(
+  const launch = (port: number) =>
+    spawn(
       join(POSTGRES_BIN, 'postgres'),
       [
         '-D',
@@ -154,8 +157,14 @@ export async function startPostgres(options: { readonly tag?: string } = {}): Pr
       ],
       { ...runAs, cwd: dataDir, stdio: ['ignore', 'ignore', 'pipe'] },
     );
+  let child: ChildProcess | undefined;
+  let port = 0;
+  // A port found free can be taken before postgres binds it; another pick then wins.
+  for (let attempt = 0; attempt < 5 && child === undefined; attempt += 1) {
+    port = await freePort();
+    const candidate = launch(port);
     try {
-      await waitForReadyLine(candidate, 'stderr', 'database system is ready to accept connections', log);
+      await waitForReadyLine(candidate, 'stderr', POSTGRES_READY, log);
       child = candidate;
     } catch (error) {
       if (!log.some((line) => line.includes('could not bind') || line.includes('in use'))) {
@@ -166,9 +175,17 @@ export async function startPostgres(options: { readonly tag?: string } = {}): Pr
   }
   if (child === undefined || child.pid === undefined) throw new Error('postgres found no free port');
   startWatchdog(process.pid, child.pid, dataDir);
-  const running = child;
+  let running = child;
   // Keep draining its log so a full pipe never blocks the server.
   running.stderr?.resume();
+  const isRunning = () => running.exitCode === null && running.signalCode === null;
+  /** SIGINT: fast shutdown (roll back open transactions, close connections, checkpoint). */
+  async function shutDown(): Promise<void> {
+    if (!isRunning()) return;
+    const exited = new Promise((resolve) => running.once('exit', resolve));
+    running.kill('SIGINT');
+    await exited;
+  }
   const passwords = new Map<WhootRole, string>(WHOOT_ROLES.map((role) => [role, randomBytes(18).toString('hex')]));
 
   const superClient = async (database = 'postgres') => {
@@ -219,13 +236,20 @@ export async function startPostgres(options: { readonly tag?: string } = {}): Pr
     async dropDatabase(name) {
       await asSuperuser((client) => client.query(`DROP DATABASE IF EXISTS ${quoteIdent(name)} WITH (FORCE)`));
     },
+    async halt() {
+      await shutDown();
+    },
+    async resume() {
+      if (isRunning()) return;
+      const again = launch(port);
+      await waitForReadyLine(again, 'stderr', POSTGRES_READY, log);
+      if (again.pid === undefined) throw new Error('postgres did not start again');
+      running = again;
+      running.stderr?.resume();
+      startWatchdog(process.pid, again.pid, dataDir);
+    },
     async stop() {
-      if (running.exitCode === null && running.signalCode === null) {
-        const exited = new Promise((resolve) => running.once('exit', resolve));
-        // SIGINT: fast shutdown (roll back open transactions, close connections, checkpoint).
-        running.kill('SIGINT');
-        await exited;
-      }
+      await shutDown();
       if (existsSync(dataDir)) rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -5,6 +5,9 @@ import { WebSocket } from 'ws';
 import { expect } from 'vitest';
 import { computeSignature, sha256Hex } from '../../main/crypto/requestSignature';
 import type { RunningServer } from '../../main/server/serverApp';
+
+/** Only where to connect: one node, or a cluster's front door. */
+type Target = Pick<RunningServer, 'port'>;
 import { TestClient as WsTestClient } from '../../main/server/signalling/testing/signallingHarness';
 import { buildPath } from '../../main/session/apiClient';
 import { createRequestSigner } from '../../main/session/requestSigner';
@@ -40,7 +43,7 @@ export interface RawRequest {
 }
 
 /** One request on a fresh TLS connection; resolves with whatever the server answered, error statuses included. */
-export function rawRequest(server: RunningServer, input: RawRequest): Promise<RawResponse> {
+export function rawRequest(server: Target, input: RawRequest): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
     const body = input.body === undefined ? undefined : Buffer.from(input.body);
     const contentType = input.contentType === undefined ? 'application/json' : input.contentType;
@@ -167,7 +170,7 @@ export function prepareCall(
 
 /** A correctly signed contract call over raw HTTPS (the resource id is signed unchecked, like a hostile client). */
 export async function signedCall(
-  server: RunningServer,
+  server: Target,
   client: TestClient,
   name: EndpointName,
   input: { params?: Record<string, string>; body?: unknown } = {},
@@ -207,7 +210,7 @@ export type UpgradeOutcome =
 
 /** Attempts an upgrade and reports whether a socket opened, or the HTTP refusal the `ws` client saw. */
 export function attemptUpgrade(
-  server: RunningServer,
+  server: Target,
   options: { readonly protocols?: string[]; readonly path?: string } = {},
 ): Promise<UpgradeOutcome> {
   const ws = new WebSocket(`wss://127.0.0.1:${server.port}${options.path ?? WS_PATH}`, options.protocols ?? [], {
@@ -239,7 +242,7 @@ export async function mintTicket(client: TestClient, workspaceId: string) {
 }
 
 /** Opens a socket with a fresh ticket (no hello yet); the returned client records every server message. */
-export async function openSocket(server: RunningServer, client: TestClient, workspaceId: string) {
+export async function openSocket(server: Target, client: TestClient, workspaceId: string) {
   const minted = await mintTicket(client, workspaceId);
   const outcome = await attemptUpgrade(server, { protocols: wsProtocolsFor(minted.ticket), path: minted.path });
   if (outcome.kind !== 'open') throw new Error(`upgrade refused with ${outcome.status}`);
@@ -248,7 +251,7 @@ export async function openSocket(server: RunningServer, client: TestClient, work
 
 /** Opens a socket and says hello (or resumes), waiting for `welcome`. */
 export async function connectSocket(
-  server: RunningServer,
+  server: Target,
   client: TestClient,
   workspaceId: string,
   first: ClientMessage = { type: 'hello' },

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './freePort';
@@ -39,7 +39,13 @@ function startWatchdog(parentPid: number, redisPid: number, dir: string): void {
   spawn('sh', ['-c', script], { detached: true, stdio: 'ignore' }).unref();
 }
 
-export async function startRedis(options: { readonly tag?: string } = {}): Promise<RedisServer> {
+export async function startRedis(
+  options: {
+    readonly tag?: string;
+    /** Where its log goes as well (`npm run cluster:up`). */
+    readonly logFile?: string;
+  } = {},
+): Promise<RedisServer> {
   const dir = mkdtempSync(join(tmpdir(), `whoot-redis-${options.tag ?? 'test'}-`));
   const log: string[] = [];
   let child: ChildProcess | undefined;
@@ -70,6 +76,7 @@ export async function startRedis(options: { readonly tag?: string } = {}): Promi
         ],
         { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'] },
       );
+      if (options.logFile !== undefined) candidate.stdout?.pipe(createWriteStream(options.logFile, { flags: 'a' }));
       try {
         await waitForReadyLine(candidate, 'stdout', 'Ready to accept connections', log);
         // Keep draining its output so a full pipe never blocks the server.

@@ -4,33 +4,19 @@ import { join } from 'node:path';
 import type { BodyOf, EndpointName, ResponseOf } from '../../shared/rest/endpoints';
 import { startServer, type RunningServer, type StartServerOptions } from '../../main/server/serverApp';
 import type { ServerConfigInput } from '../../main/server/config';
-import { createServerApi, type CallInput } from '../../main/session/apiClient';
+import type { CallInput } from '../../main/session/apiClient';
 import { CredentialVault } from '../../main/session/credentialVault';
 import { createRequestSigner } from '../../main/session/requestSigner';
 import { randomBytes } from 'node:crypto';
-import { testPostgresDatabase } from '../../main/server/store/storeTestKit';
-import { TEST_IO_TIMEOUT_MS } from './testDeadlines';
+import Database from 'better-sqlite3';
+import { DATABASE_FILE } from '../../main/server/store';
+import { testPostgresDatabase, type RawDatabase } from '../../main/server/store/storeTestKit';
+import { clusterDatabaseOf } from './clusterHarness';
+import { startClusterTestServer, testTarget } from './clusterTarget';
+import { api, EPHEMERAL_RELAY, GENEROUS_LIMITS, SUITE_POLICY, SUITE_SERVER } from './suiteDefaults';
 import { chooseIceAddress } from '../../main/server/sfu/iceAddress';
 
-/** Suites that sign many accounts in from one address use roomy buckets; the rate-limit tests set their own. */
-export const GENEROUS_LIMITS = {
-  default: { ip: { capacity: 10_000, refillPerSecond: 1000 }, session: { capacity: 10_000, refillPerSecond: 1000 } },
-  auth: { ip: { capacity: 10_000, refillPerSecond: 1000 }, session: { capacity: 10_000, refillPerSecond: 1000 } },
-};
-
-/**
- * Suites sign accounts up freely and build each workspace's channels themselves, so the servers they start are
- * open and make no default channels. The defaults (invite-only, operators, general and Lounge) are what the
- * registration and workspace-creation suites test, by starting their servers with those values.
- */
-export const SUITE_POLICY = {
-  registration: 'open',
-  workspaceCreation: 'anyone',
-  defaultChannels: [],
-} as const satisfies Partial<ServerConfigInput>;
-
-/** The embedded TURN relay on ports the OS picks, so test servers running side by side never collide. */
-export const EPHEMERAL_RELAY = { udpPort: 0, tcpPort: 0, minPort: 40000, maxPort: 60000 };
+export { api, EPHEMERAL_RELAY, GENEROUS_LIMITS, SUITE_POLICY };
 
 /**
  * A server with the SFU on: Janus as its child, and the relay's relayed sockets on the host's own (non-loopback)
@@ -69,33 +55,83 @@ async function dropTestStore(dir: string): Promise<void> {
   if (existsSync(marker)) await testPostgresDatabase(readFileSync(marker, 'utf8').trim()).drop();
 }
 
-/** The real server on 127.0.0.1, an ephemeral port and a fresh data directory (with its own key file). */
+/** The PostgreSQL database a suite's server in `dir` uses: one node's (WHOOT_TEST_STORE=postgres) or a cluster's. */
+function postgresDatabaseOf(dir: string): string | undefined {
+  const marker = join(dir, 'postgres-database');
+  return existsSync(marker) ? readFileSync(marker, 'utf8').trim() : clusterDatabaseOf(dir);
+}
+
+/**
+ * The store of the server in `dir` as someone with direct access sees it, whichever the backend: the SQLite file,
+ * or PostgreSQL's superuser. Tests read (or tamper with) it behind the server's back; close it when done.
+ */
+async function rawStoreOf(dir: string): Promise<RawStore> {
+  const database = postgresDatabaseOf(dir);
+  if (database !== undefined) return { backend: 'postgres', ...(await testPostgresDatabase(database).raw()) };
+  const db = new Database(join(dir, DATABASE_FILE), { fileMustExist: true });
+  return {
+    backend: 'sqlite',
+    all: async <R>(sql: string, ...params: unknown[]) => db.prepare(sql).all(...params) as R[],
+    get: async <R>(sql: string, ...params: unknown[]) => db.prepare(sql).get(...params) as R | undefined,
+    run: async (sql: string, ...params: unknown[]) => db.prepare(sql).run(...params).changes,
+    close: async () => void db.close(),
+  };
+}
+
+/**
+ * What the server CLI run beside a test's server needs on top of its data directory: the store the server uses
+ * (SQLite in the directory, or PostgreSQL) and the environment that carries the data keys (a cluster's).
+ */
+export interface CliBeside {
+  readonly config: Pick<ServerConfigInput, 'store'>;
+  readonly env: Readonly<Record<string, string>>;
+}
+
+export type RawStore = RawDatabase & { readonly backend: 'sqlite' | 'postgres'; close(): Promise<void> };
+
+/** Where the suites run: one node, or three behind HAProxy (WHOOT_TEST_TARGET, clusterTarget.ts). */
+export const TEST_TARGET = testTarget();
+
+/** One node on SQLite: only then is there a `whoot.db` in the data directory to read or tamper with. */
+export const ON_SQLITE_NODE = TEST_TARGET === 'node' && process.env.WHOOT_TEST_STORE !== 'postgres';
+
+/** One node: tests of a node's own life (its drain, its readiness, its log lines) need it. */
+export const ON_ONE_NODE = TEST_TARGET === 'node';
+
+/**
+ * The real server on 127.0.0.1, an ephemeral port and a fresh data directory (with its own key file); under
+ * WHOOT_TEST_TARGET=cluster, three nodes behind HAProxy in that directory (clusterTarget.ts), reached the same way.
+ */
 export async function startTestServer(
   overrides: Partial<ServerConfigInput> = {},
   dataDir?: string,
   options: Omit<StartServerOptions, 'env' | 'log'> = {},
 ) {
   const dir = dataDir ?? mkdtempSync(join(tmpdir(), 'whoot-server-'));
-  const logs: string[] = [];
-  const server = await startServer(
-    {
+  const config: ServerConfigInput = { dataDir: dir, ...SUITE_SERVER, ...overrides };
+  if (TEST_TARGET === 'cluster') {
+    const cluster = await startClusterTestServer(config, dir, options);
+    const { server } = cluster;
+    return {
+      server,
       dataDir: dir,
-      store: await testStore(dir),
-      listen: { host: '127.0.0.1', port: 0 },
-      publicHost: '127.0.0.1',
-      heartbeatSeconds: 30,
-      rateLimits: GENEROUS_LIMITS,
-      relay: EPHEMERAL_RELAY,
-      ...SUITE_POLICY,
-      ...overrides,
-    },
-    { ...options, env: {}, log: (line) => logs.push(line) },
-  );
+      cli: { config: { store: cluster.cli.store }, env: cluster.cli.env } as CliBeside,
+      logs: cluster.logs as string[],
+      address: () => ({ host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin }),
+      rawStore: () => rawStoreOf(dir),
+      close: (removeData = true) => cluster.close(removeData),
+    };
+  }
+  const logs: string[] = [];
+  const store = await testStore(dir);
+  const server = await startServer({ store, ...config }, { ...options, env: {}, log: (line) => logs.push(line) });
   return {
     server,
     dataDir: dir,
+    cli: { config: { store }, env: {} } as CliBeside,
     logs,
     address: () => ({ host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin }),
+    rawStore: () => rawStoreOf(dir),
     async close(removeData = true) {
       await server.close();
       if (removeData) {
@@ -108,10 +144,11 @@ export async function startTestServer(
 
 export type TestServer = Awaited<ReturnType<typeof startTestServer>>;
 
-const api = createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS });
+/** Where clients connect: a node, or a cluster's front door (HAProxy), which serves the same key. */
+export type ServerTarget = Pick<RunningServer, 'port' | 'spkiPin'>;
 
 /** A signed-in client exactly as the desktop app's main process would be: vault, signer, contract calls. */
-export async function signIn(server: RunningServer, email: string, password: string) {
+export async function signIn(server: ServerTarget, email: string, password: string) {
   const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
   const signedIn = await api.call(address, 'signIn', { body: { email, password } });
   const vault = new CredentialVault();
@@ -137,7 +174,7 @@ export async function signIn(server: RunningServer, email: string, password: str
 
 /** A new account, signed in. */
 export async function signUpAndIn(
-  server: RunningServer,
+  server: ServerTarget,
   name = `user${randomBytes(3).toString('hex')}`,
   account = { email: `${name}@example.com`, password: `pw-${randomBytes(8).toString('hex')}` },
 ) {
@@ -148,7 +185,6 @@ export async function signUpAndIn(
 
 export type TestClient = Awaited<ReturnType<typeof signIn>>;
 export type { BodyOf };
-export { api };
 
 /**
  * An account that owns a workspace, and a reusable invite link to it: what an admin sets up before a user

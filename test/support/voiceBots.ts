@@ -1,10 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import type { RunningServer } from '../../main/server/serverApp';
 import { parseDeepLink, type Invite } from '../../shared/deepLink';
 import type { CallMode, ChannelVoiceMode } from '../../shared/voiceRoomState';
 import { startBotSession, type BotSession } from '../../bot/session/botSession';
 import { createVoiceBot, type VoiceBot, type VoiceBotOptions } from '../../bot/voiceBot';
-import { signUpAndIn } from './serverHarness';
+import { signUpAndIn, type ServerTarget } from './serverHarness';
+import { api } from './suiteDefaults';
 import { TEST_WAIT_MS } from './testDeadlines';
 
 /**
@@ -12,7 +12,7 @@ import { TEST_WAIT_MS } from './testDeadlines';
  * an admin hands out before bots (or people) join.
  */
 export async function voiceChannelWithInvite(
-  server: RunningServer,
+  server: ServerTarget,
   options: { readonly relayOnly?: boolean; readonly channelName?: string; readonly voiceMode?: ChannelVoiceMode } = {},
 ) {
   const owner = await signUpAndIn(server, `owner${randomBytes(3).toString('hex')}`);
@@ -35,6 +35,8 @@ export async function voiceChannelWithInvite(
 /** A new account made with the invite (the bot's --sign-up path), signed in. */
 export async function signUpBotSession(invite: Invite, name: string): Promise<BotSession> {
   const session = await startBotSession({
+    // The suites' client and its long timeout: a sign-up's argon2 on two loaded cores can outlast the app's 15 s.
+    api,
     invite,
     account: {
       kind: 'signUp',

@@ -15,7 +15,15 @@ type Pc = InstanceType<typeof wrtc.RTCPeerConnection>;
 
 export interface SelectedPair {
   state: string;
-  local: { candidateType: string; protocol?: string; relayProtocol?: string; address?: string; port?: number };
+  local: {
+    candidateType: string;
+    protocol?: string;
+    relayProtocol?: string;
+    /** The STUN or TURN server the candidate came through. */
+    url?: string;
+    address?: string;
+    port?: number;
+  };
   remote: { candidateType: string; protocol?: string; address?: string; port?: number };
 }
 

@@ -1,16 +1,12 @@
 import type { SignedCalls } from '../../session/signedCalls';
-import { forward, nothing, same } from './forward';
+import { forward, same } from './forward';
 
-/** The signed-in user's sessions, and the workspace's audit log with the chain's verification. */
+/**
+ * The workspace's audit log with the chain's verification. (The signed-in user's own sessions, which the console
+ * shows too, are the account's: accountSettings.ts.)
+ */
 export function adminSecurityHandlers(calls: SignedCalls) {
   return {
-    'admin.sessions': forward<'admin.sessions', 'listSessions'>(calls, 'listSessions', () => ({}), same),
-    'admin.revokeSession': forward<'admin.revokeSession', 'revokeSession'>(
-      calls,
-      'revokeSession',
-      (r) => ({ params: r }),
-      nothing,
-    ),
     'admin.audit': forward<'admin.audit', 'auditLog'>(calls, 'auditLog', (r) => ({ params: r }), same),
   } as const;
 }

@@ -13,6 +13,7 @@ import { createHandlers } from '../createHandlers';
 import { createEventSink } from '../eventSink';
 import { registerHandlers, type IpcDispatcher } from '../registerHandlers';
 import { trustOnlyAppFrames } from '../sender';
+import { TEST_IO_TIMEOUT_MS } from '../../../test/support/testDeadlines';
 
 const APP = { url: 'app://whoot/index.html', isMainFrame: true };
 const IFRAME = { url: 'app://whoot/index.html', isMainFrame: false };
@@ -48,7 +49,7 @@ describe('pushToTalk.get / pushToTalk.set / voice.reportState over the IPC door'
     const sessions = createSessionService({
       vault: new CredentialVault(),
       keychain: null,
-      api: createServerApi({ timeoutMs: 2000 }),
+      api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
       events: sink,
     });
     dispatcher = registerHandlers({
@@ -173,7 +174,7 @@ describe('pushToTalk.get / pushToTalk.set / voice.reportState over the IPC door'
     const sessions = createSessionService({
       vault: new CredentialVault(),
       keychain: null,
-      api: createServerApi({ timeoutMs: 2000 }),
+      api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
       events: createEventSink(() => undefined),
     });
     const bare = registerHandlers({

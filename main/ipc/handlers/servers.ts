@@ -1,3 +1,4 @@
+import { fail } from '../../../shared/result';
 import type { ServerTrust } from '../../session/serverTrust';
 import type { IpcHandler } from '../registerHandlers';
 
@@ -10,6 +11,14 @@ export const serversReviewHandler =
 export const serversConfirmHandler =
   (trust: ServerTrust): IpcHandler<'servers.confirm'> =>
   (server) => {
+    if (!trust.isAllowed(server)) return serverNotAllowed();
     trust.confirm(server);
     return { ok: true, value: {} };
   };
+
+/** The organization's policy lists the servers the app may join (allowedServerPins), and this one is not listed. */
+export const serverNotAllowed = () =>
+  fail(
+    'server_not_allowed',
+    "Your organization's policy allows only its own servers, and this server's key is not among them.",
+  );

@@ -14,6 +14,7 @@ import { createHandlers } from '../createHandlers';
 import { createEventSink } from '../eventSink';
 import { registerHandlers } from '../registerHandlers';
 import { trustOnlyAppFrames } from '../sender';
+import { TEST_IO_TIMEOUT_MS } from '../../../test/support/testDeadlines';
 
 const APP = { url: 'app://whoot/index.html', isMainFrame: true };
 const ACCOUNT = { email: 'ada@example.com', password: 'correct horse battery' };
@@ -68,7 +69,7 @@ describe('session.signIn through the IPC door: only to a server the user confirm
         sessions: createSessionService({
           vault,
           keychain: null,
-          api: createServerApi({ timeoutMs: 3000 }),
+          api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
           events: createEventSink(() => undefined),
         }),
         preferences: createPreferencesStore({ filePath }),

@@ -3,6 +3,7 @@ import { signInServer } from '../../../shared/session';
 import type { ServerTrust } from '../../session/serverTrust';
 import type { SessionService } from '../../session/sessionService';
 import type { IpcHandler } from '../registerHandlers';
+import { serverNotAllowed } from './servers';
 
 /**
  * Sign-in from the page, only to a server the user confirmed or joined before (main/session/serverTrust.ts). The
@@ -13,6 +14,7 @@ export const sessionSignInHandler =
   (sessions: SessionService, trust: ServerTrust): IpcHandler<'session.signIn'> =>
   async (request) => {
     const server = signInServer(request.server);
+    if (!trust.isAllowed(server)) return serverNotAllowed();
     if (!(await trust.isTrusted(server))) {
       return fail('server_not_confirmed', 'Confirm this server before signing in to it: whoot has not joined it yet.');
     }

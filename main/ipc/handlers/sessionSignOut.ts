@@ -3,5 +3,5 @@ import type { IpcHandler } from '../registerHandlers';
 
 export const sessionSignOutHandler =
   (sessions: SessionService): IpcHandler<'session.signOut'> =>
-  () =>
-    sessions.signOut();
+  (request) =>
+    sessions.signOut(request);

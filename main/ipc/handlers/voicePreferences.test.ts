@@ -12,6 +12,7 @@ import { createHandlers } from '../createHandlers';
 import { createEventSink } from '../eventSink';
 import { registerHandlers, type IpcDispatcher } from '../registerHandlers';
 import { trustOnlyAppFrames } from '../sender';
+import { TEST_IO_TIMEOUT_MS } from '../../../test/support/testDeadlines';
 
 const APP = { url: 'app://whoot/index.html', isMainFrame: true };
 const IFRAME = { url: 'app://whoot/index.html', isMainFrame: false };
@@ -30,7 +31,7 @@ describe('voicePreferences.get / voicePreferences.set over the IPC door', () => 
         sessions: createSessionService({
           vault: new CredentialVault(),
           keychain: null,
-          api: createServerApi({ timeoutMs: 2000 }),
+          api: createServerApi({ timeoutMs: TEST_IO_TIMEOUT_MS }),
           events: createEventSink(() => undefined),
         }),
         preferences,

@@ -2,54 +2,41 @@ import { randomBytes } from 'node:crypto';
 import { hashPassword, verifyAgainstDummy, verifyPassword } from '../auth/passwordHashing';
 import { base32Decode } from '../auth/base32';
 import { generateRecoveryCodes, hashRecoveryCode } from '../auth/recoveryCodes';
-import {
-  generateRefreshFamilyId,
-  generateRefreshToken,
-  generateSessionId,
-  hashToken,
-  parseRefreshToken,
-} from '../auth/sessionTokens';
+import { generateRefreshToken, generateSessionId, hashToken, parseRefreshToken } from '../auth/sessionTokens';
 import { generateTotpSecret, otpauthUri, verifyTotp } from '../auth/totp';
 import { HttpError } from '../http/httpError';
 import type { User } from '../store';
 import { nowSeconds, type ApiDeps, type EndpointHandlers } from './context';
+import { issueSession } from './sessionGrant';
+import { inviteRequiresSso, ssoRequiredWorkspaces } from '../sso/ssoPolicy';
 import { workspaceSummaries } from './workspaceHandlers';
+import { profileHandlers } from './profileHandlers';
+import { newPasswordProblem } from '../../../shared/passwordStrength';
 
 const ENROLMENT_TTL_MS = 10 * 60 * 1000;
 const wrongCredentials = () => new HttpError(401, 'invalid_credentials', 'Wrong email or password.');
 
 type AccountHandlers = Pick<
   EndpointHandlers,
-  'signUp' | 'signIn' | 'refresh' | 'signOut' | 'signOutEverywhere' | 'totpEnroll' | 'totpConfirm' | 'totpDisable'
+  | 'signUp'
+  | 'signIn'
+  | 'refresh'
+  | 'signOut'
+  | 'signOutEverywhere'
+  | 'totpEnroll'
+  | 'totpConfirm'
+  | 'totpDisable'
+  | 'getAccount'
+  | 'changePassword'
+  | 'updateProfile'
 >;
 
-/** Sign-up, sign-in (with TOTP or a recovery code), refresh rotation, sign-out and MFA enrolment. */
+/**
+ * Sign-up, sign-in (with TOTP or a recovery code), refresh rotation, sign-out and MFA enrolment, plus what a
+ * signed-in account changes about itself (profileHandlers.ts).
+ */
 export function accountHandlers(deps: ApiDeps): AccountHandlers {
   const { store } = deps;
-  // Pending enrolments (a secret shown but not yet confirmed); the last used TOTP step lives in the store.
-  const pendingTotp = new Map<string, { secret: string; expiresAt: number }>();
-
-  async function newSession(userId: string) {
-    const familyId = generateRefreshFamilyId();
-    const refresh = generateRefreshToken(familyId);
-    const secret = randomBytes(32);
-    const now = deps.now();
-    const session = await store.sessions.create({
-      id: generateSessionId(),
-      userId,
-      familyId,
-      secret,
-      refreshTokenHash: refresh.hash,
-      idleExpiresAt: now + deps.config.sessions.idleMinutes * 60_000,
-      absoluteExpiresAt: now + deps.config.sessions.absoluteDays * 86_400_000,
-    });
-    return {
-      id: session.id,
-      secret: Buffer.from(secret).toString('base64url'),
-      refreshToken: refresh.token,
-      idleExpiresAt: Math.floor(session.idleExpiresAt / 1000),
-    };
-  }
 
   async function checkSecondFactor(user: User, totp: string | undefined, recoveryCode: string | undefined) {
     if (totp !== undefined) {
@@ -79,10 +66,18 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
     deps.audit({ type: 'account.created', actorUserId: user.id, details: { serverOwner: user.serverOwner } });
 
   return {
+    ...profileHandlers(deps),
+
     async signUp({ body }) {
       // Refused before the password is hashed: an invite-only server spends nothing on a sign-up without one.
       if (body.inviteCode === undefined && deps.config.registration === 'invite-only') {
         throw new HttpError(403, 'invite_required', 'This server takes new accounts by invite only.');
+      }
+      // The schema refused the very weak ones already; this adds what only the account knows (its name and email).
+      const weak = newPasswordProblem(body.password, [body.email, body.displayName]);
+      if (weak !== null) throw new HttpError(400, 'weak_password', weak);
+      if (body.inviteCode !== undefined && (await inviteRequiresSso(store, body.inviteCode))) {
+        throw new HttpError(403, 'sso_required', 'This workspace takes new members through its identity provider.');
       }
       const hashed = await hashPassword(body.password);
       if (!hashed.ok) throw new HttpError(400, hashed.error.code, hashed.error.message);
@@ -137,6 +132,17 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
           throw new HttpError(401, 'invalid_second_factor', 'That code is not valid.');
         }
       }
+      // A workspace that requires single sign-on refuses its members' and admins' passwords; its owners keep them
+      // (the break-glass path). Checked after the password, so the answer says nothing about unknown accounts.
+      const ssoOnly = await ssoRequiredWorkspaces(store, user.id);
+      if (ssoOnly.length > 0) {
+        await deps.audit({ type: 'sign_in.failed', actorUserId: user.id, details: { reason: 'sso_required' } });
+        throw new HttpError(
+          403,
+          'sso_required',
+          `Sign in through your organization's identity provider: ${ssoOnly.map((w) => w.name).join(', ')} requires it.`,
+        );
+      }
       await deps.throttle.recordSuccess(attempt);
       if (body.inviteCode !== undefined) {
         const redeemed = await store.invites.redeem(body.inviteCode, user.id);
@@ -144,7 +150,10 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
           await deps.audit({ type: 'invite.redeemed', actorUserId: user.id, workspaceId: redeemed.workspace.id });
         }
       }
-      const session = await newSession(user.id);
+      const session = await issueSession(deps, user.id, {
+        deviceLabel: body.device ?? null,
+        lastAddress: clientAddress ?? null,
+      });
       await deps.audit({
         type: 'sign_in',
         actorUserId: user.id,
@@ -156,7 +165,7 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
       };
     },
 
-    async refresh({ body }) {
+    async refresh({ body, clientAddress }) {
       const parts = parseRefreshToken(body.refreshToken);
       if (parts === null) throw new HttpError(401, 'invalid_refresh_token', 'The refresh token is not valid.');
       const next = generateRefreshToken(parts.familyId);
@@ -166,6 +175,7 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
         secret,
         refreshTokenHash: next.hash,
         idleExpiresAt: deps.now() + deps.config.sessions.idleMinutes * 60_000,
+        lastAddress: clientAddress ?? null,
       });
       if (!outcome.ok) {
         if (outcome.reason === 'reused') {
@@ -221,24 +231,25 @@ export function accountHandlers(deps: ApiDeps): AccountHandlers {
       if (user === undefined) throw new HttpError(401, 'unknown_session', 'Sign in again.');
       if (user.totpEnabled) throw new HttpError(409, 'mfa_enabled', 'Two-step sign-in is already on.');
       const secret = generateTotpSecret();
-      pendingTotp.set(user.id, { secret, expiresAt: deps.now() + ENROLMENT_TTL_MS });
+      const seed = base32Decode(secret);
+      if (seed === null) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
+      // In the store, not this node's memory: the confirmation may reach another node.
+      await store.users.beginTotpEnrolment(user.id, seed, deps.now() + ENROLMENT_TTL_MS);
       const uri = otpauthUri({ issuer: 'whoot', account: user.email, secret });
       if (!uri.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
       return { status: 200, body: { secret, otpauthUri: uri.value } };
     },
 
     async totpConfirm({ session, body }) {
-      const pending = pendingTotp.get(session.userId);
+      const pending = await store.users.pendingTotpEnrolment(session.userId);
       if (pending === undefined || pending.expiresAt < deps.now()) {
         throw new HttpError(409, 'no_enrolment', 'Start setting up two-step sign-in first.');
       }
-      if (!(await acceptTotp(session.userId, pending.secret, body.code))) {
+      if (!(await acceptTotp(session.userId, pending.seed, body.code))) {
         throw new HttpError(400, 'invalid_second_factor', 'That code is not valid.');
       }
-      const seed = base32Decode(pending.secret);
-      if (seed === null) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
-      pendingTotp.delete(session.userId);
-      await store.users.setTotpSeed(session.userId, seed);
+      // Ends the pending enrolment in the same statement.
+      await store.users.setTotpSeed(session.userId, pending.seed);
       const codes = generateRecoveryCodes({ key: await deps.recoveryKey(), userId: session.userId });
       await store.users.replaceRecoveryCodes(session.userId, codes.hashes);
       await deps.audit({ type: 'mfa.enabled', actorUserId: session.userId });

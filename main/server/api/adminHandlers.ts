@@ -1,8 +1,8 @@
-import { AUDIT_PAGE } from '../../../shared/admin';
+import { AUDIT_PAGE, type AuditPerson } from '../../../shared/admin';
 import type { ApiToken } from '../../../shared/apiTokens';
 import { mintApiToken } from '../apiTokens/apiTokens';
 import { HttpError } from '../http/httpError';
-import type { ApiTokenRecord } from '../store';
+import type { ApiTokenRecord, AuditEntry } from '../store';
 import type { ApiDeps, EndpointHandlers } from './context';
 import { notFound, requirePermission } from './membership';
 
@@ -37,6 +37,18 @@ const tokenDto = (token: ApiTokenRecord): ApiToken => ({
 export function adminHandlers(deps: ApiDeps): AdminHandlers {
   const { store } = deps;
   const param = (params: Readonly<Record<string, string>>, name: string) => params[name] ?? '';
+
+  /** The actors and members acted on (details.userId) of a page of entries, with their names now. */
+  async function peopleIn(entries: readonly AuditEntry[]): Promise<AuditPerson[]> {
+    const ids = new Set<string>();
+    for (const entry of entries) {
+      if (entry.actorUserId !== null) ids.add(entry.actorUserId);
+      const target = entry.details['userId'];
+      if (typeof target === 'string') ids.add(target);
+    }
+    const users = await Promise.all([...ids].map((id) => store.users.byId(id)));
+    return users.flatMap((user) => (user === undefined ? [] : [{ userId: user.id, displayName: user.displayName }]));
+  }
 
   async function tokens(params: Readonly<Record<string, string>>, userId: string) {
     const workspaceId = param(params, 'workspaceId');
@@ -113,6 +125,8 @@ export function adminHandlers(deps: ApiDeps): AdminHandlers {
             id: s.id,
             createdAt: s.createdAt,
             lastSeenAt: s.lastSeenAt,
+            device: s.deviceLabel,
+            address: s.lastAddress,
             current: s.id === session.sessionId,
           })),
         },
@@ -143,6 +157,7 @@ export function adminHandlers(deps: ApiDeps): AdminHandlers {
         store.forWorkspace(workspaceId).audit.newest(AUDIT_PAGE),
         store.audit.verify(),
       ]);
+      const people = await peopleIn(entries);
       return {
         status: 200,
         body: {
@@ -154,6 +169,7 @@ export function adminHandlers(deps: ApiDeps): AdminHandlers {
             details: entry.details,
             hash: entry.hash,
           })),
+          people,
           chain: verification.ok
             ? { ok: true, entries: verification.entries, headSeq: verification.head.seq }
             : { ok: false, seq: verification.seq, reason: verification.reason },

@@ -1,6 +1,5 @@
 import type { Role } from '../../../shared/rest/endpoints';
 import { HttpError } from '../http/httpError';
-import { createMemoryRateLimiter, type MemoryRateLimiter } from '../http/rateLimiter';
 import { rateLimitedBy } from '../http/router';
 import { can } from '../permissions';
 import { TimelineError } from '../timeline/timelineError';
@@ -32,6 +31,8 @@ export function httpErrorFor(error: unknown): unknown {
       return new HttpError(400, 'invalid_input', error.message);
     case 'bad_attachment':
       return new HttpError(400, 'bad_attachment', error.message);
+    case 'gone':
+      return new HttpError(410, 'message_deleted', error.message);
   }
 }
 
@@ -53,14 +54,16 @@ export async function chatActor(deps: ApiDeps, workspaceId: string, userId: stri
 /**
  * A token bucket per user and channel on top of the router's per-address and per-session ones: one member cannot
  * flood a channel however many sessions they open, and a busy channel does not cost them their other channels.
+ * The buckets are the shared state's, so a member spreading posts over several nodes meets one bucket.
  */
-export function perChannelLimiter(bucket: { burst: number; perSecond: number }, now: () => number) {
-  const limiter: MemoryRateLimiter = createMemoryRateLimiter({
-    capacity: bucket.burst,
-    refillPerSecond: bucket.perSecond,
-  });
-  return (userId: string, channelId: string): void => {
-    const decision = limiter.take(`${userId}:${channelId}`, 1, now());
+export function perChannelLimiter(
+  deps: Pick<ApiDeps, 'sharedState' | 'now'>,
+  name: string,
+  bucket: { burst: number; perSecond: number },
+) {
+  const limiter = deps.sharedState.rateLimiter({ capacity: bucket.burst, refillPerSecond: bucket.perSecond }, name);
+  return async (userId: string, channelId: string): Promise<void> => {
+    const decision = await limiter.take(`${userId}:${channelId}`, 1, deps.now());
     if (!decision.allowed) throw rateLimitedBy(decision);
   };
 }
@@ -69,7 +72,7 @@ export function perChannelLimiter(bucket: { burst: number; perSecond: number }, 
 export function chatHandlers(deps: ApiDeps): ChatHandlers {
   const { timeline } = deps;
   const param = (params: Readonly<Record<string, string>>, name: string) => params[name] ?? '';
-  const chargePost = perChannelLimiter(deps.config.chat.posts, deps.now);
+  const chargePost = perChannelLimiter(deps, 'chat-posts', deps.config.chat.posts);
 
   return {
     async listMessages({ session, params }) {
@@ -88,7 +91,7 @@ export function chatHandlers(deps: ApiDeps): ChatHandlers {
     async postMessage({ session, params, body }) {
       const actor = await chatActor(deps, param(params, 'workspaceId'), session.userId);
       const channelId = param(params, 'channelId');
-      chargePost(session.userId, channelId);
+      await chargePost(session.userId, channelId);
       const message = await answering(() =>
         timeline.postMemberMessage({
           workspaceId: actor.workspaceId,
@@ -97,6 +100,7 @@ export function chatHandlers(deps: ApiDeps): ChatHandlers {
           body: body.body,
           replyTo: body.replyTo,
           attachments: body.attachments,
+          nonce: body.nonce,
         }),
       );
       return { status: 201, body: { message } };

@@ -8,6 +8,7 @@ import type { SignallingServer } from '../signalling/signallingServer';
 import type { TicketStore } from '../signalling/tickets';
 import type { SharedState } from '../sharedState/sharedState';
 import type { Relay } from '../turn/relayServer';
+import type { RelayFleet } from '../turn/relayFleet';
 import type { NewAuditEntry, Store } from '../store';
 import type { createLoginThrottle } from '../auth/loginThrottle';
 import type { TimelineService } from '../timeline/timelineService';
@@ -35,12 +36,17 @@ export interface ApiDeps {
   /** The port invites name: the configured public port, else the one the listener got. */
   readonly publicPort: () => number;
   readonly tickets: TicketStore;
-  /** For readiness: whether the shared state (Redis, when configured) answers. */
-  readonly sharedState: Pick<SharedState, 'ping'>;
+  /**
+   * Readiness asks whether the shared state (Redis, when configured) answers; handlers with buckets of their own
+   * (posts per channel, requests per input) take them from it, so every node counts against the same bucket.
+   */
+  readonly sharedState: Pick<SharedState, 'ping' | 'rateLimiter'>;
   /** Set once the signalling server is attached (it needs the HTTPS server, which needs the routes). */
   readonly signalling: () => SignallingServer | null;
   /** The embedded relay, when this server runs one. */
   readonly relay: Relay | null;
+  /** The relays run apart that voice credentials name, when `relay.fleet` is configured. */
+  readonly relayFleet: RelayFleet | null;
   readonly throttle: ReturnType<typeof createLoginThrottle>;
   /** Unix milliseconds. */
   readonly now: () => number;
@@ -50,6 +56,8 @@ export interface ApiDeps {
   readonly log: (message: string) => void;
   /** The channel timelines (members' posts and inbound webhook inputs alike), see docs/chat.md. */
   readonly timeline: TimelineService;
+  /** True once this node began to drain (SIGTERM): readiness answers 503 from then on. */
+  readonly draining: () => boolean;
 }
 
 export interface HandlerContext<N extends EndpointName> {

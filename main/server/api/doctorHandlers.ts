@@ -17,7 +17,13 @@ export function doctorHandlers(deps: ApiDeps): Pick<EndpointHandlers, 'doctorCre
       if ((await store.workspaces.listForUser(session.userId)).length === 0) {
         throw new HttpError(403, 'forbidden', 'Join a workspace before testing the connection to its relay.');
       }
-      const { iceServer, expiresAt } = await relayIceServer(deps, session, DOCTOR_CREDENTIAL_TTL_SECONDS);
+      // With a relay fleet the doctor tests the relay its user's session hashes to: any one of them, consistently.
+      const { iceServer, expiresAt } = await relayIceServer(
+        deps,
+        session,
+        DOCTOR_CREDENTIAL_TTL_SECONDS,
+        session.sessionId,
+      );
       await deps.audit({ type: 'doctor.credentials_issued', actorUserId: session.userId });
       return { status: 200, body: { iceServers: [iceServer], expiresAt } };
     },

@@ -18,7 +18,7 @@ type FileHandlers = Pick<EndpointHandlers, 'uploadFile' | 'getFile' | 'downloadF
 export function fileHandlers(deps: ApiDeps): FileHandlers {
   const { store, config } = deps;
   const param = (params: Readonly<Record<string, string>>, name: string) => params[name] ?? '';
-  const chargeUpload = perChannelLimiter(config.chat.uploads, deps.now);
+  const chargeUpload = perChannelLimiter(deps, 'chat-uploads', config.chat.uploads);
 
   async function memberFile(workspaceId: string, userId: string, fileId: string) {
     const actor = await chatActor(deps, workspaceId, userId);
@@ -36,7 +36,7 @@ export function fileHandlers(deps: ApiDeps): FileHandlers {
       if (!randomIdSchema.safeParse(channelId).success || (await scope.channels.get(channelId)) === undefined) {
         throw notFound();
       }
-      chargeUpload(session.userId, channelId);
+      await chargeUpload(session.userId, channelId);
       if (Number(request.headers['content-length']) !== manifest.size) {
         throw new HttpError(400, 'size_mismatch', 'Content-Length must equal the size the manifest declares.');
       }

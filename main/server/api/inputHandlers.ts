@@ -25,7 +25,7 @@ export function inputHandlers(deps: ApiDeps): InputHandlers {
     store,
     timeline: deps.timeline,
     now: deps.now,
-    perInput: deps.config.inputs.perInput,
+    perInput: deps.sharedState.rateLimiter(deps.config.inputs.perInput, 'input'),
     log: deps.log,
   });
 

@@ -22,7 +22,8 @@ export function serverInfoHandlers(deps: ApiDeps): ServerInfoHandlers {
       return { status: 200, body: { status: 'ok' } };
     },
     async ready() {
-      if (!(await isReady())) throw new HttpError(503, 'not_ready', 'The server is not ready.');
+      // A draining node leaves rotation at once, whatever its parts say.
+      if (deps.draining() || !(await isReady())) throw new HttpError(503, 'not_ready', 'The server is not ready.');
       return { status: 200, body: { status: 'ready' } };
     },
     async serverInfo() {

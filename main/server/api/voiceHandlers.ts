@@ -17,7 +17,13 @@ export function voiceHandlers(
       // A text channel has no voice room: it answers like a channel that does not exist.
       if (channel.kind !== 'voice') throw notFound();
       if (!can(role, 'voice.join')) throw new HttpError(403, 'forbidden', 'Your role does not allow joining voice.');
-      const { iceServer, expiresAt } = await relayIceServer(deps, session, config.relay.credentialTtlSeconds);
+      // Keyed by the channel: everyone in this voice room gets the same relay, whichever node they asked.
+      const { iceServer, expiresAt } = await relayIceServer(
+        deps,
+        session,
+        config.relay.credentialTtlSeconds,
+        channel.id,
+      );
       await deps.audit({
         type: 'voice.credentials_issued',
         actorUserId: session.userId,
@@ -72,12 +78,14 @@ export function voiceHandlers(
 
 /**
  * Fresh TURN credentials for this session, as the relay entry a client puts in its ICE configuration: the voice
- * credentials and the network doctor's differ only in how long they live.
+ * credentials and the network doctor's differ only in how long they live. With a relay fleet, `roomKey` (the
+ * voice channel) chooses the relay, so both ends of a call meet on one.
  */
 export async function relayIceServer(
   deps: ApiDeps,
   session: { readonly userId: string; readonly sessionId: string },
   ttlSeconds: number,
+  roomKey: string,
 ): Promise<{ iceServer: IceServer; expiresAt: number }> {
   const minted = mintTurnCredentials({
     secret: relaySecretText(await deps.store.secrets.relaySecret()),
@@ -87,11 +95,16 @@ export async function relayIceServer(
     now: nowSeconds(deps),
   });
   if (!minted.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
-  const server = iceServersFor({
-    host: deps.config.relay.host ?? deps.config.publicHost,
-    ports: relayPorts(deps),
-    credentials: minted.value,
-  });
+  const fleetRelay = deps.relayFleet?.pick(roomKey);
+  const server = iceServersFor(
+    fleetRelay === undefined
+      ? { host: deps.config.relay.host ?? deps.config.publicHost, ports: relayPorts(deps), credentials: minted.value }
+      : {
+          host: fleetRelay.host,
+          ports: { udp: fleetRelay.udpPort, tcp: fleetRelay.tcpPort, tls: fleetRelay.tlsPort },
+          credentials: minted.value,
+        },
+  );
   if (!server.ok) throw new HttpError(500, 'internal_error', 'The server could not complete the request.');
   return { iceServer: server.value, expiresAt: minted.value.expiresAt };
 }

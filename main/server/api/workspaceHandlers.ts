@@ -168,6 +168,12 @@ export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
           .channels.create({ name: body.name, relayOnly: body.relayOnly, kind: body.kind, voiceMode: body.voiceMode }),
       );
       await deps.signalling()?.publishWorkspaceEvent(workspaceId, 'channel.created', { channel });
+      await deps.audit({
+        type: 'channel.created',
+        actorUserId: session.userId,
+        workspaceId,
+        details: { channelId: channel.id, name: channel.name, kind: channel.kind },
+      });
       return { status: 201, body: { channel } };
     },
 
@@ -198,10 +204,19 @@ export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
       const workspaceId = param(params, 'workspaceId');
       const channelId = param(params, 'channelId');
       await requirePermission(store, workspaceId, session.userId, 'channels.manage');
-      if (!(await store.forWorkspace(workspaceId).channels.delete(channelId))) throw notFound();
+      // Its name goes into the audit entry: once deleted, the id alone would say nothing to whoever reads the log.
+      const channel = await store.forWorkspace(workspaceId).channels.get(channelId);
+      if (channel === undefined || !(await store.forWorkspace(workspaceId).channels.delete(channelId)))
+        throw notFound();
       const signalling = deps.signalling();
       signalling?.closeRoom(workspaceId, channelId);
       await signalling?.publishWorkspaceEvent(workspaceId, 'channel.deleted', { channelId });
+      await deps.audit({
+        type: 'channel.deleted',
+        actorUserId: session.userId,
+        workspaceId,
+        details: { channelId, name: channel.name },
+      });
       return { status: 204 };
     },
   };

@@ -4,6 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { coturnArgs } from '../../../test/support/coturn';
 import { mintTurnCredentials, relaySecretText } from './turnCredentials';
 
 /**
@@ -64,23 +65,7 @@ describe.skipIf(!hasCoturn)('coturn accepts minted TURN credentials', () => {
     workDir = mkdtempSync(join(tmpdir(), 'whoot-coturn-'));
     server = spawn(
       'turnserver',
-      [
-        '-n',
-        '--no-cli',
-        '--listening-ip=127.0.0.1',
-        '--relay-ip=127.0.0.1',
-        `--listening-port=${port}`,
-        '--use-auth-secret',
-        `--static-auth-secret=${SECRET}`,
-        '--realm=whoot.test',
-        '--allow-loopback-peers',
-        '--no-tls',
-        '--no-dtls',
-        `--db=${join(workDir, 'turndb')}`,
-        `--pidfile=${join(workDir, 'turnserver.pid')}`,
-        '--log-file=stdout',
-        '--simple-log',
-      ],
+      coturnArgs({ port, secret: SECRET, realm: 'whoot.test', workDir, allowLoopbackPeers: true, log: 'stdout' }),
       { stdio: ['ignore', 'pipe', 'pipe'] },
     );
     await waitForOutput(server, /DB connection success/, 10_000);

@@ -49,7 +49,7 @@ function valid<S extends z.ZodType>(schema: S, value: unknown, what: string): z.
 }
 
 /** A store that must already exist: a typo in dataDir must not quietly start an empty server with a new key. */
-async function openExistingStore(context: CommandContext): Promise<{ store: Store; source: DataKeySource }> {
+export async function openExistingStore(context: CommandContext): Promise<{ store: Store; source: DataKeySource }> {
   const { config, io, now } = context;
   const file = describeStore(config.store, config.dataDir);
   // A PostgreSQL store refuses by itself to open an empty database (no schema, no owner URL to make one).
@@ -78,7 +78,7 @@ async function openOrCreateStore(context: CommandContext): Promise<Store> {
   return openConfiguredStore(config.store, { dataDir: config.dataDir, keys, now });
 }
 
-async function withStore<T>(open: Store | Promise<Store>, use: (store: Store) => Promise<T>): Promise<T> {
+export async function withStore<T>(open: Store | Promise<Store>, use: (store: Store) => Promise<T>): Promise<T> {
   const store = await open;
   try {
     return await use(store);
@@ -89,7 +89,10 @@ async function withStore<T>(open: Store | Promise<Store>, use: (store: Store) =>
 
 // ---- serve ---------------------------------------------------------------------------------------------------
 
-/** Runs the server until a stop signal, then closes connections, the listener and the store. */
+/**
+ * Runs the server until a stop signal, then drains (out of the load balancer's rotation, WSS clients sent elsewhere,
+ * requests in flight finished up to `drainSeconds`) and closes connections, the listener and the store.
+ */
 export async function serveCommand(context: CommandContext): Promise<number> {
   const { config, io } = context;
   const lock = await acquireDataDirLock(config.dataDir, 'server');
@@ -98,7 +101,8 @@ export async function serveCommand(context: CommandContext): Promise<number> {
     const port = config.publicPort ?? server.port;
     io.err(`whoot server ready: clients connect to ${config.publicHost}:${port} and pin ${server.spkiPin}`);
     const signal = await io.waitForStop();
-    io.err(`${signal}: stopping`);
+    io.err(`${signal}: draining, then stopping`);
+    await server.drain();
     await server.close();
     io.err('stopped');
     return EXIT_OK;

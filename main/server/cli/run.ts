@@ -12,6 +12,8 @@ import {
 } from './commands';
 import { DEFAULT_CONFIG_FILE, loadCliConfig } from './configFile';
 import { doctorCommand } from './doctor';
+import { releaseChangeCommand, releaseKeygenCommand, releaseListCommand, releasePublishCommand } from './release';
+import { frontDoorCommand } from './frontDoor';
 import { CliError, EXIT_FAILED, EXIT_OK, EXIT_USAGE, PROGRAM, type CliIo } from './io';
 import { errorMessage } from '../../../shared/errorMessage';
 
@@ -48,6 +50,23 @@ Commands:
     --url https://HOST:PORT --pin=PIN
     --email EMAIL --password-stdin
                            Sign in with this account (password on standard input) to check WSS and TURN too.
+  release keygen --out FILE
+                           Make the organization's Ed25519 release key pair: the private key goes to FILE (0600),
+                           the public key ("ed25519:…") is printed for the managed policy's releasePublicKey.
+  release publish --channel NAME --version X.Y.Z --key FILE [--rollout PERCENT] INSTALLER...
+                           Sign each platform's update feed here with the private key (which stays with you) and
+                           store feed, signature and installers on the server. --rollout: the share of installations
+                           offered it (default 100).
+  release list [--channel NAME]
+                           Print the published releases: id, feed file, version, serial, rollout or paused.
+  release rollout <id> <percent>
+                           Offer a release to that share of installations (0-100).
+  release pause <id>       Stop offering a release; release resume <id> offers it again.
+  front-door <file>        Print the HAProxy configuration for several nodes behind one address (TCP, TLS passing
+                           through, /v1/ready checks), from a JSON file: {"bind": {"host", "port"}, "nodes":
+                           [{"name", "host", "port"}, ...]} and optional "check", "timeouts", "maxConnections",
+                           "statsSocket". HAProxy checks it first (haproxy -c). Needs no config file.
+                           docs/scale-out.md explains each line.
   help                     Show this text.
 
 Options:
@@ -68,7 +87,13 @@ type Command =
   | { readonly name: 'list-channels'; readonly slug: string }
   | { readonly name: 'rotate-key' }
   | { readonly name: 'audit-verify' }
-  | { readonly name: 'doctor' };
+  | { readonly name: 'doctor' }
+  | { readonly name: 'release-keygen' }
+  | { readonly name: 'release-publish'; readonly files: readonly string[] }
+  | { readonly name: 'release-list' }
+  | { readonly name: 'release-rollout'; readonly releaseId: string; readonly percent: string }
+  | { readonly name: 'release-pause' | 'release-resume'; readonly releaseId: string }
+  | { readonly name: 'front-door'; readonly file: string };
 
 const options = {
   config: { type: 'string', short: 'c' },
@@ -84,6 +109,11 @@ const options = {
   email: { type: 'string' },
   kind: { type: 'string' },
   direct: { type: 'boolean' },
+  out: { type: 'string' },
+  channel: { type: 'string' },
+  key: { type: 'string' },
+  version: { type: 'string' },
+  rollout: { type: 'string' },
 } as const;
 type OptionName = keyof typeof options;
 
@@ -98,6 +128,13 @@ const commandOptions: Record<Command['name'], readonly OptionName[]> = {
   'rotate-key': [],
   'audit-verify': [],
   doctor: ['invite', 'url', 'pin', 'email', 'password-stdin'],
+  'release-keygen': ['out'],
+  'release-publish': ['channel', 'version', 'key', 'rollout'],
+  'release-list': ['channel'],
+  'release-rollout': [],
+  'release-pause': [],
+  'release-resume': [],
+  'front-door': [],
 };
 
 function usageError(message: string): CliError {
@@ -145,8 +182,36 @@ function commandFrom(positionals: readonly string[]): Command {
     case 'doctor':
       expect(0, 'doctor (--invite LINK | --url https://HOST:PORT --pin=PIN) [--email EMAIL --password-stdin]');
       return { name: 'doctor' };
+    case 'release':
+      return releaseCommandFrom(rest);
+    case 'front-door':
+      expect(1, 'front-door <file>');
+      return { name: 'front-door', file: rest[0] ?? '' };
     default:
       throw usageError(`Unknown command "${name}".`);
+  }
+}
+
+function releaseCommandFrom(rest: readonly string[]): Command {
+  const [sub, ...args] = rest;
+  switch (sub) {
+    case 'keygen':
+      if (args.length !== 0) throw usageError('Usage: release keygen --out FILE');
+      return { name: 'release-keygen' };
+    case 'publish':
+      return { name: 'release-publish', files: args };
+    case 'list':
+      if (args.length !== 0) throw usageError('Usage: release list [--channel NAME]');
+      return { name: 'release-list' };
+    case 'rollout':
+      if (args.length !== 2) throw usageError('Usage: release rollout <id> <percent>');
+      return { name: 'release-rollout', releaseId: args[0] ?? '', percent: args[1] ?? '' };
+    case 'pause':
+    case 'resume':
+      if (args.length !== 1) throw usageError(`Usage: release ${sub} <id>`);
+      return { name: sub === 'pause' ? 'release-pause' : 'release-resume', releaseId: args[0] ?? '' };
+    default:
+      throw usageError('Usage: release keygen | publish | list | rollout | pause | resume');
   }
 }
 
@@ -175,7 +240,7 @@ export async function runCli(
       (key) => key !== 'config' && key !== 'help' && !allowed.includes(key),
     );
     if (misplaced.length > 0) {
-      const label = command.name === 'audit-verify' ? 'audit verify' : command.name;
+      const label = command.name === 'audit-verify' ? 'audit verify' : command.name.replace(/^release-/, 'release ');
       throw usageError(`${misplaced.map((key) => `--${key}`).join(', ')} does not go with ${label}.`);
     }
 
@@ -189,6 +254,10 @@ export async function runCli(
         passwordStdin: values['password-stdin'] === true,
       });
     }
+    // The key pair is made where the admin keeps it, which has no server configuration.
+    if (command.name === 'release-keygen') return releaseKeygenCommand(io, { out: values.out });
+    // The front door is configured apart from any one node.
+    if (command.name === 'front-door') return await frontDoorCommand(io, command.file);
     const { file, config } = loadCliConfig(values.config, io.cwd);
     const context: CommandContext = { config, configFile: file, io, now: settings.now ?? Date.now };
     switch (command.name) {
@@ -221,6 +290,28 @@ export async function runCli(
         return await rotateKeyCommand(context);
       case 'audit-verify':
         return await auditVerifyCommand(context);
+      case 'release-publish':
+        return await releasePublishCommand(context, {
+          channel: values.channel,
+          key: values.key,
+          version: values.version,
+          rollout: values.rollout,
+          files: command.files,
+        });
+      case 'release-list':
+        return await releaseListCommand(context, values.channel === undefined ? {} : { channel: values.channel });
+      case 'release-rollout':
+        return await releaseChangeCommand(context, {
+          releaseId: command.releaseId,
+          change: 'rollout',
+          percent: command.percent,
+        });
+      case 'release-pause':
+      case 'release-resume':
+        return await releaseChangeCommand(context, {
+          releaseId: command.releaseId,
+          change: command.name === 'release-pause' ? 'pause' : 'resume',
+        });
     }
   } catch (error) {
     if (error instanceof CliError) {

@@ -108,6 +108,11 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
 export interface ListeningServer {
   readonly host: string;
   readonly port: number;
+  /**
+   * Stops accepting connections (a load balancer's next connect is refused and goes to another node) and ends the
+   * idle keep-alive ones; connections with a request in flight or an upgraded WebSocket stay until close().
+   */
+  stopAccepting(): void;
   /** Stops accepting, then ends every open connection (keep-alive and upgraded WebSockets included). */
   close(): Promise<void>;
 }
@@ -124,15 +129,27 @@ export function listen(server: Server, address: { readonly host: string; readonl
     server.listen({ host: address.host, port: address.port, exclusive: true }, () => {
       server.off('error', reject);
       const bound = server.address() as AddressInfo;
+      let accepting = true;
+      // 'close' comes once the listener is closed and its last connection ended, whichever call closed it.
+      const closed = new Promise<void>((done) => server.once('close', () => done()));
+      const stop = () => {
+        if (!accepting) return;
+        accepting = false;
+        server.close();
+      };
       resolve({
         host: bound.address,
         port: bound.port,
-        close: () =>
-          new Promise<void>((done) => {
-            server.close(() => done());
-            for (const socket of sockets) socket.destroy();
-            server.closeAllConnections();
-          }),
+        stopAccepting() {
+          stop();
+          server.closeIdleConnections();
+        },
+        close: async () => {
+          stop();
+          for (const socket of sockets) socket.destroy();
+          server.closeAllConnections();
+          await closed;
+        },
       });
     });
   });

@@ -145,6 +145,11 @@ export interface RouterOptions<A, Session> {
   readonly now?: () => number;
   /** Receives the name of an unexpected error, never its message, stack or the request. */
   readonly logError?: (errorName: string) => void;
+  /**
+   * Turns an error that is not a fault of the request or the code (the database not answering) into the answer it
+   * deserves, e.g. a 503 with Retry-After; null leaves it a 500.
+   */
+  readonly classifyError?: (error: unknown) => HttpError | null;
 }
 
 export type RequestHandler = (req: IncomingMessage, res: ServerResponse) => Promise<void>;
@@ -174,7 +179,7 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
   const linger = options.linger ?? DEFAULT_LINGER;
   const logError = options.logError ?? ((name) => console.error(`whoot server: request failed (${name})`));
   const routes = compileRoutes(options, rateLimiters);
-  const { authenticate } = options;
+  const { authenticate, classifyError } = options;
 
   function lookup(method: string | undefined, path: readonly string[]): Lookup<A, Session> {
     const matches = routes.flatMap((entry) => {
@@ -291,8 +296,9 @@ export function createRouter<A extends object, Session extends AuthenticatedSess
     const state: ResponseState = { rateHeaders: {} };
     try {
       await run(req, res, state);
-    } catch (error) {
+    } catch (thrown) {
       const options = { headers: state.rateHeaders, closeConnection: answeringEarly(req) };
+      const error = thrown instanceof HttpError ? thrown : (classifyError?.(thrown) ?? thrown);
       if (error instanceof HttpError) {
         // A handler's own 429 (rateLimitedBy) describes the bucket that refused: its headers win over the address's.
         const own = error.status === 429 ? error.headers : {};

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import { randomIdSchema } from '../../../shared/identifiers';
 import { bearerToken, checkApiToken } from '../apiTokens/apiTokens';
 import { HttpError } from '../http/httpError';
-import { createMemoryRateLimiter, type RateLimiter } from '../http/rateLimiter';
+import type { RateLimiter } from '../http/rateLimiter';
 import type { InboundInput, InputRequestContent, InputRequestStatus, Store } from '../store';
 import type { TimelineService } from '../timeline/timelineService';
 import { inputMessageText } from './inputMessage';
@@ -11,8 +11,11 @@ export interface InputReceiverOptions {
   readonly store: Store;
   readonly timeline: Pick<TimelineService, 'appendInputMessage'>;
   readonly now: () => number;
-  /** Requests per input: a burst, then a steady rate; the same bucket for ids that exist and ids that do not. */
-  readonly perInput?: { readonly capacity: number; readonly refillPerSecond: number };
+  /**
+   * Requests per input (`inputs.perInput`): a burst, then a steady rate; the same bucket for ids that exist and ids
+   * that do not. The shared state's buckets, so one URL posted to through several nodes meets one bucket.
+   */
+  readonly perInput: RateLimiter;
   readonly log?: (message: string) => void;
 }
 
@@ -36,11 +39,10 @@ const MAX_KEPT_HEADERS = 50;
 export function createInputReceiver(options: InputReceiverOptions) {
   const { store, timeline, now } = options;
   const log = options.log ?? (() => undefined);
-  const buckets: RateLimiter = createMemoryRateLimiter(options.perInput ?? { capacity: 30, refillPerSecond: 1 });
 
   async function receive(request: ReceivedRequest): Promise<void> {
     const key = request.inputId.slice(0, 64);
-    const decision = await buckets.take(`input:${key}`, 1, now());
+    const decision = await options.perInput.take(`input:${key}`, 1, now());
     if (!decision.allowed) {
       throw new HttpError(429, 'rate_limited', 'Too many requests to this input: slow down and retry later.', {
         'retry-after': String(decision.retryAfterSeconds ?? 1),

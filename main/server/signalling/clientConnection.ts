@@ -114,7 +114,7 @@ export interface ConnectionServices {
     workspaceId: string,
     type: T,
     payload: WorkspaceEventPayload<T>,
-  ): Promise<unknown>;
+  ): Promise<WorkspaceEvent>;
   report(message: string, error?: unknown): void;
   /** Called once when the connection ends, whatever ended it. */
   forget(connection: ClientConnection): void;
@@ -167,6 +167,12 @@ export class ClientConnection {
   private counted = false;
   private presenceState: PresenceState = 'active';
   private queue: Promise<void> = Promise.resolve();
+  /**
+   * The workspace events this connection's own actions published (its join, leave, presence), until its stream has
+   * passed them. The next message waits for them, so a client sees what it caused before the answer to whatever it
+   * sends next, as on one node, even when the event comes back through a shared bus.
+   */
+  private ownEvents: Promise<void> = Promise.resolve();
   private readonly messages: TokenBucket;
   private readonly voiceStates: TokenBucket;
   private readonly strikes: TokenBucket;
@@ -219,9 +225,14 @@ export class ClientConnection {
     setTimeout(() => this.socket.terminate(), 2_000).unref();
   }
 
-  /** Removes the connection from its room (channel deleted or access revoked) and tells it so. */
+  /**
+   * Removes the connection from its room (channel deleted or access revoked) and tells it so. Queued behind the
+   * client's own messages, like a move, so the `room.left` never overtakes the answer to a join it sent before.
+   */
   leaveRoom(): void {
-    this.exitRoom(true);
+    this.queue = this.queue
+      .then(() => this.exitRoom(true))
+      .catch((error: unknown) => this.services.report('signalling: leaving a room failed', error));
   }
 
   /**
@@ -257,6 +268,7 @@ export class ClientConnection {
       return;
     }
     this.queue = this.queue
+      .then(() => this.ownEvents)
       .then(() => this.dispatch(parsed.value))
       .catch((error: unknown) => {
         this.services.report('signalling: message handler failed', error);
@@ -277,7 +289,7 @@ export class ClientConnection {
       case 'room.join':
         return this.join(message.channelId, message);
       case 'room.leave':
-        if (this.room?.channelId === message.channelId) this.exitRoom(true);
+        if (this.room?.channelId === message.channelId) await this.exitRoom(true);
         else this.send({ type: 'room.left', channelId: message.channelId });
         return;
       case 'signal':
@@ -359,7 +371,7 @@ export class ClientConnection {
     if (this.phase === 'ended') return 'ended';
     if (this.room === undefined) return 'not_in_room';
     if (channelId === null) {
-      this.exitRoom(true);
+      await this.exitRoom(true);
       return 'moved';
     }
     if (this.room.channelId === channelId) return 'unchanged';
@@ -402,7 +414,7 @@ export class ClientConnection {
       await rooms.leave(key, this.peerId);
       return 'ended';
     }
-    this.exitRoom(true, { inDirectory: false });
+    void this.exitRoom(true, { inDirectory: false });
     const others = joined.others;
     const room: CurrentRoom = { key, channelId, relayOnly: decision.relayOnly, unsubscribe, mode: 'mesh', sfu: null };
     this.room = room;
@@ -511,23 +523,35 @@ export class ClientConnection {
 
   /**
    * Leaves the current room here and, unless a join already moved the peer there (`inDirectory: false`), in the
-   * directory. The directory's leave is not awaited: it names the room, so it can never undo a later join.
+   * directory. The directory's leave names the room, so it can never undo a later join; the client hears
+   * `room.left` once the directory has the leave (every node then knows, the relay's question included). With
+   * `inDirectory: false` it hears it at once, before the `room.joined` of the room the join moved it to.
    */
-  private exitRoom(tellClient: boolean, options: { inDirectory: boolean } = { inDirectory: true }): void {
+  private async exitRoom(
+    tellClient: boolean,
+    options: { inDirectory: boolean } = { inDirectory: true },
+  ): Promise<void> {
     const room = this.room;
     if (room === undefined) return;
     this.room = undefined;
     this.closeSfu(room);
-    const { callModes, report } = this.services;
-    const left = options.inDirectory ? this.services.rooms.leave(room.key, this.peerId) : Promise.resolve();
+    const left = options.inDirectory
+      ? this.services.rooms
+          .leave(room.key, this.peerId)
+          .catch((error: unknown) => this.services.report('signalling: room leave failed', error))
+      : undefined;
     // One fewer member may take the room back under the line (or empty it).
-    left
-      .then(() => callModes.reevaluate(room.key))
-      .catch((error: unknown) => report('signalling: room leave failed', error));
+    void (left ?? Promise.resolve())
+      .then(() => this.services.callModes.reevaluate(room.key))
+      .catch((error: unknown) => this.services.report('signalling: call mode check failed', error));
     room.unsubscribe();
     const { channelId } = room;
     this.services.roomBus.publish(roomTopic(room.key), { kind: 'peerLeft', channelId, peerId: this.peerId });
-    if (tellClient) this.send({ type: 'room.left', channelId });
+    if (tellClient) {
+      // Awaited only when there is something to wait for: a join's `room.left` must go before its `room.joined`.
+      if (left !== undefined) await left;
+      if (this.phase !== 'ended') this.send({ type: 'room.left', channelId });
+    }
     this.publish('room.memberLeft', { channelId, userId: this.claims.userId, peerId: this.peerId });
   }
 
@@ -608,9 +632,14 @@ export class ClientConnection {
   }
 
   private publish<T extends WorkspaceEventType>(type: T, payload: WorkspaceEventPayload<T>): void {
-    this.services
-      .publishEvent(this.claims.workspaceId, type, payload)
-      .catch((error: unknown) => this.services.report(`signalling: could not publish ${type}`, error));
+    const delivered = this.services.publishEvent(this.claims.workspaceId, type, payload).then(
+      (event) => {
+        this.stream?.offer(event);
+        return this.stream?.reached(event.seq);
+      },
+      (error: unknown) => this.services.report(`signalling: could not publish ${type}`, error),
+    );
+    this.ownEvents = Promise.all([this.ownEvents, delivered]).then(() => undefined);
   }
 
   private send(message: ServerMessage): void {
@@ -645,7 +674,7 @@ export class ClientConnection {
     this.phase = 'ended';
     clearTimeout(this.helloTimer);
     this.stream?.close();
-    this.exitRoom(false);
+    void this.exitRoom(false);
     this.unsubscribePeer();
     const { userId } = this.claims;
     if (this.counted) {

@@ -28,16 +28,25 @@ export interface EventStreamOptions {
   readonly pageSize?: number;
   /** A client that missed more than this gets `resync` (reloading is cheaper than the replay). */
   readonly maxReplay?: number;
+  /**
+   * How long a live event that skipped ahead waits for the ones it overtook before the gap is read from the log.
+   * Across nodes, publishes overtake each other all the time by a few milliseconds; reading the log at once made
+   * every socket of the workspace query the database for each such pair, which at 100 events/s and a few hundred
+   * sockets exhausted the pool and closed sockets.
+   */
+  readonly gapWaitMs?: number;
 }
+
+export const DEFAULT_GAP_WAIT_MS = 250;
 
 /**
  * One connection's view of its workspace's events: every event after the cursor exactly once, in sequence order.
  *
  * It subscribes to the bus before it reads the log, and holds live events while it reads; afterwards the held
  * events at or below the last one read are dropped as duplicates. A live event that skips ahead of the cursor
- * (another node's publish overtaking, or a late publish on this one) is held too, and the gap is read from the log,
- * which already has it: publishers append before they publish. So neither a replay racing with publishes nor an
- * out-of-order bus produces a gap or a duplicate.
+ * (another node's publish overtaking, or a late publish on this one) is held too; if what it overtook has not come
+ * within `gapWaitMs`, the gap is read from the log, which already has it: publishers append before they publish. So
+ * neither a replay racing with publishes nor an out-of-order bus produces a gap or a duplicate.
  */
 export class WorkspaceEventStream {
   private cursor = 0;
@@ -46,12 +55,18 @@ export class WorkspaceEventStream {
   /** The bus said it may have lost events while a catch-up was running: read the log once more after it. */
   private gapPending = false;
   private unsubscribe: () => void = () => {};
+  /** While live events wait for the ones they overtook. */
+  private gapTimer: ReturnType<typeof setTimeout> | null = null;
+  /** `reached()` callers, woken as the cursor passes their sequence or the stream stops. */
+  private waiters: { readonly seq: number; readonly wake: () => void }[] = [];
   private readonly pageSize: number;
   private readonly maxReplay: number;
+  private readonly gapWaitMs: number;
 
   constructor(private readonly options: EventStreamOptions) {
     this.pageSize = options.pageSize ?? 500;
     this.maxReplay = options.maxReplay ?? 10_000;
+    this.gapWaitMs = options.gapWaitMs ?? DEFAULT_GAP_WAIT_MS;
   }
 
   /** Resolves once the initial replay (if any) is done and the stream is live, or has failed. */
@@ -65,7 +80,7 @@ export class WorkspaceEventStream {
       () => this.onGap(),
     );
     try {
-      this.cursor = from === 'latest' ? await log.latestSeq(workspaceId) : from.after;
+      this.moveCursor(from === 'latest' ? await log.latestSeq(workspaceId) : from.after);
       if (this.isClosed()) return;
       sink.ready(this.cursor);
       if (from === 'latest') this.release();
@@ -78,7 +93,38 @@ export class WorkspaceEventStream {
   close(): void {
     this.mode = 'closed';
     this.held = [];
+    this.stopGapWait();
     this.unsubscribe();
+    this.wakeWaiters();
+  }
+
+  /**
+   * An event this node has just appended and published: taken in at once, as if the bus had brought it (the bus's
+   * copy then counts as a duplicate). Lets a connection see the events its own actions caused without waiting
+   * for a round trip through a shared bus.
+   */
+  offer(event: WorkspaceEvent): void {
+    this.onPublished(event);
+  }
+
+  /** Resolves once the stream has passed `seq` (delivered it, or skipped past it in a resync), or has stopped. */
+  reached(seq: number): Promise<void> {
+    if (this.cursor >= seq || this.isClosed()) return Promise.resolve();
+    return new Promise((wake) => this.waiters.push({ seq, wake }));
+  }
+
+  private moveCursor(seq: number): void {
+    this.cursor = seq;
+    if (this.waiters.length > 0) this.wakeWaiters();
+  }
+
+  private wakeWaiters(): void {
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiting) {
+      if (this.isClosed() || this.cursor >= waiter.seq) waiter.wake();
+      else this.waiters.push(waiter);
+    }
   }
 
   private isClosed(): boolean {
@@ -104,17 +150,41 @@ export class WorkspaceEventStream {
   private deliver(event: WorkspaceEvent): void {
     if (event.seq <= this.cursor) return;
     if (event.seq === this.cursor + 1) {
-      this.cursor = event.seq;
+      this.moveCursor(event.seq);
       this.options.sink.event(event);
+      this.deliverHeldInSequence();
       return;
     }
     this.held.push(event);
-    void this.catchUp();
+    this.gapTimer ??= setTimeout(() => {
+      this.gapTimer = null;
+      if (this.mode === 'live' && this.held.length > 0) void this.catchUp();
+    }, this.gapWaitMs);
+  }
+
+  /** Held events that the cursor has reached (the overtaken one came): delivered in order, the wait ends if none is left. */
+  private deliverHeldInSequence(): void {
+    if (this.held.length === 0) return;
+    this.held.sort((a, b) => a.seq - b.seq);
+    for (let next = this.held[0]; next !== undefined && next.seq <= this.cursor + 1; next = this.held[0]) {
+      this.held.shift();
+      if (next.seq !== this.cursor + 1) continue;
+      this.moveCursor(next.seq);
+      this.options.sink.event(next);
+    }
+    if (this.held.length === 0) this.stopGapWait();
+  }
+
+  private stopGapWait(): void {
+    if (this.gapTimer === null) return;
+    clearTimeout(this.gapTimer);
+    this.gapTimer = null;
   }
 
   private async catchUp(): Promise<void> {
     this.mode = 'catchingUp';
     this.gapPending = false;
+    this.stopGapWait();
     const { log, workspaceId, sink } = this.options;
     try {
       let replayed = 0;
@@ -129,7 +199,7 @@ export class WorkspaceEventStream {
         for (const event of page.events) {
           if (this.isClosed()) return;
           if (event.seq <= this.cursor) continue;
-          this.cursor = event.seq;
+          this.moveCursor(event.seq);
           sink.event(event);
           replayed += 1;
         }
@@ -149,11 +219,11 @@ export class WorkspaceEventStream {
 
   private resync(reason: ResyncReason, latest: number): void {
     if (this.isClosed()) return;
-    this.cursor = latest;
+    this.moveCursor(latest);
     this.options.sink.resync(reason, latest);
   }
 
-  /** Goes live, delivering what was held in sequence order; a remaining gap starts another catch-up. */
+  /** Goes live, delivering what was held in sequence order; a remaining gap waits, then is read from the log. */
   private release(): void {
     if (this.isClosed()) return;
     this.mode = 'live';

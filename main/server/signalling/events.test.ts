@@ -145,6 +145,46 @@ describe('WorkspaceEventStream', () => {
     expect(seen).toEqual(['ready:0', 1, 2, 3]);
   });
 
+  /** A live stream whose log reads are counted, and `count` events appended but not yet published. */
+  async function liveWithAppended(count: number, gapWaitMs: number) {
+    const log = createMemoryEventLog();
+    const bus = createMemoryEventBus();
+    const reads = { count: 0 };
+    const counting: EventLog = { ...log, since: (...args) => ((reads.count += 1), log.since(...args)) };
+    const { seen, sink } = recordingSink();
+    const stream = new WorkspaceEventStream({ workspaceId: wsA, log: counting, bus, sink, gapWaitMs });
+    await stream.start('latest');
+    const p = { userId: user, state: 'idle' as const };
+    const appended = await Promise.all(Array.from({ length: count }, () => log.append(wsA, 'presence.changed', p)));
+    const events = appended.map((s) => ({ ...s, workspaceId: wsA, type: 'presence.changed' as const, payload: p }));
+    return { bus, reads, seen, stream, events };
+  }
+
+  it('waits for an overtaken event instead of reading the log: publishes of two nodes crossing cost no query', async () => {
+    const { bus, reads, seen, stream, events } = await liveWithAppended(4, 60_000);
+    const [e1, e2, e3, e4] = events;
+    bus.publish(wsA, e1!);
+    bus.publish(wsA, e4!);
+    bus.publish(wsA, e3!);
+    expect(seen).toEqual(['ready:0', 1]);
+    bus.publish(wsA, e2!);
+    expect(seen).toEqual(['ready:0', 1, 2, 3, 4]);
+    expect(reads.count).toBe(0);
+    stream.close();
+  });
+
+  it('reads the gap from the log once the overtaken event has not come within the wait', async () => {
+    const { bus, reads, seen, stream, events } = await liveWithAppended(3, 50);
+    const [e1, , e3] = events;
+    // Event 2 is in the log but its publish was lost.
+    bus.publish(wsA, e1!);
+    bus.publish(wsA, e3!);
+    expect(seen).toEqual(['ready:0', 1]);
+    await expect.poll(() => seen).toEqual(['ready:0', 1, 2, 3]);
+    expect(reads.count).toBe(1);
+    stream.close();
+  });
+
   it('waits for the client to drain between replay pages', async () => {
     const log = createMemoryEventLog();
     const bus = createMemoryEventBus();

@@ -148,6 +148,11 @@ export interface SignallingServer {
   /** The room's mode on this node (mesh when nobody is in it here). */
   callModeOf(workspaceId: string, channelId: string): 'mesh' | 'sfu';
   /** Stops accepting upgrades and closes every connection (1001). */
+  /**
+   * This node is shutting down: refuse new sockets and close every open one with 4005, which clients take as
+   * "reconnect now, elsewhere" (they spread their reconnections themselves). close() still ends what remains.
+   */
+  drain(): void;
   close(): Promise<void>;
 }
 
@@ -480,6 +485,10 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
       if (inVoice === undefined) return false;
       for (const workspaceId of inVoice) if (muted.has(workspaceId)) return true;
       return false;
+    },
+    drain() {
+      closing = true;
+      for (const connection of [...connections]) connection.end(WS_CLOSE_CODES.serverDraining, 'server draining');
     },
     async close() {
       closing = true;

@@ -68,6 +68,28 @@ describe.each(STORE_BACKENDS)('two %s stores on one database', (backend) => {
     expect(positions).toEqual(Array.from({ length: 30 }, (_, i) => i + 1));
   });
 
+  it('keep one post per nonce when a retry reaches the other node at the same moment', async () => {
+    const channel = await scopeA.channels.create({ name: 'chat', kind: 'text' });
+    const nonce = newId(kit.clock.now);
+    const posts = await both(6, (_node, scope, i) =>
+      scope.messages.post({
+        channelId: channel.id,
+        author: { kind: 'member', userId: owner.id },
+        body: `attempt ${i}`,
+        mentions: [],
+        attachments: [],
+        nonce,
+      }),
+    );
+    expect(posts.filter((post) => post.ok)).toHaveLength(1);
+    expect(posts.filter((post) => !post.ok).map((post) => !post.ok && post.error.code)).toEqual(
+      Array(5).fill('duplicate_nonce'),
+    );
+    const page = await scopeB.messages.page(channel.id, null, 10);
+    expect(page?.messages).toHaveLength(1);
+    expect((await scopeB.messages.byNonce(owner.id, nonce))?.id).toBe(page?.messages[0]?.id);
+  });
+
   it('hand each due webhook delivery to one of them only', async () => {
     const endpoint = await scopeA.webhooks.create({
       url: 'https://receiver.example.com/hook',

@@ -39,7 +39,7 @@ describe('openDatabase', () => {
     const first = openDb();
     const applied = first.prepare('SELECT version, name, applied_at FROM schema_migrations ORDER BY version').all();
     expect(applied).toHaveLength(MIGRATIONS.length);
-    expect(schemaVersion(first)).toBe(MIGRATIONS.length);
+    expect(schemaVersion(first)).toBe(MIGRATIONS.at(-1)?.version);
     first.close();
 
     const second = openDb();
@@ -59,7 +59,9 @@ describe('openDatabase', () => {
     const error = catchError(() => openDb());
     expect(error).toBeInstanceOf(StoreError);
     expect((error as StoreError).code).toBe('schema_too_new');
-    expect((error as StoreError).message).toMatch(new RegExp(`schema version 99 .* only up to ${MIGRATIONS.length}`));
+    expect((error as StoreError).message).toMatch(
+      new RegExp(`schema version 99 .* only up to ${MIGRATIONS.at(-1)?.version}`),
+    );
     expect(kit.raw().prepare('SELECT count(*) AS n FROM schema_migrations').get()).toEqual({
       n: MIGRATIONS.length + 1,
     });
@@ -88,9 +90,24 @@ describe('openDatabase', () => {
     expect(schemaVersion(openDb([good, fixed]))).toBe(2);
   });
 
-  it('refuses a migration list with gaps', () => {
-    const step: Migration = { version: 2, name: 'two', up: 'SELECT 1' };
-    expect(catchError(() => openDb([step]))).toMatchObject({ code: 'invalid_argument' });
+  it('refuses a migration list whose numbers do not ascend', () => {
+    const two: Migration = { version: 2, name: 'two', up: 'SELECT 1' };
+    const one: Migration = { version: 1, name: 'one', up: 'SELECT 1' };
+    expect(catchError(() => openDb([two, one]))).toMatchObject({ code: 'invalid_argument' });
+    expect(catchError(() => openDb([one, { ...one, name: 'again' }]))).toMatchObject({ code: 'invalid_argument' });
+  });
+
+  it('allows numbers reserved by branches built in parallel, and refuses a database that applied one this build lacks', () => {
+    const one: Migration = { version: 1, name: 'one', up: 'SELECT 1' };
+    const three: Migration = { version: 3, name: 'three', up: 'SELECT 1' };
+    openDb([one, three]).close();
+    const raw = kit.raw();
+    raw.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(2, 'theirs', 1);
+    raw.close();
+    expect(catchError(() => openDb([one, three]))).toMatchObject({
+      code: 'schema_mismatch',
+      message: expect.stringContaining('a step this build does not know') as string,
+    });
   });
 });
 

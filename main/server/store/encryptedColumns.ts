@@ -15,6 +15,8 @@ export interface EncryptedColumn {
  */
 export const ENCRYPTED_COLUMNS = {
   totpSeed: { table: 'users', column: 'totp_seed', idColumn: 'id' },
+  /** A TOTP seed shown at enrolment and not confirmed yet. */
+  totpPendingSeed: { table: 'users', column: 'totp_pending_seed', idColumn: 'id' },
   sessionSecret: { table: 'sessions', column: 'secret', idColumn: 'id' },
   serverSecret: { table: 'server_secrets', column: 'value', idColumn: 'name' },
   /** Channel timelines (docs/chat.md): bodies, file names, and event payloads, which carry both. */
@@ -26,6 +28,8 @@ export const ENCRYPTED_COLUMNS = {
   webhookEventData: { table: 'webhook_events', column: 'data', idColumn: 'id' },
   /** What a non-ephemeral inbound input received (headers and body), kept for the admin's request log. */
   inputRequestContent: { table: 'input_requests', column: 'content', idColumn: 'id' },
+  /** A workspace's OpenID Connect client secret (docs/admin.md, "Single sign-on"). */
+  ssoClientSecret: { table: 'workspace_sso', column: 'client_secret', idColumn: 'workspace_id' },
 } as const satisfies Record<string, EncryptedColumn>;
 
 export const encryptedColumnList: readonly EncryptedColumn[] = Object.values(ENCRYPTED_COLUMNS);

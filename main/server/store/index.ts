@@ -8,8 +8,10 @@ export { DATABASE_FILE, describeStore, openConfiguredStore, storeConfigSchema, t
 export type * from './types';
 export type * from './webhookTypes';
 export type * from './inputTypes';
+export type * from './releaseTypes';
 export type { JsonObject, JsonValue } from './json';
 export { StoreError, type StoreErrorCode } from './errors';
+export { isDatabaseUnavailable as isStoreUnavailable } from './postgres/pgUnavailable';
 export { newId } from './ids';
 export {
   dataKey,

@@ -7,6 +7,7 @@ import { prepareScoped } from './scopedSql';
 import type {
   ChannelUnreadRecord,
   MessageAuthorRecord,
+  NewMessage,
   PostFailure,
   ScopedMessages,
   StoredFile,
@@ -26,10 +27,11 @@ export interface MessageRow {
   created_at: number;
   edited_at: number | null;
   deleted_at: number | null;
+  client_nonce: string | null;
 }
 
 export const MESSAGE_COLUMNS = `id, workspace_id, channel_id, position, author_kind, author_id, author_name, reply_to, body,
-  created_at, edited_at, deleted_at`;
+  created_at, edited_at, deleted_at, client_nonce`;
 
 type Files = ReturnType<typeof filesQueries>;
 
@@ -44,7 +46,19 @@ export const postFailureMessages: Record<PostFailure, string> = {
   unknown_channel: 'The channel does not exist.',
   unknown_reply: 'The message replied to is not in this channel.',
   bad_attachment: 'An attachment is not a file you uploaded to this channel, or another message carries it.',
+  duplicate_nonce: 'A message with this nonce was already posted.',
 };
+
+/** A post's nonce with its author: only members' posts carry one (an input has no app that retries). */
+export function memberNonce(input: NewMessage): { authorId: string; nonce: string } | null {
+  return input.author.kind === 'member' && input.nonce !== undefined
+    ? { authorId: input.author.userId, nonce: input.nonce }
+    : null;
+}
+
+/** The member's message with this nonce (the unique index messages_by_nonce makes it one at most). */
+export const BY_NONCE_SQL = `SELECT ${MESSAGE_COLUMNS} FROM messages
+  WHERE workspace_id = @workspaceId AND author_kind = 'member' AND author_id = @authorId AND client_nonce = @nonce`;
 
 /** Timeline statements (messages, mentions, read markers), prepared once per store; `scoped` binds a workspace. */
 /**
@@ -87,6 +101,7 @@ export function messageRecord(
     createdAt: row.created_at,
     editedAt: row.edited_at,
     deletedAt: row.deleted_at,
+    nonce: row.client_nonce,
   };
 }
 
@@ -108,12 +123,14 @@ export function messagesQueries(context: StoreContext, files: Files) {
     replyTo: string | null;
     body: string;
     now: number;
+    nonce: string | null;
   }>(
     db,
     `INSERT INTO messages (id, workspace_id, channel_id, position, author_kind, author_id, author_name, reply_to, body,
-       created_at) VALUES (@id, @workspaceId, @channelId, @position, @authorKind, @authorId, @authorName, @replyTo,
-       @body, @now)`,
+       created_at, client_nonce) VALUES (@id, @workspaceId, @channelId, @position, @authorKind, @authorId,
+       @authorName, @replyTo, @body, @now, @nonce)`,
   );
+  const byNonce = prepareScoped<{ workspaceId: string; authorId: string; nonce: string }, MessageRow>(db, BY_NONCE_SQL);
   const get = prepareScoped<{ workspaceId: string; id: string }, MessageRow>(
     db,
     `SELECT ${MESSAGE_COLUMNS} FROM messages WHERE workspace_id = @workspaceId AND id = @id`,
@@ -191,6 +208,11 @@ export function messagesQueries(context: StoreContext, files: Files) {
   const sealBody = (id: string, body: string) => fields.seal(ENCRYPTED_COLUMNS.messageBody, id, Buffer.from(body));
 
   const post = db.transaction((workspaceId: string, input: Parameters<ScopedMessages['post']>[0]): StoredMessage => {
+    const nonce = memberNonce(input);
+    // An immediate transaction: no other writer can take the nonce between this look and the insert.
+    if (nonce !== null && byNonce.get({ workspaceId, authorId: nonce.authorId, nonce: nonce.nonce }) !== undefined) {
+      throw new PostRefused('duplicate_nonce');
+    }
     const position = nextPosition.get({ workspaceId, channelId: input.channelId })?.position;
     if (position === undefined) throw new PostRefused('unknown_channel');
     if (input.replyTo !== undefined) {
@@ -212,6 +234,7 @@ export function messagesQueries(context: StoreContext, files: Files) {
         replyTo: input.replyTo ?? null,
         body: sealBody(id, input.body),
         now: now(),
+        nonce: nonce?.nonce ?? null,
       }),
     );
     for (const userId of input.mentions) {
@@ -276,6 +299,10 @@ export function messagesQueries(context: StoreContext, files: Files) {
         },
         async get(messageId) {
           const row = get.get({ workspaceId, id: messageId });
+          return row && toMessage(row);
+        },
+        async byNonce(authorUserId, nonce) {
+          const row = byNonce.get({ workspaceId, authorId: authorUserId, nonce });
           return row && toMessage(row);
         },
         async edit(messageId, body, mentions) {

@@ -15,25 +15,31 @@ export function checkMigrationHistory(
   applied: readonly AppliedMigration[],
   known: readonly AppliedMigration[],
 ): Set<number> {
+  // Versions only ascend. Gaps are allowed: branches built in parallel reserve their numbers (docs in migrations.ts),
+  // and a database step this build lacks is refused below all the same, as newer or as another history.
   known.forEach((migration, index) => {
-    if (migration.version !== index + 1) {
-      throw new StoreError('invalid_argument', `migration ${migration.name} must be number ${index + 1}`);
+    const previous = index === 0 ? 0 : (known[index - 1]?.version ?? 0);
+    if (!Number.isInteger(migration.version) || migration.version <= previous) {
+      throw new StoreError('invalid_argument', `migration ${migration.name} must be numbered above ${previous}`);
     }
   });
+  const newestKnown = known.at(-1)?.version ?? 0;
   const newest = Math.max(0, ...applied.map((row) => row.version));
   for (const row of applied) {
-    if (row.version > known.length) {
+    if (row.version > newestKnown) {
       throw new StoreError(
         'schema_too_new',
-        `the database is at schema version ${newest} but this build knows only up to ${known.length}; ` +
+        `the database is at schema version ${newest} but this build knows only up to ${newestKnown}; ` +
           'run a newer whoot, or restore a backup taken before the upgrade',
       );
     }
-    const expected = known[row.version - 1];
+    const expected = known.find((migration) => migration.version === row.version);
     if (expected?.name !== row.name) {
       throw new StoreError(
         'schema_mismatch',
-        `schema version ${row.version} in the database is "${row.name}", this build calls it "${expected?.name}"`,
+        expected === undefined
+          ? `schema version ${row.version} in the database is "${row.name}", a step this build does not know`
+          : `schema version ${row.version} in the database is "${row.name}", this build calls it "${expected.name}"`,
       );
     }
   }

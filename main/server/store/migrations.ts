@@ -417,26 +417,75 @@ export const MIGRATIONS: readonly Migration[] = [
       CREATE INDEX input_requests_by_input ON input_requests (input_id, received_at);
     `,
   },
-  // Reserved: number 10 belongs to another branch's migration; when the branches merge, that step replaces this
-  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
   {
     version: 10,
-    name: 'reserved 10',
-    up: `SELECT 1;`,
+    name: 'message nonces',
+    up: `
+      -- The id a member's app gives each post and repeats on every retry: the first post with it is the only one, so a
+      -- retry after a lost answer finds it instead of posting twice (docs/chat.md, "Sending and the outbox").
+      ALTER TABLE messages ADD COLUMN client_nonce TEXT;
+      CREATE UNIQUE INDEX messages_by_nonce ON messages (workspace_id, author_id, client_nonce)
+        WHERE client_nonce IS NOT NULL;
+    `,
   },
-  // Reserved: number 11 belongs to another branch's migration; when the branches merge, that step replaces this
-  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
   {
     version: 11,
-    name: 'reserved 11',
-    up: `SELECT 1;`,
+    name: 'session device labels and addresses',
+    up: `
+      -- What the client called itself at sign-in and the address the server saw (at sign-in or the refresh that made
+      -- the session), so the account's owner can tell their sessions apart. Earlier sessions have neither.
+      ALTER TABLE sessions ADD COLUMN device_label TEXT;
+      ALTER TABLE sessions ADD COLUMN last_address TEXT;
+    `,
   },
-  // Reserved: number 12 belongs to another branch's migration; when the branches merge, that step replaces this
-  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
   {
     version: 12,
-    name: 'reserved 12',
-    up: `SELECT 1;`,
+    name: 'single sign-on',
+    up: `
+      -- One OpenID Connect provider per workspace; client_secret is sealed (encryptedColumns.ts).
+      CREATE TABLE workspace_sso (
+        workspace_id TEXT PRIMARY KEY REFERENCES workspaces (id) ON DELETE CASCADE,
+        provider_name TEXT NOT NULL,
+        issuer TEXT NOT NULL,
+        client_id TEXT NOT NULL,
+        client_secret TEXT NOT NULL,
+        allowed_domains TEXT NOT NULL,
+        role_claim TEXT,
+        role_rules TEXT NOT NULL,
+        require_sso INTEGER NOT NULL CHECK (require_sso IN (0, 1)),
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- Which account a provider's subject is, per workspace: the link just-in-time membership made.
+      CREATE TABLE sso_identities (
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        issuer TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (workspace_id, issuer, subject)
+      ) STRICT, WITHOUT ROWID;
+
+      -- Browser trips to a provider, by the SHA-256 of their state; deleted when the callback takes them.
+      CREATE TABLE sso_attempts (
+        state_hash TEXT PRIMARY KEY,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        nonce TEXT NOT NULL,
+        code_verifier TEXT NOT NULL,
+        app_challenge TEXT NOT NULL,
+        loopback_port INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+
+      -- One-time login codes for the app, by SHA-256; deleted when exchanged.
+      CREATE TABLE sso_login_codes (
+        code_hash TEXT PRIMARY KEY,
+        user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        workspace_id TEXT NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        app_challenge TEXT NOT NULL,
+        expires_at INTEGER NOT NULL
+      ) STRICT, WITHOUT ROWID;
+    `,
   },
   {
     version: 13,
@@ -445,6 +494,49 @@ export const MIGRATIONS: readonly Migration[] = [
       -- How a voice channel carries audio: decided by the room's size ('auto'), or forced by an owner or admin to a
       -- mesh or the SFU (docs/voice.md).
       ALTER TABLE channels ADD COLUMN voice_mode TEXT NOT NULL DEFAULT 'auto' CHECK (voice_mode IN ('auto', 'mesh', 'sfu'));
+    `,
+  },
+  {
+    version: 14,
+    name: 'signed app releases',
+    up: `
+      -- The organization's app releases: the feed as its release key signed it (the server never signs), the
+      -- detached signature, and a serial above every earlier one of the channel and platform.
+      CREATE TABLE releases (
+        id TEXT PRIMARY KEY,
+        channel TEXT NOT NULL,
+        platform TEXT NOT NULL CHECK (platform IN ('linux', 'mac', 'win')),
+        version TEXT NOT NULL,
+        serial INTEGER NOT NULL CHECK (serial > 0),
+        feed TEXT NOT NULL,
+        signature TEXT NOT NULL,
+        rollout_percent INTEGER NOT NULL CHECK (rollout_percent BETWEEN 0 AND 100),
+        paused INTEGER NOT NULL CHECK (paused IN (0, 1)),
+        published_at INTEGER NOT NULL,
+        UNIQUE (channel, platform, serial)
+      ) STRICT;
+
+      -- Installers, named in URLs by their SHA-512 (base64url). Contents live in <dataDir>/releases/<id>, unsealed:
+      -- every signed-in user may download them, and the signed feed's digest is what makes them trustworthy.
+      CREATE TABLE release_files (
+        id TEXT PRIMARY KEY,
+        release_id TEXT NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        digest TEXT NOT NULL,
+        size INTEGER NOT NULL CHECK (size >= 0),
+        UNIQUE (release_id, name)
+      ) STRICT;
+      CREATE INDEX release_files_by_digest ON release_files (digest, name);
+    `,
+  },
+  {
+    version: 15,
+    name: 'pending TOTP enrolments',
+    up: `
+      -- A seed shown to the user and not confirmed yet (sealed like totp_seed), until its expiry: in the store, so
+      -- that with several nodes the confirmation may reach another node than the enrolment.
+      ALTER TABLE users ADD COLUMN totp_pending_seed TEXT;
+      ALTER TABLE users ADD COLUMN totp_pending_expires_at INTEGER;
     `,
   },
 ];

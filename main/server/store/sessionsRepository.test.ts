@@ -104,6 +104,22 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
       await store.sessions.create(session());
       const [listed] = await store.sessions.listActive(userId);
       expect(listed).not.toHaveProperty('secret');
+      expect(listed).toMatchObject({ deviceLabel: null, lastAddress: null });
+    });
+
+    it('keeps the device label through refreshes and the address of the latest one', async () => {
+      const first = session({ deviceLabel: 'whoot desktop on Linux', lastAddress: '192.0.2.7' });
+      await store.sessions.create(first);
+      expect(await store.sessions.listActive(userId)).toMatchObject([
+        { id: first.id, deviceLabel: 'whoot desktop on Linux', lastAddress: '192.0.2.7' },
+      ]);
+      const moved = { ...successor(), lastAddress: '2001:db8::5' };
+      expect((await store.sessions.rotateRefresh(first.refreshTokenHash, moved)).ok).toBe(true);
+      const stayed = successor();
+      expect((await store.sessions.rotateRefresh(moved.refreshTokenHash, stayed)).ok).toBe(true);
+      expect(await store.sessions.listActive(userId)).toMatchObject([
+        { id: stayed.id, deviceLabel: 'whoot desktop on Linux', lastAddress: '2001:db8::5' },
+      ]);
     });
 
     describe('refresh rotation', () => {

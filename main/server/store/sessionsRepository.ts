@@ -20,19 +20,22 @@ export interface SessionRow {
   idle_expires_at: number;
   absolute_expires_at: number;
   revoked_at: number | null;
+  device_label: string | null;
+  last_address: string | null;
 }
 
 export const SESSION_COLUMNS =
-  'id, user_id, family_id, secret, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at';
+  'id, user_id, family_id, secret, created_at, last_seen_at, idle_expires_at, absolute_expires_at, revoked_at, ' +
+  'device_label, last_address';
 // A session is live until revoked or until either expiry passes; every read of "live" uses this one condition.
 const LIVE = 'revoked_at IS NULL AND idle_expires_at > @now AND absolute_expires_at > @now';
 
 export function createSessionsRepository({ db, now, fields }: StoreContext): SessionsRepository {
   const insert = db.prepare(
     `INSERT INTO sessions (id, user_id, family_id, secret, refresh_token_hash, created_at, last_seen_at,
-       idle_expires_at, absolute_expires_at)
+       idle_expires_at, absolute_expires_at, device_label, last_address)
      VALUES (@id, @userId, @familyId, @secret, @refreshTokenHash, @now, @now,
-       min(@idleExpiresAt, @absoluteExpiresAt), @absoluteExpiresAt)`,
+       min(@idleExpiresAt, @absoluteExpiresAt), @absoluteExpiresAt, @deviceLabel, @lastAddress)`,
   );
   const byId = db.prepare<{ id: string }, SessionRow>(`SELECT ${SESSION_COLUMNS} FROM sessions WHERE id = @id`);
   const liveById = db.prepare<{ id: string; now: number }, SessionRow>(
@@ -151,6 +154,8 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
       now: at,
       idleExpiresAt: successor.idleExpiresAt,
       absoluteExpiresAt: current.absolute_expires_at,
+      deviceLabel: current.device_label,
+      lastAddress: successor.lastAddress ?? current.last_address,
     });
     return {
       ok: true,
@@ -163,6 +168,8 @@ export function createSessionsRepository({ db, now, fields }: StoreContext): Ses
     async create(input) {
       insert.run({
         ...input,
+        deviceLabel: input.deviceLabel ?? null,
+        lastAddress: input.lastAddress ?? null,
         familyId: input.familyId ?? newId(),
         secret: fields.seal(ENCRYPTED_COLUMNS.sessionSecret, input.id, input.secret),
         now: now(),
@@ -220,5 +227,7 @@ export function summary(row: SessionRow): SessionSummary {
     lastSeenAt: row.last_seen_at,
     idleExpiresAt: row.idle_expires_at,
     absoluteExpiresAt: row.absolute_expires_at,
+    deviceLabel: row.device_label,
+    lastAddress: row.last_address,
   };
 }

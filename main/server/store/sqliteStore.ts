@@ -21,9 +21,11 @@ import { createRequestNonces } from './nonceQueries';
 import { createServerSecrets } from './secretsRepository';
 import { createSessionsRepository } from './sessionsRepository';
 import { scopeFor } from './scopeAssembly';
+import { ssoQueries } from './ssoQueries';
 import type { Store } from './types';
 import { createUsersRepository, userInserter } from './usersRepository';
 import { voiceMutesQueries } from './voiceMutesQueries';
+import { releasesQueries } from './releasesQueries';
 import { createWorkspacesRepository } from './workspacesRepository';
 
 export interface OpenStoreOptions {
@@ -50,6 +52,11 @@ function blobDirectory(options: OpenStoreOptions): string | undefined {
  * loop, which keeps every repository method atomic without locks), fast, ships a recent SQLite, and is rebuilt
  * for Electron by electron-builder like any native module.
  */
+/** Installers of published releases: beside the database, apart from the sealed file blobs and their sweep. */
+function releaseDirectory(options: OpenStoreOptions): string | undefined {
+  return options.file === ':memory:' ? undefined : join(dirname(options.file), 'releases');
+}
+
 export async function openStore(options: OpenStoreOptions): Promise<Store> {
   const db = openDatabase({ file: options.file, migrations: MIGRATIONS });
   let ring: KeyRing = createKeyRing(options.keys);
@@ -66,6 +73,7 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     const voiceMutes = voiceMutesQueries(context);
     const files = filesQueries(context, { blobDir: blobDirectory(options), ring: () => ring });
     const messages = messagesQueries(context, files);
+    const releases = releasesQueries(context, { releaseDir: releaseDirectory(options) });
 
     return {
       users: createUsersRepository(context),
@@ -93,7 +101,9 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
       webhookQueue: webhooks.queue,
       inbound: inputs.lookup,
       voiceMutes: voiceMutes.index,
+      sso: ssoQueries(context),
       files: files.maintenance,
+      releases,
       dataKeys: createDataKeyAdmin({
         ring: { get: () => ring, set: (next) => (ring = next) },
         usage: async () => keyUsage(context),

@@ -128,6 +128,21 @@ export function testPostgresDatabase(database: string) {
         `CREATE DATABASE ${database} OWNER whoot_owner TEMPLATE ${server.template} STRATEGY FILE_COPY`,
       ),
     drop: () => asSuperuser(server, `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`),
+    /** The database as its superuser sees it (above row-level security): what a test reads behind a server's back. */
+    async raw(): Promise<RawDatabase & { close(): Promise<void> }> {
+      const client = await superuserClient(server, database);
+      return { ...pgRawDatabase(client), close: () => client.end() };
+    },
+  };
+}
+
+/** `RawDatabase` over a PostgreSQL connection (`?` placeholders become `$n`). */
+function pgRawDatabase(client: pg.Client): RawDatabase {
+  return {
+    all: async <R>(sql: string, ...params: unknown[]) => (await client.query(dollars(sql), params)).rows as R[],
+    get: async <R>(sql: string, ...params: unknown[]) =>
+      (await client.query(dollars(sql), params)).rows[0] as R | undefined,
+    run: async (sql: string, ...params: unknown[]) => (await client.query(dollars(sql), params)).rowCount ?? 0,
   };
 }
 
@@ -202,13 +217,7 @@ export function createStoreTestKit(backend: StoreBackend = 'sqlite'): StoreTestK
           run: async (sql: string, ...params: unknown[]) => db.prepare(sql).run(...params).changes,
         };
       }
-      const client = await kit.pgClient('superuser');
-      return {
-        all: async <R>(sql: string, ...params: unknown[]) => (await client.query(dollars(sql), params)).rows as R[],
-        get: async <R>(sql: string, ...params: unknown[]) =>
-          (await client.query(dollars(sql), params)).rows[0] as R | undefined,
-        run: async (sql: string, ...params: unknown[]) => (await client.query(dollars(sql), params)).rowCount ?? 0,
-      };
+      return pgRawDatabase(await kit.pgClient('superuser'));
     },
     raw() {
       if (backend !== 'sqlite') throw new Error('raw() is the SQLite file; use sql() or pgClient()');

@@ -4,6 +4,7 @@ import type { JsonObject, JsonValue } from './json';
 import type { DataKey } from './keyMaterial';
 import type { ScopedWebhooks, WebhookQueue } from './webhookTypes';
 import type { InboundLookup, ScopedApiTokens, ScopedInputs } from './inputTypes';
+import type { ReleasesRepository } from './releaseTypes';
 
 /**
  * The store's public shape: plain objects in and out, every method async and atomic on its own. Nothing here
@@ -46,8 +47,16 @@ export interface UsersRepository {
   byEmail(email: string): Promise<User | undefined>;
   count(): Promise<number>;
   setPasswordHash(userId: string, passwordHash: string): Promise<boolean>;
-  /** The seed is sealed with the data key; it is never part of a User object. */
+  setDisplayName(userId: string, displayName: string): Promise<boolean>;
+  /** The seed is sealed with the data key; it is never part of a User object. Ends a pending enrolment. */
   setTotpSeed(userId: string, seed: Uint8Array): Promise<boolean>;
+  /**
+   * A seed shown to the user but not confirmed yet, sealed like the seed, replacing any earlier one. Kept in the
+   * store rather than in the node's memory, so the confirmation may reach any node.
+   */
+  beginTotpEnrolment(userId: string, seed: Uint8Array, expiresAt: number): Promise<boolean>;
+  /** The pending enrolment's seed and expiry (Unix ms), whether or not it has expired; the caller decides. */
+  pendingTotpEnrolment(userId: string): Promise<{ seed: Uint8Array; expiresAt: number } | undefined>;
   clearTotpSeed(userId: string): Promise<boolean>;
   totpSeed(userId: string): Promise<Uint8Array | undefined>;
   /** Replaces all of the user's recovery codes. Only hashes are stored; the caller hashes (deterministically). */
@@ -75,6 +84,10 @@ export interface SessionSummary {
   readonly lastSeenAt: number;
   readonly idleExpiresAt: number;
   readonly absoluteExpiresAt: number;
+  /** What the client called itself at sign-in ("whoot desktop on Linux"); null if it said nothing. */
+  readonly deviceLabel: string | null;
+  /** The client address the server saw at sign-in or at the refresh that made this session. */
+  readonly lastAddress: string | null;
 }
 
 export interface LiveSession extends SessionSummary {
@@ -91,6 +104,8 @@ export interface NewSession {
   readonly refreshTokenHash: string;
   readonly idleExpiresAt: number;
   readonly absoluteExpiresAt: number;
+  readonly deviceLabel?: string | null;
+  readonly lastAddress?: string | null;
 }
 
 export interface SessionSuccessor {
@@ -99,6 +114,8 @@ export interface SessionSuccessor {
   readonly refreshTokenHash: string;
   /** Capped at the family's absolute expiry. */
   readonly idleExpiresAt: number;
+  /** Where the refresh came from; the device label carries over from the session it replaces. */
+  readonly lastAddress?: string | null;
 }
 
 export type RefreshOutcome =
@@ -467,6 +484,106 @@ export interface RequestNonces {
   remember(sessionId: string, nonce: string, expiresAtSeconds: number, nowSeconds: number): Promise<boolean>;
 }
 
+// ---- single sign-on (OpenID Connect; docs/admin.md, "Single sign-on") ---------------------------------------
+
+export interface SsoRoleRuleRecord {
+  readonly value: string;
+  readonly role: InviteRole;
+}
+
+export interface SsoSettingsRecord {
+  readonly workspaceId: string;
+  readonly providerName: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Sealed at rest; the API never returns it. */
+  readonly clientSecret: string;
+  readonly allowedDomains: readonly string[];
+  readonly roleClaim: string | null;
+  readonly roleRules: readonly SsoRoleRuleRecord[];
+  readonly requireSso: boolean;
+  readonly updatedAt: number;
+}
+
+export interface SsoSettingsWrite {
+  readonly providerName: string;
+  readonly issuer: string;
+  readonly clientId: string;
+  /** Undefined keeps the stored secret; a first save without one fails with `secret_required`. */
+  readonly clientSecret?: string;
+  readonly allowedDomains: readonly string[];
+  readonly roleClaim: string | null;
+  readonly roleRules: readonly SsoRoleRuleRecord[];
+  readonly requireSso: boolean;
+}
+
+/** One browser trip to the provider, found again by the SHA-256 of its `state`. */
+export interface SsoAttempt {
+  readonly stateHash: string;
+  readonly workspaceId: string;
+  readonly nonce: string;
+  /** The server's own PKCE verifier towards the provider. */
+  readonly codeVerifier: string;
+  /** The app's S256 challenge, which the login code is bound to. */
+  readonly appChallenge: string;
+  readonly loopbackPort: number;
+  readonly expiresAt: number;
+}
+
+/** A one-time code the app exchanges, with the verifier behind `appChallenge`, for a session. */
+export interface SsoLoginCode {
+  readonly codeHash: string;
+  readonly userId: string;
+  readonly workspaceId: string;
+  readonly appChallenge: string;
+  readonly expiresAt: number;
+}
+
+export interface SsoProvisionInput {
+  readonly workspaceId: string;
+  readonly issuer: string;
+  readonly subject: string;
+  readonly email: string;
+  readonly displayName: string;
+  /** What the claims map to; applied to new and existing members alike, never to an owner. */
+  readonly role: InviteRole;
+  /** For a new account: a hash no password matches (SSO accounts sign in through the provider). */
+  readonly passwordHash: string;
+}
+
+export type SsoProvisioning =
+  | {
+      readonly ok: true;
+      readonly user: User;
+      readonly role: Role;
+      readonly accountCreated: boolean;
+      readonly joined: boolean;
+    }
+  /** `account_exists`: the email has an account no identity of this provider is linked to. */
+  | { readonly ok: false; readonly reason: 'account_exists' | 'unknown_workspace' };
+
+export interface SsoRepository {
+  settings(workspaceId: string): Promise<SsoSettingsRecord | undefined>;
+  /** Fails with `secret_required` (first save without a secret) or `unknown_workspace`. */
+  saveSettings(workspaceId: string, input: SsoSettingsWrite): Promise<Result<SsoSettingsRecord>>;
+  removeSettings(workspaceId: string): Promise<boolean>;
+  /** The workspace an invite code leads to (the code is the capability), if the code exists. */
+  workspaceOfInvite(code: string): Promise<string | undefined>;
+  createAttempt(attempt: SsoAttempt): Promise<void>;
+  /** One use: the attempt is gone after this, whatever follows; an expired one reads as absent. */
+  takeAttempt(stateHash: string): Promise<SsoAttempt | undefined>;
+  /**
+   * Finds the account the provider's (issuer, subject) is linked to in this workspace, or creates account,
+   * membership and link together (just-in-time membership). All or nothing.
+   */
+  provision(input: SsoProvisionInput): Promise<SsoProvisioning>;
+  createLoginCode(code: SsoLoginCode): Promise<void>;
+  /** One use, like takeAttempt. */
+  takeLoginCode(codeHash: string): Promise<SsoLoginCode | undefined>;
+  /** Deletes attempts and login codes past their expiry. */
+  prune(): Promise<number>;
+}
+
 export interface Store {
   readonly users: UsersRepository;
   readonly sessions: SessionsRepository;
@@ -483,9 +600,13 @@ export interface Store {
   /** Inbound inputs and API tokens by capability (input id, token key id), for the unauthenticated input route. */
   readonly inbound: InboundLookup;
   readonly voiceMutes: VoiceMutesIndex;
+  /** Single sign-on: settings per workspace, browser trips, provider links, one-time login codes. */
+  readonly sso: SsoRepository;
   /** Housekeeping of the blob directory: what no row names, and uploads never attached to a message. */
   readonly files: FileMaintenance;
   readonly dataKeys: DataKeyAdmin;
+  /** The organization's signed app releases and their installers (docs/admin.md, "Signed updates"). */
+  readonly releases: ReleasesRepository;
   /** Resolves when the database answers a query; rejects when it is closed or cannot be read (readiness probes). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -528,6 +649,8 @@ export interface StoredMessage {
   readonly createdAt: number;
   readonly editedAt: number | null;
   readonly deletedAt: number | null;
+  /** The author's app's id for the post (a member's, when sent with one): a repeat with it is the same post. */
+  readonly nonce: string | null;
 }
 
 export interface NewMessage {
@@ -538,9 +661,11 @@ export interface NewMessage {
   readonly mentions: readonly string[];
   /** Files the author uploaded to this channel and no message carries yet. */
   readonly attachments: readonly string[];
+  /** A member's idempotency id: unique per author in the workspace (`duplicate_nonce` when taken). */
+  readonly nonce?: string;
 }
 
-export type PostFailure = 'unknown_channel' | 'unknown_reply' | 'bad_attachment';
+export type PostFailure = 'unknown_channel' | 'unknown_reply' | 'bad_attachment' | 'duplicate_nonce';
 
 export interface ChannelUnreadRecord {
   readonly channelId: string;
@@ -558,8 +683,13 @@ export interface HistoryRecords {
 }
 
 export interface ScopedMessages {
-  /** Stores the message (body sealed) at the channel's next position and attaches its files, all or nothing. */
+  /**
+   * Stores the message (body sealed) at the channel's next position and attaches its files, all or nothing. A
+   * nonce its author already used stores nothing and fails with `duplicate_nonce` (`byNonce` finds the first).
+   */
   post(input: NewMessage): Promise<Result<StoredMessage>>;
+  /** The member's message posted with this nonce, tombstones included. */
+  byNonce(authorUserId: string, nonce: string): Promise<StoredMessage | undefined>;
   /** The message, tombstones included. */
   get(messageId: string): Promise<StoredMessage | undefined>;
   /** A live message's new body and mentions; undefined when it is missing or deleted. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStoreTestKit, type StoreTestKit, STORE_BACKENDS } from './storeTestKit';
+import { createStoreTestKit, MINUTE, type StoreTestKit, STORE_BACKENDS } from './storeTestKit';
 import type { Store } from './types';
 
 describe.each(STORE_BACKENDS)('%s store', (backend) => {
@@ -58,6 +58,15 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
       expect((await store.users.byId(ada.id))?.passwordHash).toBe('new-hash');
     });
 
+    it('changes the display name, of that account only', async () => {
+      const ada = await createUser('ada@example.com');
+      const bob = await createUser('bob@example.com');
+      expect(await store.users.setDisplayName(ada.id, 'Countess Ada')).toBe(true);
+      expect((await store.users.byId(ada.id))?.displayName).toBe('Countess Ada');
+      expect((await store.users.byId(bob.id))?.displayName).toBe('bob');
+      expect(await store.users.setDisplayName('0190f0b4-7c2e-7a1b-8c3d-4e5f60718293', 'Nobody')).toBe(false);
+    });
+
     it('stores the TOTP seed sealed and reports only whether it is set', async () => {
       const ada = await createUser('ada@example.com');
       const seed = Buffer.from('12345678901234567890');
@@ -74,6 +83,31 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
       expect(await store.users.clearTotpSeed(ada.id)).toBe(true);
       expect(await store.users.totpSeed(ada.id)).toBeUndefined();
       expect((await store.users.byId(ada.id))?.totpEnabled).toBe(false);
+    });
+
+    it('keeps a pending TOTP enrolment sealed, for any store on the database, until the seed is confirmed', async () => {
+      const ada = await createUser('ada@example.com');
+      expect(await store.users.pendingTotpEnrolment(ada.id)).toBeUndefined();
+      const first = Buffer.from('first-pending-seed-0');
+      const second = Buffer.from('second-pending-seed-');
+      expect(await store.users.beginTotpEnrolment(ada.id, first, kit.clock.now + MINUTE)).toBe(true);
+      // A second enrolment replaces the first; another store on the database (another node) reads it.
+      expect(await store.users.beginTotpEnrolment(ada.id, second, kit.clock.now + 2 * MINUTE)).toBe(true);
+      const otherNode = await kit.open();
+      expect(await otherNode.users.pendingTotpEnrolment(ada.id)).toEqual({
+        seed: second,
+        expiresAt: kit.clock.now + 2 * MINUTE,
+      });
+      expect((await store.users.byId(ada.id))?.totpEnabled).toBe(false);
+      const raw = (await (
+        await kit.sql()
+      ).get<{ totp_pending_seed: string }>('SELECT totp_pending_seed FROM users WHERE id = ?', ada.id))!;
+      expect(raw.totp_pending_seed.startsWith(`v1.${kit.keyA.id}.`)).toBe(true);
+      expect(raw.totp_pending_seed).not.toContain(second.toString('base64'));
+
+      expect(await otherNode.users.setTotpSeed(ada.id, second)).toBe(true);
+      expect(await store.users.pendingTotpEnrolment(ada.id)).toBeUndefined();
+      expect(await store.users.totpSeed(ada.id)).toEqual(second);
     });
 
     it('consumes each recovery code once, and replacing the codes voids the old ones', async () => {

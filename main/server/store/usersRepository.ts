@@ -1,6 +1,6 @@
 import { fail, ok, type Result } from '../../../shared/result';
 import { fromFlag, present, type Flag, type StoreContext } from './context';
-import { ENCRYPTED_COLUMNS } from './encryptedColumns';
+import { ENCRYPTED_COLUMNS, type FieldCodec } from './encryptedColumns';
 import { newId } from './ids';
 import type { NewUser, User, UsersRepository } from './types';
 
@@ -48,7 +48,14 @@ export function createUsersRepository({ db, now, fields }: StoreContext): UsersR
   const byEmailKey = db.prepare<[string], UserRow>(`SELECT ${USER_COLUMNS} FROM users WHERE email_key = ?`);
   const count = db.prepare<[], { n: number }>('SELECT count(*) AS n FROM users');
   const setPassword = db.prepare('UPDATE users SET password_hash = ? WHERE id = ?');
-  const setSeed = db.prepare('UPDATE users SET totp_seed = ? WHERE id = ?');
+  const setName = db.prepare('UPDATE users SET display_name = ? WHERE id = ?');
+  const setSeed = db.prepare(
+    'UPDATE users SET totp_seed = ?, totp_pending_seed = NULL, totp_pending_expires_at = NULL WHERE id = ?',
+  );
+  const setPending = db.prepare('UPDATE users SET totp_pending_seed = ?, totp_pending_expires_at = ? WHERE id = ?');
+  const getPending = db.prepare<[string], PendingTotpRow>(
+    'SELECT totp_pending_seed, totp_pending_expires_at FROM users WHERE id = ?',
+  );
   const getSeed = db.prepare<[string], { totp_seed: string | null }>('SELECT totp_seed FROM users WHERE id = ?');
   const deleteCodes = db.prepare('DELETE FROM recovery_codes WHERE user_id = ?');
   const insertCode = db.prepare(
@@ -90,6 +97,9 @@ export function createUsersRepository({ db, now, fields }: StoreContext): UsersR
     async setPasswordHash(userId, passwordHash) {
       return setPassword.run(passwordHash, userId).changes === 1;
     },
+    async setDisplayName(userId, displayName) {
+      return setName.run(displayName, userId).changes === 1;
+    },
     async setTotpSeed(userId, seed) {
       return setSeed.run(fields.seal(ENCRYPTED_COLUMNS.totpSeed, userId, seed), userId).changes === 1;
     },
@@ -99,6 +109,13 @@ export function createUsersRepository({ db, now, fields }: StoreContext): UsersR
     async totpSeed(userId) {
       const sealed = getSeed.get(userId)?.totp_seed;
       return sealed == null ? undefined : fields.open(ENCRYPTED_COLUMNS.totpSeed, userId, sealed);
+    },
+    async beginTotpEnrolment(userId, seed, expiresAt) {
+      const sealed = fields.seal(ENCRYPTED_COLUMNS.totpPendingSeed, userId, seed);
+      return setPending.run(sealed, expiresAt, userId).changes === 1;
+    },
+    async pendingTotpEnrolment(userId) {
+      return pendingEnrolment(fields, userId, getPending.get(userId));
     },
     async replaceRecoveryCodes(userId, codeHashes) {
       replaceCodes.immediate(userId, codeHashes);
@@ -116,6 +133,24 @@ export function createUsersRepository({ db, now, fields }: StoreContext): UsersR
       // One statement: of two concurrent uses of the same code, exactly one sees `used_at IS NULL`.
       return useCode.run(now(), userId, codeHash).changes === 1;
     },
+  };
+}
+
+export interface PendingTotpRow {
+  totp_pending_seed: string | null;
+  totp_pending_expires_at: number | null;
+}
+
+/** A pending enrolment's row as the store hands it out, in either backend. */
+export function pendingEnrolment(
+  fields: FieldCodec,
+  userId: string,
+  row: PendingTotpRow | undefined,
+): { seed: Uint8Array; expiresAt: number } | undefined {
+  if (row?.totp_pending_seed == null || row.totp_pending_expires_at === null) return undefined;
+  return {
+    seed: fields.open(ENCRYPTED_COLUMNS.totpPendingSeed, userId, row.totp_pending_seed),
+    expiresAt: row.totp_pending_expires_at,
   };
 }
 

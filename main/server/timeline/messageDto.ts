@@ -29,5 +29,6 @@ export function timelineMessage(message: StoredMessage): TimelineMessage {
     replyTo: message.replyTo,
     mentions: [...message.mentions],
     attachments: message.attachments.map(fileSummary),
+    ...(message.nonce === null ? {} : { nonce: message.nonce }),
   };
 }

@@ -8,7 +8,9 @@ export type TimelineErrorCode =
   /** The caller is a member but the operation is someone else's (editing another's message). */
   | 'forbidden'
   | 'invalid_input'
-  | 'bad_attachment';
+  | 'bad_attachment'
+  /** A retried post whose first attempt was stored and has since been deleted: the app drops its copy. */
+  | 'gone';
 
 export class TimelineError extends Error {
   override readonly name = 'TimelineError';

@@ -43,6 +43,8 @@ export interface MemberPost {
   readonly body: string;
   readonly replyTo?: string | undefined;
   readonly attachments?: readonly string[];
+  /** The app's id for this post, repeated on every retry of it. */
+  readonly nonce?: string | undefined;
 }
 
 /** Who acts, and whether their role moderates the timeline (permissions.ts, 'chat.moderate'). */
@@ -87,18 +89,24 @@ export function createTimelineService(deps: TimelineServiceDeps) {
       body: string;
       replyTo?: string | undefined;
       attachments: readonly string[];
+      nonce?: string | undefined;
     },
   ): Promise<TimelineMessage> {
     if (!randomIdSchema.safeParse(input.channelId).success) throw notFound();
     const mentions = await mentionsIn(workspaceId, input.body);
-    const posted = await store.forWorkspace(workspaceId).messages.post({
+    const messages = store.forWorkspace(workspaceId).messages;
+    const posted = await messages.post({
       channelId: input.channelId,
       author: input.author,
       body: input.body,
       ...(input.replyTo === undefined ? {} : { replyTo: input.replyTo }),
       mentions,
       attachments: input.attachments,
+      ...(input.nonce === undefined ? {} : { nonce: input.nonce }),
     });
+    if (!posted.ok && posted.error.code === 'duplicate_nonce' && input.author.kind === 'member') {
+      return repeated(await messages.byNonce(input.author.userId, input.nonce ?? ''), input.channelId);
+    }
     if (!posted.ok) {
       if (posted.error.code === 'unknown_channel') throw notFound();
       if (posted.error.code === 'unknown_reply') throw new TimelineError('invalid_input', posted.error.message);
@@ -107,6 +115,18 @@ export function createTimelineService(deps: TimelineServiceDeps) {
     const message = timelineMessage(posted.value);
     await publish(workspaceId, 'message.posted', { message });
     return message;
+  }
+
+  /**
+   * A retry of a post that was stored already (its answer was lost): the same message again, published once only.
+   * The nonce names one post; sending it with another channel is a client's mistake, refused.
+   */
+  function repeated(first: StoredMessage | undefined, channelId: string): TimelineMessage {
+    if (first === undefined || first.channelId !== channelId) {
+      throw new TimelineError('invalid_input', 'This nonce was already used for another message.');
+    }
+    if (first.body === null) throw new TimelineError('gone', 'This message was posted and has since been deleted.');
+    return timelineMessage(first);
   }
 
   async function liveMessage(workspaceId: string, messageId: string): Promise<StoredMessage> {
@@ -153,6 +173,7 @@ export function createTimelineService(deps: TimelineServiceDeps) {
         body: validBody(post.body, attachments.length > 0),
         replyTo: post.replyTo,
         attachments,
+        nonce: post.nonce,
       });
     },
 

@@ -14,6 +14,8 @@ export interface ClientLink {
   /** Stream transports pad ChannelData to 4 bytes. */
   readonly stream: boolean;
   send(parts: readonly Buffer[]): void;
+  /** One buffer, as is: the relay's common case, without an array or an iovec of parts. */
+  sendOne(packet: Buffer): void;
   allocation: Allocation | null;
   /** An Allocate is in flight (waiting on the session check or a socket bind): retransmissions are dropped. */
   allocating: boolean;
@@ -36,6 +38,28 @@ export interface ChannelBinding {
   /** `ip|port`, the peer's key in `channelByPeer`. */
   readonly peerKey: string;
   expiresAt: number;
+  /** What the data path worked out for this peer, reused until the relay's state changes (relayServer.ts). */
+  route: PeerRoute | null;
+}
+
+/**
+ * The per-peer facts the data path needs, looked up once and reused while `version` still matches the relay's
+ * (every allocation, permission or channel change moves it on): a ChannelData packet then costs no string key and no
+ * map lookup beyond its channel number. Expiry times are still read live, so a permission that lapses between two
+ * changes stops traffic at once.
+ */
+export interface PeerRoute {
+  readonly version: number;
+  readonly sharedVersion: number;
+  /** The sender's permission for the peer's IP. */
+  readonly permission: Permission | undefined;
+  /** The peer is a live relayed address of this relay (on any worker): what an `ownOnly` permission needs. */
+  readonly peerIsOwn: boolean;
+  /** The peer is an allocation of this relay process: the packet is handed over without the kernel. */
+  readonly local: Allocation | undefined;
+  /** The local peer's permission for the sender's relayed IP, and its channel to it. */
+  readonly reversePermission: Permission | undefined;
+  readonly reverseChannel: ChannelBinding | undefined;
 }
 
 export interface Allocation {
@@ -62,6 +86,19 @@ export interface Allocation {
    */
   mediaBlocked: boolean;
   ended: boolean;
+  /** The last peer a packet came from through the relayed socket, and what was worked out for it. */
+  fromPeer: PeerMemo | null;
+}
+
+/** The relayed-socket side of PeerRoute: one peer's permission and channel, valid while the versions match. */
+export interface PeerMemo {
+  readonly address: string;
+  readonly port: number;
+  readonly version: number;
+  readonly sharedVersion: number;
+  readonly permission: Permission | undefined;
+  readonly peerIsOwn: boolean;
+  readonly channel: ChannelBinding | undefined;
 }
 
 export const peerKeyOf = (address: string, port: number): string => `${address}|${port}`;

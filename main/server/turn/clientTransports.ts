@@ -20,9 +20,10 @@ export function startUdpListener(
   host: string,
   port: number,
   onDatagram: (data: Buffer, from: RemoteInfo) => void,
+  reusePort = false,
 ): Promise<UdpListener> {
   return new Promise((resolve, reject) => {
-    const socket = udpSocketFor(host);
+    const socket = udpSocketFor(host, reusePort);
     socket.once('error', reject);
     socket.bind({ address: host, port, exclusive: true }, () => {
       socket.off('error', reject);
@@ -61,6 +62,7 @@ export function startStreamListener(
   tls: TlsMaterial | null,
   maxConnections: number,
   onConnection: (socket: Socket) => void,
+  reusePort = false,
 ): Promise<StreamListener> {
   const server =
     tls === null
@@ -76,7 +78,7 @@ export function startStreamListener(
   });
   return new Promise((resolve, reject) => {
     server.once('error', reject);
-    server.listen({ host, port, exclusive: true }, () => {
+    server.listen({ host, port, exclusive: true, reusePort }, () => {
       server.off('error', reject);
       server.on('error', () => undefined);
       const address = server.address();

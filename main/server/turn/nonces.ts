@@ -2,7 +2,7 @@ import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * NONCE values for the long-term credential mechanism (RFC 8489 section 9.2). Stateless: a nonce is its expiry and
- * an HMAC of the expiry and the client's transport address under a key that lives only in this process, so the
+ * an HMAC of the expiry and the client's transport address under a key that lives only in this process (shared by its relay workers), so the
  * relay keeps no per-client table an attacker could fill, a nonce cannot be carried to another client address,
  * and a restart invalidates every nonce (clients get 438 and retry with the new one).
  */
@@ -16,8 +16,13 @@ export interface NonceIssuer {
 const MAC_CHARS = 22;
 const NONCE_PATTERN = /^[0-9a-f]{8}[A-Za-z0-9_-]{22}$/;
 
-export function createNonceIssuer(options: { ttlSeconds: number; now: () => number }): NonceIssuer {
-  const key = randomBytes(32);
+export function createNonceIssuer(options: {
+  ttlSeconds: number;
+  now: () => number;
+  /** The workers of one relay share it (relayWorkers.ts); otherwise a fresh one. */
+  key?: Uint8Array;
+}): NonceIssuer {
+  const key = options.key ?? randomBytes(32);
   const mac = (expiry: string, clientKey: string) =>
     createHmac('sha256', key).update(`${expiry}\n${clientKey}`).digest('base64url').slice(0, MAC_CHARS);
   return {

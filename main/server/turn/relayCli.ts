@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { randomBytes } from 'node:crypto';
-import { parseRelayConfig, readRelaySecret, relayOptionsFrom } from './relayConfig';
+import { parseRelayConfig, readRelaySecret, relayOptionsFrom, relayWorkerCount } from './relayConfig';
 import { createRelay, type Relay } from './relayServer';
+import { createRelayWorkers } from './relayWorkers';
 import { pinnedRelayTransport } from './relayApiClient';
 import { createServerLink, type ServerLink } from './serverLink';
 import { errorMessage } from '../../../shared/errorMessage';
@@ -20,7 +22,7 @@ import { errorMessage } from '../../../shared/errorMessage';
 const usage = `usage: relay [--config file.json] [--listen-ip IP] [--udp-port N|off] [--tcp-port N|off]
   [--tls-port N --cert FILE --key FILE] [--relay-ip IP] [--min-port N] [--max-port N] [--realm NAME]
   [--secret-file FILE] [--max-allocations N] [--max-per-user N] [--bandwidth BYTES_PER_S] [--nonce-ttl SECONDS]
-  [--allow-peer IP]...
+  [--allow-peer IP]... [--workers N|auto]
   [--legacy-channels] [--feed-url https://HOST:PORT --feed-pin SPKI_PIN [--relay-id ID] [--feed-interval MS]]
 The secret comes from WHOOT_RELAY_SECRET or --secret-file.`;
 
@@ -49,6 +51,7 @@ function main(): Promise<void> | void {
       'feed-pin': { type: 'string' },
       'relay-id': { type: 'string' },
       'feed-interval': { type: 'string' },
+      workers: { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -80,6 +83,7 @@ function main(): Promise<void> | void {
     nonceTtlSeconds: number(values['nonce-ttl']),
     allowedPeers: values['allow-peer'],
     legacyChannelNumbers: values['legacy-channels'],
+    workers: values.workers === undefined || values.workers === 'auto' ? values.workers : number(values.workers),
     revocationFeed:
       values['feed-url'] === undefined
         ? undefined
@@ -112,7 +116,10 @@ function main(): Promise<void> | void {
   // New sessions are checked with the server before their first allocation; revoked ones are refused on Allocate
   // and Refresh once the feed has reported them.
   const sessionCheck = link === null ? {} : { isSessionLive: link.isSessionLive };
-  return createRelay({ ...relayOptionsFrom(config, secret), ...sessionCheck }).then((started) => {
+  const workers = relayWorkerCount(config, availableParallelism());
+  const options = { ...relayOptionsFrom(config, secret), ...sessionCheck };
+  const starting = workers > 1 ? createRelayWorkers({ ...options, workers }) : createRelay(options);
+  return starting.then((started) => {
     relay = started;
     feed?.start();
     if (config.revocationFeed !== null) {
@@ -127,7 +134,7 @@ function main(): Promise<void> | void {
     const shown = (name: string, a: { host: string; port: number } | null) =>
       a ? `${name} ${a.host}:${a.port}` : null;
     console.log(
-      `[whoot relay] listening: ${[shown('udp', udp), shown('tcp', tcp), shown('tls', tls)].filter(Boolean).join(', ')}; relaying from ${config.relayIp}:${config.minPort}-${config.maxPort}`,
+      `[whoot relay] listening: ${[shown('udp', udp), shown('tcp', tcp), shown('tls', tls)].filter(Boolean).join(', ')}; relaying from ${config.relayIp}:${config.minPort}-${config.maxPort}; ${workers} worker${workers === 1 ? '' : 's'}`,
     );
     const stop = () => {
       feed?.stop();

@@ -86,6 +86,8 @@ export const relayConfigSchema = z
     /** Accept RFC 5766 channel numbers 0x5000-0x7FFF (coturn's turnutils_uclient uses them). */
     legacyChannelNumbers: z.boolean().default(false),
     revocationFeed: revocationFeedConfigSchema.nullable().default(null),
+    /** Relay worker threads on the same ports (relayWorkers.ts): a number, or 'auto' for one per core. */
+    workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default(1),
   })
   .refine((config) => config.minPort <= config.maxPort, { message: 'minPort must not exceed maxPort' });
 
@@ -103,6 +105,11 @@ export function readRelaySecret(config: RelayConfig, env: Readonly<Record<string
   if (fromEnv !== undefined && fromEnv !== '') return fromEnv;
   if (config.secretFile === null) throw new Error('set WHOOT_RELAY_SECRET or secretFile');
   return (readFileSync(config.secretFile, 'utf8').split(/\r?\n/)[0] ?? '').trim();
+}
+
+/** How many relay workers the configuration asks for on a machine with `cores` cores. */
+export function relayWorkerCount(config: RelayConfig, cores: number): number {
+  return config.workers === 'auto' ? Math.max(1, cores) : config.workers;
 }
 
 export function relayOptionsFrom(config: RelayConfig, secret: string): RelayOptions {

@@ -1,5 +1,5 @@
 /**
- * Relay counters for the admin endpoint (issue 4, "Observability"). Plain numbers updated on the hot path; the
+ * Relay counters for the admin endpoint (issue 4, "Observability"). Plain numbers in one typed array, updated on the hot path; the
  * admin endpoint reads `snapshot()`, a fresh plain object it may serialise as it likes.
  *
  * Nothing here can hold a credential: refusal reasons come from a closed list (anything else is counted as
@@ -59,67 +59,127 @@ export interface RelayCountersSnapshot {
   refusals: Record<RefusalReason, number>;
 }
 
+/** Packets dropped without an answer, by why (RFC 8656: indications and ChannelData are never answered). */
+export const DROP_KINDS = ['bandwidth', 'noPermission', 'noAllocation', 'malformed', 'serverMuted'] as const;
+export type DropKind = (typeof DROP_KINDS)[number];
+
+export interface RelayStats extends RelayCountersSnapshot {
+  readonly droppedPackets: {
+    readonly bandwidth: number;
+    readonly noPermission: number;
+    /** Well-formed traffic for an allocation that is gone (ended by sign-out, expiry or Refresh 0). */
+    readonly noAllocation: number;
+    readonly malformed: number;
+    /** RTP (and unclassifiable packets) from a server-muted user, dropped on the way out. */
+    readonly serverMuted: number;
+  };
+  readonly streamConnections: number;
+}
+
 export interface RelayCounters {
   allocationCreated(): void;
   allocationEnded(): void;
   /** One packet of `bytes` application bytes (payload, without STUN/ChannelData framing) relayed. */
   relayed(direction: RelayDirection, bytes: number): void;
   refused(reason: RefusalReason): void;
-  snapshot(): RelayCountersSnapshot;
+  dropped(kind: DropKind): void;
+  /** The TCP plus TLS connections open now. */
+  streamConnections(count: number): void;
+  snapshot(): RelayStats;
 }
 
 const KNOWN_REASONS: ReadonlySet<string> = new Set(REFUSAL_REASONS);
 
-export function createRelayCounters(): RelayCounters {
-  let active = 0;
-  let created = 0;
-  let ended = 0;
-  // Separate variables rather than nested objects: the relay bumps these per packet.
-  let c2pPackets = 0;
-  let c2pBytes = 0;
-  let p2cPackets = 0;
-  let p2cBytes = 0;
-  const refusals = new Map<RefusalReason, number>();
+// Slots of the counter array: allocations, then relayed packets and bytes per direction, then one per reason.
+const ACTIVE = 0;
+const CREATED = 1;
+const ENDED = 2;
+const C2P_PACKETS = 3;
+const C2P_BYTES = 4;
+const P2C_PACKETS = 5;
+const P2C_BYTES = 6;
+const STREAMS = 7;
+const FIRST_DROP = 8;
+const FIRST_REASON = FIRST_DROP + DROP_KINDS.length;
+const REASON_SLOT = new Map<string, number>(REFUSAL_REASONS.map((reason, i) => [reason, FIRST_REASON + i]));
+const OTHER_SLOT = REASON_SLOT.get('other') as number;
+const DROP_SLOT = Object.fromEntries(DROP_KINDS.map((kind, i) => [kind, FIRST_DROP + i])) as Record<DropKind, number>;
+
+/** Bytes a counter array takes: what relayWorkers.ts allocates in shared memory for each worker. */
+export const RELAY_COUNTERS_BYTES = (FIRST_REASON + REFUSAL_REASONS.length) * Float64Array.BYTES_PER_ELEMENT;
+
+/**
+ * Counters in one Float64Array (exact integers to 2^53): cheap to bump per packet, and, when `shared` is given, in
+ * memory the pool of a multi-core relay reads to sum its workers (each worker writes only its own array).
+ */
+export function createRelayCounters(shared?: SharedArrayBuffer): RelayCounters {
+  const slots = shared === undefined ? new Float64Array(RELAY_COUNTERS_BYTES / 8) : new Float64Array(shared);
+  if (slots.byteLength !== RELAY_COUNTERS_BYTES) throw new RangeError('relay counters: wrong buffer size');
+  const add = (slot: number, by: number) => {
+    slots[slot] = (slots[slot] ?? 0) + by;
+  };
 
   return {
     allocationCreated() {
-      created++;
-      active++;
+      add(CREATED, 1);
+      add(ACTIVE, 1);
     },
     allocationEnded() {
       // An unmatched end is a relay bug; keep the gauge sane rather than reporting negative allocations.
-      if (active === 0) return;
-      active--;
-      ended++;
+      if (slots[ACTIVE] === 0) return;
+      add(ACTIVE, -1);
+      add(ENDED, 1);
     },
     relayed(direction, bytes) {
       const size = Number.isFinite(bytes) && bytes > 0 ? bytes : 0;
       if (direction === 'client_to_peer') {
-        c2pPackets++;
-        c2pBytes += size;
+        add(C2P_PACKETS, 1);
+        add(C2P_BYTES, size);
       } else {
-        p2cPackets++;
-        p2cBytes += size;
+        add(P2C_PACKETS, 1);
+        add(P2C_BYTES, size);
       }
     },
     refused(reason) {
       // Typed callers cannot pass anything else; untyped ones must not turn a counter key into a log of input.
-      const key: RefusalReason = KNOWN_REASONS.has(reason) ? reason : 'other';
-      refusals.set(key, (refusals.get(key) ?? 0) + 1);
+      add((KNOWN_REASONS.has(reason) ? REASON_SLOT.get(reason) : undefined) ?? OTHER_SLOT, 1);
     },
-    snapshot() {
-      const byReason = Object.fromEntries(REFUSAL_REASONS.map((r) => [r, refusals.get(r) ?? 0])) as Record<
-        RefusalReason,
-        number
-      >;
-      return {
-        allocations: { active, created, ended },
-        relayed: {
-          client_to_peer: { packets: c2pPackets, bytes: c2pBytes },
-          peer_to_client: { packets: p2cPackets, bytes: p2cBytes },
-        },
-        refusals: byReason,
-      };
+    dropped(kind) {
+      add(DROP_SLOT[kind], 1);
     },
+    streamConnections(count) {
+      slots[STREAMS] = count;
+    },
+    snapshot: () => snapshotOf(slots),
+  };
+}
+
+/** The sum of several counter arrays (the workers of one relay), as one snapshot. */
+export function sumRelayCounters(buffers: readonly SharedArrayBuffer[]): RelayStats {
+  const total = new Float64Array(RELAY_COUNTERS_BYTES / 8);
+  for (const buffer of buffers) {
+    const slots = new Float64Array(buffer);
+    for (let i = 0; i < total.length; i++) total[i] = (total[i] ?? 0) + (slots[i] ?? 0);
+  }
+  return snapshotOf(total);
+}
+
+function snapshotOf(slots: Float64Array): RelayStats {
+  const at = (slot: number) => slots[slot] ?? 0;
+  return {
+    allocations: { active: at(ACTIVE), created: at(CREATED), ended: at(ENDED) },
+    relayed: {
+      client_to_peer: { packets: at(C2P_PACKETS), bytes: at(C2P_BYTES) },
+      peer_to_client: { packets: at(P2C_PACKETS), bytes: at(P2C_BYTES) },
+    },
+    refusals: Object.fromEntries(REFUSAL_REASONS.map((r, i) => [r, at(FIRST_REASON + i)])) as Record<
+      RefusalReason,
+      number
+    >,
+    droppedPackets: Object.fromEntries(DROP_KINDS.map((kind) => [kind, at(DROP_SLOT[kind])])) as Record<
+      DropKind,
+      number
+    >,
+    streamConnections: at(STREAMS),
   };
 }

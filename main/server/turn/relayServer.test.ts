@@ -488,6 +488,43 @@ describe('permissions, channels and relaying', () => {
     expect(a.received).toHaveLength(1);
   });
 
+  it('a channel follows every change between its packets: the peer binding back, permissions lapsing, the peer leaving', async () => {
+    // The data path caches what a channel's peer means (relayServer.ts, PeerRoute): each step here changes one fact
+    // under a live channel and checks the very next packet obeys it.
+    const relay = await startRelay({ nonceTtlSeconds: 3600 });
+    const a = await client(relay);
+    const b = await client(relay);
+    const aRelayed = (await a.allocate()).relayed!;
+    const bRelayed = (await b.allocate()).relayed!;
+    expect((await a.channelBind(0x4000, bRelayed)).errorCode).toBeNull();
+    a.sendChannel(0x4000, Buffer.from('before b allows a'));
+    await until(() => relay.stats().refusals.no_permission === 1);
+    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+    a.sendChannel(0x4000, Buffer.from('as data'));
+    expect((await b.waitFor(1))[0]).toMatchObject({ kind: 'data', data: Buffer.from('as data') });
+    expect((await b.channelBind(0x4321, aRelayed)).errorCode).toBeNull();
+    a.sendChannel(0x4000, Buffer.from('on b’s channel'));
+    expect((await b.waitFor(2))[1]).toEqual({ kind: 'channel', channel: 0x4321, data: Buffer.from('on b’s channel') });
+    // Five minutes later both permissions have lapsed (no sweep has run: the expiry itself stops the packet).
+    clock += 301_000;
+    a.sendChannel(0x4000, Buffer.from('lapsed'));
+    await until(() => relay.stats().refusals.no_permission === 2);
+    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+    a.sendChannel(0x4000, Buffer.from('renewed'));
+    expect((await b.waitFor(3))[2]).toEqual({ kind: 'channel', channel: 0x4321, data: Buffer.from('renewed') });
+    // b leaves: its relayed port is no longer one of this relay's, so a's loopback permission opens nothing.
+    expect((await b.refresh(0)).errorCode).toBeNull();
+    a.sendChannel(0x4000, Buffer.from('after b left'));
+    await until(() => relay.stats().refusals.no_permission === 3);
+    expect(b.received.map((m) => String(m.data))).toEqual(['as data', 'on b’s channel', 'renewed']);
+    // The first packet left a (counted) and was refused on b's side.
+    expect(relay.stats().relayed).toMatchObject({
+      client_to_peer: { packets: 4 },
+      peer_to_client: { packets: 3 },
+    });
+  });
+
   it('relays ChannelData between a TCP client (padded frames) and a UDP client', async () => {
     const relay = await startRelay();
     const tcp = await client(relay, credentials(), 'tcp');

@@ -2,9 +2,17 @@ import { randomBytes } from 'node:crypto';
 import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import { turnCredentialFor } from '../auth/turnCredentials';
-import { isRelayablePeer, canonicalIp as policyCanonicalIp } from './addressPolicy';
+import { isPublicAddress } from './addressPolicy';
 import { sfuPeerMatcher, type SfuPeer } from './sfuPeers';
-import { peerKeyOf, type Allocation, type ChannelBinding, type ClientLink } from './allocation';
+import {
+  peerKeyOf,
+  type Allocation,
+  type ChannelBinding,
+  type ClientLink,
+  type PeerMemo,
+  type Permission,
+  type PeerRoute,
+} from './allocation';
 import {
   startStreamListener,
   startUdpListener,
@@ -15,8 +23,9 @@ import {
 import { authenticate, type AuthenticatedRequest, type LongTermAuthOptions } from './longTermAuth';
 import { createNonceIssuer } from './nonces';
 import { passesServerMute } from './mediaDemux';
-import { createAllocationQuota, createByteRateLimiter } from './rateLimits';
-import { createRelayCounters, type RefusalReason, type RelayCountersSnapshot } from './relayCounters';
+import { createAllocationQuota, createByteRateLimiter, type QuotaDecision } from './rateLimits';
+import { createRelayCounters, type RefusalReason, type RelayStats } from './relayCounters';
+import { createRelayedPorts, relayedPortsOn } from './relayedPorts';
 import { bindRelaySocket, closeQuietly, type RelayPortRange } from './relaySockets';
 import {
   readAddressFamily,
@@ -68,6 +77,11 @@ export interface RelayOptions {
   readonly secret: string | readonly string[] | (() => readonly string[]);
   readonly listen: {
     readonly host: string;
+    /**
+     * Share the ports with other sockets that set it too (SO_REUSEPORT, Linux): the workers of relayWorkers.ts.
+     * The kernel then hands each client 4-tuple (and each TCP connection) to one of them.
+     */
+    readonly reusePort?: boolean;
     /** 0 picks a free port; null or absent leaves the listener off. */
     readonly udpPort?: number | null;
     readonly tcpPort?: number | null;
@@ -115,20 +129,30 @@ export interface RelayOptions {
   /** Milliseconds; tests move it to expire nonces, credentials and allocations without sleeping. */
   readonly now?: () => number;
   readonly log?: (line: string) => void;
+  /** Set by relayWorkers.ts when this relay is one of several worker threads sharing its listening ports. */
+  readonly pool?: RelayPoolMember;
 }
 
-export interface RelayStats extends RelayCountersSnapshot {
-  readonly droppedPackets: {
-    readonly bandwidth: number;
-    readonly noPermission: number;
-    /** Well-formed traffic for an allocation that is gone (ended by sign-out, expiry or Refresh 0). */
-    readonly noAllocation: number;
-    readonly malformed: number;
-    /** RTP (and unclassifiable packets) from a server-muted user, dropped on the way out. */
-    readonly serverMuted: number;
+/**
+ * What one worker of a multi-core relay shares with the others (relayWorkers.ts): the listeners bind with
+ * SO_REUSEPORT, so the kernel spreads clients over the workers by their 4-tuple and each client's allocation lives on
+ * one worker; what must agree across workers comes from here.
+ */
+export interface RelayPoolMember {
+  /** relayedPorts.ts: which relayed ports are live on any worker (the peer policy's own-address exception). */
+  readonly relayedPorts: SharedArrayBuffer;
+  /** This worker's counters (relayCounters.ts layout), summed by the pool for stats(). */
+  readonly counters: SharedArrayBuffer;
+  /** Per-user and total allocation quotas, kept by the pool for every worker. */
+  readonly quota: {
+    tryAcquire(userId: string, sessionId: string): Promise<QuotaDecision>;
+    release(userId: string, sessionId: string): void;
   };
-  readonly streamConnections: number;
+  /** The NONCE key, the same on every worker, so a nonce stays valid whichever worker reads it. */
+  readonly nonceKey: Uint8Array;
 }
+
+export type { RelayStats } from './relayCounters';
 
 export interface Relay {
   readonly addresses: {
@@ -233,17 +257,26 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const isSfuPeer = sfuPeerMatcher(options.sfuPeers ?? []);
   const log = rateLimitedLog(options.log ?? ((line) => console.log(`[whoot relay] ${line}`)), now);
 
-  const counters = createRelayCounters();
-  const quota = createAllocationQuota({ perUser: limits.maxAllocationsPerUser, total: limits.maxAllocations });
-  const nonces = createNonceIssuer({ ttlSeconds: nonceTtlSeconds, now });
+  const pool = options.pool ?? null;
+  const counters = createRelayCounters(pool?.counters);
+  const localQuota = createAllocationQuota({ perUser: limits.maxAllocationsPerUser, total: limits.maxAllocations });
+  const quota: RelayPoolMember['quota'] = pool?.quota ?? {
+    tryAcquire: async (userId) => localQuota.tryAcquire(userId),
+    release: (userId) => void localQuota.release(userId),
+  };
+  const nonces = createNonceIssuer({ ttlSeconds: nonceTtlSeconds, now, ...(pool ? { key: pool.nonceKey } : {}) });
   const authOptions: LongTermAuthOptions = { realm: options.realm, secrets, nonces, now };
-  const dropped = { bandwidth: 0, noPermission: 0, noAllocation: 0, malformed: 0, serverMuted: 0 };
 
   const allocations = new Set<Allocation>();
-  /** Relayed `ip|port` -> allocation: the exception list of the peer policy, checked per packet. */
-  const relayedIndex = new Map<string, Allocation>();
-  /** Relayed IPs with at least one allocation, as the address policy wants them. */
-  const ownRelayedIps = new Map<string, number>();
+  /** Relayed port -> allocation of this relay process: packets between two of them skip the kernel. */
+  const localByPort = new Map<number, Allocation>();
+  /** Relayed ports live on any worker: the exception list of the peer policy, checked per packet. */
+  const ownPorts = pool ? relayedPortsOn(pool.relayedPorts) : createRelayedPorts();
+  /**
+   * Moves on at every change of allocations, permissions or channels in this process: routes cached on channel
+   * bindings (PeerRoute) are reused while it, and the shared port set's version, stay put.
+   */
+  let version = 0;
   /** UDP clients with an allocation, by address then port: the per-datagram lookup without building a key. */
   const udpLinks = new Map<string, Map<number, ClientLink>>();
   const reservations = new Map<string, Reservation>();
@@ -278,7 +311,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         fingerprint: request.fingerprint || request.method === StunMethod.binding,
       },
     );
-    link.send([bytes]);
+    link.sendOne(bytes);
     return bytes;
   };
 
@@ -322,12 +355,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (allocation.ended) return;
     allocation.ended = true;
     allocations.delete(allocation);
-    relayedIndex.delete(peerKeyOf(allocation.relayed.address, allocation.relayed.port));
-    const ip = policyCanonicalIp(allocation.relayed.address) ?? allocation.relayed.address;
-    const left = (ownRelayedIps.get(ip) ?? 1) - 1;
-    if (left <= 0) ownRelayedIps.delete(ip);
-    else ownRelayedIps.set(ip, left);
-    quota.release(allocation.userId);
+    localByPort.delete(allocation.relayed.port);
+    ownPorts.delete(allocation.relayed.port);
+    version += 1;
+    quota.release(allocation.userId, allocation.sessionId);
     counters.allocationEnded();
     closeQuietly(allocation.socket);
     if (allocation.link.allocation === allocation) allocation.link.allocation = null;
@@ -335,12 +366,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     log(`allocation ${allocation.relayed.address}:${allocation.relayed.port} ended (${why})`);
   };
 
-  const ownIpSet: ReadonlySet<string> = {
-    has: (ip: string) => ownRelayedIps.has(ip),
-    get size() {
-      return ownRelayedIps.size;
-    },
-  } as ReadonlySet<string>;
+  /** One of this relay's live relayed transport addresses (on any worker). */
+  const isOwnRelayed = (ip: string, port: number) => ip === relayAddress && ownPorts.has(port);
+  /**
+   * The two exceptions to the peer policy, both held to their ports: this relay's own relayed addresses, and the
+   * SFU's address and media ports (sfuPeers.ts). Nothing else of the private ranges opens up.
+   */
+  const isExceptedPeer = (ip: string, port: number) => isOwnRelayed(ip, port) || isSfuPeer(ip, port);
 
   /**
    * The address policy for a peer. Addresses the policy refuses pass only as one of this relay's own relayed
@@ -355,17 +387,9 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     port: number,
   ): { ok: true; ownOnly: boolean } | { ok: false; reason: RefusalReason } => {
     if (allowedPeers.has(ip)) return { ok: true, ownOnly: false };
-    const open = isRelayablePeer(ip, new Set());
+    const open = isPublicAddress(ip);
     if (open.ok) return { ok: true, ownOnly: false };
-    const own = (isRelayablePeer(ip, ownIpSet).ok && relayedIndex.has(peerKeyOf(ip, port))) || isSfuPeer(ip, port);
-    return own ? { ok: true, ownOnly: true } : { ok: false, reason: `peer_${open.reason}` };
-  };
-
-  /** The per-packet permission test (RFC 8656 section 9), plus the own-address (and SFU) port rule. */
-  const permits = (allocation: Allocation, address: string, port: number, at: number): boolean => {
-    const permission = allocation.permissions.get(address);
-    if (permission === undefined || permission.expiresAt <= at) return false;
-    return !permission.ownOnly || relayedIndex.has(peerKeyOf(address, port)) || isSfuPeer(address, port);
+    return isExceptedPeer(ip, port) ? { ok: true, ownOnly: true } : { ok: false, reason: `peer_${open.reason}` };
   };
 
   const desiredLifetime = (message: StunMessage): number | null => {
@@ -438,7 +462,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const existing = link.allocation;
     if (existing !== null && !existing.ended) {
       if (existing.allocateTransaction === message.transactionId.toString('hex'))
-        link.send([existing.allocateResponse]);
+        link.sendOne(existing.allocateResponse);
       else {
         refuse('allocation_mismatch', link, 'allocate', ErrorCode.allocationMismatch);
         sendError(link, message, ErrorCode.allocationMismatch, auth);
@@ -497,7 +521,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         sendChallenge(link, message, ErrorCode.unauthorized);
         return;
       }
-      const granted = quota.tryAcquire(auth.userId);
+      const granted = await quota.tryAcquire(auth.userId, auth.sessionId);
       if (!granted.ok) {
         const code =
           granted.reason === 'user_quota' ? ErrorCode.allocationQuotaReached : ErrorCode.insufficientCapacity;
@@ -575,14 +599,15 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         allocateResponse: response,
         mediaBlocked: isMediaBlocked(auth.userId),
         ended: false,
+        fromPeer: null,
       };
       acquired = false;
       allocations.add(allocation);
       link.allocation = allocation;
       if (link.transport === 'udp') registerUdpLink(link);
-      relayedIndex.set(peerKeyOf(relayAddress, port), allocation);
-      const ip = policyCanonicalIp(relayAddress) ?? relayAddress;
-      ownRelayedIps.set(ip, (ownRelayedIps.get(ip) ?? 0) + 1);
+      localByPort.set(port, allocation);
+      ownPorts.add(port);
+      version += 1;
       counters.allocationCreated();
       socket.on('error', () => undefined);
       socket.on('message', (data: Buffer, from: RemoteInfo) =>
@@ -595,7 +620,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       );
     } finally {
       link.allocating = false;
-      if (acquired) quota.release(auth.userId);
+      if (acquired) quota.release(auth.userId, auth.sessionId);
     }
   };
 
@@ -676,6 +701,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     }
     const expiresAt = now() + PERMISSION_LIFETIME_SECONDS * 1000;
     for (const { peer, ownOnly } of peers) allocation.permissions.set(peer.address, { expiresAt, ownOnly });
+    version += 1;
     sendResponse(link, message, StunClass.success, [], auth);
   };
 
@@ -709,7 +735,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       sendError(link, message, ErrorCode.badRequest, auth);
       return;
     }
-    const binding: ChannelBinding = byNumber ?? { channel, peer, peerKey, expiresAt: 0 };
+    const binding: ChannelBinding = byNumber ?? { channel, peer, peerKey, expiresAt: 0, route: null };
     binding.expiresAt = at + CHANNEL_LIFETIME_SECONDS * 1000;
     allocation.channels.set(channel, binding);
     allocation.channelByPeer.set(peerKey, binding);
@@ -718,34 +744,91 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       expiresAt: Math.max(permission?.expiresAt ?? 0, at + PERMISSION_LIFETIME_SECONDS * 1000),
       ownOnly: permission === undefined ? ownOnly : permission.ownOnly && ownOnly,
     });
+    version += 1;
     sendResponse(link, message, StunClass.success, [], auth);
   };
 
   // ---- data path ----------------------------------------------------------------------------------------------
+  // Per packet: no string keys, no closures, no buffers beyond what the socket hands us where the shape allows. What
+  // a channel's peer means (permission, own address, local allocation, its channel back) is worked out once per
+  // change of the relay's state (PeerRoute) instead of per packet.
 
-  const relayToPeer = (allocation: Allocation, peer: { address: string; port: number }, data: Buffer) => {
-    if (!permits(allocation, peer.address, peer.port, now())) {
-      dropped.noPermission += 1;
+  const routeTo = (allocation: Allocation, address: string, port: number): PeerRoute => {
+    const local = address === relayAddress ? localByPort.get(port) : undefined;
+    const back = local === undefined ? undefined : allocation.relayed;
+    return {
+      version,
+      sharedVersion: ownPorts.version(),
+      permission: allocation.permissions.get(address),
+      peerIsOwn: isExceptedPeer(address, port),
+      local,
+      reversePermission: back === undefined ? undefined : local?.permissions.get(back.address),
+      reverseChannel: back === undefined ? undefined : local?.channelByPeer.get(peerKeyOf(back.address, back.port)),
+    };
+  };
+
+  const routeOf = (allocation: Allocation, binding: ChannelBinding): PeerRoute => {
+    const cached = binding.route;
+    if (cached !== null && cached.version === version && cached.sharedVersion === ownPorts.version()) return cached;
+    return (binding.route = routeTo(allocation, binding.peer.address, binding.peer.port));
+  };
+
+  const permitted = (permission: Permission | undefined, peerIsOwn: boolean, at: number) =>
+    permission !== undefined && permission.expiresAt > at && (!permission.ownOnly || peerIsOwn);
+
+  /**
+   * Client to peer. `framed` is the whole ChannelData packet the data came in (header included) when there is one:
+   * handed to another allocation of this relay that has a channel back, only its channel number changes (the length
+   * is the same), so it leaves as the buffer it arrived in.
+   */
+  const relayToPeer = (
+    allocation: Allocation,
+    peer: { address: string; port: number },
+    data: Buffer,
+    route: PeerRoute,
+    at: number,
+    framed: Buffer | null,
+  ) => {
+    if (!permitted(route.permission, route.peerIsOwn, at)) {
+      counters.dropped('noPermission');
       counters.refused('no_permission');
       return;
     }
     // Before the byte budget: a muted sender's dropped media must not eat the rate its RTCP and DTLS need.
     if (allocation.mediaBlocked && !passesServerMute(data)) {
-      dropped.serverMuted += 1;
+      counters.dropped('serverMuted');
       counters.refused('server_muted');
       return;
     }
     if (!allocation.toPeer.tryConsume(data.length)) {
-      dropped.bandwidth += 1;
+      counters.dropped('bandwidth');
       counters.refused('bandwidth');
       return;
     }
     counters.relayed('client_to_peer', data.length);
-    const local = relayedIndex.get(peerKeyOf(peer.address, peer.port));
+    const local = route.local;
     if (local !== undefined) {
       // Both ends on this relay (the usual call): hand the packet to the other allocation as if it had come through
       // the kernel from our relayed address. Same checks on arrival, half the syscalls.
-      fromPeer(local, data, allocation.relayed.address, allocation.relayed.port);
+      if (local.ended) return;
+      if (!permitted(route.reversePermission, true, at)) {
+        counters.dropped('noPermission');
+        counters.refused('no_permission');
+        return;
+      }
+      const channel = route.reverseChannel;
+      if (framed !== null && channel !== undefined && channel.expiresAt > at && !local.link.stream) {
+        if (!local.toClient.tryConsume(data.length)) {
+          counters.dropped('bandwidth');
+          counters.refused('bandwidth');
+          return;
+        }
+        framed.writeUInt16BE(channel.channel, 0);
+        local.link.sendOne(framed);
+        counters.relayed('peer_to_client', data.length);
+        return;
+      }
+      toClient(local, data, allocation.relayed.address, allocation.relayed.port, channel, at);
       return;
     }
     allocation.socket.send(data, peer.port, peer.address);
@@ -757,57 +840,59 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const data = getAttribute(message, Attr.DATA);
     // Indications get no answer (RFC 8656 section 11.2): a bad one is dropped.
     if (allocation === null) {
-      dropped.noAllocation += 1;
+      counters.dropped('noAllocation');
       return;
     }
     if (peerValue === undefined || data === undefined) {
-      dropped.malformed += 1;
+      counters.dropped('malformed');
       return;
     }
     const peer = readXorAddress(peerValue, message.transactionId);
     if (peer === null) {
-      dropped.malformed += 1;
+      counters.dropped('malformed');
       return;
     }
-    relayToPeer(allocation, peer, data);
+    relayToPeer(allocation, peer, data, routeTo(allocation, peer.address, peer.port), now(), null);
   };
 
   const handleChannelFromClient = (link: ClientLink, packet: Buffer) => {
     const allocation = link.allocation;
     if (packet.length < 4) {
-      dropped.malformed += 1;
+      counters.dropped('malformed');
       return;
     }
     // A client keeps sending on its 5-tuple until it notices its allocation ended (e.g. at sign-out): not hostile.
     if (allocation === null) {
-      dropped.noAllocation += 1;
+      counters.dropped('noAllocation');
       return;
     }
+    const at = now();
     const channel = packet.readUInt16BE(0);
     const length = packet.readUInt16BE(2);
     const binding = allocation.channels.get(channel);
-    if (binding === undefined || 4 + length > packet.length || binding.expiresAt <= now()) {
-      dropped.malformed += 1;
+    if (binding === undefined || 4 + length > packet.length || binding.expiresAt <= at) {
+      counters.dropped('malformed');
       return;
     }
-    relayToPeer(allocation, binding.peer, packet.subarray(4, 4 + length));
+    const framed = packet.length === 4 + length ? packet : packet.subarray(0, 4 + length);
+    relayToPeer(allocation, binding.peer, framed.subarray(4), routeOf(allocation, binding), at, framed);
   };
 
-  const fromPeer = (allocation: Allocation, data: Buffer, address: string, port: number) => {
-    if (allocation.ended) return;
-    const at = now();
-    if (!permits(allocation, address, port, at)) {
-      dropped.noPermission += 1;
-      counters.refused('no_permission');
-      return;
-    }
+  /** Peer data to the client: on the peer's channel when it has a live one, else as a Data indication. */
+  const toClient = (
+    allocation: Allocation,
+    data: Buffer,
+    address: string,
+    port: number,
+    binding: ChannelBinding | undefined,
+    at: number,
+  ) => {
     if (!allocation.toClient.tryConsume(data.length)) {
-      dropped.bandwidth += 1;
+      counters.dropped('bandwidth');
       counters.refused('bandwidth');
       return;
     }
     const link = allocation.link;
-    const binding = allocation.channelByPeer.get(peerKeyOf(address, port));
     // An expired binding (kept through its cooldown) no longer carries data: the peer's packets go as Data.
     if (binding !== undefined && binding.expiresAt > at) {
       const header = channelDataHeader(binding.channel, data.length);
@@ -815,7 +900,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       link.send(pad === 0 ? [header, data] : [header, data, Buffer.alloc(pad)]);
     } else {
       const transactionId = randomBytes(12);
-      link.send([
+      link.sendOne(
         encodeStun({
           method: StunMethod.data,
           cls: StunClass.indication,
@@ -825,9 +910,45 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
             { type: Attr.DATA, value: data },
           ],
         }),
-      ]);
+      );
     }
     counters.relayed('peer_to_client', data.length);
+  };
+
+  /** What the relayed socket needs about the peer a datagram came from; the last answer is kept on the allocation. */
+  const peerMemo = (allocation: Allocation, address: string, port: number): PeerMemo => {
+    const memo = allocation.fromPeer;
+    if (
+      memo !== null &&
+      memo.port === port &&
+      memo.address === address &&
+      memo.version === version &&
+      memo.sharedVersion === ownPorts.version()
+    ) {
+      return memo;
+    }
+    return (allocation.fromPeer = {
+      address,
+      port,
+      version,
+      sharedVersion: ownPorts.version(),
+      permission: allocation.permissions.get(address),
+      peerIsOwn: isExceptedPeer(address, port),
+      channel: allocation.channelByPeer.get(peerKeyOf(address, port)),
+    });
+  };
+
+  /** A datagram from a peer on an allocation's relayed socket. */
+  const fromPeer = (allocation: Allocation, data: Buffer, address: string, port: number) => {
+    if (allocation.ended) return;
+    const at = now();
+    const memo = peerMemo(allocation, address, port);
+    if (!permitted(memo.permission, memo.peerIsOwn, at)) {
+      counters.dropped('noPermission');
+      counters.refused('no_permission');
+      return;
+    }
+    toClient(allocation, data, address, port, memo.channel, at);
   };
 
   // ---- dispatch -----------------------------------------------------------------------------------------------
@@ -836,7 +957,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const parsed = parseStun(packet);
     if (!parsed.ok) {
       // Not answerable: without a parsed header there is no transaction to answer.
-      dropped.malformed += 1;
+      counters.dropped('malformed');
       return;
     }
     const message = parsed.message;
@@ -880,7 +1001,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       const first = packet[0] ?? 0xff;
       if (first >= 0x40 && first < 0x80) handleChannelFromClient(link, packet);
       else if (first < 0x40) handleStun(link, packet);
-      else dropped.malformed += 1;
+      else counters.dropped('malformed');
     } catch (error) {
       // A bug here must cost one packet, not the relay (or the server it is embedded in).
       counters.refused('other');
@@ -895,6 +1016,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   let tls: StreamListener | null = null;
   let connectionCount = 0;
   const host = options.listen.host;
+  const reusePort = options.listen.reusePort ?? false;
 
   const onDatagram = (listener: () => UdpListener | null) => (data: Buffer, from: RemoteInfo) => {
     const known = udpLinks.get(from.address)?.get(from.port);
@@ -911,6 +1033,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       remote: { family: from.family === 'IPv6' ? 6 : 4, address, port: from.port },
       stream: false,
       send: (parts) => socket.send(parts as Buffer[], from.port, from.address),
+      sendOne: (packet) => socket.send(packet, from.port, from.address),
       allocation: null,
       allocating: false,
       closed: false,
@@ -924,6 +1047,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return;
     }
     streamSockets.add(socket);
+    counters.streamConnections(streamSockets.size);
     connectionCount += 1;
     const address = canonicalIp(socket.remoteAddress) ?? socket.remoteAddress;
     const link: ClientLink = {
@@ -934,6 +1058,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       send: (parts) => {
         if (socket.destroyed || socket.writableLength > STREAM_HIGH_WATER_BYTES) return;
         socket.write(parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts));
+      },
+      sendOne: (packet) => {
+        if (socket.destroyed || socket.writableLength > STREAM_HIGH_WATER_BYTES) return;
+        socket.write(packet);
       },
       allocation: null,
       allocating: false,
@@ -951,7 +1079,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     socket.on('data', (chunk: Buffer) => {
       const error = framer.push(chunk, (_kind, frame) => handlePacket(link, frame));
       if (error !== null) {
-        dropped.malformed += 1;
+        counters.dropped('malformed');
         socket.destroy();
       }
     });
@@ -959,6 +1087,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     socket.once('close', () => {
       link.closed = true;
       streamSockets.delete(socket);
+      counters.streamConnections(streamSockets.size);
       // RFC 8656 section 3.1: over TCP the allocation lives as long as its connection.
       if (link.allocation !== null) endAllocation(link.allocation, 'connection closed');
     });
@@ -970,6 +1099,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         host,
         options.listen.udpPort,
         onDatagram(() => udp),
+        reusePort,
       );
     }
     if (options.listen.tcpPort !== undefined && options.listen.tcpPort !== null) {
@@ -979,6 +1109,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         null,
         limits.maxStreamConnections,
         onConnection('tcp'),
+        reusePort,
       );
     }
     if (options.listen.tls) {
@@ -988,6 +1119,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         options.listen.tls,
         limits.maxStreamConnections,
         onConnection('tls'),
+        reusePort,
       );
     }
   } catch (error) {
@@ -1005,13 +1137,17 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         continue;
       }
       for (const [ip, permission] of allocation.permissions) {
-        if (permission.expiresAt <= at) allocation.permissions.delete(ip);
+        if (permission.expiresAt <= at) {
+          allocation.permissions.delete(ip);
+          version += 1;
+        }
       }
       for (const [channel, binding] of allocation.channels) {
         // Kept (unusable) through the cooldown so the number cannot move to another peer at once.
         if (binding.expiresAt + CHANNEL_COOLDOWN_MS <= at) {
           allocation.channels.delete(channel);
           allocation.channelByPeer.delete(binding.peerKey);
+          version += 1;
         }
       }
     }
@@ -1030,11 +1166,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   return {
     addresses: { udp: hostPort(udp), tcp: hostPort(tcp), tls: hostPort(tls) },
-    stats: () => ({
-      ...counters.snapshot(),
-      droppedPackets: { ...dropped },
-      streamConnections: streamSockets.size,
-    }),
+    stats: () => counters.snapshot(),
     endSession(sessionId) {
       const previous = sessionEnds.get(sessionId);
       sessionEnds.set(sessionId, { count: (previous?.count ?? 0) + 1, at: now() });

@@ -34,8 +34,8 @@ export const literalLookup = (
   callback: (error: NodeJS.ErrnoException | null, address: string, family: number) => void,
 ): void => callback(null, address, isIPv6(address) ? 6 : 4);
 
-export function udpSocketFor(address: string): Socket {
-  return createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', lookup: literalLookup });
+export function udpSocketFor(address: string, reusePort = false): Socket {
+  return createSocket({ type: isIPv6(address) ? 'udp6' : 'udp4', lookup: literalLookup, reusePort });
 }
 
 export function bindUdp(address: string, port: number): Promise<Socket | null> {

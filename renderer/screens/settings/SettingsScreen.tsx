@@ -4,7 +4,10 @@ import { ScreenHeading } from '../../components/ScreenHeading';
 import { useStores } from '../../storesContext';
 import { VoiceProcessingSettings } from './VoiceProcessingSettings';
 import { DeviceList } from './DeviceList';
+import { MicrophoneCheck } from './MicrophoneCheck';
 import { PushToTalkSettings } from './PushToTalkSettings';
+import { AboutSection } from './AboutSection';
+import { ManagedPolicySection } from './ManagedPolicySection';
 
 function MicrophoneAccess() {
   const { devices } = useStores();
@@ -54,6 +57,7 @@ export function SettingsScreen() {
         <ScreenHeading id="settings-heading">Settings</ScreenHeading>
       </header>
       <div className="settings-body">
+        <ManagedPolicySection />
         <section className="panel" aria-labelledby="audio-heading">
           <h2 id="audio-heading">Audio devices</h2>
           {access === 'unavailable' ? (
@@ -91,8 +95,10 @@ export function SettingsScreen() {
             </>
           )}
         </section>
+        {access !== 'unavailable' && <MicrophoneCheck />}
         <VoiceProcessingSettings />
         <PushToTalkSettings />
+        <AboutSection />
       </div>
     </section>
   );

@@ -1,7 +1,7 @@
 import { useStores } from '../../storesContext';
 import { useVoice } from '../workspace/useVoice';
-import { SENSITIVITY_RANGE_DB } from '../../../shared/voicePreferences';
 import type { AudioProcessing } from '../../voice/ports';
+import { ManagedNote, useManaged } from './managed';
 
 const PROCESSING: readonly [keyof AudioProcessing, string, string][] = [
   ['echoCancellation', 'Echo cancellation', 'Removes your speakers from what your microphone hears.'],
@@ -9,15 +9,16 @@ const PROCESSING: readonly [keyof AudioProcessing, string, string][] = [
   ['autoGainControl', 'Automatic gain control', 'Evens out your volume; turn it off if it pumps or clips.'],
 ];
 
-/** Audio processing switches and the voice-activity threshold; a call in progress picks changes up at once. */
+/** Audio processing switches; a call in progress picks changes up at once (the threshold is on the meter). */
 export function VoiceProcessingSettings() {
   const { voice } = useStores();
   const processing = useVoice((state) => state.processing);
-  const sensitivityDb = useVoice((state) => state.sensitivityDb);
-  const localLevel = useVoice((state) => state.localLevel);
+  const managed = {
+    echoCancellation: useManaged('echoCancellation'),
+    noiseSuppression: useManaged('noiseSuppression'),
+    autoGainControl: useManaged('autoGainControl'),
+  };
   if (voice === null) return null;
-  const levelDb =
-    localLevel > 0 ? Math.max(SENSITIVITY_RANGE_DB.min, 20 * Math.log10(localLevel)) : SENSITIVITY_RANGE_DB.min;
 
   return (
     <section className="panel" aria-labelledby="processing-heading">
@@ -29,28 +30,16 @@ export function VoiceProcessingSettings() {
             <input
               type="checkbox"
               checked={processing[key]}
+              disabled={managed[key]}
               onChange={(event) => void voice.setProcessing({ ...processing, [key]: event.target.checked })}
             />
             <span>
               {label}
-              <span className="muted small"> — {help}</span>
+              <span className="muted small"> — {help}</span> {managed[key] && <ManagedNote />}
             </span>
           </label>
         ))}
       </fieldset>
-      <label className="volume">
-        <span>
-          Voice activity sensitivity: {sensitivityDb} dB (your level now: {Math.round(levelDb)} dB)
-        </span>
-        <input
-          type="range"
-          min={SENSITIVITY_RANGE_DB.min}
-          max={SENSITIVITY_RANGE_DB.max}
-          step={1}
-          value={sensitivityDb}
-          onChange={(event) => voice.setSensitivityDb(Number(event.target.value))}
-        />
-      </label>
     </section>
   );
 }

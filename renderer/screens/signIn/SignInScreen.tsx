@@ -1,61 +1,58 @@
 import { useMemo, useRef, useState, type FormEvent, type RefObject } from 'react';
 import { useStore } from 'zustand';
-import { hostAndPort } from '../../../shared/identifiers';
+import { Button } from '../../components/Button';
 import { ScreenHeading } from '../../components/ScreenHeading';
+import { SecondFactorScreen } from './SecondFactorScreen';
+import { SetUpServerScreen } from './SetUpServerScreen';
+import { SignUpScreen } from './SignUpScreen';
 import { TextField } from '../../components/TextField';
+import { InviteLinkField } from './InviteLinkField';
+import { SsoSignInButton } from './SsoSignInButton';
 import { useStores } from '../../storesContext';
-import {
-  asSentence,
-  describeInvite,
-  signInFieldOrder,
-  validateSignInForm,
-  type FieldErrors,
-  type SignInField,
-} from './signInForm';
+import { describeInvite, signInFieldOrder, validateSignInForm, type FieldErrors, type SignInField } from './signInForm';
+
+/** Signed out: the form for the way in the person chose (or the invite they opened led to). */
+export function SignedOutScreen() {
+  const { session, onboarding, host } = useStores();
+  const mode = useStore(onboarding, (state) => state.signedOutMode);
+  const secondFactor = useStore(session, (state) => state.secondFactorNeeded);
+  const hosting = useStore(host, (state) => state.status.state);
+  if (hosting === 'needsSetup') return <SetUpServerScreen />;
+  if (secondFactor) return <SecondFactorScreen />;
+  return mode === 'signUp' ? <SignUpScreen /> : <SignInScreen />;
+}
 
 export function SignInScreen() {
-  const { session, invite } = useStores();
+  const { session, invite, onboarding } = useStores();
   const inviteLink = useStore(invite, (state) => state.link);
+  const preview = useMemo(() => describeInvite(inviteLink), [inviteLink]);
   const pending = useStore(session, (state) => state.signInPending);
   const signInError = useStore(session, (state) => state.signInError);
+  const endedOnServer = useStore(session, (state) => !state.session.signedIn && state.session.sessionEnded === true);
 
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
-  const [totp, setTotp] = useState('');
   const [errors, setErrors] = useState<FieldErrors>({});
 
   const inviteRef = useRef<HTMLInputElement>(null);
   const emailRef = useRef<HTMLInputElement>(null);
   const passwordRef = useRef<HTMLInputElement>(null);
-  const totpRef = useRef<HTMLInputElement>(null);
   const focusField = (field: SignInField) => {
     const refs: Record<SignInField, RefObject<HTMLInputElement | null>> = {
       inviteLink: inviteRef,
       email: emailRef,
       password: passwordRef,
-      totp: totpRef,
+      totp: passwordRef,
     };
     refs[field].current?.focus();
   };
-
-  const preview = useMemo(() => describeInvite(inviteLink), [inviteLink]);
-  // A live preview beats a submit-time error for the invite: it is pasted, so it is right or wrong all at once.
-  const inviteHint =
-    preview === null
-      ? errors.inviteLink
-        ? undefined
-        : 'Paste the whoot://join link from your invitation.'
-      : preview.ok
-        ? `Joins the server at ${hostAndPort(preview.value)}`
-        : asSentence(preview.error.message);
-  const inviteError = preview === null ? errors.inviteLink : undefined;
 
   const clearError = (field: SignInField) => setErrors((current) => ({ ...current, [field]: undefined }));
 
   async function submit(event: FormEvent<HTMLFormElement>) {
     event.preventDefault();
     if (pending) return;
-    const checked = validateSignInForm({ inviteLink, email, password, totp });
+    const checked = validateSignInForm({ inviteLink, email, password, totp: '' });
     // The password is gone from UI state the moment it is used, whether the attempt goes on to succeed or not.
     setPassword('');
     if (!checked.ok) {
@@ -75,19 +72,21 @@ export function SignInScreen() {
       <div className="card">
         <ScreenHeading id="sign-in-heading">Sign in to whoot</ScreenHeading>
         <p className="muted">Use the invite link your team sent you and your whoot account.</p>
+        {endedOnServer && (
+          <p className="server-rule" role="status">
+            You were signed out: your session ended on the server, because your password was changed or this device was
+            signed out from another one.
+          </p>
+        )}
+        <SsoSignInButton invite={preview?.ok ? preview.value : null} />
         <form className="form" noValidate onSubmit={(event) => void submit(event)} aria-busy={pending}>
-          <TextField
-            label="Invite link"
+          <InviteLinkField
             inputRef={inviteRef}
-            type="text"
-            autoComplete="off"
-            spellCheck={false}
-            placeholder="whoot://join?host=…"
             value={inviteLink}
-            onChange={(event) => invite.getState().setLink(event.target.value)}
-            hint={inviteHint}
-            hintTone={preview === null ? 'neutral' : preview.ok ? 'good' : 'bad'}
-            error={inviteError}
+            onChange={(link) => invite.getState().setLink(link)}
+            names={(server) => `Joins the server at ${server}`}
+            emptyHint="Paste the whoot://join link from your invitation."
+            error={errors.inviteLink}
           />
           <TextField
             label="Email"
@@ -113,20 +112,6 @@ export function SignInScreen() {
             }}
             error={errors.password}
           />
-          <TextField
-            label="Authenticator code (optional)"
-            inputRef={totpRef}
-            type="text"
-            inputMode="numeric"
-            autoComplete="one-time-code"
-            value={totp}
-            onChange={(event) => {
-              setTotp(event.target.value);
-              clearError('totp');
-            }}
-            hint="Only if your account uses an authenticator app: the 6-digit code it shows now."
-            error={errors.totp}
-          />
           <div role="alert" className="alert">
             {signInError?.message}
           </div>
@@ -137,6 +122,16 @@ export function SignInScreen() {
             {pending ? 'Signing in…' : ''}
           </p>
         </form>
+        <p className="card-divider">New to this server?</p>
+        <Button
+          className="button-wide"
+          onClick={() => {
+            session.getState().clearSignInError();
+            onboarding.getState().setSignedOutMode('signUp');
+          }}
+        >
+          Create your account
+        </Button>
       </div>
     </section>
   );

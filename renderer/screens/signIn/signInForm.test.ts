@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatInviteLink } from '../../../shared/deepLink';
 import { validInvite } from '../../testing/fakeWhootApi';
-import { asSentence, describeInvite, validateSignInForm } from './signInForm';
+import { asSentence, describeInvite, validateSignInForm, validateSignUpForm } from './signInForm';
 
 const link = formatInviteLink(validInvite);
 const valid = { inviteLink: link, email: 'ada@example.org', password: 'correct horse', totp: '' };
@@ -63,5 +63,60 @@ describe('asSentence', () => {
   it('capitalises and ends with a full stop once', () => {
     expect(asSentence('must be 6 digits')).toBe('Must be 6 digits.');
     expect(asSentence('Already a sentence.')).toBe('Already a sentence.');
+  });
+});
+
+describe('validateSignUpForm', () => {
+  const fields = {
+    inviteLink: link,
+    displayName: ' Ada Lovelace ',
+    email: ' ada@example.org ',
+    password: 'notes on the engine',
+  };
+
+  it('builds the request main expects, with the name trimmed', () => {
+    expect(validateSignUpForm(fields)).toEqual({
+      ok: true,
+      request: {
+        server: { invite: validInvite },
+        displayName: 'Ada Lovelace',
+        email: 'ada@example.org',
+        password: 'notes on the engine',
+      },
+    });
+  });
+
+  it('names each field that would be refused: empty name, bidi name, bad email, weak or personal password', () => {
+    const result = validateSignUpForm({
+      inviteLink: '',
+      displayName: 'Ada\u202e',
+      email: 'nope',
+      password: 'password1',
+    });
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(Object.keys(result.errors).sort()).toEqual(['displayName', 'email', 'inviteLink', 'password']);
+    expect(result.errors.password).toBe('This is one of the most common passwords.');
+    const personal = validateSignUpForm({ ...fields, password: 'adalovelace' });
+    expect(personal.ok || personal.errors.password).toMatch(/name or email/);
+  });
+});
+
+describe('validateSignUpForm, in words a person can act on', () => {
+  it('asks for a missing name and email, and gives a too-long name its limit', () => {
+    const empty = validateSignUpForm({
+      inviteLink: link,
+      displayName: '  ',
+      email: '',
+      password: 'notes on the engine',
+    });
+    expect(empty.ok || empty.errors).toEqual({ displayName: 'Enter your name.', email: 'Enter your email address.' });
+    const long = validateSignUpForm({
+      inviteLink: link,
+      displayName: 'A'.repeat(65),
+      email: 'ada@example.org',
+      password: 'notes on the engine',
+    });
+    expect(long.ok || long.errors.displayName).toBe('Must be at most 64 characters.');
   });
 });

@@ -1,6 +1,8 @@
 import { parseDeepLink, type Invite } from '../../../shared/deepLink';
 import type { Result } from '../../../shared/result';
 import { signInRequestSchema, type SignInRequest } from '../../../shared/session';
+import { signUpRequestSchema, type SignUpRequest } from '../../../shared/accountIpc';
+import { newPasswordProblem } from '../../../shared/passwordStrength';
 
 export interface SignInFields {
   readonly inviteLink: string;
@@ -61,4 +63,49 @@ export function validateSignInForm(
   }
   if (Object.keys(errors).length > 0) return { ok: false, errors };
   return { ok: true, request };
+}
+
+export interface SignUpFields {
+  readonly inviteLink: string;
+  readonly displayName: string;
+  readonly email: string;
+  readonly password: string;
+}
+
+export type SignUpField = keyof SignUpFields;
+
+export const signUpFieldOrder: readonly SignUpField[] = ['inviteLink', 'displayName', 'email', 'password'];
+
+/**
+ * A new account's form, checked with the schema main enforces and the password rule the server enforces (with the
+ * name and email counted as guessed), so nothing goes out that either would refuse for its shape.
+ */
+export function validateSignUpForm(
+  fields: SignUpFields,
+): { ok: true; request: SignUpRequest } | { ok: false; errors: Partial<Record<SignUpField, string>> } {
+  const errors: Partial<Record<SignUpField, string>> = {};
+  const invite = describeInvite(fields.inviteLink);
+  if (invite === null) errors.inviteLink = 'Paste the invite link you were given.';
+  else if (!invite.ok) errors.inviteLink = asSentence(invite.error.message);
+  const request: SignUpRequest = {
+    server: { invite: invite?.ok ? invite.value : { host: '', port: 0, spkiPin: '', code: '' } },
+    displayName: fields.displayName,
+    email: fields.email.trim(),
+    password: fields.password,
+  };
+  const parsed = signUpRequestSchema.safeParse(request);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const field = issue.path[0];
+      if (field !== 'displayName' && field !== 'email' && field !== 'password') continue;
+      errors[field] ??= asSentence(issue.message);
+    }
+  }
+  // The two a person most often leaves empty, in words that say what to do.
+  if (fields.displayName.trim() === '') errors.displayName = 'Enter your name.';
+  if (fields.email.trim() === '') errors.email = 'Enter your email address.';
+  errors.password ??= newPasswordProblem(fields.password, [fields.displayName, fields.email]) ?? undefined;
+  if (errors.password === undefined) delete errors.password;
+  if (Object.keys(errors).length > 0) return { ok: false, errors };
+  return { ok: true, request: { ...request, displayName: parsed.data?.displayName ?? request.displayName } };
 }

@@ -232,6 +232,14 @@ export async function startRedisMembership(
     report,
   });
 
+  /**
+   * Tells every node's copy of who is in voice where, and resolves once Redis has taken the notice (so a join or a
+   * leave answered after it is known to the relays' question on every node); kept for a retry if Redis refuses.
+   */
+  async function announce(notice: VoiceNotice): Promise<void> {
+    await notices.publishNow('all', notice).catch(() => notices.publish('all', notice));
+  }
+
   function track<T>(promise: Promise<T>): Promise<T> {
     inFlight.add(promise);
     const done = () => inFlight.delete(promise);
@@ -306,7 +314,7 @@ export async function startRedisMembership(
     if (joined !== 1) return null;
     localPeers.set(member.peerId, { key, member });
     applyNotice({ op: 'join', member: record });
-    notices.publish('all', { op: 'join', member: record });
+    await announce({ op: 'join', member: record });
     return others
       .map(parseStored)
       .filter((m): m is StoredMember => m !== null)
@@ -357,7 +365,7 @@ export async function startRedisMembership(
           const left = await command.eval(LEAVE, 0, p, peerId, key);
           if (left === null) return;
           applyNotice({ op: 'leave', key, peerId });
-          notices.publish('all', { op: 'leave', key, peerId });
+          await announce({ op: 'leave', key, peerId });
         }),
       );
     },

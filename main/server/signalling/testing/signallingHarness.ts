@@ -14,6 +14,7 @@ import type { JoinDecision } from '../clientConnection';
 import { createMemoryEventBus, createMemoryEventLog, type EventBus, type EventLog } from '../events';
 import { attachSignallingServer, type SignallingServer, type SignallingServerOptions } from '../signallingServer';
 import { createMemoryTicketStore, type TicketClaims, type TicketStore } from '../tickets';
+import { TEST_WAIT_MS } from '../../../../test/support/testDeadlines';
 
 /**
  * A real signalling server on a real HTTPS server (127.0.0.1, self-signed certificate), and real `ws` clients, for
@@ -185,7 +186,7 @@ export class TestClient {
   async next<T extends ServerMessage['type']>(
     type: T,
     match: (message: Message<T>) => boolean = () => true,
-    timeoutMs = 15_000,
+    timeoutMs = TEST_WAIT_MS,
   ): Promise<Message<T>> {
     const find = () => {
       for (const [i, message] of this.received.entries()) {

@@ -22,12 +22,13 @@ const REKEY = '.rekey';
 
 type Transaction = <T>(work: (sql: Sql) => Promise<T>) => Promise<T>;
 
-/** Writes an encrypted stream as chunk rows of `blobId` under `keyId`, one short transaction per row. */
-async function writeChunks(
-  tx: Transaction,
-  place: { readonly workspaceId: string; readonly blobId: string; readonly keyId: string },
-  encrypted: AsyncIterable<Buffer>,
-  now: () => number,
+/**
+ * Cuts a stream into rows of about CHUNK_ROW_BYTES and hands each to `insert` with its index, in order (at least one
+ * row, empty for an empty stream): how file blobs and release installers become rows.
+ */
+export async function writeInRows(
+  stream: AsyncIterable<Buffer>,
+  insert: (seq: number, data: Buffer) => Promise<unknown>,
 ): Promise<void> {
   let pending: Buffer[] = [];
   let bytes = 0;
@@ -38,19 +39,31 @@ async function writeChunks(
     bytes = 0;
     const index = seq;
     seq += 1;
-    await tx((sql) =>
-      sql.run(
-        `INSERT INTO file_chunks (workspace_id, file_id, key_id, seq, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-        [place.workspaceId, place.blobId, place.keyId, index, data, now()],
-      ),
-    );
+    await insert(index, data);
   };
-  for await (const piece of encrypted) {
+  for await (const piece of stream) {
     pending.push(piece);
     bytes += piece.length;
     if (bytes >= CHUNK_ROW_BYTES) await flush();
   }
   if (bytes > 0 || seq === 0) await flush();
+}
+
+/** Writes an encrypted stream as chunk rows of `blobId` under `keyId`, one short transaction per row. */
+async function writeChunks(
+  tx: Transaction,
+  place: { readonly workspaceId: string; readonly blobId: string; readonly keyId: string },
+  encrypted: AsyncIterable<Buffer>,
+  now: () => number,
+): Promise<void> {
+  await writeInRows(encrypted, (index, data) =>
+    tx((sql) =>
+      sql.run(
+        `INSERT INTO file_chunks (workspace_id, file_id, key_id, seq, data, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+        [place.workspaceId, place.blobId, place.keyId, index, data, now()],
+      ),
+    ),
+  );
 }
 
 /** The stored ciphertext of a blob, a few rows at a time, in order. */

@@ -4,7 +4,9 @@ import { ENCRYPTED_COLUMNS } from '../encryptedColumns';
 import { FILE_COLUMNS, fileRecord, type FileRow } from '../filesQueries';
 import { newId } from '../ids';
 import {
+  BY_NONCE_SQL,
   MESSAGE_COLUMNS,
+  memberNonce,
   messageRecord,
   PostRefused,
   postFailureMessages,
@@ -13,10 +15,11 @@ import {
 } from '../messagesQueries';
 import type { ChannelUnreadRecord, ScopedMessages, StoredFile, StoredMessage } from '../types';
 import type { PgStoreContext } from './pgContext';
-import { limitOf, positional, referencingPg, type Sql } from './pgSql';
+import { limitOf, positional, referencingPg, sqlState, type Sql } from './pgSql';
 
 const UNREAD_ALL = positional(`${UNREAD_SQL} ORDER BY c.created_at, c.id`, ['workspaceId', 'userId']);
 const UNREAD_ONE = positional(`${UNREAD_SQL} AND c.id = @channelId`, ['workspaceId', 'userId', 'channelId']);
+const BY_NONCE = positional(BY_NONCE_SQL, ['workspaceId', 'authorId', 'nonce']);
 
 /** Channel timelines, mentions and read markers of one workspace; $1 is the workspace in every statement. */
 export function pgMessages({ db, now, fields }: PgStoreContext, workspaceId: string): ScopedMessages {
@@ -65,6 +68,10 @@ export function pgMessages({ db, now, fields }: PgStoreContext, workspaceId: str
       try {
         return ok(
           await tx(async (sql) => {
+            const nonce = memberNonce(input);
+            if (nonce !== null && (await sql.row(BY_NONCE, [workspaceId, nonce.authorId, nonce.nonce])) !== undefined) {
+              throw new PostRefused('duplicate_nonce');
+            }
             // The channel row's counter, as events use the workspace row's: its lock orders concurrent posts.
             const next = await sql.row<{ position: number }>(
               `UPDATE channels SET last_message_position = last_message_position + 1
@@ -81,7 +88,7 @@ export function pgMessages({ db, now, fields }: PgStoreContext, workspaceId: str
               'the message',
               sql.run(
                 `INSERT INTO messages (workspace_id, id, channel_id, position, author_kind, author_id, author_name,
-                   reply_to, body, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`,
+                   reply_to, body, created_at, client_nonce) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
                 [
                   workspaceId,
                   id,
@@ -93,6 +100,7 @@ export function pgMessages({ db, now, fields }: PgStoreContext, workspaceId: str
                   input.replyTo ?? null,
                   sealBody(id, input.body),
                   now(),
+                  nonce?.nonce ?? null,
                 ],
               ),
             );
@@ -113,9 +121,18 @@ export function pgMessages({ db, now, fields }: PgStoreContext, workspaceId: str
         );
       } catch (error) {
         if (error instanceof PostRefused) return fail(error.reason, postFailureMessages[error.reason]);
+        // Another node's transaction took the nonce between our look and our insert: the unique index says so.
+        if (sqlState(error) === '23505' && (error as { constraint?: unknown }).constraint === 'messages_by_nonce') {
+          return fail('duplicate_nonce', postFailureMessages.duplicate_nonce);
+        }
         throw error;
       }
     },
+    byNonce: (authorUserId, nonce) =>
+      tx(async (sql) => {
+        const row = await sql.row<MessageRow>(BY_NONCE, [workspaceId, authorUserId, nonce]);
+        return row && toMessage(sql, row);
+      }),
     get: (messageId) =>
       tx(async (sql) => {
         const row = await getRow(sql, messageId);

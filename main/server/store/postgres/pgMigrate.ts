@@ -67,7 +67,7 @@ export async function requireCurrentSchema(client: pg.ClientBase, migrations: re
   if (done.size < migrations.length) {
     throw new StoreError(
       'schema_outdated',
-      `the database is at schema version ${done.size} and this build needs ${migrations.length}: ` +
+      `the database has ${done.size} of this build's ${migrations.length} schema steps: ` +
         'start one node with store.ownerUrl (the role that owns the tables) to migrate it',
     );
   }

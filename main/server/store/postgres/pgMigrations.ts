@@ -47,7 +47,7 @@ function tenantTable(
 
 /** Advisory lock keys (first half 'whoo'): migrations, the audit chain's head, the revocation feed, first owner. */
 export const LOCK_SPACE = 0x77686f6f;
-export const LOCKS = { migrations: 1, auditHead: 2, revocationFeed: 3, firstUser: 4 } as const;
+export const LOCKS = { migrations: 1, auditHead: 2, revocationFeed: 3, firstUser: 4, releaseSerial: 5 } as const;
 
 export const PG_MIGRATIONS: readonly PgMigration[] = [
   {
@@ -493,32 +493,132 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
       ${tenantTable('input_requests', { maintenance: 'SELECT (id, content), UPDATE (content)' })}
     `,
   },
-  // Reserved: number 10 belongs to another branch's migration; when the branches merge, that step replaces this
-  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
   {
     version: 10,
-    name: 'reserved 10',
-    up: `SELECT 1;`,
+    name: 'message nonces',
+    up: `
+      -- As in SQLite: the first post with a member's nonce is the only one (the app's retries repeat it).
+      ALTER TABLE messages ADD COLUMN client_nonce text;
+      CREATE UNIQUE INDEX messages_by_nonce ON messages (workspace_id, author_id, client_nonce)
+        WHERE client_nonce IS NOT NULL;
+    `,
   },
-  // Reserved: number 11 belongs to another branch's migration; when the branches merge, that step replaces this
-  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
   {
     version: 11,
-    name: 'reserved 11',
-    up: `SELECT 1;`,
+    name: 'session device labels and addresses',
+    up: `
+      ALTER TABLE sessions ADD COLUMN device_label text;
+      ALTER TABLE sessions ADD COLUMN last_address text;
+    `,
   },
-  // Reserved: number 12 belongs to another branch's migration; when the branches merge, that step replaces this
-  // placeholder (numbers must run without a gap, and 13 is this branch's). It changes nothing.
   {
     version: 12,
-    name: 'reserved 12',
-    up: `SELECT 1;`,
+    name: 'single sign-on',
+    up: `
+      CREATE TABLE workspace_sso (
+        workspace_id text PRIMARY KEY REFERENCES workspaces (id) ON DELETE CASCADE,
+        provider_name text NOT NULL,
+        issuer text NOT NULL,
+        client_id text NOT NULL,
+        client_secret text NOT NULL,
+        allowed_domains text NOT NULL,
+        role_claim text,
+        role_rules text NOT NULL,
+        require_sso boolean NOT NULL,
+        updated_at bigint NOT NULL
+      );
+      -- The maintenance role re-seals the client secret under a new data key (rotate-key), nothing more.
+      ${tenantTable('workspace_sso', { maintenance: 'SELECT (workspace_id, client_secret), UPDATE (client_secret)' })}
+
+      CREATE TABLE sso_identities (
+        workspace_id text NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        issuer text NOT NULL,
+        subject text NOT NULL,
+        user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        created_at bigint NOT NULL,
+        PRIMARY KEY (workspace_id, issuer, subject)
+      );
+      ${tenantTable('sso_identities', { app: 'SELECT, INSERT' })}
+
+      CREATE TABLE sso_attempts (
+        state_hash text PRIMARY KEY,
+        workspace_id text NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        nonce text NOT NULL,
+        code_verifier text NOT NULL,
+        app_challenge text NOT NULL,
+        loopback_port integer NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      CREATE TABLE sso_login_codes (
+        code_hash text PRIMARY KEY,
+        user_id text NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+        workspace_id text NOT NULL REFERENCES workspaces (id) ON DELETE CASCADE,
+        app_challenge text NOT NULL,
+        expires_at bigint NOT NULL
+      );
+      -- The maintenance role only finds which workspace a hash belongs to (as with invite codes); the row itself
+      -- is taken in that workspace's scoped transaction.
+      ${tenantTable('sso_attempts', { app: 'SELECT, INSERT, DELETE', maintenance: 'SELECT (state_hash, workspace_id, expires_at), DELETE' })}
+      ${tenantTable('sso_login_codes', { app: 'SELECT, INSERT, DELETE', maintenance: 'SELECT (code_hash, workspace_id, expires_at), DELETE' })}
+    `,
   },
   {
     version: 13,
     name: 'channel voice mode',
     up: `
       ALTER TABLE channels ADD COLUMN voice_mode text NOT NULL DEFAULT 'auto' CHECK (voice_mode IN ('auto', 'mesh', 'sfu'));
+    `,
+  },
+  {
+    version: 14,
+    name: 'signed app releases',
+    up: `
+      -- Server-wide (no workspace): the application role publishes, lists and serves them.
+      CREATE TABLE releases (
+        id text PRIMARY KEY,
+        channel text NOT NULL,
+        platform text NOT NULL CHECK (platform IN ('linux', 'mac', 'win')),
+        version text NOT NULL,
+        serial bigint NOT NULL CHECK (serial > 0),
+        feed text NOT NULL,
+        signature text NOT NULL,
+        rollout_percent integer NOT NULL CHECK (rollout_percent BETWEEN 0 AND 100),
+        paused boolean NOT NULL,
+        published_at bigint NOT NULL,
+        UNIQUE (channel, platform, serial)
+      );
+      GRANT SELECT, INSERT, UPDATE (rollout_percent, paused) ON releases TO ${APP_ROLE};
+
+      CREATE TABLE release_files (
+        id text PRIMARY KEY,
+        release_id text NOT NULL REFERENCES releases (id) ON DELETE CASCADE,
+        name text NOT NULL,
+        digest text NOT NULL,
+        size bigint NOT NULL CHECK (size >= 0),
+        UNIQUE (release_id, name)
+      );
+      CREATE INDEX release_files_by_digest ON release_files (digest, name);
+      GRANT SELECT, INSERT ON release_files TO ${APP_ROLE};
+
+      -- Installer bytes in rows of about 1 MiB, as file_chunks holds file blobs; a publish writes them under the
+      -- file's id before the release row exists and deletes them if it fails.
+      CREATE TABLE release_chunks (
+        file_id text NOT NULL,
+        seq integer NOT NULL CHECK (seq >= 0),
+        data bytea NOT NULL,
+        PRIMARY KEY (file_id, seq)
+      );
+      ALTER TABLE release_chunks ALTER COLUMN data SET STORAGE EXTERNAL;
+      GRANT SELECT, INSERT, DELETE ON release_chunks TO ${APP_ROLE};
+    `,
+  },
+  {
+    version: 15,
+    name: 'pending TOTP enrolments',
+    up: `
+      ALTER TABLE users ADD COLUMN totp_pending_seed text, ADD COLUMN totp_pending_expires_at bigint;
+      -- Key rotation re-seals it, as it does totp_seed.
+      GRANT SELECT (totp_pending_seed), UPDATE (totp_pending_seed) ON users TO ${MAINTENANCE_ROLE};
     `,
   },
 ];

@@ -35,6 +35,10 @@ export function createPool(url: string, max: number, role: string): pg.Pool {
   });
   // An idle connection that the server drops (restart, network) emits here; the pool replaces it on next use.
   pool.on('error', () => undefined);
+  // A connection checked out of the pool, between two statements, emits on itself instead, and an 'error' event
+  // nobody listens to ends the process: a restarting database took whole nodes down. The fault is not lost: the
+  // connection's next statement fails ("not queryable"), which the transaction sees and answers as unavailable.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return pool;
 }
 

@@ -10,8 +10,8 @@ import type { Sql } from './pgSql';
 const LIVE = 'revoked_at IS NULL AND idle_expires_at > $1 AND absolute_expires_at > $1';
 
 const INSERT = `INSERT INTO sessions (id, user_id, family_id, secret, refresh_token_hash, created_at, last_seen_at,
-    idle_expires_at, absolute_expires_at)
-  VALUES ($1, $2, $3, $4, $5, $6, $6, least($7::bigint, $8::bigint), $8)`;
+    idle_expires_at, absolute_expires_at, device_label, last_address)
+  VALUES ($1, $2, $3, $4, $5, $6, $6, least($7::bigint, $8::bigint), $8, $9, $10)`;
 
 /** Sessions and the revocation feed: server-wide, through the application role. */
 export function pgSessionsRepository({ db, now, fields }: PgStoreContext): SessionsRepository {
@@ -34,6 +34,8 @@ export function pgSessionsRepository({ db, now, fields }: PgStoreContext): Sessi
           now(),
           input.idleExpiresAt,
           input.absoluteExpiresAt,
+          input.deviceLabel ?? null,
+          input.lastAddress ?? null,
         ]);
         return byId(sql, input.id);
       });
@@ -109,6 +111,8 @@ export function pgSessionsRepository({ db, now, fields }: PgStoreContext): Sessi
           at,
           successor.idleExpiresAt,
           current.absolute_expires_at,
+          current.device_label,
+          successor.lastAddress ?? current.last_address,
         ]);
         return {
           ok: true,

@@ -3,7 +3,14 @@ import { present } from '../context';
 import { ENCRYPTED_COLUMNS } from '../encryptedColumns';
 import { newId } from '../ids';
 import type { NewUser, UsersRepository } from '../types';
-import { emailKey, toUser, USER_COLUMNS, type UserRow } from '../usersRepository';
+import {
+  emailKey,
+  pendingEnrolment,
+  toUser,
+  USER_COLUMNS,
+  type PendingTotpRow,
+  type UserRow,
+} from '../usersRepository';
 import type { PgStoreContext } from './pgContext';
 import { LOCK_SPACE, LOCKS } from './pgMigrations';
 import type { Sql } from './pgSql';
@@ -54,9 +61,38 @@ export function pgUsersRepository({ db, now, fields }: PgStoreContext): UsersRep
       );
       return changed === 1;
     },
+    async setDisplayName(userId, displayName) {
+      const changed = await db.app((sql) =>
+        sql.run('UPDATE users SET display_name = $1 WHERE id = $2', [displayName, userId]),
+      );
+      return changed === 1;
+    },
     async setTotpSeed(userId, seed) {
       const sealed = fields.seal(ENCRYPTED_COLUMNS.totpSeed, userId, seed);
-      return (await db.app((sql) => sql.run('UPDATE users SET totp_seed = $1 WHERE id = $2', [sealed, userId]))) === 1;
+      const changed = await db.app((sql) =>
+        sql.run(
+          'UPDATE users SET totp_seed = $1, totp_pending_seed = NULL, totp_pending_expires_at = NULL WHERE id = $2',
+          [sealed, userId],
+        ),
+      );
+      return changed === 1;
+    },
+    async beginTotpEnrolment(userId, seed, expiresAt) {
+      const sealed = fields.seal(ENCRYPTED_COLUMNS.totpPendingSeed, userId, seed);
+      const changed = await db.app((sql) =>
+        sql.run('UPDATE users SET totp_pending_seed = $1, totp_pending_expires_at = $2 WHERE id = $3', [
+          sealed,
+          expiresAt,
+          userId,
+        ]),
+      );
+      return changed === 1;
+    },
+    async pendingTotpEnrolment(userId) {
+      const row = await db.app((sql) =>
+        sql.row<PendingTotpRow>('SELECT totp_pending_seed, totp_pending_expires_at FROM users WHERE id = $1', [userId]),
+      );
+      return pendingEnrolment(fields, userId, row);
     },
     async clearTotpSeed(userId) {
       return (await db.app((sql) => sql.run('UPDATE users SET totp_seed = NULL WHERE id = $1', [userId]))) === 1;

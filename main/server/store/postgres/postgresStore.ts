@@ -9,6 +9,7 @@ import { pgAudit } from './pgAudit';
 import { pgChannels } from './pgChannels';
 import type { PgStoreContext } from './pgContext';
 import { pgEvents } from './pgEvents';
+import { pgReleases } from './pgReleases';
 import { pgFiles } from './pgFiles';
 import { pgInputs } from './pgInputs';
 import { pgInvites } from './pgInvites';
@@ -21,6 +22,7 @@ import { createPool, pgAccess } from './pgPools';
 import { requireSafeRoles, withClient } from './pgRoles';
 import { pgRequestNonces, pgServerSecrets } from './pgSecrets';
 import { pgSessionsRepository } from './pgSessions';
+import { pgSso } from './pgSso';
 import { pgUsersRepository } from './pgUsers';
 import { pgVoiceMutes } from './pgVoiceMutes';
 import { pgWebhooks } from './pgWebhooks';
@@ -122,7 +124,9 @@ async function assemble(
     webhookQueue: webhooks.queue,
     inbound: inputs.lookup,
     voiceMutes: voiceMutes.index,
+    sso: pgSso(context),
     files: files.maintenance,
+    releases: pgReleases(context),
     dataKeys: createDataKeyAdmin({
       ring: { get: () => ring, set: (next) => (ring = next) },
       usage: () => pgKeyUsage(context),

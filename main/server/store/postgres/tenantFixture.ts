@@ -73,6 +73,42 @@ export async function populateWorkspace(store: Store, slug: string, now: number)
   if (input === undefined) throw new Error('no input');
   await store.inbound.recordRequest({ input, status: 'posted', content: { headers: {}, body: slug } });
   await scope.apiTokens.create({ id: `${slug}-token`, name: slug, secretHash: 'hash', createdBy: owner.value.id });
+  await store.sso.saveSettings(scope.workspaceId, {
+    providerName: slug,
+    issuer: `https://${slug}.example.com`,
+    clientId: slug,
+    clientSecret: `${slug}-sso-secret`,
+    allowedDomains: ['example.com'],
+    roleClaim: null,
+    roleRules: [],
+    requireSso: false,
+  });
+  await store.sso.provision({
+    workspaceId: scope.workspaceId,
+    issuer: `https://${slug}.example.com`,
+    subject: `${slug}-subject`,
+    email: `${slug}-sso@example.com`,
+    displayName: `${slug}-sso`,
+    role: 'member',
+    passwordHash: 'h',
+  });
+  const ssoHash = (letter: string) => `${slug}-${letter}`.padEnd(64, '0');
+  await store.sso.createAttempt({
+    stateHash: ssoHash('state'),
+    workspaceId: scope.workspaceId,
+    nonce: slug,
+    codeVerifier: slug,
+    appChallenge: slug,
+    loopbackPort: 50000,
+    expiresAt: now + 60 * MINUTE,
+  });
+  await store.sso.createLoginCode({
+    codeHash: ssoHash('code'),
+    userId: member.value.id,
+    workspaceId: scope.workspaceId,
+    appChallenge: slug,
+    expiresAt: now + 60 * MINUTE,
+  });
   return {
     scope,
     owner: owner.value,

@@ -1,0 +1,268 @@
+/**
+ * Client CPU benchmark: `npm run bench:client [-- options]` (after `npm run build`).
+ *
+ * What a call costs the app against what the call itself costs. In one run, on one machine:
+ *   app:  two Chromium browsers run the real renderer build (the e2e harness: real preload bridge, real main
+ *         handlers, the real server with its embedded relay), sign in, join one relay-only voice channel and talk;
+ *   bare: two more browsers open a minimal page (e2e/harness/relayPeerPage.ts: getUserMedia, one relay-only
+ *         RTCPeerConnection, an <audio> element) and call each other through the same relay with the same TURN
+ *         credentials.
+ * Every browser gets the same fake microphone (a WAV of speech, espeak-ng) and the same flags. Once a call is up and
+ * has settled, the CPU time of each browser's process tree (/proc: the browser, its renderers, audio and network
+ * services) is sampled over --seconds, and the bench prints each browser's share of one core, both calls' sums, and
+ * app over bare. Rounds alternate which call goes first; medians are printed. The browsers run headless, so there is
+ * no compositor or GPU in either figure.
+ *
+ * Options:
+ *   --seconds S      sampling window per call (default 30)
+ *   --settle S       wait after the call connects before sampling (default 5)
+ *   --rounds N       app and bare calls each (default 1)
+ *   --profile DIR    write a V8 CPU profile of the first app page's JavaScript during each app window (CDP)
+ *   --timeout S      watchdog for the whole run (default 900)
+ */
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import type { Browser, Page } from 'playwright-core';
+import { formatInviteLink, parseDeepLink } from '../shared/deepLink';
+import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
+import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR } from '../e2e/harness/appPage';
+import { launchChromium, trustPinnedKey } from '../e2e/harness/chromium';
+import { acceptAnswer, negotiate, openPeer, RELAY_PEER_PAGE, waitConnected } from '../e2e/harness/relayPeerPage';
+import { makeSpeechWav } from '../e2e/harness/speechWav';
+import { serveDirectory, type StaticServer } from '../e2e/harness/staticServer';
+import { signInWithInvite } from '../e2e/scenarios/appScenarios';
+import { rootPidWith, treeCpuSeconds } from './support/processCpu';
+
+const { values: args } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '30' },
+    settle: { type: 'string', default: '5' },
+    rounds: { type: 'string', default: '1' },
+    profile: { type: 'string' },
+    timeout: { type: 'string', default: '900' },
+  },
+  strict: true,
+});
+
+const number = (name: string, text: string): number => {
+  const value = Number(text);
+  if (!Number.isFinite(value) || value <= 0) throw new Error(`--${name} must be a number > 0, got ${text}`);
+  return value;
+};
+const seconds = number('seconds', args.seconds);
+const settleSeconds = number('settle', args.settle);
+const rounds = Math.round(number('rounds', args.rounds));
+const sleep = (s: number) => new Promise((done) => setTimeout(done, s * 1000));
+
+setTimeout(
+  () => {
+    console.error(`Watchdog: past ${args.timeout} s; stopping.`);
+    process.exit(3);
+  },
+  number('timeout', args.timeout) * 1000,
+).unref();
+
+interface Setup {
+  readonly server: TestServer;
+  readonly pages: StaticServer;
+  readonly invite: string;
+  readonly channelId: string;
+  readonly channelName: string;
+  readonly people: readonly [TestClient, TestClient];
+  readonly speech: string;
+}
+
+/** A browser of its own per client, marked on its command line so its process tree can be found. */
+async function browserFor(setup: Setup, marker: string): Promise<Browser> {
+  return launchChromium([
+    `--use-file-for-fake-audio-capture=${setup.speech}`,
+    trustPinnedKey(setup.server.server.spkiPin),
+    '--autoplay-policy=no-user-gesture-required',
+    `--whoot-bench-client=${marker}`,
+  ]);
+}
+
+/** CPU of each browser's process tree over the window, as a share of one core (1 = a whole core). */
+async function sampleCpu(markers: readonly string[]): Promise<number[]> {
+  const roots = markers.map((marker) => {
+    const pid = rootPidWith(`--whoot-bench-client=${marker}`);
+    if (pid === null) throw new Error(`no browser process for ${marker}`);
+    return pid;
+  });
+  const before = roots.map(treeCpuSeconds);
+  const started = performance.now();
+  await sleep(seconds);
+  const wall = (performance.now() - started) / 1000;
+  return roots.map((pid, i) => {
+    const after = treeCpuSeconds(pid);
+    const was = before[i] as { user: number; system: number };
+    return (after.user - was.user + after.system - was.system) / wall;
+  });
+}
+
+async function profiled<T>(page: Page, file: string | null, run: () => Promise<T>): Promise<T> {
+  if (file === null) return run();
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('Profiler.enable');
+  await cdp.send('Profiler.start');
+  try {
+    return await run();
+  } finally {
+    const { profile } = await cdp.send('Profiler.stop');
+    writeFileSync(file, JSON.stringify(profile));
+    console.error(`profile of the app page: ${file}`);
+  }
+}
+
+/** Two marked browsers for one call, closed whatever happens. */
+async function withBrowsers<T>(
+  setup: Setup,
+  markers: readonly string[],
+  use: (browsers: Browser[]) => Promise<T>,
+): Promise<T> {
+  const browsers = await Promise.all(markers.map((marker) => browserFor(setup, marker)));
+  try {
+    return await use(browsers);
+  } finally {
+    await Promise.all(browsers.map((browser) => browser.close().catch(() => undefined)));
+  }
+}
+
+async function appCall(setup: Setup, round: number): Promise<number[]> {
+  const markers = [`app-${round}-a`, `app-${round}-b`];
+  return withBrowsers(setup, markers, async (browsers) => {
+    const pages: Page[] = [];
+    for (const [i, browser] of browsers.entries()) {
+      const app = await openAppPage(browser, setup.pages.origin);
+      const person = setup.people[i] as TestClient;
+      await signInWithInvite(app.page, setup.invite, person.email, person.password);
+      pages.push(app.page);
+    }
+    for (const page of pages) {
+      await page.getByRole('button', { name: `Join ${setup.channelName}` }).click();
+      await page.getByRole('status').filter({ hasText: 'Voice connected' }).waitFor({ timeout: 60_000 });
+    }
+    // Connected both ways: each page lists the other in the call, with a live connection.
+    for (const page of pages) {
+      await page
+        .getByRole('region', { name: `Call in ${setup.channelName}` })
+        .getByRole('listitem')
+        .nth(1)
+        .waitFor({ timeout: 60_000 });
+    }
+    await sleep(settleSeconds);
+    const dir = args.profile === undefined ? null : resolve(args.profile);
+    if (dir !== null) mkdirSync(dir, { recursive: true });
+    return profiled(pages[0] as Page, dir === null ? null : join(dir, `app-round${round}.cpuprofile`), () =>
+      sampleCpu(markers),
+    );
+  });
+}
+
+async function bareCall(setup: Setup, round: number): Promise<number[]> {
+  const markers = [`bare-${round}-a`, `bare-${round}-b`];
+  return withBrowsers(setup, markers, async (browsers) => {
+    const pages: Page[] = [];
+    for (const [i, browser] of browsers.entries()) {
+      const page = await (await browser.newContext()).newPage();
+      // tsx keeps function names with a helper (__name) that functions handed to page.evaluate take along.
+      await page.addInitScript({ content: 'globalThis.__name = (target) => target;' });
+      await page.goto(`${setup.pages.origin}/peer.html`);
+      const ice = await (setup.people[i] as TestClient).call('voiceCredentials', {
+        body: { channelId: setup.channelId },
+      });
+      await openPeer(page, ice, true);
+      pages.push(page);
+    }
+    const [a, b] = pages as [Page, Page];
+    const offer = await negotiate(a);
+    const answer = await negotiate(b, offer);
+    await acceptAnswer(a, answer);
+    await Promise.all([waitConnected(a, 60_000), waitConnected(b, 60_000)]);
+    await sleep(settleSeconds);
+    return sampleCpu(markers);
+  });
+}
+
+async function setUp(workDir: string): Promise<Setup> {
+  for (const built of [join(RENDERER_DIR, 'index.html'), BRIDGE_SCRIPT]) {
+    if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first.`);
+  }
+  const speech = makeSpeechWav(workDir, 'Hello from whoot. Testing one two three. Can you hear me now?');
+  const pages = await serveDirectory(RENDERER_DIR, { '/peer.html': RELAY_PEER_PAGE });
+  const server = await startTestServer({ allowedOrigins: [pages.origin] });
+  const ada = await signUpAndIn(server.server, 'Ada');
+  const bob = await signUpAndIn(server.server, 'Bob');
+  const { workspace } = await ada.call('createWorkspace', { body: { slug: 'bench-client', name: 'Bench' } });
+  const channelName = 'Lobby';
+  const { channel } = await ada.call('createChannel', {
+    params: { workspaceId: workspace.id },
+    body: { name: channelName, kind: 'voice' },
+  });
+  const link = await server.server.createInvite('bench-client', { maxUses: 10 });
+  const parsed = parseDeepLink(link);
+  if (!parsed.ok) throw new Error('invite did not parse');
+  await bob.call('acceptInvite', { body: { code: parsed.value.invite.code } });
+  return {
+    server,
+    pages,
+    invite: formatInviteLink(parsed.value.invite),
+    channelId: channel.id,
+    channelName,
+    people: [ada, bob],
+    speech,
+  };
+}
+
+const median = (values: readonly number[]) => {
+  const sorted = [...values].sort((x, y) => x - y);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1
+    ? (sorted[mid] as number)
+    : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+};
+const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
+
+async function main(): Promise<void> {
+  const workDir = mkdtempSync(join(tmpdir(), 'whoot-bench-client-'));
+  const setup = await setUp(workDir);
+  const results: { app: number[]; bare: number[] }[] = [];
+  try {
+    for (let round = 1; round <= rounds; round++) {
+      // Alternating order: on a machine whose load drifts, neither call always gets the quieter minute.
+      const appFirst = round % 2 === 1;
+      process.stderr.write(`round ${round}: ${appFirst ? 'app then bare' : 'bare then app'} … `);
+      const first = appFirst ? await appCall(setup, round) : await bareCall(setup, round);
+      const second = appFirst ? await bareCall(setup, round) : await appCall(setup, round);
+      const [app, bare] = appFirst ? [first, second] : [second, first];
+      results.push({ app, bare });
+      process.stderr.write(`app ${app.map(percent).join(' + ')}, bare ${bare.map(percent).join(' + ')}\n`);
+    }
+  } finally {
+    await setup.pages.close();
+    await setup.server.close();
+    rmSync(workDir, { recursive: true, force: true });
+  }
+  const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
+  const appSums = results.map((r) => sum(r.app));
+  const bareSums = results.map((r) => sum(r.bare));
+  const ratios = results.map((r) => sum(r.app) / sum(r.bare));
+  console.log(
+    `\nTwo Chromium clients in a relay-only call, ${seconds} s sampled after ${settleSeconds} s settling, ` +
+      `${rounds} round(s), medians; CPU of each browser's process tree as a share of one core`,
+  );
+  console.log(`app  (whoot renderer): ${percent(median(appSums))} for both (${appSums.map(percent).join(', ')})`);
+  console.log(`bare (minimal page):   ${percent(median(bareSums))} for both (${bareSums.map(percent).join(', ')})`);
+  const ratio = median(ratios);
+  console.log(`app/bare: ${ratio.toFixed(2)} (target ≤ 1.1) ${ratio <= 1.1 ? 'OK' : 'ABOVE'}`);
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    console.error(error instanceof Error ? (error.stack ?? error.message) : error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto';
+import { createSocket } from 'node:dgram';
+import { afterEach, describe, expect, it } from 'vitest';
+import { mintTurnCredentials } from '../auth/turnCredentials';
+import { generateSessionId } from '../auth/sessionTokens';
+import { createRelayWorkers, type RelayWorkers, type RelayWorkersOptions } from './relayWorkers';
+import type { TransportAddress } from './stun/ipAddress';
+import { createTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
+
+/**
+ * The relay on two worker threads sharing one UDP port (SO_REUSEPORT): clients land on either worker by the kernel's
+ * hash of their 4-tuple; allocations, quotas, revocations and the peer policy must not care which.
+ */
+const SECRET = 'test-relay-secret-0123456789abcdefghijklmnop';
+const open: { close(): Promise<void> }[] = [];
+const revoked = new Set<string>();
+
+afterEach(async () => {
+  await Promise.all(open.splice(0).map((thing) => thing.close()));
+  revoked.clear();
+});
+
+async function startPool(overrides: Partial<RelayWorkersOptions> = {}): Promise<RelayWorkers> {
+  const relay = await createRelayWorkers({
+    workers: 2,
+    realm: 'whoot.test',
+    secret: SECRET,
+    listen: { host: '127.0.0.1', udpPort: 0, tcpPort: 0 },
+    relay: { address: '127.0.0.1' },
+    isSessionLive: async (sessionId) => !revoked.has(sessionId),
+    log: () => undefined,
+    ...overrides,
+  });
+  open.push(relay);
+  return relay;
+}
+
+async function client(relay: RelayWorkers, who: { userId?: string; sessionId?: string } = {}) {
+  const minted = mintTurnCredentials({
+    secret: SECRET,
+    userId: who.userId ?? randomUUID(),
+    sessionId: who.sessionId ?? generateSessionId(),
+    now: Math.floor(Date.now() / 1000),
+  });
+  if (!minted.ok) throw new Error(minted.error.message);
+  const created = await createTurnTestClient({
+    server: relay.addresses.udp!,
+    transport: 'udp',
+    username: minted.value.username,
+    password: minted.value.credential,
+  });
+  open.push(created);
+  return created;
+}
+
+/** Clients with allocations, added until both workers hold at least one (the kernel picks; 64 tries at most). */
+async function clientsOnBothWorkers(relay: RelayWorkers, atLeast: number) {
+  const clients: { client: TurnTestClient; relayed: TransportAddress }[] = [];
+  while (clients.length < 64) {
+    const c = await client(relay);
+    const { relayed } = await c.allocate();
+    clients.push({ client: c, relayed: relayed! });
+    const spread = relay.perWorker().map((w) => w.allocations.active);
+    if (clients.length >= atLeast && spread.every((active) => active > 0)) return clients;
+  }
+  throw new Error('the kernel put 64 clients on one worker');
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
+}
+
+describe('relay workers sharing the ports', () => {
+  it('spreads clients over both workers, and clients on different workers reach each other: every message arrives', async () => {
+    const relay = await startPool();
+    const ring = await clientsOnBothWorkers(relay, 8);
+    // Each client talks to the next one round the ring: with both workers holding clients, some neighbours are on
+    // different workers, and their packets cross through the kernel from one worker's relayed socket to the other's.
+    for (const [i, { client: c }] of ring.entries()) {
+      const next = ring[(i + 1) % ring.length]!;
+      const previous = ring[(i + ring.length - 1) % ring.length]!;
+      expect((await c.channelBind(0x4000, next.relayed)).errorCode).toBeNull();
+      expect((await c.createPermission(previous.relayed)).errorCode).toBeNull();
+    }
+    const perClient = 20;
+    for (let n = 0; n < perClient; n++) {
+      for (const { client: c } of ring) c.sendChannel(0x4000, Buffer.from(`message ${n}`));
+    }
+    for (const { client: c } of ring) await c.waitFor(perClient);
+    for (const { client: c } of ring) {
+      expect(c.received.map((m) => String(m.data)).sort()).toEqual(
+        Array.from({ length: perClient }, (_, n) => `message ${n}`).sort(),
+      );
+    }
+    const stats = relay.stats();
+    expect(stats.relayed.client_to_peer.packets).toBe(ring.length * perClient);
+    expect(stats.relayed.peer_to_client.packets).toBe(ring.length * perClient);
+    expect(stats.allocations.active).toBe(ring.length);
+    expect(relay.perWorker().map((w) => w.allocations.active)).not.toContain(0);
+  });
+
+  it('keeps the per-user quota (486) and the total limit (508) across workers', async () => {
+    const relay = await startPool({ limits: { maxAllocationsPerUser: 3, maxAllocations: 5 } });
+    const userId = randomUUID();
+    const answers: (number | null)[] = [];
+    for (let i = 0; i < 8; i++) answers.push((await (await client(relay, { userId })).allocate()).answer.errorCode);
+    expect(answers.filter((code) => code === null)).toHaveLength(3);
+    expect(answers.filter((code) => code === 486)).toHaveLength(5);
+    const others: (number | null)[] = [];
+    for (let i = 0; i < 4; i++) others.push((await (await client(relay)).allocate()).answer.errorCode);
+    expect(others).toEqual([null, null, 508, 508]);
+    expect(relay.stats().allocations.active).toBe(5);
+    expect(relay.stats().refusals).toMatchObject({ user_quota: 5, total_limit: 2 });
+  });
+
+  it('endSession ends the session’s allocations on every worker, and the session cannot allocate again', async () => {
+    const relay = await startPool();
+    const userId = randomUUID();
+    const sessionId = generateSessionId();
+    const mine: TurnTestClient[] = [];
+    // Clients of one session until both workers hold some of them.
+    while (mine.length < 64) {
+      const c = await client(relay, { userId, sessionId });
+      expect((await c.allocate()).answer.errorCode).toBeNull();
+      mine.push(c);
+      if (mine.length >= 4 && relay.perWorker().every((w) => w.allocations.active > 0)) break;
+    }
+    const bystander = await client(relay);
+    expect((await bystander.allocate()).answer.errorCode).toBeNull();
+    revoked.add(sessionId);
+    expect(relay.endSession(sessionId)).toBe(mine.length);
+    await until(() => relay.stats().allocations.active === 1);
+    for (const c of mine) expect((await c.refresh(600)).errorCode).toBe(437);
+    expect((await (await client(relay, { userId, sessionId })).allocate()).answer.errorCode).toBe(401);
+    expect((await bystander.refresh(600)).errorCode).toBeNull();
+  });
+
+  it('allows a live allocation on the other worker as a peer, and no other port of the relay host', async () => {
+    const relay = await startPool();
+    const clients = await clientsOnBothWorkers(relay, 2);
+    const service = createSocket('udp4');
+    await new Promise<void>((resolve) => service.bind(0, '127.0.0.1', resolve));
+    open.push({ close: () => new Promise((resolve) => service.close(() => resolve())) });
+    for (const { client: c } of clients) {
+      // Every client may name every other client's relayed address, whichever worker holds it...
+      for (const other of clients)
+        if (other.client !== c) expect((await c.createPermission(other.relayed)).errorCode).toBeNull();
+      // ...and never another loopback port.
+      expect((await c.createPermission({ address: '127.0.0.1', port: service.address().port })).errorCode).toBe(403);
+    }
+    expect(relay.stats().refusals.peer_loopback).toBe(clients.length);
+  });
+});
