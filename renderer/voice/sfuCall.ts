@@ -3,6 +3,17 @@ import { statsEntries, type StatsEntry } from './callStats';
 import { DISCONNECTED_RESTART_MS, RESTARTS_BEFORE_REPORT } from './peerLink';
 import type { VoiceClock } from './ports';
 
+/**
+ * How long the receiving link waits for the media server's new offer after asking for an ICE restart before it asks
+ * again: Janus turns a restart down without a word while a renegotiation of that link is under way, and the request
+ * itself can be lost with a signalling drop.
+ */
+const SUBSCRIBE_RESTART_PATIENCE_MS = 5000;
+const SUBSCRIBE_RESTART_ASKS = 4;
+
+/** The first ICE username fragment a description names (every m-line shares it with max-bundle). */
+const iceUfragOf = (sdp: string) => /^a=ice-ufrag:(\S+)/m.exec(sdp)?.[1] ?? null;
+
 export type SfuServerMessage = Extract<
   ServerMessage,
   { type: 'sfu.answer' | 'sfu.offer' | 'sfu.candidate' | 'sfu.reset' }
@@ -52,6 +63,8 @@ export class SfuCall {
   private streams: readonly SfuStream[] = [];
   private readonly attached = new Map<string, MediaStreamTrack>();
   private readonly timers = new Map<SfuLink, unknown>();
+  /** While the receiving link waits for the offer its ICE restart asked for: the timer that asks again. */
+  private restartWait: unknown = null;
   private readonly restarts = new Map<SfuLink, number>();
 
   constructor(private readonly options: SfuCallOptions) {
@@ -131,6 +144,7 @@ export class SfuCall {
     this.closed = true;
     for (const timer of this.timers.values()) this.options.clock.clearTimeout(timer);
     this.timers.clear();
+    this.stopRestartWait();
     for (const peerId of [...this.attached.keys()]) this.options.onStreamEnded(peerId);
     this.attached.clear();
     this.publish.close();
@@ -219,6 +233,8 @@ export class SfuCall {
 
   private async offered(sdp: string, streams: readonly SfuStream[]): Promise<void> {
     if (this.closed) return;
+    // New ICE credentials are the restart that was asked for; another offer (a member came or went) is not.
+    if (iceUfragOf(sdp) !== iceUfragOf(this.subscribe?.remoteDescription?.sdp ?? '')) this.stopRestartWait();
     if (this.subscribe === null) {
       this.subscribe = this.options.createPeerConnection(this.options.configuration);
       this.watch('subscribe', this.subscribe);
@@ -331,7 +347,23 @@ export class SfuCall {
       this.restarts.set(link, (this.restarts.get(link) ?? 0) + 1);
       // The sending link offers anew; the receiving link's offers come from the server, so it asks for one.
       if (link === 'publish') void this.offer(true);
-      else this.options.send({ type: 'sfu.restart', channelId: this.options.channelId });
+      else this.askForRestart(SUBSCRIBE_RESTART_ASKS);
     });
+  }
+
+  /** Asks the server for a new offer with an ICE restart on the receiving link, again if none comes in time. */
+  private askForRestart(asksLeft: number): void {
+    this.stopRestartWait();
+    if (this.closed || asksLeft <= 0) return;
+    this.options.send({ type: 'sfu.restart', channelId: this.options.channelId });
+    this.restartWait = this.options.clock.setTimeout(() => {
+      this.restartWait = null;
+      this.askForRestart(asksLeft - 1);
+    }, SUBSCRIBE_RESTART_PATIENCE_MS);
+  }
+
+  private stopRestartWait(): void {
+    if (this.restartWait !== null) this.options.clock.clearTimeout(this.restartWait);
+    this.restartWait = null;
   }
 }

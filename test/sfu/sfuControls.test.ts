@@ -240,7 +240,12 @@ describe('voice controls in an SFU call', () => {
     talker.comeOnline();
     await expect
       .poll(async () => (await talkerUfrags()).every((ufrag, i) => ufrag !== before[i]), { timeout: WAIT })
-      .toBe(true);
+      .toBe(true)
+      .catch(async (error: unknown) => {
+        throw new Error(
+          `${(error as Error).message}: ICE ufrags ${before.join(', ')} then ${(await talkerUfrags()).join(', ')}`,
+        );
+      });
     await keepsHearingTalker('after the ICE restart');
     await eventually('the talker hears bot660 after the restart', () => {
       const peer = Object.values(talker.engine.store.getState().peers).find((p) => p.userId === a.session.user.id);
