@@ -23,17 +23,27 @@
  *   (c) capacity: two-way bot pairs, each in its own relay-only channel, ramped (--ramp) until inbound-rtp packet loss
  *       reaches 1 % or a process saturates its CPU; per step: packets received and lost, relay packets, CPU of the
  *       server process and of this (bot) process.
+ *   (d) large channels (voiceChannels.ts): one channel, bots added step by step (--channel-steps), once as a mesh and
+ *       once through the SFU (Janus, the child of a server of its own with SFU mode on); per step: packets lost,
+ *       streams missing, each bot's bytes per second up and down, its send streams, and the CPU of the server, Janus
+ *       and the bots. Then the largest channel each mode carried at 0 % loss, uplink and downlink per bot at 2, 6 and
+ *       12 members, Janus's CPU per forwarded stream, and join to first audio in an SFU channel.
  *
- * Targets: join to first inbound RTP < 150 ms p95 on loopback (issue 19); relay-added mouth-to-ear latency < 5 ms p95.
+ * Targets: join to first inbound RTP < 150 ms p95 on loopback (issue 19), to first audio < 500 ms p95 in an SFU
+ * channel; relay-added mouth-to-ear latency < 5 ms p95; the SFU carries at least twice the members a mesh does, with
+ * uplink per member flat in the channel's size.
  *
  * Options:
  *   --joins N              joins measured in (a) (default 20)
  *   --bursts-seconds S     how long each call plays bursts in (b) (default 8)
  *   --rounds N             calls per path in (b), alternating relay and direct (default 5)
  *   --ramp 5,10,20,40      pair counts for (c) (default 5,10,20,40)
- *   --measure-seconds S    measuring window per step of (c) (default 10)
- *   --only join|latency|capacity
- *   --timeout SECONDS      watchdog for the whole run (default 900)
+ *   --measure-seconds S    measuring window per step of (c) and (d) (default 10)
+ *   --channel-steps 2,4,.. channel sizes for (d) (default 2,4,6,8,10,12,14,16,20,24,28,32; a mode stops at its first
+ *                          step not carried past 12)
+ *   --settle-seconds S     how long a step of (d) waits for every bot to hear every other (default 60)
+ *   --only join|latency|capacity|sfu
+ *   --timeout SECONDS      watchdog for the whole run (default 900, 3600 with (d))
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { cpus } from 'node:os';
@@ -43,13 +53,25 @@ import type { Invite } from '../shared/deepLink';
 import { FRAME_MS } from '../bot/audio/pcm';
 import { DEFAULT_BURSTS } from '../bot/audio/testSignal';
 import type { VoiceBot } from '../bot/voiceBot';
-import type { JoinStep } from '../renderer/voice/voiceEngine';
 import { startTestServer, type TestServer } from '../test/support/serverHarness';
-import { eventually, launchBot, voiceChannelWithInvite } from '../test/support/voiceBots';
+import { voiceChannelWithInvite } from '../test/support/voiceBots';
 import { runBench } from './support/childProcess';
 import { percentile } from './support/statistics';
-
-type Stats = Record<string, unknown>;
+import { benchLargeChannels } from './voiceChannels';
+import {
+  failureOf,
+  inboundRtp,
+  JOIN_STEPS,
+  joinOrThrow,
+  measureJoins,
+  ms,
+  newBot,
+  peerStatsOf,
+  PREFETCH_LEAD_MS,
+  selectedPair,
+  sleep,
+  type Stats,
+} from './support/voiceMeasures';
 
 // ---------------------------------------------------------------------------------------------------------------
 // Server process: the real server, one owner, channels on request
@@ -140,134 +162,6 @@ function startServerProcess() {
     stop: () => request<null>({ cmd: 'stop' }).catch(() => null),
     kill: () => child.kill('SIGKILL'),
   };
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// Figures
-
-const ms = (value: number) => (Number.isFinite(value) ? `${value.toFixed(1)} ms` : 'n/a');
-const sleep = (milliseconds: number) => new Promise((resolve) => setTimeout(resolve, milliseconds));
-
-function inboundRtp(entries: readonly Stats[]) {
-  const inbound = entries.filter((entry) => entry['type'] === 'inbound-rtp' && entry['kind'] !== 'video');
-  const sum = (key: string) => inbound.reduce((total, entry) => total + Number(entry[key] ?? 0), 0);
-  return {
-    received: sum('packetsReceived'),
-    lost: Math.max(0, sum('packetsLost')),
-    /** Seconds of jitter-buffer delay summed over every sample emitted, and how many samples that was. */
-    jitterBufferDelay: sum('jitterBufferDelay'),
-    jitterBufferEmitted: sum('jitterBufferEmittedCount'),
-  };
-}
-
-/** The selected candidate pair as "local/remote" candidate types. */
-function selectedPair(entries: readonly Stats[]): string {
-  const byId = new Map(entries.map((entry) => [String(entry['id']), entry]));
-  const transport = entries.find((entry) => entry['type'] === 'transport' && entry['selectedCandidatePairId']);
-  const pair =
-    byId.get(String(transport?.['selectedCandidatePairId'])) ??
-    entries.find((entry) => entry['type'] === 'candidate-pair' && entry['nominated'] && entry['state'] === 'succeeded');
-  const type = (id: unknown) => String(byId.get(String(id))?.['candidateType'] ?? '?');
-  return pair ? `${type(pair['localCandidateId'])}/${type(pair['remoteCandidateId'])}` : '?/?';
-}
-
-async function peerStatsOf(bot: VoiceBot): Promise<Stats[][]> {
-  return Promise.all(
-    Object.keys(bot.engine.store.getState().peers).map(
-      async (peerId) => (await bot.engine.peerStats(peerId)) as Stats[],
-    ),
-  );
-}
-
-let botCount = 0;
-const newBot = (
-  invite: Invite,
-  play: Parameters<typeof launchBot>[2]['play'],
-  frequencies: readonly number[] = [],
-  onJoinStep?: (step: JoinStep) => void,
-) => launchBot(invite, `bench${++botCount}`, { play, frequencies, ...(onJoinStep ? { engine: { onJoinStep } } : {}) });
-
-async function joinOrThrow(bot: VoiceBot, channelId: string): Promise<void> {
-  const joined = await bot.join({ id: channelId });
-  if (!joined.ok) throw new Error(`join failed: ${joined.error.code} ${joined.error.message}`);
-}
-
-// ---------------------------------------------------------------------------------------------------------------
-// (a) join to first audio
-
-/** Why a join did not bring audio within its budget: the engine's error if it has one. */
-const failureOf = (bot: VoiceBot) => bot.engine.store.getState().error?.code ?? 'no audio in time';
-
-/** The steps of a join in the order they happen, and how bench:voice names them. */
-const JOIN_STEPS: readonly [JoinStep, string][] = [
-  ['credentials', 'TURN credentials fetched'],
-  ['microphone', 'microphone open'],
-  ['room_joined', 'room joined (WSS)'],
-  ['offer_sent', 'offer out'],
-  ['answer_applied', 'answer applied'],
-  ['ice_connected', 'ICE connected over TURN'],
-  ['connected', 'DTLS done (connected)'],
-];
-
-/** How long before the click a prefetch starts in the prefetch runs: about as long as a pointer rests on a row. */
-const PREFETCH_LEAD_MS = 300;
-
-async function measureJoins(invite: Invite, channelId: string, joins: number, prefetch: boolean) {
-  let steps = new Map<JoinStep, number>();
-  const speaker = await newBot(invite, { kind: 'tone', frequency: 440 });
-  const listener = await newBot(invite, { kind: 'tone', frequency: 660 }, [], (step) =>
-    steps.set(step, performance.now()),
-  );
-  await joinOrThrow(speaker, channelId);
-  const toPacket: number[] = [];
-  const toSound: number[] = [];
-  const stepTimes = new Map<JoinStep, number[]>(JOIN_STEPS.map(([step]) => [step, []]));
-  const failures: string[] = [];
-  const pairs = new Set<string>();
-  try {
-    while (toSound.length < joins && failures.length < joins) {
-      let soundAt: number | null = null;
-      const stopSound = listener.speakers.onFirstSound((_peer, at) => (soundAt ??= at));
-      if (prefetch) {
-        listener.engine.prefetch(channelId);
-        await sleep(PREFETCH_LEAD_MS);
-      }
-      steps = new Map();
-      const start = performance.now();
-      // The engine's join, as the app's click calls it: the bot's own join() first lists channels and names over
-      // REST (two round trips no click makes), which earlier versions of this bench counted in.
-      const joining = listener.engine.join(channelId);
-      let packetAt: number | null = null;
-      // Poll inbound RTP from the moment the peer exists; 10 ms is the resolution of this column.
-      while ((packetAt === null || soundAt === null) && performance.now() - start < 5000) {
-        if (packetAt === null) {
-          for (const entries of await peerStatsOf(listener)) {
-            if (inboundRtp(entries).received > 0) packetAt ??= performance.now();
-          }
-        }
-        await sleep(10);
-      }
-      stopSound();
-      const joined = await joining;
-      if (!joined.ok || packetAt === null || soundAt === null) {
-        failures.push(joined.ok ? failureOf(listener) : joined.error.code);
-      } else {
-        for (const entries of await peerStatsOf(listener)) pairs.add(selectedPair(entries));
-        toPacket.push(packetAt - start);
-        toSound.push(soundAt - start);
-        for (const [step, at] of steps) stepTimes.get(step)?.push(at - start);
-      }
-      listener.engine.leave();
-      // Let the speaker see the leave and drop its link before the next join.
-      await eventually('the speaker to drop the listener', () =>
-        Object.keys(speaker.engine.store.getState().peers).length === 0 ? true : undefined,
-      );
-    }
-  } finally {
-    await listener.stop();
-    await speaker.stop();
-  }
-  return { toPacket, toSound, stepTimes, failures, pairs: [...pairs] };
 }
 
 /** A sink hands out silent frames from the moment its track exists; sound means media really flows. */
@@ -483,8 +377,10 @@ async function main(): Promise<void> {
       rounds: { type: 'string', default: '5' },
       ramp: { type: 'string', default: '5,10,20,40' },
       'measure-seconds': { type: 'string', default: '10' },
+      'channel-steps': { type: 'string', default: '2,4,6,8,10,12,14,16,20,24,28,32' },
+      'settle-seconds': { type: 'string', default: '60' },
       only: { type: 'string' },
-      timeout: { type: 'string', default: '900' },
+      timeout: { type: 'string' },
     },
   });
   const joins = Number(values.joins);
@@ -492,20 +388,25 @@ async function main(): Promise<void> {
   const rounds = Number(values.rounds);
   const ramp = values.ramp.split(',').map(Number);
   const measureSeconds = Number(values['measure-seconds']);
+  const channelSteps = values['channel-steps'].split(',').map(Number);
+  const settleSeconds = Number(values['settle-seconds']);
   const run = (part: string) => values.only === undefined || values.only === part;
-  if (![joins, burstSeconds, rounds, measureSeconds, ...ramp].every((n) => Number.isFinite(n) && n > 0)) {
-    throw new Error('--joins, --bursts-seconds, --rounds, --ramp and --measure-seconds take positive numbers');
+  const numbers = [joins, burstSeconds, rounds, measureSeconds, settleSeconds, ...ramp, ...channelSteps];
+  if (!numbers.every((n) => Number.isFinite(n) && n > 0) || channelSteps.some((n) => n < 2)) {
+    throw new Error(
+      '--joins, --bursts-seconds, --rounds, --ramp, --measure-seconds, --settle-seconds and --channel-steps take ' +
+        'positive numbers (channel steps at least 2)',
+    );
   }
+  // The SFU section ramps two channels to a few dozen bots each: it takes longer than the rest together.
+  const timeout = Number(values.timeout ?? (run('sfu') ? 3600 : 900));
 
   const server = startServerProcess();
-  const watchdog = setTimeout(
-    () => {
-      console.error(`bench:voice: watchdog (${values.timeout} s) fired`);
-      server.kill();
-      process.exit(1);
-    },
-    Number(values.timeout) * 1000,
-  );
+  const watchdog = setTimeout(() => {
+    console.error(`bench:voice: watchdog (${timeout} s) fired`);
+    server.kill();
+    process.exit(1);
+  }, timeout * 1000);
   try {
     const { invite, relayChannel, directChannel } = await server.setup();
     console.log(`bench:voice on 127.0.0.1 (server and its embedded relay in a child process, bots in this one)`);
@@ -594,6 +495,10 @@ async function main(): Promise<void> {
       if (capacity.failures.length > 0) {
         console.log(`    pair joins retried: ${capacity.failures.length} (${capacity.failures.join(', ')})`);
       }
+    }
+
+    if (run('sfu')) {
+      await benchLargeChannels({ steps: channelSteps, measureSeconds, settleSeconds, joins });
     }
   } finally {
     clearTimeout(watchdog);

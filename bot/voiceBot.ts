@@ -128,7 +128,11 @@ export function createVoiceBot(session: BotSession, options: VoiceBotOptions): V
         return fail('not_found', wanted === null ? 'The workspace has no voice channel.' : 'No such voice channel.');
       }
       await refreshNames();
-      const joined = await engine.join(channel.id);
+      const joining = engine.join(channel.id);
+      // Leaving a call releases push-to-talk (the engine's teardown, right for a person's key): the bot holds it
+      // again in every call it joins. join() has torn the previous call down by the time it returns its promise.
+      engine.setTalking(true);
+      const joined = await joining;
       return joined.ok ? ok(channel) : joined;
     },
     hearing(frequencies) {

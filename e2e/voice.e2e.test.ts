@@ -7,13 +7,13 @@ import { formatInviteLink, parseDeepLink } from '../shared/deepLink';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
 import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
-import { heapSnapshotText, readPageStorage } from './harness/pageSecrets';
 import { inboundAudio, RTC_PROBE_SCRIPT, rtcLeftovers } from './harness/rtcProbe';
 import { renderCount, RENDER_PROBE_SCRIPT, watchRenders } from './harness/renderProbe';
 import { makeSpeechWav } from './harness/speechWav';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
 import { startTcpProxy } from './harness/tcpProxy';
 import { openVerifyDialog, safetyCodeWith, screenshot, signInWithInvite, signOut } from './scenarios/appScenarios';
+import { expectNoVoiceSecretsLeft } from './scenarios/voiceScenarios';
 import { startBotSession } from '../bot/session/botSession';
 import { createVoiceBot, type VoiceBot } from '../bot/voiceBot';
 
@@ -304,25 +304,7 @@ describe('voice channels in real Chromium through the bundled relay', () => {
   it('after sign-out the page holds no TURN credential and stores nothing credential-like', async () => {
     await joinChannel(bob.page);
     await signOut(bob.page);
-    // Everything main ever handed this page for voice: the usernames ("{expiry}:{userId}:{sessionId}") and keys.
-    const handed = bob.main.answers
-      .filter((entry) => entry.channel.endsWith('voice.credentials'))
-      .flatMap((entry) => {
-        const answer = entry.answer as {
-          ok: boolean;
-          value?: { iceServers: { username: string; credential: string }[] };
-        };
-        return answer.ok
-          ? (answer.value?.iceServers ?? []).flatMap((server) => [server.username, server.credential])
-          : [];
-      });
-    expect(handed.length).toBeGreaterThanOrEqual(4);
-    const heap = await heapSnapshotText(bob.page, bob.context);
-    for (const secret of handed) expect(heap.includes(secret), 'a TURN credential is in the renderer heap').toBe(false);
-    expect(heap).not.toMatch(new RegExp(`\\d{10}:${member.user.id}:`));
-    const storage = await readPageStorage(bob.page, bob.context);
-    expect(storage).toEqual({ localStorage: [], sessionStorage: [], indexedDB: [], documentCookie: '', cookies: [] });
-    expect(await rtcLeftovers(bob.page)).toMatchObject({ openPeerConnections: 0, liveTracks: 0 });
+    await expectNoVoiceSecretsLeft(bob, member.user.id);
     expect([...ada.errors, ...bob.errors]).toEqual([]);
   });
 });

@@ -3,9 +3,19 @@ import { timelineMessageSchema } from './chat';
 import { randomIdSchema } from './identifiers';
 import { fail, ok, type Result } from './result';
 import { channelSchema, displayNameSchema } from './rest/endpoints';
-import { peerIdSchema, roomPeerSchema, voiceSelfStateSchema, voiceStateOrDefault } from './voiceRoomState';
+import {
+  callModeReasonSchema,
+  callModeSchema,
+  peerIdSchema,
+  roomPeerSchema,
+  voiceSelfStateSchema,
+  voiceStateOrDefault,
+} from './voiceRoomState';
 
 export {
+  callModeSchema,
+  type CallMode,
+  type CallModeReason,
   peerIdSchema,
   roomPeerSchema,
   voiceSelfStateSchema,
@@ -44,6 +54,13 @@ export const WS_MAX_CANDIDATE_CHARS = 1024;
 
 /** More peers than this in a mesh voice room would not be usable anyway; the server's own limit may be lower. */
 export const WS_MAX_ROOM_PEERS = 256;
+
+/**
+ * An SFU subscription carries one m-line per speaker, so its answer grows with the room (about 300 characters a
+ * member); it still has to fit a frame. Offers the server sends down are not bounded by the frame limit.
+ */
+export const WS_MAX_SFU_ANSWER_CHARS = 60 * 1024;
+export const WS_MAX_SFU_OFFER_CHARS = 1024 * 1024;
 
 /** Close codes the server uses beyond the standard ones (1001 going away, 1008 policy, 1009 too big, 1011 error). */
 export const WS_CLOSE_CODES = {
@@ -95,6 +112,14 @@ export const iceCandidateSchema = z.strictObject({
 });
 export type IceCandidate = z.output<typeof iceCandidateSchema>;
 
+/** The two links of a member in an SFU room: its microphone up, everyone else's audio down. */
+export const sfuLinkSchema = z.enum(['publish', 'subscribe']);
+export type SfuLink = z.output<typeof sfuLinkSchema>;
+
+/** Which member's audio an m-line of the receiving link carries. */
+export const sfuStreamSchema = z.strictObject({ mid: z.string().min(1).max(64), peerId: peerIdSchema });
+export type SfuStream = z.output<typeof sfuStreamSchema>;
+
 const exactlyOneSignalBody = {
   message: 'must carry exactly one of description or candidate',
 } as const;
@@ -129,6 +154,24 @@ export const clientMessageSchema = z.discriminatedUnion('type', [
     })
     .refine(hasOneSignalBody, exactlyOneSignalBody),
   z.strictObject({ type: z.literal('presence.set'), state: presenceStateSchema }),
+  // SFU rooms (docs/voice.md): the client never speaks the media server's protocol, only these. It names no room,
+  // feed or handle of the media server: the server knows which are the connection's own.
+  /** The offer of the connection's one sending link (its microphone), first or to renegotiate (ICE restart). */
+  z.strictObject({ type: z.literal('sfu.offer'), channelId: randomIdSchema, sdp: z.string().max(WS_MAX_SDP_CHARS) }),
+  /** The answer to the server's latest offer on the receiving link. */
+  z.strictObject({
+    type: z.literal('sfu.answer'),
+    channelId: randomIdSchema,
+    sdp: z.string().max(WS_MAX_SFU_ANSWER_CHARS),
+  }),
+  z.strictObject({
+    type: z.literal('sfu.candidate'),
+    channelId: randomIdSchema,
+    link: sfuLinkSchema,
+    candidate: iceCandidateSchema,
+  }),
+  /** Asks for a new offer on the receiving link with an ICE restart (the sending link restarts with an offer). */
+  z.strictObject({ type: z.literal('sfu.restart'), channelId: randomIdSchema }),
 ]);
 export type ClientMessage = z.output<typeof clientMessageSchema>;
 
@@ -270,7 +313,36 @@ export const serverMessageSchema = z.discriminatedUnion('type', [
     /** The channel's policy: the server already drops non-relay candidates, the client should not gather them. */
     relayOnly: z.boolean(),
     peers: z.array(roomPeerSchema).max(WS_MAX_ROOM_PEERS),
+    /** How the room carries audio now; `room.mode` says when it changes. */
+    mode: callModeSchema.default('mesh'),
   }),
+  /** The room moved to a mesh or to the SFU: every member switches without rejoining. */
+  z.strictObject({
+    type: z.literal('room.mode'),
+    channelId: randomIdSchema,
+    mode: callModeSchema,
+    reason: callModeReasonSchema,
+  }),
+  /** The answer to the member's `sfu.offer`. */
+  z.strictObject({ type: z.literal('sfu.answer'), channelId: randomIdSchema, sdp: z.string().max(WS_MAX_SDP_CHARS) }),
+  /** An offer on the receiving link: the first, a change of speakers, or an ICE restart. */
+  z.strictObject({
+    type: z.literal('sfu.offer'),
+    channelId: randomIdSchema,
+    sdp: z.string().max(WS_MAX_SFU_OFFER_CHARS),
+    streams: z.array(sfuStreamSchema).max(WS_MAX_ROOM_PEERS),
+  }),
+  z.strictObject({
+    type: z.literal('sfu.candidate'),
+    channelId: randomIdSchema,
+    link: sfuLinkSchema,
+    candidate: iceCandidateSchema,
+  }),
+  /**
+   * The media server dropped this link (its ICE or DTLS failed there): the client makes it anew, a new connection
+   * with a new offer (sending link) or one for the server's next offer (receiving link).
+   */
+  z.strictObject({ type: z.literal('sfu.reset'), channelId: randomIdSchema, link: sfuLinkSchema }),
   /** The connection is no longer in the room: it left, or joined another one. */
   z.strictObject({ type: z.literal('room.left'), channelId: randomIdSchema }),
   z.strictObject({ type: z.literal('room.peerJoined'), channelId: randomIdSchema, peer: roomPeerSchema }),

@@ -12,6 +12,7 @@ import { webhookConfigSchema } from './webhooks/webhookConfig';
 import { inputConfigSchema } from './inputs/inputConfig';
 import { storeConfigSchema } from './store/storeConfig';
 import { sharedStateConfigSchema } from './sharedState/sharedStateConfig';
+import { sfuConfigSchema } from './sfu/sfuConfig';
 
 /**
  * whoot.server.json, validated once at start-up: a typo or an unknown key stops the server with a clear message
@@ -53,8 +54,8 @@ export const chatConfigSchema = z
 
 /** What a new workspace holds: one text channel and one voice channel unless the operator names others. */
 export const DEFAULT_CHANNELS = [
-  { name: 'general', kind: 'text', relayOnly: true },
-  { name: 'Lounge', kind: 'voice', relayOnly: true },
+  { name: 'general', kind: 'text', relayOnly: true, voiceMode: 'auto' },
+  { name: 'Lounge', kind: 'voice', relayOnly: true, voiceMode: 'auto' },
 ] as const;
 
 export const serverConfigSchema = z.strictObject({
@@ -109,6 +110,8 @@ export const serverConfigSchema = z.strictObject({
       nonceTtlSeconds: 600,
       credentialTtlSeconds: 600,
     }),
+  /** Large voice channels through a Janus VideoRoom (docs/voice.md, "Large channels: the SFU"); off by default. */
+  sfu: sfuConfigSchema,
   sessions: z
     .strictObject({
       idleMinutes: z

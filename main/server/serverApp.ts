@@ -53,6 +53,8 @@ import {
   type Store,
 } from './store';
 import { createWebhookDispatcher, type WebhookDispatcher } from './webhooks/dispatcher';
+import { meshAllocationsPerMember, meshReturnMembersOf } from './sfu/sfuConfig';
+import { startSfuService, type SfuService } from './sfu/sfuService';
 import type { LookupAll } from './webhooks/targetAddress';
 
 export interface StartServerOptions {
@@ -66,6 +68,8 @@ export interface StartServerOptions {
   /** Tests: the DNS answers webhook targets get (a hostile resolver), and the retry jitter's randomness. */
   readonly webhookLookup?: LookupAll;
   readonly random?: () => number;
+  /** Tests: sees every request the server sends its media server (Janus), to check what a client can make it do. */
+  readonly sfuTap?: (request: Readonly<Record<string, unknown>>) => void;
 }
 
 export interface RunningServer {
@@ -79,6 +83,8 @@ export interface RunningServer {
   readonly signalling: SignallingServer;
   /** The embedded TURN relay, or null when `relay.enabled` is false (a coturn fleet serves voice). */
   readonly relay: Relay | null;
+  /** The media server for large voice channels (Janus), or null when `sfu.enabled` is false. */
+  readonly sfu: SfuService | null;
   /** Channel timelines: what inbound webhook inputs post through (`appendInputMessage`), and tests. */
   readonly timeline: TimelineService;
   /** Outbound webhook delivery; tests call `runDue()` after moving the clock. */
@@ -133,6 +139,7 @@ export async function startServer(
     now,
   });
   let shared: SharedState | undefined;
+  let sfu: SfuService | null = null;
   try {
     // The one place that chooses between memory and Redis (sharedState/openSharedState.ts).
     const sharedState = await openSharedState(config.sharedState, {
@@ -143,13 +150,36 @@ export async function startServer(
     });
     shared = sharedState;
     log(`shared state ${describeSharedState(config.sharedState)}`);
+    if (config.sfu.enabled && sharedState.cluster !== undefined) {
+      // Each node runs its own Janus, and a room spanning nodes would be split between two of them.
+      throw new Error('sfu.enabled works on one node for now: with sharedState "redis" keep it off (docs/voice.md).');
+    }
+    if (config.sfu.enabled && config.relay.enabled) {
+      // A mesh at the line must fit the relay's per-user quota, or its last members' links get no relay candidate.
+      const turnUrls = config.relay.tlsPort === undefined ? 2 : 3;
+      const needed = meshAllocationsPerMember(config.sfu.meshMaxMembers, turnUrls);
+      if (needed > config.relay.maxAllocationsPerUser) {
+        throw new Error(
+          `sfu.meshMaxMembers ${config.sfu.meshMaxMembers} needs ${needed} relay allocations per member in a mesh ` +
+            `(one per other member and TURN URL), more than relay.maxAllocationsPerUser ` +
+            `(${config.relay.maxAllocationsPerUser}): lower the one or raise the other (docs/voice.md).`,
+        );
+      }
+    }
+    if (config.sfu.enabled) {
+      const relayAddress = config.relay.relayIp ?? config.relay.listenIp;
+      sfu = startSfuService(config.dataDir, config.sfu, relayAddress, log, options.sfuTap);
+      await sfu.ready.catch((error: unknown) => {
+        throw new Error(`sfu: Janus could not start: ${(error as Error).message}`, { cause: error });
+      });
+    }
     const certificate = await loadOrCreateCertificate(serverCertificateOptions(config));
     let signalling: SignallingServer | null = null;
     let boundPort = config.listen.port;
     // Server mutes reach the media path through the signalling server, which knows who is in which voice room.
     const isMediaBlocked = (userId: string) => signalling?.isMediaBlocked(userId) ?? false;
     const relay = config.relay.enabled
-      ? await startEmbeddedRelay(store, config, certificate, log, isMediaBlocked, now)
+      ? await startEmbeddedRelay(store, config, certificate, log, isMediaBlocked, now, sfu)
       : null;
     const relayFleet = config.relay.fleet === undefined ? null : createRelayFleet(config.relay.fleet, { log });
     // Probed once before the first request, so a relay that is down at start is not handed out.
@@ -268,6 +298,11 @@ export async function startServer(
       ...(sharedState.membershipChanges ? { membershipChanges: sharedState.membershipChanges } : {}),
       serverMutes: await store.voiceMutes.all(),
       onMediaPolicyChanged: (userId) => relay?.mediaPolicyChanged(userId),
+      sfu,
+      callModeThresholds: {
+        meshMaxMembers: config.sfu.meshMaxMembers,
+        meshReturnMembers: meshReturnMembersOf(config.sfu),
+      },
       // A sign-out or revocation through any node ends the session's allocations on this node's relay.
       onSessionEnded: (sessionId) => relay?.endSession(sessionId),
       canJoinRoom: async ({ userId, workspaceId, channelId }) => {
@@ -276,7 +311,7 @@ export async function startServer(
         // A text channel has a timeline but no voice room.
         return member === undefined || channel === undefined || channel.kind !== 'voice'
           ? { ok: false }
-          : { ok: true, relayOnly: channel.relayOnly };
+          : { ok: true, relayOnly: channel.relayOnly, voiceMode: channel.voiceMode };
       },
       allowedOrigins: config.allowedOrigins,
       // A candidate that merely claims `typ relay` must name one of this relay's own addresses to pass.
@@ -324,6 +359,7 @@ export async function startServer(
         return (await createWorkspaceInvite(store, target, slug, { ...inviteOptions, now, via: 'cli' })).link;
       },
       relay,
+      sfu,
       timeline: deps.timeline,
       webhooks,
       async drain(deadlineMs = config.drainSeconds * 1000) {
@@ -342,12 +378,14 @@ export async function startServer(
         await webhooks.close();
         await signalling?.close();
         await relay?.close();
+        await sfu?.close();
         await listening.close();
         await sharedState.close();
         await store.close();
       },
     };
   } catch (error) {
+    await sfu?.close();
     await shared?.close();
     await store.close();
     throw error;
@@ -365,6 +403,7 @@ async function startEmbeddedRelay(
   log: (message: string) => void,
   isMediaBlocked: (userId: string) => boolean,
   now: () => number,
+  sfu: SfuService | null,
 ): Promise<Relay> {
   const secret = relaySecretText(await store.secrets.relaySecret());
   const relay = await createRelay({
@@ -382,6 +421,8 @@ async function startEmbeddedRelay(
     },
     isSessionLive: async (sessionId, userId) => (await store.sessions.liveFamilyOwner(sessionId)) === userId,
     isMediaBlocked,
+    // The media server's ICE address and ports: the one private peer the relay may reach besides itself.
+    ...(sfu === null ? {} : { sfuPeers: sfu.peers }),
     limits: {
       maxAllocations: config.relay.maxAllocations,
       maxAllocationsPerUser: config.relay.maxAllocationsPerUser,

@@ -1,4 +1,5 @@
 import { ok, type Result } from '../../shared/result';
+import type { ChannelVoiceMode } from '../../shared/voiceRoomState';
 import type { ServerConfig } from './config';
 import type { Channel, ChannelKind, Store, User, Workspace } from './store';
 
@@ -6,6 +7,7 @@ export interface NewChannel {
   readonly name: string;
   readonly kind: ChannelKind;
   readonly relayOnly: boolean;
+  readonly voiceMode?: ChannelVoiceMode;
 }
 
 /**

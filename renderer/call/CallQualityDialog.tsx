@@ -8,12 +8,12 @@ import type { CallQuality } from '../voice/callStats';
 const figure = (value: number | null, unit: string, digits = 0) =>
   value === null ? '–' : `${value.toFixed(digits)} ${unit}`;
 
-function QualityTable({ quality, name }: { quality: CallQuality | null; name: string }) {
+function QualityTable({ quality, name, viaServer }: { quality: CallQuality | null; name: string; viaServer: boolean }) {
   const path =
     quality === null || quality.localCandidateType === null
       ? 'not connected yet'
       : quality.relayed
-        ? `relayed (${quality.relayProtocol ?? 'udp'})`
+        ? `relayed${viaServer ? ' to the media server' : ''} (${quality.relayProtocol ?? 'udp'})`
         : `direct (${quality.localCandidateType} / ${quality.remoteCandidateType ?? '?'})`;
   const rows: readonly (readonly [string, string])[] = [
     ['Path', path],
@@ -53,6 +53,7 @@ function OpenQualityDialog({ onClose }: { onClose: () => void }) {
   const { channels, voice } = useStores();
   useEffect(() => voice?.watchQuality(), [voice]);
   const peers = useVoice((state) => state.peers);
+  const viaServer = useVoice((state) => state.mode === 'sfu');
   const members = useStore(channels, (state) => state.members);
   const list = Object.values(peers);
   return (
@@ -60,7 +61,11 @@ function OpenQualityDialog({ onClose }: { onClose: () => void }) {
       open
       onClose={onClose}
       title="Call quality"
-      description="Measured on each encrypted connection of this call, every half second. Relayed means your address stays hidden."
+      description={
+        viaServer
+          ? "Measured on each member's audio as the server's media server forwards it, every half second. Relayed means your address stays hidden."
+          : 'Measured on each encrypted connection of this call, every half second. Relayed means your address stays hidden.'
+      }
     >
       {list.length === 0 ? (
         <p className="muted">Nobody else is connected yet.</p>
@@ -70,6 +75,7 @@ function OpenQualityDialog({ onClose }: { onClose: () => void }) {
             <QualityTable
               key={peer.peerId}
               quality={peer.quality}
+              viaServer={viaServer}
               name={members[peer.userId]?.displayName ?? 'Unknown member'}
             />
           ))}

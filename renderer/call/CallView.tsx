@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import { useStore } from 'zustand';
 import type { Channel } from '../../shared/rest/endpoints';
+import type { CallMode, CallModeReason } from '../../shared/voiceRoomState';
 import { Avatar } from '../components/Avatar';
 import { Button, classes } from '../components/Button';
 import { MenuButton, useMenu } from '../components/Menu';
@@ -52,6 +53,41 @@ function CallTile({ member, channelId, stale }: { member: CallMember; channelId:
   );
 }
 
+const MODE_CHANGES: Record<CallModeReason, Record<CallMode, string>> = {
+  size: {
+    sfu: 'This call grew large, so its audio now goes through the server. A short gap is normal.',
+    mesh: 'This call is small again, so members now connect to each other directly. A short gap is normal.',
+  },
+  policy: {
+    sfu: 'An admin set this channel to send audio through the server.',
+    mesh: 'An admin set this channel to connect members directly.',
+  },
+  sfu_unavailable: {
+    sfu: "The server's media server stopped; this call reconnected.",
+    mesh: "The server's media server stopped, so members now connect to each other directly until it is back.",
+  },
+  sfu_restored: {
+    sfu: "The server's media server is back, and this call uses it again.",
+    mesh: "The server's media server is back.",
+  },
+};
+
+/**
+ * How the call carries audio, when it is through the server (with what that means for encryption), and what just
+ * changed: a live region, so a switch is announced without moving focus.
+ */
+function CallModeNotice({ mode, reason }: { mode: CallMode | null; reason: CallModeReason | null }) {
+  if (mode === null) return null;
+  const change = reason === null ? null : MODE_CHANGES[reason][mode];
+  if (mode === 'mesh' && change === null) return null;
+  return (
+    <p className="call-notice" role="status">
+      {mode === 'sfu' ? 'Large channel: audio goes through the server, encrypted to the server. ' : ''}
+      {change}
+    </p>
+  );
+}
+
 /**
  * The call view (Slack huddles, Discord's voice stage): a tile per member including yourself, with speaking rings and
  * voice-state icons everyone sees, each member's menu, the call's encryption state and the Verify call dialog.
@@ -62,6 +98,8 @@ export function CallView({ channel }: { channel: Channel }) {
   const { members: list, here } = useCallMembers(channel.id);
   const online = useStore(realtime.store, (state) => state.state === 'open');
   const phase = useVoice((state) => state.phase);
+  const mode = useVoice((state) => state.mode);
+  const modeReason = useVoice((state) => state.modeReason);
   const [verifying, setVerifying] = useState(false);
   const stale = !online || (here && phase === 'reconnecting');
 
@@ -83,6 +121,7 @@ export function CallView({ channel }: { channel: Channel }) {
       {stale && list.length > 0 && (
         <p className="call-notice">Showing who was here when the connection dropped; whoot is reconnecting.</p>
       )}
+      {here && !stale && <CallModeNotice mode={mode} reason={modeReason} />}
       {list.length === 0 ? (
         <div className="call-empty">
           <p className="empty-title">Nobody is in {channel.name} yet.</p>

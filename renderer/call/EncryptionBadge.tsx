@@ -11,6 +11,8 @@ const LOOK: Record<EncryptionState, { icon: IconName; word: string; tone: string
   unverified: { icon: 'lock', word: 'Not verified', tone: 'warn' },
   verified: { icon: 'lockCheck', word: 'Verified', tone: 'good' },
   failed: { icon: 'lockBroken', word: 'Verification failed', tone: 'bad' },
+  // Through the SFU: encrypted to the server, which can hear the call. Said as plainly as the other states.
+  server: { icon: 'lock', word: 'Encrypted to server', tone: 'warn' },
 };
 
 /** The call's encryption state, always on screen, in one word and an icon. */
@@ -21,9 +23,10 @@ export function useEncryptionState(): EncryptionState {
     sameRecords,
   );
   const connected = useVoice((state) => state.phase === 'connected');
+  const mode = useVoice((state) => state.mode);
   const verdicts = useStore(verification, (state) => state.verdicts);
   // Between connections there is nothing encrypted to speak of yet: the peers come back with new keys.
-  return connected ? encryptionState(peers, verdicts) : 'pending';
+  return connected ? encryptionState(peers, verdicts, mode) : 'pending';
 }
 
 export function EncryptionBadge({ compact = false }: { compact?: boolean }) {

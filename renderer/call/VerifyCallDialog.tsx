@@ -86,8 +86,10 @@ export function VerifyCallDialog({ open, onClose }: { open: boolean; onClose: ()
 function OpenVerifyDialog({ onClose }: { onClose: () => void }) {
   const { channels } = useStores();
   const peers = useVoice((state) => state.peers);
+  const mode = useVoice((state) => state.mode);
   const members = useStore(channels, (state) => state.members);
   const list = Object.values(peers);
+  if (mode === 'sfu') return <ServerEncryptedCall open onClose={onClose} />;
   return (
     <Dialog
       open
@@ -119,6 +121,43 @@ function OpenVerifyDialog({ onClose }: { onClose: () => void }) {
           ))}
         </ul>
       )}
+    </Dialog>
+  );
+}
+
+/**
+ * A call through the server's media server has no safety code: its keys end at the server, so comparing numbers
+ * could only prove the link to the server, and showing any would claim more than that. Say so, and why.
+ */
+function ServerEncryptedCall({ open, onClose }: { open: boolean; onClose: () => void }) {
+  return (
+    <Dialog
+      open={open}
+      onClose={onClose}
+      size="lg"
+      title="This call is encrypted to the server"
+      description={
+        <>
+          <p>
+            This channel is large, so its audio goes through the server&apos;s media server: each device sends its voice
+            there once, and the server forwards it to everyone else. Audio is encrypted between your device and the
+            server, and the server can hear the call.
+          </p>
+          <p>
+            There are no safety codes to compare in this mode: they could only prove your link to the server, not to the
+            other people. Smaller calls connect device to device, encrypted end to end, with safety codes.
+          </p>
+        </>
+      }
+      footer={
+        <Button variant="primary" onClick={onClose}>
+          Done
+        </Button>
+      }
+    >
+      <p className="muted">
+        <Icon name="lock" size={18} /> Encrypted to server
+      </p>
     </Dialog>
   );
 }

@@ -29,13 +29,19 @@ export function createVerificationStore(engine: VoiceEngine | null): { store: Ve
   return { store, dispose };
 }
 
-export type EncryptionState = 'alone' | 'pending' | 'unverified' | 'verified' | 'failed';
+/**
+ * `server`: the call goes through the server's media server (SFU), which decrypts it: encrypted on the way to the
+ * server, not end to end, and there is no safety code to compare (docs/voice.md, "What each mode encrypts").
+ */
+export type EncryptionState = 'alone' | 'pending' | 'unverified' | 'verified' | 'failed' | 'server';
 
 /** The call's encryption in one state, for the one word the call always shows. */
 export function encryptionState(
   peers: readonly { peerId: string; safety: 'pending' | 'ready' | 'mismatch'; safetyCode: string | null }[],
   verdicts: VerificationState['verdicts'],
+  mode: 'mesh' | 'sfu' | null = 'mesh',
 ): EncryptionState {
+  if (mode === 'sfu') return 'server';
   if (peers.length === 0) return 'alone';
   const verdictOf = (peer: (typeof peers)[number]) => {
     const recorded = verdicts[peer.peerId];

@@ -1,10 +1,11 @@
 import { createStore, type StoreApi } from 'zustand/vanilla';
 import { fingerprintOfSdp, safetyCode, sameFingerprint } from '../../shared/safetyCode';
 import { fail, ok, type Result } from '../../shared/result';
-import type { ClientMessage, RoomPeer, ServerMessage } from '../../shared/ws';
-import { EMPTY_QUALITY, statsEntries, summarizeStats, type CallQuality } from './callStats';
+import type { CallMode, ClientMessage, RoomPeer, ServerMessage } from '../../shared/ws';
+import { EMPTY_QUALITY, statsEntries, summarizeStats, type CallQuality, type StatsEntry } from './callStats';
 import { effectiveDevice } from './deviceChoice';
 import { PeerLink } from './peerLink';
+import { SfuCall } from './sfuCall';
 import {
   MicrophoneError,
   realClock,
@@ -80,15 +81,21 @@ export interface VoiceEngine {
    * credentials now, so a join within their margin skips that round trip. Forgotten on leave.
    */
   prefetch(channelId: string): void;
-  /** Raw getStats of one peer, for diagnostics and tests. */
+  /**
+   * Raw getStats of one peer, for diagnostics and tests: its mesh link, or in an SFU call the receiving link with
+   * only that member's inbound audio.
+   */
   peerStats(peerId: string): Promise<readonly Record<string, unknown>[]>;
+  /** Raw getStats of every connection the call holds now (each mesh link, or the SFU's two links). */
+  connectionStats(): Promise<readonly (readonly Record<string, unknown>[])[]>;
   /** The quality table is on screen: read stats every `statsIntervalMs` until the returned function is called. */
   watchQuality(): () => void;
   dispose(): void;
 }
 
 interface PeerRuntime {
-  readonly link: PeerLink;
+  /** The mesh link to this member; null in an SFU call, where its audio comes on the SFU's receiving link. */
+  readonly link: PeerLink | null;
   readonly userId: string;
   readonly speakingGate: LevelGate;
   quality: CallQuality | null;
@@ -170,6 +177,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   let statsTimer: unknown = null;
   let meterTimer: unknown = null;
   let wasInRoom = false;
+  /** The call through the server's media server, while the room is in SFU mode. */
+  let sfu: SfuCall | null = null;
+  /** Who is in the room (besides us), whatever the mode: the SFU call's members have no link of their own. */
+  const roster = new Map<string, RoomPeer>();
 
   const patch = (partial: Partial<VoiceState>) => store.setState(partial);
   const patchPeer = (peerId: string, partial: Partial<PeerView>) => {
@@ -212,10 +223,11 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const previous = microphone;
     microphone = next;
     for (const peer of peers.values()) {
-      for (const sender of peer.link.pc.getSenders()) {
+      for (const sender of peer.link?.pc.getSenders() ?? []) {
         if (sender.track === null || sender.track.kind === 'audio') await sender.replaceTrack(next.track);
       }
     }
+    await sfu?.replaceMicrophone(next.track);
     previous?.meter?.stop();
     previous?.track.stop();
     patch({ microphoneOpen: true });
@@ -267,7 +279,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     meterTicks += 1;
     if (meterTicks % 2 === 1) return;
     for (const [peerId, runtime] of peers) {
-      const peerLevel = ports.speakers.level?.(peerId) ?? receivedLevel(runtime);
+      const peerLevel = ports.speakers.level?.(peerId) ?? receivedLevel(peerId, runtime);
       if (peerLevel === null) continue;
       const speaking = runtime.speakingGate.update(peerLevel, now);
       const view = store.getState().peers[peerId];
@@ -332,48 +344,14 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     await audio.sender.replaceTrack(track);
   }
 
-  function ensurePeer(peer: RoomPeer, channelId: string, initiator: boolean): PeerRuntime | null {
-    const existing = peers.get(peer.peerId);
-    if (existing !== undefined) return existing;
-    const localPeerId = ports.signalling.connectionId();
-    if (credentials === null || localPeerId === null || peer.peerId === localPeerId) return null;
-    // The same member's other connection in this room (another device, or this one's previous connection that a
-    // node which died has not been swept out yet) is never linked: hearing oneself is echo, and every link holds
-    // TURN allocations that count against the member's quota at the relay, which ghosts would use up.
-    if (peer.userId === ports.signalling.userId()) return null;
-    const pc = ports.createPeerConnection(rtcConfiguration(credentials));
-    traceLink(pc);
-    const runtime: PeerRuntime = {
-      userId: peer.userId,
-      speakingGate: createLevelGate({ threshold: SPEAKING_THRESHOLD, hangoverMs: SPEAKING_HANGOVER_MS }),
-      quality: null,
-      attached: false,
-      safetyBusy: false,
-      link: new PeerLink({
-        peerId: peer.peerId,
-        polite: localPeerId < peer.peerId,
-        pc,
-        clock,
-        send: (signal) => ports.signalling.send({ type: 'signal', channelId, to: peer.peerId, ...signal }),
-        refreshIceServers: freshConfiguration,
-        onTrack: (track) => {
-          ports.speakers.attach(peer.peerId, track);
-          ports.speakers.setVolume(peer.peerId, store.getState().volumes[peer.userId] ?? 1);
-          runtime.attached = true;
-        },
-        beforeAnswer: () => answerWithMedia(pc),
-        onStateChange: () => patchPeer(peer.peerId, { connectionState: pc.connectionState }),
-        onError: (code) => patch({ error: error(code === 'credentials_rejected' ? 'credentials_expired' : code) }),
-      }),
-    };
-    peers.set(peer.peerId, runtime);
+  function addView(peer: RoomPeer, connectionState: RTCPeerConnectionState): void {
     patch({
       peers: {
         ...store.getState().peers,
         [peer.peerId]: {
           peerId: peer.peerId,
           userId: peer.userId,
-          connectionState: pc.connectionState,
+          connectionState,
           level: 0,
           speaking: false,
           quality: null,
@@ -383,13 +361,64 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         },
       },
     });
+  }
+
+  function newRuntime(userId: string, link: PeerLink | null): PeerRuntime {
+    return {
+      userId,
+      link,
+      speakingGate: createLevelGate({ threshold: SPEAKING_THRESHOLD, hangoverMs: SPEAKING_HANGOVER_MS }),
+      quality: null,
+      attached: false,
+      safetyBusy: false,
+    };
+  }
+
+  function ensurePeer(peer: RoomPeer, channelId: string, initiator: boolean): PeerRuntime | null {
+    const existing = peers.get(peer.peerId);
+    if (existing !== undefined) return existing;
+    const localPeerId = ports.signalling.connectionId();
+    if (credentials === null || localPeerId === null || peer.peerId === localPeerId) return null;
+    // The same member's other connection in this room (another device, or this one's previous connection that a
+    // node which died has not been swept out yet) is never linked: hearing oneself is echo, and every link holds
+    // TURN allocations that count against the member's quota at the relay, which ghosts would use up. Through the
+    // SFU its stream has no member to be attached to, so it is not played either.
+    if (peer.userId === ports.signalling.userId()) return null;
+    if (store.getState().mode === 'sfu') {
+      // Its audio comes on the SFU's receiving link; the member only needs a place in the call.
+      const runtime = newRuntime(peer.userId, null);
+      peers.set(peer.peerId, runtime);
+      addView(peer, sfu?.connectionState() ?? 'new');
+      return runtime;
+    }
+    const pc = ports.createPeerConnection(rtcConfiguration(credentials));
+    traceLink(pc);
+    const link: PeerLink = new PeerLink({
+      peerId: peer.peerId,
+      polite: localPeerId < peer.peerId,
+      pc,
+      clock,
+      send: (signal) => ports.signalling.send({ type: 'signal', channelId, to: peer.peerId, ...signal }),
+      refreshIceServers: freshConfiguration,
+      onTrack: (track) => {
+        ports.speakers.attach(peer.peerId, track);
+        ports.speakers.setVolume(peer.peerId, store.getState().volumes[peer.userId] ?? 1);
+        runtime.attached = true;
+      },
+      beforeAnswer: () => answerWithMedia(pc),
+      onStateChange: () => patchPeer(peer.peerId, { connectionState: pc.connectionState }),
+      onError: (code) => patch({ error: error(code === 'credentials_rejected' ? 'credentials_expired' : code) }),
+    });
+    const runtime = newRuntime(peer.userId, link);
+    peers.set(peer.peerId, runtime);
+    addView(peer, pc.connectionState);
     if (initiator) {
       attachMedia(pc);
     } else {
       const generation = callGeneration;
       clock.setTimeout(() => {
         // The newcomer's offer should have come by now; if not (lost, or it left and came back), offer ourselves.
-        if (generation !== callGeneration || runtime.link.isClosed() || runtime.link.hasReceivedOffer()) return;
+        if (generation !== callGeneration || link.isClosed() || link.hasReceivedOffer()) return;
         if (pc.getTransceivers().length === 0) attachMedia(pc);
       }, ANSWERER_PATIENCE_MS);
     }
@@ -400,7 +429,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const runtime = peers.get(peerId);
     if (runtime === undefined) return;
     peers.delete(peerId);
-    runtime.link.close();
+    runtime.link?.close();
     ports.speakers.detach(peerId);
     const { [peerId]: _gone, ...rest } = store.getState().peers;
     patch({ peers: rest });
@@ -410,9 +439,72 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     for (const peerId of [...peers.keys()]) dropPeer(peerId);
   }
 
+  // ---------------------------------------------------------------------------------------------------------------
+  // Modes: a mesh of links, or one call through the server's media server
+
+  function startSfu(channelId: string): void {
+    if (sfu !== null || credentials === null) return;
+    const generation = callGeneration;
+    const call = new SfuCall({
+      channelId,
+      createPeerConnection: ports.createPeerConnection,
+      // The media server is reached through the relay only, whatever the channel allows for a mesh.
+      configuration: { ...rtcConfiguration(credentials), iceTransportPolicy: 'relay' },
+      clock,
+      send: (message) => ports.signalling.send(message),
+      microphone: microphone?.track ?? null,
+      refreshIceServers: async () => {
+        const fresh = await freshConfiguration();
+        return fresh === null ? null : { ...fresh, iceTransportPolicy: 'relay' };
+      },
+      onStream: (peerId, track) => {
+        const runtime = peers.get(peerId);
+        if (generation !== callGeneration || runtime === undefined) return;
+        ports.speakers.attach(peerId, track);
+        ports.speakers.setVolume(peerId, store.getState().volumes[runtime.userId] ?? 1);
+        runtime.attached = true;
+      },
+      onStreamEnded: (peerId) => {
+        const runtime = peers.get(peerId);
+        if (runtime !== undefined) runtime.attached = false;
+        ports.speakers.detach(peerId);
+      },
+      onStateChange: () => {
+        if (sfu !== call) return;
+        const connectionState = call.connectionState();
+        for (const peerId of peers.keys()) patchPeer(peerId, { connectionState });
+      },
+      onError: (code) => patch({ error: error(code === 'credentials_rejected' ? 'credentials_expired' : code) }),
+    });
+    sfu = call;
+  }
+
+  function stopSfu(): void {
+    const call = sfu;
+    sfu = null;
+    call?.close();
+  }
+
+  /**
+   * The room's mode: an SFU call replaces every mesh link (each member keeps its place in the call), and a mesh
+   * replaces the SFU call with a link per member, the larger peer id of each pair offering (so two members never
+   * offer at once).
+   */
+  function enterMode(mode: CallMode, channelId: string, newcomer: boolean): void {
+    const previous = store.getState().mode;
+    if (previous !== mode) {
+      dropAllPeers();
+      stopSfu();
+      patch({ mode });
+    }
+    if (mode === 'sfu') startSfu(channelId);
+    const localPeerId = ports.signalling.connectionId() ?? '';
+    for (const peer of roster.values()) ensurePeer(peer, channelId, newcomer || localPeerId > peer.peerId);
+  }
+
   async function updateSafety(peerId: string, runtime: PeerRuntime): Promise<void> {
     const view = store.getState().peers[peerId];
-    if (view === undefined || view.safety !== 'pending' || runtime.safetyBusy) return;
+    if (view === undefined || view.safety !== 'pending' || runtime.safetyBusy || runtime.link === null) return;
     const { pc } = runtime.link;
     if (runtime.quality?.dtlsState === 'failed') {
       // DTLS checks the peer's certificate against the fingerprint its description announced: a failure here is
@@ -449,23 +541,31 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const deafened = store.getState().deafened;
     await Promise.all(
       [...peers.entries()].map(async ([peerId, runtime]) => {
-        if (runtime.link.isClosed()) return;
-        let entries;
+        const call = sfu;
+        if (runtime.link?.isClosed() ?? call === null) return;
+        let entries: StatsEntry[];
         try {
-          entries = statsEntries(await runtime.link.pc.getStats());
+          entries =
+            runtime.link === null
+              ? await (call as SfuCall).memberStats(peerId)
+              : statsEntries(await runtime.link.pc.getStats());
         } catch {
           return;
         }
         if (peers.get(peerId) !== runtime) return;
-        const quality = summarizeStats(entries, runtime.quality ?? EMPTY_QUALITY);
+        const summary = summarizeStats(entries, runtime.quality ?? EMPTY_QUALITY);
+        // Through the SFU the far end is the server's media server on its private address: what relay-only
+        // promises (nobody learns our address) holds when our end is the relay's.
+        const quality =
+          runtime.link === null ? { ...summary, relayed: summary.localCandidateType === 'relay' } : summary;
         runtime.quality = quality;
-        if (ports.speakers.level === undefined && receivedLevel(runtime) === null) {
+        if (ports.speakers.level === undefined && receivedLevel(peerId, runtime) === null) {
           // Without a meter of its own, the port's stats level is what the listener hears (zero when deafened).
           const level = deafened ? 0 : quality.audioLevel;
           const speaking = runtime.speakingGate.update(quality.audioLevel, clock.now());
-          patchPeer(peerId, { quality, level, speaking, connectionState: runtime.link.pc.connectionState });
+          patchPeer(peerId, { quality, level, speaking, connectionState: connectionStateOf(runtime) });
         } else {
-          patchPeer(peerId, { quality, connectionState: runtime.link.pc.connectionState });
+          patchPeer(peerId, { quality, connectionState: connectionStateOf(runtime) });
         }
         if (microphone?.meter == null) {
           const source = entries.find(
@@ -478,17 +578,23 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     );
   }
 
+  function connectionStateOf(runtime: PeerRuntime): RTCPeerConnectionState {
+    return runtime.link?.pc.connectionState ?? sfu?.connectionState() ?? 'new';
+  }
+
   /**
    * The level of what a peer sends, as the browser measured it on receipt (RTCRtpReceiver's synchronization
    * sources: a few numbers libwebrtc keeps anyway), instead of an analyser per member in Web Audio, which costs
    * audio-thread work on every 128-sample frame. Used where the speaker port has no meter of its own (the app's;
-   * the bot's recorder has one). Null where the peer connection has no such API: the stats answer instead.
+   * the bot's recorder has one). Null where the peer connection has no such API, or keeps no sources with a level
+   * (@roamhq/wrtc answers with none): the stats answer instead. In an SFU call the receiver is the one of the
+   * receiving link's m-line that carries that member.
    */
-  function receivedLevel(runtime: PeerRuntime): number | null {
-    const receiver = runtime.link.pc.getReceivers?.()[0];
-    if (receiver === undefined || typeof receiver.getSynchronizationSources !== 'function') return null;
+  function receivedLevel(peerId: string, runtime: PeerRuntime): number | null {
+    const receiver = runtime.link === null ? sfu?.memberReceiver(peerId) : runtime.link.pc.getReceivers?.()[0];
+    if (receiver == null || typeof receiver.getSynchronizationSources !== 'function') return null;
     const source = receiver.getSynchronizationSources()[0];
-    return source?.audioLevel ?? 0;
+    return source?.audioLevel ?? null;
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -506,15 +612,33 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         patch({ phase: 'connected' });
         // A mute or deafen while the join was on its way: the server drops a repeat of what it has.
         announceVoiceState();
-        for (const peer of message.peers) ensurePeer(peer, message.channelId, true);
+        roster.clear();
+        for (const peer of message.peers) roster.set(peer.peerId, peer);
+        // A repeated room.joined (a snapshot after a gap) keeps the links of members still there.
+        for (const peerId of [...peers.keys()]) if (!roster.has(peerId)) dropPeer(peerId);
+        enterMode(message.mode, message.channelId, true);
         settleJoin(ok(undefined));
         return;
       }
+      case 'room.mode': {
+        if (message.channelId !== channelId || store.getState().phase !== 'connected') return;
+        patch({ modeReason: message.reason });
+        enterMode(message.mode, message.channelId, false);
+        return;
+      }
+      case 'sfu.answer':
+      case 'sfu.offer':
+      case 'sfu.candidate':
+      case 'sfu.reset':
+        if (message.channelId === channelId) sfu?.receive(message);
+        return;
       case 'room.left': {
         if (message.channelId !== channelId) return;
         // Not asked for by us (we forget the channel before sending room.leave): a moderator moved us (room.joined
         // for the new channel follows at once) or took us out of voice, or the channel was deleted.
         dropAllPeers();
+        stopSfu();
+        roster.clear();
         patch({ phase: 'joining' });
         const generation = callGeneration;
         clock.setTimeout(() => {
@@ -525,15 +649,19 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
         return;
       }
       case 'room.peerJoined':
-        if (message.channelId === channelId) ensurePeer(message.peer, message.channelId, false);
+        if (message.channelId !== channelId) return;
+        roster.set(message.peer.peerId, message.peer);
+        ensurePeer(message.peer, message.channelId, false);
         return;
       case 'room.peerLeft':
-        if (message.channelId === channelId) dropPeer(message.peerId);
+        if (message.channelId !== channelId) return;
+        roster.delete(message.peerId);
+        dropPeer(message.peerId);
         return;
       case 'signal': {
         if (message.channelId !== channelId) return;
         const runtime = peers.get(message.from);
-        if (runtime === undefined) return;
+        if (runtime?.link == null) return;
         void runtime.link.receive({ description: message.description, candidate: message.candidate });
         return;
       }
@@ -557,6 +685,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       // The server drops a closed connection from its room, so the other members close their links to us: ours go
       // too, and the call is rebuilt with the new connection's peer id once signalling is back.
       dropAllPeers();
+      stopSfu();
+      roster.clear();
       patch({ phase: 'reconnecting', error: error('signalling_unavailable') });
     } else if (state === 'open') {
       if (wasInRoom) patch({ rejoins: store.getState().rejoins + 1 });
@@ -597,7 +727,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
 
   /** Fast while the figures are watched or a safety code is still to come; slow otherwise. */
   function nextStatsDelay(): number {
-    const waiting = Object.values(store.getState().peers).some((peer) => peer.safety === 'pending');
+    // Through the SFU there is no safety code to wait for (docs/voice.md).
+    const waiting =
+      store.getState().mode !== 'sfu' &&
+      Object.values(store.getState().peers).some((peer) => peer.safety === 'pending');
     return qualityWatchers > 0 || waiting ? statsIntervalMs : idleStatsIntervalMs;
   }
 
@@ -634,11 +767,20 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     }
     settleJoin(fail(reason?.code ?? 'left', reason?.message ?? 'Left the channel.'));
     dropAllPeers();
+    stopSfu();
+    roster.clear();
     releaseMicrophone();
     credentials = null;
     wasInRoom = false;
     stopTimers();
-    patch({ phase: 'idle', peers: {}, talking: false, ...(reason === null ? {} : { error: reason }) });
+    patch({
+      phase: 'idle',
+      peers: {},
+      talking: false,
+      mode: null,
+      modeReason: null,
+      ...(reason === null ? {} : { error: reason }),
+    });
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -683,7 +825,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     if (store.getState().channelId !== null) teardown(null);
     const generation = ++callGeneration;
     stepsSeen = new Set();
-    patch({ channelId, phase: 'joining', error: null, peers: {} });
+    patch({ channelId, phase: 'joining', error: null, peers: {}, modeReason: null });
     // Credentials (a signed round trip to the server), the microphone and the output device do not wait for each
     // other: a join costs the slowest of them, not their sum.
     const fetching = credentialsFor(channelId).then((answer) => {
@@ -741,7 +883,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     ports.microphone.onDeviceChange?.(() => void onDevicesChanged()) ?? (() => undefined),
   ];
   const onOnline = () => {
-    for (const runtime of peers.values()) runtime.link.restartIce();
+    for (const runtime of peers.values()) runtime.link?.restartIce();
+    sfu?.restartIce();
   };
   ports.network?.addEventListener('online', onOnline);
 
@@ -809,7 +952,17 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     },
     async peerStats(peerId) {
       const runtime = peers.get(peerId);
-      return runtime === undefined ? [] : statsEntries(await runtime.link.pc.getStats());
+      if (runtime === undefined) return [];
+      if (runtime.link !== null) return statsEntries(await runtime.link.pc.getStats());
+      return sfu === null ? [] : sfu.memberStats(peerId);
+    },
+    async connectionStats() {
+      if (sfu !== null) return sfu.linkStats();
+      return Promise.all(
+        [...peers.values()].flatMap((runtime) =>
+          runtime.link === null ? [] : [runtime.link.pc.getStats().then(statsEntries)],
+        ),
+      );
     },
     prefetch(channelId) {
       if (store.getState().channelId === channelId || prefetched?.channelId === channelId) return;

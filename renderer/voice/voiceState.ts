@@ -1,3 +1,4 @@
+import type { CallMode, CallModeReason } from '../../shared/voiceRoomState';
 import type { CallQuality } from './callStats';
 import {
   DEFAULT_PROCESSING,
@@ -49,6 +50,13 @@ export interface PeerView {
 export interface VoiceState {
   readonly channelId: string | null;
   readonly phase: VoicePhase;
+  /**
+   * How the call carries audio: `mesh` (a link per member, encrypted end to end) or `sfu` (through the server's
+   * media server, encrypted to the server); null when not in a call.
+   */
+  readonly mode: CallMode | null;
+  /** Why the mode last changed during this call (null: it is what the room had when we joined). */
+  readonly modeReason: CallModeReason | null;
   /** The latest problem worth telling the user; cleared on the next successful join. */
   readonly error: VoiceError | null;
   readonly peers: Readonly<Record<string, PeerView>>;
@@ -80,6 +88,8 @@ export function initialVoiceState(): VoiceState {
   return {
     channelId: null,
     phase: 'idle',
+    mode: null,
+    modeReason: null,
     error: null,
     peers: {},
     muted: false,

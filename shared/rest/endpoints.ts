@@ -13,7 +13,7 @@ import { randomIdSchema, voiceClusterIdSchema, workspaceSlugSchema } from '../id
 import { plainTextSchema } from '../plainText';
 import { passwordSchema, publicUserSchema, totpCodeSchema, workspaceSummarySchema } from '../session';
 import { operationSchema } from '../signedRequest';
-import { roomPeerSchema } from '../voiceRoomState';
+import { channelVoiceModeSchema, roomPeerSchema } from '../voiceRoomState';
 import {
   ssoLoginCodeSchema,
   ssoLookupSchema,
@@ -110,6 +110,8 @@ export const channelSchema = z.strictObject({
   /** Voice channels carry a room and a timeline; text channels only the timeline. */
   kind: z.enum(['voice', 'text']),
   relayOnly: z.boolean(),
+  /** A voice channel's mode: the room's size decides (`auto`), or an owner or admin forced a mesh or the SFU. */
+  voiceMode: channelVoiceModeSchema.default('auto'),
 });
 export type Channel = z.output<typeof channelSchema>;
 
@@ -511,9 +513,25 @@ export const endpoints = {
       name: channelNameSchema,
       relayOnly: z.boolean().default(true),
       kind: z.enum(['voice', 'text']).default('voice'),
+      voiceMode: channelVoiceModeSchema.default('auto'),
     }),
     response: z.strictObject({ channel: channelSchema }),
     status: 201,
+    rateClass: 'default',
+  }),
+  /**
+   * Forces a voice channel to a mesh or to the SFU, or gives the choice back to the room's size (`auto`). Members
+   * in the room switch at once (docs/voice.md).
+   */
+  setChannelVoiceMode: endpoint({
+    method: 'PUT',
+    path: '/v1/workspaces/:workspaceId/channels/:channelId/voice-mode',
+    auth: 'signed',
+    operation: 'channel.setVoiceMode',
+    resource: { from: 'params', names: ['workspaceId', 'channelId'] },
+    body: z.strictObject({ voiceMode: channelVoiceModeSchema }),
+    response: z.strictObject({ channel: channelSchema }),
+    status: 200,
     rateClass: 'default',
   }),
   deleteChannel: endpoint({

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort } from './freePort';
 import { waitForReadyLine } from './readyLine';
+import { stopChild } from './stopChild';
 
 /**
  * Redis 7 (Debian's `redis-server`) as an ordinary process for tests, benchmarks and `npm run cluster:up`: a
@@ -99,10 +100,7 @@ export async function startRedis(
   async function kill(hard = false): Promise<void> {
     const running = child;
     child = undefined;
-    if (running === undefined || running.exitCode !== null || running.signalCode !== null) return;
-    const exited = new Promise((resolve) => running.once('exit', resolve));
-    running.kill(hard ? 'SIGKILL' : 'SIGTERM');
-    await exited;
+    await stopChild(running, hard);
   }
 
   try {

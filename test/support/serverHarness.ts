@@ -14,8 +14,17 @@ import { testPostgresDatabase, type RawDatabase } from '../../main/server/store/
 import { clusterDatabaseOf } from './clusterHarness';
 import { startClusterTestServer, testTarget } from './clusterTarget';
 import { api, EPHEMERAL_RELAY, GENEROUS_LIMITS, SUITE_POLICY, SUITE_SERVER } from './suiteDefaults';
+import { chooseIceAddress } from '../../main/server/sfu/iceAddress';
 
 export { api, EPHEMERAL_RELAY, GENEROUS_LIMITS, SUITE_POLICY };
+
+/**
+ * A server with the SFU on: Janus as its child, and the relay's relayed sockets on the host's own (non-loopback)
+ * address, where Janus can reach them (docs/voice.md, "Janus, run and locked down").
+ */
+export function withSfu(sfu: NonNullable<ServerConfigInput['sfu']> = { enabled: true }): Partial<ServerConfigInput> {
+  return { sfu, relay: { ...EPHEMERAL_RELAY, relayIp: chooseIceAddress(undefined).address } };
+}
 
 /**
  * Which store the server suites run against: SQLite in the data directory (default), or with

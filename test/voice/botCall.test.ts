@@ -176,4 +176,19 @@ describe('three bots in one channel', () => {
     thirdBotPeerConnections.length = 0;
     expect(await heapContains(thirdBotCredentials)).toEqual(thirdBotCredentials.map(() => false));
   }, 180_000);
+
+  it('a bot that left and joins again is heard again: it holds push-to-talk in every call, not only its first', async () => {
+    const [first, second, returning] = bots as [VoiceBot, VoiceBot, VoiceBot];
+    expect((await returning.join({ id: channelId })).ok).toBe(true);
+    expect(returning.engine.store.getState().transmitting).toBe(true);
+    for (const bot of [first, second]) {
+      await eventually('the returning bot heard at its tone', () =>
+        bot
+          .hearing()
+          .find(
+            (peer) => peer.userId === userOf(returning) && peer.level > 0.1 && peer.dominant?.frequency === TONES[2],
+          ),
+      );
+    }
+  }, 180_000);
 });

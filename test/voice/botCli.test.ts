@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -8,6 +7,7 @@ import { rmsOf, SAMPLE_RATE } from '../../bot/audio/pcm';
 import { decodeWav } from '../../bot/audio/wavFile';
 import type { VoiceBot } from '../../bot/voiceBot';
 import { startTestServer, type TestServer } from '../support/serverHarness';
+import { account, cliUserId, hearLines, runBotCli } from '../support/botCli';
 import { eventually, launchBot, voiceChannelWithInvite } from '../support/voiceBots';
 
 /*
@@ -39,65 +39,6 @@ afterAll(async () => {
   await t?.close();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
-
-interface Run {
-  readonly stdout: () => string;
-  readonly stderr: () => string;
-  readonly exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  interrupt(): void;
-}
-
-/** `npm run bot -- …` in its own process group, so an interrupt reaches npm, tsx and node like Ctrl-C would. */
-function runBotCli(args: readonly string[]): Run {
-  const child = spawn('npm', ['run', '--silent', 'bot', '--', ...args], {
-    cwd: process.cwd(),
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, WHOOT_BOT_PASSWORD: undefined },
-  });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString('utf8')));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })),
-  );
-  const watchdog = setTimeout(() => process.kill(-child.pid!, 'SIGKILL'), 60_000);
-  void exited.then(() => clearTimeout(watchdog));
-  return {
-    stdout: () => stdout,
-    stderr: () => stderr,
-    exited,
-    interrupt: () => process.kill(-child.pid!, 'SIGINT'),
-  };
-}
-
-const account = (name: string) => [
-  '--sign-up',
-  '--name',
-  name,
-  '--email',
-  `${name}@example.com`,
-  '--password',
-  `password-of-${name}`,
-];
-
-/** The CLI's own user id, from its `signed in as "…" user=… workspace=…` line. */
-const cliUserId = (stdout: string) => /^signed in as "[^"]*" user=(\S+) /m.exec(stdout)?.[1] ?? '';
-
-/** The `hear` lines about one user: `t=2s hear user=… name="…" level=0.213 dbfs=-13.4 freq=660Hz state=… path=…`. */
-function hearLines(stdout: string, userId: string) {
-  return stdout
-    .split('\n')
-    .filter((line) => line.includes(` hear user=${userId} `))
-    .map((line) => ({
-      name: /name="([^"]*)"/.exec(line)?.[1],
-      level: Number(/level=([0-9.]+)/.exec(line)?.[1]),
-      freq: /freq=(\S+)/.exec(line)?.[1],
-      state: /state=(\S+)/.exec(line)?.[1],
-      path: /path=(\S+)/.exec(line)?.[1],
-    }));
-}
 
 describe('npm run bot', () => {
   it('joins with an invite, hears and records the resident, is heard, and leaves after --duration', async () => {

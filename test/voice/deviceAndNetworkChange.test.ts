@@ -1,15 +1,7 @@
-import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkspaceSocket } from '../../renderer/realtime/workspaceSocket';
-import type { MicrophonePort } from '../../renderer/voice/ports';
-import { MicrophoneError } from '../../renderer/voice/ports';
-import { createVoiceEngine, type VoiceEngine } from '../../renderer/voice/voiceEngine';
-import { pinnedSocketOpener } from '../../bot/net/pinnedWebSocket';
-import { createWrtcMicrophone } from '../../bot/ports/wrtcMicrophone';
-import { createWrtcSpeakers } from '../../bot/ports/wrtcSpeakers';
-import { startBotSession } from '../../bot/session/botSession';
-import { wrtcPeerConnection, type VoiceBot } from '../../bot/voiceBot';
+import type { VoiceBot } from '../../bot/voiceBot';
 import { startTestServer, type TestServer } from '../support/serverHarness';
+import { launchTalker, type Talker } from '../support/talker';
 import { eventually, launchBot, voiceChannelWithInvite } from '../support/voiceBots';
 
 /*
@@ -22,68 +14,20 @@ import { eventually, launchBot, voiceChannelWithInvite } from '../support/voiceB
 const TONE = 440;
 let t: TestServer;
 let listener: VoiceBot;
-let engine: VoiceEngine;
+let talker: Talker;
 let channelId: string;
-const present = ['usb-headset', 'built-in'];
-const opened: (string | null)[] = [];
-const deviceListeners = new Set<() => void>();
-const network = new EventTarget();
-let stopSocket: () => void = () => undefined;
 
 beforeAll(async () => {
   t = await startTestServer();
   const setup = await voiceChannelWithInvite(t.server);
   channelId = setup.channel.id;
   listener = await launchBot(setup.invite, 'listener', { play: { kind: 'tone', frequency: 880 }, frequencies: [TONE] });
-  const session = await startBotSession({
-    invite: setup.invite,
-    account: {
-      kind: 'signUp',
-      email: `talker-${randomBytes(4).toString('hex')}@example.com`,
-      password: `pw-${randomBytes(8).toString('hex')}`,
-      displayName: 'talker',
-    },
-  });
-  if (!session.ok) throw new Error(session.error.message);
-  const signal = createWrtcMicrophone({ kind: 'tone', frequency: TONE }, { deviceIds: ['usb-headset', 'built-in'] });
-  // The operating system's side of the microphone: which devices exist now, and opening one that is gone fails.
-  const microphone: MicrophonePort = {
-    async open(deviceId, processing) {
-      if (deviceId !== null && !present.includes(deviceId)) throw new MicrophoneError('not_found', 'unplugged');
-      opened.push(deviceId);
-      return signal.open(deviceId ?? 'built-in', processing);
-    },
-    inputIds: async () => [...present],
-    onDeviceChange(changed) {
-      deviceListeners.add(changed);
-      return () => void deviceListeners.delete(changed);
-    },
-    ...(signal.meter ? { meter: signal.meter.bind(signal) } : {}),
-  };
-  const socket = createWorkspaceSocket({
-    workspaceId: session.value.workspace.id,
-    ticket: () => session.value.ticket(),
-    openSocket: pinnedSocketOpener(session.value.server),
-  });
-  stopSocket = () => socket.stop();
-  engine = createVoiceEngine({
-    createPeerConnection: wrtcPeerConnection,
-    microphone,
-    speakers: createWrtcSpeakers(),
-    signalling: socket,
-    credentials: (id) => session.value.credentials(id),
-    network,
-  });
-  engine.setInputMode('pushToTalk');
-  engine.setTalking(true);
-  await engine.setInputDevice('usb-headset');
-  socket.start();
-  await eventually('signalling open', () => (socket.state() === 'open' ? true : undefined));
+  talker = await launchTalker(setup.invite, 'talker', TONE);
+  await talker.engine.setInputDevice('usb-headset');
 }, 180_000);
 
 afterAll(async () => {
-  engine?.dispose();
-  stopSocket();
+  await talker?.stop();
   await listener?.stop();
   await t?.close();
 });
@@ -106,36 +50,34 @@ async function keepsHearing(what: string): Promise<void> {
 describe('device and network changes in a call', () => {
   it('uses the chosen microphone when the call starts', async () => {
     expect((await listener.join({ id: channelId })).ok).toBe(true);
-    expect((await engine.join(channelId)).ok).toBe(true);
+    expect((await talker.engine.join(channelId)).ok).toBe(true);
     await eventually('the listener hears the talker', hearsTone, 20_000);
-    expect(opened.at(-1)).toBe('usb-headset');
+    expect(talker.opened.at(-1)).toBe('usb-headset');
   });
 
   it('falls back to the default device when the chosen one is unplugged, without dropping the call', async () => {
-    present.splice(present.indexOf('usb-headset'), 1);
-    for (const changed of deviceListeners) changed();
-    await eventually('reopened on the default', () => (opened.at(-1) === null ? true : undefined));
+    talker.unplug('usb-headset');
+    await eventually('reopened on the default', () => (talker.opened.at(-1) === null ? true : undefined));
     await keepsHearing('after unplug');
-    expect(engine.store.getState().inputDeviceId).toBe('usb-headset');
-    expect(Object.values(engine.store.getState().peers)[0]?.connectionState).toBe('connected');
+    expect(talker.engine.store.getState().inputDeviceId).toBe('usb-headset');
+    expect(Object.values(talker.engine.store.getState().peers)[0]?.connectionState).toBe('connected');
   });
 
   it('switches back to the chosen device when it is plugged in again', async () => {
-    present.unshift('usb-headset');
-    for (const changed of deviceListeners) changed();
-    await eventually('reopened on the headset', () => (opened.at(-1) === 'usb-headset' ? true : undefined));
+    talker.plug('usb-headset');
+    await eventually('reopened on the headset', () => (talker.opened.at(-1) === 'usb-headset' ? true : undefined));
     await keepsHearing('after replug');
   });
 
   it('restarts ICE when the network comes back, with new ICE credentials, and the audio goes on', async () => {
-    const [peerId] = Object.keys(engine.store.getState().peers);
+    const [peerId] = Object.keys(talker.engine.store.getState().peers);
     const ufragOf = async () => {
-      const stats = await engine.peerStats(peerId ?? '');
+      const stats = await talker.engine.peerStats(peerId ?? '');
       const transport = stats.find((entry) => entry['type'] === 'transport');
       return transport?.['iceLocalUsernameFragment'] ?? null;
     };
     const before = await ufragOf();
-    network.dispatchEvent(new Event('online'));
+    talker.comeOnline();
     // The restart renegotiates with new ICE parameters, and media keeps flowing.
     await expect.poll(ufragOf, { timeout: 30_000 }).not.toBe(before);
     expect(before).not.toBeNull();

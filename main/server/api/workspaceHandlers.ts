@@ -23,6 +23,7 @@ export const channelDto = (channel: Channel): ChannelDto => ({
   name: channel.name,
   kind: channel.kind,
   relayOnly: channel.relayOnly,
+  voiceMode: channel.voiceMode,
 });
 
 type WorkspaceHandlers = Pick<
@@ -36,6 +37,7 @@ type WorkspaceHandlers = Pick<
   | 'listChannels'
   | 'createChannel'
   | 'deleteChannel'
+  | 'setChannelVoiceMode'
 >;
 
 const cannotGrant = () =>
@@ -163,7 +165,7 @@ export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
       const channel = channelDto(
         await store
           .forWorkspace(workspaceId)
-          .channels.create({ name: body.name, relayOnly: body.relayOnly, kind: body.kind }),
+          .channels.create({ name: body.name, relayOnly: body.relayOnly, kind: body.kind, voiceMode: body.voiceMode }),
       );
       await deps.signalling()?.publishWorkspaceEvent(workspaceId, 'channel.created', { channel });
       await deps.audit({
@@ -173,6 +175,29 @@ export function workspaceHandlers(deps: ApiDeps): WorkspaceHandlers {
         details: { channelId: channel.id, name: channel.name, kind: channel.kind },
       });
       return { status: 201, body: { channel } };
+    },
+
+    async setChannelVoiceMode({ session, params, body }) {
+      const workspaceId = param(params, 'workspaceId');
+      const channelId = param(params, 'channelId');
+      await requirePermission(store, workspaceId, session.userId, 'channels.manage');
+      const channels = store.forWorkspace(workspaceId).channels;
+      const before = await channels.get(channelId);
+      // A text channel has no room to decide for: the same 404 as a channel that is not there.
+      if (before === undefined || before.kind !== 'voice') throw notFound();
+      await channels.setVoiceMode(channelId, body.voiceMode);
+      const channel = channelDto({ ...before, voiceMode: body.voiceMode });
+      if (before.voiceMode === body.voiceMode) return { status: 200, body: { channel } };
+      await deps.audit({
+        type: 'channel.voice_mode_changed',
+        actorUserId: session.userId,
+        workspaceId,
+        details: { channelId, from: before.voiceMode, to: body.voiceMode },
+      });
+      const signalling = deps.signalling();
+      signalling?.channelVoiceModeChanged(workspaceId, channelId, body.voiceMode);
+      await signalling?.publishWorkspaceEvent(workspaceId, 'channel.updated', { channel });
+      return { status: 200, body: { channel } };
     },
 
     async deleteChannel({ session, params }) {

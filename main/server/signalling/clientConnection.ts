@@ -13,6 +13,9 @@ import {
   type WorkspaceEventType,
   type WsErrorCode,
 } from '../../../shared/ws';
+import type { CallMode, ChannelVoiceMode } from '../../../shared/voiceRoomState';
+import type { SfuMember, SfuMemberInput } from '../sfu/sfuMember';
+import type { CallModes } from './callModes';
 import type { EventBus, EventLog } from './events';
 import { WorkspaceEventStream } from './eventStream';
 import type { PresenceTracker } from './presence';
@@ -36,7 +39,14 @@ export interface JoinQuery {
   readonly channelId: string;
 }
 
-export type JoinDecision = { readonly ok: true; readonly relayOnly: boolean } | { readonly ok: false };
+export type JoinDecision =
+  | {
+      readonly ok: true;
+      readonly relayOnly: boolean;
+      /** The channel's voice policy: the room's size decides (`auto`, the default), or an admin forced one. */
+      readonly voiceMode?: ChannelVoiceMode;
+    }
+  | { readonly ok: false };
 
 /** Whether the user may be in the channel's room; an unknown channel and a forbidden one both answer `ok: false`. */
 export type CanJoinRoom = (query: JoinQuery) => Promise<JoinDecision>;
@@ -78,6 +88,11 @@ export const DEFAULT_LIMITS: ConnectionLimits = {
   maxBufferedBytes: 1024 * 1024,
 };
 
+/** How a connection enters the media server of an SFU room (main/server/sfu/sfuService.ts). */
+export interface SfuEntry {
+  openMember(key: string, input: SfuMemberInput): Promise<SfuMember>;
+}
+
 /** What every connection of one server shares. */
 export interface ConnectionServices {
   /** Who is in which room, on every node. */
@@ -89,6 +104,12 @@ export interface ConnectionServices {
   readonly canJoinRoom: CanJoinRoom;
   readonly relayPolicy: RelayPolicy;
   readonly limits: ConnectionLimits;
+  /** Each room's mode (mesh or SFU), decided on this node. */
+  readonly callModes: CallModes;
+  /** The media server, when the server has one. */
+  readonly sfu: SfuEntry | null;
+  /** Whether the user is server-muted in the workspace now (an SFU member starts muted at Janus if so). */
+  isServerMuted(workspaceId: string, userId: string): boolean;
   publishEvent<T extends WorkspaceEventType>(
     workspaceId: string,
     type: T,
@@ -106,6 +127,9 @@ interface CurrentRoom {
   readonly channelId: string;
   readonly relayOnly: boolean;
   readonly unsubscribe: () => void;
+  mode: CallMode;
+  /** This connection's member of the room's SFU, while the room is one (opening, open, or null if it failed). */
+  sfu: Promise<SfuMember | null> | null;
 }
 
 /**
@@ -274,6 +298,11 @@ export class ClientConnection {
         return this.setPresence(message.state);
       case 'voice.state':
         return this.setVoiceState(message);
+      case 'sfu.offer':
+      case 'sfu.answer':
+      case 'sfu.candidate':
+      case 'sfu.restart':
+        return this.relaySfu(message);
     }
   }
 
@@ -326,9 +355,9 @@ export class ClientConnection {
       selfDeafened: asked.selfDeafened ?? this.voice.selfDeafened,
     };
     if (this.room?.key === key) {
-      const { relayOnly } = this.room;
+      const room = this.room;
       const peers = (await this.services.rooms.members(key)).filter((m) => m.peerId !== this.peerId);
-      this.sendJoined(channelId, relayOnly, peers);
+      this.sendJoined(channelId, room.relayOnly, peers, room.mode);
       await this.applyVoiceState(voice);
       return;
     }
@@ -353,10 +382,11 @@ export class ClientConnection {
   private async enterRoom(channelId: string): Promise<'moved' | 'not_found' | 'room_full' | 'ended'> {
     const { userId, workspaceId } = this.claims;
     const key = roomKey(workspaceId, channelId);
-    const { rooms, roomBus, limits } = this.services;
+    const { rooms, roomBus, limits, callModes } = this.services;
     const decision = await this.services.canJoinRoom({ userId, workspaceId, channelId });
     if (this.phase === 'ended') return 'ended';
     if (!decision.ok) return 'not_found';
+    const policy = decision.voiceMode ?? 'auto';
     const self: RoomMember = { peerId: this.peerId, userId, relayOnly: decision.relayOnly, ...this.voice };
     // Listen before the join is known (members who join next announce themselves on the room's topic, possibly
     // from another node); what happened before the join is in the snapshot the join returns.
@@ -369,7 +399,7 @@ export class ClientConnection {
     try {
       await roomBus.settled?.();
       // The directory counts every node's members and takes the peer out of its previous room in the same step.
-      joined = await rooms.join(key, self, limits.maxRoomSize);
+      joined = await rooms.join(key, self, callModes.maxMembers(policy, limits.maxRoomSize));
     } catch (error) {
       unsubscribe();
       throw error;
@@ -386,15 +416,87 @@ export class ClientConnection {
     }
     void this.exitRoom(true, { inDirectory: false });
     const others = joined.others;
-    this.room = { key, channelId, relayOnly: decision.relayOnly, unsubscribe };
-    this.sendJoined(channelId, decision.relayOnly, others);
+    const room: CurrentRoom = { key, channelId, relayOnly: decision.relayOnly, unsubscribe, mode: 'mesh', sfu: null };
+    this.room = room;
+    // A join that takes the room over the line moves the others to the SFU before they hear of the newcomer.
+    const decided = callModes.joined(key, policy, others.length + 1);
+    room.mode = decided.mode;
+    decided.announce();
+    this.sendJoined(channelId, decision.relayOnly, others, room.mode);
+    if (room.mode === 'sfu') this.openSfu(room);
     roomBus.publish(roomTopic(key), { kind: 'peerJoined', channelId, peer: asRoomPeer(self) });
     this.publish('room.memberJoined', { channelId, userId, peerId: this.peerId, ...this.voice });
     return 'moved';
   }
 
-  private sendJoined(channelId: string, relayOnly: boolean, peers: readonly RoomMember[]) {
-    this.send({ type: 'room.joined', channelId, relayOnly, peers: peers.map(asRoomPeer) });
+  private sendJoined(channelId: string, relayOnly: boolean, peers: readonly RoomMember[], mode: CallMode) {
+    this.send({ type: 'room.joined', channelId, relayOnly, peers: peers.map(asRoomPeer), mode });
+  }
+
+  /** Enters the room's SFU: the member's Janus session and publisher join, awaited by its sfu.* messages. */
+  private openSfu(room: CurrentRoom): void {
+    const entry = this.services.sfu;
+    if (entry === null || room.sfu !== null) return;
+    const { workspaceId, userId } = this.claims;
+    room.sfu = entry
+      .openMember(room.key, {
+        channelId: room.channelId,
+        peerId: this.peerId,
+        serverMuted: this.services.isServerMuted(workspaceId, userId),
+        relay: this.services.relayPolicy,
+        send: (message) => {
+          if (this.room === room && room.mode === 'sfu') this.send(message);
+        },
+        report: this.services.report,
+      })
+      .then(
+        (member) => {
+          // Left the room, or it went back to a mesh, while the member was opening.
+          if (this.room !== room || room.mode !== 'sfu') {
+            member.close();
+            return null;
+          }
+          return member;
+        },
+        (error: unknown) => {
+          this.services.report('sfu: could not open a member', error);
+          return null;
+        },
+      );
+  }
+
+  private closeSfu(room: CurrentRoom): void {
+    const opening = room.sfu;
+    room.sfu = null;
+    void opening?.then((member) => member?.close());
+  }
+
+  /** A moderator's server mute changed: in an SFU room Janus stops (or resumes) forwarding this member. */
+  serverMuteChanged(workspaceId: string, muted: boolean): void {
+    if (workspaceId !== this.claims.workspaceId) return;
+    void this.room?.sfu?.then((member) => member?.setServerMuted(muted));
+  }
+
+  /**
+   * The member's SFU messages go to its own member of its own room and nowhere else: a channelId that is not the
+   * sender's room gets not_found, as a signal does; in a mesh room they are refused.
+   */
+  private async relaySfu(message: Extract<ClientMessage, { type: `sfu.${string}` }>): Promise<void> {
+    const room = this.room;
+    if (room === undefined || room.channelId !== message.channelId) {
+      return this.sendError('not_found', 'You are not in that room.');
+    }
+    if (room.mode !== 'sfu' || room.sfu === null) {
+      return this.sendError('invalid_state', 'This room is not using the media server now.');
+    }
+    const member = await room.sfu;
+    if (member === null || this.room !== room || room.mode !== 'sfu') {
+      return this.sendError('invalid_state', 'This room is not using the media server now.');
+    }
+    const handled = await member.handle(message);
+    if (handled.ok) return;
+    if (handled.error.code === 'sdp_refused') this.strike('invalid_message', handled.error.message);
+    else this.sendError(handled.error.code === 'invalid_state' ? 'invalid_state' : 'internal', handled.error.message);
   }
 
   /**
@@ -432,11 +534,16 @@ export class ClientConnection {
     const room = this.room;
     if (room === undefined) return;
     this.room = undefined;
+    this.closeSfu(room);
     const left = options.inDirectory
       ? this.services.rooms
           .leave(room.key, this.peerId)
           .catch((error: unknown) => this.services.report('signalling: room leave failed', error))
       : undefined;
+    // One fewer member may take the room back under the line (or empty it).
+    void (left ?? Promise.resolve())
+      .then(() => this.services.callModes.reevaluate(room.key))
+      .catch((error: unknown) => this.services.report('signalling: call mode check failed', error));
     room.unsubscribe();
     const { channelId } = room;
     this.services.roomBus.publish(roomTopic(room.key), { kind: 'peerLeft', channelId, peerId: this.peerId });
@@ -450,6 +557,9 @@ export class ClientConnection {
 
   private async relaySignal(message: Extract<ClientMessage, { type: 'signal' }>): Promise<void> {
     const room = this.room;
+    if (room?.channelId === message.channelId && room.mode === 'sfu') {
+      return this.sendError('invalid_state', 'This room goes through the media server: use sfu messages.');
+    }
     const target =
       room?.channelId === message.channelId
         ? await this.services.rooms.recipient(room.key, this.peerId, message.to)
@@ -487,7 +597,7 @@ export class ClientConnection {
       .then(async () => {
         if (this.room !== room) return;
         const peers = (await this.services.rooms.members(key)).filter((m) => m.peerId !== this.peerId);
-        if (this.room === room) this.sendJoined(room.channelId, room.relayOnly, peers);
+        if (this.room === room) this.sendJoined(room.channelId, room.relayOnly, peers, room.mode);
       })
       .catch((error: unknown) => this.services.report('signalling: room snapshot failed', error));
   }
@@ -502,6 +612,15 @@ export class ClientConnection {
       case 'peerLeft':
         if (message.peerId !== this.peerId) this.send({ type: 'room.peerLeft', channelId, peerId: message.peerId });
         return;
+      case 'mode': {
+        const room = this.room;
+        if (room === undefined || room.mode === message.mode) return;
+        room.mode = message.mode;
+        this.send({ type: 'room.mode', channelId, mode: message.mode, reason: message.reason });
+        if (message.mode === 'sfu') this.openSfu(room);
+        else this.closeSfu(room);
+        return;
+      }
       case 'signal': {
         if (message.to !== this.peerId) return;
         const { from, description, candidate } = message;

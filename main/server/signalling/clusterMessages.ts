@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { randomIdSchema } from '../../../shared/identifiers';
+import { channelVoiceModeSchema } from '../../../shared/voiceRoomState';
 import type { PresenceConnection } from './presence';
 import type { PubSub } from './pubsub';
 import type { RoomMember } from './rooms';
@@ -10,7 +11,7 @@ const idSchema = z.string().regex(/^[A-Za-z0-9_:-]{1,128}$/);
 /**
  * What one node tells every other node, so an action taken through any node reaches every socket and relay
  * allocation wherever it is served: a sign-out or revocation, a member removed or an account closed, a channel
- * deleted, a server mute set or lifted, a moderator's move. Each names its sender, which ignores its own.
+ * deleted, a server mute set or lifted, a channel's voice policy changed, a moderator's move. Each names its sender, which ignores its own.
  */
 export const clusterMessageSchema = z.discriminatedUnion('kind', [
   z.strictObject({
@@ -37,6 +38,14 @@ export const clusterMessageSchema = z.discriminatedUnion('kind', [
     workspaceId: randomIdSchema,
     userId: randomIdSchema,
     muted: z.boolean(),
+  }),
+  /** An owner or admin changed a channel's voice policy: each node decides its rooms' mode again. */
+  z.strictObject({
+    kind: z.literal('voiceMode'),
+    from: idSchema,
+    workspaceId: randomIdSchema,
+    channelId: randomIdSchema,
+    voiceMode: channelVoiceModeSchema,
   }),
   z.strictObject({
     kind: z.literal('move'),

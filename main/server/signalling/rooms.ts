@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { randomIdSchema } from '../../../shared/identifiers';
-import { roomPeerSchema } from '../../../shared/voiceRoomState';
+import {
+  callModeReasonSchema,
+  callModeSchema,
+  roomPeerSchema,
+  type CallMode,
+  type CallModeReason,
+} from '../../../shared/voiceRoomState';
 import {
   iceCandidateSchema,
   sessionDescriptionSchema,
@@ -212,6 +218,8 @@ export function createMemoryRoomDirectory(): RoomDirectory {
 export type RoomBusMessage =
   | { readonly kind: 'peerJoined'; readonly channelId: string; readonly peer: RoomPeer }
   | { readonly kind: 'peerLeft'; readonly channelId: string; readonly peerId: string }
+  /** The room moved to a mesh or to the SFU (callModes.ts): every member switches. */
+  | { readonly kind: 'mode'; readonly channelId: string; readonly mode: CallMode; readonly reason: CallModeReason }
   | {
       readonly kind: 'signal';
       readonly channelId: string;
@@ -225,6 +233,12 @@ export type RoomBusMessage =
 export const roomBusMessageSchema: z.ZodType<RoomBusMessage> = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('peerJoined'), channelId: randomIdSchema, peer: roomPeerSchema }),
   z.strictObject({ kind: z.literal('peerLeft'), channelId: randomIdSchema, peerId: randomIdSchema }),
+  z.strictObject({
+    kind: z.literal('mode'),
+    channelId: randomIdSchema,
+    mode: callModeSchema,
+    reason: callModeReasonSchema,
+  }),
   z.strictObject({
     kind: z.literal('signal'),
     channelId: randomIdSchema,

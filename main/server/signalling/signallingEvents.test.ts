@@ -7,7 +7,14 @@ import { startHarness, type Harness, type TestClient } from './testing/signallin
 const certificate = makeSelfSignedCertificate();
 
 const channelEvent = (workspaceId: string) => ({
-  channel: { id: randomUUID(), workspaceId, name: 'Lounge', kind: 'voice' as const, relayOnly: true },
+  channel: {
+    id: randomUUID(),
+    workspaceId,
+    name: 'Lounge',
+    kind: 'voice' as const,
+    relayOnly: true,
+    voiceMode: 'auto' as const,
+  },
 });
 
 const eventSeqs = (client: TestClient) => client.of('event').map((m) => m.event.seq);

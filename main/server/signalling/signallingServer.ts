@@ -12,12 +12,15 @@ import {
   type WorkspaceEventPayload,
   type WorkspaceEventType,
 } from '../../../shared/ws';
+import type { ChannelVoiceMode } from '../../../shared/voiceRoomState';
+import { CallModes, type CallModeThresholds, type SfuGateway } from './callModes';
 import {
   ClientConnection,
   DEFAULT_LIMITS,
   type CanJoinRoom,
   type ConnectionLimits,
   type RoomMove,
+  type SfuEntry,
 } from './clientConnection';
 import { randomUUID } from 'node:crypto';
 import type { ClusterLink, ClusterMessage, MembershipChange } from './clusterMessages';
@@ -28,6 +31,7 @@ import { createMemoryPubSub } from './pubsub';
 import {
   asRoomPeer,
   createMemoryRoomDirectory,
+  roomKey,
   roomKeyParts,
   roomTopic,
   type RoomBus,
@@ -83,6 +87,10 @@ export interface SignallingServerOptions {
    * room. The server wires this to the relay's `mediaPolicyChanged`.
    */
   readonly onMediaPolicyChanged?: (userId: string) => void;
+  /** The media server for large rooms (main/server/sfu/); without it every room is a mesh. */
+  readonly sfu?: (SfuGateway & SfuEntry) | null;
+  /** Where an `auto` room turns into an SFU and back (the `sfu` config). */
+  readonly callModeThresholds?: CallModeThresholds;
 }
 
 /** One connection's part in a moderator's move: the room it was in, and what happened (clientConnection.ts). */
@@ -132,6 +140,13 @@ export interface SignallingServer {
    * so a user muted in A who is in voice in A and B at once is silenced in both; in voice in B alone, they talk.
    */
   isMediaBlocked(userId: string): boolean;
+  /**
+   * A channel's voice policy changed (an owner or admin forced a mode, or gave it back to the room's size): the
+   * room decides again, here and, through the cluster link, on every node.
+   */
+  channelVoiceModeChanged(workspaceId: string, channelId: string, voiceMode: ChannelVoiceMode): void;
+  /** The room's mode on this node (mesh when nobody is in it here). */
+  callModeOf(workspaceId: string, channelId: string): 'mesh' | 'sfu';
   /** Stops accepting upgrades and closes every connection (1001). */
   /**
    * This node is shutting down: refuse new sockets and close every open one with 4005, which clients take as
@@ -179,11 +194,24 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
   const endedAt = new Map<string, number>();
   let closing = false;
 
+  const roomBus =
+    options.roomBus ?? createMemoryPubSub<RoomBusMessage>((error) => report('signalling: room listener failed', error));
+  const sfu = options.sfu ?? null;
+  const callModes = new CallModes({
+    directory: rooms,
+    bus: roomBus,
+    sfu,
+    thresholds: options.callModeThresholds ?? { meshMaxMembers: 6, meshReturnMembers: 4 },
+    report,
+  });
+
   const services = {
     rooms,
-    roomBus:
-      options.roomBus ??
-      createMemoryPubSub<RoomBusMessage>((error) => report('signalling: room listener failed', error)),
+    callModes,
+    sfu,
+    isServerMuted: (workspaceId: string, userId: string) =>
+      serverMutes.mutedWorkspacesOf(userId)?.has(workspaceId) ?? false,
+    roomBus,
     eventLog: options.eventLog,
     eventBus: options.eventBus,
     presence: options.presence ?? createMemoryPresence(),
@@ -300,6 +328,8 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
 
   function setServerMutedHere(workspaceId: string, userId: string, muted: boolean): void {
     if (serverMutes.set(workspaceId, userId, muted)) mediaPolicyChanged(userId);
+    // In an SFU room the media server stops forwarding the member as well (the relay drops it on the way in).
+    for (const connection of byUser.get(userId) ?? []) connection.serverMuteChanged(workspaceId, muted);
   }
 
   function moveHere(workspaceId: string, userId: string, channelId: string | null): Promise<MovedConnection[]> {
@@ -326,6 +356,9 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
         return;
       case 'serverMute':
         setServerMutedHere(message.workspaceId, message.userId, message.muted);
+        return;
+      case 'voiceMode':
+        void callModes.policyChanged(roomKey(message.workspaceId, message.channelId), message.voiceMode);
         return;
       case 'move': {
         const { requestId, from } = message;
@@ -437,6 +470,13 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
       if (cluster !== undefined) tellOthers({ kind: 'serverMute', from: cluster.nodeId, workspaceId, userId, muted });
       setServerMutedHere(workspaceId, userId, muted);
     },
+    channelVoiceModeChanged(workspaceId, channelId, voiceMode) {
+      if (cluster !== undefined) {
+        tellOthers({ kind: 'voiceMode', from: cluster.nodeId, workspaceId, channelId, voiceMode });
+      }
+      void callModes.policyChanged(roomKey(workspaceId, channelId), voiceMode);
+    },
+    callModeOf: (workspaceId, channelId) => callModes.modeOf(roomKey(workspaceId, channelId)),
     isMediaBlocked(userId) {
       const muted = serverMutes.mutedWorkspacesOf(userId);
       if (muted === undefined) return false;
@@ -457,6 +497,7 @@ export function attachSignallingServer(options: SignallingServerOptions): Signal
       stopCluster();
       stopMembershipChanges();
       stopWatchingVoice();
+      callModes.close();
       for (const connection of [...connections]) connection.end(WS_CLOSE_CODES.goingAway, 'server shutting down');
       await new Promise<void>((resolve) => wss.close(() => resolve()));
     },

@@ -1,6 +1,7 @@
 import { fromFlag, present, referencing, toFlag, type Flag, type StoreContext } from './context';
 import { newId } from './ids';
 import { prepareScoped } from './scopedSql';
+import type { ChannelVoiceMode } from '../../../shared/voiceRoomState';
 import type { Channel, ChannelKind, ScopedChannels } from './types';
 
 export interface ChannelRow {
@@ -9,10 +10,11 @@ export interface ChannelRow {
   name: string;
   kind: ChannelKind;
   relay_only: Flag;
+  voice_mode: ChannelVoiceMode;
   created_at: number;
 }
 
-export const CHANNEL_COLUMNS = 'id, workspace_id, name, kind, relay_only, created_at';
+export const CHANNEL_COLUMNS = 'id, workspace_id, name, kind, relay_only, voice_mode, created_at';
 
 /** Channel statements, prepared once per store; `scoped` binds them to one workspace. */
 export function channelsQueries({ db, now }: StoreContext) {
@@ -22,11 +24,12 @@ export function channelsQueries({ db, now }: StoreContext) {
     name: string;
     kind: ChannelKind;
     relayOnly: number;
+    voiceMode: ChannelVoiceMode;
     now: number;
   }>(
     db,
-    `INSERT INTO channels (id, workspace_id, name, kind, relay_only, created_at)
-     VALUES (@id, @workspaceId, @name, @kind, @relayOnly, @now)`,
+    `INSERT INTO channels (id, workspace_id, name, kind, relay_only, voice_mode, created_at)
+     VALUES (@id, @workspaceId, @name, @kind, @relayOnly, @voiceMode, @now)`,
   );
   const get = prepareScoped<{ workspaceId: string; id: string }, ChannelRow>(
     db,
@@ -44,6 +47,10 @@ export function channelsQueries({ db, now }: StoreContext) {
     db,
     'UPDATE channels SET relay_only = @relayOnly WHERE workspace_id = @workspaceId AND id = @id',
   );
+  const setVoiceMode = prepareScoped<{ workspaceId: string; id: string; voiceMode: ChannelVoiceMode }>(
+    db,
+    'UPDATE channels SET voice_mode = @voiceMode WHERE workspace_id = @workspaceId AND id = @id',
+  );
   const remove = prepareScoped<{ workspaceId: string; id: string }>(
     db,
     'DELETE FROM channels WHERE workspace_id = @workspaceId AND id = @id',
@@ -57,8 +64,9 @@ export function channelsQueries({ db, now }: StoreContext) {
           const kind = input.kind ?? 'voice';
           // Relay-only unless asked otherwise: a direct path would reveal members' IP addresses to each other.
           const relayOnly = toFlag(input.relayOnly ?? true);
+          const voiceMode = input.voiceMode ?? 'auto';
           referencing('the channel', () =>
-            insert.run({ workspaceId, id, name: input.name, kind, relayOnly, now: now() }),
+            insert.run({ workspaceId, id, name: input.name, kind, relayOnly, voiceMode, now: now() }),
           );
           return toChannel(present(get.get({ workspaceId, id }), 'channel'));
         },
@@ -75,6 +83,9 @@ export function channelsQueries({ db, now }: StoreContext) {
         async setRelayOnly(channelId, relayOnly) {
           return setRelayOnly.run({ workspaceId, id: channelId, relayOnly: toFlag(relayOnly) }).changes === 1;
         },
+        async setVoiceMode(channelId, voiceMode) {
+          return setVoiceMode.run({ workspaceId, id: channelId, voiceMode }).changes === 1;
+        },
         async delete(channelId) {
           return remove.run({ workspaceId, id: channelId }).changes === 1;
         },
@@ -90,6 +101,7 @@ export function toChannel(row: ChannelRow): Channel {
     name: row.name,
     kind: row.kind,
     relayOnly: fromFlag(row.relay_only),
+    voiceMode: row.voice_mode,
     createdAt: row.created_at,
   };
 }

@@ -488,6 +488,15 @@ export const MIGRATIONS: readonly Migration[] = [
     `,
   },
   {
+    version: 13,
+    name: 'channel voice mode',
+    up: `
+      -- How a voice channel carries audio: decided by the room's size ('auto'), or forced by an owner or admin to a
+      -- mesh or the SFU (docs/voice.md).
+      ALTER TABLE channels ADD COLUMN voice_mode TEXT NOT NULL DEFAULT 'auto' CHECK (voice_mode IN ('auto', 'mesh', 'sfu'));
+    `,
+  },
+  {
     version: 14,
     name: 'signed app releases',
     up: `

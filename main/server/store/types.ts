@@ -1,3 +1,4 @@
+import type { ChannelVoiceMode } from '../../../shared/voiceRoomState';
 import type { Result } from '../../../shared/result';
 import type { JsonObject, JsonValue } from './json';
 import type { DataKey } from './keyMaterial';
@@ -212,15 +213,23 @@ export interface Channel {
   readonly name: string;
   readonly kind: ChannelKind;
   readonly relayOnly: boolean;
+  /** A voice channel's mode: the room's size decides (`auto`), or an owner or admin forced a mesh or the SFU. */
+  readonly voiceMode: ChannelVoiceMode;
   readonly createdAt: number;
 }
 
 export interface ScopedChannels {
-  create(input: { readonly name: string; readonly kind?: ChannelKind; readonly relayOnly?: boolean }): Promise<Channel>;
+  create(input: {
+    readonly name: string;
+    readonly kind?: ChannelKind;
+    readonly relayOnly?: boolean;
+    readonly voiceMode?: ChannelVoiceMode;
+  }): Promise<Channel>;
   get(channelId: string): Promise<Channel | undefined>;
   list(): Promise<Channel[]>;
   rename(channelId: string, name: string): Promise<boolean>;
   setRelayOnly(channelId: string, relayOnly: boolean): Promise<boolean>;
+  setVoiceMode(channelId: string, voiceMode: ChannelVoiceMode): Promise<boolean>;
   delete(channelId: string): Promise<boolean>;
 }
 

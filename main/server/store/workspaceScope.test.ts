@@ -61,6 +61,24 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
   });
 
   describe('the workspace-scoped layer', () => {
+    it("keeps a voice channel's mode: auto by default, forced to the SFU or a mesh, and back", async () => {
+      const ada = await user('ada@example.com');
+      const scope = store.forWorkspace((await workspace('acme', ada)).id);
+      const lobby = await scope.channels.create({ name: 'Lobby' });
+      const stage = await scope.channels.create({ name: 'All hands', voiceMode: 'sfu' });
+      expect([lobby.voiceMode, stage.voiceMode]).toEqual(['auto', 'sfu']);
+      expect(await scope.channels.setVoiceMode(lobby.id, 'mesh')).toBe(true);
+      expect(await scope.channels.setVoiceMode(stage.id, 'auto')).toBe(true);
+      expect(await scope.channels.setVoiceMode('no-such-channel', 'sfu')).toBe(false);
+      // Two channels made in the same millisecond list in id order (random): compare them by name.
+      const listed = (await scope.channels.list()).map((c) => [c.name, c.voiceMode]);
+      expect(listed.sort()).toEqual([
+        ['All hands', 'auto'],
+        ['Lobby', 'mesh'],
+      ]);
+      expect((await scope.channels.get(lobby.id))?.voiceMode).toBe('mesh');
+    });
+
     it('manages channels: relay-only voice by default, rename, relay setting, delete', async () => {
       const ada = await user('ada@example.com');
       const scope = store.forWorkspace((await workspace('acme', ada)).id);
@@ -133,6 +151,7 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
       expect(await attacker.channels.list()).toEqual([]);
       expect(await attacker.channels.rename(channel.id, 'pwned')).toBe(false);
       expect(await attacker.channels.setRelayOnly(channel.id, false)).toBe(false);
+      expect(await attacker.channels.setVoiceMode(channel.id, 'mesh')).toBe(false);
       expect(await attacker.channels.delete(channel.id)).toBe(false);
 
       expect(await attacker.members.get(mallory.id)).toBeUndefined();

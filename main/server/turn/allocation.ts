@@ -26,8 +26,8 @@ export interface Permission {
   expiresAt: number;
   /**
    * True when the address policy refused this IP and it was allowed only as one of this relay's own relayed
-   * addresses: packets to or from it must then match a live allocation's port too, or any other UDP service on the
-   * relay host would be reachable through the loopback exception.
+   * addresses (or as the SFU's): packets to or from it must then match a live allocation's port (or the SFU's media
+   * ports) too, or any other UDP service on the relay host would be reachable through the loopback exception.
    */
   readonly ownOnly: boolean;
 }

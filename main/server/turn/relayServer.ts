@@ -3,6 +3,7 @@ import type { RemoteInfo, Socket as UdpSocket } from 'node:dgram';
 import type { Socket } from 'node:net';
 import { turnCredentialFor } from '../auth/turnCredentials';
 import { isPublicAddress } from './addressPolicy';
+import { sfuPeerMatcher, type SfuPeer } from './sfuPeers';
 import {
   peerKeyOf,
   type Allocation,
@@ -107,6 +108,11 @@ export interface RelayOptions {
    * with a local echo peer. Never set in production; the policy exists because of what such peers can reach.
    */
   readonly allowedPeers?: readonly string[];
+  /**
+   * The SFU (Janus) this relay's clients reach on a loopback or private address: exactly its IP and media ports are
+   * allowed, like the relay's own allocations, and nothing else of those ranges (sfuPeers.ts).
+   */
+  readonly sfuPeers?: readonly SfuPeer[];
   /**
    * Also accept channel numbers 0x5000-0x7FFF in ChannelBind, as RFC 5766 did and coturn still does. RFC 8656
    * reserved them; coturn's own turnutils_uclient picks numbers from the old range, so benchmarks and interop tests
@@ -248,6 +254,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   const isSessionLive = options.isSessionLive ?? (async () => true);
   const isMediaBlocked = options.isMediaBlocked ?? (() => false);
   const allowedPeers = new Set((options.allowedPeers ?? []).map((ip) => canonicalIp(ip) ?? ip));
+  const isSfuPeer = sfuPeerMatcher(options.sfuPeers ?? []);
   const log = rateLimitedLog(options.log ?? ((line) => console.log(`[whoot relay] ${line}`)), now);
 
   const pool = options.pool ?? null;
@@ -361,13 +368,19 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   /** One of this relay's live relayed transport addresses (on any worker). */
   const isOwnRelayed = (ip: string, port: number) => ip === relayAddress && ownPorts.has(port);
+  /**
+   * The two exceptions to the peer policy, both held to their ports: this relay's own relayed addresses, and the
+   * SFU's address and media ports (sfuPeers.ts). Nothing else of the private ranges opens up.
+   */
+  const isExceptedPeer = (ip: string, port: number) => isOwnRelayed(ip, port) || isSfuPeer(ip, port);
 
   /**
    * The address policy for a peer. Addresses the policy refuses pass only as one of this relay's own relayed
    * transport addresses (`ownOnly`): the port the request names must be a live allocation's, so the exception
    * never opens another UDP service on the relay host. RFC 8656 permissions are per IP and ignore the port; here the
    * port decides whether a loopback or private IP is allowed at all (section 9.1 lets a server refuse peers by
-   * policy), and the per-packet check holds every packet to live allocations' ports as well.
+   * policy), and the per-packet check holds every packet to live allocations' ports as well. The SFU's address
+   * and media ports (`sfuPeers`) are the one other exception, held to its ports the same way.
    */
   const judgePeer = (
     ip: string,
@@ -376,7 +389,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (allowedPeers.has(ip)) return { ok: true, ownOnly: false };
     const open = isPublicAddress(ip);
     if (open.ok) return { ok: true, ownOnly: false };
-    return isOwnRelayed(ip, port) ? { ok: true, ownOnly: true } : { ok: false, reason: `peer_${open.reason}` };
+    return isExceptedPeer(ip, port) ? { ok: true, ownOnly: true } : { ok: false, reason: `peer_${open.reason}` };
   };
 
   const desiredLifetime = (message: StunMessage): number | null => {
@@ -747,7 +760,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       version,
       sharedVersion: ownPorts.version(),
       permission: allocation.permissions.get(address),
-      peerIsOwn: isOwnRelayed(address, port),
+      peerIsOwn: isExceptedPeer(address, port),
       local,
       reversePermission: back === undefined ? undefined : local?.permissions.get(back.address),
       reverseChannel: back === undefined ? undefined : local?.channelByPeer.get(peerKeyOf(back.address, back.port)),
@@ -920,7 +933,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       version,
       sharedVersion: ownPorts.version(),
       permission: allocation.permissions.get(address),
-      peerIsOwn: isOwnRelayed(address, port),
+      peerIsOwn: isExceptedPeer(address, port),
       channel: allocation.channelByPeer.get(peerKeyOf(address, port)),
     });
   };

@@ -20,12 +20,21 @@ export function pgChannels({ db, now }: PgStoreContext, workspaceId: string): Sc
     async create(input) {
       const id = newId();
       // Relay-only unless asked otherwise: a direct path would reveal members' IP addresses to each other.
-      const params = [workspaceId, id, input.name, input.kind ?? 'voice', input.relayOnly ?? true, now()];
+      const params = [
+        workspaceId,
+        id,
+        input.name,
+        input.kind ?? 'voice',
+        input.relayOnly ?? true,
+        input.voiceMode ?? 'auto',
+        now(),
+      ];
       await referencingPg(
         'the channel',
         db.scoped(workspaceId, (sql) =>
           sql.run(
-            `INSERT INTO channels (workspace_id, id, name, kind, relay_only, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
+            `INSERT INTO channels (workspace_id, id, name, kind, relay_only, voice_mode, created_at)
+             VALUES ($1, $2, $3, $4, $5, $6, $7)`,
             params,
           ),
         ),
@@ -49,6 +58,8 @@ export function pgChannels({ db, now }: PgStoreContext, workspaceId: string): Sc
       change('UPDATE channels SET name = $3 WHERE workspace_id = $1 AND id = $2', [channelId, name]),
     setRelayOnly: (channelId, relayOnly) =>
       change('UPDATE channels SET relay_only = $3 WHERE workspace_id = $1 AND id = $2', [channelId, relayOnly]),
+    setVoiceMode: (channelId, voiceMode) =>
+      change('UPDATE channels SET voice_mode = $3 WHERE workspace_id = $1 AND id = $2', [channelId, voiceMode]),
     delete: (channelId) => change('DELETE FROM channels WHERE workspace_id = $1 AND id = $2', [channelId]),
   };
 }

@@ -563,6 +563,13 @@ export const PG_MIGRATIONS: readonly PgMigration[] = [
     `,
   },
   {
+    version: 13,
+    name: 'channel voice mode',
+    up: `
+      ALTER TABLE channels ADD COLUMN voice_mode text NOT NULL DEFAULT 'auto' CHECK (voice_mode IN ('auto', 'mesh', 'sfu'));
+    `,
+  },
+  {
     version: 14,
     name: 'signed app releases',
     up: `
