@@ -1,6 +1,7 @@
 import { GENESIS_HASH } from '../auditChain';
 import { AUDIT_COLUMNS, chainWalker, nextEntry, toEntry, type AuditRow } from '../auditLog';
-import type { AuditEntry, AuditHead, AuditLog, AuditVerification, ScopedAudit } from '../types';
+import type { AuditEntry, AuditHead, AuditLog, AuditVerification, NewAuditEntry, ScopedAudit } from '../types';
+import { groupCommit } from './groupCommit';
 import type { PgStoreContext } from './pgContext';
 import { LOCK_SPACE, LOCKS } from './pgMigrations';
 import { limitOf, type Sql } from './pgSql';
@@ -17,30 +18,43 @@ const headOf = async (sql: Sql): Promise<AuditHead> =>
  * The hash-chained audit log: one chain for the whole server, so its appends, reads and verification are the
  * maintenance role's (the workspace's own entries are read scoped). Two nodes appending at once take turns on a
  * transaction lock held from reading the head to commit: the second reads the first's entry as its head, so the
- * chain never forks, and the seq primary key would refuse a fork even if the lock were gone.
+ * chain never forks, and the seq primary key would refuse a fork even if the lock were gone. Within a node, the
+ * appends that arrive while one holds the lock go in the next transaction together (groupCommit.ts).
  */
 export function pgAudit({ db, now }: PgStoreContext) {
+  // One chain for the server: appends take turns on a transaction lock, and the appends waiting for it go in together.
+  const appendBatch = groupCommit<NewAuditEntry, AuditEntry>((_chain, entries) =>
+    db.maintenance(async (sql) => {
+      await sql.run('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, LOCKS.auditHead]);
+      let head = await headOf(sql);
+      const chained = entries.map((entry) => {
+        const next = nextEntry(head, entry, now());
+        head = { seq: next.fields.seq, hash: next.hash };
+        return next;
+      });
+      const column = <K extends keyof (typeof chained)[number]['fields']>(key: K) =>
+        chained.map((next) => next.fields[key]);
+      await sql.run(
+        `INSERT INTO audit_log (seq, at, type, actor_user_id, workspace_id, details, prev_hash, hash)
+         SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+                              $8::text[])`,
+        [
+          column('seq'),
+          column('at'),
+          column('type'),
+          column('actorUserId'),
+          column('workspaceId'),
+          column('detailsJson'),
+          column('prevHash'),
+          chained.map((next) => next.hash),
+        ],
+      );
+      return chained.map((next) => next.entry);
+    }),
+  );
+
   const log: AuditLog = {
-    append: (entry) =>
-      db.maintenance(async (sql): Promise<AuditEntry> => {
-        await sql.run('SELECT pg_advisory_xact_lock($1, $2)', [LOCK_SPACE, LOCKS.auditHead]);
-        const { fields, hash, entry: appended } = nextEntry(await headOf(sql), entry, now());
-        await sql.run(
-          `INSERT INTO audit_log (seq, at, type, actor_user_id, workspace_id, details, prev_hash, hash)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-          [
-            fields.seq,
-            fields.at,
-            fields.type,
-            fields.actorUserId,
-            fields.workspaceId,
-            fields.detailsJson,
-            fields.prevHash,
-            hash,
-          ],
-        );
-        return appended;
-      }),
+    append: (entry) => appendBatch('audit', entry),
     async since(afterSeq, limit) {
       const rows = await db.maintenance((sql) =>
         sql.rows<AuditRow>(`SELECT ${AUDIT_COLUMNS} FROM audit_log WHERE seq > $1 ORDER BY seq LIMIT $2`, [

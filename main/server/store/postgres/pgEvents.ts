@@ -2,8 +2,10 @@ import { ENCRYPTED_COLUMNS } from '../encryptedColumns';
 import { StoreError } from '../errors';
 import { DEFAULT_EVENT_RETENTION_MS, MIN_EVENT_RETENTION_MS, toEvent, type EventRow } from '../eventsQueries';
 import { newId } from '../ids';
+import type { JsonValue } from '../json';
 import type { EventRetention, ScopedEvents, WorkspaceEvent } from '../types';
 import type { PgStoreContext } from './pgContext';
+import { groupCommit } from './groupCommit';
 import { limitOf } from './pgSql';
 
 export function pgEvents({ db, now, fields }: PgStoreContext) {
@@ -19,6 +21,43 @@ export function pgEvents({ db, now, fields }: PgStoreContext) {
     },
   };
 
+  // The counter on the workspace row: the UPDATE holds the row's lock until commit, so appends from any number of
+  // nodes get 1, 2, 3... in commit order, and pruning never makes a number come back. The appends a node gets for
+  // one workspace while it holds that lock go in the next transaction together, numbered in the order they came.
+  const appendBatch = groupCommit<{ type: string; payload: JsonValue }, WorkspaceEvent>((workspaceId, batch) =>
+    db.scoped(workspaceId, async (sql) => {
+      const last = await sql.row<{ seq: number }>(
+        'UPDATE workspaces SET last_event_seq = last_event_seq + $2 WHERE id = $1 RETURNING last_event_seq AS seq',
+        [workspaceId, batch.length],
+      );
+      if (last === undefined) throw new StoreError('unknown_workspace', `workspace ${workspaceId} does not exist`);
+      const createdAt = now();
+      const events = batch.map(({ type, payload }, index): WorkspaceEvent => ({
+        id: newId(),
+        workspaceId,
+        seq: last.seq - batch.length + 1 + index,
+        type,
+        payload,
+        createdAt,
+      }));
+      await sql.run(
+        `INSERT INTO workspace_events (workspace_id, id, seq, type, payload, created_at)
+         SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::text[], $5::text[], $6::bigint[])`,
+        [
+          workspaceId,
+          events.map((event) => event.id),
+          events.map((event) => event.seq),
+          events.map((event) => event.type),
+          events.map((event) =>
+            fields.seal(ENCRYPTED_COLUMNS.eventPayload, event.id, Buffer.from(JSON.stringify(event.payload), 'utf8')),
+          ),
+          events.map((event) => event.createdAt),
+        ],
+      );
+      return events;
+    }),
+  );
+
   function scoped(workspaceId: string): ScopedEvents {
     const latest = async () =>
       (
@@ -27,27 +66,7 @@ export function pgEvents({ db, now, fields }: PgStoreContext) {
         )
       )?.seq ?? 0;
     return {
-      append: (type, payload) =>
-        db.scoped(workspaceId, async (sql): Promise<WorkspaceEvent> => {
-          // The counter on the workspace row: the UPDATE holds the row's lock until commit, so appends from any
-          // number of nodes get 1, 2, 3... in commit order, and pruning never makes a number come back.
-          const next = await sql.row<{ seq: number }>(
-            'UPDATE workspaces SET last_event_seq = last_event_seq + 1 WHERE id = $1 RETURNING last_event_seq AS seq',
-            [workspaceId],
-          );
-          if (next === undefined) throw new StoreError('unknown_workspace', `workspace ${workspaceId} does not exist`);
-          const event = { id: newId(), workspaceId, seq: next.seq, type, payload, createdAt: now() };
-          const sealed = fields.seal(
-            ENCRYPTED_COLUMNS.eventPayload,
-            event.id,
-            Buffer.from(JSON.stringify(payload), 'utf8'),
-          );
-          await sql.run(
-            `INSERT INTO workspace_events (workspace_id, id, seq, type, payload, created_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-            [workspaceId, event.id, event.seq, type, sealed, event.createdAt],
-          );
-          return event;
-        }),
+      append: (type, payload) => appendBatch(workspaceId, { type, payload }),
       async since(afterSeq, limit) {
         const rows = await db.scoped(workspaceId, (sql) =>
           sql.rows<EventRow>(

@@ -66,59 +66,66 @@ export function pgMessages({ db, now, fields }: PgStoreContext, workspaceId: str
   return {
     async post(input): Promise<Result<StoredMessage>> {
       try {
-        return ok(
-          await tx(async (sql) => {
-            const nonce = memberNonce(input);
-            if (nonce !== null && (await sql.row(BY_NONCE, [workspaceId, nonce.authorId, nonce.nonce])) !== undefined) {
-              throw new PostRefused('duplicate_nonce');
-            }
-            // The channel row's counter, as events use the workspace row's: its lock orders concurrent posts.
-            const next = await sql.row<{ position: number }>(
-              `UPDATE channels SET last_message_position = last_message_position + 1
-               WHERE workspace_id = $1 AND id = $2 RETURNING last_message_position AS position`,
-              [workspaceId, input.channelId],
-            );
-            if (next === undefined) throw new PostRefused('unknown_channel');
-            if (input.replyTo !== undefined && (await positionIn(sql, input.replyTo, input.channelId)) === undefined) {
-              throw new PostRefused('unknown_reply');
-            }
-            const id = newId(now());
-            const { author } = input;
-            await referencingPg(
-              'the message',
-              sql.run(
-                `INSERT INTO messages (workspace_id, id, channel_id, position, author_kind, author_id, author_name,
-                   reply_to, body, created_at, client_nonce) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`,
-                [
-                  workspaceId,
-                  id,
-                  input.channelId,
-                  next.position,
-                  author.kind,
-                  author.kind === 'member' ? author.userId : author.inputId,
-                  author.kind === 'input' ? author.name : null,
-                  input.replyTo ?? null,
-                  sealBody(id, input.body),
-                  now(),
-                  nonce?.nonce ?? null,
-                ],
-              ),
-            );
-            await mention(sql, id, input.channelId, next.position, input.mentions);
-            if (input.attachments.length > 0) {
-              if (author.kind !== 'member') throw new PostRefused('bad_attachment');
-              for (const fileId of input.attachments) {
-                const attached = await sql.run(
-                  `UPDATE files SET message_id = $5 WHERE workspace_id = $1 AND id = $2
-                     AND channel_id = $3 AND uploader_id = $4 AND message_id IS NULL`,
-                  [workspaceId, fileId, input.channelId, author.userId, id],
-                );
-                if (attached !== 1) throw new PostRefused('bad_attachment');
-              }
-            }
-            return reread(sql, id);
-          }),
-        );
+        const id = newId(now());
+        await tx(async (sql) => {
+          const nonce = memberNonce(input);
+          if (nonce !== null && (await sql.row(BY_NONCE, [workspaceId, nonce.authorId, nonce.nonce])) !== undefined) {
+            throw new PostRefused('duplicate_nonce');
+          }
+          if (input.replyTo !== undefined && (await positionIn(sql, input.replyTo, input.channelId)) === undefined) {
+            throw new PostRefused('unknown_reply');
+          }
+          const { author } = input;
+          if (input.attachments.length > 0 && author.kind !== 'member') throw new PostRefused('bad_attachment');
+          // The channel row's counter, as events use the workspace row's: its lock orders concurrent posts. It is
+          // taken in the transaction's last statement, which also stores the message, its mentions and its
+          // attachments, so the lock is held for that statement and the commit, not for every round trip before.
+          // (Foreign keys are checked at the end of the statement, when the message row is there.)
+          const stored = await referencingPg(
+            'the message',
+            sql.row<{ position: number | null; attached: number }>(
+              `WITH next AS (
+                 UPDATE channels SET last_message_position = last_message_position + 1
+                 WHERE workspace_id = $1 AND id = $3 RETURNING last_message_position AS position
+               ), message AS (
+                 INSERT INTO messages (workspace_id, id, channel_id, position, author_kind, author_id, author_name,
+                   reply_to, body, created_at, client_nonce)
+                 SELECT $1::text, $2::text, $3::text, next.position, $4::text, $5::text, $6::text, $7::text, $8::text,
+                   $9::bigint, $10::text FROM next
+                 RETURNING position
+               ), mentioned AS (
+                 INSERT INTO message_mentions (workspace_id, message_id, channel_id, position, user_id)
+                 SELECT $1::text, $2::text, $3::text, message.position, user_id FROM message, unnest($11::text[]) AS user_id
+                 ON CONFLICT DO NOTHING
+               ), attached AS (
+                 UPDATE files SET message_id = $2 FROM message
+                 WHERE files.workspace_id = $1 AND files.id = ANY($12::text[]) AND files.channel_id = $3
+                   AND files.uploader_id = $5 AND files.message_id IS NULL
+                 RETURNING files.id
+               )
+               SELECT (SELECT position FROM message) AS position, (SELECT count(*) FROM attached)::int AS attached`,
+              [
+                workspaceId,
+                id,
+                input.channelId,
+                author.kind,
+                author.kind === 'member' ? author.userId : author.inputId,
+                author.kind === 'input' ? author.name : null,
+                input.replyTo ?? null,
+                sealBody(id, input.body),
+                now(),
+                nonce?.nonce ?? null,
+                input.mentions,
+                input.attachments,
+              ],
+            ),
+          );
+          if (stored?.position === null || stored?.position === undefined) throw new PostRefused('unknown_channel');
+          // A file named twice is attached once, so it counts short, as a file that is not the author's to attach.
+          if (stored.attached !== input.attachments.length) throw new PostRefused('bad_attachment');
+        });
+        // Read back once committed, outside the channel's lock.
+        return ok(await tx((sql) => reread(sql, id)));
       } catch (error) {
         if (error instanceof PostRefused) return fail(error.reason, postFailureMessages[error.reason]);
         // Another node's transaction took the nonce between our look and our insert: the unique index says so.

@@ -43,4 +43,19 @@ describe('a pool connection ended by the server while a transaction holds it', (
     expect(isDatabaseUnavailable(error), String(error)).toBe(true);
     await expect(inTransaction(pool, (sql) => sql.row('SELECT 1 AS one'))).resolves.toEqual({ one: 1 });
   });
+
+  it('sets transaction settings with BEGIN, exactly as given and for that transaction only', async () => {
+    // A value that would end the literal and run a statement of its own if it were pasted unquoted.
+    const hostile = "w'); SELECT pg_sleep(1); --\\ é";
+    const seen = await inTransaction(
+      pool,
+      (sql) => sql.row<{ value: string }>("SELECT current_setting('whoot.test_setting') AS value"),
+      { 'whoot.test_setting': hostile },
+    );
+    expect(seen?.value).toBe(hostile);
+    const after = await inTransaction(pool, (sql) =>
+      sql.row<{ value: string | null }>("SELECT current_setting('whoot.test_setting', true) AS value"),
+    );
+    expect(after?.value ?? '').toBe('');
+  });
 });

@@ -57,11 +57,8 @@ export interface PgAccess {
 
 export function pgAccess(pools: { readonly app: pg.Pool; readonly maintenance: pg.Pool }): PgAccess {
   return {
-    scoped: (workspaceId, work) =>
-      inTransaction(pools.app, work, async (sql) => {
-        // is_local = true: the setting ends with the transaction, so a pooled connection never carries it over.
-        await sql.run('SELECT set_config($1, $2, true)', [WORKSPACE_SETTING, workspaceId]);
-      }),
+    // is_local = true: the setting ends with the transaction, so a pooled connection never carries it over.
+    scoped: (workspaceId, work) => inTransaction(pools.app, work, { [WORKSPACE_SETTING]: workspaceId }),
     app: (work) => inTransaction(pools.app, work),
     maintenance: (work) => inTransaction(pools.maintenance, work),
   };

@@ -34,23 +34,27 @@ const RETRYABLE = new Set(['40P01', '40001']);
 const ATTEMPTS = 4;
 
 /**
- * Runs `work` in one transaction on one connection of `pool`. `prepare` runs first inside the transaction (the
- * workspace setting of a scoped transaction). The connection goes back to the pool whatever happens; one that
- * failed mid-transaction is destroyed rather than reused.
+ * Runs `work` in one transaction on one connection of `pool`. `settings` are transaction-local settings (the
+ * workspace of a scoped transaction), sent with BEGIN in the same round trip: each round trip waits behind the
+ * node's event loop, which under fan-out load is the longest part of a short transaction. The connection goes back
+ * to the pool whatever happens; one that failed mid-transaction is destroyed rather than reused.
  */
 export async function inTransaction<T>(
   pool: pg.Pool,
   work: (sql: Sql) => Promise<T>,
-  prepare?: (sql: Sql) => Promise<void>,
+  settings: Readonly<Record<string, string>> = {},
 ): Promise<T> {
   for (let attempt = 1; ; attempt += 1) {
     const client = await pool.connect();
     let broken: Error | undefined;
     try {
-      await client.query('BEGIN');
-      const sql = sqlOver(client);
-      if (prepare) await prepare(sql);
-      const result = await work(sql);
+      // The simple-query protocol runs several statements in one message; it takes no parameters, so the values
+      // are quoted by pg's own escaping (escapeLiteral doubles quotes and backslashes, and marks E'' strings).
+      const set = Object.entries(settings).map(
+        ([name, value]) => `; SELECT set_config(${client.escapeLiteral(name)}, ${client.escapeLiteral(value)}, true)`,
+      );
+      await client.query(`BEGIN${set.join('')}`);
+      const result = await work(sqlOver(client));
       await client.query('COMMIT');
       return result;
     } catch (error) {
