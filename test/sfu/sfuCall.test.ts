@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { VoiceBot } from '../../bot/voiceBot';
 import { withSfu } from '../support/serverHarness';
-import { startServerProcess, type ServerProcess } from '../support/serverProcess';
-import { eventually, launchToneBots, type ToneBots } from '../support/voiceBots';
+import { startServerProcess } from '../support/serverProcess';
+import { toneRoomForSuite } from '../support/toneRoom';
+import { eventually } from '../support/voiceBots';
 import { selectedPairOf } from '../support/wrtcPeer';
 
 /*
@@ -16,25 +17,10 @@ import { selectedPairOf } from '../support/wrtcPeer';
 const TONES = [330, 440, 550, 660, 770, 880, 990, 1100, 1210, 1320, 1430, 1540] as const;
 const SILENCE = 0.001;
 
-let server: ServerProcess;
-let channelId: string;
-let tones: ToneBots;
-let bots: readonly VoiceBot[] = [];
-
-beforeAll(async () => {
-  server = await startServerProcess(withSfu(), [{ name: 'All hands', voiceMode: 'sfu' }]);
-  channelId = server.setup.channelIds[0] ?? '';
-  tones = await launchToneBots(server.setup.invite, TONES);
-  bots = tones.bots;
-}, 300_000);
-
-afterAll(async () => {
-  await tones?.stop();
-  await server?.stop();
-});
+const room = toneRoomForSuite(() => startServerProcess(withSfu(), [{ name: 'All hands', voiceMode: 'sfu' }]), TONES);
 
 const userOf = (bot: VoiceBot) => bot.session.user.id;
-const toneOf = (userId: string) => tones.toneOf(userId);
+const toneOf = (userId: string) => room.tones.toneOf(userId);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
@@ -87,8 +73,8 @@ async function uplinkRates(list: readonly VoiceBot[], seconds = 4): Promise<numb
 
 describe('twelve bots in an SFU channel', () => {
   it('each hears every other one at its own tone, through the relay, sending one stream whatever the room size', async () => {
-    const first = bots.slice(0, 3);
-    for (const bot of first) expect((await bot.join({ id: channelId })).ok).toBe(true);
+    const first = room.bots.slice(0, 3);
+    for (const bot of first) expect((await bot.join({ id: room.channelId })).ok).toBe(true);
     for (const bot of first)
       await hearsEach(
         bot,
@@ -97,18 +83,18 @@ describe('twelve bots in an SFU channel', () => {
     expect(first.map((bot) => bot.engine.store.getState().mode)).toEqual(['sfu', 'sfu', 'sfu']);
     const ratesAtThree = await uplinkRates(first);
 
-    for (let i = 3; i < bots.length; i += 3) {
-      const joined = await Promise.all(bots.slice(i, i + 3).map((bot) => bot.join({ id: channelId })));
+    for (let i = 3; i < room.bots.length; i += 3) {
+      const joined = await Promise.all(room.bots.slice(i, i + 3).map((bot) => bot.join({ id: room.channelId })));
       expect(joined.every((result) => result.ok)).toBe(true);
     }
-    for (const bot of bots) {
+    for (const bot of room.bots) {
       await hearsEach(
         bot,
-        bots.filter((other) => other !== bot),
+        room.bots.filter((other) => other !== bot),
       );
       const peers = Object.values(bot.engine.store.getState().peers);
       expect(peers.map((peer) => peer.userId).sort()).toEqual(
-        bots
+        room.bots
           .filter((other) => other !== bot)
           .map(userOf)
           .sort(),
@@ -116,8 +102,8 @@ describe('twelve bots in an SFU channel', () => {
       expect(peers.every((peer) => peer.connectionState === 'connected')).toBe(true);
     }
     const ratesAtTwelve = await uplinkRates(first);
-    const sfuAddress = (await server.sfu()).address;
-    for (const bot of bots) {
+    const sfuAddress = (await room.server.sfu()).address;
+    for (const bot of room.bots) {
       // One send stream per member (a mesh of twelve would have eleven), through the relay on both links.
       expect((await uplink(bot)).streams).toBe(1);
       for (const entries of await bot.engine.connectionStats()) {
@@ -133,12 +119,12 @@ describe('twelve bots in an SFU channel', () => {
         `at 12 ${ratesAtTwelve.map((r) => Math.round(r)).join(', ')} B/s`,
     );
     // Janus holds exactly one publisher per member of the room, named by their connection's peer id.
-    const participants = await server.participants(channelId);
-    expect(participants).toEqual(bots.map((bot) => bot.socket.connectionId() ?? '').sort());
+    const participants = await room.server.participants(room.channelId);
+    expect(participants).toEqual(room.bots.map((bot) => bot.socket.connectionId() ?? '').sort());
   }, 600_000);
 
   it('server mute: nobody hears the member any more (Janus stops forwarding it), the call stays up, and unmute brings it back', async () => {
-    const [muted, ...listeners] = bots as [VoiceBot, ...VoiceBot[]];
+    const [muted, ...listeners] = room.bots as [VoiceBot, ...VoiceBot[]];
     const mutedUser = userOf(muted);
     const packetsFrom = async (listener: VoiceBot) => {
       const peerId = Object.values(listener.engine.store.getState().peers).find((p) => p.userId === mutedUser)?.peerId;
@@ -147,7 +133,7 @@ describe('twelve bots in an SFU channel', () => {
         .filter((entry) => entry['type'] === 'inbound-rtp')
         .reduce((sum, entry) => sum + Number(entry['packetsReceived'] ?? 0), 0);
     };
-    await server.voiceMute(mutedUser, true);
+    await room.server.voiceMute(mutedUser, true);
     for (const listener of listeners) {
       await eventually(
         'the server-muted bot to fall silent',
@@ -181,9 +167,9 @@ describe('twelve bots in an SFU channel', () => {
     // The muted member still hears everyone.
     await hearsEach(muted, listeners);
     // The relay drops the muted member's RTP on its way in as well: two locks, either one enough.
-    expect((await server.relayStats()).serverMuted).toBeGreaterThan(0);
+    expect((await room.server.relayStats()).serverMuted).toBeGreaterThan(0);
 
-    await server.voiceMute(mutedUser, false);
+    await room.server.voiceMute(mutedUser, false);
     for (const listener of listeners) {
       const back = await eventually(
         'the unmuted bot to be heard again',
@@ -196,15 +182,15 @@ describe('twelve bots in an SFU channel', () => {
   }, 300_000);
 
   it('leave closes both links and the microphone, Janus drops the feed, and the others stop receiving it', async () => {
-    const leaving = bots.at(-1)!;
-    const others = bots.slice(0, -1);
+    const leaving = room.bots.at(-1)!;
+    const others = room.bots.slice(0, -1);
     leaving.engine.leave();
     const state = leaving.engine.store.getState();
     expect([state.phase, state.mode, state.peers]).toEqual(['idle', null, {}]);
     expect(leaving.microphone.liveTracks()).toBe(0);
     expect(leaving.speakers.peerIds()).toEqual([]);
     await expect
-      .poll(async () => (await server.participants(channelId))?.length, { timeout: 60_000 })
+      .poll(async () => (await room.server.participants(room.channelId))?.length, { timeout: 60_000 })
       .toBe(others.length);
     for (const bot of others)
       await hearsEach(
