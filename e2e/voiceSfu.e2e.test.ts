@@ -10,7 +10,7 @@ import { launchBot } from '../test/support/voiceBots';
 import type { VoiceBot } from '../bot/voiceBot';
 import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
-import { RTC_PROBE_SCRIPT, rtcLeftovers } from './harness/rtcProbe';
+import { candidateType, openConnectionStats, RTC_PROBE_SCRIPT, rtcLeftovers, selectedEnds } from './harness/rtcProbe';
 import { makeSpeechWav } from './harness/speechWav';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
 import { screenshot, signInWithInvite, signOut } from './scenarios/appScenarios';
@@ -48,33 +48,22 @@ interface LinkAudio {
 
 /** Every open connection of the page: its selected pair and each inbound audio stream. */
 async function links(page: Page): Promise<LinkAudio[]> {
-  return page.evaluate(async () => {
-    const probe = (window as unknown as { __whootRtcProbe: { pcs: RTCPeerConnection[] } }).__whootRtcProbe;
-    const results = [];
-    for (const pc of probe.pcs) {
-      if (pc.connectionState === 'closed') continue;
-      const entries: Record<string, unknown>[] = [];
-      (await pc.getStats()).forEach((entry: Record<string, unknown>) => entries.push(entry));
-      const byId = new Map(entries.map((entry) => [entry['id'], entry]));
-      const transport = entries.find((entry) => entry['type'] === 'transport');
-      const pair = byId.get(transport?.['selectedCandidatePairId']);
-      const remote = byId.get(pair?.['remoteCandidateId']);
-      results.push({
-        connectionState: pc.connectionState,
-        localCandidateType: (byId.get(pair?.['localCandidateId'])?.['candidateType'] as string | undefined) ?? null,
-        remoteCandidateType: (remote?.['candidateType'] as string | undefined) ?? null,
-        remoteAddress: (remote?.['address'] as string | undefined) ?? null,
-        streams: entries
-          .filter((entry) => entry['type'] === 'inbound-rtp' && entry['kind'] === 'audio')
-          .map((entry) => ({
-            mid: String(entry['mid']),
-            audioLevel: Number(entry['audioLevel'] ?? 0),
-            bytesReceived: Number(entry['bytesReceived'] ?? 0),
-          })),
-        sending: entries.some((entry) => entry['type'] === 'outbound-rtp' && Number(entry['bytesSent'] ?? 0) > 0),
-      });
-    }
-    return results;
+  return (await openConnectionStats(page)).map(({ connectionState, entries }) => {
+    const { local, remote } = selectedEnds(entries);
+    return {
+      connectionState,
+      localCandidateType: candidateType(local),
+      remoteCandidateType: candidateType(remote),
+      remoteAddress: (remote?.['address'] as string | undefined) ?? null,
+      streams: entries
+        .filter((entry) => entry['type'] === 'inbound-rtp' && entry['kind'] === 'audio')
+        .map((entry) => ({
+          mid: String(entry['mid']),
+          audioLevel: Number(entry['audioLevel'] ?? 0),
+          bytesReceived: Number(entry['bytesReceived'] ?? 0),
+        })),
+      sending: entries.some((entry) => entry['type'] === 'outbound-rtp' && Number(entry['bytesSent'] ?? 0) > 0),
+    };
   });
 }
 

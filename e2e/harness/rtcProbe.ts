@@ -35,8 +35,16 @@ export interface InboundAudio {
   readonly connectionState: string;
 }
 
-/** Inbound audio of every open peer connection of the page. */
-export async function inboundAudio(page: Page): Promise<InboundAudio[]> {
+type StatsEntry = Readonly<Record<string, unknown>>;
+
+/** One open peer connection of the page: its state and every entry of its getStats report. */
+export interface OpenConnectionStats {
+  readonly connectionState: string;
+  readonly entries: readonly StatsEntry[];
+}
+
+/** Every open peer connection of the page with its stats, read in the page; callers pick what they need here. */
+export async function openConnectionStats(page: Page): Promise<OpenConnectionStats[]> {
   return page.evaluate(async () => {
     const probe = (window as unknown as { __whootRtcProbe: { pcs: RTCPeerConnection[] } }).__whootRtcProbe;
     const results = [];
@@ -44,20 +52,37 @@ export async function inboundAudio(page: Page): Promise<InboundAudio[]> {
       if (pc.connectionState === 'closed') continue;
       const entries: Record<string, unknown>[] = [];
       (await pc.getStats()).forEach((entry: Record<string, unknown>) => entries.push(entry));
-      const byId = new Map(entries.map((entry) => [entry['id'], entry]));
-      const inbound = entries.find((entry) => entry['type'] === 'inbound-rtp' && entry['kind'] === 'audio');
-      const transport = entries.find((entry) => entry['type'] === 'transport');
-      const pair = byId.get(transport?.['selectedCandidatePairId']);
-      results.push({
-        bytesReceived: Number(inbound?.['bytesReceived'] ?? 0),
-        packetsReceived: Number(inbound?.['packetsReceived'] ?? 0),
-        audioLevel: Number(inbound?.['audioLevel'] ?? 0),
-        localCandidateType: (byId.get(pair?.['localCandidateId'])?.['candidateType'] as string | undefined) ?? null,
-        remoteCandidateType: (byId.get(pair?.['remoteCandidateId'])?.['candidateType'] as string | undefined) ?? null,
-        connectionState: pc.connectionState,
-      });
+      results.push({ connectionState: pc.connectionState, entries });
     }
     return results;
+  });
+}
+
+/** The two ends of the selected candidate pair (undefined before ICE has chosen one). */
+export function selectedEnds(entries: readonly StatsEntry[]): { local?: StatsEntry; remote?: StatsEntry } {
+  const byId = new Map(entries.map((entry) => [entry['id'], entry]));
+  const transport = entries.find((entry) => entry['type'] === 'transport');
+  const pair = byId.get(transport?.['selectedCandidatePairId']);
+  return { local: byId.get(pair?.['localCandidateId']), remote: byId.get(pair?.['remoteCandidateId']) };
+}
+
+/** A candidate's type (host, srflx, relay), or null. */
+export const candidateType = (candidate: StatsEntry | undefined): string | null =>
+  (candidate?.['candidateType'] as string | undefined) ?? null;
+
+/** Inbound audio of every open peer connection of the page. */
+export async function inboundAudio(page: Page): Promise<InboundAudio[]> {
+  return (await openConnectionStats(page)).map(({ connectionState, entries }) => {
+    const inbound = entries.find((entry) => entry['type'] === 'inbound-rtp' && entry['kind'] === 'audio');
+    const { local, remote } = selectedEnds(entries);
+    return {
+      bytesReceived: Number(inbound?.['bytesReceived'] ?? 0),
+      packetsReceived: Number(inbound?.['packetsReceived'] ?? 0),
+      audioLevel: Number(inbound?.['audioLevel'] ?? 0),
+      localCandidateType: candidateType(local),
+      remoteCandidateType: candidateType(remote),
+      connectionState,
+    };
   });
 }
 
