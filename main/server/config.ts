@@ -7,6 +7,7 @@ import { endpoints, registrationSchema, workspaceCreationSchema } from '../../sh
 import { parseInput } from '../../shared/validation';
 import { rateLimitConfigSchema } from './http/rateLimiter';
 import { relayLimitFields } from './turn/relayConfig';
+import { DEFAULT_LIMITS } from './turn/relayServer';
 import { relayFleetConfigSchema } from './turn/relayFleet';
 import { webhookConfigSchema } from './webhooks/webhookConfig';
 import { inputConfigSchema } from './inputs/inputConfig';
@@ -104,9 +105,9 @@ export const serverConfigSchema = z.strictObject({
       tcpPort: 3478,
       minPort: 49152,
       maxPort: 65535,
-      maxAllocations: 1000,
-      maxAllocationsPerUser: 10,
-      bandwidthBytesPerSecond: 256 * 1024,
+      maxAllocations: DEFAULT_LIMITS.maxAllocations,
+      maxAllocationsPerUser: DEFAULT_LIMITS.maxAllocationsPerUser,
+      bandwidthBytesPerSecond: DEFAULT_LIMITS.bandwidthBytesPerSecond,
       nonceTtlSeconds: 600,
       credentialTtlSeconds: 600,
     }),

@@ -22,7 +22,12 @@ function freshDir(): string {
 
 describe('starting with sfu.enabled', () => {
   it('refuses a mesh line its relay quota cannot carry: a member needs one allocation per other member and TURN URL', async () => {
-    const tooBig = withSfu({ enabled: true, meshMaxMembers: 8 });
+    // A quota set below the line's need (the default, 40, fits a line of up to 21 members on UDP and TCP).
+    const sfuWith = (sfu: Parameters<typeof withSfu>[0]) => {
+      const config = withSfu(sfu);
+      return { ...config, relay: { ...config.relay, maxAllocationsPerUser: 10 } };
+    };
+    const tooBig = sfuWith({ enabled: true, meshMaxMembers: 8 });
     const dir = freshDir();
     await expect(startTestServer(tooBig, dir)).rejects.toThrow(
       /sfu.meshMaxMembers 8 needs 14 relay allocations per member .* relay.maxAllocationsPerUser \(10\)/,
@@ -30,7 +35,7 @@ describe('starting with sfu.enabled', () => {
     expect(existsSync(join(dir, 'janus'))).toBe(false);
 
     // A TLS port is a third TURN URL: the default line (6) then needs 15.
-    const withTls = withSfu({ enabled: true });
+    const withTls = sfuWith({ enabled: true });
     const tlsDir = freshDir();
     await expect(startTestServer({ ...withTls, relay: { ...withTls.relay, tlsPort: 0 } }, tlsDir)).rejects.toThrow(
       /needs 15 relay allocations/,

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { hostSchema, spkiPinSchema } from '../../../shared/identifiers';
 import { parseInput } from '../../../shared/validation';
-import { NONCE_TTL_SECONDS, type RelayOptions } from './relayServer';
+import { DEFAULT_LIMITS, NONCE_TTL_SECONDS, type RelayOptions } from './relayServer';
 
 /**
  * The standalone relay's configuration (relayCli.ts): a JSON file, flags, or both (flags win). Strict, so a typo
@@ -16,14 +16,14 @@ const port = z.number().int().min(0).max(65535);
 export const relayLimitFields = {
   minPort: z.number().int().min(1).max(65535).default(49152),
   maxPort: z.number().int().min(1).max(65535).default(65535),
-  maxAllocations: z.number().int().min(1).max(1_000_000).default(1000),
-  maxAllocationsPerUser: z.number().int().min(1).max(10_000).default(10),
+  maxAllocations: z.number().int().min(1).max(1_000_000).default(DEFAULT_LIMITS.maxAllocations),
+  maxAllocationsPerUser: z.number().int().min(1).max(10_000).default(DEFAULT_LIMITS.maxAllocationsPerUser),
   bandwidthBytesPerSecond: z
     .number()
     .int()
     .min(1024)
     .max(1_000_000_000)
-    .default(256 * 1024),
+    .default(DEFAULT_LIMITS.bandwidthBytesPerSecond),
   nonceTtlSeconds: z
     .number()
     .int()

@@ -188,7 +188,10 @@ const STREAM_HIGH_WATER_BYTES = 256 * 1024;
 const LOG_LINES_PER_SECOND = 20;
 
 export const DEFAULT_LIMITS: RelayLimits = {
-  maxAllocationsPerUser: 10,
+  // A mesh member holds an allocation per other member, TURN URL and network interface: 40 carries the default
+  // mesh/SFU line (6) for dual-stack clients with UDP and TCP (4 x 5 = 20) and a mesh-only server's rooms of up to
+  // 11 such members (21 on one interface). One user still holds at most 4 % of the default total.
+  maxAllocationsPerUser: 40,
   maxAllocations: 1000,
   bandwidthBytesPerSecond: 256 * 1024,
   maxStreamConnections: 2000,
