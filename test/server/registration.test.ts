@@ -94,8 +94,8 @@ describe('the defaults', () => {
       registration: 'invite-only',
       workspaceCreation: 'operators',
       defaultChannels: [
-        { name: 'general', kind: 'text', relayOnly: true },
-        { name: 'Lounge', kind: 'voice', relayOnly: true },
+        { name: 'general', kind: 'text', relayOnly: true, voiceMode: 'auto' },
+        { name: 'Lounge', kind: 'voice', relayOnly: true, voiceMode: 'auto' },
       ],
     });
   });
