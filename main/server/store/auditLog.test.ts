@@ -1,17 +1,13 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { entryHash, GENESIS_HASH } from './auditChain';
-import { createStoreTestKit, type StoreTestKit, STORE_BACKENDS } from './storeTestKit';
+import { type StoreTestKit, STORE_BACKENDS, freshStoreEachTest } from './storeTestKit';
 import type { Store } from './types';
 
 describe.each(STORE_BACKENDS)('%s store', (backend) => {
   let kit: StoreTestKit;
   let store: Store;
-  beforeEach(async () => {
-    kit = createStoreTestKit(backend);
-    store = await kit.open();
-  });
-  afterEach(async () => {
-    await kit.cleanup();
+  freshStoreEachTest(backend, (opened) => {
+    ({ kit, store } = opened);
   });
 
   async function appendFive() {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStoreTestKit, MINUTE, type StoreTestKit, STORE_BACKENDS } from './storeTestKit';
+import { createStoreTestKit, MINUTE, type StoreTestKit, STORE_BACKENDS, createTestUser } from './storeTestKit';
 import type { Store, User, WorkspaceScope } from './types';
 
 describe.each(STORE_BACKENDS)('%s store', (backend) => {
@@ -8,11 +8,7 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
   let owner: User;
   let scope: WorkspaceScope;
 
-  async function user(email: string): Promise<User> {
-    const created = await store.users.create({ email, displayName: email.split('@')[0]!, passwordHash: 'h' });
-    if (!created.ok) throw new Error(created.error.code);
-    return created.value;
-  }
+  const user = (email: string): Promise<User> => createTestUser(store, email);
 
   beforeEach(async () => {
     kit = createStoreTestKit(backend);

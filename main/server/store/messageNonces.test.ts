@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from './ids';
-import { createStoreTestKit, type StoreTestKit, STORE_BACKENDS } from './storeTestKit';
+import { createStoreTestKit, type StoreTestKit, STORE_BACKENDS, createTestUser } from './storeTestKit';
 import type { NewMessage, Store, User, WorkspaceScope } from './types';
 
 /** A member's post nonce: one post per nonce and author in a workspace, found again by it; on each backend. */
@@ -12,11 +12,7 @@ describe.each(STORE_BACKENDS)('%s store: message nonces', (backend) => {
   let acme: WorkspaceScope;
   let channelId: string;
 
-  async function user(email: string): Promise<User> {
-    const created = await store.users.create({ email, displayName: email.split('@')[0]!, passwordHash: 'h' });
-    if (!created.ok) throw new Error(created.error.code);
-    return created.value;
-  }
+  const user = (email: string): Promise<User> => createTestUser(store, email);
 
   beforeEach(async () => {
     kit = createStoreTestKit(backend);

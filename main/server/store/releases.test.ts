@@ -1,9 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { text } from 'node:stream/consumers';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { NewRelease } from './releaseTypes';
-import { createStoreTestKit, type StoreTestKit, STORE_BACKENDS } from './storeTestKit';
+import { type StoreTestKit, STORE_BACKENDS, freshStoreEachTest } from './storeTestKit';
 import type { Store } from './types';
 
 const digestOf = (bytes: Buffer) => createHash('sha512').update(bytes).digest('base64url');
@@ -27,12 +27,8 @@ function release(serial: number, content: Buffer, overrides: Partial<NewRelease>
 describe.each(STORE_BACKENDS)('%s store: releases', (backend) => {
   let kit: StoreTestKit;
   let store: Store;
-  beforeEach(async () => {
-    kit = createStoreTestKit(backend);
-    store = await kit.open();
-  });
-  afterEach(async () => {
-    await kit.cleanup();
+  freshStoreEachTest(backend, (opened) => {
+    ({ kit, store } = opened);
   });
 
   it('publishes a release with its installer and serves the installer back by digest and name', async () => {

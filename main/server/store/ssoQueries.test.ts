@@ -1,5 +1,5 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStoreTestKit, MINUTE, type StoreTestKit, STORE_BACKENDS } from './storeTestKit';
+import { describe, expect, it } from 'vitest';
+import { MINUTE, type StoreTestKit, STORE_BACKENDS, freshStoreEachTest, createTestUser } from './storeTestKit';
 import type { SsoSettingsWrite, Store, User } from './types';
 
 const SECRET = 'client-secret-that-must-never-leak-7f3a';
@@ -19,19 +19,11 @@ const settings = (overrides: Partial<SsoSettingsWrite> = {}): SsoSettingsWrite =
 describe.each(STORE_BACKENDS)('%s store: single sign-on', (backend) => {
   let kit: StoreTestKit;
   let store: Store;
-  beforeEach(async () => {
-    kit = createStoreTestKit(backend);
-    store = await kit.open();
-  });
-  afterEach(async () => {
-    await kit.cleanup();
+  freshStoreEachTest(backend, (opened) => {
+    ({ kit, store } = opened);
   });
 
-  async function user(email: string): Promise<User> {
-    const created = await store.users.create({ email, displayName: email.split('@')[0]!, passwordHash: 'h' });
-    if (!created.ok) throw new Error(created.error.code);
-    return created.value;
-  }
+  const user = (email: string): Promise<User> => createTestUser(store, email);
   async function workspace(slug: string, owner: User) {
     const created = await store.workspaces.create({ slug, name: slug, ownerUserId: owner.id });
     if (!created.ok) throw new Error(created.error.code);

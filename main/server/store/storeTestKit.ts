@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { inject } from 'vitest';
+import { afterEach, beforeEach, inject } from 'vitest';
 import { dataKeySet, generateDataKey, type DataKey, type DataKeySet } from './keyMaterial';
 import { storeTypes } from './postgres/pgPools';
 import { openPostgresStore } from './postgres/postgresStore';
 import { openStore } from './sqliteStore';
-import type { Store } from './types';
+import type { Store, User } from './types';
 
 /** Every store test runs once per backend (describe.each over this list). */
 export const STORE_BACKENDS = ['sqlite', 'postgres'] as const;
@@ -243,4 +243,29 @@ export function createStoreTestKit(backend: StoreBackend = 'sqlite'): StoreTestK
     },
   };
   return kit;
+}
+
+/**
+ * A fresh kit and store of `backend` for each test of the enclosing describe, cleaned up after it; `use` receives
+ * them before each test (the suites keep them in their own `kit` and `store`).
+ */
+export function freshStoreEachTest(
+  backend: StoreBackend,
+  use: (opened: { readonly kit: StoreTestKit; readonly store: Store }) => void,
+): void {
+  let kit: StoreTestKit | undefined;
+  beforeEach(async () => {
+    kit = createStoreTestKit(backend);
+    use({ kit, store: await kit.open() });
+  });
+  afterEach(async () => {
+    await kit?.cleanup();
+  });
+}
+
+/** An account with a placeholder password hash, named after its email, for tests that need users to exist. */
+export async function createTestUser(store: Store, email: string): Promise<User> {
+  const created = await store.users.create({ email, displayName: email.split('@')[0] ?? email, passwordHash: 'h' });
+  if (!created.ok) throw new Error(created.error.code);
+  return created.value;
 }

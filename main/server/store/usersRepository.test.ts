@@ -1,16 +1,12 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStoreTestKit, MINUTE, type StoreTestKit, STORE_BACKENDS } from './storeTestKit';
+import { describe, expect, it } from 'vitest';
+import { MINUTE, type StoreTestKit, STORE_BACKENDS, freshStoreEachTest } from './storeTestKit';
 import type { Store } from './types';
 
 describe.each(STORE_BACKENDS)('%s store', (backend) => {
   let kit: StoreTestKit;
   let store: Store;
-  beforeEach(async () => {
-    kit = createStoreTestKit(backend);
-    store = await kit.open();
-  });
-  afterEach(async () => {
-    await kit.cleanup();
+  freshStoreEachTest(backend, (opened) => {
+    ({ kit, store } = opened);
   });
 
   const newUser = (email: string) => ({ email, displayName: email.split('@')[0]!, passwordHash: `hash:${email}` });

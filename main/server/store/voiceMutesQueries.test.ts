@@ -1,23 +1,15 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { createStoreTestKit, type StoreTestKit, STORE_BACKENDS } from './storeTestKit';
+import { describe, expect, it } from 'vitest';
+import { type StoreTestKit, STORE_BACKENDS, freshStoreEachTest, createTestUser } from './storeTestKit';
 import type { Store, User } from './types';
 
 describe.each(STORE_BACKENDS)('%s store', (backend) => {
   let kit: StoreTestKit;
   let store: Store;
-  beforeEach(async () => {
-    kit = createStoreTestKit(backend);
-    store = await kit.open();
-  });
-  afterEach(async () => {
-    await kit.cleanup();
+  freshStoreEachTest(backend, (opened) => {
+    ({ kit, store } = opened);
   });
 
-  async function user(email: string): Promise<User> {
-    const created = await store.users.create({ email, displayName: email.split('@')[0]!, passwordHash: 'h' });
-    if (!created.ok) throw new Error(created.error.code);
-    return created.value;
-  }
+  const user = (email: string): Promise<User> => createTestUser(store, email);
 
   async function workspaceOf(slug: string, owner: User) {
     const created = await store.workspaces.create({ slug, name: slug, ownerUserId: owner.id });
