@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatInviteLink, parseDeepLink } from '../shared/deepLink';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
 import { openAppPage, RENDERER_DIR, requireBuild, type AppPage } from './harness/appPage';
@@ -98,6 +98,11 @@ afterAll(async () => {
 });
 
 describe('the chat, finished', () => {
+  // A test that fails while the network is cut must not leave the next one offline.
+  afterEach(() => {
+    proxy.refuse(false);
+  });
+
   it('groups one author’s consecutive messages, renders lists as lists, and grows the composer', async () => {
     await send(ada.page, 'first of a group');
     await send(ada.page, 'second in the group');
@@ -322,6 +327,40 @@ describe('the chat, finished', () => {
     await messageNamed(bob.page, 'news while Bob reads').waitFor();
     await expect.poll(() => jump.count()).toBe(0);
   }, 120_000);
+
+  it('stays on the newest message when rows change height under it: the browser moving the scroll is not the reader', async () => {
+    // Enough history to scroll, as any channel has.
+    for (let i = 0; i < 30; i += 1) {
+      await owner.call('postMessage', { params: { workspaceId, channelId }, body: { body: `history ${i}` } });
+    }
+    await send(ada.page, 'the newest, to stay in view');
+    await messageNamed(bob.page, 'the newest, to stay in view').waitFor();
+    const distanceFromBottom = () =>
+      log(bob.page).evaluate((element) => element.scrollHeight - element.scrollTop - element.clientHeight);
+    await expect.poll(distanceFromBottom).toBeLessThan(30);
+    // In one task, as a busy page does between two frames: a row above is measured shorter (the browser pulls
+    // scrollTop up with the content), then a row below grows (a newer message, an image that loaded). The scroll
+    // event for the first arrives after the second, when the list is no longer at its bottom.
+    await log(bob.page).evaluate((element) => {
+      const rows = [...element.querySelectorAll<HTMLElement>('[data-key]')];
+      const above = rows[0]!;
+      const below = rows.at(-1)!;
+      above.style.height = '0px';
+      above.style.overflow = 'hidden';
+      void element.scrollTop;
+      below.style.paddingBottom = '200px';
+      void element.scrollHeight;
+    });
+    await bob.page.evaluate(
+      () =>
+        new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => setTimeout(resolve, 200)))),
+    );
+    expect(await bob.page.getByRole('button', { name: 'Jump to newest' }).count()).toBe(0);
+    await expect.poll(distanceFromBottom).toBeLessThan(30);
+    await log(bob.page).evaluate((element) => {
+      for (const row of element.querySelectorAll<HTMLElement>('[data-key]')) row.removeAttribute('style');
+    });
+  }, 60_000);
 
   it('chat with files, grouped messages and the outbox fits every size, with no serious accessibility violation', async () => {
     for (const [name, bytes] of [

@@ -34,6 +34,8 @@ export interface VirtualListProps<T> {
 }
 
 const BOTTOM_SLACK = 24;
+/** How long after a wheel turn, touch or key a scroll still counts as the reader's (smooth scrolling runs on). */
+const READER_SCROLL_MS = 1000;
 
 function measuredSum(heights: ReadonlyMap<string, number>): number {
   let sum = 0;
@@ -58,6 +60,11 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
   const [pinned, setPinned] = useState(true);
   /** Where the list was last seen scrolled to: only a move up (the reader's) unpins it from the bottom. */
   const lastTop = useRef(0);
+  /** How tall its content was then: a move up while the content changed may be the browser's, not the reader's. */
+  const lastHeight = useRef(0);
+  /** When the reader last used the wheel, touch, a key or the pointer on the list (scrollbar drags included). */
+  const readerActedAt = useRef(Number.NEGATIVE_INFINITY);
+  const pointerDown = useRef(false);
   const anchor = useRef<{ key: string; offset: number } | null>(null);
 
   const keys = items.map(itemKey);
@@ -117,6 +124,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       if (index !== -1) element.scrollTop = (offsets[index] ?? 0) + anchor.current.offset;
     }
     lastTop.current = element.scrollTop;
+    lastHeight.current = element.scrollHeight;
     setScrollTop(element.scrollTop);
     // offsets and keys derive from items and measurements, which are these dependencies.
     // eslint-disable-next-line react-hooks/exhaustive-deps
@@ -130,6 +138,7 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       if (atBottom.current) {
         element.scrollTop = element.scrollHeight;
         lastTop.current = element.scrollTop;
+        lastHeight.current = element.scrollHeight;
       }
       setViewportHeight(element.clientHeight);
       setScrollTop(element.scrollTop);
@@ -137,6 +146,21 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     resize.observe(element);
     setViewportHeight(element.clientHeight);
     return () => resize.disconnect();
+  }, []);
+
+  // A scrollbar drag can end outside the list, so the release is heard on the window.
+  useEffect(() => {
+    const released = () => {
+      if (!pointerDown.current) return;
+      pointerDown.current = false;
+      readerActedAt.current = performance.now();
+    };
+    window.addEventListener('pointerup', released);
+    window.addEventListener('pointercancel', released);
+    return () => {
+      window.removeEventListener('pointerup', released);
+      window.removeEventListener('pointercancel', released);
+    };
   }, []);
 
   useImperativeHandle(
@@ -158,8 +182,14 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     const element = viewport.current;
     if (element === null) return;
     setScrollTop(element.scrollTop);
-    const movedUp = element.scrollTop < lastTop.current - 1;
+    // Rows measured shorter than their guess shrink the content, and the browser pulls scrollTop up with it; that
+    // scroll event can arrive after newer rows made the content taller again, so it looks like the reader leaving
+    // the bottom. A move up while the content changed counts only if the reader was scrolling just then.
+    const readerScrolling = pointerDown.current || performance.now() - readerActedAt.current < READER_SCROLL_MS;
+    const movedUp =
+      element.scrollTop < lastTop.current - 1 && (element.scrollHeight === lastHeight.current || readerScrolling);
     lastTop.current = element.scrollTop;
+    lastHeight.current = element.scrollHeight;
     // Content that grew below (an image that finished loading) is not the reader leaving the bottom.
     const bottom =
       element.scrollHeight - element.scrollTop - element.clientHeight <= BOTTOM_SLACK || (atBottom.current && !movedUp);
@@ -181,7 +211,12 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, []);
 
+  const readerActed = () => {
+    readerActedAt.current = performance.now();
+  };
+
   function onKeyDown(event: KeyboardEvent<HTMLDivElement>): void {
+    readerActed();
     const element = viewport.current;
     if (element === null || event.target !== element) return;
     if (event.key === 'Home') element.scrollTop = 0;
@@ -203,6 +238,12 @@ export function VirtualList<T>(props: VirtualListProps<T>) {
       tabIndex={0}
       onScroll={onScroll}
       onKeyDown={onKeyDown}
+      onWheel={readerActed}
+      onTouchMove={readerActed}
+      onPointerDown={() => {
+        pointerDown.current = true;
+        readerActed();
+      }}
     >
       {/* Bottom-aligned like a chat: a short timeline sits just above the composer, not at the top. */}
       <div className="virtual-list-content">
