@@ -413,7 +413,9 @@ async function main(): Promise<void> {
 
     if (run('join')) {
       for (const prefetch of [false, true]) {
+        const dropsBefore = (await server.stats()).droppedPackets;
         const result = await measureJoins(invite, relayChannel, joins, prefetch);
+        const dropsAfter = (await server.stats()).droppedPackets;
         const line = (label: string, values: number[]) =>
           console.log(`    ${label.padEnd(34)} p50 ${ms(percentile(values, 50))}  p95 ${ms(percentile(values, 95))}`);
         console.log(
@@ -425,6 +427,14 @@ async function main(): Promise<void> {
         for (const [step, label] of JOIN_STEPS) line(`  ${label}`, result.stepTimes.get(step) ?? []);
         line('to first inbound RTP (getStats):', result.toPacket);
         line('to first audible frame (sink):', result.toSound);
+        // Packets the relay dropped meanwhile: an ICE check that reaches an allocation before its owner has made
+        // the permission for the sender waits for the next check, which is what sets the ICE step's floor.
+        const drops = Object.entries(dropsAfter)
+          .map(([reason, count]) => [reason, count - (dropsBefore[reason] ?? 0)] as const)
+          .filter(([, count]) => count > 0);
+        console.log(
+          `    relay drops during these joins: ${drops.length === 0 ? 'none' : drops.map(([r, c]) => `${r} ${c}`).join(', ')}`,
+        );
         if (result.failures.length > 0) {
           console.log(
             `    joins without audio in 5 s (retried): ${result.failures.length} (${result.failures.join(', ')})`,

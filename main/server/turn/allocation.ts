@@ -88,6 +88,16 @@ export interface Allocation {
   ended: boolean;
   /** The last peer a packet came from through the relayed socket, and what was worked out for it. */
   fromPeer: PeerMemo | null;
+  /** ICE checks from peers this allocation has no permission for yet, kept briefly (relayServer.ts, holdCheck). */
+  heldChecks: HeldCheck[] | null;
+}
+
+/** A peer's STUN packet that arrived before the permission its receiver was about to create. */
+export interface HeldCheck {
+  readonly address: string;
+  readonly port: number;
+  readonly data: Buffer;
+  readonly until: number;
 }
 
 /** The relayed-socket side of PeerRoute: one peer's permission and channel, valid while the versions match. */

@@ -16,7 +16,7 @@ import {
   writeRequestedTransport,
 } from './stun/attributes';
 import { Attr, MAGIC_COOKIE, StunClass, StunMethod } from './stun/constants';
-import { getAttribute, parseStun } from './stun/message';
+import { encodeStun, getAttribute, parseStun } from './stun/message';
 import { createStreamFramer } from './stun/streamFramer';
 import { createTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
 
@@ -445,6 +445,55 @@ describe('permissions, channels and relaying', () => {
       peer: { port: aRelayed.port },
       data: Buffer.from('wanted'),
     });
+  });
+
+  it('holds an ICE check that reaches the receiver just before its permission, and delivers it when the permission comes; nothing else waits', async () => {
+    const relay = await startRelay();
+    const a = await client(relay);
+    const b = await client(relay);
+    const aRelayed = (await a.allocate()).relayed!;
+    const bRelayed = (await b.allocate()).relayed!;
+    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+    // What ICE sends first: a Binding request, through a's allocation to b's relayed address.
+    const check = encodeStun({
+      method: StunMethod.binding,
+      cls: StunClass.request,
+      transactionId: randomBytes(12),
+      attributes: [],
+    });
+    a.send(bRelayed, check);
+    a.send(bRelayed, Buffer.from('media before the permission'));
+    await b.waitFor(1, 200);
+    expect(b.received).toHaveLength(0);
+    expect(relay.stats().refusals.no_permission).toBe(1);
+    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+    expect((await b.waitFor(1))[0]).toMatchObject({ kind: 'data', peer: { port: aRelayed.port }, data: check });
+    await b.waitFor(2, 200);
+    expect(b.received).toHaveLength(1);
+  });
+
+  it('does not deliver a held check once its wait is over', async () => {
+    const relay = await startRelay();
+    const a = await client(relay);
+    const b = await client(relay);
+    const aRelayed = (await a.allocate()).relayed!;
+    const bRelayed = (await b.allocate()).relayed!;
+    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+    a.send(
+      bRelayed,
+      encodeStun({
+        method: StunMethod.binding,
+        cls: StunClass.request,
+        transactionId: randomBytes(12),
+        attributes: [],
+      }),
+    );
+    await b.waitFor(1, 100);
+    clock += 1000;
+    expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
+    await b.waitFor(1, 200);
+    expect(b.received).toHaveLength(0);
+    expect(relay.stats().refusals.no_permission).toBe(1);
   });
 
   it('checks channel numbers and rebinding rules (400)', async () => {

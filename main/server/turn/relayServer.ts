@@ -9,6 +9,7 @@ import {
   type Allocation,
   type ChannelBinding,
   type ClientLink,
+  type HeldCheck,
   type PeerMemo,
   type Permission,
   type PeerRoute,
@@ -47,6 +48,7 @@ import {
   encodeStun,
   getAttribute,
   getAttributes,
+  looksLikeStun,
   parseStun,
   type OutgoingAttribute,
   type StunMessage,
@@ -186,6 +188,15 @@ const STREAM_IDLE_MS = 30_000;
 /** Past this much unsent data on a stream, packets are dropped rather than queued: voice that late is useless. */
 const STREAM_HIGH_WATER_BYTES = 256 * 1024;
 const LOG_LINES_PER_SECOND = 20;
+/**
+ * Both ends of a call send their first ICE checks as soon as they learn each other's candidates, and each end's
+ * permission for the other comes with the same news: a check often reaches the receiving allocation a few
+ * milliseconds before its owner's CreatePermission, is dropped, and the call waits for the next check (about 100 ms
+ * in libwebrtc). So a STUN packet from a peer without a permission waits this long for one, and is delivered only
+ * if its receiver permits that peer meanwhile; media and anything else is never held.
+ */
+const HELD_CHECK_MS = 500;
+const HELD_CHECKS_PER_ALLOCATION = 16;
 
 export const DEFAULT_LIMITS: RelayLimits = {
   // A mesh member holds an allocation per other member, TURN URL and network interface: 40 carries the default
@@ -603,6 +614,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
         mediaBlocked: isMediaBlocked(auth.userId),
         ended: false,
         fromPeer: null,
+        heldChecks: null,
       };
       acquired = false;
       allocations.add(allocation);
@@ -706,6 +718,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     for (const { peer, ownOnly } of peers) allocation.permissions.set(peer.address, { expiresAt, ownOnly });
     version += 1;
     sendResponse(link, message, StunClass.success, [], auth);
+    releaseChecks(allocation, now());
   };
 
   const handleChannelBind = (link: ClientLink, message: StunMessage) => {
@@ -749,6 +762,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     });
     version += 1;
     sendResponse(link, message, StunClass.success, [], auth);
+    releaseChecks(allocation, at);
   };
 
   // ---- data path ----------------------------------------------------------------------------------------------
@@ -778,6 +792,55 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   const permitted = (permission: Permission | undefined, peerIsOwn: boolean, at: number) =>
     permission !== undefined && permission.expiresAt > at && (!permission.ownOnly || peerIsOwn);
+
+  const refuseUnpermitted = () => {
+    counters.dropped('noPermission');
+    counters.refused('no_permission');
+  };
+
+  /** A packet from a peer `allocation` has not permitted: an ICE check waits for the permission, anything else goes. */
+  const holdCheck = (allocation: Allocation, address: string, port: number, data: Buffer, at: number) => {
+    if (!looksLikeStun(data)) {
+      refuseUnpermitted();
+      return;
+    }
+    const held = (allocation.heldChecks ??= []);
+    while (held.length > 0 && (held[0]?.until ?? 0) <= at) {
+      held.shift();
+      refuseUnpermitted();
+    }
+    if (held.length >= HELD_CHECKS_PER_ALLOCATION) {
+      refuseUnpermitted();
+      return;
+    }
+    // A copy: the buffer the packet arrived in is reused or handed on.
+    held.push({ address, port, data: Buffer.from(data), until: at + HELD_CHECK_MS });
+  };
+
+  /** After a permission or channel is installed: deliver the held checks it now lets in, drop the expired ones. */
+  const releaseChecks = (allocation: Allocation, at: number) => {
+    const held = allocation.heldChecks;
+    if (held === null) return;
+    allocation.heldChecks = null;
+    const waiting: HeldCheck[] = [];
+    for (const check of held) {
+      if (check.until <= at) {
+        refuseUnpermitted();
+      } else if (permitted(allocation.permissions.get(check.address), isExceptedPeer(check.address, check.port), at)) {
+        toClient(
+          allocation,
+          check.data,
+          check.address,
+          check.port,
+          allocation.channelByPeer.get(peerKeyOf(check.address, check.port)),
+          at,
+        );
+      } else {
+        waiting.push(check);
+      }
+    }
+    if (waiting.length > 0) allocation.heldChecks = waiting;
+  };
 
   /**
    * Client to peer. `framed` is the whole ChannelData packet the data came in (header included) when there is one:
@@ -815,8 +878,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       // the kernel from our relayed address. Same checks on arrival, half the syscalls.
       if (local.ended) return;
       if (!permitted(route.reversePermission, true, at)) {
-        counters.dropped('noPermission');
-        counters.refused('no_permission');
+        holdCheck(local, allocation.relayed.address, allocation.relayed.port, data, at);
         return;
       }
       const channel = route.reverseChannel;
@@ -947,8 +1009,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     const at = now();
     const memo = peerMemo(allocation, address, port);
     if (!permitted(memo.permission, memo.peerIsOwn, at)) {
-      counters.dropped('noPermission');
-      counters.refused('no_permission');
+      holdCheck(allocation, address, port, data, at);
       return;
     }
     toClient(allocation, data, address, port, memo.channel, at);
