@@ -16,7 +16,8 @@ import {
   writeRequestedTransport,
 } from './stun/attributes';
 import { Attr, MAGIC_COOKIE, StunClass, StunMethod } from './stun/constants';
-import { encodeStun, getAttribute, parseStun } from './stun/message';
+import { encodeStun, getAttribute, parseStun, type StunMessage } from './stun/message';
+import { longTermKey } from './stun/integrity';
 import { createStreamFramer } from './stun/streamFramer';
 import { createTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
 
@@ -348,6 +349,71 @@ describe('long-term credentials', () => {
     expect(getAttribute(unknown.message, Attr.UNKNOWN_ATTRIBUTES)).toEqual(Buffer.from([0x77, 0x77]));
     expect((await c.allocate()).relayed).not.toBeNull();
     expect((await c.allocate()).answer.errorCode).toBe(437);
+  });
+});
+
+describe('a retransmitted Allocate', () => {
+  it('while the first is still being made (a slow session check) makes no second allocation for the 5-tuple', async () => {
+    const relay = await startRelay({
+      isSessionLive: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        return true;
+      },
+    });
+    const creds = credentials();
+    const socket = createSocket('udp4');
+    open.push({ close: () => new Promise((resolve) => socket.close(() => resolve())) });
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    const answers: StunMessage[] = [];
+    socket.on('message', (bytes: Buffer) => {
+      const parsed = parseStun(bytes);
+      if (parsed.ok) answers.push(parsed.message);
+    });
+    const port = relay.addresses.udp!.port;
+    const transport = { type: Attr.REQUESTED_TRANSPORT, value: writeRequestedTransport(17) };
+    socket.send(
+      encodeStun({
+        method: StunMethod.allocate,
+        cls: StunClass.request,
+        transactionId: randomBytes(12),
+        attributes: [transport],
+      }),
+      port,
+      '127.0.0.1',
+    );
+    await until(() => answers.length === 1);
+    const text = (type: number) => getAttribute(answers[0]!, type)!.toString('utf8');
+    const realm = text(Attr.REALM);
+    const signed = encodeStun(
+      {
+        method: StunMethod.allocate,
+        cls: StunClass.request,
+        transactionId: randomBytes(12),
+        attributes: [
+          transport,
+          { type: Attr.USERNAME, value: Buffer.from(creds.username) },
+          { type: Attr.REALM, value: Buffer.from(realm) },
+          { type: Attr.NONCE, value: Buffer.from(text(Attr.NONCE)) },
+        ],
+      },
+      { integrity: { key: longTermKey(creds.username, realm, creds.credential) }, fingerprint: true },
+    );
+    // The client's retransmission timer fires before the answer: the same request, twice.
+    socket.send(signed, port, '127.0.0.1');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.send(signed, port, '127.0.0.1');
+    await until(() => answers.length >= 2);
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    expect(getAttribute(answers[1]!, Attr.XOR_RELAYED_ADDRESS)).toBeDefined();
+    expect(relay.stats().allocations).toMatchObject({ created: 1, active: 1 });
+    // The retransmission after the answer gets the same answer back, not a second allocation.
+    socket.send(signed, port, '127.0.0.1');
+    await until(() => answers.length >= 3);
+    expect(answers[2]!.transactionId).toEqual(answers[1]!.transactionId);
+    expect(getAttribute(answers[2]!, Attr.XOR_RELAYED_ADDRESS)).toEqual(
+      getAttribute(answers[1]!, Attr.XOR_RELAYED_ADDRESS),
+    );
+    expect(relay.stats().allocations).toMatchObject({ created: 1, active: 1 });
   });
 });
 

@@ -519,6 +519,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     }
 
     link.allocating = true;
+    // Known while the allocation is made (the session check and the quota are asynchronous), so an Allocate the
+    // client retransmits meanwhile reaches this link and waits, instead of making a second allocation for the same
+    // 5-tuple: that one replaced the first, which leaked until it expired, holding a port and a quota slot, and the
+    // client's later requests reached an allocation it had not been told about (437).
+    if (link.transport === 'udp') registerUdpLink(link);
     const endsBefore = sessionEnds.get(auth.sessionId)?.count ?? 0;
     let acquired = false;
     try {
@@ -635,6 +640,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       );
     } finally {
       link.allocating = false;
+      if (link.transport === 'udp' && link.allocation === null) unregisterUdpLink(link);
       if (acquired) quota.release(auth.userId, auth.sessionId);
     }
   };
