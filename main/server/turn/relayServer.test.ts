@@ -127,6 +127,21 @@ async function rawStream(relay: Relay, transport: 'tcp' | 'tls') {
   };
 }
 
+/** Two clients of one relay, each with an allocation, where a has permitted b's relayed address (b has not a's). */
+async function aPermitsB() {
+  const relay = await startRelay();
+  const a = await client(relay);
+  const b = await client(relay);
+  const aRelayed = (await a.allocate()).relayed!;
+  const bRelayed = (await b.allocate()).relayed!;
+  expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+  return { relay, a, b, aRelayed, bRelayed };
+}
+
+/** What ICE sends first: a Binding request. */
+const bindingRequest = (): Buffer =>
+  encodeStun({ method: StunMethod.binding, cls: StunClass.request, transactionId: randomBytes(12), attributes: [] });
+
 /** Waits for a condition the relay makes true (a counter, a delivery), checking every few milliseconds. */
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
@@ -494,12 +509,7 @@ describe('permissions, channels and relaying', () => {
   }
 
   it('between two allocations of this relay, the receiving side still needs its own permission', async () => {
-    const relay = await startRelay();
-    const a = await client(relay);
-    const b = await client(relay);
-    const aRelayed = (await a.allocate()).relayed!;
-    const bRelayed = (await b.allocate()).relayed!;
-    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+    const { relay, a, b, aRelayed, bRelayed } = await aPermitsB();
     a.send(bRelayed, Buffer.from('unwanted'));
     await b.waitFor(1, 200);
     expect(b.received).toHaveLength(0);
@@ -514,19 +524,9 @@ describe('permissions, channels and relaying', () => {
   });
 
   it('holds an ICE check that reaches the receiver just before its permission, and delivers it when the permission comes; nothing else waits', async () => {
-    const relay = await startRelay();
-    const a = await client(relay);
-    const b = await client(relay);
-    const aRelayed = (await a.allocate()).relayed!;
-    const bRelayed = (await b.allocate()).relayed!;
-    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
+    const { relay, a, b, aRelayed, bRelayed } = await aPermitsB();
     // What ICE sends first: a Binding request, through a's allocation to b's relayed address.
-    const check = encodeStun({
-      method: StunMethod.binding,
-      cls: StunClass.request,
-      transactionId: randomBytes(12),
-      attributes: [],
-    });
+    const check = bindingRequest();
     a.send(bRelayed, check);
     a.send(bRelayed, Buffer.from('media before the permission'));
     await b.waitFor(1, 200);
@@ -539,21 +539,8 @@ describe('permissions, channels and relaying', () => {
   });
 
   it('does not deliver a held check once its wait is over', async () => {
-    const relay = await startRelay();
-    const a = await client(relay);
-    const b = await client(relay);
-    const aRelayed = (await a.allocate()).relayed!;
-    const bRelayed = (await b.allocate()).relayed!;
-    expect((await a.createPermission(bRelayed)).errorCode).toBeNull();
-    a.send(
-      bRelayed,
-      encodeStun({
-        method: StunMethod.binding,
-        cls: StunClass.request,
-        transactionId: randomBytes(12),
-        attributes: [],
-      }),
-    );
+    const { relay, a, b, aRelayed, bRelayed } = await aPermitsB();
+    a.send(bRelayed, bindingRequest());
     await b.waitFor(1, 100);
     clock += 1000;
     expect((await b.createPermission(aRelayed)).errorCode).toBeNull();
