@@ -268,7 +268,8 @@ function summarize(mesh: readonly ChannelStep[], sfu: readonly ChannelStep[]): v
 export async function benchLargeChannels(options: ChannelBenchOptions): Promise<void> {
   const sfuServer = withSfu({ enabled: true, maxMembers: 100 });
   // A mesh member holds a relay allocation per other member, TURN URL (UDP and TCP) and network interface: the default
-  // per-user quota (10) would stop a mesh before loss or CPU do. Raised here, to measure what the machine carries.
+  // per-user quota (40) would stop a mesh of 11 dual-stack bots before loss or CPU do. Raised here, to measure what
+  // the machine carries.
   const relay = { ...sfuServer.relay, maxAllocationsPerUser: 200, maxAllocations: 10_000 };
   const server = await startServerProcess({ ...sfuServer, relay }, [
     { name: 'Mesh ramp', voiceMode: 'mesh' },
