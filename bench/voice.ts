@@ -41,6 +41,9 @@
  *   --measure-seconds S    measuring window per step of (c) and (d) (default 10)
  *   --channel-steps 2,4,.. channel sizes for (d) (default 2,4,6,8,10,12,14,16,20,24,28,32; a mode stops at its first
  *                          step not carried past 12)
+ *   --channel-modes mesh,sfu  which ramps (d) runs (default both; one alone is for profiling a mode)
+ *   --listeners light|full the bots of (d) stop analysing a member's audio once heard (light, default) or analyse
+ *                          every frame all along (full); see bench/voiceChannels.ts
  *   --settle-seconds S     how long a step of (d) waits for every bot to hear every other (default 60)
  *   --only join|latency|capacity|sfu
  *   --timeout SECONDS      watchdog for the whole run (default 900, 3600 with (d))
@@ -53,6 +56,7 @@ import type { Invite } from '../shared/deepLink';
 import { FRAME_MS } from '../bot/audio/pcm';
 import { DEFAULT_BURSTS } from '../bot/audio/testSignal';
 import type { VoiceBot } from '../bot/voiceBot';
+import type { CallMode } from '../shared/voiceRoomState';
 import { startTestServer, type TestServer } from '../test/support/serverHarness';
 import { voiceChannelWithInvite } from '../test/support/voiceBots';
 import { runBench } from './support/childProcess';
@@ -378,6 +382,8 @@ async function main(): Promise<void> {
       ramp: { type: 'string', default: '5,10,20,40' },
       'measure-seconds': { type: 'string', default: '10' },
       'channel-steps': { type: 'string', default: '2,4,6,8,10,12,14,16,20,24,28,32' },
+      'channel-modes': { type: 'string', default: 'mesh,sfu' },
+      listeners: { type: 'string', default: 'light' },
       'settle-seconds': { type: 'string', default: '60' },
       only: { type: 'string' },
       timeout: { type: 'string' },
@@ -390,6 +396,12 @@ async function main(): Promise<void> {
   const measureSeconds = Number(values['measure-seconds']);
   const channelSteps = values['channel-steps'].split(',').map(Number);
   const settleSeconds = Number(values['settle-seconds']);
+  const channelModes = values['channel-modes'].split(',');
+  if (!channelModes.every((mode): mode is CallMode => mode === 'mesh' || mode === 'sfu')) {
+    throw new Error('--channel-modes takes mesh, sfu or both');
+  }
+  const listeners = values.listeners;
+  if (listeners !== 'light' && listeners !== 'full') throw new Error('--listeners takes light or full');
   const run = (part: string) => values.only === undefined || values.only === part;
   const numbers = [joins, burstSeconds, rounds, measureSeconds, settleSeconds, ...ramp, ...channelSteps];
   if (!numbers.every((n) => Number.isFinite(n) && n > 0) || channelSteps.some((n) => n < 2)) {
@@ -508,7 +520,14 @@ async function main(): Promise<void> {
     }
 
     if (run('sfu')) {
-      await benchLargeChannels({ steps: channelSteps, measureSeconds, settleSeconds, joins });
+      await benchLargeChannels({
+        steps: channelSteps,
+        modes: channelModes,
+        listeners,
+        measureSeconds,
+        settleSeconds,
+        joins,
+      });
     }
   } finally {
     clearTimeout(watchdog);

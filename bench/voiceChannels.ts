@@ -20,11 +20,20 @@ import { inboundRtp, joinOrThrow, measureJoins, ms, newBot, sleep, type Stats } 
 export interface ChannelBenchOptions {
   /** Channel sizes, in order (default 2,4,6,8,10,12,14,16,20,24,28,32). */
   readonly steps: readonly number[];
+  /** The ramps to run, in order (default both). */
+  readonly modes?: readonly CallMode[];
   readonly measureSeconds: number;
   /** How long a step may take for every bot to hear every other before it is measured anyway. */
   readonly settleSeconds: number;
   /** Joins for join to first audio in an SFU channel. */
   readonly joins: number;
+  /**
+   * 'light' (the default): each bot stops copying a member's decoded audio into JavaScript once it has heard that
+   * member (the window then counts RTP, as ever); 'full': every bot analyses every frame of every stream all along,
+   * as the two-party benches do. Every bot runs in this one process on the machine the server uses, and with 'full'
+   * their per-frame callbacks (N(N - 1) x 100 a second) take the cores first: that measures the bots, not the room.
+   */
+  readonly listeners?: 'light' | 'full';
 }
 
 interface ChannelStep {
@@ -252,6 +261,24 @@ function summarize(mesh: readonly ChannelStep[], sfu: readonly ChannelStep[]): v
         'flat is x1)',
     );
   }
+  // Why the ratio is what it is on one machine: every member's client runs on these same cores, so a room of N costs
+  // the clients about N(N - 1) streams' work in both modes. A mode that costs k times less per stream carries only
+  // about sqrt(k) times the members in the same CPU.
+  const clientPerStream = (steps: readonly ChannelStep[]) => {
+    const last = steps.filter((step) => step.carried && step.members >= 4).at(-1);
+    return last === undefined ? null : { step: last, cost: last.botCpuPercent / (last.members * (last.members - 1)) };
+  };
+  const meshCost = clientPerStream(mesh);
+  const sfuCost = clientPerStream(sfu);
+  if (meshCost !== null && sfuCost !== null) {
+    const k = meshCost.cost / sfuCost.cost;
+    console.log(
+      `    bots' CPU per stream received (largest carried step): mesh ${meshCost.cost.toFixed(2)} % of a core at ` +
+        `${meshCost.step.members} members, SFU ${sfuCost.cost.toFixed(2)} % at ${sfuCost.step.members} (${k.toFixed(1)}x ` +
+        `less); with every client on these cores a room costs about N(N-1) streams in both modes, so ${k.toFixed(1)}x ` +
+        `less per stream carries at most about ${Math.sqrt(k).toFixed(1)}x the members here`,
+    );
+  }
   const perStream = sfu
     .filter((step) => step.carried && step.members >= 4 && step.janusCpuPercent !== null)
     .map((step) => (step.janusCpuPercent ?? 0) / (step.members * (step.members - 1)));
@@ -282,7 +309,8 @@ export async function benchLargeChannels(options: ChannelBenchOptions): Promise<
   // Bots sign up as the ramp needs them (argon2id on the server: one at a time keeps joins from stalling).
   const pool = async (index: number) => {
     while (bots.length <= index) {
-      bots.push(await newBot(invite, { kind: 'tone', frequency: 300 + 20 * bots.length }));
+      const play = { kind: 'tone', frequency: 300 + 20 * bots.length } as const;
+      bots.push(await newBot(invite, play, [], undefined, { listenUntilFirstSound: options.listeners !== 'full' }));
     }
     return bots[index] as VoiceBot;
   };
@@ -291,10 +319,14 @@ export async function benchLargeChannels(options: ChannelBenchOptions): Promise<
       `\n(d) one channel, bots added step by step, as a mesh and through the SFU (Janus), ${options.measureSeconds} s ` +
         `per step, ${cpus().length} cores; a step is carried at 0 % loss with every stream flowing, the bots keeping ` +
         'real time (relay.maxAllocationsPerUser raised to 200: a mesh member holds one allocation per other member, TURN ' +
-        'URL and network interface)',
+        'URL and network interface); ' +
+        (options.listeners === 'full'
+          ? 'listeners full: every bot analyses every frame of every stream'
+          : 'listeners light: a bot stops analysing a member once it has heard it (libwebrtc still decodes every stream)'),
     );
-    const mesh = await rampChannel(server, pool, meshChannel, 'mesh', options);
-    const sfu = await rampChannel(server, pool, sfuChannel, 'sfu', options);
+    const modes = options.modes ?? ['mesh', 'sfu'];
+    const mesh = modes.includes('mesh') ? await rampChannel(server, pool, meshChannel, 'mesh', options) : [];
+    const sfu = modes.includes('sfu') ? await rampChannel(server, pool, sfuChannel, 'sfu', options) : [];
     summarize(mesh, sfu);
 
     const joins = await measureJoins(invite, joinChannel, options.joins, false);

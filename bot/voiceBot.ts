@@ -14,6 +14,8 @@ export interface VoiceBotOptions {
   /** Frequencies the speakers compare (the tones other bots play); the CLI probes a grid instead. */
   readonly frequencies?: readonly number[];
   readonly record?: boolean;
+  /** The speakers stop analysing each peer once it is heard (WrtcSpeakersOptions.untilFirstSound): load generators. */
+  readonly listenUntilFirstSound?: boolean;
   readonly engine?: VoiceEngineOptions;
   /** How long start() waits for the signalling socket to open. */
   readonly connectTimeoutMs?: number;
@@ -58,6 +60,7 @@ export function createVoiceBot(session: BotSession, options: VoiceBotOptions): V
   const speakers = createWrtcSpeakers({
     ...(options.frequencies ? { frequencies: options.frequencies } : {}),
     ...(options.record ? { record: true } : {}),
+    ...(options.listenUntilFirstSound ? { untilFirstSound: true } : {}),
   });
   const socket = createWorkspaceSocket({
     workspaceId: session.workspace.id,

@@ -1,4 +1,4 @@
-import type { VoiceBot } from '../../bot/voiceBot';
+import type { VoiceBot, VoiceBotOptions } from '../../bot/voiceBot';
 import type { JoinStep } from '../../renderer/voice/voiceEngine';
 import type { Invite } from '../../shared/deepLink';
 import { eventually, launchBot } from '../../test/support/voiceBots';
@@ -47,10 +47,17 @@ export async function peerStatsOf(bot: VoiceBot): Promise<Stats[][]> {
 let botCount = 0;
 export const newBot = (
   invite: Invite,
-  play: Parameters<typeof launchBot>[2]['play'],
+  play: VoiceBotOptions['play'],
   frequencies: readonly number[] = [],
   onJoinStep?: (step: JoinStep) => void,
-) => launchBot(invite, `bench${++botCount}`, { play, frequencies, ...(onJoinStep ? { engine: { onJoinStep } } : {}) });
+  more: Pick<VoiceBotOptions, 'listenUntilFirstSound'> = {},
+) =>
+  launchBot(invite, `bench${++botCount}`, {
+    play,
+    frequencies,
+    ...more,
+    ...(onJoinStep ? { engine: { onJoinStep } } : {}),
+  });
 
 export async function joinOrThrow(bot: VoiceBot, channelId: string): Promise<void> {
   const joined = await bot.join({ id: channelId });

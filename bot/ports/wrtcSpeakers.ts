@@ -51,6 +51,13 @@ export interface WrtcSpeakersOptions {
   readonly onsets?: OnsetDetectorOptions;
   readonly outputIds?: readonly string[];
   readonly now?: () => number;
+  /**
+   * Stop copying a peer's audio into JavaScript once its first sound is heard: for a load generator (bench:voice's
+   * large channels), where a dozen bots in one process would otherwise spend a core on per-frame callbacks. The
+   * stream is still received, decrypted and decoded by libwebrtc (its audio device pulls every stream); only level,
+   * frequency, onsets and recording stop at that first sound.
+   */
+  readonly untilFirstSound?: boolean;
 }
 
 interface AttachedPeer {
@@ -61,6 +68,7 @@ interface AttachedPeer {
   frames: number;
   firstFrameAt: number | null;
   firstSoundAt: number | null;
+  listening: boolean;
 }
 
 interface SinkFrame {
@@ -96,6 +104,10 @@ export function createWrtcSpeakers(options: WrtcSpeakersOptions = {}): WrtcSpeak
     if (peer.firstSoundAt === null && rmsOf(samples) > FIRST_SOUND_LEVEL) {
       peer.firstSoundAt = at;
       for (const listener of [...firstSoundListeners]) listener(peerId, at);
+      if (options.untilFirstSound) {
+        stopListening(peer);
+        return;
+      }
     }
     const played = withGain(samples, isDeafened ? 0 : (volumes.get(peerId) ?? 1));
     peer.window.push(played);
@@ -114,10 +126,16 @@ export function createWrtcSpeakers(options: WrtcSpeakersOptions = {}): WrtcSpeak
     return joined;
   }
 
+  function stopListening(peer: AttachedPeer): void {
+    if (!peer.listening) return;
+    peer.listening = false;
+    peer.sink.stop();
+  }
+
   function detach(peerId: string): void {
     const peer = peers.get(peerId);
     if (peer === undefined) return;
-    peer.sink.stop();
+    stopListening(peer);
     peers.delete(peerId);
   }
 
@@ -140,10 +158,11 @@ export function createWrtcSpeakers(options: WrtcSpeakersOptions = {}): WrtcSpeak
         frames: 0,
         firstFrameAt: null,
         firstSoundAt: null,
+        listening: true,
       };
       peers.set(peerId, peer);
       sink.ondata = (frame: SinkFrame) => {
-        if (peers.get(peerId) === peer) receive(peerId, peer, frame);
+        if (peers.get(peerId) === peer && peer.listening) receive(peerId, peer, frame);
       };
     },
     detach,
