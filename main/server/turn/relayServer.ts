@@ -152,6 +152,13 @@ export interface RelayPoolMember {
   };
   /** The NONCE key, the same on every worker, so a nonce stays valid whichever worker reads it. */
   readonly nonceKey: Uint8Array;
+  /**
+   * False until every worker has bound the shared ports; a datagram from a new client is dropped until then. The
+   * kernel hashes a client's 4-tuple over the sockets bound at that moment: a client served while a worker was still
+   * starting would be moved to that worker when it bound, and every request after its Allocate would find no
+   * allocation there (437). A client retransmits, so it is answered once the pool is whole.
+   */
+  readonly admitsClients: () => boolean;
 }
 
 export type { RelayStats } from './relayCounters';
@@ -1095,7 +1102,7 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return;
     }
     const socket = listener()?.socket;
-    if (socket === undefined) return;
+    if (socket === undefined || (options.pool !== undefined && !options.pool.admitsClients())) return;
     const address = from.family === 'IPv6' ? (canonicalIp(from.address) ?? from.address) : from.address;
     const link: ClientLink = {
       id: `udp|${address}|${from.port}`,

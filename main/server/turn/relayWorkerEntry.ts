@@ -32,6 +32,7 @@ const setBlocked = (userId: string, isBlocked: boolean) => {
 };
 
 let relay: Relay | null = null;
+let admitting = false;
 port.on('message', (message: PoolToWorker) => {
   switch (message.type) {
     case 'quota':
@@ -51,6 +52,9 @@ port.on('message', (message: PoolToWorker) => {
       return;
     case 'sweep':
       relay?.sweep();
+      return;
+    case 'admit':
+      admitting = true;
       return;
     case 'close':
       void (relay?.close() ?? Promise.resolve()).then(() => {
@@ -81,6 +85,7 @@ createRelay({
     relayedPorts: data.relayedPorts,
     counters: data.counters,
     nonceKey: data.nonceKey,
+    admitsClients: () => admitting,
     quota: {
       tryAcquire: async (userId, sessionId): Promise<QuotaDecision> => {
         const answer = await ask((id) => ({ type: 'quota', id, userId, sessionId }));

@@ -40,6 +40,8 @@ export type PoolToWorker =
   | { readonly type: 'mediaPolicy'; readonly userId: string; readonly blocked: boolean }
   | { readonly type: 'secrets'; readonly secrets: readonly string[] }
   | { readonly type: 'sweep' }
+  /** Every worker has bound the shared ports: new clients may be served (RelayPoolMember.admitsClients). */
+  | { readonly type: 'admit' }
   | { readonly type: 'close' };
 
 export interface ListenAddresses {

@@ -66,6 +66,15 @@ async function clientsOnBothWorkers(relay: RelayWorkers, atLeast: number) {
   throw new Error('the kernel put 64 clients on one worker');
 }
 
+/** A UDP port free now, for a pool that must be reachable at a known address before it has started. */
+async function freeUdpPort(): Promise<number> {
+  const probe = createSocket('udp4');
+  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
+  const { port } = probe.address();
+  await new Promise<void>((resolve) => probe.close(() => resolve()));
+  return port;
+}
+
 async function until(condition: () => boolean): Promise<void> {
   while (!condition()) await new Promise((resolve) => setTimeout(resolve, 5));
 }
@@ -97,6 +106,52 @@ describe('relay workers sharing the ports', () => {
     expect(stats.relayed.peer_to_client.packets).toBe(ring.length * perClient);
     expect(stats.allocations.active).toBe(ring.length);
     expect(relay.perWorker().map((w) => w.allocations.active)).not.toContain(0);
+  });
+
+  it('serves no client until every worker has bound the port: clients that allocate during start-up keep their allocation', async () => {
+    // The kernel maps a client's 4-tuple over the sockets bound at that moment. Clients already knocking while the
+    // workers start were served by the first worker, then moved to the second when it bound: their Refresh found no
+    // allocation (437). Here 24 clients retry Allocate from before the pool starts until each has one.
+    const port = await freeUdpPort();
+    const minted = () => {
+      const credentials = mintTurnCredentials({
+        secret: SECRET,
+        userId: randomUUID(),
+        sessionId: generateSessionId(),
+        now: Math.floor(Date.now() / 1000),
+      });
+      if (!credentials.ok) throw new Error(credentials.error.message);
+      return credentials.value;
+    };
+    const early = await Promise.all(
+      Array.from({ length: 24 }, async () => {
+        const { username, credential } = minted();
+        const created = await createTurnTestClient({
+          server: { host: '127.0.0.1', port },
+          transport: 'udp',
+          username,
+          password: credential,
+          timeoutMs: 50,
+        });
+        open.push(created);
+        return created;
+      }),
+    );
+    const allocated = early.map(async (c) => {
+      for (;;) {
+        try {
+          const { answer } = await c.allocate();
+          if (answer.errorCode === null) return;
+        } catch {
+          // No answer yet: the relay is still starting.
+        }
+      }
+    });
+    const relay = await startPool({ listen: { host: '127.0.0.1', udpPort: port, tcpPort: null } });
+    await Promise.all(allocated);
+    for (const c of early) expect((await c.refresh(600)).errorCode).toBeNull();
+    expect(relay.stats().allocations.active).toBe(early.length);
+    expect(relay.stats().refusals.allocation_mismatch).toBe(0);
   });
 
   it('keeps the per-user quota (486) and the total limit (508) across workers', async () => {

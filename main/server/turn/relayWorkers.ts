@@ -150,6 +150,8 @@ export async function createRelayWorkers(options: RelayWorkersOptions): Promise<
       tls: options.listen.tls && addresses.tls ? { ...options.listen.tls, port: addresses.tls.port } : null,
     };
     await Promise.all(Array.from({ length: count - 1 }, (_, i) => start(i + 1, listen)));
+    // Only now is the kernel's set of sockets for the ports complete: a client's 4-tuple keeps its worker from here.
+    broadcast({ type: 'admit' });
   } catch (error) {
     closed = true;
     await Promise.all(threads.map((worker) => worker.terminate()));
