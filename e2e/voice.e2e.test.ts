@@ -56,6 +56,30 @@ const FINGERPRINT_TAMPERING = `(() => {
   };
 })();`;
 
+/** Keeps every AudioContext the page makes, with the latency it asked for (the microphone meter asks 'playback'). */
+const AUDIO_CONTEXT_PROBE = `(() => {
+  const Native = window.AudioContext;
+  const made = [];
+  window.__audioContexts = made;
+  window.AudioContext = class extends Native {
+    constructor(options) {
+      super(options);
+      made.push({ context: this, latencyHint: options && options.latencyHint });
+    }
+  };
+})();`;
+
+/** The states of the page's microphone-meter AudioContexts. */
+const meterContextStates = (page: Page) =>
+  page.evaluate(() =>
+    (
+      (window as unknown as { __audioContexts: { context: AudioContext; latencyHint?: string }[] }).__audioContexts ??
+      []
+    )
+      .filter((made) => made.latencyHint === 'playback')
+      .map((made) => made.context.state),
+  );
+
 async function openApp(extraInitScript?: string): Promise<Person> {
   const scripts = [RTC_PROBE_SCRIPT, ...(extraInitScript === undefined ? [] : [extraInitScript])];
   const person = await openAppPage(browser, app.origin, { initScripts: scripts });
@@ -127,7 +151,7 @@ describe('voice channels in real Chromium through the bundled relay', () => {
   let bob: Person;
 
   it('two members join one channel and each hears the other over a relay/relay pair', async () => {
-    ada = await openApp(RENDER_PROBE_SCRIPT);
+    ada = await openApp(`${RENDER_PROBE_SCRIPT}\n${AUDIO_CONTEXT_PROBE}`);
     bob = await openApp();
     await signInWithInvite(ada.page, invite, owner.email, owner.password).catch(async (error: unknown) => {
       console.log('DEBUG', await ada.page.locator('body').innerText(), ada.main.logs, ada.errors);
@@ -204,6 +228,23 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     // The call stays up while muted.
     expect((await inboundAudio(bob.page))[0]?.connectionState).toBe('connected');
     await ada.page.getByRole('button', { name: 'Mute', exact: true }).click();
+    await waitForAudio(bob.page, hearing, 'voice after unmute');
+  });
+
+  it('while Ada talks her meter rests and her sender measures her voice; muted, the meter reads her again', async () => {
+    // Sending, the level of what she says comes from the sender's media-source stats, so the meter's Web Audio graph
+    // (an audio thread at work all along: most of what the app added to a call's CPU) is suspended. Her own tile
+    // still lights with her voice.
+    const callView = ada.page.getByRole('region', { name: `Call in ${channelName}` });
+    const adaTile = callView.getByRole('listitem', { name: /^Ada \(you\)/ });
+    await expect.poll(() => meterContextStates(ada.page), { timeout: 15_000 }).toEqual(['suspended']);
+    await expect.poll(() => adaTile.getAttribute('class'), { timeout: 15_000 }).toContain('call-tile-speaking');
+    // Muted, the sent track is disabled and its stats read silence: the meter runs again (what the settings meter
+    // and the voice gate read while nothing is sent).
+    const mute = ada.page.getByRole('button', { name: 'Mute', exact: true });
+    await mute.click();
+    await expect.poll(() => meterContextStates(ada.page), { timeout: 15_000 }).toEqual(['running']);
+    await mute.click();
     await waitForAudio(bob.page, hearing, 'voice after unmute');
   });
 

@@ -85,12 +85,27 @@ export function createBrowserAudio(mediaDevices: MediaDevices) {
       analyser.fftSize = 1024;
       source.connect(analyser);
       const samples = new Float32Array(analyser.fftSize);
+      // A running AudioContext keeps an audio thread rendering every 128 samples: what this meter cost a call was
+      // most of what the app added to a bare call's CPU (bench:client). Suspended while the engine reads the sender's
+      // level instead.
+      let paused = false;
       return {
         level() {
+          if (paused) {
+            // What the analyser holds is from before the pause: silence until it has heard the track again.
+            paused = false;
+            void context.resume().catch(() => undefined);
+            return 0;
+          }
           analyser.getFloatTimeDomainData(samples);
           let peak = 0;
           for (const sample of samples) peak = Math.max(peak, Math.abs(sample));
           return Math.min(1, peak);
+        },
+        pause() {
+          if (paused) return;
+          paused = true;
+          void context.suspend().catch(() => undefined);
         },
         stop() {
           source.disconnect();

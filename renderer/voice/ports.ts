@@ -76,8 +76,14 @@ export interface MicrophonePort {
 }
 
 export interface LevelMeter {
-  /** 0 to 1: the peak amplitude since the previous read. */
+  /** 0 to 1: the peak amplitude since the previous read. Resumes a paused meter (its next reads are real). */
   level(): number;
+  /**
+   * Stops the meter's work until the next level(): the engine reads the sender's media-source level instead while
+   * the sent track is enabled, and needs this meter only while that track is disabled (muted, push-to-talk released,
+   * voice gate closed), when the sender measures silence. Optional: a meter that costs nothing has none.
+   */
+  pause?(): void;
   stop(): void;
 }
 

@@ -118,6 +118,11 @@ export class SfuCall {
     this.restartLink('subscribe');
   }
 
+  /** The sender of our microphone on the sending link (its media-source stats carry the sent level). */
+  microphoneSender(): RTCRtpSender | null {
+    return this.publish.getSenders().find((sender) => sender.track !== null) ?? null;
+  }
+
   /** The receiver of the receiving link's m-line that carries a member's audio now, or null. */
   memberReceiver(peerId: string): RTCRtpReceiver | null {
     const mid = this.streams.find((stream) => stream.peerId === peerId)?.mid;

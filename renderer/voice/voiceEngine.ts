@@ -263,10 +263,59 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
 
   let meterTicks = 0;
 
+  /**
+   * The level of what we send, from the sender's media-source stats, while the sent track is enabled: null until a
+   * read has answered since the track was last enabled. The meter's own work (an analyser on a clone of the track)
+   * is paused meanwhile; it is needed only while the track is disabled, when the sender measures silence.
+   */
+  let sentLevel: number | null = null;
+  let sentLevelReading = false;
+
+  function microphoneSender(): RTCRtpSender | null {
+    if (sfu !== null) return sfu.microphoneSender();
+    for (const runtime of peers.values()) {
+      const sender = runtime.link?.pc.getSenders?.().find((candidate) => candidate.track !== null);
+      if (sender !== undefined) return sender;
+    }
+    return null;
+  }
+
+  function readSentLevel(): void {
+    if (sentLevelReading) return;
+    const sender = microphoneSender();
+    if (sender === null || typeof sender.getStats !== 'function') return;
+    sentLevelReading = true;
+    sender.getStats().then(
+      (report) => {
+        sentLevelReading = false;
+        if (microphone?.track.enabled !== true) return;
+        report.forEach((entry: { type?: string; audioLevel?: unknown }) => {
+          if (entry.type === 'media-source' && typeof entry.audioLevel === 'number') sentLevel = entry.audioLevel;
+        });
+      },
+      () => {
+        sentLevelReading = false;
+      },
+    );
+  }
+
+  function microphoneLevel(fallback: number): number {
+    const meter = microphone?.meter;
+    if (microphone === null || meter == null) return fallback;
+    if (!microphone.track.enabled || meter.pause === undefined) {
+      sentLevel = null;
+      return meter.level();
+    }
+    readSentLevel();
+    if (sentLevel === null) return meter.level();
+    meter.pause();
+    return sentLevel;
+  }
+
   function readMeter(): void {
     const now = clock.now();
     const state = store.getState();
-    const level = microphone?.meter?.level() ?? state.localLevel;
+    const level = microphoneLevel(state.localLevel);
     voiceGate.update(level, now);
     applyTransmit();
     const localSpeaking = localSpeakingGate.update(level, now) && store.getState().transmitting;
