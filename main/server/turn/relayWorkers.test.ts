@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { createSocket } from 'node:dgram';
 import { afterEach, describe, expect, it } from 'vitest';
-import { mintTurnCredentials } from '../auth/turnCredentials';
 import { generateSessionId } from '../auth/sessionTokens';
 import { createRelayWorkers, type RelayWorkers, type RelayWorkersOptions } from './relayWorkers';
 import type { TransportAddress } from './stun/ipAddress';
-import { createTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
+import { createMintedTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
 
 /**
  * The relay on two worker threads sharing one UDP port (SO_REUSEPORT): clients land on either worker by the kernel's
@@ -35,23 +34,26 @@ async function startPool(overrides: Partial<RelayWorkersOptions> = {}): Promise<
   return relay;
 }
 
-async function client(relay: RelayWorkers, who: { userId?: string; sessionId?: string } = {}) {
-  const minted = mintTurnCredentials({
+/** A UDP client with credentials for this user and session (fresh ones by default), to any relay address. */
+async function clientAt(
+  server: { host: string; port: number },
+  who: { userId?: string; sessionId?: string } = {},
+  timeoutMs?: number,
+) {
+  const created = await createMintedTurnTestClient({
+    server,
+    transport: 'udp',
     secret: SECRET,
     userId: who.userId ?? randomUUID(),
     sessionId: who.sessionId ?? generateSessionId(),
-    now: Math.floor(Date.now() / 1000),
-  });
-  if (!minted.ok) throw new Error(minted.error.message);
-  const created = await createTurnTestClient({
-    server: relay.addresses.udp!,
-    transport: 'udp',
-    username: minted.value.username,
-    password: minted.value.credential,
+    ...(timeoutMs === undefined ? {} : { timeoutMs }),
   });
   open.push(created);
   return created;
 }
+
+const client = (relay: RelayWorkers, who: { userId?: string; sessionId?: string } = {}) =>
+  clientAt(relay.addresses.udp!, who);
 
 /** Clients with allocations, added until both workers hold at least one (the kernel picks; 64 tries at most). */
 async function clientsOnBothWorkers(relay: RelayWorkers, atLeast: number) {
@@ -113,30 +115,7 @@ describe('relay workers sharing the ports', () => {
     // workers start were served by the first worker, then moved to the second when it bound: their Refresh found no
     // allocation (437). Here 24 clients retry Allocate from before the pool starts until each has one.
     const port = await freeUdpPort();
-    const minted = () => {
-      const credentials = mintTurnCredentials({
-        secret: SECRET,
-        userId: randomUUID(),
-        sessionId: generateSessionId(),
-        now: Math.floor(Date.now() / 1000),
-      });
-      if (!credentials.ok) throw new Error(credentials.error.message);
-      return credentials.value;
-    };
-    const early = await Promise.all(
-      Array.from({ length: 24 }, async () => {
-        const { username, credential } = minted();
-        const created = await createTurnTestClient({
-          server: { host: '127.0.0.1', port },
-          transport: 'udp',
-          username,
-          password: credential,
-          timeoutMs: 50,
-        });
-        open.push(created);
-        return created;
-      }),
-    );
+    const early = await Promise.all(Array.from({ length: 24 }, () => clientAt({ host: '127.0.0.1', port }, {}, 50)));
     const allocated = early.map(async (c) => {
       for (;;) {
         try {
