@@ -1,11 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coturnArgs } from '../../../test/support/coturn';
 import { mintTurnCredentials, relaySecretText } from './turnCredentials';
+import { freeUdpPort } from '../../../test/support/freePort';
 
 /**
  * The scale-out promise (ARCHITECTURE.md): a coturn fleet with `use-auth-secret` accepts the credentials this
@@ -21,17 +21,6 @@ const SECRET = relaySecretText(new Uint8Array(32).map((_, i) => (i * 37 + 11) & 
 const USER = '0190f0b4-7c2e-7a1b-8c3d-4e5f60718201';
 const SESSION = 'c2Vzc2lvbi1pZC0wMTIzNDU2Nzg5YWJj';
 const now = () => Math.floor(Date.now() / 1000);
-
-function freeUdpPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const socket = createSocket('udp4');
-    socket.once('error', reject);
-    socket.bind(0, '127.0.0.1', () => {
-      const { port } = socket.address();
-      socket.close(() => resolve(port));
-    });
-  });
-}
 
 /** Resolves when `pattern` appears in the child's output; rejects on exit or timeout. */
 function waitForOutput(child: ChildProcess, pattern: RegExp, timeoutMs: number): Promise<string> {

@@ -1,6 +1,5 @@
 import { execFile, spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { createSocket } from 'node:dgram';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -9,6 +8,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { generateSessionId } from '../auth/sessionTokens';
 import { mintTurnCredentials } from '../auth/turnCredentials';
 import { createRelay, type Relay, type RelayOptions } from './relayServer';
+import { freeUdpPort } from '../../../test/support/freePort';
 
 /**
  * Interop with coturn's own test clients (Debian package coturn): turnutils_uclient allocates, binds channels (or
@@ -78,14 +78,6 @@ async function uclient(port: number, flags: string[], messages: number, clients:
     lost: Number(lost?.[1] ?? -1),
     output,
   };
-}
-
-async function freeUdpPort(): Promise<number> {
-  const socket = createSocket('udp4');
-  await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
 }
 
 async function startPeer(): Promise<number> {

@@ -5,6 +5,7 @@ import { generateSessionId } from '../auth/sessionTokens';
 import { createRelayWorkers, type RelayWorkers, type RelayWorkersOptions } from './relayWorkers';
 import type { TransportAddress } from './stun/ipAddress';
 import { createMintedTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
+import { freeUdpPort } from '../../../test/support/freePort';
 
 /**
  * The relay on two worker threads sharing one UDP port (SO_REUSEPORT): clients land on either worker by the kernel's
@@ -66,15 +67,6 @@ async function clientsOnBothWorkers(relay: RelayWorkers, atLeast: number) {
     if (clients.length >= atLeast && spread.every((active) => active > 0)) return clients;
   }
   throw new Error('the kernel put 64 clients on one worker');
-}
-
-/** A UDP port free now, for a pool that must be reachable at a known address before it has started. */
-async function freeUdpPort(): Promise<number> {
-  const probe = createSocket('udp4');
-  await new Promise<void>((resolve) => probe.bind(0, '127.0.0.1', resolve));
-  const { port } = probe.address();
-  await new Promise<void>((resolve) => probe.close(() => resolve()));
-  return port;
 }
 
 async function until(condition: () => boolean): Promise<void> {
