@@ -148,8 +148,9 @@ async function measureJoins(invite: Invite, channelId: string, joins: number, pr
       } else {
         for (const entries of await peerStatsOf(listener)) pairs.add(selectedPair(entries));
         toPacket.push(packetAt - start);
-        // Without the packet clock (a stats implementation without it), the polled time is the bound.
-        toArrival.push(Math.min(arrivedBy ?? packetAt, packetAt) - start);
+        // The first packet had arrived by each of these: the poll that saw it, the packet clock of that report, and
+        // the first frame with sound (decoded from a packet). The earliest is the tightest bound.
+        toArrival.push(Math.min(arrivedBy ?? packetAt, packetAt, soundAt) - start);
         toSound.push(soundAt - start);
         for (const [step, at] of steps) stepTimes.get(step)?.push(at - start);
       }
