@@ -2,7 +2,14 @@ import { createStore, type StoreApi } from 'zustand/vanilla';
 import { fingerprintOfSdp, safetyCode, sameFingerprint } from '../../shared/safetyCode';
 import { fail, ok, type Result } from '../../shared/result';
 import type { CallMode, ClientMessage, RoomPeer, ServerMessage } from '../../shared/ws';
-import { EMPTY_QUALITY, statsEntries, summarizeStats, type CallQuality, type StatsEntry } from './callStats';
+import {
+  EMPTY_QUALITY,
+  sentLevelOf,
+  statsEntries,
+  summarizeStats,
+  type CallQuality,
+  type StatsEntry,
+} from './callStats';
 import { effectiveDevice } from './deviceChoice';
 import { PeerLink } from './peerLink';
 import { SfuCall } from './sfuCall';
@@ -289,9 +296,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       (report) => {
         sentLevelReading = false;
         if (microphone?.track.enabled !== true) return;
-        report.forEach((entry: { type?: string; audioLevel?: unknown }) => {
-          if (entry.type === 'media-source' && typeof entry.audioLevel === 'number') sentLevel = entry.audioLevel;
-        });
+        sentLevel = sentLevelOf(statsEntries(report)) ?? sentLevel;
       },
       () => {
         sentLevelReading = false;
@@ -617,10 +622,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
           patchPeer(peerId, { quality, connectionState: connectionStateOf(runtime) });
         }
         if (microphone?.meter == null) {
-          const source = entries.find(
-            (entry) => entry.type === 'media-source' && typeof entry['audioLevel'] === 'number',
-          );
-          if (source !== undefined) patch({ localLevel: source['audioLevel'] as number });
+          const level = sentLevelOf(entries);
+          if (level !== null) patch({ localLevel: level });
         }
         await updateSafety(peerId, runtime);
       }),
