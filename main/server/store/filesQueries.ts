@@ -9,6 +9,7 @@ import { present, type StoreContext } from './context';
 import { ENCRYPTED_COLUMNS, type FieldCodec } from './encryptedColumns';
 import { StoreError } from './errors';
 import type { KeyRing } from './fieldCipher';
+import { SyncedFileWriter } from './syncedFileWriter';
 import { newId } from './ids';
 import { prepareScoped } from './scopedSql';
 import type { BlobUpload, FileMaintenance, NewUpload, ScopedFiles, StoredFile } from './types';
@@ -134,8 +135,8 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
   ): Promise<void> {
     const handle = await openFile(path, flags, 0o600);
     try {
-      // flush: fsync before the handle closes, so a committed blob survives a power cut like its row does.
-      await pipeline(source, encrypt, handle.createWriteStream({ flush: true, highWaterMark: 1024 * 1024 }));
+      // Synced before it resolves, so a committed blob survives a power cut like its row does.
+      await pipeline(source, encrypt, new SyncedFileWriter(handle));
     } catch (error) {
       await handle.close().catch(() => undefined);
       unlinkQuietly(path);

@@ -17,6 +17,7 @@ import {
   type ReleaseRow,
 } from './releaseRecords';
 import type { Release, ReleasesRepository } from './releaseTypes';
+import { SyncedFileWriter } from './syncedFileWriter';
 
 /**
  * Releases in SQLite, their installers as files in `releaseDir` (0700), named by file id: written to `<id>.part`,
@@ -89,7 +90,7 @@ export function releasesQueries({ db, now }: StoreContext, options: { readonly r
           const check = digestingStream(file);
           const handle = await openFile(part, 'wx', 0o600);
           const source = file.content instanceof Readable ? file.content : Readable.from(file.content);
-          await pipeline(source, check.stream, handle.createWriteStream({ flush: true }));
+          await pipeline(source, check.stream, new SyncedFileWriter(handle));
           if (!check.matches()) {
             discard();
             return fail('file_mismatch', `${file.name} is not the file the signed feed describes (SHA-512 or size).`);
