@@ -37,6 +37,7 @@ import { attachSignallingServer, type SignallingServer } from './signalling/sign
 import { openSharedState } from './sharedState/openSharedState';
 import type { SharedState } from './sharedState/sharedState';
 import { describeSharedState } from './sharedState/sharedStateConfig';
+import { tuneServerHeap } from './heapTuning';
 import { storeEventLog } from './storeEventLog';
 import { createProviderDirectory } from './sso/providerDirectory';
 import { providerFetch } from './sso/providerFetch';
@@ -124,6 +125,7 @@ export async function startServer(
   options: StartServerOptions = {},
 ): Promise<RunningServer> {
   const config = parseServerConfig(input);
+  tuneServerHeap();
   const now = options.now ?? Date.now;
   const log = options.log ?? ((message: string) => console.log(`[whoot server] ${message}`));
   mkdirSync(config.dataDir, { recursive: true, mode: 0o700 });
