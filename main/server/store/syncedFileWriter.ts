@@ -22,7 +22,7 @@ export class SyncedFileWriter extends Writable {
   private unsynced = 0;
   private syncing: Promise<void> | undefined;
   private syncFailure: unknown;
-  private closed = false;
+  private fileClosed = false;
 
   constructor(
     private readonly file: SyncableFile,
@@ -74,8 +74,8 @@ export class SyncedFileWriter extends Writable {
   }
 
   private async close(): Promise<void> {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.fileClosed) return;
+    this.fileClosed = true;
     // A background sync still running uses the descriptor: let it end before the descriptor can be reused.
     await this.syncing;
     await this.file.close();
