@@ -128,13 +128,13 @@ export function summarizeStats(entries: readonly StatsEntry[], previous: CallQua
   };
 }
 
-/** Stats as plain entries: RTCStatsReport is a maplike in both runtimes. */
 /** The level of what we send (media-source audioLevel, 0 to 1), or null where the stats carry none. */
 export function sentLevelOf(entries: readonly StatsEntry[]): number | null {
   const source = entries.find((entry) => entry.type === 'media-source' && typeof entry['audioLevel'] === 'number');
   return source === undefined ? null : (source['audioLevel'] as number);
 }
 
+/** Stats as plain entries: RTCStatsReport is a maplike in both runtimes. */
 export function statsEntries(report: { forEach(callback: (value: unknown) => void): void }): StatsEntry[] {
   const entries: StatsEntry[] = [];
   report.forEach((value) => {
