@@ -33,7 +33,7 @@ import { acceptAnswer, negotiate, openPeer, RELAY_PEER_PAGE, waitConnected } fro
 import { makeSpeechWav } from '../e2e/harness/speechWav';
 import { serveDirectory, type StaticServer } from '../e2e/harness/staticServer';
 import { signInWithInvite } from '../e2e/scenarios/appScenarios';
-import { rootPidWith, treeCpuSeconds } from './support/processCpu';
+import { rootPidWith, treeCpuByRole, treeCpuByThread, treeCpuSeconds } from './support/processCpu';
 
 const { values: args } = parseArgs({
   options: {
@@ -84,22 +84,48 @@ async function browserFor(setup: Setup, marker: string): Promise<Browser> {
   ]);
 }
 
-/** CPU of each browser's process tree over the window, as a share of one core (1 = a whole core). */
-async function sampleCpu(markers: readonly string[]): Promise<number[]> {
+interface CallCpu {
+  /** Each browser's process tree, as a share of one core (1 = a whole core). */
+  readonly browsers: number[];
+  /** Both browsers' processes summed by role (renderer, gpu-process, utility:AudioService...), same unit. */
+  readonly roles: Map<string, number>;
+  /** Both browsers' renderer processes summed by thread name, same unit. */
+  readonly rendererThreads: Map<string, number>;
+}
+
+/** CPU of each browser's process tree over the window, and by process role. */
+async function sampleCpu(markers: readonly string[]): Promise<CallCpu> {
   const roots = markers.map((marker) => {
     const pid = rootPidWith(`--whoot-bench-client=${marker}`);
     if (pid === null) throw new Error(`no browser process for ${marker}`);
     return pid;
   });
   const before = roots.map(treeCpuSeconds);
+  const rolesBefore = roots.map(treeCpuByRole);
+  const threadsBefore = roots.map((pid) => treeCpuByThread(pid, 'renderer'));
   const started = performance.now();
   await sleep(seconds);
   const wall = (performance.now() - started) / 1000;
-  return roots.map((pid, i) => {
+  const roles = new Map<string, number>();
+  roots.forEach((pid, i) => {
+    const was = rolesBefore[i] as Map<string, number>;
+    for (const [role, cpu] of treeCpuByRole(pid)) {
+      roles.set(role, (roles.get(role) ?? 0) + (cpu - (was.get(role) ?? 0)) / wall);
+    }
+  });
+  const rendererThreads = new Map<string, number>();
+  roots.forEach((pid, i) => {
+    const was = threadsBefore[i] as Map<string, number>;
+    for (const [thread, cpu] of treeCpuByThread(pid, 'renderer')) {
+      rendererThreads.set(thread, (rendererThreads.get(thread) ?? 0) + (cpu - (was.get(thread) ?? 0)) / wall);
+    }
+  });
+  const browsers = roots.map((pid, i) => {
     const after = treeCpuSeconds(pid);
     const was = before[i] as { user: number; system: number };
     return (after.user - was.user + after.system - was.system) / wall;
   });
+  return { browsers, roles, rendererThreads };
 }
 
 async function profiled<T>(page: Page, file: string | null, run: () => Promise<T>): Promise<T> {
@@ -130,7 +156,7 @@ async function withBrowsers<T>(
   }
 }
 
-async function appCall(setup: Setup, round: number): Promise<number[]> {
+async function appCall(setup: Setup, round: number): Promise<CallCpu> {
   const markers = [`app-${round}-a`, `app-${round}-b`];
   return withBrowsers(setup, markers, async (browsers) => {
     const pages: Page[] = [];
@@ -161,7 +187,7 @@ async function appCall(setup: Setup, round: number): Promise<number[]> {
   });
 }
 
-async function bareCall(setup: Setup, round: number): Promise<number[]> {
+async function bareCall(setup: Setup, round: number): Promise<CallCpu> {
   const markers = [`bare-${round}-a`, `bare-${round}-b`];
   return withBrowsers(setup, markers, async (browsers) => {
     const pages: Page[] = [];
@@ -228,7 +254,7 @@ const percent = (share: number) => `${(share * 100).toFixed(1)} %`;
 async function main(): Promise<void> {
   const workDir = mkdtempSync(join(tmpdir(), 'whoot-bench-client-'));
   const setup = await setUp(workDir);
-  const results: { app: number[]; bare: number[] }[] = [];
+  const results: { app: CallCpu; bare: CallCpu }[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
       // Alternating order: on a machine whose load drifts, neither call always gets the quieter minute.
@@ -238,7 +264,9 @@ async function main(): Promise<void> {
       const second = appFirst ? await bareCall(setup, round) : await appCall(setup, round);
       const [app, bare] = appFirst ? [first, second] : [second, first];
       results.push({ app, bare });
-      process.stderr.write(`app ${app.map(percent).join(' + ')}, bare ${bare.map(percent).join(' + ')}\n`);
+      process.stderr.write(
+        `app ${app.browsers.map(percent).join(' + ')}, bare ${bare.browsers.map(percent).join(' + ')}\n`,
+      );
     }
   } finally {
     await setup.pages.close();
@@ -246,15 +274,36 @@ async function main(): Promise<void> {
     rmSync(workDir, { recursive: true, force: true });
   }
   const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
-  const appSums = results.map((r) => sum(r.app));
-  const bareSums = results.map((r) => sum(r.bare));
-  const ratios = results.map((r) => sum(r.app) / sum(r.bare));
+  const appSums = results.map((r) => sum(r.app.browsers));
+  const bareSums = results.map((r) => sum(r.bare.browsers));
+  const ratios = results.map((r) => sum(r.app.browsers) / sum(r.bare.browsers));
   console.log(
     `\nTwo Chromium clients in a relay-only call, ${seconds} s sampled after ${settleSeconds} s settling, ` +
       `${rounds} round(s), medians; CPU of each browser's process tree as a share of one core`,
   );
   console.log(`app  (whoot renderer): ${percent(median(appSums))} for both (${appSums.map(percent).join(', ')})`);
   console.log(`bare (minimal page):   ${percent(median(bareSums))} for both (${bareSums.map(percent).join(', ')})`);
+  // Where the difference is: which of Chromium's processes spends it (the page's renderer, the audio service...).
+  const roles = [...new Set(results.flatMap((r) => [...r.app.roles.keys(), ...r.bare.roles.keys()]))].sort();
+  console.log('by process role, both browsers, medians:');
+  for (const role of roles) {
+    const app = median(results.map((r) => r.app.roles.get(role) ?? 0));
+    const bare = median(results.map((r) => r.bare.roles.get(role) ?? 0));
+    console.log(`  ${role.padEnd(32)} app ${percent(app).padStart(7)}  bare ${percent(bare).padStart(7)}`);
+  }
+  // The renderer holds the page, Web Audio and libwebrtc's threads: its threads whose medians differ most.
+  const threads = [
+    ...new Set(results.flatMap((r) => [...r.app.rendererThreads.keys(), ...r.bare.rendererThreads.keys()])),
+  ].map((thread) => ({
+    thread,
+    app: median(results.map((r) => r.app.rendererThreads.get(thread) ?? 0)),
+    bare: median(results.map((r) => r.bare.rendererThreads.get(thread) ?? 0)),
+  }));
+  threads.sort((x, y) => Math.abs(y.app - y.bare) - Math.abs(x.app - x.bare));
+  console.log('renderer threads, both browsers, medians (largest differences first):');
+  for (const { thread, app, bare } of threads.slice(0, 10)) {
+    console.log(`  ${thread.padEnd(32)} app ${percent(app).padStart(7)}  bare ${percent(bare).padStart(7)}`);
+  }
   const ratio = median(ratios);
   console.log(`app/bare: ${ratio.toFixed(2)} (target ≤ 1.1) ${ratio <= 1.1 ? 'OK' : 'ABOVE'}`);
 }

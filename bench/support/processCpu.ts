@@ -32,25 +32,62 @@ function allProcesses(): Map<number, ProcStat> {
   return stats;
 }
 
-/**
- * utime and stime in seconds of `rootPid` and all its descendants (Linux /proc; threads are inside a process's
- * figure), so a wrapper's children (tsx's node, a browser's renderers and utility processes) are counted.
- */
-export function treeCpuSeconds(rootPid: number): { user: number; system: number } {
+/** The pids of `rootPid` and all its descendants, with their /proc figures. */
+function tree(rootPid: number): [number, ProcStat][] {
   const stats = allProcesses();
-  let user = 0;
-  let system = 0;
+  const found: [number, ProcStat][] = [];
   const pending = [rootPid];
   const seen = new Set<number>();
   while (pending.length > 0) {
     const pid = pending.pop() as number;
     if (seen.has(pid)) continue;
     seen.add(pid);
-    user += stats.get(pid)?.user ?? 0;
-    system += stats.get(pid)?.system ?? 0;
+    const stat = stats.get(pid);
+    if (stat !== undefined) found.push([pid, stat]);
     for (const [child, s] of stats) if (s.ppid === pid) pending.push(child);
   }
+  return found;
+}
+
+/**
+ * utime and stime in seconds of `rootPid` and all its descendants (Linux /proc; threads are inside a process's
+ * figure), so a wrapper's children (tsx's node, a browser's renderers and utility processes) are counted.
+ */
+export function treeCpuSeconds(rootPid: number): { user: number; system: number } {
+  let user = 0;
+  let system = 0;
+  for (const [, stat] of tree(rootPid)) {
+    user += stat.user;
+    system += stat.system;
+  }
   return { user: user / clockTicks, system: system / clockTicks };
+}
+
+/**
+ * A Chromium process's role from its command line: its --type, and a utility process's service (audio, network,
+ * video capture...); the browser process has no --type.
+ */
+export function chromiumRole(commandLine: string): string {
+  const type = /--type=([\w-]+)/.exec(commandLine)?.[1];
+  if (type === undefined) return 'browser';
+  const service = /--utility-sub-type=(?:[\w]+\.mojom\.)?(\w+)/.exec(commandLine)?.[1];
+  return service === undefined ? type : `${type}:${service}`;
+}
+
+/** CPU seconds (user + system) of a process tree, summed by each process's role (see chromiumRole). */
+export function treeCpuByRole(rootPid: number): Map<string, number> {
+  const byRole = new Map<string, number>();
+  for (const [pid, stat] of tree(rootPid)) {
+    let commandLine = '';
+    try {
+      commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+    } catch {
+      // Gone since the walk; its figures still count.
+    }
+    const role = chromiumRole(commandLine);
+    byRole.set(role, (byRole.get(role) ?? 0) + (stat.user + stat.system) / clockTicks);
+  }
+  return byRole;
 }
 
 /** The pid of the process whose command line holds `marker` and whose parent's does not: a tree's root. */
@@ -67,4 +104,34 @@ export function rootPidWith(marker: string): number | null {
   const stats = allProcesses();
   for (const pid of holders) if (!holders.has(stats.get(pid)?.ppid ?? -1)) return pid;
   return null;
+}
+
+/**
+ * CPU seconds of one role's processes in a tree, summed by thread name (Chromium names its threads: CrRendererMain,
+ * WebRTC_Signaling, AudioOutputDevice...; digits dropped so pools fold into one line).
+ */
+export function treeCpuByThread(rootPid: number, role: string): Map<string, number> {
+  const byThread = new Map<string, number>();
+  for (const [pid] of tree(rootPid)) {
+    let tasks: string[];
+    try {
+      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+      if (chromiumRole(commandLine) !== role) continue;
+      tasks = readdirSync(`/proc/${pid}/task`);
+    } catch {
+      continue;
+    }
+    for (const task of tasks) {
+      try {
+        const text = readFileSync(`/proc/${pid}/task/${task}/stat`, 'utf8');
+        const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        const name = text.slice(text.indexOf('(') + 1, text.lastIndexOf(')')).replace(/\d+/g, '');
+        const cpu = (Number(fields[11]) + Number(fields[12])) / clockTicks;
+        byThread.set(name, (byThread.get(name) ?? 0) + cpu);
+      } catch {
+        // The thread ended.
+      }
+    }
+  }
+  return byThread;
 }
