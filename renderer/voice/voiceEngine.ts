@@ -4,6 +4,7 @@ import { fail, ok, type Result } from '../../shared/result';
 import type { CallMode, ClientMessage, RoomPeer, ServerMessage } from '../../shared/ws';
 import {
   EMPTY_QUALITY,
+  sentLevelFromReport,
   sentLevelOf,
   statsEntries,
   summarizeStats,
@@ -277,6 +278,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
    */
   let sentLevel: number | null = null;
   let sentLevelReading = false;
+  /** The media-source stat's id in the sender's reports, once found: later reads fetch only it. */
+  let sentLevelStatId: string | null = null;
 
   function microphoneSender(): RTCRtpSender | null {
     if (sfu !== null) return sfu.microphoneSender();
@@ -296,7 +299,9 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       (report) => {
         sentLevelReading = false;
         if (microphone?.track.enabled !== true) return;
-        sentLevel = sentLevelOf(statsEntries(report)) ?? sentLevel;
+        const read = sentLevelFromReport(report, sentLevelStatId);
+        sentLevelStatId = read?.id ?? null;
+        sentLevel = read?.level ?? sentLevel;
       },
       () => {
         sentLevelReading = false;
@@ -311,7 +316,9 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       sentLevel = null;
       return meter.level();
     }
-    readSentLevel();
+    // Five reads a second once one has answered: a sender's report costs WebRTC's thread and the page's, and the
+    // voice gate holds 300 ms past the last loud read anyway.
+    if (sentLevel === null || meterTicks % 2 === 0) readSentLevel();
     if (sentLevel === null) return meter.level();
     meter.pause();
     return sentLevel;
