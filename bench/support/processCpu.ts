@@ -107,8 +107,9 @@ export function rootPidWith(marker: string): number | null {
 }
 
 /**
- * CPU seconds of one role's processes in a tree, summed by thread name (Chromium names its threads: CrRendererMain,
- * WebRTC_Signaling, AudioOutputDevice...; digits dropped so pools fold into one line).
+ * CPU seconds of one role's processes in a tree, summed by thread name as /proc shows it (Chromium names its threads:
+ * WebRTC_Signaling, AudioOutputDevice, Compositor...; a renderer's main thread keeps the process's name, chromium;
+ * names are cut at 15 characters and digits are dropped, so a pool's threads fold into one line).
  */
 export function treeCpuByThread(rootPid: number, role: string): Map<string, number> {
   const byThread = new Map<string, number>();
