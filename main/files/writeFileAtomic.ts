@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdir, open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { syncDirectory } from './syncDirectory';
 
 /**
  * Writes a fresh sibling file created with its final mode (never a moment of wider access: 'wx' refuses to follow
@@ -28,17 +29,4 @@ export async function writeFileAtomic(path: string, data: string, mode = 0o600):
     throw error;
   }
   await syncDirectory(dir);
-}
-
-async function syncDirectory(dir: string): Promise<void> {
-  try {
-    const handle = await open(dir, 'r');
-    try {
-      await handle.sync();
-    } finally {
-      await handle.close();
-    }
-  } catch {
-    // Not every platform lets a directory be opened or synced (Windows); the rename itself is still atomic.
-  }
 }

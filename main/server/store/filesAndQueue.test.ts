@@ -126,6 +126,33 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
     });
   });
 
+  describe('a crash between commit and rename', () => {
+    // Blobs on disk only: PostgreSQL keeps a file's chunks in its own rows, committed with the file's row.
+    it.runIf(backend === 'sqlite')(
+      'the sweep finishes a committed upload whose rename was lost, and still removes a part no row names',
+      async () => {
+        const { existsSync, readdirSync, renameSync, utimesSync, writeFileSync } = await import('node:fs');
+        const { join } = await import('node:path');
+        const content = Buffer.from('committed just before the power went');
+        const file = await upload(content);
+        const dir = join(kit.dir, 'files');
+        // What the disk may hold after the crash: the row and the synced part, without the rename.
+        renameSync(join(dir, file.id), join(dir, `${file.id}.part`));
+        // An upload cut off mid-write: a part no row names.
+        const cutOff = join(dir, `${newId()}.part`);
+        writeFileSync(cutOff, 'half an upload');
+        const past = new Date(Date.now() - 3600_000);
+        utimesSync(cutOff, past, past);
+        utimesSync(join(dir, `${file.id}.part`), past, past);
+
+        expect(await store.files.sweep({ partialMs: 60_000 })).toBe(1);
+        expect(readdirSync(dir).sort()).toEqual([file.id]);
+        expect(existsSync(cutOff)).toBe(false);
+        expect((await readAll((await scope.files.open(file.id))!.content)).equals(content)).toBe(true);
+      },
+    );
+  });
+
   describe('the webhook queue', () => {
     it('retries a failed attempt, finishes on success, can redeliver, and prunes what is done', async () => {
       const endpoint = await scope.webhooks.create({

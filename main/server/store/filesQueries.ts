@@ -1,4 +1,4 @@
-import { createReadStream, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
+import { createReadStream, existsSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -10,6 +10,7 @@ import { ENCRYPTED_COLUMNS, type FieldCodec } from './encryptedColumns';
 import { StoreError } from './errors';
 import type { KeyRing } from './fieldCipher';
 import { SyncedFileWriter } from './syncedFileWriter';
+import { syncDirectory } from '../../files/syncDirectory';
 import { newId } from './ids';
 import { prepareScoped } from './scopedSql';
 import type { BlobUpload, FileMaintenance, NewUpload, ScopedFiles, StoredFile } from './types';
@@ -214,6 +215,8 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
           unlinkQuietly(part);
           throw error;
         }
+        // The new name durable before the upload is answered (the sweep also finishes a rename a crash lost).
+        await syncDirectory(dir);
         return stored;
       },
       async abort() {
@@ -239,7 +242,9 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
       return false;
     }
     renameSync(temp, blobPath(fileId));
-    return setKeyId.run({ id: fileId, keyId: ring.currentKeyId, previous: previousKeyId }).changes === 1;
+    const updated = setKeyId.run({ id: fileId, keyId: ring.currentKeyId, previous: previousKeyId }).changes === 1;
+    await syncDirectory(directory());
+    return updated;
   }
 
   return {
@@ -290,7 +295,17 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
               removed += 1;
             }
           } else if (PART_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
-            if (statSync(path).mtimeMs < partialBefore) {
+            const committedId = name.endsWith('.part') ? name.slice(0, -'.part'.length) : null;
+            if (
+              committedId !== null &&
+              exists.get({ id: committedId }) !== undefined &&
+              !existsSync(blobPath(committedId))
+            ) {
+              // A committed upload whose rename a crash lost: its row exists only after the part was written
+              // whole and synced (commit), so the part is the blob. Finish the rename rather than orphan the row.
+              renameSync(path, blobPath(committedId));
+              await syncDirectory(dir);
+            } else if (statSync(path).mtimeMs < partialBefore) {
               unlinkQuietly(path);
               removed += 1;
             }

@@ -18,6 +18,7 @@ import {
 } from './releaseRecords';
 import type { Release, ReleasesRepository } from './releaseTypes';
 import { SyncedFileWriter } from './syncedFileWriter';
+import { syncDirectory } from '../../files/syncDirectory';
 
 /**
  * Releases in SQLite, their installers as files in `releaseDir` (0700), named by file id: written to `<id>.part`,
@@ -128,6 +129,8 @@ export function releasesQueries({ db, now }: StoreContext, options: { readonly r
         })
         .immediate();
       if (!stored.ok) discard();
+      // The renamed files' names durable before the release is announced as published.
+      else await syncDirectory(dir);
       return stored;
     },
     async get(releaseId) {
