@@ -305,7 +305,10 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
               // whole and synced (commit), so the part is the blob. Finish the rename rather than orphan the row.
               renameSync(path, blobPath(committedId));
               await syncDirectory(dir);
-            } else if (statSync(path).mtimeMs < partialBefore) {
+            } else if (
+              // A part gone since the listing (committed while a recovery above awaited its sync) is left alone.
+              (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < partialBefore
+            ) {
               unlinkQuietly(path);
               removed += 1;
             }
