@@ -128,18 +128,7 @@ export function summarizeStats(entries: readonly StatsEntry[], previous: CallQua
   };
 }
 
-/** The level of what we send (media-source audioLevel, 0 to 1), or null where the stats carry none. */
-export function sentLevelOf(entries: readonly StatsEntry[]): number | null {
-  const source = entries.find((entry) => entry.type === 'media-source' && typeof entry['audioLevel'] === 'number');
-  return source === undefined ? null : (source['audioLevel'] as number);
-}
-
-/** What RTCStatsReport offers in both runtimes (a maplike). */
-export interface StatsReportLike {
-  get(id: string): unknown;
-  values(): Iterable<unknown>;
-}
-
+/** A stat's level if it is a media-source carrying one (audioLevel, 0 to 1), else null. */
 const mediaSourceLevel = (value: unknown): number | null =>
   typeof value === 'object' &&
   value !== null &&
@@ -147,6 +136,21 @@ const mediaSourceLevel = (value: unknown): number | null =>
   typeof (value as StatsEntry)['audioLevel'] === 'number'
     ? ((value as StatsEntry)['audioLevel'] as number)
     : null;
+
+/** The level of what we send (media-source audioLevel, 0 to 1), or null where the stats carry none. */
+export function sentLevelOf(entries: readonly StatsEntry[]): number | null {
+  for (const entry of entries) {
+    const level = mediaSourceLevel(entry);
+    if (level !== null) return level;
+  }
+  return null;
+}
+
+/** What RTCStatsReport offers in both runtimes (a maplike). */
+export interface StatsReportLike {
+  get(id: string): unknown;
+  values(): Iterable<unknown>;
+}
 
 /**
  * The sent level from a sender's report, and the id of the stat it came from. Given the id a previous read found,
