@@ -411,6 +411,10 @@ async function runBench(): Promise<void> {
     progress('uploading and downloading');
     const file = await files(started, fan.owner, fan.workspaceId, fan.channelId, () => serverCpuMs(child));
     const median = (values: number[]) => percentile(values, 50);
+    /** Latencies as p50, p99 and max. */
+    const spread = (values: number[]) =>
+      `p50 ${percentile(values, 50).toFixed(1)} ms, p99 ${percentile(values, 99).toFixed(1)} ms, ` +
+      `max ${values.reduce((a, b) => Math.max(a, b), 0).toFixed(1)} ms`;
     /** The median of the runs in MB/s, and every run. */
     const throughput = (values: number[]) =>
       `${median(values).toFixed(0)} MB/s (runs ${values.map((v) => v.toFixed(0)).join(', ')})`;
@@ -428,17 +432,10 @@ async function runBench(): Promise<void> {
         `${fan.deliveries}/${fan.expected} = ${(fan.deliveries / fan.deliverySeconds).toFixed(0)} deliveries/s, ` +
           `${(fan.deliveries / fan.clients / fan.deliverySeconds).toFixed(1)} messages/s per client`,
       ],
-      [
-        'delivery latency (post start -> event)',
-        `p50 ${percentile(fan.latencies, 50).toFixed(1)} ms, p99 ${percentile(fan.latencies, 99).toFixed(1)} ms, ` +
-          `max ${fan.latencies.reduce((a, b) => Math.max(a, b), 0).toFixed(1)} ms`,
-      ],
+      ['delivery latency (post start -> event)', spread(fan.latencies)],
       [
         `warm-up, first ${fan.warmSeconds} s (not counted)`,
-        fan.warmLatencies.length === 0
-          ? 'none'
-          : `delivery p50 ${percentile(fan.warmLatencies, 50).toFixed(1)} ms, p99 ${percentile(fan.warmLatencies, 99).toFixed(1)} ms, ` +
-            `max ${fan.warmLatencies.reduce((a, b) => Math.max(a, b), 0).toFixed(1)} ms`,
+        fan.warmLatencies.length === 0 ? 'none' : `delivery ${spread(fan.warmLatencies)}`,
       ],
       [
         'of which the signed REST post',

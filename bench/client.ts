@@ -33,7 +33,7 @@ import { acceptAnswer, negotiate, openPeer, RELAY_PEER_PAGE, waitConnected } fro
 import { makeSpeechWav } from '../e2e/harness/speechWav';
 import { serveDirectory, type StaticServer } from '../e2e/harness/staticServer';
 import { signInWithInvite } from '../e2e/scenarios/appScenarios';
-import { rootPidWith, treeCpuByRole, treeCpuByThread, treeCpuSeconds } from './support/processCpu';
+import { rootPidWith, treeCpuByRole, treeCpuByThread } from './support/processCpu';
 
 const { values: args } = parseArgs({
   options: {
@@ -93,37 +93,34 @@ interface CallCpu {
   readonly rendererThreads: Map<string, number>;
 }
 
-/** CPU of each browser's process tree over the window, and by process role. */
+/** Per key, what `after` gained over `before` (CPU seconds) as a share of `wall` seconds, added into `into`. */
+function addShares(into: Map<string, number>, before: Map<string, number>, after: Map<string, number>, wall: number) {
+  for (const [key, cpu] of after) into.set(key, (into.get(key) ?? 0) + (cpu - (before.get(key) ?? 0)) / wall);
+}
+
+const sumOf = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0);
+
+/** CPU of each browser's process tree over the window, by process role and by renderer thread. */
 async function sampleCpu(markers: readonly string[]): Promise<CallCpu> {
   const roots = markers.map((marker) => {
     const pid = rootPidWith(`--whoot-bench-client=${marker}`);
     if (pid === null) throw new Error(`no browser process for ${marker}`);
     return pid;
   });
-  const before = roots.map(treeCpuSeconds);
   const rolesBefore = roots.map(treeCpuByRole);
   const threadsBefore = roots.map((pid) => treeCpuByThread(pid, 'renderer'));
   const started = performance.now();
   await sleep(seconds);
   const wall = (performance.now() - started) / 1000;
   const roles = new Map<string, number>();
-  roots.forEach((pid, i) => {
-    const was = rolesBefore[i] as Map<string, number>;
-    for (const [role, cpu] of treeCpuByRole(pid)) {
-      roles.set(role, (roles.get(role) ?? 0) + (cpu - (was.get(role) ?? 0)) / wall);
-    }
-  });
   const rendererThreads = new Map<string, number>();
-  roots.forEach((pid, i) => {
-    const was = threadsBefore[i] as Map<string, number>;
-    for (const [thread, cpu] of treeCpuByThread(pid, 'renderer')) {
-      rendererThreads.set(thread, (rendererThreads.get(thread) ?? 0) + (cpu - (was.get(thread) ?? 0)) / wall);
-    }
-  });
+  // A browser's tree is the sum of its roles, so one /proc walk per reading gives both.
   const browsers = roots.map((pid, i) => {
-    const after = treeCpuSeconds(pid);
-    const was = before[i] as { user: number; system: number };
-    return (after.user - was.user + after.system - was.system) / wall;
+    const before = rolesBefore[i] as Map<string, number>;
+    const after = treeCpuByRole(pid);
+    addShares(roles, before, after, wall);
+    addShares(rendererThreads, threadsBefore[i] as Map<string, number>, treeCpuByThread(pid, 'renderer'), wall);
+    return (sumOf(after.values()) - sumOf(before.values())) / wall;
   });
   return { browsers, roles, rendererThreads };
 }
@@ -273,37 +270,35 @@ async function main(): Promise<void> {
     await setup.server.close();
     rmSync(workDir, { recursive: true, force: true });
   }
-  const sum = (values: readonly number[]) => values.reduce((a, b) => a + b, 0);
-  const appSums = results.map((r) => sum(r.app.browsers));
-  const bareSums = results.map((r) => sum(r.bare.browsers));
-  const ratios = results.map((r) => sum(r.app.browsers) / sum(r.bare.browsers));
+  const appSums = results.map((r) => sumOf(r.app.browsers));
+  const bareSums = results.map((r) => sumOf(r.bare.browsers));
+  const ratios = appSums.map((app, i) => app / (bareSums[i] as number));
   console.log(
     `\nTwo Chromium clients in a relay-only call, ${seconds} s sampled after ${settleSeconds} s settling, ` +
       `${rounds} round(s), medians; CPU of each browser's process tree as a share of one core`,
   );
   console.log(`app  (whoot renderer): ${percent(median(appSums))} for both (${appSums.map(percent).join(', ')})`);
   console.log(`bare (minimal page):   ${percent(median(bareSums))} for both (${bareSums.map(percent).join(', ')})`);
+  /** Each key of one breakdown with the medians of both calls across rounds. */
+  const medians = (breakdown: (cpu: CallCpu) => Map<string, number>) =>
+    [...new Set(results.flatMap((r) => [...breakdown(r.app).keys(), ...breakdown(r.bare).keys()]))].map((key) => ({
+      key,
+      app: median(results.map((r) => breakdown(r.app).get(key) ?? 0)),
+      bare: median(results.map((r) => breakdown(r.bare).get(key) ?? 0)),
+    }));
+  const printRows = (rows: readonly { key: string; app: number; bare: number }[]) => {
+    for (const { key, app, bare } of rows) {
+      console.log(`  ${key.padEnd(32)} app ${percent(app).padStart(7)}  bare ${percent(bare).padStart(7)}`);
+    }
+  };
   // Where the difference is: which of Chromium's processes spends it (the page's renderer, the audio service...).
-  const roles = [...new Set(results.flatMap((r) => [...r.app.roles.keys(), ...r.bare.roles.keys()]))].sort();
   console.log('by process role, both browsers, medians:');
-  for (const role of roles) {
-    const app = median(results.map((r) => r.app.roles.get(role) ?? 0));
-    const bare = median(results.map((r) => r.bare.roles.get(role) ?? 0));
-    console.log(`  ${role.padEnd(32)} app ${percent(app).padStart(7)}  bare ${percent(bare).padStart(7)}`);
-  }
+  printRows(medians((cpu) => cpu.roles).sort((x, y) => (x.key < y.key ? -1 : 1)));
   // The renderer holds the page, Web Audio and libwebrtc's threads: its threads whose medians differ most.
-  const threads = [
-    ...new Set(results.flatMap((r) => [...r.app.rendererThreads.keys(), ...r.bare.rendererThreads.keys()])),
-  ].map((thread) => ({
-    thread,
-    app: median(results.map((r) => r.app.rendererThreads.get(thread) ?? 0)),
-    bare: median(results.map((r) => r.bare.rendererThreads.get(thread) ?? 0)),
-  }));
+  const threads = medians((cpu) => cpu.rendererThreads);
   threads.sort((x, y) => Math.abs(y.app - y.bare) - Math.abs(x.app - x.bare));
   console.log('renderer threads, both browsers, medians (largest differences first):');
-  for (const { thread, app, bare } of threads.slice(0, 10)) {
-    console.log(`  ${thread.padEnd(32)} app ${percent(app).padStart(7)}  bare ${percent(bare).padStart(7)}`);
-  }
+  printRows(threads.slice(0, 10));
   const ratio = median(ratios);
   console.log(`app/bare: ${ratio.toFixed(2)} (target ≤ 1.1) ${ratio <= 1.1 ? 'OK' : 'ABOVE'}`);
 }

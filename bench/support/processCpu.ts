@@ -74,17 +74,21 @@ export function chromiumRole(commandLine: string): string {
   return service === undefined ? type : `${type}:${service}`;
 }
 
+/** A running process's Chromium role, or null once it has ended. */
+function roleOf(pid: number): string | null {
+  try {
+    return chromiumRole(readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '));
+  } catch {
+    return null;
+  }
+}
+
 /** CPU seconds (user + system) of a process tree, summed by each process's role (see chromiumRole). */
 export function treeCpuByRole(rootPid: number): Map<string, number> {
   const byRole = new Map<string, number>();
   for (const [pid, stat] of tree(rootPid)) {
-    let commandLine = '';
-    try {
-      commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-    } catch {
-      // Gone since the walk; its figures still count.
-    }
-    const role = chromiumRole(commandLine);
+    // A process gone since the walk still counts: as its command line is gone too, under the browser's.
+    const role = roleOf(pid) ?? 'browser';
     byRole.set(role, (byRole.get(role) ?? 0) + (stat.user + stat.system) / clockTicks);
   }
   return byRole;
@@ -114,10 +118,9 @@ export function rootPidWith(marker: string): number | null {
 export function treeCpuByThread(rootPid: number, role: string): Map<string, number> {
   const byThread = new Map<string, number>();
   for (const [pid] of tree(rootPid)) {
+    if (roleOf(pid) !== role) continue;
     let tasks: string[];
     try {
-      const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
-      if (chromiumRole(commandLine) !== role) continue;
       tasks = readdirSync(`/proc/${pid}/task`);
     } catch {
       continue;
