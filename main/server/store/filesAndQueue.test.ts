@@ -126,11 +126,11 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
     });
   });
 
-  describe('a crash between commit and rename', () => {
-    // Blobs on disk only: PostgreSQL keeps a file's chunks in its own rows, committed with the file's row.
-    it.runIf(backend === 'sqlite')(
-      'the sweep finishes a committed upload whose rename was lost, and still removes a part no row names',
-      async () => {
+  // Blobs on disk only: PostgreSQL keeps a file's chunks in its own rows, committed with the file's row, so there
+  // is no rename to lose and no such test for it.
+  if (backend === 'sqlite') {
+    describe('a crash between commit and rename', () => {
+      it('the sweep finishes a committed upload whose rename was lost, and still removes a part no row names', async () => {
         const { existsSync, readdirSync, renameSync, utimesSync, writeFileSync } = await import('node:fs');
         const { join } = await import('node:path');
         const content = Buffer.from('committed just before the power went');
@@ -149,9 +149,9 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
         expect(readdirSync(dir).sort()).toEqual([file.id]);
         expect(existsSync(cutOff)).toBe(false);
         expect((await readAll((await scope.files.open(file.id))!.content)).equals(content)).toBe(true);
-      },
-    );
-  });
+      });
+    });
+  }
 
   describe('the webhook queue', () => {
     it('retries a failed attempt, finishes on success, can redeliver, and prunes what is done', async () => {
