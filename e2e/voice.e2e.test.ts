@@ -69,6 +69,20 @@ const AUDIO_CONTEXT_PROBE = `(() => {
   };
 })();`;
 
+/** Where the page's microphone-meter AudioContexts play: 'none' is no device (Chromium's AudioSinkInfo). */
+const meterContextSinks = (page: Page) =>
+  page.evaluate(() =>
+    (
+      (window as unknown as { __audioContexts: { context: AudioContext; latencyHint?: string }[] }).__audioContexts ??
+      []
+    )
+      .filter((made) => made.latencyHint === 'playback')
+      .map((made) => {
+        const sink = (made.context as AudioContext & { sinkId?: string | { type: string } }).sinkId;
+        return typeof sink === 'object' ? sink.type : sink;
+      }),
+  );
+
 /** The states of the page's microphone-meter AudioContexts. */
 const meterContextStates = (page: Page) =>
   page.evaluate(() =>
@@ -238,6 +252,8 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     const callView = ada.page.getByRole('region', { name: `Call in ${channelName}` });
     const adaTile = callView.getByRole('listitem', { name: /^Ada \(you\)/ });
     await expect.poll(() => meterContextStates(ada.page), { timeout: 15_000 }).toEqual(['suspended']);
+    // The meter only listens: its context plays to no device, so it opens no output stream in the audio service.
+    expect(await meterContextSinks(ada.page)).toEqual(['none']);
     await expect.poll(() => adaTile.getAttribute('class'), { timeout: 15_000 }).toContain('call-tile-speaking');
     // Muted, the sent track is disabled and its stats read silence: the meter runs again (what the settings meter
     // and the voice gate read while nothing is sent).

@@ -4,16 +4,23 @@ import { MicrophoneError, type LevelMeter, type MicrophonePort, type SpeakerPort
 
 type AudioContextWithSink = AudioContext & { setSinkId?: (sinkId: string) => Promise<void> };
 
+/** Chromium's sink options (since 110), not yet in TypeScript's DOM types. */
+type SinkOptions = AudioContextOptions & { sinkId?: string | { type: 'none' } };
+
 /**
  * An AudioContext created on first use (a click to join), resumed if the browser suspended it. The microphone's
  * meter gets one of its own at 'playback' latency (large buffers: fewer audio-thread wake-ups for a level read ten
- * times a second); the boost path above 100 % plays voice and gets 'interactive'.
+ * times a second) that plays to no device (`silent`); the boost path above 100 % plays voice and gets 'interactive'.
  */
-function lazyAudioContext(latencyHint: AudioContextLatencyCategory) {
+function lazyAudioContext(latencyHint: AudioContextLatencyCategory, silent = false) {
   let context: AudioContextWithSink | null = null;
+  // A meter only listens. A context with a device opens an output stream in the browser's audio service, whose
+  // thread then wakes on every buffer as if it played; the 'none' sink renders inside the page and opens nothing.
+  // A browser without sink options ignores the member and plays the (unconnected, so silent) graph to the default.
+  const options: SinkOptions = silent ? { latencyHint, sinkId: { type: 'none' } } : { latencyHint };
   return {
     get(): AudioContextWithSink {
-      if (context === null || context.state === 'closed') context = new AudioContext({ latencyHint });
+      if (context === null || context.state === 'closed') context = new AudioContext(options);
       if (context.state === 'suspended') void context.resume().catch(() => undefined);
       return context;
     },
@@ -42,7 +49,7 @@ const realDeviceIds = (devices: readonly MediaDeviceInfo[], kind: MediaDeviceKin
     .map((device) => device.deviceId);
 
 export function createBrowserAudio(mediaDevices: MediaDevices) {
-  const meterContext = lazyAudioContext('playback');
+  const meterContext = lazyAudioContext('playback', true);
   const audioContext = lazyAudioContext('interactive');
 
   const microphone: MicrophonePort = {
