@@ -18,6 +18,9 @@
  *   --settle S       wait after the call connects before sampling (default 5)
  *   --rounds N       app and bare calls each (default 1)
  *   --profile DIR    write a V8 CPU profile of the first app page's JavaScript during each app window (CDP)
+ *   --trace DIR      in round 1, record a Chromium trace of the first browser of each call during its window and
+ *                    print what the page's main thread and compositor spent their time on (self time by event);
+ *                    tracing costs CPU itself, so that round's figures are not comparable with the others
  *   --timeout S      watchdog for the whole run (default 900)
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,6 +37,7 @@ import { makeSpeechWav } from '../e2e/harness/speechWav';
 import { serveDirectory, type StaticServer } from '../e2e/harness/staticServer';
 import { signInWithInvite } from '../e2e/scenarios/appScenarios';
 import { rootPidWith, treeCpuByRole, treeCpuByThread } from './support/processCpu';
+import { selfTimeByThread } from './support/traceSummary';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,6 +45,7 @@ const { values: args } = parseArgs({
     settle: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '1' },
     profile: { type: 'string' },
+    trace: { type: 'string' },
     timeout: { type: 'string', default: '900' },
   },
   strict: true,
@@ -91,7 +96,31 @@ interface CallCpu {
   readonly roles: Map<string, number>;
   /** Both browsers' renderer processes summed by thread name, same unit. */
   readonly rendererThreads: Map<string, number>;
+  /** With --trace, round 1: the first browser's self time by thread name, then event name (ms per second). */
+  readonly trace?: Map<string, Map<string, number>>;
 }
+
+/** The first browser of a call and where its trace goes (--trace). */
+interface TraceTarget {
+  readonly browser: Browser;
+  readonly page: Page;
+  readonly file: string;
+}
+
+/** Enough to name what a renderer's threads run; each category costs the traced browser CPU. */
+const TRACE_CATEGORIES = [
+  'toplevel',
+  'blink',
+  'cc',
+  'v8',
+  'devtools.timeline',
+  'disabled-by-default-devtools.timeline',
+  'webrtc',
+  'media',
+  'audio',
+  'renderer.scheduler',
+];
+const TRACED_THREADS = new Set(['CrRendererMain', 'Compositor']);
 
 /** Per key, what `after` gained over `before` (CPU seconds) as a share of `wall` seconds, added into `into`. */
 function addShares(into: Map<string, number>, before: Map<string, number>, after: Map<string, number>, wall: number) {
@@ -101,7 +130,7 @@ function addShares(into: Map<string, number>, before: Map<string, number>, after
 const sumOf = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0);
 
 /** CPU of each browser's process tree over the window, by process role and by renderer thread. */
-async function sampleCpu(markers: readonly string[]): Promise<CallCpu> {
+async function sampleCpu(markers: readonly string[], trace: TraceTarget | null = null): Promise<CallCpu> {
   const roots = markers.map((marker) => {
     const pid = rootPidWith(`--whoot-bench-client=${marker}`);
     if (pid === null) throw new Error(`no browser process for ${marker}`);
@@ -109,9 +138,22 @@ async function sampleCpu(markers: readonly string[]): Promise<CallCpu> {
   });
   const rolesBefore = roots.map(treeCpuByRole);
   const threadsBefore = roots.map((pid) => treeCpuByThread(pid, 'renderer'));
+  if (trace !== null) await trace.browser.startTracing(trace.page, { categories: TRACE_CATEGORIES });
   const started = performance.now();
   await sleep(seconds);
   const wall = (performance.now() - started) / 1000;
+  let traced: Map<string, Map<string, number>> | undefined;
+  if (trace !== null) {
+    const json = (await trace.browser.stopTracing()).toString('utf8');
+    writeFileSync(trace.file, json);
+    console.error(`trace: ${trace.file}`);
+    traced = new Map(
+      [...selfTimeByThread(json, (name) => TRACED_THREADS.has(name))].map(([thread, byName]) => [
+        thread,
+        new Map([...byName].map(([name, ms]) => [name, ms / wall])),
+      ]),
+    );
+  }
   const roles = new Map<string, number>();
   const rendererThreads = new Map<string, number>();
   // A browser's tree is the sum of its roles, so one /proc walk per reading gives both.
@@ -122,7 +164,7 @@ async function sampleCpu(markers: readonly string[]): Promise<CallCpu> {
     addShares(rendererThreads, threadsBefore[i] as Map<string, number>, treeCpuByThread(pid, 'renderer'), wall);
     return (sumOf(after.values()) - sumOf(before.values())) / wall;
   });
-  return { browsers, roles, rendererThreads };
+  return { browsers, roles, rendererThreads, ...(traced === undefined ? {} : { trace: traced }) };
 }
 
 async function profiled<T>(page: Page, file: string | null, run: () => Promise<T>): Promise<T> {
@@ -153,6 +195,14 @@ async function withBrowsers<T>(
   }
 }
 
+/** The first browser of a call in round 1, when --trace asks for it. */
+function traceTarget(browsers: Browser[], pages: Page[], call: string, round: number): TraceTarget | null {
+  if (args.trace === undefined || round !== 1) return null;
+  const dir = resolve(args.trace);
+  mkdirSync(dir, { recursive: true });
+  return { browser: browsers[0] as Browser, page: pages[0] as Page, file: join(dir, `${call}-round1.json`) };
+}
+
 async function appCall(setup: Setup, round: number): Promise<CallCpu> {
   const markers = [`app-${round}-a`, `app-${round}-b`];
   return withBrowsers(setup, markers, async (browsers) => {
@@ -179,7 +229,7 @@ async function appCall(setup: Setup, round: number): Promise<CallCpu> {
     const dir = args.profile === undefined ? null : resolve(args.profile);
     if (dir !== null) mkdirSync(dir, { recursive: true });
     return profiled(pages[0] as Page, dir === null ? null : join(dir, `app-round${round}.cpuprofile`), () =>
-      sampleCpu(markers),
+      sampleCpu(markers, traceTarget(browsers, pages, 'app', round)),
     );
   });
 }
@@ -205,7 +255,7 @@ async function bareCall(setup: Setup, round: number): Promise<CallCpu> {
     await acceptAnswer(a, answer);
     await Promise.all([waitConnected(a, 60_000), waitConnected(b, 60_000)]);
     await sleep(settleSeconds);
-    return sampleCpu(markers);
+    return sampleCpu(markers, traceTarget(browsers, pages, 'bare', round));
   });
 }
 
@@ -299,6 +349,24 @@ async function main(): Promise<void> {
   threads.sort((x, y) => Math.abs(y.app - y.bare) - Math.abs(x.app - x.bare));
   console.log('renderer threads, both browsers, medians (largest differences first):');
   printRows(threads.slice(0, 10));
+  const first = results[0];
+  if (first?.app.trace !== undefined && first.bare.trace !== undefined) {
+    const [app, bare] = [first.app.trace, first.bare.trace];
+    for (const thread of TRACED_THREADS) {
+      const appEvents = app.get(thread) ?? new Map<string, number>();
+      const bareEvents = bare.get(thread) ?? new Map<string, number>();
+      const rows = [...new Set([...appEvents.keys(), ...bareEvents.keys()])]
+        .map((name) => ({ name, app: appEvents.get(name) ?? 0, bare: bareEvents.get(name) ?? 0 }))
+        .sort((x, y) => y.app - y.bare - (x.app - x.bare))
+        .slice(0, 15);
+      console.log(`traced ${thread}, first browser of round 1, self ms per second (largest app excess first):`);
+      for (const row of rows) {
+        console.log(
+          `  ${row.name.slice(0, 44).padEnd(44)} app ${row.app.toFixed(2).padStart(6)}  bare ${row.bare.toFixed(2).padStart(6)}`,
+        );
+      }
+    }
+  }
   const ratio = median(ratios);
   console.log(`app/bare: ${ratio.toFixed(2)} (target ≤ 1.1) ${ratio <= 1.1 ? 'OK' : 'ABOVE'}`);
 }
