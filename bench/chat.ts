@@ -35,6 +35,7 @@ import { api, signUpAndIn, startTestServer, type TestClient } from '../test/supp
 import { askChild as ask } from './support/childProcess';
 import { openReceivingSocket } from './support/receivingSocket';
 import { percentile } from './support/statistics';
+import { measureUploadStages, type StageCost, type UploadStage } from './support/uploadStages';
 
 const MEMBERS = 20;
 const CONNECTIONS_PER_MEMBER = 10;
@@ -46,6 +47,7 @@ const WARMUP_SECONDS = Number(process.env.BENCH_CHAT_WARMUP_SECONDS ?? 2);
 const LOOP_RESOLUTION_MS = 10;
 const FILE_BYTES = 24 * 1024 * 1024;
 const FILE_RUNS = 9;
+const STAGE_RUNS = 5;
 /** Every reader of the source file uses the app's own upload read size (main/ipc/handlers/filesTransfers.ts). */
 const READ_BYTES = 1024 * 1024;
 const WATCHDOG_MS = 240_000;
@@ -69,8 +71,12 @@ async function runServer(): Promise<void> {
   // How late the server's event loop runs timers: what a post waits behind when fan-out fills the loop.
   const loop = monitorEventLoopDelay({ resolution: LOOP_RESOLUTION_MS });
   loop.enable();
-  process.on('message', (message: { cmd: 'stop' | 'cpu' }) => {
+  process.on('message', (message: { cmd: 'stop' | 'cpu' | 'stages' }) => {
     if (message.cmd === 'stop') void server.close().finally(() => process.exit(0));
+    // In this process, so the stages run on the server's heap (its sessions, its V8 flags) as an upload does.
+    if (message.cmd === 'stages') {
+      void measureUploadStages(FILE_BYTES, STAGE_RUNS, tmpdir()).then((stages) => process.send?.({ stages }));
+    }
     // CPU time so far (user + system, ms): the parent takes differences to get the server's share of a phase; and
     // the event-loop delay since the previous question.
     if (message.cmd === 'cpu') {
@@ -410,6 +416,10 @@ async function runBench(): Promise<void> {
     const fan = await fanOut(started, () => serverCpuMs(child));
     progress('uploading and downloading');
     const file = await files(started, fan.owner, fan.workspaceId, fan.channelId, () => serverCpuMs(child));
+    progress('timing the upload stages in the server process');
+    const stages = await ask<Record<UploadStage, StageCost>>(child, { cmd: 'stages' }, 'stages');
+    const stage = (name: UploadStage) =>
+      `${stages[name].cpuMs.toFixed(0)} ms CPU, ${stages[name].wallMs.toFixed(0)} ms wall`;
     const median = (values: number[]) => percentile(values, 50);
     /** Latencies as p50, p99 and max. */
     const spread = (values: number[]) =>
@@ -470,6 +480,12 @@ async function runBench(): Promise<void> {
         `encrypted ${median(file.uploadCpuMs).toFixed(0)} ms, bare HTTPS ${median(file.bareCpuMs).toFixed(0)} ms ` +
           `(medians; ${(median(file.uploadCpuMs) / median(file.bareCpuMs)).toFixed(2)}x)`,
       ],
+      // Without TLS or sockets, in the server process: what the encrypted upload adds to the bare one, and where.
+      ['upload stages in-process: 16 KiB reads alone', stage('reads')],
+      ['  reads + type and SHA-256 check', stage('check')],
+      ['  reads + blob encryption (AES-256-GCM)', stage('encrypt')],
+      ['  reads + durable write (fsync)', stage('write')],
+      ['  reads + all three, piped as an upload', stage('all')],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     console.log('\nwhoot chat bench (real server in a child process, TLS on 127.0.0.1)\n');

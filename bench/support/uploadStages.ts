@@ -1,0 +1,92 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { Readable, Writable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { sniffContentType } from '../../shared/chat';
+import { UploadInspector } from '../../main/server/files/uploadInspector';
+import { createBlobEncryptor } from '../../main/server/store/blobCipher';
+import { createKeyRing } from '../../main/server/store/fieldCipher';
+import { dataKeySet, generateDataKey } from '../../main/server/store/keyMaterial';
+import { SyncedFileWriter } from '../../main/server/store/syncedFileWriter';
+import { percentile } from './statistics';
+
+/** What one stage (or all of them) cost for one file: CPU of the whole process (every thread) and wall time. */
+export interface StageCost {
+  readonly cpuMs: number;
+  readonly wallMs: number;
+}
+
+export type UploadStage = 'reads' | 'check' | 'encrypt' | 'write' | 'all';
+
+/** Node's TLS hands a request's body over in reads of at most one record: 16 KiB, each a fresh buffer. */
+const READ_BYTES = 16 * 1024;
+
+/**
+ * The server's work on an upload's bytes, stage by stage, in this process and without a socket: the manifest check
+ * (type sniff and SHA-256, `UploadInspector`), the blob encryption (`createBlobEncryptor`), the durable write
+ * (`SyncedFileWriter`, fsync included), and the three piped together as an upload pipes them. The bytes arrive as
+ * fresh 16 KiB buffers, as from TLS; `reads` is those alone, the baseline every stage includes. Each stage runs once
+ * to warm up, then `runs` times; medians are returned. Beside the bare HTTPS upload's CPU this says what the
+ * encrypted upload adds and where.
+ */
+export async function measureUploadStages(
+  bytes: number,
+  runs: number,
+  directory: string,
+): Promise<Record<UploadStage, StageCost>> {
+  const content = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(bytes - 9)]);
+  const manifest = {
+    name: 'stages.pdf',
+    size: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    contentType: sniffContentType(content.subarray(0, 4096)),
+  };
+  // A data key of its own: the stages need a key, not the server's.
+  const ring = createKeyRing(dataKeySet(generateDataKey()));
+  const dir = mkdtempSync(join(directory, 'whoot-upload-stages-'));
+  const reads = () =>
+    Readable.from(
+      (function* () {
+        for (let offset = 0; offset < content.length; offset += READ_BYTES) {
+          yield Buffer.from(content.subarray(offset, offset + READ_BYTES));
+        }
+      })(),
+    );
+  const discard = () =>
+    new Writable({
+      highWaterMark: 1024 * 1024,
+      writev: (_chunks, done) => done(),
+    });
+  const file = async () => new SyncedFileWriter(await open(join(dir, 'blob.part'), 'w', 0o600));
+  const stages: Record<UploadStage, () => Promise<void>> = {
+    // The fresh buffers alone, streamed into nothing: the baseline every other stage includes.
+    reads: () => pipeline(reads(), discard()),
+    check: () => pipeline(reads(), new UploadInspector(manifest), discard()),
+    encrypt: () => pipeline(reads(), createBlobEncryptor(ring, 'stages'), discard()),
+    write: async () => pipeline(reads(), await file()),
+    all: async () =>
+      pipeline(reads(), new UploadInspector(manifest), createBlobEncryptor(ring, 'stages'), await file()),
+  };
+  try {
+    const result = {} as Record<UploadStage, StageCost>;
+    for (const [stage, run] of Object.entries(stages) as [UploadStage, () => Promise<void>][]) {
+      const cpu: number[] = [];
+      const wall: number[] = [];
+      for (let round = 0; round <= runs; round += 1) {
+        const cpuBefore = process.cpuUsage();
+        const started = performance.now();
+        await run();
+        const used = process.cpuUsage(cpuBefore);
+        if (round === 0) continue;
+        wall.push(performance.now() - started);
+        cpu.push((used.user + used.system) / 1000);
+      }
+      result[stage] = { cpuMs: percentile(cpu, 50), wallMs: percentile(wall, 50) };
+    }
+    return result;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
