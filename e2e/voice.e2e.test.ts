@@ -12,6 +12,7 @@ import { renderCount, RENDER_PROBE_SCRIPT, watchRenders } from './harness/render
 import { makeSpeechWav } from './harness/speechWav';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
 import { startTcpProxy } from './harness/tcpProxy';
+import { assertFitsAtEverySize } from './harness/layoutCheck';
 import { openVerifyDialog, safetyCodeWith, screenshot, signInWithInvite, signOut } from './scenarios/appScenarios';
 import { expectNoVoiceSecretsLeft } from './scenarios/voiceScenarios';
 import { startBotSession } from '../bot/session/botSession';
@@ -262,6 +263,58 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     await expect.poll(() => meterContextStates(ada.page), { timeout: 15_000 }).toEqual(['running']);
     await mute.click();
     await waitForAudio(bob.page, hearing, 'voice after unmute');
+  });
+
+  it('the voice bar shows the voice gate opening and closing; its status, a live region, does not follow it', async () => {
+    // A screen reader reads out every change of a live region, so the status must not follow the gate through each
+    // pause in speech. It names the input mode; the words beside it (hidden from screen readers) show the gate.
+    const status = ada.page.getByRole('status').filter({ hasText: 'Voice connected' });
+    await expect.poll(() => status.textContent()).toContain('(voice activity)');
+    await ada.page.evaluate(() => {
+      const live = [...document.querySelectorAll('[role="status"]')].find((element) =>
+        element.textContent?.includes('Voice connected'),
+      );
+      if (live === undefined) throw new Error('no voice bar status');
+      const watch = { changes: 0 };
+      (window as unknown as { __statusWatch: typeof watch }).__statusWatch = watch;
+      new MutationObserver(() => {
+        watch.changes += 1;
+      }).observe(live, { subtree: true, childList: true, characterData: true, attributes: true });
+    });
+    const gateWord = () =>
+      ada.page.evaluate(
+        () => document.querySelector('.voice-bar-gate > span:not(.voice-bar-gate-off)')?.textContent ?? null,
+      );
+    // Speech keeps the gate open at the default sensitivity; at 0 dB nothing passes and it closes. Settings opens
+    // in the main pane, beside the voice bar.
+    await expect.poll(gateWord).toBe('sending');
+    await ada.page
+      .getByRole('button', { name: 'Settings' })
+      .or(ada.page.getByRole('link', { name: 'Settings' }))
+      .first()
+      .click();
+    const sensitivity = ada.page.getByRole('slider', { name: /Voice activity sensitivity/ });
+    const before = await sensitivity.inputValue();
+    try {
+      await sensitivity.fill('0');
+      await expect.poll(gateWord).toBe('waiting for your voice');
+      // The longer of the two words, in the sidebar's width at every window size.
+      await assertFitsAtEverySize(ada.page, 'voice-bar-waiting', (page) => [
+        ['Mute', page.getByRole('button', { name: 'Mute', exact: true })],
+      ]);
+      await sensitivity.fill(before);
+      await expect.poll(gateWord).toBe('sending');
+      expect(
+        await ada.page.evaluate(
+          () => (window as unknown as { __statusWatch: { changes: number } }).__statusWatch.changes,
+        ),
+      ).toBe(0);
+    } finally {
+      // The tests after this one use the call view.
+      await sensitivity.fill(before);
+      await ada.page.getByRole('button', { name: `${channelName} (connected)` }).click();
+      await ada.page.getByRole('region', { name: `Call in ${channelName}` }).waitFor();
+    }
   });
 
   it('a server mute by the owner silences the member at the relay; a move takes them to another channel', async () => {

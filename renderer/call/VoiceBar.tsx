@@ -61,7 +61,9 @@ export function VoiceBar() {
     );
   }
 
-  const detail = serverMuted
+  // States the user chose or was put in. The voice gate opening and closing with each phrase is not one of them: the
+  // status is a live region, and it would be read out at every pause.
+  const settled = serverMuted
     ? 'muted by a moderator'
     : !microphoneOpen
       ? 'listen-only'
@@ -69,11 +71,9 @@ export function VoiceBar() {
         ? 'deafened'
         : muted
           ? 'muted'
-          : transmitting
-            ? 'sending'
-            : inputMode === 'pushToTalk'
-              ? 'push-to-talk: hold your key'
-              : 'waiting for your voice';
+          : null;
+  const announced = settled ?? (inputMode === 'pushToTalk' ? 'push-to-talk' : 'voice activity');
+  const idle = inputMode === 'pushToTalk' ? 'push-to-talk: hold your key' : 'waiting for your voice';
 
   return (
     <section className="voice-bar" aria-label="Voice">
@@ -82,7 +82,7 @@ export function VoiceBar() {
           <p role="status" className={classes('voice-bar-status', `voice-phase-${phase}`)}>
             <span className="voice-bar-phase">{PHASE_TEXT[phase]}</span>
             <span className="visually-hidden"> · {channelName}</span>
-            <span className="visually-hidden"> ({detail})</span>
+            <span className="visually-hidden"> ({announced})</span>
           </p>
           <button
             type="button"
@@ -95,7 +95,14 @@ export function VoiceBar() {
             {channelName ?? 'Voice channel'}
           </button>
           <span className="voice-bar-detail" aria-hidden="true">
-            {detail}
+            {settled ?? (
+              // Both words stay laid out in one cell and the gate only shows one: a flip at every pause repaints
+              // them, with no layout of the bar (or of the page around it).
+              <span className="voice-bar-gate">
+                <span className={classes(!transmitting && 'voice-bar-gate-off')}>sending</span>
+                <span className={classes(transmitting && 'voice-bar-gate-off')}>{idle}</span>
+              </span>
+            )}
           </span>
         </div>
         <button

@@ -103,7 +103,8 @@ function VoiceChannelRow({ channel, current }: { channel: Channel; current: bool
                 <Avatar name={member.name} id={member.userId} size="sm" speaking={member.speaking} />
                 <span className="voice-member-name">{member.name}</span>
                 <VoiceStateIcons member={member} />
-                {words.length > 0 && <span className="visually-hidden"> ({words.join(', ')})</span>}
+                {/* Always there, so a speaking flip changes text in place instead of adding and removing a node. */}
+                <span className="visually-hidden">{words.length > 0 ? ` (${words.join(', ')})` : ''}</span>
               </li>
             );
           })}
