@@ -115,6 +115,7 @@ const TRACE_CATEGORIES = [
   'v8',
   'devtools.timeline',
   'disabled-by-default-devtools.timeline',
+  'disabled-by-default-devtools.timeline.invalidationTracking',
   'webrtc',
   'media',
   'audio',

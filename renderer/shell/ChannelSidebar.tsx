@@ -103,8 +103,9 @@ function VoiceChannelRow({ channel, current }: { channel: Channel; current: bool
                 <Avatar name={member.name} id={member.userId} size="sm" speaking={member.speaking} />
                 <span className="voice-member-name">{member.name}</span>
                 <VoiceStateIcons member={member} />
-                {/* Always there, so a speaking flip changes text in place instead of adding and removing a node. */}
-                <span className="visually-hidden">{words.length > 0 ? ` (${words.join(', ')})` : ''}</span>
+                {/* Never empty (a space says nothing), so a speaking flip changes a text node in place: React would
+                    add and remove one for an empty string, and that lays out the page. */}
+                <span className="visually-hidden">{words.length > 0 ? ` (${words.join(', ')})` : ' '}</span>
               </li>
             );
           })}
