@@ -124,6 +124,17 @@ describe('settings, finished', () => {
     await joinVoiceChannel(ada.page, 'Lobby');
     await openAudioSettings(ada.page);
     await ada.page.getByText(/You are in a call: the meter shows what the call hears/).waitFor();
+    // It moves with her speech: the engine hands its reading to the store while Settings watches it.
+    const inCall = new Set<number>();
+    await expect
+      .poll(
+        async () => {
+          inCall.add(Number(await meter(ada.page).getAttribute('aria-valuenow')));
+          return { loud: Math.max(...inCall) > -50, moving: inCall.size >= 3 };
+        },
+        { timeout: 30_000, interval: 100 },
+      )
+      .toEqual({ loud: true, moving: true });
     expect(await ada.page.getByRole('button', { name: 'Let’s check' }).isDisabled()).toBe(true);
     await ada.page.getByRole('button', { name: 'Leave channel' }).click();
     await expect.poll(() => ada.page.getByRole('button', { name: 'Let’s check' }).isEnabled()).toBe(true);

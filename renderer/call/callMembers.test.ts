@@ -20,7 +20,6 @@ const view = (peerId: string, userId: string, speaking: boolean): PeerView => ({
   peerId,
   userId,
   connectionState: 'connected',
-  level: 0,
   speaking,
   quality: null,
   safetyCode: null,

@@ -59,7 +59,15 @@ function setUp(options: { failOpen?: MicrophoneError } = {}) {
     },
   };
   const voice = createStore<VoiceState>()(() => initialVoiceState());
-  const engine = { store: voice } as unknown as VoiceEngine;
+  // The engine keeps its level to itself unless a meter watches it (VoiceEngine.watchLevel).
+  const watch = { watchers: 0 };
+  const engine = {
+    store: voice,
+    watchLevel() {
+      watch.watchers += 1;
+      return () => void (watch.watchers -= 1);
+    },
+  } as unknown as VoiceEngine;
   const devices = createDevicesStore(null).store;
   const { store, dispose } = createMicCheckStore({ ports, engine, devices, clock });
   const settle = () => new Promise((resolve) => setTimeout(resolve, 0));
@@ -69,6 +77,7 @@ function setUp(options: { failOpen?: MicrophoneError } = {}) {
     meters,
     playing,
     voice,
+    watch,
     devices,
     store,
     dispose,
@@ -121,6 +130,7 @@ describe('microphone check', () => {
     const t = setUp();
     const stop = t.store.getState().start();
     await t.settle();
+    expect(t.watch.watchers).toBe(1);
     t.voice.setState({ channelId: 'room', localLevel: 0.25 });
     expect(t.store.getState()).toMatchObject({ source: 'call', level: 0.25 });
     expect(t.opened[0]?.readyState).toBe('ended');
@@ -133,6 +143,8 @@ describe('microphone check', () => {
     expect(t.store.getState().source).toBe('preview');
     expect(t.opened).toHaveLength(2);
     stop();
+    // Settings gone: the engine's level goes back to staying inside it.
+    expect(t.watch.watchers).toBe(0);
   });
 
   it('Let’s check plays the microphone on the chosen speaker until stopped, and follows a new speaker', async () => {

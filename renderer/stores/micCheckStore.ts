@@ -57,6 +57,7 @@ export function createMicCheckStore(deps: {
   let timer: unknown = null;
   let stopPlayback: (() => void) | null = null;
   let unlinkEngine: (() => void) | null = null;
+  let unwatchLevel: (() => void) | null = null;
   let unlinkDevices: (() => void) | null = null;
 
   function closePreview(): void {
@@ -142,6 +143,8 @@ export function createMicCheckStore(deps: {
       start() {
         users += 1;
         if (users === 1) {
+          // In a call the meter draws the engine's own reading, which reaches the store only while watched.
+          unwatchLevel = engine?.watchLevel() ?? null;
           unlinkEngine =
             engine?.store.subscribe((state, previous) => {
               if (state.channelId !== previous.channelId) follow();
@@ -170,6 +173,8 @@ export function createMicCheckStore(deps: {
           if (users > 0) return;
           unlinkEngine?.();
           unlinkDevices?.();
+          unwatchLevel?.();
+          unwatchLevel = null;
           unlinkEngine = null;
           unlinkDevices = null;
           follow();
@@ -200,6 +205,7 @@ export function createMicCheckStore(deps: {
       users = 0;
       unlinkEngine?.();
       unlinkDevices?.();
+      unwatchLevel?.();
       closePreview();
     },
   };

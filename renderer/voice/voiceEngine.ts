@@ -98,6 +98,12 @@ export interface VoiceEngine {
   connectionStats(): Promise<readonly (readonly Record<string, unknown>[])[]>;
   /** The quality table is on screen: read stats every `statsIntervalMs` until the returned function is called. */
   watchQuality(): () => void;
+  /**
+   * A meter of the microphone is on screen (Settings during a call): the store's `localLevel` follows the level the
+   * engine reads until the returned function is called. Otherwise the level stays inside the engine (the voice gate
+   * and the speaking ring use it), so ten reads a second are not ten store updates for every subscriber.
+   */
+  watchLevel(): () => void;
   dispose(): void;
 }
 
@@ -224,6 +230,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     microphone = null;
     current?.meter?.stop();
     current?.track.stop();
+    localLevel = 0;
     patch({ microphoneOpen: false, transmitting: false, localLevel: 0, localSpeaking: false });
   }
 
@@ -266,10 +273,16 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     }
   }
 
-  /** Peer levels move the UI only when they change enough to see, so 20 reads a second do not mean 20 renders. */
-  const LEVEL_STEP = 0.05;
-
   let meterTicks = 0;
+  /** The microphone's latest level, read ten times a second; in the store only while a meter watches it. */
+  let localLevel = 0;
+  let levelWatchers = 0;
+
+  /** Keeps the level and, while a meter is on screen, the store's copy when it moved enough to draw. */
+  function setLocalLevel(level: number): void {
+    localLevel = level;
+    if (levelWatchers > 0 && levelMoved(store.getState().localLevel, level)) patch({ localLevel: level });
+  }
 
   /**
    * The level of what we send, from the sender's media-source stats, while the sent track is enabled: null until a
@@ -327,14 +340,12 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   function readMeter(): void {
     const now = clock.now();
     const state = store.getState();
-    const level = microphoneLevel(state.localLevel);
+    const level = microphoneLevel(localLevel);
     voiceGate.update(level, now);
     applyTransmit();
     const localSpeaking = localSpeakingGate.update(level, now) && store.getState().transmitting;
-    // The settings meter draws this one in dB; the peers' levels only light speaking rings.
-    if (levelMoved(state.localLevel, level) || localSpeaking !== state.localSpeaking) {
-      patch({ localLevel: level, localSpeaking });
-    }
+    setLocalLevel(level);
+    if (localSpeaking !== state.localSpeaking) patch({ localSpeaking });
     // Peers' rings every other read (five a second): asking the receiver is a synchronous trip to WebRTC's thread,
     // the costliest call left on the page's main thread in a call.
     meterTicks += 1;
@@ -343,10 +354,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       const peerLevel = ports.speakers.level?.(peerId) ?? receivedLevel(peerId, runtime);
       if (peerLevel === null) continue;
       const speaking = runtime.speakingGate.update(peerLevel, now);
-      const view = store.getState().peers[peerId];
-      if (view !== undefined && (view.speaking !== speaking || Math.abs(view.level - peerLevel) >= LEVEL_STEP)) {
-        patchPeer(peerId, { level: peerLevel, speaking });
-      }
+      // A peer's level only lights its ring: the store changes when the ring does.
+      if (store.getState().peers[peerId]?.speaking !== speaking) patchPeer(peerId, { speaking });
     }
   }
 
@@ -413,7 +422,6 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
           peerId: peer.peerId,
           userId: peer.userId,
           connectionState,
-          level: 0,
           speaking: false,
           quality: null,
           safetyCode: null,
@@ -599,7 +607,6 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   }
 
   async function readStats(): Promise<void> {
-    const deafened = store.getState().deafened;
     await Promise.all(
       [...peers.entries()].map(async ([peerId, runtime]) => {
         const call = sfu;
@@ -621,16 +628,15 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
           runtime.link === null ? { ...summary, relayed: summary.localCandidateType === 'relay' } : summary;
         runtime.quality = quality;
         if (ports.speakers.level === undefined && receivedLevel(peerId, runtime) === null) {
-          // Without a meter of its own, the port's stats level is what the listener hears (zero when deafened).
-          const level = deafened ? 0 : quality.audioLevel;
+          // Without a level of its own, the stats' received level lights the speaking ring.
           const speaking = runtime.speakingGate.update(quality.audioLevel, clock.now());
-          patchPeer(peerId, { quality, level, speaking, connectionState: connectionStateOf(runtime) });
+          patchPeer(peerId, { quality, speaking, connectionState: connectionStateOf(runtime) });
         } else {
           patchPeer(peerId, { quality, connectionState: connectionStateOf(runtime) });
         }
         if (microphone?.meter == null) {
           const level = sentLevelOf(entries);
-          if (level !== null) patch({ localLevel: level });
+          if (level !== null) setLocalLevel(level);
         }
         await updateSafety(peerId, runtime);
       }),
@@ -1028,6 +1034,16 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       prefetched = { channelId, answer: ports.credentials(channelId) };
       // A failed prefetch is only a missed shortcut: the join fetches again and reports its own failure.
       void prefetched.answer.catch(() => undefined);
+    },
+    watchLevel() {
+      levelWatchers += 1;
+      if (levelMoved(store.getState().localLevel, localLevel)) patch({ localLevel });
+      let watching = true;
+      return () => {
+        if (!watching) return;
+        watching = false;
+        levelWatchers -= 1;
+      };
     },
     watchQuality() {
       qualityWatchers += 1;

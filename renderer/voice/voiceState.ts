@@ -37,7 +37,6 @@ export interface PeerView {
   readonly peerId: string;
   readonly userId: string;
   readonly connectionState: RTCPeerConnectionState;
-  readonly level: number;
   readonly speaking: boolean;
   readonly quality: CallQuality | null;
   /** Six groups of five digits, identical on both ends of an untampered call. */
@@ -71,6 +70,7 @@ export interface VoiceState {
   readonly sensitivityDb: number;
   /** Whether the microphone is actually being sent right now (mute, mode and voice activity combined). */
   readonly transmitting: boolean;
+  /** The microphone's level, 0 to 1: kept here only while a meter watches it (VoiceEngine.watchLevel). */
   readonly localLevel: number;
   readonly localSpeaking: boolean;
   /** False when joined listen-only because the microphone could not be opened. */
