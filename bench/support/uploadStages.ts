@@ -27,9 +27,9 @@ const READ_BYTES = 16 * 1024;
  * The server's work on an upload's bytes, stage by stage, in this process and without a socket: the manifest check
  * (type sniff and SHA-256, `UploadInspector`), the blob encryption (`createBlobEncryptor`), the durable write
  * (`SyncedFileWriter`, fsync included), and the three piped together as an upload pipes them. The bytes arrive as
- * fresh 16 KiB buffers, as from TLS; `reads` is those alone, the baseline every stage includes. Each stage runs once
- * to warm up, then `runs` times; medians are returned. Beside the bare HTTPS upload's CPU this says what the
- * encrypted upload adds and where.
+ * fresh 16 KiB buffers, as from TLS; `reads` is those alone, the baseline every stage includes. Every stage runs
+ * once to warm up, then `runs` rounds of each in turn; medians are returned. Beside the bare HTTPS upload's CPU this
+ * says what the encrypted upload adds and where.
  */
 export async function measureUploadStages(
   bytes: number,
@@ -70,20 +70,24 @@ export async function measureUploadStages(
       pipeline(reads(), new UploadInspector(manifest), createBlobEncryptor(ring, 'stages'), await file()),
   };
   try {
-    const result = {} as Record<UploadStage, StageCost>;
-    for (const [stage, run] of Object.entries(stages) as [UploadStage, () => Promise<void>][]) {
-      const cpu: number[] = [];
-      const wall: number[] = [];
-      for (let round = 0; round <= runs; round += 1) {
+    const entries = Object.entries(stages) as [UploadStage, () => Promise<void>][];
+    const cpu = new Map<UploadStage, number[]>(entries.map(([stage]) => [stage, []]));
+    const wall = new Map<UploadStage, number[]>(entries.map(([stage]) => [stage, []]));
+    // Round by round, every stage once: a collection left over from the stage before falls on each stage alike.
+    for (let round = 0; round <= runs; round += 1) {
+      for (const [stage, run] of entries) {
         const cpuBefore = process.cpuUsage();
         const started = performance.now();
         await run();
         const used = process.cpuUsage(cpuBefore);
         if (round === 0) continue;
-        wall.push(performance.now() - started);
-        cpu.push((used.user + used.system) / 1000);
+        wall.get(stage)?.push(performance.now() - started);
+        cpu.get(stage)?.push((used.user + used.system) / 1000);
       }
-      result[stage] = { cpuMs: percentile(cpu, 50), wallMs: percentile(wall, 50) };
+    }
+    const result = {} as Record<UploadStage, StageCost>;
+    for (const [stage] of entries) {
+      result[stage] = { cpuMs: percentile(cpu.get(stage) ?? [], 50), wallMs: percentile(wall.get(stage) ?? [], 50) };
     }
     return result;
   } finally {
