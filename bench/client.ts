@@ -312,8 +312,12 @@ async function main(): Promise<void> {
       const second = appFirst ? await bareCall(setup, round) : await appCall(setup, round);
       const [app, bare] = appFirst ? [first, second] : [second, first];
       results.push({ app, bare });
+      // Where each call's figure sits this round: a round far from the others shows which part moved.
+      const parts = (cpu: CallCpu) =>
+        ['renderer', 'utility:AudioService', 'gpu-process'].map((role) => percent(cpu.roles.get(role) ?? 0)).join('/');
       process.stderr.write(
-        `app ${app.browsers.map(percent).join(' + ')}, bare ${bare.browsers.map(percent).join(' + ')}\n`,
+        `app ${app.browsers.map(percent).join(' + ')}, bare ${bare.browsers.map(percent).join(' + ')} ` +
+          `(renderer/audio service/GPU: app ${parts(app)}, bare ${parts(bare)})\n`,
       );
     }
   } finally {
