@@ -276,12 +276,12 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   let meterTicks = 0;
   /** The microphone's latest level, read ten times a second; in the store only while a meter watches it. */
   let localLevel = 0;
-  let levelWatchers = 0;
+  const levelWatchers = watcherCount();
 
   /** Keeps the level and, while a meter is on screen, the store's copy when it moved enough to draw. */
   function setLocalLevel(level: number): void {
     localLevel = level;
-    if (levelWatchers > 0 && levelMoved(store.getState().localLevel, level)) patch({ localLevel: level });
+    if (levelWatchers.any() && levelMoved(store.getState().localLevel, level)) patch({ localLevel: level });
   }
 
   /**
@@ -788,7 +788,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   // ---------------------------------------------------------------------------------------------------------------
   // Lifecycle
 
-  let qualityWatchers = 0;
+  const qualityWatchers = watcherCount();
 
   /** Fast while the figures are watched or a safety code is still to come; slow otherwise. */
   function nextStatsDelay(): number {
@@ -796,7 +796,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const waiting =
       store.getState().mode !== 'sfu' &&
       Object.values(store.getState().peers).some((peer) => peer.safety === 'pending');
-    return qualityWatchers > 0 || waiting ? statsIntervalMs : idleStatsIntervalMs;
+    return qualityWatchers.any() || waiting ? statsIntervalMs : idleStatsIntervalMs;
   }
 
   function scheduleStats(delay: number): void {
@@ -1036,25 +1036,15 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       void prefetched.answer.catch(() => undefined);
     },
     watchLevel() {
-      levelWatchers += 1;
+      const release = levelWatchers.add();
       if (levelMoved(store.getState().localLevel, localLevel)) patch({ localLevel });
-      let watching = true;
-      return () => {
-        if (!watching) return;
-        watching = false;
-        levelWatchers -= 1;
-      };
+      return release;
     },
     watchQuality() {
-      qualityWatchers += 1;
+      const release = qualityWatchers.add();
       // Fresh figures now, not at the end of a slow interval.
       if (meterTimer !== null) scheduleStats(0);
-      let watching = true;
-      return () => {
-        if (!watching) return;
-        watching = false;
-        qualityWatchers -= 1;
-      };
+      return release;
     },
     dispose() {
       prefetched = null;
@@ -1062,6 +1052,23 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       for (const unsubscribe of unsubscribers) unsubscribe();
       ports.network?.removeEventListener('online', onOnline);
       ports.speakers.close();
+    },
+  };
+}
+
+/** How many are watching something: each `add` counts one until the function it returns is called (once). */
+function watcherCount() {
+  let count = 0;
+  return {
+    any: () => count > 0,
+    add(): () => void {
+      count += 1;
+      let watching = true;
+      return () => {
+        if (!watching) return;
+        watching = false;
+        count -= 1;
+      };
     },
   };
 }
