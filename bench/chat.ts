@@ -18,7 +18,7 @@
  *    Each is run once to warm up (JIT, TCP windows, page cache), then FILE_RUNS times; medians are reported.
  */
 import { fork, type ChildProcess } from 'node:child_process';
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, createServer as createHttpsServer, request as httpsRequest } from 'node:https';
 import { availableParallelism, tmpdir } from 'node:os';
@@ -28,14 +28,13 @@ import { join } from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { WebSocket } from 'ws';
-import { sniffContentType } from '../shared/chat';
 import type { RunningServer } from '../main/server/serverApp';
 import { makeSelfSignedCertificate } from '../test/support/selfSignedCertificate';
 import { api, signUpAndIn, startTestServer, type TestClient } from '../test/support/serverHarness';
 import { askChild as ask } from './support/childProcess';
 import { openReceivingSocket } from './support/receivingSocket';
 import { percentile } from './support/statistics';
-import { measureUploadStages, type StageCost, type UploadStage } from './support/uploadStages';
+import { benchUploadFile, measureUploadStages, type StageCost, type UploadStage } from './support/uploadStages';
 
 const MEMBERS = 20;
 const CONNECTIONS_PER_MEMBER = 10;
@@ -326,15 +325,9 @@ async function files(
   const address = { host: '127.0.0.1', port: server.port, spkiPin: server.spkiPin };
   const dir = mkdtempSync(join(tmpdir(), 'whoot-bench-chat-'));
   try {
-    const content = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(FILE_BYTES - 9)]);
+    const { content, manifest } = benchUploadFile(FILE_BYTES, 'bench.pdf');
     const source = join(dir, 'source.pdf');
     writeFileSync(source, content);
-    const manifest = {
-      name: 'bench.pdf',
-      size: content.length,
-      sha256: createHash('sha256').update(content).digest('hex'),
-      contentType: sniffContentType(content.subarray(0, 4096)),
-    };
     const mb = content.length / 1024 / 1024;
     const uploads: number[] = [];
     const downloads: number[] = [];

@@ -12,6 +12,18 @@ import { dataKeySet, generateDataKey } from '../../main/server/store/keyMaterial
 import { SyncedFileWriter } from '../../main/server/store/syncedFileWriter';
 import { percentile } from './statistics';
 
+/** A bench's file to upload: random bytes behind a PDF header (a type the server accepts), and its manifest. */
+export function benchUploadFile(bytes: number, name: string) {
+  const content = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(bytes - 9)]);
+  const manifest = {
+    name,
+    size: content.length,
+    sha256: createHash('sha256').update(content).digest('hex'),
+    contentType: sniffContentType(content.subarray(0, 4096)),
+  };
+  return { content, manifest };
+}
+
 /** What one stage (or all of them) cost for one file: CPU of the whole process (every thread) and wall time. */
 export interface StageCost {
   readonly cpuMs: number;
@@ -36,13 +48,7 @@ export async function measureUploadStages(
   runs: number,
   directory: string,
 ): Promise<Record<UploadStage, StageCost>> {
-  const content = Buffer.concat([Buffer.from('%PDF-1.7\n'), randomBytes(bytes - 9)]);
-  const manifest = {
-    name: 'stages.pdf',
-    size: content.length,
-    sha256: createHash('sha256').update(content).digest('hex'),
-    contentType: sniffContentType(content.subarray(0, 4096)),
-  };
+  const { content, manifest } = benchUploadFile(bytes, 'stages.pdf');
   // A data key of its own: the stages need a key, not the server's.
   const ring = createKeyRing(dataKeySet(generateDataKey()));
   const dir = mkdtempSync(join(directory, 'whoot-upload-stages-'));
