@@ -50,6 +50,15 @@ const focusedName = (page: Page) =>
     const element = document.activeElement;
     return element?.getAttribute('aria-label') ?? element?.textContent?.trim() ?? '';
   });
+/** Records where focus is after every change to the page, until read by focusSeen. */
+const watchFocus = (page: Page) =>
+  page.evaluate(() => {
+    const seen: string[] = [];
+    const observer = new MutationObserver(() => seen.push(document.activeElement?.tagName ?? 'none'));
+    observer.observe(document.body, { subtree: true, childList: true, attributes: true, characterData: true });
+    Object.assign(window, { focusSeen: () => (observer.disconnect(), seen) });
+  });
+const focusSeen = (page: Page) => page.evaluate(() => (window as unknown as { focusSeen: () => string[] }).focusSeen());
 const stored = {
   channels: async () => (await whoot.server.store.forWorkspace(workspaceId).channels.list()).map((c) => c.name),
   members: async () => (await whoot.server.store.forWorkspace(workspaceId).members.list()).map((m) => m.displayName),
@@ -106,11 +115,15 @@ describe('the admin console, finished', () => {
     expect(await focusedName(ada.page)).toBe('Delete retro');
 
     await remove.click();
+    await watchFocus(ada.page);
     await question.getByRole('button', { name: 'Delete channel' }).click();
+    await question.waitFor({ state: 'detached' });
     await expect.poll(() => table.getByRole('row').filter({ hasText: 'retro' }).count()).toBe(0);
     expect(await stored.channels()).not.toContain('retro');
-    // The row and its button are gone: focus goes to the list, not to the page's body.
+    // The row and its button are gone: focus goes to the list, and at no moment to the page's body (a screen
+    // reader would announce the whole page there).
     expect(await ada.page.evaluate(() => document.activeElement?.tagName)).toBe('TABLE');
+    expect(await focusSeen(ada.page)).not.toContain('BODY');
   });
 
   it('removes a member only after a question naming them; Escape changes nothing', async () => {

@@ -33,6 +33,7 @@ export function AuthenticatorDialog({ open, onDone }: { open: boolean; onDone: (
 
   async function confirm(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     const digits = authenticatorDigits(code);
     if (digits === null) {
       setError(AUTHENTICATOR_CODE_PROBLEM);
@@ -96,7 +97,7 @@ export function AuthenticatorDialog({ open, onDone }: { open: boolean; onDone: (
       footer={
         <>
           <Button onClick={close}>Cancel</Button>
-          <Button variant="primary" type="submit" form="totp-confirm-form" disabled={busy}>
+          <Button variant="primary" type="submit" form="totp-confirm-form" busy={busy}>
             Turn on
           </Button>
         </>
@@ -143,6 +144,7 @@ export function DisableAuthenticatorDialog({ open, onDone }: { open: boolean; on
   };
   async function submit(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     const digits = authenticatorDigits(code);
     if (digits === null) return setError(AUTHENTICATOR_CODE_PROBLEM);
     setBusy(true);
@@ -162,7 +164,7 @@ export function DisableAuthenticatorDialog({ open, onDone }: { open: boolean; on
       footer={
         <>
           <Button onClick={close}>Cancel</Button>
-          <Button variant="danger" type="submit" form="totp-disable-form" disabled={busy}>
+          <Button variant="danger" type="submit" form="totp-disable-form" busy={busy}>
             Turn off
           </Button>
         </>

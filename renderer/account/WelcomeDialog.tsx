@@ -35,7 +35,7 @@ export function WelcomeDialog() {
           <Button onClick={finish}>Skip for now</Button>
           <Button
             variant="primary"
-            disabled={busy}
+            busy={busy}
             onClick={() => {
               setBusy(true);
               void account

@@ -22,8 +22,8 @@ export interface ConfirmDialogProps {
 
 /**
  * Asks before something is destroyed or leaves the app. Focus starts on Cancel, so a stray Enter keeps things as
- * they are; the other button says what it does. While the action runs both buttons wait, and the dialog closes once
- * it is done. It holds no logic: the caller decides what is asked and what each answer does.
+ * they are; the other button says what it does. While the action runs both buttons wait (and keep focus), and the
+ * dialog closes once it is done. It holds no logic: the caller decides what is asked and what each answer does.
  */
 export function ConfirmDialog({
   open,
@@ -61,10 +61,10 @@ export function ConfirmDialog({
       }}
       footer={
         <>
-          <Button ref={cancel} disabled={busy} onClick={onCancel}>
+          <Button ref={cancel} busy={busy} onClick={onCancel}>
             Cancel
           </Button>
-          <Button variant={tone} disabled={busy} onClick={() => void confirm()}>
+          <Button variant={tone} busy={busy} onClick={() => void confirm()}>
             {confirmLabel}
           </Button>
         </>

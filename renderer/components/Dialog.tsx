@@ -1,4 +1,4 @@
-import { useEffect, useId, useRef, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
+import { useEffect, useId, useLayoutEffect, useRef, type KeyboardEvent, type ReactNode, type RefObject } from 'react';
 import { focusableIn, focusIfConnected } from './focusable';
 import { IconButton } from './IconButton';
 
@@ -47,7 +47,9 @@ function OpenDialog({
     close.current = onClose;
   }, [onClose]);
 
-  useEffect(() => {
+  // A layout effect: its cleanup runs in the commit that removes the dialog, before the removal. A passive effect's
+  // would run a task later, after the focused button had left the page, and focus would sit on <body> meanwhile.
+  useLayoutEffect(() => {
     const dialog = ref.current;
     if (dialog === null) return;
     const opener = document.activeElement;

@@ -39,6 +39,7 @@ function JoinForm({ initialLink }: { initialLink: string }) {
 
   async function join(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     setBusy(true);
     const result = await onboarding.getState().join(link);
     setBusy(false);
@@ -85,7 +86,7 @@ function JoinForm({ initialLink }: { initialLink: string }) {
               Copy invite and sign out
             </Button>
           ) : (
-            <Button variant="primary" type="submit" form="join-workspace-form" disabled={busy}>
+            <Button variant="primary" type="submit" form="join-workspace-form" busy={busy}>
               Join workspace
             </Button>
           )}
@@ -128,6 +129,7 @@ function CreateForm() {
 
   async function create(event: FormEvent) {
     event.preventDefault();
+    if (busy) return;
     const checkedName = workspaceNameSchema.safeParse(name);
     const checkedSlug = workspaceSlugSchema.safeParse(address);
     const found = {
@@ -160,7 +162,7 @@ function CreateForm() {
       footer={
         <>
           <Button onClick={close}>Cancel</Button>
-          <Button variant="primary" type="submit" form="create-workspace-form" disabled={busy}>
+          <Button variant="primary" type="submit" form="create-workspace-form" busy={busy}>
             Create workspace
           </Button>
         </>
