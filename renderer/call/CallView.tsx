@@ -1,4 +1,4 @@
-import { useState } from 'react';
+import { memo, useState } from 'react';
 import { useStore } from 'zustand';
 import type { Channel } from '../../shared/rest/endpoints';
 import type { CallMode, CallModeReason } from '../../shared/voiceRoomState';
@@ -8,13 +8,19 @@ import { MenuButton, useMenu } from '../components/Menu';
 import { useVoice } from '../screens/workspace/useVoice';
 import { VoiceStateIcons } from '../shell/ChannelSidebar';
 import { useStores } from '../storesContext';
-import { voiceStateWords, type CallMember } from './callMembers';
+import { sameMember, voiceStateWords, type CallMember } from './callMembers';
 import { useCallMembers } from './useCallMembers';
 import { EncryptionBadge } from './EncryptionBadge';
 import { MemberMenu } from './MemberMenu';
 import { VerifyCallDialog } from './VerifyCallDialog';
 
-function CallTile({ member, channelId, stale }: { member: CallMember; channelId: string; stale: boolean }) {
+interface CallTileProps {
+  readonly member: CallMember;
+  readonly channelId: string;
+  readonly stale: boolean;
+}
+
+function CallTileView({ member, channelId, stale }: CallTileProps) {
   const menu = useMenu();
   const words = voiceStateWords(member);
   const status = member.self
@@ -52,6 +58,13 @@ function CallTile({ member, channelId, stale }: { member: CallMember; channelId:
     </li>
   );
 }
+
+/** A speaking flip re-renders only the tile of the member who flipped. */
+const CallTile = memo(
+  CallTileView,
+  (before, after) =>
+    before.channelId === after.channelId && before.stale === after.stale && sameMember(before.member, after.member),
+);
 
 const MODE_CHANGES: Record<CallModeReason, Record<CallMode, string>> = {
   size: {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Member } from '../../shared/rest/endpoints';
 import type { PeerView } from '../voice/voiceState';
-import { callMembers, voiceStateWords } from './callMembers';
+import { callMembers, sameMember, voiceStateWords } from './callMembers';
 
 const ada = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a01';
 const bob = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a02';
@@ -73,5 +73,39 @@ describe('callMembers', () => {
       'server-muted',
       'deafened',
     ]);
+  });
+});
+
+describe('sameMember', () => {
+  const ada = {
+    userId: 'u-ada',
+    name: 'Ada',
+    self: false,
+    selfMuted: false,
+    selfDeafened: false,
+    serverMuted: false,
+    speaking: false,
+    connection: 'connected',
+  } as const;
+
+  it('is true for a fresh record with the same fields, so the tile is not drawn again', () => {
+    expect(sameMember(ada, { ...ada })).toBe(true);
+  });
+
+  it('is false when any one field differs, so every change reaches the screen', () => {
+    const changes = {
+      userId: 'u-bob',
+      name: 'Ada L.',
+      self: true,
+      selfMuted: true,
+      selfDeafened: true,
+      serverMuted: true,
+      speaking: true,
+      connection: 'disconnected',
+    } as const;
+    // Every field of a member is compared: a field added to CallMember must be added here too.
+    expect(Object.keys(changes).sort()).toEqual(Object.keys(ada).sort());
+    for (const [key, value] of Object.entries(changes))
+      expect(sameMember(ada, { ...ada, [key]: value }), key).toBe(false);
   });
 });

@@ -67,3 +67,20 @@ export function voiceStateWords(member: Pick<CallMember, 'selfMuted' | 'selfDeaf
     member.selfDeafened ? 'deafened' : member.selfMuted ? 'muted' : null,
   ].filter((word): word is string => word !== null);
 }
+
+/**
+ * Whether two renders of a member show the same thing: callMembers builds fresh records on every change of the
+ * room or the call, and a speaking flip changes one member, so a tile or row compares fields to skip the others.
+ */
+export function sameMember(a: CallMember, b: CallMember): boolean {
+  return (
+    a.userId === b.userId &&
+    a.name === b.name &&
+    a.self === b.self &&
+    a.selfMuted === b.selfMuted &&
+    a.selfDeafened === b.selfDeafened &&
+    a.serverMuted === b.serverMuted &&
+    a.speaking === b.speaking &&
+    a.connection === b.connection
+  );
+}

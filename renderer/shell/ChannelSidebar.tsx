@@ -1,7 +1,7 @@
 import { useStore } from 'zustand';
 import type { Channel } from '../../shared/rest/endpoints';
-import type { ReactNode } from 'react';
-import { voiceStateWords, type CallMember } from '../call/callMembers';
+import { memo, type ReactNode } from 'react';
+import { sameMember, voiceStateWords, type CallMember } from '../call/callMembers';
 import { useCallMembers } from '../call/useCallMembers';
 import { VoiceBar } from '../call/VoiceBar';
 import { Avatar } from '../components/Avatar';
@@ -62,6 +62,24 @@ function TextChannelRow({ channel, current }: { channel: Channel; current: boole
   );
 }
 
+/** One member under a voice channel; a speaking flip re-renders only that member's row. */
+const VoiceMemberRow = memo(
+  function VoiceMemberRow({ member }: { member: CallMember }) {
+    const words = voiceStateWords(member);
+    return (
+      <li className="voice-member">
+        <Avatar name={member.name} id={member.userId} size="sm" speaking={member.speaking} />
+        <span className="voice-member-name">{member.name}</span>
+        <VoiceStateIcons member={member} />
+        {/* Never empty (a space says nothing), so a speaking flip changes a text node in place: React would
+            add and remove one for an empty string, and that lays out the page. */}
+        <span className="visually-hidden">{words.length > 0 ? ` (${words.join(', ')})` : ' '}</span>
+      </li>
+    );
+  },
+  (before, after) => sameMember(before.member, after.member),
+);
+
 function VoiceChannelRow({ channel, current }: { channel: Channel; current: boolean }) {
   const { voice, chat, navigation } = useStores();
   const { members: list, here } = useCallMembers(channel.id);
@@ -96,19 +114,9 @@ function VoiceChannelRow({ channel, current }: { channel: Channel; current: bool
       </button>
       {list.length > 0 && (
         <ul className="voice-members" aria-label={`In ${channel.name}`}>
-          {list.map((member) => {
-            const words = voiceStateWords(member);
-            return (
-              <li key={member.userId} className="voice-member">
-                <Avatar name={member.name} id={member.userId} size="sm" speaking={member.speaking} />
-                <span className="voice-member-name">{member.name}</span>
-                <VoiceStateIcons member={member} />
-                {/* Never empty (a space says nothing), so a speaking flip changes a text node in place: React would
-                    add and remove one for an empty string, and that lays out the page. */}
-                <span className="visually-hidden">{words.length > 0 ? ` (${words.join(', ')})` : ' '}</span>
-              </li>
-            );
-          })}
+          {list.map((member) => (
+            <VoiceMemberRow key={member.userId} member={member} />
+          ))}
         </ul>
       )}
     </li>
