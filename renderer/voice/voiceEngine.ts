@@ -13,6 +13,7 @@ import {
 } from './callStats';
 import { effectiveDevice } from './deviceChoice';
 import { PeerLink } from './peerLink';
+import { SendGate } from './sendGate';
 import { SfuCall } from './sfuCall';
 import {
   MicrophoneError,
@@ -35,6 +36,7 @@ import {
 import {
   clampVolume,
   initialVoiceState,
+  microphoneLive,
   shouldTransmit,
   type InputMode,
   type PeerView,
@@ -128,6 +130,8 @@ const ANSWERER_PATIENCE_MS = 3000;
 
 /** How long after an unrequested room.left a move's room.joined may take before it counts as removal. */
 const MOVE_GRACE_MS = 1500;
+/** A received level older than this is a member who stopped sending: packets come every 20 ms while they talk. */
+const SOURCE_STALE_MS = 300;
 
 const MESSAGES: Record<VoiceErrorCode, string> = {
   removed_from_channel: 'You were removed from the voice channel by a moderator, or the channel was deleted.',
@@ -181,6 +185,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   const store = createStore<VoiceState>()(() => initialVoiceState());
   const peers = new Map<string, PeerRuntime>();
   const voiceGate = createLevelGate({ threshold: thresholdFromDb(store.getState().sensitivityDb), hangoverMs: 300 });
+  const sendGate = new SendGate();
   const localSpeakingGate = createLevelGate({ threshold: SPEAKING_THRESHOLD, hangoverMs: SPEAKING_HANGOVER_MS });
 
   let credentials: VoiceCredentials | null = null;
@@ -209,8 +214,15 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   function applyTransmit(): void {
     const state = store.getState();
     const transmitting = microphone !== null && shouldTransmit(state, voiceGate.isOpen());
-    // A disabled track sends silence, so the peer connections and the relay allocations stay up while muted.
-    if (microphone !== null) microphone.track.enabled = transmitting;
+    if (microphone !== null) {
+      const senders = microphoneSenders();
+      sendGate.update(senders, transmitting);
+      // Enabled while we send, and while every sender has confirmed it sends nothing (SendGate): the sender's stats
+      // then keep the microphone's level for the voice gate. Otherwise disabled, so a sender that still sends (a new
+      // link, @roamhq/wrtc's) sends silence. Muted, it is disabled whatever the senders do. The peer connections and
+      // the relay allocations stay up either way.
+      microphone.track.enabled = transmitting || (microphoneLive(state) && sendGate.holds(senders));
+    }
     if (transmitting !== state.transmitting) patch({ transmitting });
   }
 
@@ -294,13 +306,22 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   /** The media-source stat's id in the sender's reports, once found: later reads fetch only it. */
   let sentLevelStatId: string | null = null;
 
-  function microphoneSender(): RTCRtpSender | null {
-    if (sfu !== null) return sfu.microphoneSender();
+  /** The senders of our microphone: one per link in a mesh call, the sending link's in an SFU call. */
+  function microphoneSenders(): RTCRtpSender[] {
+    if (sfu !== null) {
+      const sender = sfu.microphoneSender();
+      return sender === null ? [] : [sender];
+    }
+    const senders: RTCRtpSender[] = [];
     for (const runtime of peers.values()) {
       const sender = runtime.link?.pc.getSenders?.().find((candidate) => candidate.track !== null);
-      if (sender !== undefined) return sender;
+      if (sender !== undefined) senders.push(sender);
     }
-    return null;
+    return senders;
+  }
+
+  function microphoneSender(): RTCRtpSender | null {
+    return microphoneSenders()[0] ?? null;
   }
 
   function readSentLevel(): void {
@@ -325,7 +346,11 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   function microphoneLevel(fallback: number): number {
     const meter = microphone?.meter;
     if (microphone === null || meter == null) return fallback;
-    if (!microphone.track.enabled || meter.pause === undefined) {
+    if (meter.pause === undefined) return meter.level();
+    if (!microphone.track.enabled) {
+      // Disabled only while the senders confirm they have stopped (a few milliseconds, at each pause in speech):
+      // the last level stands, rather than waking the meter's Web Audio graph for one read.
+      if (microphoneLive(store.getState()) && sendGate.settling(microphoneSenders())) return fallback;
       sentLevel = null;
       return meter.level();
     }
@@ -659,7 +684,11 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const receiver = runtime.link === null ? sfu?.memberReceiver(peerId) : runtime.link.pc.getReceivers?.()[0];
     if (receiver == null || typeof receiver.getSynchronizationSources !== 'function') return null;
     const source = receiver.getSynchronizationSources()[0];
-    return source?.audioLevel ?? null;
+    if (source === undefined) return null;
+    // A member whose voice gate closed, or who muted, sends nothing (SendGate), and their last level stays behind:
+    // a level that old is silence. The timestamp is on the page's wall clock (performance.timeOrigin + now).
+    const age = performance.timeOrigin + performance.now() - source.timestamp;
+    return age > SOURCE_STALE_MS ? 0 : (source.audioLevel ?? 0);
   }
 
   // ---------------------------------------------------------------------------------------------------------------

@@ -111,12 +111,17 @@ export function initialVoiceState(): VoiceState {
 }
 
 /** Whether the microphone should be sent, from the controls and (in voice-activity mode) the gate. */
+/** Whether the microphone may be heard at all: not muted, deafened or muted by the server. */
+export function microphoneLive(state: Pick<VoiceState, 'muted' | 'deafened' | 'serverMuted'>): boolean {
+  // Deafened implies muted, as in Discord and Mumble: you should not talk into a call you cannot hear.
+  return !(state.muted || state.deafened || state.serverMuted);
+}
+
 export function shouldTransmit(
   state: Pick<VoiceState, 'muted' | 'deafened' | 'serverMuted' | 'inputMode' | 'talking'>,
   voiceActive: boolean,
 ): boolean {
-  // Deafened implies muted, as in Discord and Mumble: you should not talk into a call you cannot hear.
-  if (state.muted || state.deafened || state.serverMuted) return false;
+  if (!microphoneLive(state)) return false;
   return state.inputMode === 'pushToTalk' ? state.talking : voiceActive;
 }
 

@@ -1,0 +1,85 @@
+/** The part of RTCRtpSender the gate uses (a browser's, @roamhq/wrtc's, or a test's). */
+export type GatedSender = Pick<RTCRtpSender, 'getParameters' | 'setParameters'>;
+
+interface SenderState {
+  /** What the voice gate wants: packets (true) or none (false). */
+  wanted: boolean;
+  /** What the sender was last told and confirmed; null before that. */
+  applied: boolean | null;
+  busy: boolean;
+  /** It refused once (@roamhq/wrtc refuses every change): it is never asked again, and never held. */
+  refused: boolean;
+}
+
+/**
+ * Stops our microphone's senders from sending while we are not talking, by their encodings' `active` flag
+ * (RTCRtpSender.setParameters), where a disabled track would send silence. Nothing is encoded, encrypted or relayed
+ * in a pause, at our end and at every listener's, as Discord's voice activity does; and the track can stay enabled,
+ * so the sender's media-source stats keep measuring the microphone for the voice gate, where a disabled track
+ * measures silence and the level had to come from a Web Audio graph instead.
+ *
+ * Privacy rests on `holds`: the engine keeps the track enabled while not sending only when every sender has
+ * confirmed `active: false`. A new link, a sender without encodings yet (before negotiation) or one that refused
+ * (@roamhq/wrtc's) is not held, so the engine disables the track: silence, as before.
+ */
+export class SendGate {
+  private readonly senders = new WeakMap<GatedSender, SenderState>();
+
+  /** Asks each sender for `active`; a change still on its way is followed by the latest wish. */
+  update(senders: readonly GatedSender[], active: boolean): void {
+    for (const sender of senders) {
+      const state = this.senders.get(sender) ?? { wanted: active, applied: null, busy: false, refused: false };
+      this.senders.set(sender, state);
+      state.wanted = active;
+      if (!state.busy && !state.refused && state.applied !== active) void this.apply(sender, state);
+    }
+  }
+
+  /** Whether every sender has confirmed it sends nothing (and is not being asked to send). */
+  holds(senders: readonly GatedSender[]): boolean {
+    return senders.length > 0 && senders.every((sender) => this.held(sender));
+  }
+
+  /** Whether every sender holds, or is being told to stop: the track is disabled only for that moment. */
+  settling(senders: readonly GatedSender[]): boolean {
+    return (
+      senders.length > 0 &&
+      senders.every((sender) => this.held(sender) || (this.senders.get(sender)?.busy === true && !this.wanted(sender)))
+    );
+  }
+
+  private held(sender: GatedSender): boolean {
+    const state = this.senders.get(sender);
+    return state !== undefined && !state.wanted && state.applied === false;
+  }
+
+  private wanted(sender: GatedSender): boolean {
+    return this.senders.get(sender)?.wanted ?? true;
+  }
+
+  private async apply(sender: GatedSender, state: SenderState): Promise<void> {
+    state.busy = true;
+    try {
+      while (state.applied !== state.wanted) {
+        const wanted = state.wanted;
+        const parameters = sender.getParameters();
+        // Before negotiation a sender may have no encodings to switch: not held; the next update asks again.
+        if (parameters.encodings.length === 0) {
+          state.applied = null;
+          return;
+        }
+        // Marked unknown first: between the call and its answer the sender may be in either state.
+        state.applied = null;
+        for (const encoding of parameters.encodings) encoding.active = wanted;
+        await sender.setParameters(parameters);
+        state.applied = wanted;
+      }
+    } catch {
+      // Not held from now on: the engine disables the track for this sender's link instead.
+      state.applied = null;
+      state.refused = true;
+    } finally {
+      state.busy = false;
+    }
+  }
+}
