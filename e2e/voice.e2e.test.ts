@@ -7,7 +7,7 @@ import { formatInviteLink, parseDeepLink } from '../shared/deepLink';
 import { signUpAndIn, startTestServer, type TestClient, type TestServer } from '../test/support/serverHarness';
 import { launchChromium, trustPinnedKey } from './harness/chromium';
 import { BRIDGE_SCRIPT, openAppPage, RENDERER_DIR, type AppPage } from './harness/appPage';
-import { inboundAudio, RTC_PROBE_SCRIPT, rtcLeftovers } from './harness/rtcProbe';
+import { audioPacketsSent, inboundAudio, RTC_PROBE_SCRIPT, rtcLeftovers } from './harness/rtcProbe';
 import { renderCount, RENDER_PROBE_SCRIPT, watchRenders } from './harness/renderProbe';
 import { makeSpeechWav } from './harness/speechWav';
 import { serveDirectory, type StaticServer } from './harness/staticServer';
@@ -82,6 +82,14 @@ const meterContextSinks = (page: Page) =>
         const sink = (made.context as AudioContext & { sinkId?: string | { type: string } }).sinkId;
         return typeof sink === 'object' ? sink.type : sink;
       }),
+  );
+
+/** Whether each live microphone track the page opened is enabled. */
+const microphoneEnabled = (page: Page) =>
+  page.evaluate(() =>
+    (window as unknown as { __whootRtcProbe: { tracks: MediaStreamTrack[] } }).__whootRtcProbe.tracks
+      .filter((track) => track.kind === 'audio' && track.readyState === 'live')
+      .map((track) => track.enabled),
   );
 
 /** The states of the page's microphone-meter AudioContexts. */
@@ -298,12 +306,25 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     try {
       await sensitivity.fill('0');
       await expect.poll(gateWord).toBe('waiting for your voice');
+      // A pause sends nothing at all (not a disabled track's silence): Ada's packet count stops, her microphone
+      // track stays enabled (her level comes from the sender's stats) and the meter's Web Audio graph sleeps.
+      // At Bob's, her last level goes stale and her ring goes out.
+      const stopped = async () => {
+        const first = await audioPacketsSent(ada.page);
+        await new Promise((resolve) => setTimeout(resolve, 600));
+        return (await audioPacketsSent(ada.page)) === first;
+      };
+      await expect.poll(stopped, { timeout: 15_000 }).toBe(true);
+      expect(await microphoneEnabled(ada.page)).toEqual([true]);
+      expect(await meterContextStates(ada.page)).toEqual(['suspended']);
+      await expect.poll(() => bob.page.locator('.voice-member .avatar-speaking').count()).toBe(0);
       // The longer of the two words, in the sidebar's width at every window size.
       await assertFitsAtEverySize(ada.page, 'voice-bar-waiting', (page) => [
         ['Mute', page.getByRole('button', { name: 'Mute', exact: true })],
       ]);
       await sensitivity.fill(before);
       await expect.poll(gateWord).toBe('sending');
+      await expect.poll(stopped, { timeout: 15_000 }).toBe(false);
       expect(
         await ada.page.evaluate(
           () => (window as unknown as { __statusWatch: { changes: number } }).__statusWatch.changes,

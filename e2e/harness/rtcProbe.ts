@@ -86,6 +86,17 @@ export async function inboundAudio(page: Page): Promise<InboundAudio[]> {
   });
 }
 
+/** RTP packets of audio the page has sent, summed over its open peer connections. */
+export async function audioPacketsSent(page: Page): Promise<number> {
+  let sent = 0;
+  for (const { entries } of await openConnectionStats(page)) {
+    for (const entry of entries) {
+      if (entry['type'] === 'outbound-rtp' && entry['kind'] === 'audio') sent += Number(entry['packetsSent'] ?? 0);
+    }
+  }
+  return sent;
+}
+
 /** Every peer connection and microphone track the page ever made, by state. */
 export async function rtcLeftovers(page: Page) {
   return page.evaluate(() => {
