@@ -7,7 +7,8 @@
  *   bare: two more browsers open a minimal page (e2e/harness/relayPeerPage.ts: getUserMedia, one relay-only
  *         RTCPeerConnection, an <audio> element) and call each other through the same relay with the same TURN
  *         credentials.
- * Every browser gets the same fake microphone (a WAV of speech, espeak-ng) and the same flags. Once a call is up and
+ * Every browser gets the same fake microphone (a WAV of speech, espeak-ng; with --pause, a silence after each
+ * sentence) and the same flags. Once a call is up and
  * has settled, the CPU time of each browser's process tree (/proc: the browser, its renderers, audio and network
  * services) is sampled over --seconds, and the bench prints each browser's share of one core, both calls' sums, and
  * app over bare. Rounds alternate which call goes first; medians are printed. The browsers run headless, so there is
@@ -17,6 +18,9 @@
  *   --seconds S      sampling window per call (default 30)
  *   --settle S       wait after the call connects before sampling (default 5)
  *   --rounds N       app and bare calls each (default 1)
+ *   --pause S        S seconds of silence after each sentence (default 0: speech without pause, the app's voice
+ *                    gate stays open). A call is turns of talking and listening; in a pause the app sends nothing
+ *                    and the bare page sends its silence
  *   --profile DIR    write a V8 CPU profile of the first app page's JavaScript during each app window (CDP)
  *   --trace DIR      in round 1, record a Chromium trace of the first browser of each call during its window and
  *                    print what the page's main thread and compositor spent their time on (self time by event);
@@ -44,6 +48,7 @@ const { values: args } = parseArgs({
     seconds: { type: 'string', default: '30' },
     settle: { type: 'string', default: '5' },
     rounds: { type: 'string', default: '1' },
+    pause: { type: 'string', default: '0' },
     profile: { type: 'string' },
     trace: { type: 'string' },
     timeout: { type: 'string', default: '900' },
@@ -264,7 +269,11 @@ async function setUp(workDir: string): Promise<Setup> {
   for (const built of [join(RENDERER_DIR, 'index.html'), BRIDGE_SCRIPT]) {
     if (!existsSync(built)) throw new Error(`${built} is missing: run "npm run build" first.`);
   }
-  const speech = makeSpeechWav(workDir, 'Hello from whoot. Testing one two three. Can you hear me now?');
+  const pauseSeconds = Number(args.pause);
+  if (!Number.isFinite(pauseSeconds) || pauseSeconds < 0) throw new Error(`--pause must be >= 0, got ${args.pause}`);
+  const speech = makeSpeechWav(workDir, 'Hello from whoot. Testing one two three. Can you hear me now?', {
+    pauseSeconds,
+  });
   const pages = await serveDirectory(RENDERER_DIR, { '/peer.html': RELAY_PEER_PAGE });
   const server = await startTestServer({ allowedOrigins: [pages.origin] });
   const ada = await signUpAndIn(server.server, 'Ada');
@@ -330,7 +339,8 @@ async function main(): Promise<void> {
   const ratios = appSums.map((app, i) => app / (bareSums[i] as number));
   console.log(
     `\nTwo Chromium clients in a relay-only call, ${seconds} s sampled after ${settleSeconds} s settling, ` +
-      `${rounds} round(s), medians; CPU of each browser's process tree as a share of one core`,
+      `${rounds} round(s), medians; CPU of each browser's process tree as a share of one core; ` +
+      (args.pause === '0' ? 'speech without pause' : `speech, then ${args.pause} s of silence`),
   );
   console.log(`app  (whoot renderer): ${percent(median(appSums))} for both (${appSums.map(percent).join(', ')})`);
   console.log(`bare (minimal page):   ${percent(median(bareSums))} for both (${bareSums.map(percent).join(', ')})`);
