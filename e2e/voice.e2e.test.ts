@@ -303,6 +303,9 @@ describe('voice channels in real Chromium through the bundled relay', () => {
       .click();
     const sensitivity = ada.page.getByRole('slider', { name: /Voice activity sensitivity/ });
     const before = await sensitivity.inputValue();
+    // Ada's ring in Bob's sidebar, lit while she talks.
+    const adaRingAtBob = bob.page.locator('.voice-member').filter({ hasText: 'Ada' }).locator('.avatar-speaking');
+    await expect.poll(() => adaRingAtBob.count(), { timeout: 15_000 }).toBe(1);
     try {
       await sensitivity.fill('0');
       await expect.poll(gateWord).toBe('waiting for your voice');
@@ -317,7 +320,7 @@ describe('voice channels in real Chromium through the bundled relay', () => {
       await expect.poll(stopped, { timeout: 15_000 }).toBe(true);
       expect(await microphoneEnabled(ada.page)).toEqual([true]);
       expect(await meterContextStates(ada.page)).toEqual(['suspended']);
-      await expect.poll(() => bob.page.locator('.voice-member .avatar-speaking').count()).toBe(0);
+      await expect.poll(() => adaRingAtBob.count(), { timeout: 15_000 }).toBe(0);
       // The longer of the two words, in the sidebar's width at every window size.
       await assertFitsAtEverySize(ada.page, 'voice-bar-waiting', (page) => [
         ['Mute', page.getByRole('button', { name: 'Mute', exact: true })],

@@ -354,9 +354,9 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       sentLevel = null;
       return meter.level();
     }
-    // Five reads a second once one has answered: a sender's report costs WebRTC's thread and the page's, and the
-    // voice gate holds 300 ms past the last loud read anyway.
-    if (sentLevel === null || meterTicks % 2 === 0) readSentLevel();
+    // Five reads a second while we send: a sender's report costs WebRTC's thread and the page's, and the voice gate
+    // holds 300 ms past the last loud read anyway. Ten in a pause, where a read is how soon the first word opens it.
+    if (sentLevel === null || meterTicks % 2 === 0 || !store.getState().transmitting) readSentLevel();
     if (sentLevel === null) return meter.level();
     meter.pause();
     return sentLevel;
@@ -425,9 +425,11 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
    * (ICE restarts, device changes), and an answering side that hears no offer in time offers itself.
    */
   function attachMedia(pc: RTCPeerConnection): void {
+    // A new sender is not held by the send gate yet: in a pause, the track is disabled for it at once.
     if (microphone !== null) pc.addTrack(microphone.track);
     // Listen-only still needs an audio m-line to receive on.
     else pc.addTransceiver('audio', { direction: 'recvonly' });
+    applyTransmit();
   }
 
   async function answerWithMedia(pc: RTCPeerConnection): Promise<void> {
@@ -437,6 +439,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     if (audio === undefined || audio.sender.track !== null) return;
     audio.direction = 'sendrecv';
     await audio.sender.replaceTrack(track);
+    applyTransmit();
   }
 
   function addView(peer: RoomPeer, connectionState: RTCPeerConnectionState): void {
