@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { SendGate, type GatedSender } from './sendGate';
 
 /** A sender whose setParameters answers when the test says so, and remembers what it was told. */
-function fakeSender(options: { encodings?: number; refuse?: boolean } = {}) {
+function fakeSender(options: { encodings?: number; refuse?: boolean | (() => boolean) } = {}) {
   let active = true;
   let encodings = options.encodings ?? 1;
   const pending: (() => void)[] = [];
@@ -16,7 +16,8 @@ function fakeSender(options: { encodings?: number; refuse?: boolean } = {}) {
     setParameters: (parameters: RTCRtpSendParameters) => {
       const next = parameters.encodings.every((encoding) => encoding.active !== false);
       calls.push(next);
-      if (options.refuse === true) return Promise.reject(new DOMException('no', 'InvalidModificationError'));
+      const refuse = typeof options.refuse === 'function' ? options.refuse() : options.refuse === true;
+      if (refuse) return Promise.reject(new DOMException('no', 'InvalidModificationError'));
       return new Promise<void>((resolve) =>
         pending.push(() => {
           active = next;
@@ -95,7 +96,25 @@ describe('SendGate', () => {
     expect(gate.holds([link.sender])).toBe(true);
   });
 
-  it('never holds, nor asks again, a sender that refused (so its track carries silence instead)', async () => {
+  it('asks a stopped sender that refused to send again, so no one is left silent for good', async () => {
+    const gate = new SendGate();
+    let refusing = false;
+    const link = fakeSender({ refuse: () => refusing });
+    gate.update([link.sender], false);
+    await link.answer();
+    expect(link.active()).toBe(false);
+    refusing = true;
+    gate.update([link.sender], true);
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(link.active()).toBe(false);
+    refusing = false;
+    gate.update([link.sender], true);
+    await link.answer();
+    expect(link.calls).toEqual([false, true, true]);
+    expect(link.active()).toBe(true);
+  });
+
+  it('never holds, nor asks again, a sender that refused while sending (its track carries silence instead)', async () => {
     const gate = new SendGate();
     const link = fakeSender({ refuse: true });
     gate.update([link.sender], false);

@@ -7,7 +7,7 @@ interface SenderState {
   /** What the sender was last told and confirmed; null before that. */
   applied: boolean | null;
   busy: boolean;
-  /** It refused once (@roamhq/wrtc refuses every change): it is never asked again, and never held. */
+  /** It refused while sending (@roamhq/wrtc refuses every change): it is never asked again, and never held. */
   refused: boolean;
 }
 
@@ -75,11 +75,21 @@ export class SendGate {
         state.applied = wanted;
       }
     } catch {
-      // Not held from now on: the engine disables the track for this sender's link instead.
+      // Refused while sending: never held, so the engine disables the track in pauses instead (silence). Refused
+      // while stopped (a change that raced a renegotiation, say): asked again at the next update, or it would stay
+      // silent for good.
       state.applied = null;
-      state.refused = true;
+      state.refused = sending(sender);
     } finally {
       state.busy = false;
     }
+  }
+}
+
+function sending(sender: GatedSender): boolean {
+  try {
+    return sender.getParameters().encodings.every((encoding) => encoding.active !== false);
+  } catch {
+    return false;
   }
 }
