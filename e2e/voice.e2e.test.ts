@@ -311,7 +311,7 @@ describe('voice channels in real Chromium through the bundled relay', () => {
       await expect.poll(gateWord).toBe('waiting for your voice');
       // A pause sends nothing at all (not a disabled track's silence): Ada's packet count stops, her microphone
       // track stays enabled (her level comes from the sender's stats) and the meter's Web Audio graph sleeps.
-      // At Bob's, her last level goes stale and her ring goes out.
+      // At Bob's, her ring goes out (her last packets before the pause were quiet).
       const stopped = async () => {
         const first = await audioPacketsSent(ada.page);
         await new Promise((resolve) => setTimeout(resolve, 600));

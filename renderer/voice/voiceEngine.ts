@@ -130,8 +130,6 @@ const ANSWERER_PATIENCE_MS = 3000;
 
 /** How long after an unrequested room.left a move's room.joined may take before it counts as removal. */
 const MOVE_GRACE_MS = 1500;
-/** A received level older than this is a member who stopped sending: packets come every 20 ms while they talk. */
-const SOURCE_STALE_MS = 300;
 
 const MESSAGES: Record<VoiceErrorCode, string> = {
   removed_from_channel: 'You were removed from the voice channel by a moderator, or the channel was deleted.',
@@ -214,7 +212,11 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   function applyTransmit(): void {
     const state = store.getState();
     const transmitting = microphone !== null && shouldTransmit(state, voiceGate.isOpen());
-    if (microphone !== null) {
+    if (microphone !== null && microphone.meter?.pause === undefined) {
+      // A meter that cannot sleep (the bot's reads its own frames) gains nothing from the sender's stats: a disabled
+      // track, as before.
+      microphone.track.enabled = transmitting;
+    } else if (microphone !== null) {
       const senders = microphoneSenders();
       sendGate.update(senders, transmitting);
       // Enabled while we send, and while every sender has confirmed it sends nothing (SendGate): the sender's stats
@@ -687,11 +689,7 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const receiver = runtime.link === null ? sfu?.memberReceiver(peerId) : runtime.link.pc.getReceivers?.()[0];
     if (receiver == null || typeof receiver.getSynchronizationSources !== 'function') return null;
     const source = receiver.getSynchronizationSources()[0];
-    if (source === undefined) return null;
-    // A member whose voice gate closed, or who muted, sends nothing (SendGate), and their last level stays behind:
-    // a level that old is silence. The timestamp is on the page's wall clock (performance.timeOrigin + now).
-    const age = performance.timeOrigin + performance.now() - source.timestamp;
-    return age > SOURCE_STALE_MS ? 0 : (source.audioLevel ?? 0);
+    return source?.audioLevel ?? null;
   }
 
   // ---------------------------------------------------------------------------------------------------------------
