@@ -44,17 +44,16 @@ export class SendGate {
   settling(senders: readonly GatedSender[]): boolean {
     return (
       senders.length > 0 &&
-      senders.every((sender) => this.held(sender) || (this.senders.get(sender)?.busy === true && !this.wanted(sender)))
+      senders.every((sender) => {
+        const state = this.senders.get(sender);
+        return state !== undefined && !state.wanted && (state.applied === false || state.busy);
+      })
     );
   }
 
   private held(sender: GatedSender): boolean {
     const state = this.senders.get(sender);
     return state !== undefined && !state.wanted && state.applied === false;
-  }
-
-  private wanted(sender: GatedSender): boolean {
-    return this.senders.get(sender)?.wanted ?? true;
   }
 
   private async apply(sender: GatedSender, state: SenderState): Promise<void> {
