@@ -25,7 +25,8 @@
  *
  * Options:
  *   --relays LIST             which relays, comma-separated: coturn, whoot (one thread), whoot:N (N worker threads
- *                             on the same ports, `npm run relay -- --workers N`); default coturn,whoot
+ *                             on the same ports, `npm run relay -- --workers N`), whoot-dgram[:N] (the same with
+ *                             Node's dgram instead of recvmmsg/sendmmsg, `--udp-io dgram`); default coturn,whoot
  *   --only coturn|whoot       run one relay (same as --relays with one name)
  *   --rounds N                runs per relay (default 1); medians are printed
  *   --saturate                the ceiling search instead of one load (--clients is then the first step)
@@ -60,6 +61,8 @@ const RELAY_CLI = join(ROOT, 'main/server/turn/relayCli.ts');
 interface Target {
   readonly kind: 'coturn' | 'whoot';
   readonly workers: number;
+  /** whoot's UDP listener: recvmmsg/sendmmsg (the default where the addon loads) or Node's dgram, as before it. */
+  readonly udpIo: 'auto' | 'dgram';
   readonly name: string;
   /** Its own relayed-port range, wide enough that leftovers of a run never exhaust it. */
   readonly ports: readonly [number, number];
@@ -67,7 +70,8 @@ interface Target {
 
 function parseTargets(text: string): Target[] {
   return text.split(',').map((word, i) => {
-    const [kind, workers] = word.trim().split(':');
+    const [name = '', workers] = word.trim().split(':');
+    const kind = name === 'whoot-dgram' ? 'whoot' : name;
     if (kind !== 'coturn' && kind !== 'whoot') throw new Error(`--relays: unknown relay ${word}`);
     const count = workers === undefined ? 1 : positiveInt('relays', workers);
     if (count < 1 || (kind === 'coturn' && workers !== undefined)) throw new Error(`--relays: bad entry ${word}`);
@@ -75,7 +79,8 @@ function parseTargets(text: string): Target[] {
     return {
       kind,
       workers: count,
-      name: kind === 'whoot' && count > 1 ? `whoot×${count}` : kind,
+      udpIo: name === 'whoot-dgram' ? 'dgram' : 'auto',
+      name: kind === 'whoot' && count > 1 ? `${name}×${count}` : name,
       ports: [base, base + 1_999],
     };
   });
@@ -259,7 +264,8 @@ function relayCommand(target: Target, port: number, secret: string): string[] {
   return substitute(
     `${process.execPath} ${profile}--import tsx ${RELAY_CLI} --listen-ip {ip} --udp-port {port} --tcp-port {port} ` +
       '--relay-ip {ip} --min-port {minPort} --max-port {maxPort} --realm {realm} --max-per-user 10000 ' +
-      `--max-allocations 100000 --bandwidth 1000000000 --legacy-channels --workers ${target.workers}`,
+      `--max-allocations 100000 --bandwidth 1000000000 --legacy-channels --workers ${target.workers} ` +
+      `--udp-io ${target.udpIo}`,
     vars,
   );
 }

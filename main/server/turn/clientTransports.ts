@@ -14,7 +14,7 @@ export interface UdpListener {
 }
 
 /** Big enough that a burst from dozens of clients waits in the kernel instead of being dropped there. */
-const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
+export const UDP_BUFFER_BYTES = 4 * 1024 * 1024;
 
 export function startUdpListener(
   host: string,

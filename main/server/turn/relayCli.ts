@@ -22,7 +22,7 @@ import { errorMessage } from '../../../shared/errorMessage';
 const usage = `usage: relay [--config file.json] [--listen-ip IP] [--udp-port N|off] [--tcp-port N|off]
   [--tls-port N --cert FILE --key FILE] [--relay-ip IP] [--min-port N] [--max-port N] [--realm NAME]
   [--secret-file FILE] [--max-allocations N] [--max-per-user N] [--bandwidth BYTES_PER_S] [--nonce-ttl SECONDS]
-  [--allow-peer IP]... [--workers N|auto]
+  [--allow-peer IP]... [--workers N|auto] [--udp-io auto|batched|dgram]
   [--legacy-channels] [--feed-url https://HOST:PORT --feed-pin SPKI_PIN [--relay-id ID] [--feed-interval MS]]
 The secret comes from WHOOT_RELAY_SECRET or --secret-file.`;
 
@@ -52,6 +52,7 @@ function main(): Promise<void> | void {
       'relay-id': { type: 'string' },
       'feed-interval': { type: 'string' },
       workers: { type: 'string' },
+      'udp-io': { type: 'string' },
       help: { type: 'boolean' },
     },
     strict: true,
@@ -84,6 +85,7 @@ function main(): Promise<void> | void {
     allowedPeers: values['allow-peer'],
     legacyChannelNumbers: values['legacy-channels'],
     workers: values.workers === undefined || values.workers === 'auto' ? values.workers : number(values.workers),
+    udpIo: values['udp-io'],
     revocationFeed:
       values['feed-url'] === undefined
         ? undefined

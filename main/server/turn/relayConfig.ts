@@ -88,6 +88,11 @@ export const relayConfigSchema = z
     revocationFeed: revocationFeedConfigSchema.nullable().default(null),
     /** Relay worker threads on the same ports (relayWorkers.ts): a number, or 'auto' for one per core. */
     workers: z.union([z.literal('auto'), z.number().int().min(1).max(256)]).default(1),
+    /**
+     * How the UDP listener reads and writes: 'batched' (recvmmsg/sendmmsg, native/udp-batch; an error where it does
+     * not load), 'dgram' (Node's), or 'auto' (batched where it loads).
+     */
+    udpIo: z.enum(['auto', 'batched', 'dgram']).default('auto'),
   })
   .refine((config) => config.minPort <= config.maxPort, { message: 'minPort must not exceed maxPort' });
 
@@ -118,6 +123,7 @@ export function relayOptionsFrom(config: RelayConfig, secret: string): RelayOpti
     secret,
     listen: {
       host: config.listenIp,
+      ...(config.udpIo === 'auto' ? {} : { batchedUdp: config.udpIo === 'batched' }),
       udpPort: config.udpPort,
       tcpPort: config.tcpPort,
       tls:

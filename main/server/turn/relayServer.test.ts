@@ -22,6 +22,11 @@ import { createStreamFramer } from './stun/streamFramer';
 import { createTurnTestClient, type TurnTestClient } from './testing/turnTestClient';
 
 const SECRET = 'test-relay-secret-0123456789abcdefghijklmnop';
+/**
+ * The UDP listener under test: recvmmsg/sendmmsg (native/udp-batch; required here, so a build without the addon
+ * fails instead of quietly testing dgram twice), or Node's dgram when relayServer.dgram.test.ts runs this file again.
+ */
+const batchedUdp = (globalThis as { relayTestUdpIo?: 'batched' | 'dgram' }).relayTestUdpIo !== 'dgram';
 const REALM = 'whoot.test';
 
 let clock = Date.now();
@@ -38,7 +43,7 @@ async function startRelay(overrides: Partial<RelayOptions> = {}): Promise<Relay>
   const relay = await createRelay({
     realm: REALM,
     secret: SECRET,
-    listen: { host: '127.0.0.1', udpPort: 0, tcpPort: 0 },
+    listen: { host: '127.0.0.1', udpPort: 0, tcpPort: 0, batchedUdp },
     relay: { address: '127.0.0.1' },
     isSessionLive: async (sessionId) => !revoked.has(sessionId),
     now: () => clock,
@@ -63,7 +68,9 @@ function credentials(options: { userId?: string; sessionId?: string; ttlSeconds?
 
 /** For relays started with `withTls`: their TURNS listener's certificate, which the test clients trust. */
 const certificate = makeSelfSignedCertificate();
-const withTls = { listen: { host: '127.0.0.1', udpPort: 0, tcpPort: 0, tls: { port: 0, ...certificate } } };
+const withTls = {
+  listen: { host: '127.0.0.1', udpPort: 0, tcpPort: 0, batchedUdp, tls: { port: 0, ...certificate } },
+};
 
 async function client(
   relay: Relay,
@@ -429,6 +436,33 @@ describe('a retransmitted Allocate', () => {
       getAttribute(answers[1]!, Attr.XOR_RELAYED_ADDRESS),
     );
     expect(relay.stats().allocations).toMatchObject({ created: 1, active: 1 });
+  });
+
+  it('is answered from its own bytes when other datagrams arrive while it waits (the batched listener reuses its buffer)', async () => {
+    const relay = await startRelay({
+      isSessionLive: async () => {
+        await new Promise((resolve) => setTimeout(resolve, 200));
+        return true;
+      },
+    });
+    const creds = credentials();
+    const port = relay.addresses.udp!.port;
+    const a = await client(relay, creds);
+    // Another client's Bindings, sent while a's Allocate waits on the session check: with the listener's buffer
+    // reused, they land where a's request was read.
+    const noise = createSocket('udp4');
+    open.push({ close: () => new Promise((resolve) => noise.close(() => resolve())) });
+    await new Promise<void>((resolve) => noise.bind(0, '127.0.0.1', resolve));
+    const allocating = a.allocate();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    for (let i = 0; i < 64; i++) noise.send(bindingRequest(), port, '127.0.0.1');
+    const { relayed, answer } = await allocating;
+    expect(answer.errorCode).toBeNull();
+    expect(answer.signed).toBe(true);
+    expect(relayed).not.toBeNull();
+    expect(relay.stats().allocations).toMatchObject({ created: 1, active: 1 });
+    // The allocation is the one a asked for: a Refresh on it, signed with a's key, is answered.
+    expect((await a.refresh(600)).errorCode).toBeNull();
   });
 });
 

@@ -17,6 +17,7 @@ import {
 import {
   startStreamListener,
   startUdpListener,
+  UDP_BUFFER_BYTES,
   type StreamListener,
   type TlsMaterial,
   type UdpListener,
@@ -28,6 +29,13 @@ import { createAllocationQuota, createByteRateLimiter, type QuotaDecision } from
 import { createRelayCounters, type RefusalReason, type RelayStats } from './relayCounters';
 import { createRelayedPorts, relayedPortsOn } from './relayedPorts';
 import { bindRelaySocket, closeQuietly, type RelayPortRange } from './relaySockets';
+import {
+  batchedUdpAvailable,
+  ipv4KeyOf,
+  ipv4LinkKey,
+  startBatchedUdpListener,
+  type BatchedDatagramSource,
+} from './batchedUdpListener';
 import {
   readAddressFamily,
   readChannelNumber,
@@ -84,6 +92,11 @@ export interface RelayOptions {
      * The kernel then hands each client 4-tuple (and each TCP connection) to one of them.
      */
     readonly reusePort?: boolean;
+    /**
+     * Read the UDP listener with recvmmsg/sendmmsg (batchedUdpListener.ts): true requires it, false uses Node's
+     * dgram, absent uses it where the addon loads (Linux builds) and dgram elsewhere.
+     */
+    readonly batchedUdp?: boolean;
     /** 0 picks a free port; null or absent leaves the listener off. */
     readonly udpPort?: number | null;
     readonly tcpPort?: number | null;
@@ -300,6 +313,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
   let version = 0;
   /** UDP clients with an allocation, by address then port: the per-datagram lookup without building a key. */
   const udpLinks = new Map<string, Map<number, ClientLink>>();
+  /** The IPv4 ones again by `ipv4 * 65536 + port`: the batched listener's lookup, without an address string. */
+  const udpLinksV4 = new Map<number, ClientLink>();
   const reservations = new Map<string, Reservation>();
   /** Sessions ended while an Allocate for them was in flight: the Allocate must not complete. */
   const sessionEnds = new Map<string, { count: number; at: number }>();
@@ -363,6 +378,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     let ports = udpLinks.get(link.remote.address);
     if (ports === undefined) udpLinks.set(link.remote.address, (ports = new Map()));
     ports.set(link.remote.port, link);
+    const key = ipv4KeyOf(link.remote);
+    if (key !== null) udpLinksV4.set(key, link);
   };
 
   const unregisterUdpLink = (link: ClientLink) => {
@@ -370,6 +387,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (ports?.get(link.remote.port) !== link) return;
     ports.delete(link.remote.port);
     if (ports.size === 0) udpLinks.delete(link.remote.address);
+    const key = ipv4KeyOf(link.remote);
+    if (key !== null) udpLinksV4.delete(key);
   };
 
   const endAllocation = (allocation: Allocation, why: string) => {
@@ -909,7 +928,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       toClient(local, data, allocation.relayed.address, allocation.relayed.port, channel, at);
       return;
     }
-    allocation.socket.send(data, peer.port, peer.address);
+    // A copy: a datagram from the batched listener lives in its receive buffer, and dgram may queue the send.
+    allocation.socket.send(Buffer.from(data), peer.port, peer.address);
   };
 
   const handleSend = (link: ClientLink, message: StunMessage) => {
@@ -1088,12 +1108,31 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   // ---- listeners ----------------------------------------------------------------------------------------------
 
-  let udp: UdpListener | null = null;
+  let udp: Pick<UdpListener, 'port' | 'close'> | null = null;
+  let dgramListener: UdpListener | null = null;
   let tcp: StreamListener | null = null;
   let tls: StreamListener | null = null;
   let connectionCount = 0;
   const host = options.listen.host;
   const reusePort = options.listen.reusePort ?? false;
+
+  /** A datagram from a client this relay holds no allocation for yet: a new link (dropped while the pool starts). */
+  const fromNewUdpClient = (data: Buffer, sender: Pick<ClientLink, 'remote' | 'send' | 'sendOne'>) => {
+    if (options.pool !== undefined && !options.pool.admitsClients()) return;
+    const remote = sender.remote;
+    const link: ClientLink = {
+      id: `udp|${remote.address}|${remote.port}`,
+      transport: 'udp',
+      remote,
+      stream: false,
+      send: sender.send,
+      sendOne: sender.sendOne,
+      allocation: null,
+      allocating: false,
+      closed: false,
+    };
+    handlePacket(link, data);
+  };
 
   const onDatagram = (listener: () => UdpListener | null) => (data: Buffer, from: RemoteInfo) => {
     const known = udpLinks.get(from.address)?.get(from.port);
@@ -1102,20 +1141,29 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       return;
     }
     const socket = listener()?.socket;
-    if (socket === undefined || (options.pool !== undefined && !options.pool.admitsClients())) return;
+    if (socket === undefined) return;
     const address = from.family === 'IPv6' ? (canonicalIp(from.address) ?? from.address) : from.address;
-    const link: ClientLink = {
-      id: `udp|${address}|${from.port}`,
-      transport: 'udp',
+    fromNewUdpClient(data, {
       remote: { family: from.family === 'IPv6' ? 6 : 4, address, port: from.port },
-      stream: false,
       send: (parts) => socket.send(parts as Buffer[], from.port, from.address),
       sendOne: (packet) => socket.send(packet, from.port, from.address),
-      allocation: null,
-      allocating: false,
-      closed: false,
-    };
-    handlePacket(link, data);
+    });
+  };
+
+  /**
+   * The batched listener's datagrams are views of its receive buffer, valid during this call only. ChannelData is
+   * handled in place (its paths copy whatever they keep or queue); STUN is copied first, since Allocate and Refresh
+   * go on after an await and keep parts of the message.
+   */
+  const onBatchedDatagram = (data: Buffer, from: BatchedDatagramSource) => {
+    const known =
+      from.family === 4
+        ? udpLinksV4.get(ipv4LinkKey(from.ipv4, from.port))
+        : udpLinks.get(from.address())?.get(from.port);
+    const first = data[0] ?? 0xff;
+    const packet = first < 0x40 ? Buffer.from(data) : data;
+    if (known !== undefined) handlePacket(known, packet);
+    else fromNewUdpClient(packet, from.sender());
   };
 
   const onConnection = (transport: 'tcp' | 'tls') => (socket: Socket) => {
@@ -1172,12 +1220,17 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   try {
     if (options.listen.udpPort !== undefined && options.listen.udpPort !== null) {
-      udp = await startUdpListener(
-        host,
-        options.listen.udpPort,
-        onDatagram(() => udp),
-        reusePort,
-      );
+      const batched = options.listen.batchedUdp ?? batchedUdpAvailable();
+      if (batched) {
+        udp = startBatchedUdpListener(host, options.listen.udpPort, onBatchedDatagram, reusePort, UDP_BUFFER_BYTES);
+      } else {
+        udp = dgramListener = await startUdpListener(
+          host,
+          options.listen.udpPort,
+          onDatagram(() => dgramListener),
+          reusePort,
+        );
+      }
     }
     if (options.listen.tcpPort !== undefined && options.listen.tcpPort !== null) {
       tcp = await startStreamListener(

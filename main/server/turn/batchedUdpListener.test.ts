@@ -1,0 +1,131 @@
+import { createSocket, type Socket } from 'node:dgram';
+import { once } from 'node:events';
+import { afterEach, describe, expect, it } from 'vitest';
+import {
+  batchedUdpAvailable,
+  ipv4KeyOf,
+  ipv4LinkKey,
+  startBatchedUdpListener,
+  type BatchedDatagramSource,
+  type BatchedUdpListener,
+} from './batchedUdpListener';
+
+const open: { close(): unknown }[] = [];
+afterEach(async () => {
+  for (const thing of open.splice(0).reverse()) await thing.close();
+});
+
+interface Seen {
+  readonly text: string;
+  readonly family: 4 | 6;
+  readonly address: string;
+  readonly port: number;
+  readonly ipv4: number;
+}
+
+/** A listener that records every datagram and echoes it back with a prefix, through the sender a new link gets. */
+function echoListener(
+  host: string,
+  port = 0,
+  reusePort = false,
+  prefix = 'echo:',
+): { listener: BatchedUdpListener; seen: Seen[] } {
+  const seen: Seen[] = [];
+  const listener = startBatchedUdpListener(
+    host,
+    port,
+    (data: Buffer, from: BatchedDatagramSource) => {
+      seen.push({
+        text: data.toString(),
+        family: from.family,
+        address: from.address(),
+        port: from.port,
+        ipv4: from.ipv4,
+      });
+      from.sender().send([Buffer.from(prefix), data]);
+    },
+    reusePort,
+    1 << 20,
+  );
+  open.push(listener);
+  return { listener, seen };
+}
+
+async function udpClient(type: 'udp4' | 'udp6', host: string): Promise<{ socket: Socket; received: Buffer[] }> {
+  const socket = createSocket(type);
+  const received: Buffer[] = [];
+  socket.on('message', (message: Buffer) => received.push(message));
+  socket.bind(0, host);
+  await once(socket, 'listening');
+  open.push({ close: () => new Promise<void>((resolve) => socket.close(() => resolve())) });
+  return { socket, received };
+}
+
+async function until(condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error('condition not reached in 10 s');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
+
+describe('the batched UDP listener (native/udp-batch)', () => {
+  it('builds and loads on Linux, where the relay uses it by default', () => {
+    expect(batchedUdpAvailable()).toBe(process.platform === 'linux');
+  });
+
+  it('reads a burst in batches, says who sent each datagram, and sends the answers together', async () => {
+    const { listener, seen } = echoListener('127.0.0.1');
+    const { socket, received } = await udpClient('udp4', '127.0.0.1');
+    const messages = Array.from({ length: 40 }, (_, i) => `message ${i}`);
+    for (const message of messages) socket.send(message, listener.port, '127.0.0.1');
+    await until(() => received.length === messages.length);
+    expect(seen.map((s) => s.text)).toEqual(messages);
+    expect(received.map((r) => r.toString())).toEqual(messages.map((m) => `echo:${m}`));
+    const port = socket.address().port;
+    for (const s of seen) expect(s).toMatchObject({ family: 4, address: '127.0.0.1', port, ipv4: 0x7f000001 });
+    expect(ipv4LinkKey(seen[0]!.ipv4, port)).toBe(ipv4KeyOf({ family: 4, address: '127.0.0.1', port }));
+    const stats = listener.stats();
+    expect(stats).toMatchObject({ received: 40, sent: 40, sendFailed: 0 });
+    // 40 datagrams that were all waiting took fewer reads than datagrams, and their answers fewer sends.
+    expect(stats.batches).toBeLessThan(40);
+    expect(stats.sendCalls).toBeLessThan(40);
+  });
+
+  it('hands over a datagram of the largest UDP size whole', async () => {
+    const { listener, seen } = echoListener('127.0.0.1', 0, false, '');
+    const { socket, received } = await udpClient('udp4', '127.0.0.1');
+    const big = Buffer.alloc(65_507, 'x');
+    socket.send(big, listener.port, '127.0.0.1');
+    await until(() => received.length === 1);
+    expect(seen[0]!.text.length).toBe(65_507);
+    // The answer is longer than a queued send's slot: it goes on its own, whole.
+    expect(received[0]!.equals(big)).toBe(true);
+  });
+
+  it('speaks IPv6 with the canonical address text', async () => {
+    const { listener, seen } = echoListener('::1');
+    const { socket, received } = await udpClient('udp6', '::1');
+    socket.send('six', listener.port, '::1');
+    await until(() => received.length === 1);
+    expect(seen[0]).toMatchObject({ text: 'six', family: 6, address: '::1', port: socket.address().port });
+    expect(received[0]!.toString()).toBe('echo:six');
+  });
+
+  it('shares its port only when asked to (SO_REUSEPORT), and gives it back when closed', async () => {
+    const first = echoListener('127.0.0.1', 0, true).listener;
+    const second = echoListener('127.0.0.1', first.port, true).listener;
+    expect(second.port).toBe(first.port);
+    expect(() => echoListener('127.0.0.1', first.port, false)).toThrow(/EADDRINUSE/);
+    await first.close();
+    await second.close();
+    const again = createSocket('udp4');
+    again.bind(first.port, '127.0.0.1');
+    await once(again, 'listening');
+    await new Promise<void>((resolve) => again.close(() => resolve()));
+  });
+
+  it('refuses a host that is not an IP address', () => {
+    expect(() => echoListener('localhost')).toThrow(/IP address/);
+  });
+});
