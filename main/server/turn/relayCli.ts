@@ -7,6 +7,7 @@ import { createRelay, type Relay } from './relayServer';
 import { createRelayWorkers } from './relayWorkers';
 import { pinnedRelayTransport } from './relayApiClient';
 import { createServerLink, type ServerLink } from './serverLink';
+import { batchedUdpAvailable } from './batchedUdpListener';
 import { errorMessage } from '../../../shared/errorMessage';
 
 /**
@@ -135,8 +136,9 @@ function main(): Promise<void> | void {
     const { udp, tcp, tls } = started.addresses;
     const shown = (name: string, a: { host: string; port: number } | null) =>
       a ? `${name} ${a.host}:${a.port}` : null;
+    const udpIo = config.udpIo === 'auto' ? (batchedUdpAvailable() ? 'batched' : 'dgram') : config.udpIo;
     console.log(
-      `[whoot relay] listening: ${[shown('udp', udp), shown('tcp', tcp), shown('tls', tls)].filter(Boolean).join(', ')}; relaying from ${config.relayIp}:${config.minPort}-${config.maxPort}; ${workers} worker${workers === 1 ? '' : 's'}`,
+      `[whoot relay] listening: ${[shown('udp', udp), shown('tcp', tcp), shown('tls', tls)].filter(Boolean).join(', ')}; relaying from ${config.relayIp}:${config.minPort}-${config.maxPort}; ${workers} worker${workers === 1 ? '' : 's'}; UDP ${udpIo === 'batched' ? 'recvmmsg/sendmmsg' : 'dgram'}`,
     );
     const stop = () => {
       feed?.stop();

@@ -4,3 +4,5 @@
  */
 (globalThis as { relayTestUdpIo?: 'batched' | 'dgram' }).relayTestUdpIo = 'dgram';
 await import('./relayServer.test');
+
+export {};
