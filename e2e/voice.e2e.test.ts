@@ -239,7 +239,13 @@ describe('voice channels in real Chromium through the bundled relay', () => {
   });
 
   it('mute silences the other side, unmute brings the voice back', async () => {
+    // Ada's ring in Bob's sidebar, lit while she talks.
+    const adaRingAtBob = bob.page.locator('.voice-member').filter({ hasText: 'Ada' }).locator('.avatar-speaking');
+    await expect.poll(() => adaRingAtBob.count(), { timeout: 15_000 }).toBe(1);
     await ada.page.getByRole('button', { name: 'Mute', exact: true }).click();
+    // Muted in the middle of a word, her last packets are silence (SilentTail), so her ring at Bob's goes out now,
+    // not when Chromium forgets her source's last loud level 10 s later.
+    await expect.poll(() => adaRingAtBob.count(), { timeout: 4_000 }).toBe(0);
     await expect
       .poll(() => ada.page.getByRole('button', { name: 'Mute', exact: true }).getAttribute('aria-pressed'))
       .toBe('true');

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SendGate, type GatedSender } from './sendGate';
+import { SendGate, SilentTail, type GatedSender } from './sendGate';
 
 /** A sender whose setParameters answers when the test says so, and remembers what it was told. */
 function fakeSender(options: { encodings?: number; refuse?: boolean | (() => boolean) } = {}) {
@@ -124,5 +124,29 @@ describe('SendGate', () => {
     gate.update([link.sender], false);
     gate.update([link.sender], true);
     expect(link.calls).toEqual([false]);
+  });
+});
+
+describe('SilentTail', () => {
+  it('sends silence for its length after we stop talking, and not before we ever talked', () => {
+    const tail = new SilentTail(100);
+    expect(tail.update(false, 0)).toBe(false);
+    expect(tail.update(true, 10)).toBe(false);
+    expect(tail.update(false, 20)).toBe(true);
+    expect(tail.update(false, 119)).toBe(true);
+    expect(tail.sending(119)).toBe(true);
+    expect(tail.update(false, 120)).toBe(false);
+    expect(tail.sending(500)).toBe(false);
+  });
+
+  it('ends when we talk again, and starts afresh at the next stop', () => {
+    const tail = new SilentTail(100);
+    tail.update(true, 0);
+    expect(tail.update(false, 10)).toBe(true);
+    expect(tail.update(true, 50)).toBe(false);
+    expect(tail.sending(60)).toBe(false);
+    expect(tail.update(false, 300)).toBe(true);
+    expect(tail.update(false, 399)).toBe(true);
+    expect(tail.update(false, 400)).toBe(false);
   });
 });

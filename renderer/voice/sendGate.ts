@@ -92,3 +92,29 @@ function sending(sender: GatedSender): boolean {
     return false;
   }
 }
+
+/**
+ * A moment of silence before the senders stop. Listeners light a member's ring from the level of the last packet
+ * they got (getSynchronizationSources keeps it for 10 s): a mute or a push-to-talk release in the middle of a word
+ * stopped the packets on a loud one, and the ring stayed lit. So when we stop talking the senders go on for `ms`
+ * with the track disabled (silence, never what was said after the stop), and then stop.
+ */
+export class SilentTail {
+  private until = Number.NEGATIVE_INFINITY;
+  private transmitting = false;
+
+  constructor(private readonly ms: number) {}
+
+  /** Whether, at `now`, the senders should still send silence; called with whether we transmit at each tick. */
+  update(transmitting: boolean, now: number): boolean {
+    if (this.transmitting && !transmitting) this.until = now + this.ms;
+    this.transmitting = transmitting;
+    if (transmitting) this.until = Number.NEGATIVE_INFINITY;
+    return this.sending(now);
+  }
+
+  /** Whether the tail still runs at `now` (the meter then keeps its last level rather than waking up). */
+  sending(now: number): boolean {
+    return now < this.until;
+  }
+}

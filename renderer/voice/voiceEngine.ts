@@ -13,7 +13,7 @@ import {
 } from './callStats';
 import { effectiveDevice } from './deviceChoice';
 import { PeerLink } from './peerLink';
-import { SendGate } from './sendGate';
+import { SendGate, SilentTail } from './sendGate';
 import { SfuCall } from './sfuCall';
 import {
   MicrophoneError,
@@ -184,6 +184,8 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   const peers = new Map<string, PeerRuntime>();
   const voiceGate = createLevelGate({ threshold: thresholdFromDb(store.getState().sensitivityDb), hangoverMs: 300 });
   const sendGate = new SendGate();
+  /** Five 20 ms packets of silence after we stop talking, so no listener keeps our last loud level (SilentTail). */
+  const silentTail = new SilentTail(100);
   const localSpeakingGate = createLevelGate({ threshold: SPEAKING_THRESHOLD, hangoverMs: SPEAKING_HANGOVER_MS });
 
   let credentials: VoiceCredentials | null = null;
@@ -218,12 +220,13 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       microphone.track.enabled = transmitting;
     } else if (microphone !== null) {
       const senders = microphoneSenders();
-      sendGate.update(senders, transmitting);
+      const tail = silentTail.update(transmitting, clock.now());
+      sendGate.update(senders, transmitting || tail);
       // Enabled while we send, and while every sender has confirmed it sends nothing (SendGate): the sender's stats
       // then keep the microphone's level for the voice gate. Otherwise disabled, so a sender that still sends (a new
-      // link, @roamhq/wrtc's) sends silence. Muted, it is disabled whatever the senders do. The peer connections and
-      // the relay allocations stay up either way.
-      microphone.track.enabled = transmitting || (microphoneLive(state) && sendGate.holds(senders));
+      // link, @roamhq/wrtc's, the silent tail) sends silence. Muted, it is disabled whatever the senders do. The peer
+      // connections and the relay allocations stay up either way.
+      microphone.track.enabled = transmitting || (!tail && microphoneLive(state) && sendGate.holds(senders));
     }
     if (transmitting !== state.transmitting) patch({ transmitting });
   }
@@ -350,8 +353,9 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     if (microphone === null || meter == null) return fallback;
     if (meter.pause === undefined) return meter.level();
     if (!microphone.track.enabled) {
-      // Disabled only while the senders confirm they have stopped (a few milliseconds, at each pause in speech):
-      // the last level stands, rather than waking the meter's Web Audio graph for one read.
+      // Disabled during the silent tail and while the senders confirm they have stopped (a few milliseconds, at each
+      // pause in speech): the last level stands, rather than waking the meter's Web Audio graph for one read.
+      if (silentTail.sending(clock.now())) return fallback;
       if (microphoneLive(store.getState()) && sendGate.settling(microphoneSenders())) return fallback;
       sentLevel = null;
       return meter.level();
