@@ -173,8 +173,11 @@ describe('npm run server -- doctor', () => {
     expect(anonymous.lines.out.filter((line) => line.startsWith('SKIP'))).toHaveLength(6);
 
     // A base64url pin starts with '-' one time in 64, and `--pin -x` reads as an option: the help and docs give
-    // `--pin=PIN`, so a pin with a leading dash is tried on purpose every run.
-    for (const otherPin of [tamperLastCharacter(t.server.spkiPin), `-${t.server.spkiPin.slice(1)}`]) {
+    // `--pin=PIN`, so a pin with a leading dash is tried on purpose every run. Its last character is changed too:
+    // the server's own pin starts with '-' one run in 64, and the dashed pin was then the right one.
+    const tampered = tamperLastCharacter(t.server.spkiPin);
+    for (const otherPin of [tampered, `-${tampered.slice(1)}`]) {
+      expect(otherPin).not.toBe(t.server.spkiPin);
       const wrongPin = io();
       const code = await runCli(
         ['doctor', '--url', `https://127.0.0.1:${t.server.port}`, `--pin=${otherPin}`],
