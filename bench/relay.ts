@@ -30,6 +30,9 @@
  *   --only coturn|whoot       run one relay (same as --relays with one name)
  *   --rounds N                runs per relay (default 1); medians are printed
  *   --saturate                the ceiling search instead of one load (--clients is then the first step)
+ *   --ceiling                 the ceiling search with the project's own load generator (bench/support/channelLoad.ts:
+ *                             recvmmsg/sendmmsg, --clients clients, rates from 10,000 msgs/s up, 4 s a step), which
+ *                             outruns a relay where turnutils_uclient cannot; --max-rate N stops the steps there
  *   --cpu-prof DIR            whoot relays write V8 CPU profiles (node --cpu-prof) into DIR
  *   --clients N --messages N --length BYTES --interval MS    the uclient load (-m, -n, -l, -z)
  *   --send                    Send/Data indications (uclient -s) instead of channels
@@ -51,6 +54,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { clockTicks, treeCpuSeconds } from './support/processCpu';
 import { coturnArgs } from '../test/support/coturn';
+import { createChannelLoad, type StepResult } from './support/channelLoad';
 
 const IP = '127.0.0.1';
 const REALM = 'whoot';
@@ -118,6 +122,8 @@ const { values: args } = parseArgs({
     relays: { type: 'string', default: 'coturn,whoot' },
     rounds: { type: 'string', default: '1' },
     saturate: { type: 'boolean', default: false },
+    ceiling: { type: 'boolean', default: false },
+    'max-rate': { type: 'string', default: '300000' },
     'cpu-prof': { type: 'string' },
     clients: { type: 'string', default: '50' },
     messages: { type: 'string', default: '500' },
@@ -517,6 +523,83 @@ function printCeilings(byTarget: Map<Target, RunResult[]>): void {
   printRows(header, rows);
 }
 
+const CEILING_RATES = [10_000, 20_000, 40_000, 60_000, 80_000, 100_000, 130_000, 160_000, 200_000, 250_000, 300_000];
+const CEILING_STEP_SECONDS = 4;
+
+interface CeilingStep extends StepResult {
+  readonly relayCpuSeconds: number;
+}
+
+/** Raises the offered rate until a step loses ≥ 0.1 % or the generator cannot offer it: the relay's ceiling. */
+async function ceilingOne(target: Target, secret: string, load: Load): Promise<CeilingStep[]> {
+  const port = await freePort();
+  process.stderr.write(`${target.name}: starting on ${IP}:${port} … `);
+  const relay = await startRelay(target, port, secret);
+  const pid = relay.child.pid as number;
+  const steps: CeilingStep[] = [];
+  const generator = await createChannelLoad({
+    relay: { host: IP, port },
+    ...restCredentials(secret),
+    clients: load.clients,
+    length: load.length,
+  });
+  try {
+    process.stderr.write(`up (pid ${pid}); ${load.clients} clients; `);
+    await generator.step(5_000, 2);
+    for (const rate of CEILING_RATES.filter((r) => r <= positiveInt('max-rate', args['max-rate']))) {
+      const before = treeCpuSeconds(pid);
+      const result = await generator.step(rate, CEILING_STEP_SECONDS);
+      const after = treeCpuSeconds(pid);
+      const step = { ...result, relayCpuSeconds: after.user + after.system - before.user - before.system };
+      steps.push(step);
+      process.stderr.write(`${rate}: ${step.lossPercent.toFixed(2)} % lost; `);
+      if (step.lossPercent >= LOSS_LIMIT_PERCENT || step.sent / step.seconds < 0.95 * rate) break;
+    }
+    process.stderr.write('\n');
+    return steps;
+  } finally {
+    generator.close();
+    await stopRelay(relay.child);
+  }
+}
+
+function printCeilingSteps(byTarget: Map<Target, CeilingStep[]>): void {
+  console.log(
+    `\nCeilings with the batched generator (bench/support/channelLoad.ts) on the same 2 cores: the highest rate ` +
+      `delivered with < ${LOSS_LIMIT_PERCENT} % loss`,
+  );
+  const header = ['relay', 'offered', 'delivered/s', 'loss %', 'delay ms', 'relay CPU %', 'generator CPU %'];
+  const rows: string[][] = [];
+  for (const [target, steps] of byTarget) {
+    for (const step of steps) {
+      rows.push([
+        target.name,
+        String(step.offered),
+        String(Math.round(step.received / step.seconds)),
+        step.lossPercent.toFixed(3),
+        step.meanDelayMs.toFixed(2),
+        ((100 * step.relayCpuSeconds) / step.seconds).toFixed(0),
+        ((100 * step.generatorCpuSeconds) / step.seconds).toFixed(0),
+      ]);
+    }
+  }
+  printRows(header, rows);
+  for (const [target, steps] of byTarget) {
+    const clean = steps.filter((s) => s.lossPercent < LOSS_LIMIT_PERCENT && s.sent / s.seconds >= 0.95 * s.offered);
+    const last = steps[steps.length - 1];
+    const why =
+      last === undefined
+        ? 'no step ran'
+        : last.lossPercent >= LOSS_LIMIT_PERCENT
+          ? `loss at ${last.offered}`
+          : last.sent / last.seconds < 0.95 * last.offered
+            ? `the generator could not offer ${last.offered}`
+            : 'every step clean';
+    const ceiling = Math.max(0, ...clean.map((s) => s.received / s.seconds));
+    console.log(`${target.name}: ceiling ${Math.round(ceiling)} msgs/s (${why})`);
+  }
+}
+
 async function main(): Promise<void> {
   for (const tool of ['turnserver', 'turnutils_uclient']) {
     if (!onPath(tool)) {
@@ -543,6 +626,12 @@ async function main(): Promise<void> {
   // Same shape as the server's relay secret (base64url of random bytes), so both relays accept it.
   const secret = randomBytes(32).toString('base64url');
   const roundCount = Math.max(1, positiveInt('rounds', args.rounds));
+  if (args.ceiling) {
+    const byTarget = new Map<Target, CeilingStep[]>();
+    for (const target of targets) byTarget.set(target, await ceilingOne(target, secret, load));
+    printCeilingSteps(byTarget);
+    return;
+  }
   if (args.saturate) {
     const byTarget = new Map<Target, RunResult[]>();
     for (const target of targets) {

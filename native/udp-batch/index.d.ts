@@ -9,6 +9,9 @@ export interface BatchSocket {
   /** Queued while a batch is being handled (sent together after it), sent at once otherwise. */
   send(packet: Uint8Array, family: 4, port: number, ipv4: number): void;
   send(packet: Uint8Array, family: 6, port: number, ipv6: Uint8Array): void;
+  /** Until the matching uncork(), sends are queued as in a batch; the last uncork() sends them in one sendmmsg. */
+  cork(): void;
+  uncork(): void;
   close(): void;
   stats(): { received: number; batches: number; sent: number; sendFailed: number; sendCalls: number };
 }

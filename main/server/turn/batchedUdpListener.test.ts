@@ -1,5 +1,6 @@
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
+import udpBatch from '@whoot/udp-batch';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   batchedUdpAvailable,
@@ -123,6 +124,20 @@ describe('the batched UDP listener (native/udp-batch)', () => {
     again.bind(first.port, '127.0.0.1');
     await once(again, 'listening');
     await new Promise<void>((resolve) => again.close(() => resolve()));
+  });
+
+  it('cork and uncork send a burst in one system call (the load generator of bench:relay --ceiling)', async () => {
+    if (!udpBatch.supported) throw new Error('udp-batch did not load');
+    const { socket: client, received } = await udpClient('udp4', '127.0.0.1');
+    const raw = udpBatch.open('127.0.0.1', 0, false, 1 << 20, () => undefined, {});
+    open.push(raw);
+    raw.cork();
+    for (let i = 0; i < 10; i++) raw.send(Buffer.from(`burst ${i}`), 4, client.address().port, 0x7f000001);
+    expect(raw.stats().sendCalls).toBe(0);
+    raw.uncork();
+    expect(raw.stats()).toMatchObject({ sent: 10, sendCalls: 1 });
+    await until(() => received.length === 10);
+    expect(received.map((r) => r.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `burst ${i}`));
   });
 
   it('refuses a host that is not an IP address', () => {

@@ -96,9 +96,9 @@ static void call_js(listener_t *l, int count) {
   napi_value callback, self, argv[1], result;
   if (napi_get_reference_value(env, l->callback, &callback) == napi_ok &&
       napi_get_reference_value(env, l->self, &self) == napi_ok && napi_create_int32(env, count, &argv[0]) == napi_ok) {
-    l->in_batch = 1;
+    l->in_batch++;
     napi_status status = napi_make_callback(env, l->async, self, callback, 1, argv, &result);
-    l->in_batch = 0;
+    l->in_batch--;
     if (status == napi_pending_exception) {
       napi_value error;
       napi_get_and_clear_last_exception(env, &error);
@@ -268,6 +268,20 @@ static napi_value js_close(napi_env env, napi_callback_info info) {
   return NULL;
 }
 
+/* cork() and uncork(): sends in between are queued and leave in one sendmmsg (a load generator's burst). */
+static napi_value js_cork(napi_env env, napi_callback_info info) {
+  listener_t *l;
+  if (napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&l) == napi_ok && l != NULL && !l->closed) l->in_batch++;
+  return NULL;
+}
+
+static napi_value js_uncork(napi_env env, napi_callback_info info) {
+  listener_t *l;
+  if (napi_get_cb_info(env, info, NULL, NULL, NULL, (void **)&l) != napi_ok || l == NULL || l->closed) return NULL;
+  if (l->in_batch > 0 && --l->in_batch == 0 && l->queued > 0) flush(l);
+  return NULL;
+}
+
 static napi_value js_stats(napi_env env, napi_callback_info info) {
   listener_t *l;
   napi_value out = NULL, value;
@@ -403,6 +417,10 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_set_named_property(env, result, "send", value));
   CHECK(napi_create_function(env, "close", NAPI_AUTO_LENGTH, js_close, l, &value));
   CHECK(napi_set_named_property(env, result, "close", value));
+  CHECK(napi_create_function(env, "cork", NAPI_AUTO_LENGTH, js_cork, l, &value));
+  CHECK(napi_set_named_property(env, result, "cork", value));
+  CHECK(napi_create_function(env, "uncork", NAPI_AUTO_LENGTH, js_uncork, l, &value));
+  CHECK(napi_set_named_property(env, result, "uncork", value));
   CHECK(napi_create_function(env, "stats", NAPI_AUTO_LENGTH, js_stats, l, &value));
   CHECK(napi_set_named_property(env, result, "stats", value));
   return result;
