@@ -374,14 +374,18 @@ describe('long-term credentials', () => {
   });
 });
 
+/** A relay whose session check takes `ms`: each Allocate waits that long in the relay before it is answered. */
+const startRelayWithSlowSessionCheck = (ms: number) =>
+  startRelay({
+    isSessionLive: async () => {
+      await new Promise((resolve) => setTimeout(resolve, ms));
+      return true;
+    },
+  });
+
 describe('a retransmitted Allocate', () => {
   it('while the first is still being made (a slow session check) makes no second allocation for the 5-tuple', async () => {
-    const relay = await startRelay({
-      isSessionLive: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 300));
-        return true;
-      },
-    });
+    const relay = await startRelayWithSlowSessionCheck(300);
     const creds = credentials();
     const socket = createSocket('udp4');
     open.push({ close: () => new Promise((resolve) => socket.close(() => resolve())) });
@@ -439,12 +443,7 @@ describe('a retransmitted Allocate', () => {
   });
 
   it('is answered from its own bytes when other datagrams arrive while it waits (the batched listener reuses its buffer)', async () => {
-    const relay = await startRelay({
-      isSessionLive: async () => {
-        await new Promise((resolve) => setTimeout(resolve, 200));
-        return true;
-      },
-    });
+    const relay = await startRelayWithSlowSessionCheck(200);
     const creds = credentials();
     const port = relay.addresses.udp!.port;
     const a = await client(relay, creds);
