@@ -41,7 +41,12 @@ afterEach(() => {
 function startRenderer(options: { available?: boolean; page?: EventTarget } = {}) {
   const fake = createFakeWhootApi();
   const store = options.available === false ? null : preferences;
-  fake.answer('voicePreferences.get', async () => voicePreferencesGetHandler(store)({}, sender));
+  let answered = false;
+  fake.answer('voicePreferences.get', async () => {
+    const result = await voicePreferencesGetHandler(store)({}, sender);
+    answered = true;
+    return result;
+  });
   fake.answer('voicePreferences.set', async (update) => voicePreferencesSetHandler(store)(update, sender));
   const engine: VoiceEngine = createVoiceEngine({
     createPeerConnection: wrtcPeerConnection,
@@ -69,9 +74,14 @@ function startRenderer(options: { available?: boolean; page?: EventTarget } = {}
   };
   running.push(stop);
   const saves = () => fake.requests.filter((request) => request.channel === 'voicePreferences.set');
-  /** Resolves once the saved preferences were asked for and applied (the link listens from then on). */
+  /**
+   * Resolves once the saved preferences were answered and applied (the link listens from then on). It used to wait
+   * for the question only: under stress-ng main's file read took longer than the 20 ms after it, the test's changes
+   * came before the link listened, and no save ever came. The link applies the answer in promise callbacks, which
+   * all run before the timer of `pause`.
+   */
   const ready = async () => {
-    await eventually('the saved preferences asked for', () => (fake.requests.length > 0 ? true : undefined));
+    await eventually('the saved preferences answered', () => (answered ? true : undefined));
     await pause(20);
   };
   return { engine, devices: devices.store, stop, saves, ready };
