@@ -3,6 +3,7 @@ import { createTurnClient } from '../../main/server/turn/turnClient';
 import { Attr } from '../../main/server/turn/stun/constants';
 import { getAttribute } from '../../main/server/turn/stun/message';
 import { readXorAddress } from '../../main/server/turn/stun/attributes';
+import { ipv4Number } from '../../main/server/turn/batchedUdpListener';
 
 /**
  * A TURN load generator that can outrun a relay on the same machine, for `bench:relay --ceiling`: turnutils_uclient
@@ -81,7 +82,9 @@ export async function createChannelLoad(options: ChannelLoadOptions) {
 
   let received = 0;
   let delaySum = 0;
-  const ipv4 = host.split('.').reduce((word, byte) => word * 256 + Number(byte), 0);
+  const parsed = ipv4Number(host);
+  if (parsed === null) throw new Error(`the relay's host must be an IPv4 address: ${host}`);
+  const ipv4: number = parsed;
   const clients: LoadClient[] = ports.map((localPort) => {
     let meta = new Uint32Array(0);
     let bytes = new DataView(new ArrayBuffer(0));

@@ -214,19 +214,21 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
   function applyTransmit(): void {
     const state = store.getState();
     const transmitting = microphone !== null && shouldTransmit(state, voiceGate.isOpen());
-    if (microphone !== null && microphone.meter?.pause === undefined) {
-      // A meter that cannot sleep (the bot's reads its own frames) gains nothing from the sender's stats: a disabled
-      // track, as before.
-      microphone.track.enabled = transmitting;
-    } else if (microphone !== null) {
-      const senders = microphoneSenders();
-      const tail = silentTail.update(transmitting, clock.now());
-      sendGate.update(senders, transmitting || tail);
-      // Enabled while we send, and while every sender has confirmed it sends nothing (SendGate): the sender's stats
-      // then keep the microphone's level for the voice gate. Otherwise disabled, so a sender that still sends (a new
-      // link, @roamhq/wrtc's, the silent tail) sends silence. Muted, it is disabled whatever the senders do. The peer
-      // connections and the relay allocations stay up either way.
-      microphone.track.enabled = transmitting || (!tail && microphoneLive(state) && sendGate.holds(senders));
+    if (microphone !== null) {
+      if (microphone.meter?.pause === undefined) {
+        // A meter that cannot sleep (the bot's reads its own frames) gains nothing from the sender's stats: a
+        // disabled track, as before.
+        microphone.track.enabled = transmitting;
+      } else {
+        const senders = microphoneSenders();
+        const tail = silentTail.update(transmitting, clock.now());
+        sendGate.update(senders, transmitting || tail);
+        // Enabled while we send, and while every sender has confirmed it sends nothing (SendGate): the sender's
+        // stats then keep the microphone's level for the voice gate. Otherwise disabled, so a sender that still
+        // sends (a new link, @roamhq/wrtc's, the silent tail) sends silence. Muted, it is disabled whatever the
+        // senders do. The peer connections and the relay allocations stay up either way.
+        microphone.track.enabled = transmitting || (!tail && microphoneLive(state) && sendGate.holds(senders));
+      }
     }
     if (transmitting !== state.transmitting) patch({ transmitting });
   }

@@ -34,12 +34,16 @@ export interface BatchedUdpListener {
 /** The key of an IPv4 client in the relay's link index: what `ipv4` and `port` of a datagram give, as one number. */
 export const ipv4LinkKey = (ipv4: number, port: number): number => ipv4 * 65536 + port;
 
+/** An IPv4 address's text as the 32-bit number a datagram's `ipv4` is (and `send` takes), or null if not IPv4. */
+export function ipv4Number(address: string): number | null {
+  const bytes = ipToBytes(address);
+  return bytes === null || bytes.length !== 4 ? null : Buffer.from(bytes).readUInt32BE(0);
+}
+
 /** The same key from a link's address text (once, when the link is registered), or null for IPv6. */
 export function ipv4KeyOf(remote: TransportAddress): number | null {
-  if (remote.family !== 4) return null;
-  const bytes = ipToBytes(remote.address);
-  if (bytes === null || bytes.length !== 4) return null;
-  return ipv4LinkKey(Buffer.from(bytes).readUInt32BE(0), remote.port);
+  const ipv4 = remote.family === 4 ? ipv4Number(remote.address) : null;
+  return ipv4 === null ? null : ipv4LinkKey(ipv4, remote.port);
 }
 
 /** Whether this build of the relay can batch (the addon compiled and loads: Linux with a C compiler at install). */
