@@ -242,6 +242,9 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     // Ada's ring in Bob's sidebar, lit while she talks.
     const adaRingAtBob = bob.page.locator('.voice-member').filter({ hasText: 'Ada' }).locator('.avatar-speaking');
     await expect.poll(() => adaRingAtBob.count(), { timeout: 15_000 }).toBe(1);
+    // A screen reader hears the ring too: the row's name says it (an attribute, so a flip lays nothing out).
+    const sidebarAtBob = bob.page.getByRole('list', { name: `In ${channelName}` });
+    await expect.poll(() => sidebarAtBob.getByRole('listitem', { name: /^Ada, speaking/ }).count()).toBe(1);
     await ada.page.getByRole('button', { name: 'Mute', exact: true }).click();
     // Muted in the middle of a word, her last packets are silence (SilentTail), so her ring at Bob's goes out now,
     // not when Chromium forgets her source's last loud level 10 s later.
@@ -249,6 +252,7 @@ describe('voice channels in real Chromium through the bundled relay', () => {
     await expect
       .poll(() => ada.page.getByRole('button', { name: 'Mute', exact: true }).getAttribute('aria-pressed'))
       .toBe('true');
+    await expect.poll(() => sidebarAtBob.getByRole('listitem', { name: 'Ada, muted' }).count()).toBe(1);
     await waitForAudio(
       bob.page,
       (audio) => audio.length === 1 && (audio[0]?.audioLevel ?? 1) < SILENCE,

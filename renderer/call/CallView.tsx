@@ -8,7 +8,7 @@ import { MenuButton, useMenu } from '../components/Menu';
 import { useVoice } from '../screens/workspace/useVoice';
 import { VoiceStateIcons } from '../shell/ChannelSidebar';
 import { useStores } from '../storesContext';
-import { sameMember, voiceStateWords, type CallMember } from './callMembers';
+import { sameMember, voiceMemberLabel, type CallMember } from './callMembers';
 import { useCallMembers } from './useCallMembers';
 import { EncryptionBadge } from './EncryptionBadge';
 import { MemberMenu } from './MemberMenu';
@@ -22,7 +22,6 @@ interface CallTileProps {
 
 function CallTileView({ member, channelId, stale }: CallTileProps) {
   const menu = useMenu();
-  const words = voiceStateWords(member);
   const status = member.self
     ? 'you'
     : stale
@@ -36,7 +35,7 @@ function CallTileView({ member, channelId, stale }: CallTileProps) {
   return (
     <li
       className={classes('call-tile', member.speaking && !stale && 'call-tile-speaking', stale && 'call-tile-stale')}
-      aria-label={`${member.name}${member.self ? ' (you)' : ''}${words.length > 0 ? `, ${words.join(', ')}` : ''}`}
+      aria-label={voiceMemberLabel(member)}
       {...(canOpenMenu ? menu.contextMenuProps : {})}
     >
       <Avatar name={member.name} id={member.userId} size="xl" speaking={member.speaking && !stale} />

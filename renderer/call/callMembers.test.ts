@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Member } from '../../shared/rest/endpoints';
 import type { PeerView } from '../voice/voiceState';
-import { callMembers, sameMember, voiceStateWords } from './callMembers';
+import { callMembers, sameMember, voiceMemberLabel } from './callMembers';
 
 const ada = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a01';
 const bob = '0190a1b2-c3d4-7e5f-8a9b-0c1d2e3f4a02';
@@ -68,11 +68,21 @@ describe('callMembers', () => {
     ]);
   });
 
-  it("says a member's state in words", () => {
-    expect(voiceStateWords({ speaking: false, serverMuted: true, selfDeafened: true, selfMuted: true })).toEqual([
-      'server-muted',
-      'deafened',
-    ]);
+  it("says a member's name and state in words", () => {
+    const quiet = {
+      name: 'Ada',
+      self: false,
+      speaking: false,
+      serverMuted: false,
+      selfDeafened: false,
+      selfMuted: false,
+    };
+    expect(voiceMemberLabel(quiet)).toBe('Ada');
+    expect(voiceMemberLabel({ ...quiet, self: true, speaking: true })).toBe('Ada (you), speaking');
+    expect(voiceMemberLabel({ ...quiet, serverMuted: true, selfDeafened: true, selfMuted: true })).toBe(
+      'Ada, server-muted, deafened',
+    );
+    expect(voiceMemberLabel({ ...quiet, selfMuted: true })).toBe('Ada, muted');
   });
 });
 

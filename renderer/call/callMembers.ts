@@ -59,13 +59,20 @@ export function callMembers(input: CallMembersInput): CallMember[] {
   return list.sort((a, b) => (a.self === b.self ? a.name.localeCompare(b.name) : a.self ? -1 : 1));
 }
 
-/** The words a screen reader hears for a member's voice state (the icons say the same to the eye). */
-export function voiceStateWords(member: Pick<CallMember, 'selfMuted' | 'selfDeafened' | 'serverMuted' | 'speaking'>) {
-  return [
+/**
+ * What a screen reader hears for a voice member (the avatar, the icons and the ring say the same to the eye): the
+ * name, "(you)" for yourself, then the voice state. It is an aria-label rather than hidden text, because a speaking
+ * flip then changes an attribute nothing is styled by, where a text change lays the page out at every phrase.
+ */
+export function voiceMemberLabel(
+  member: Pick<CallMember, 'name' | 'self' | 'selfMuted' | 'selfDeafened' | 'serverMuted' | 'speaking'>,
+): string {
+  const words = [
     member.speaking ? 'speaking' : null,
     member.serverMuted ? 'server-muted' : null,
     member.selfDeafened ? 'deafened' : member.selfMuted ? 'muted' : null,
   ].filter((word): word is string => word !== null);
+  return `${member.name}${member.self ? ' (you)' : ''}${words.length > 0 ? `, ${words.join(', ')}` : ''}`;
 }
 
 /**

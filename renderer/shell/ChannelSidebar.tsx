@@ -1,7 +1,7 @@
 import { useStore } from 'zustand';
 import type { Channel } from '../../shared/rest/endpoints';
 import { memo, type ReactNode } from 'react';
-import { sameMember, voiceStateWords, type CallMember } from '../call/callMembers';
+import { sameMember, voiceMemberLabel, type CallMember } from '../call/callMembers';
 import { useCallMembers } from '../call/useCallMembers';
 import { VoiceBar } from '../call/VoiceBar';
 import { Avatar } from '../components/Avatar';
@@ -65,15 +65,11 @@ function TextChannelRow({ channel, current }: { channel: Channel; current: boole
 /** One member under a voice channel; a speaking flip re-renders only that member's row. */
 const VoiceMemberRow = memo(
   function VoiceMemberRow({ member }: { member: CallMember }) {
-    const words = voiceStateWords(member);
     return (
-      <li className="voice-member">
+      <li className="voice-member" aria-label={voiceMemberLabel(member)}>
         <Avatar name={member.name} id={member.userId} size="sm" speaking={member.speaking} />
         <span className="voice-member-name">{member.name}</span>
         <VoiceStateIcons member={member} />
-        {/* Never empty (a space says nothing), so a speaking flip changes a text node in place: React would
-            add and remove one for an empty string, and that lays out the page. */}
-        <span className="visually-hidden">{words.length > 0 ? ` (${words.join(', ')})` : ' '}</span>
       </li>
     );
   },

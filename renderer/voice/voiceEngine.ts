@@ -292,8 +292,9 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     }
   }
 
-  let meterTicks = 0;
-  /** The microphone's latest level, read ten times a second; in the store only while a meter watches it. */
+  /** When the peers' rings were last read (clock ms): five times a second, whatever the meter's pace. */
+  let ringsReadAt = Number.NEGATIVE_INFINITY;
+  /** The microphone's latest level, read ten times a second (five while we send); in the store only while a meter watches it. */
   let localLevel = 0;
   const levelWatchers = watcherCount();
 
@@ -362,9 +363,9 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
       sentLevel = null;
       return meter.level();
     }
-    // Five reads a second while we send: a sender's report costs WebRTC's thread and the page's, and the voice gate
-    // holds 300 ms past the last loud read anyway. Ten in a pause, where a read is how soon the first word opens it.
-    if (sentLevel === null || meterTicks % 2 === 0 || !store.getState().transmitting) readSentLevel();
+    // One read a tick: five a second while we send (meterDelay), ten in a pause, where a read is how soon the first
+    // word opens the gate.
+    readSentLevel();
     if (sentLevel === null) return meter.level();
     meter.pause();
     return sentLevel;
@@ -379,10 +380,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     const localSpeaking = localSpeakingGate.update(level, now) && store.getState().transmitting;
     setLocalLevel(level);
     if (localSpeaking !== state.localSpeaking) patch({ localSpeaking });
-    // Peers' rings every other read (five a second): asking the receiver is a synchronous trip to WebRTC's thread,
-    // the costliest call left on the page's main thread in a call.
-    meterTicks += 1;
-    if (meterTicks % 2 === 1) return;
+    // Peers' rings five times a second: asking the receiver is a synchronous trip to WebRTC's thread, the costliest
+    // call left on the page's main thread in a call.
+    if (now - ringsReadAt < meterIntervalMs * 1.5) return;
+    ringsReadAt = now;
     for (const [peerId, runtime] of peers) {
       const peerLevel = ports.speakers.level?.(peerId) ?? receivedLevel(peerId, runtime);
       if (peerLevel === null) continue;
@@ -845,14 +846,32 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
     }, delay);
   }
 
+  /**
+   * Ten ticks a second, five while we send on the sender's stats: those are read five times a second (a report costs
+   * WebRTC's thread and the page's), and the voice gate holds 300 ms past the last loud read anyway, so a tick
+   * between two reads would only judge the same level again.
+   */
+  function meterDelay(): number {
+    return store.getState().transmitting && sentLevel !== null ? meterIntervalMs * 2 : meterIntervalMs;
+  }
+
+  function scheduleMeter(delay: number): void {
+    const timer: unknown = clock.setTimeout(() => {
+      readMeter();
+      // Unless the call stopped the timers meanwhile (or started new ones).
+      if (meterTimer === timer) scheduleMeter(meterDelay());
+    }, delay);
+    meterTimer = timer;
+  }
+
   function startTimers(): void {
-    if (meterTimer === null) meterTimer = clock.setInterval(readMeter, meterIntervalMs);
+    if (meterTimer === null) scheduleMeter(meterIntervalMs);
     if (statsTimer === null) scheduleStats(statsIntervalMs);
   }
 
   function stopTimers(): void {
     if (statsTimer !== null) clock.clearTimeout(statsTimer);
-    if (meterTimer !== null) clock.clearInterval(meterTimer);
+    if (meterTimer !== null) clock.clearTimeout(meterTimer);
     statsTimer = null;
     meterTimer = null;
   }
