@@ -21,7 +21,8 @@
  *   --pause S        S seconds of silence after each sentence (default 0: speech without pause, the app's voice
  *                    gate stays open). A call is turns of talking and listening; in a pause the app sends nothing
  *                    and the bare page sends its silence
- *   --profile DIR    write a V8 CPU profile of the first app page's JavaScript during each app window (CDP)
+ *   --profile DIR    write a V8 CPU profile and an allocation profile (collected objects too) of the first app page's
+ *                    JavaScript during each app window (CDP)
  *   --trace DIR      in round 1, record a Chromium trace of the first browser of each call during its window and
  *                    print what the page's main thread and compositor spent their time on (self time by event);
  *                    tracing costs CPU itself, so that round's figures are not comparable with the others
@@ -178,12 +179,21 @@ async function profiled<T>(page: Page, file: string | null, run: () => Promise<T
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Profiler.enable');
   await cdp.send('Profiler.start');
+  // What the page allocates, collected or not: the garbage behind V8's collections in a call.
+  await cdp.send('HeapProfiler.enable');
+  await cdp.send('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
   try {
     return await run();
   } finally {
     const { profile } = await cdp.send('Profiler.stop');
     writeFileSync(file, JSON.stringify(profile));
-    console.error(`profile of the app page: ${file}`);
+    const heap = file.replace(/\.cpuprofile$/, '.heapprofile');
+    writeFileSync(heap, JSON.stringify((await cdp.send('HeapProfiler.stopSampling')).profile));
+    console.error(`profiles of the app page: ${file}, ${heap} (allocations, open in DevTools' Memory panel)`);
   }
 }
 
