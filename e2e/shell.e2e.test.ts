@@ -163,12 +163,12 @@ describe('the app shell in real Chromium', () => {
 
     await bob.page.getByRole('button', { name: 'Mute', exact: true }).click();
     await tile(ada.page, 'Bob, muted').waitFor();
-    await inLobby(ada.page).getByRole('listitem').filter({ hasText: 'Bob (muted)' }).waitFor();
+    await inLobby(ada.page).getByRole('listitem', { name: 'Bob, muted' }).waitFor();
     expect(await tile(ada.page, 'Bob').locator('.voice-icons svg').count()).toBe(1);
 
     await bob.page.getByRole('button', { name: 'Deafen', exact: true }).click();
     await tile(ada.page, 'Bob, deafened').waitFor();
-    await inLobby(ada.page).getByRole('listitem').filter({ hasText: 'Bob (deafened)' }).waitFor();
+    await inLobby(ada.page).getByRole('listitem', { name: 'Bob, deafened' }).waitFor();
 
     await bob.page.getByRole('button', { name: 'Deafen', exact: true }).click();
     await bob.page.getByRole('button', { name: 'Mute', exact: true }).click();
