@@ -3,6 +3,9 @@ import type { AnnouncerStore } from '../stores/announcerStore';
 import type { RealtimeHub } from '../realtime/realtimeHub';
 import type { VoiceEngine } from '../voice/voiceEngine';
 
+/** How long a join by someone whose name has not arrived yet waits for it before it is said as "Someone". */
+export const UNKNOWN_NAME_WAIT_MS = 3000;
+
 /**
  * Tells a screen reader who joined or left the call we are in, and when the connection to the server drops and
  * comes back: things that change on screen without taking focus (WCAG 4.1.3).
@@ -13,13 +16,36 @@ export function linkCallAnnouncements(deps: {
   hub: RealtimeHub;
   announcer: AnnouncerStore;
   selfId: () => string | null;
+  timers?: { setTimeout(callback: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
 }): () => void {
   const { channels, engine, hub, announcer, selfId } = deps;
+  const timers = deps.timers ?? {
+    setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
+    clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+  };
   const usersIn = (channelId: string | null): Set<string> =>
     new Set((channelId === null ? [] : (channels.getState().rooms[channelId] ?? [])).map((peer) => peer.userId));
-  const nameOf = (userId: string) => channels.getState().members[userId]?.displayName ?? 'Someone';
+  const knownName = (userId: string) => channels.getState().members[userId]?.displayName;
+  const nameOf = (userId: string) => knownName(userId) ?? 'Someone';
   let callChannel: string | null = null;
   let present = new Set<string>();
+  /**
+   * Joins by someone the member list does not have yet (a teammate who signed up a moment ago: the room's change can
+   * come before the member's), said once their name comes, or as "Someone" after UNKNOWN_NAME_WAIT_MS.
+   */
+  const awaitingName = new Map<string, unknown>();
+
+  const sayJoined = (userId: string) => {
+    const timer = awaitingName.get(userId);
+    if (timer !== undefined) timers.clearTimeout(timer);
+    awaitingName.delete(userId);
+    announcer.getState().announce(`${nameOf(userId)} joined the call`);
+  };
+
+  const dropAwaiting = () => {
+    for (const timer of awaitingName.values()) timers.clearTimeout(timer);
+    awaitingName.clear();
+  };
 
   const follow = () => {
     const channelId = engine?.store.getState().channelId ?? null;
@@ -28,11 +54,25 @@ export function linkCallAnnouncements(deps: {
     // Only changes seen while connected to the same call are news; a reload after a reconnect is not.
     if (channelId !== null && channelId === callChannel && online) {
       const self = selfId();
-      for (const userId of now)
-        if (!present.has(userId) && userId !== self) announcer.getState().announce(`${nameOf(userId)} joined the call`);
-      for (const userId of present)
-        if (!now.has(userId) && userId !== self) announcer.getState().announce(`${nameOf(userId)} left the call`);
-    }
+      for (const userId of now) {
+        if (present.has(userId) || userId === self) continue;
+        if (knownName(userId) !== undefined) sayJoined(userId);
+        else
+          awaitingName.set(
+            userId,
+            timers.setTimeout(() => sayJoined(userId), UNKNOWN_NAME_WAIT_MS),
+          );
+      }
+      for (const userId of present) {
+        if (now.has(userId) || userId === self) continue;
+        // Gone before anyone heard they came: neither is news.
+        if (awaitingName.has(userId)) {
+          timers.clearTimeout(awaitingName.get(userId));
+          awaitingName.delete(userId);
+        } else announcer.getState().announce(`${nameOf(userId)} left the call`);
+      }
+      for (const userId of [...awaitingName.keys()]) if (knownName(userId) !== undefined) sayJoined(userId);
+    } else dropAwaiting();
     callChannel = channelId;
     present = now;
   };
@@ -51,5 +91,6 @@ export function linkCallAnnouncements(deps: {
   ];
   return () => {
     for (const unsubscribe of unsubscribers) unsubscribe();
+    dropAwaiting();
   };
 }
