@@ -294,7 +294,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
 
   /** When the peers' rings were last read (clock ms): five times a second, whatever the meter's pace. */
   let ringsReadAt = Number.NEGATIVE_INFINITY;
-  /** The microphone's latest level, read ten times a second (five while we send); in the store only while a meter watches it. */
+  /**
+   * The microphone's latest level, read ten times a second (five while we send); in the store only while a meter
+   * watches it.
+   */
   let localLevel = 0;
   const levelWatchers = watcherCount();
 
@@ -857,9 +860,12 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
 
   function scheduleMeter(delay: number): void {
     const timer: unknown = clock.setTimeout(() => {
-      readMeter();
-      // Unless the call stopped the timers meanwhile (or started new ones).
-      if (meterTimer === timer) scheduleMeter(meterDelay());
+      try {
+        readMeter();
+      } finally {
+        // Even if this read threw, as an interval would go on; unless the call stopped the timers meanwhile.
+        if (meterTimer === timer) scheduleMeter(meterDelay());
+      }
     }, delay);
     meterTimer = timer;
   }
