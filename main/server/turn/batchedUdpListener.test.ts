@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { once } from 'node:events';
 import udpBatch from '@whoot/udp-batch';
@@ -138,6 +139,45 @@ describe('the batched UDP listener (native/udp-batch)', () => {
     expect(raw.stats()).toMatchObject({ sent: 10, sendCalls: 1 });
     await until(() => received.length === 10);
     expect(received.map((r) => r.toString())).toEqual(Array.from({ length: 10 }, (_, i) => `burst ${i}`));
+  });
+
+  it('a closed socket can still be asked: send does nothing, stats keep their totals (its memory outlives them)', async () => {
+    // In a child with glibc's MALLOC_PERTURB_, which fills freed memory with a byte pattern: a listener freed while
+    // its functions could still be called (as it was, one loop turn after close) answers with that pattern.
+    const script = `
+      const udpBatch = require(${JSON.stringify(require.resolve('@whoot/udp-batch'))});
+      const dgram = require('node:dgram');
+      const client = dgram.createSocket('udp4');
+      const received = [];
+      client.on('message', (m) => received.push(m.toString()));
+      client.bind(0, '127.0.0.1', async () => {
+        const port = client.address().port;
+        const raw = udpBatch.open('127.0.0.1', 0, false, 1 << 20, () => undefined, {});
+        raw.send(Buffer.from('before'), 4, port, 0x7f000001);
+        while (received.length === 0) await new Promise((r) => setTimeout(r, 5));
+        const before = raw.stats();
+        raw.close();
+        for (let turn = 0; turn < 5; turn++) await new Promise((r) => setImmediate(r));
+        raw.send(Buffer.from('after'), 4, port, 0x7f000001);
+        raw.cork();
+        raw.uncork();
+        const after = raw.stats();
+        await new Promise((r) => setTimeout(r, 50));
+        console.log(JSON.stringify({ before, after, received }));
+        client.close();
+      });`;
+    const child = spawn(process.execPath, ['-e', script], {
+      env: { ...process.env, MALLOC_PERTURB_: '165' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
+    const [code] = (await once(child, 'exit')) as [number | null];
+    expect(code).toBe(0);
+    const { before, after, received } = JSON.parse(output) as { before: unknown; after: unknown; received: string[] };
+    expect(before).toMatchObject({ sent: 1, sendFailed: 0 });
+    expect(after).toEqual(before);
+    expect(received).toEqual(['before']);
   });
 
   it('refuses a host that is not an IP address', () => {

@@ -55,6 +55,9 @@ typedef struct {
   int queued;
   int in_batch;
   int closed;
+  /* Freed once libuv is done with the handle and no JS value holding `l` (the object, its functions) is left. */
+  int handle_closed;
+  int js_values;
   double received, batches, sent, send_failed, send_calls;
 } listener_t;
 
@@ -229,7 +232,25 @@ static void free_listener(listener_t *l) {
   free(l);
 }
 
-static void on_closed(uv_handle_t *handle) { free_listener(handle->data); }
+/* A closed listener's functions may still be called (a client link's send after the relay stopped): they find
+ * `closed` set, so `l` must outlive every JS value that carries it, as well as the libuv handle. */
+static void free_if_unused(listener_t *l) {
+  if (l->handle_closed && l->js_values == 0) free_listener(l);
+}
+
+static void on_closed(uv_handle_t *handle) {
+  listener_t *l = handle->data;
+  l->handle_closed = 1;
+  free_if_unused(l);
+}
+
+static void on_js_value_gone(napi_env env, void *data, void *hint) {
+  (void)env;
+  (void)hint;
+  listener_t *l = data;
+  l->js_values--;
+  free_if_unused(l);
+}
 
 /* After uv_close libuv no longer looks at the fd, so the port is given back now, not a loop turn later. */
 static void close_socket(listener_t *l) {
@@ -238,12 +259,16 @@ static void close_socket(listener_t *l) {
   l->fd = -1;
 }
 
+static void on_env_cleanup(void *data);
+
 /* Stops reading and closes the socket; env teardown (a worker ending) does the same without touching JS. */
 static void shut(listener_t *l, int release_js) {
   if (l->closed) return;
   l->closed = 1;
   if (l->queued > 0) flush(l);
   if (release_js) {
+    /* Nothing left for the hook to close, and `l` may be gone by the time the environment ends. */
+    napi_remove_env_cleanup_hook(l->env, on_env_cleanup, l);
     napi_delete_reference(l->env, l->callback);
     napi_delete_reference(l->env, l->self);
     napi_delete_reference(l->env, l->recv_buffer);
@@ -407,6 +432,8 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   napi_add_env_cleanup_hook(env, on_env_cleanup, l);
 
   CHECK(napi_create_object(env, &result));
+  l->js_values++;
+  CHECK(napi_add_finalizer(env, result, l, on_js_value_gone, NULL, NULL));
   CHECK(napi_set_named_property(env, result, "buffer", recv_buffer));
   CHECK(napi_set_named_property(env, result, "meta", meta_buffer));
   CHECK(napi_create_uint32(env, bound_port, &value));
@@ -414,14 +441,24 @@ static napi_value js_open(napi_env env, napi_callback_info info) {
   CHECK(napi_create_uint32(env, family == AF_INET ? 4 : 6, &value));
   CHECK(napi_set_named_property(env, result, "family", value));
   CHECK(napi_create_function(env, "send", NAPI_AUTO_LENGTH, js_send, l, &value));
+  l->js_values++;
+  CHECK(napi_add_finalizer(env, value, l, on_js_value_gone, NULL, NULL));
   CHECK(napi_set_named_property(env, result, "send", value));
   CHECK(napi_create_function(env, "close", NAPI_AUTO_LENGTH, js_close, l, &value));
+  l->js_values++;
+  CHECK(napi_add_finalizer(env, value, l, on_js_value_gone, NULL, NULL));
   CHECK(napi_set_named_property(env, result, "close", value));
   CHECK(napi_create_function(env, "cork", NAPI_AUTO_LENGTH, js_cork, l, &value));
+  l->js_values++;
+  CHECK(napi_add_finalizer(env, value, l, on_js_value_gone, NULL, NULL));
   CHECK(napi_set_named_property(env, result, "cork", value));
   CHECK(napi_create_function(env, "uncork", NAPI_AUTO_LENGTH, js_uncork, l, &value));
+  l->js_values++;
+  CHECK(napi_add_finalizer(env, value, l, on_js_value_gone, NULL, NULL));
   CHECK(napi_set_named_property(env, result, "uncork", value));
   CHECK(napi_create_function(env, "stats", NAPI_AUTO_LENGTH, js_stats, l, &value));
+  l->js_values++;
+  CHECK(napi_add_finalizer(env, value, l, on_js_value_gone, NULL, NULL));
   CHECK(napi_set_named_property(env, result, "stats", value));
   return result;
 fail:
