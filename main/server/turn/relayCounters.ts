@@ -74,6 +74,25 @@ export interface RelayStats extends RelayCountersSnapshot {
     readonly serverMuted: number;
   };
   readonly streamConnections: number;
+  /**
+   * The client-facing UDP socket, when it is the batched listener (batchedUdpListener.ts; zeros on Node's dgram):
+   * datagrams read and the reads that took them (so datagrams per read), datagrams sent, and sends the kernel
+   * refused (a full socket buffer: those datagrams are lost). Cumulative since the relay started.
+   */
+  readonly udp: {
+    readonly datagramsReceived: number;
+    readonly reads: number;
+    readonly datagramsSent: number;
+    readonly sendFailed: number;
+  };
+}
+
+/** What the batched listener reports of itself (BatchedUdpListener.stats()), cumulative. */
+export interface UdpListenerTotals {
+  readonly received: number;
+  readonly batches: number;
+  readonly sent: number;
+  readonly sendFailed: number;
 }
 
 export interface RelayCounters {
@@ -85,6 +104,8 @@ export interface RelayCounters {
   dropped(kind: DropKind): void;
   /** The TCP plus TLS connections open now. */
   streamConnections(count: number): void;
+  /** The batched UDP listener's own totals, copied in (they only grow). */
+  udpListener(totals: UdpListenerTotals): void;
   snapshot(): RelayStats;
 }
 
@@ -101,12 +122,16 @@ const P2C_BYTES = 6;
 const STREAMS = 7;
 const FIRST_DROP = 8;
 const FIRST_REASON = FIRST_DROP + DROP_KINDS.length;
+const UDP_RECEIVED = FIRST_REASON + REFUSAL_REASONS.length;
+const UDP_READS = UDP_RECEIVED + 1;
+const UDP_SENT = UDP_RECEIVED + 2;
+const UDP_SEND_FAILED = UDP_RECEIVED + 3;
 const REASON_SLOT = new Map<string, number>(REFUSAL_REASONS.map((reason, i) => [reason, FIRST_REASON + i]));
 const OTHER_SLOT = REASON_SLOT.get('other') as number;
 const DROP_SLOT = Object.fromEntries(DROP_KINDS.map((kind, i) => [kind, FIRST_DROP + i])) as Record<DropKind, number>;
 
 /** Bytes a counter array takes: what relayWorkers.ts allocates in shared memory for each worker. */
-export const RELAY_COUNTERS_BYTES = (FIRST_REASON + REFUSAL_REASONS.length) * Float64Array.BYTES_PER_ELEMENT;
+export const RELAY_COUNTERS_BYTES = (UDP_SEND_FAILED + 1) * Float64Array.BYTES_PER_ELEMENT;
 
 /**
  * Counters in one Float64Array (exact integers to 2^53): cheap to bump per packet, and, when `shared` is given, in
@@ -150,6 +175,12 @@ export function createRelayCounters(shared?: SharedArrayBuffer): RelayCounters {
     streamConnections(count) {
       slots[STREAMS] = count;
     },
+    udpListener(totals) {
+      slots[UDP_RECEIVED] = totals.received;
+      slots[UDP_READS] = totals.batches;
+      slots[UDP_SENT] = totals.sent;
+      slots[UDP_SEND_FAILED] = totals.sendFailed;
+    },
     snapshot: () => snapshotOf(slots),
   };
 }
@@ -181,5 +212,11 @@ function snapshotOf(slots: Float64Array): RelayStats {
       number
     >,
     streamConnections: at(STREAMS),
+    udp: {
+      datagramsReceived: at(UDP_RECEIVED),
+      reads: at(UDP_READS),
+      datagramsSent: at(UDP_SENT),
+      sendFailed: at(UDP_SEND_FAILED),
+    },
   };
 }

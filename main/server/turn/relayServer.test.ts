@@ -500,6 +500,16 @@ describe('permissions, channels and relaying', () => {
     expect(stats.relayed.peer_to_client.packets).toBe(3);
     expect(stats.refusals.peer_loopback).toBeGreaterThanOrEqual(1);
     expect(stats.refusals.peer_private).toBeGreaterThanOrEqual(3);
+    // The batched listener's own counts (on dgram there are none): every request and packet above came in by UDP.
+    if (batchedUdp) {
+      expect(stats.udp.datagramsReceived).toBeGreaterThanOrEqual(10);
+      expect(stats.udp.reads).toBeGreaterThanOrEqual(1);
+      expect(stats.udp.reads).toBeLessThanOrEqual(stats.udp.datagramsReceived);
+      expect(stats.udp.datagramsSent).toBeGreaterThanOrEqual(8);
+      expect(stats.udp.sendFailed).toBe(0);
+    } else {
+      expect(stats.udp).toEqual({ datagramsReceived: 0, reads: 0, datagramsSent: 0, sendFailed: 0 });
+    }
   });
 
   for (const transport of ['udp', 'tcp'] as const) {

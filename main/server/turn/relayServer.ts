@@ -35,6 +35,7 @@ import {
   ipv4LinkKey,
   startBatchedUdpListener,
   type BatchedDatagramSource,
+  type BatchedUdpListener,
 } from './batchedUdpListener';
 import {
   readAddressFamily,
@@ -1110,6 +1111,11 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   let udp: Pick<UdpListener, 'port' | 'close'> | null = null;
   let dgramListener: UdpListener | null = null;
+  let batchedListener: BatchedUdpListener | null = null;
+  /** The batched listener counts its own reads and sends; stats() shows them (relayCounters.ts, `udp`). */
+  const copyUdpTotals = () => {
+    if (batchedListener !== null) counters.udpListener(batchedListener.stats());
+  };
   let tcp: StreamListener | null = null;
   let tls: StreamListener | null = null;
   let connectionCount = 0;
@@ -1222,7 +1228,13 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
     if (options.listen.udpPort !== undefined && options.listen.udpPort !== null) {
       const batched = options.listen.batchedUdp ?? batchedUdpAvailable();
       if (batched) {
-        udp = startBatchedUdpListener(host, options.listen.udpPort, onBatchedDatagram, reusePort, UDP_BUFFER_BYTES);
+        udp = batchedListener = startBatchedUdpListener(
+          host,
+          options.listen.udpPort,
+          onBatchedDatagram,
+          reusePort,
+          UDP_BUFFER_BYTES,
+        );
       } else {
         udp = dgramListener = await startUdpListener(
           host,
@@ -1288,6 +1300,8 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
       }
     }
     for (const [sessionId, ended] of sessionEnds) if (ended.at + 60_000 <= at) sessionEnds.delete(sessionId);
+    // Once a second, so a pool's sum (which reads the workers' shared counters) is at most that far behind.
+    copyUdpTotals();
   };
   const timer = setInterval(sweep, 1000);
   timer.unref();
@@ -1296,7 +1310,10 @@ export async function createRelay(options: RelayOptions): Promise<Relay> {
 
   return {
     addresses: { udp: hostPort(udp), tcp: hostPort(tcp), tls: hostPort(tls) },
-    stats: () => counters.snapshot(),
+    stats: () => {
+      copyUdpTotals();
+      return counters.snapshot();
+    },
     endSession(sessionId) {
       const previous = sessionEnds.get(sessionId);
       sessionEnds.set(sessionId, { count: (previous?.count ?? 0) + 1, at: now() });
