@@ -60,7 +60,7 @@ function setup() {
     hub: { store: hubStore } as unknown as RealtimeHub,
     announcer,
     selfId: () => ADA,
-    timers,
+    clock: timers,
   });
   return { channels, voice, hubStore, heard, elapse, pending: () => due.size };
 }

@@ -2,6 +2,7 @@ import type { ChannelsStore } from '../stores/channelsStore';
 import type { AnnouncerStore } from '../stores/announcerStore';
 import type { RealtimeHub } from '../realtime/realtimeHub';
 import type { VoiceEngine } from '../voice/voiceEngine';
+import { realClock, type VoiceClock } from '../voice/ports';
 
 /** How long a join by someone whose name has not arrived yet waits for it before it is said as "Someone". */
 export const UNKNOWN_NAME_WAIT_MS = 3000;
@@ -16,13 +17,10 @@ export function linkCallAnnouncements(deps: {
   hub: RealtimeHub;
   announcer: AnnouncerStore;
   selfId: () => string | null;
-  timers?: { setTimeout(callback: () => void, ms: number): unknown; clearTimeout(handle: unknown): void };
+  clock?: Pick<VoiceClock, 'setTimeout' | 'clearTimeout'>;
 }): () => void {
   const { channels, engine, hub, announcer, selfId } = deps;
-  const timers = deps.timers ?? {
-    setTimeout: (callback: () => void, ms: number) => setTimeout(callback, ms),
-    clearTimeout: (handle: unknown) => clearTimeout(handle as ReturnType<typeof setTimeout>),
-  };
+  const clock = deps.clock ?? realClock;
   const usersIn = (channelId: string | null): Set<string> =>
     new Set((channelId === null ? [] : (channels.getState().rooms[channelId] ?? [])).map((peer) => peer.userId));
   const knownName = (userId: string) => channels.getState().members[userId]?.displayName;
@@ -35,16 +33,20 @@ export function linkCallAnnouncements(deps: {
    */
   const awaitingName = new Map<string, unknown>();
 
+  /** Stops waiting for `userId`'s name; whether we were. */
+  const stopAwaiting = (userId: string): boolean => {
+    if (!awaitingName.has(userId)) return false;
+    clock.clearTimeout(awaitingName.get(userId));
+    return awaitingName.delete(userId);
+  };
+
   const sayJoined = (userId: string) => {
-    const timer = awaitingName.get(userId);
-    if (timer !== undefined) timers.clearTimeout(timer);
-    awaitingName.delete(userId);
+    stopAwaiting(userId);
     announcer.getState().announce(`${nameOf(userId)} joined the call`);
   };
 
   const dropAwaiting = () => {
-    for (const timer of awaitingName.values()) timers.clearTimeout(timer);
-    awaitingName.clear();
+    for (const userId of [...awaitingName.keys()]) stopAwaiting(userId);
   };
 
   const follow = () => {
@@ -60,16 +62,13 @@ export function linkCallAnnouncements(deps: {
         else
           awaitingName.set(
             userId,
-            timers.setTimeout(() => sayJoined(userId), UNKNOWN_NAME_WAIT_MS),
+            clock.setTimeout(() => sayJoined(userId), UNKNOWN_NAME_WAIT_MS),
           );
       }
       for (const userId of present) {
         if (now.has(userId) || userId === self) continue;
         // Gone before anyone heard they came: neither is news.
-        if (awaitingName.has(userId)) {
-          timers.clearTimeout(awaitingName.get(userId));
-          awaitingName.delete(userId);
-        } else announcer.getState().announce(`${nameOf(userId)} left the call`);
+        if (!stopAwaiting(userId)) announcer.getState().announce(`${nameOf(userId)} left the call`);
       }
       for (const userId of [...awaitingName.keys()]) if (knownName(userId) !== undefined) sayJoined(userId);
     } else dropAwaiting();
