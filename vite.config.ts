@@ -12,7 +12,15 @@ import { rendererCspMeta } from './shared/contentSecurityPolicy.ts';
  * nothing that needs an Electron binary to build (docs/architecture.md and docs/server.md say more).
  */
 const root = import.meta.dirname;
-const nativeModules = ['electron', 'keytar', 'better-sqlite3', 'argon2', 'uiohook-napi', '@whoot/udp-batch'];
+const nativeModules = [
+  'electron',
+  'keytar',
+  'better-sqlite3',
+  'argon2',
+  'uiohook-napi',
+  '@whoot/udp-batch',
+  '@whoot/blob-seal',
+];
 // dbus-next's optional extras, never installed: it requires them only for a missing or abstract bus address, and
 // whoot always hands it a plain socket (main/input/dbusAddress.ts), so they stay unresolved requires in the bundle.
 const unusedOptionalModules = ['usocket', 'x11'];

@@ -475,10 +475,11 @@ async function runBench(): Promise<void> {
       ],
       // Without TLS or sockets, in the server process: what the encrypted upload adds to the bare one, and where.
       ['upload stages in-process: 16 KiB reads alone', stage('reads')],
-      ['  reads + type and SHA-256 check', stage('check')],
+      ['  reads + type, size and SHA-256 check', stage('check')],
       ['  reads + blob encryption (AES-256-GCM)', stage('encrypt')],
       ['  reads + durable write (fsync)', stage('write')],
-      ['  reads + all three, piped as an upload', stage('all')],
+      ['  reads + all three, node:crypto on the JS thread', stage('node')],
+      ['  reads + all three, blob-seal on a pool thread', stage('native')],
     ];
     const width = Math.max(...rows.map(([name]) => name.length));
     console.log('\nwhoot chat bench (real server in a child process, TLS on 127.0.0.1)\n');

@@ -6,9 +6,11 @@ import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { sniffContentType } from '../../shared/chat';
 import { UploadInspector } from '../../main/server/files/uploadInspector';
-import { createBlobEncryptor } from '../../main/server/store/blobCipher';
+import { createBlobEncryptor, newBlobSealingKey } from '../../main/server/store/blobCipher';
+import { sealIntoFile, type BlobSealing } from '../../main/server/store/blobFileSealer';
 import { createKeyRing } from '../../main/server/store/fieldCipher';
 import { dataKeySet, generateDataKey } from '../../main/server/store/keyMaterial';
+import { PlaintextDigest } from '../../main/server/store/plaintextDigest';
 import { SyncedFileWriter } from '../../main/server/store/syncedFileWriter';
 import { percentile } from './statistics';
 
@@ -30,18 +32,19 @@ export interface StageCost {
   readonly wallMs: number;
 }
 
-export type UploadStage = 'reads' | 'check' | 'encrypt' | 'write' | 'all';
+export type UploadStage = 'reads' | 'check' | 'encrypt' | 'write' | 'node' | 'native';
 
 /** Node's TLS hands a request's body over in reads of at most one record: 16 KiB, each a fresh buffer. */
 const READ_BYTES = 16 * 1024;
 
 /**
  * The server's work on an upload's bytes, stage by stage, in this process and without a socket: the manifest check
- * (type sniff and SHA-256, `UploadInspector`), the blob encryption (`createBlobEncryptor`), the durable write
- * (`SyncedFileWriter`, fsync included), and the three piped together as an upload pipes them. The bytes arrive as
- * fresh 16 KiB buffers, as from TLS; `reads` is those alone, the baseline every stage includes. Every stage runs
- * once to warm up, then `runs` rounds of each in turn; medians are returned. Beside the bare HTTPS upload's CPU this
- * says what the encrypted upload adds and where.
+ * with the SHA-256 (`UploadInspector` and `PlaintextDigest`), the blob encryption (`createBlobEncryptor`), the
+ * durable write (`SyncedFileWriter`, fsync included), and all of it as the store does it (`sealIntoFile`), both ways:
+ * on the JS thread with node:crypto, and on a pool thread with native/blob-seal. The bytes arrive as fresh 16 KiB
+ * buffers, as from TLS; `reads` is those alone, the baseline every stage includes. Every stage runs once to warm up,
+ * then `runs` rounds of each in turn; medians are returned. CPU is the whole process's (every thread). Beside the
+ * bare HTTPS upload's CPU this says what the encrypted upload adds and where.
  */
 export async function measureUploadStages(
   bytes: number,
@@ -65,15 +68,25 @@ export async function measureUploadStages(
       highWaterMark: 1024 * 1024,
       writev: (_chunks, done) => done(),
     });
-  const file = async () => new SyncedFileWriter(await open(join(dir, 'blob.part'), 'w', 0o600));
+  const path = join(dir, 'blob.part');
+  const file = async () => new SyncedFileWriter(await open(path, 'w', 0o600));
+  const seal = async (how: BlobSealing) => {
+    const written = await sealIntoFile(
+      reads().pipe(new UploadInspector(manifest)),
+      await open(path, 'w', 0o600),
+      newBlobSealingKey(ring, 'stages'),
+      how,
+    );
+    if (written.sha256 !== manifest.sha256) throw new Error('the stages sealed something else');
+  };
   const stages: Record<UploadStage, () => Promise<void>> = {
     // The fresh buffers alone, streamed into nothing: the baseline every other stage includes.
     reads: () => pipeline(reads(), discard()),
-    check: () => pipeline(reads(), new UploadInspector(manifest), discard()),
+    check: () => pipeline(reads(), new UploadInspector(manifest), new PlaintextDigest(), discard()),
     encrypt: () => pipeline(reads(), createBlobEncryptor(ring, 'stages'), discard()),
     write: async () => pipeline(reads(), await file()),
-    all: async () =>
-      pipeline(reads(), new UploadInspector(manifest), createBlobEncryptor(ring, 'stages'), await file()),
+    node: () => seal('node'),
+    native: () => seal('native'),
   };
   try {
     const entries = Object.entries(stages) as [UploadStage, () => Promise<void>][];

@@ -58,12 +58,16 @@ export function fileHandlers(deps: ApiDeps): FileHandlers {
       // writeFrom's pipeline reports the stream's failure; this keeps a second, late one from going unhandled.
       inspector.on('error', () => undefined);
       // writeFrom deletes its part file when the stream fails: a refused or cut-off upload leaves nothing.
-      await upload.writeFrom(request.pipe(inspector));
-      if (inspector.result === undefined) {
+      const written = await upload.writeFrom(request.pipe(inspector));
+      if (inspector.result === undefined || written.size !== inspector.result.size) {
         await upload.abort();
         throw new HttpError(400, 'truncated_upload', 'The upload ended before its declared size.');
       }
-      const committed = await upload.commit(inspector.result.size, config.chat.workspaceQuotaBytes);
+      if (written.sha256 !== manifest.sha256) {
+        await upload.abort();
+        throw new HttpError(400, 'content_mismatch', 'The upload does not match the SHA-256 its request signed.');
+      }
+      const committed = await upload.commit(written.size, config.chat.workspaceQuotaBytes);
       if (!committed.ok) {
         if (committed.error.code === 'unknown_channel') throw notFound();
         throw new HttpError(413, 'quota_exceeded', committed.error.message);

@@ -1,22 +1,20 @@
-import { createHash } from 'node:crypto';
 import { Transform, type TransformCallback } from 'node:stream';
 import { SNIFF_BYTES, sniffContentType, type UploadManifest } from '../../../shared/chat';
 import { HttpError } from '../http/httpError';
 
 export interface InspectedUpload {
   readonly size: number;
-  readonly sha256: string;
 }
 
 /**
  * Passes an upload's bytes through while checking them against its signed manifest: the type detected from the
- * first SNIFF_BYTES must be the one claimed (415), no more bytes than declared may arrive (413), and at the end
- * size and SHA-256 must match (400). A refusal fails the stream, which makes the blob writer delete what it wrote;
- * `result` is set only when every check passed.
+ * first SNIFF_BYTES must be the one claimed (415), no more bytes than declared may arrive (413), and at the end the
+ * size must match (400). A refusal fails the stream, which makes the blob writer delete what it wrote; `result` is
+ * set only when every check passed. The SHA-256 is the store's to take (it hashes off the JS thread where it can):
+ * the handler compares what the store wrote with the manifest before it commits anything.
  */
 export class UploadInspector extends Transform {
   result: InspectedUpload | undefined;
-  private readonly hash = createHash('sha256');
   private size = 0;
   private head: Buffer[] | undefined = [];
   private headBytes = 0;
@@ -30,7 +28,6 @@ export class UploadInspector extends Transform {
     if (this.size > this.manifest.size) {
       return done(new HttpError(413, 'payload_too_large', 'The upload is larger than its manifest says.'));
     }
-    this.hash.update(chunk);
     if (this.head !== undefined) {
       this.head.push(chunk);
       this.headBytes += chunk.length;
@@ -48,11 +45,7 @@ export class UploadInspector extends Transform {
     if (this.size !== this.manifest.size) {
       return done(new HttpError(400, 'truncated_upload', 'The upload ended before its declared size.'));
     }
-    const sha256 = this.hash.digest('hex');
-    if (sha256 !== this.manifest.sha256) {
-      return done(new HttpError(400, 'content_mismatch', 'The upload does not match the SHA-256 its request signed.'));
-    }
-    this.result = { size: this.size, sha256 };
+    this.result = { size: this.size };
     done();
   }
 

@@ -89,14 +89,39 @@ function parseHeader(buffer: Buffer): ParsedHeader | 'incomplete' {
   };
 }
 
-/** Plaintext in, blob out; the header goes first. The key is derived once, from the ring's current data key. */
-export function createBlobEncryptor(ring: KeyRing, fileId: string, chunkSize = BLOB_CHUNK_BYTES): Transform {
-  const salt = randomBytes(SALT_BYTES);
+/** What a new blob is sealed with: its header (which carries the salt) and the key derived for it. */
+export interface BlobSealingKey {
+  readonly header: Buffer;
+  /** 32 bytes; the sealer that takes it zeroes it when done. */
+  readonly key: Buffer;
+  readonly chunkSize: number;
+}
+
+/** A new blob's header and key, from the ring's current data key and a fresh random salt. */
+export function newBlobSealingKey(
+  ring: KeyRing,
+  fileId: string,
+  chunkSize = BLOB_CHUNK_BYTES,
+  salt: Buffer = randomBytes(SALT_BYTES),
+): BlobSealingKey {
+  if (salt.length !== SALT_BYTES || chunkSize < MIN_CHUNK_BYTES || chunkSize > MAX_CHUNK_BYTES) {
+    throw new RangeError('a blob needs a 16-byte salt and a chunk size from 1 KiB to 1 MiB');
+  }
   const { keyId, key } = ring.deriveKey(salt, keyLabel(fileId));
   const keyIdBytes = Buffer.from(keyId, 'ascii');
   const sizeBytes = Buffer.alloc(4);
   sizeBytes.writeUInt32BE(chunkSize);
   const header = Buffer.concat([BLOB_MAGIC, Buffer.from([keyIdBytes.length]), keyIdBytes, salt, sizeBytes]);
+  return { header, key, chunkSize };
+}
+
+/** Plaintext in, blob out; the header goes first. The key is derived once, from the ring's current data key. */
+export function createBlobEncryptor(ring: KeyRing, fileId: string, chunkSize = BLOB_CHUNK_BYTES): Transform {
+  return blobEncryptorFor(newBlobSealingKey(ring, fileId, chunkSize));
+}
+
+/** Plaintext in, blob out, under a given header and key (zeroed at the end). */
+export function blobEncryptorFor({ header, key, chunkSize }: BlobSealingKey): Transform {
   const queue = new ByteQueue();
   let index = 0;
 
@@ -122,6 +147,11 @@ export function createBlobEncryptor(ring: KeyRing, fileId: string, chunkSize = B
       seal(this, queue.take(queue.length), true);
       key.fill(0);
       done();
+    },
+    // A stream that fails midway never flushes: the key goes here too.
+    destroy(error, done) {
+      key.fill(0);
+      done(error);
     },
   });
   transform.push(header);

@@ -1,18 +1,17 @@
 import { createReadStream, existsSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { open as openFile } from 'node:fs/promises';
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { fail, ok } from '../../../shared/result';
-import { createBlobDecryptor, createBlobEncryptor } from './blobCipher';
+import { createBlobDecryptor, newBlobSealingKey, type BlobSealingKey } from './blobCipher';
+import { sealIntoFile, type BlobSealing } from './blobFileSealer';
 import { present, type StoreContext } from './context';
 import { ENCRYPTED_COLUMNS, type FieldCodec } from './encryptedColumns';
 import { StoreError } from './errors';
 import type { KeyRing } from './fieldCipher';
-import { SyncedFileWriter } from './syncedFileWriter';
 import { syncDirectory } from '../../files/syncDirectory';
 import { newId } from './ids';
 import { prepareScoped } from './scopedSql';
+import type { WrittenBlob } from './plaintextDigest';
 import type { BlobUpload, FileMaintenance, NewUpload, ScopedFiles, StoredFile } from './types';
 
 export interface FileRow {
@@ -41,6 +40,8 @@ export interface BlobOptions {
   /** Where blobs live (0700); undefined for a store without one (':memory:' tests), which refuses uploads. */
   readonly blobDir: string | undefined;
   readonly ring: () => KeyRing;
+  /** Who hashes, encrypts and writes a blob; the addon where it loaded (blobFileSealer.ts). */
+  readonly sealing?: BlobSealing;
 }
 
 /**
@@ -125,21 +126,27 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
   };
 
   /**
-   * Streams `source` through `encrypt` into `path`, synced to disk before it resolves. The file is opened first, so
-   * the unlink after a failure can never run before the open that would recreate it.
+   * Streams `source` sealed into `path` (blobFileSealer.ts), synced to disk before it resolves with the plaintext's
+   * size and SHA-256. The file is opened first, so the unlink after a failure can never run before the open that
+   * would recreate it.
    */
   async function writeDurably(
     path: string,
     flags: 'wx' | 'w',
-    source: NodeJS.ReadableStream,
-    encrypt: NodeJS.ReadWriteStream,
-  ): Promise<void> {
-    const handle = await openFile(path, flags, 0o600);
+    source: AsyncIterable<Uint8Array> | NodeJS.ReadableStream,
+    sealing: BlobSealingKey,
+  ): Promise<WrittenBlob> {
+    let handle: FileHandle;
+    try {
+      handle = await openFile(path, flags, 0o600);
+    } catch (error) {
+      sealing.key.fill(0);
+      throw error;
+    }
     try {
       // Synced before it resolves, so a committed blob survives a power cut like its row does.
-      await pipeline(source, encrypt, new SyncedFileWriter(handle));
+      return await sealIntoFile(source, handle, sealing, options.sealing);
     } catch (error) {
-      await handle.close().catch(() => undefined);
       unlinkQuietly(path);
       throw error;
     }
@@ -164,13 +171,12 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
       fileId,
       async writeFrom(plaintext) {
         if (finished || settled) throw new StoreError('invalid_argument', 'this upload was already written');
-        const encryptor = createBlobEncryptor(options.ring(), fileId);
-        keyId = options.ring().currentKeyId;
+        const ring = options.ring();
+        keyId = ring.currentKeyId;
         try {
-          const source =
-            plaintext instanceof Readable ? plaintext : Readable.from(plaintext as AsyncIterable<Uint8Array>);
-          await writeDurably(part, 'wx', source, encryptor);
+          const written = await writeDurably(part, 'wx', plaintext, newBlobSealingKey(ring, fileId));
           finished = true;
+          return written;
         } catch (error) {
           settled = true;
           throw error;
@@ -235,7 +241,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
     } catch {
       return false;
     }
-    await writeDurably(temp, 'w', decryptedFrom(fd, ring, fileId), createBlobEncryptor(ring, fileId));
+    await writeDurably(temp, 'w', decryptedFrom(fd, ring, fileId), newBlobSealingKey(ring, fileId));
     // Synchronous from here: no delete can slip between the check, the rename and the row update.
     if (keyIdOf.get({ id: fileId })?.key_id !== previousKeyId) {
       unlinkQuietly(temp);

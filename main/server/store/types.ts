@@ -2,6 +2,7 @@ import type { ChannelVoiceMode } from '../../../shared/voiceRoomState';
 import type { Result } from '../../../shared/result';
 import type { JsonObject, JsonValue } from './json';
 import type { DataKey } from './keyMaterial';
+import type { WrittenBlob } from './plaintextDigest';
 import type { ScopedWebhooks, WebhookQueue } from './webhookTypes';
 import type { InboundLookup, ScopedApiTokens, ScopedInputs } from './inputTypes';
 import type { ReleasesRepository } from './releaseTypes';
@@ -727,7 +728,8 @@ export interface NewUpload {
  */
 export interface BlobUpload {
   readonly fileId: string;
-  writeFrom(plaintext: AsyncIterable<Uint8Array> | NodeJS.ReadableStream): Promise<void>;
+  /** Writes the blob; resolves with what was written (size and SHA-256 of the plaintext), which the caller checks. */
+  writeFrom(plaintext: AsyncIterable<Uint8Array> | NodeJS.ReadableStream): Promise<WrittenBlob>;
   /** Fails with `quota_exceeded` (the workspace would hold more than `quotaBytes`) or `unknown_channel`; aborts then. */
   commit(size: number, quotaBytes: number): Promise<Result<StoredFile>>;
   abort(): Promise<void>;

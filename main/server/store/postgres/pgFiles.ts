@@ -8,6 +8,7 @@ import { StoreError } from '../errors';
 import type { KeyRing } from '../fieldCipher';
 import { DEFAULT_PARTIAL_MS, DEFAULT_UNATTACHED_MS, FILE_COLUMNS, fileRecord, type FileRow } from '../filesQueries';
 import { newId } from '../ids';
+import { PlaintextDigest } from '../plaintextDigest';
 import type { BlobUpload, FileMaintenance, NewUpload, ScopedFiles, StoredFile } from '../types';
 import type { PgStoreContext } from './pgContext';
 import type { Sql } from './pgSql';
@@ -133,12 +134,15 @@ export function pgFiles({ db, now, fields }: PgStoreContext, options: { readonly
         const ring = options.ring();
         const encryptor = createBlobEncryptor(ring, fileId);
         keyId = ring.currentKeyId;
+        const digest = new PlaintextDigest();
         try {
           const source =
             plaintext instanceof Readable ? plaintext : Readable.from(plaintext as AsyncIterable<Uint8Array>);
           const written = writeChunks(tx, { workspaceId, blobId: partId, keyId }, encryptor, now);
-          await Promise.all([pipeline(source, encryptor), written]);
+          await Promise.all([pipeline(source, digest, encryptor), written]);
+          if (digest.result === undefined) throw new StoreError('invalid_argument', 'the upload did not finish');
           finished = true;
+          return digest.result;
         } catch (error) {
           settled = true;
           encryptor.destroy();
