@@ -136,13 +136,16 @@ async function sealNatively(source: Readable, file: FileHandle, sealing: BlobSea
       if (last) break;
     }
     while (batchesOut > 0 && failure === undefined) await handedBack();
-    await syncing;
     if (failure !== undefined) throw failure;
+    // The final fsync need not wait for a background fdatasync still running: it makes every byte durable itself.
     const digest = await new Promise<Buffer>((resolve, reject) => {
       sealer.finish((error, sha256) =>
         error || sha256 === undefined ? reject(error ?? new Error('no digest')) : resolve(sha256),
       );
     });
+    // ... but a background sync that failed still fails the blob.
+    await syncing;
+    if (failure !== undefined) throw failure;
     return { size, sha256: digest.toString('hex') };
   } finally {
     // Batches still in the pool read the pieces and write the descriptor: they come back before either goes.
