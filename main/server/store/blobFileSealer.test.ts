@@ -87,6 +87,19 @@ describe('sealing an upload into its file', () => {
     }
   });
 
+  it('native: many blobs at once, more lanes than the pool has threads and longer than a lane keeps one', async () => {
+    // 12 MiB each, fed as fast as the pool takes it: every lane gives its thread back mid-blob and queues again.
+    const plaintexts = Array.from({ length: 6 }, () => randomBytes(12 * 1024 * 1024 + 77));
+    const salts = plaintexts.map(() => randomBytes(16));
+    const sealed = await Promise.all(plaintexts.map((p, i) => sealTo('native', pieces(p, 1024 * 1024), salts[i])));
+    for (const [i, { path, written }] of sealed.entries()) {
+      const plaintext = plaintexts[i] as Buffer;
+      const reference = readFileSync((await sealTo('node', pieces(plaintext, 65_536), salts[i])).path);
+      expect(readFileSync(path).equals(reference)).toBe(true);
+      expect(written.sha256).toBe(createHash('sha256').update(plaintext).digest('hex'));
+    }
+  });
+
   it.each(ways)('%s: a source that fails fails the seal, closes the file, and zeroes the key', async (how) => {
     const failing = new Readable({ read() {} });
     const sealing = newBlobSealingKey(ring, FILE);

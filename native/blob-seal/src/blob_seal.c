@@ -38,6 +38,13 @@
 /* One batch's plaintext at most (JS pushes less): the reused ciphertext buffer never grows past this and its tags. */
 #define MAX_BATCH_BYTES (16 * 1024 * 1024)
 
+/*
+ * A lane gives its pool thread back after this much and queues itself again, behind whatever else waits for the
+ * pool (other uploads' lanes, file system calls, password hashing): a long upload never holds a thread for its whole
+ * length.
+ */
+#define LANE_SLICE_BYTES (4 * 1024 * 1024)
+
 enum { LANE_HASH, LANE_SEAL, LANES };
 #define ALL_LANES ((1u << LANES) - 1)
 
@@ -65,6 +72,7 @@ typedef struct {
   napi_threadsafe_function progress;
   napi_async_work work;
   napi_ref self; /* the sealer object, so it outlives the work */
+  int again;     /* stopped after a slice with batches left: lane_done queues the lane again */
 } lane_work_t;
 
 typedef struct {
@@ -277,18 +285,25 @@ static void drain_lane(napi_env env, void *data) {
   (void)env;
   lane_work_t *w = data;
   sealer_t *s = w->s;
+  size_t slice = 0;
   for (;;) {
     uv_mutex_lock(&s->lock);
     batch_t *b = s->cursor[w->lane];
     int failed = s->err != 0;
-    if (b == NULL) {
-      s->draining[w->lane] = 0;
+    if (b == NULL || slice >= LANE_SLICE_BYTES) {
+      /* Still draining when the slice ran out: the lane stays claimed until lane_done queues it again. */
+      if (b == NULL) {
+        s->draining[w->lane] = 0;
+      } else {
+        w->again = 1;
+      }
       uv_mutex_unlock(&s->lock);
       /* The lane's own hold on the progress function, taken when it started (see start_lane). */
       napi_release_threadsafe_function(w->progress, napi_tsfn_release);
       return;
     }
     uv_mutex_unlock(&s->lock);
+    slice += b->bytes;
     if (!failed) {
       if (w->lane == LANE_HASH) {
         hash_batch(s, b);
@@ -373,9 +388,20 @@ static void call_progress(napi_env env, napi_value callback, void *context, void
   hand_back(env, s, callback);
 }
 
+static void start_or_fail(napi_env env, sealer_t *s, napi_value self, int lane);
+
 static void lane_done(napi_env env, napi_status status, void *data) {
-  (void)status;
   lane_work_t *w = data;
+  napi_value self;
+  if (status != napi_ok) {
+    /* Cancelled before it ran (the environment is going away): give back what drain_lane would have. */
+    napi_release_threadsafe_function(w->progress, napi_tsfn_release);
+    uv_mutex_lock(&w->s->lock);
+    w->s->draining[w->lane] = 0;
+    uv_mutex_unlock(&w->s->lock);
+  } else if (w->again && napi_get_reference_value(env, w->self, &self) == napi_ok) {
+    start_or_fail(env, w->s, self, w->lane);
+  }
   napi_delete_async_work(env, w->work);
   napi_delete_reference(env, w->self);
   free(w);
@@ -425,6 +451,21 @@ static int start_lane(napi_env env, sealer_t *s, napi_value self, int lane) {
 fail:
   free(w);
   return 0;
+}
+
+/* Starts the lane, or fails the blob when no pool work can be queued (its batches are passed, not lost track of). */
+static void start_or_fail(napi_env env, sealer_t *s, napi_value self, int lane) {
+  if (start_lane(env, s, self, lane)) return;
+  uv_mutex_lock(&s->lock);
+  s->draining[lane] = 0;
+  if (s->err == 0) {
+    s->err = EAGAIN;
+    s->failed = "start";
+  }
+  for (batch_t *x = s->cursor[lane]; x != NULL; x = x->next) x->done |= 1u << lane;
+  s->cursor[lane] = NULL;
+  uv_mutex_unlock(&s->lock);
+  napi_call_threadsafe_function(s->progress, NULL, napi_tsfn_nonblocking);
 }
 
 /* Reads chunks (Uint8Array[][]) into a new batch: the pointers and lengths, and a reference that keeps them alive. */
@@ -554,19 +595,7 @@ static napi_value sealer_push(napi_env env, napi_callback_info info) {
   s->outstanding += 1;
   if (final_last) s->sealed_final = 1;
   for (int lane = 0; lane < LANES; lane++) {
-    if (start[lane] && !start_lane(env, s, self, lane)) {
-      /* No pool thread for the lane: fail the blob (its batches are passed, not lost track of). */
-      uv_mutex_lock(&s->lock);
-      s->draining[lane] = 0;
-      if (s->err == 0) {
-        s->err = EAGAIN;
-        s->failed = "start";
-      }
-      for (batch_t *x = s->cursor[lane]; x != NULL; x = x->next) x->done |= 1u << lane;
-      s->cursor[lane] = NULL;
-      uv_mutex_unlock(&s->lock);
-      napi_call_threadsafe_function(s->progress, NULL, napi_tsfn_nonblocking);
-    }
+    if (start[lane]) start_or_fail(env, s, self, lane);
   }
   return NULL;
 }
