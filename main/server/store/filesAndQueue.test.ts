@@ -1,7 +1,12 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { newId } from './ids';
-import { dataKeySet } from './keyMaterial';
+import { dataKeySet, generateDataKey } from './keyMaterial';
+import { openStore } from './sqliteStore';
 import { createStoreTestKit, MINUTE, STORE_BACKENDS, type StoreTestKit } from './storeTestKit';
 import type { Store, User, WorkspaceScope } from './types';
 
@@ -212,5 +217,41 @@ describe.each(STORE_BACKENDS)('%s store', (backend) => {
       expect(await scope.webhooks.deliveries(endpoint.id, 10)).toEqual([]);
       expect((await scope.webhooks.get(endpoint.id))!.secrets).toHaveLength(1);
     });
+  });
+});
+
+/** The sealing where the addon does not load (Electron, other systems), through the store as uploads use it. */
+describe('SQLite store sealing with node:crypto', () => {
+  it('writes, reports the digest, commits and reads back what the native sealer would', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'whoot-node-sealing-'));
+    const store = await openStore({
+      file: join(dir, 'whoot.db'),
+      keys: dataKeySet(generateDataKey()),
+      blobSealing: 'node',
+    });
+    try {
+      const created = await store.users.create({ email: 'o@example.com', displayName: 'O', passwordHash: 'h' });
+      if (!created.ok) throw new Error(created.error.code);
+      const ws = await store.workspaces.create({ slug: 'acme', name: 'Acme', ownerUserId: created.value.id });
+      if (!ws.ok) throw new Error(ws.error.code);
+      const scope = store.forWorkspace(ws.value.id);
+      const channelId = (await scope.channels.create({ name: 'files', kind: 'text' })).id;
+      const content = randomBytes(300_001);
+      const pending = scope.files.startUpload({
+        channelId,
+        uploaderId: created.value.id,
+        name: 'a.bin',
+        contentType: 'application/octet-stream',
+      });
+      const written = await pending.writeFrom(Readable.from([content.subarray(0, 70_000), content.subarray(70_000)]));
+      expect(written).toEqual({ size: content.length, sha256: createHash('sha256').update(content).digest('hex') });
+      const committed = await pending.commit(content.length, 64 * 1024 * 1024);
+      if (!committed.ok) throw new Error(committed.error.code);
+      const opened = await scope.files.open(committed.value.id);
+      expect((await readAll(opened?.content as NodeJS.ReadableStream)).equals(content)).toBe(true);
+    } finally {
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -5,6 +5,7 @@ import { channelsQueries } from './channelsQueries';
 import type { StoreContext } from './context';
 import { openDatabase } from './database';
 import { createFieldCodec } from './encryptedColumns';
+import type { BlobSealing } from './blobFileSealer';
 import { filesQueries } from './filesQueries';
 import { eventsQueries } from './eventsQueries';
 import { createKeyRing, type KeyRing } from './fieldCipher';
@@ -36,6 +37,8 @@ export interface OpenStoreOptions {
   readonly now?: () => number;
   /** Where file contents are kept (encrypted); `files/` beside the database file unless given. */
   readonly blobDir?: string;
+  /** Who seals uploads into blobs: the native addon where it loaded, else node:crypto (blobFileSealer.ts). */
+  readonly blobSealing?: BlobSealing;
 }
 
 /** The blob directory, created 0700; none for an in-memory store unless one is given. */
@@ -71,7 +74,11 @@ export async function openStore(options: OpenStoreOptions): Promise<Store> {
     const webhooks = webhooksQueries(context);
     const inputs = inputsQueries(context);
     const voiceMutes = voiceMutesQueries(context);
-    const files = filesQueries(context, { blobDir: blobDirectory(options), ring: () => ring });
+    const files = filesQueries(context, {
+      blobDir: blobDirectory(options),
+      ring: () => ring,
+      ...(options.blobSealing ? { sealing: options.blobSealing } : {}),
+    });
     const messages = messagesQueries(context, files);
     const releases = releasesQueries(context, { releaseDir: releaseDirectory(options) });
 
