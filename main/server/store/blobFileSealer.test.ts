@@ -133,11 +133,19 @@ describe('sealing an upload into its file', () => {
     };
     expect(() => addon.open(handle.fd, key.subarray(0, 16), header, onProgress)).toThrow(TypeError);
     expect(() => addon.open(handle.fd, key, Buffer.alloc(80), onProgress)).toThrow(TypeError);
+    const foreign = Buffer.from(header);
+    foreign.write('NOTWHOOT', 0, 'ascii');
+    expect(() => addon.open(handle.fd, key, foreign, onProgress)).toThrow(TypeError);
+    expect(() => addon.open(handle.fd, key, header.subarray(0, header.length - 1), onProgress)).toThrow(TypeError);
     expect(() => addon.open(handle.fd, key, header, 'not a function' as never)).toThrow(TypeError);
     const sealer = addon.open(handle.fd, key, header, onProgress);
     expect(() => sealer.push([], false)).toThrow(RangeError);
     expect(() => sealer.push([['not bytes' as unknown as Uint8Array]], false)).toThrow(TypeError);
     expect(() => sealer.push([[new Uint16Array(4) as unknown as Uint8Array]], false)).toThrow(TypeError);
+    // The decryptor cuts blobs by the header's chunk size: a short chunk before the last, or a long last, is refused.
+    expect(() => sealer.push([[randomBytes(BLOB_CHUNK_BYTES - 1)]], false)).toThrow(RangeError);
+    expect(() => sealer.push([[randomBytes(BLOB_CHUNK_BYTES)], [randomBytes(10)]], false)).toThrow(RangeError);
+    expect(() => sealer.push([[randomBytes(BLOB_CHUNK_BYTES + 1)]], true)).toThrow(RangeError);
     expect(() => sealer.finish(() => undefined)).toThrow('after the final chunk');
     const last = randomBytes(100);
     const back = new Promise<void>((resolve) => (backed = resolve));

@@ -91,6 +91,7 @@ struct sealer {
   EVP_MD_CTX *hash;       /* the hash lane's */
   uint8_t header[MAX_HEADER_BYTES];
   size_t header_length;
+  uint32_t chunk_size; /* the header's: every chunk but the last is exactly this long */
   int header_written;
   uint64_t index;
   uint8_t *out;
@@ -139,11 +140,13 @@ static void free_batch(batch_t *b) {
   free(b);
 }
 
-static void let_go(sealer_t *s) {
+static void let_go(napi_env env, sealer_t *s) {
   if (--s->holders > 0) return;
   release_crypto(s);
+  /* Batches never handed back (JS let go of a sealer with batches out, which blobFileSealer.ts never does). */
   for (batch_t *b = s->head; b != NULL;) {
     batch_t *next = b->next;
+    if (env != NULL) napi_delete_reference(env, b->hold);
     free_batch(b);
     b = next;
   }
@@ -153,20 +156,18 @@ static void let_go(sealer_t *s) {
 
 /* The progress function is gone (released by close or by the object's finalizer, and by every lane). */
 static void progress_finalized(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
-  let_go(data);
+  let_go(env, data);
 }
 
 static void finalize_sealer(napi_env env, void *data, void *hint) {
-  (void)env;
   (void)hint;
   sealer_t *s = data;
   /* Unreachable while a lane or finish runs (each holds a reference to the object), so nothing is in flight here. */
   if (s->progress != NULL) napi_release_threadsafe_function(s->progress, napi_tsfn_abort);
   s->progress = NULL;
   release_crypto(s);
-  let_go(s);
+  let_go(env, s);
 }
 
 static int write_all(int fd, const uint8_t *data, size_t length) {
@@ -469,7 +470,7 @@ static void start_or_fail(napi_env env, sealer_t *s, napi_value self, int lane) 
 }
 
 /* Reads chunks (Uint8Array[][]) into a new batch: the pointers and lengths, and a reference that keeps them alive. */
-static batch_t *take_chunks(napi_env env, napi_value array) {
+static batch_t *take_chunks(napi_env env, napi_value array, uint32_t chunk_size, int final_last) {
   bool is_array = false;
   uint32_t chunks = 0;
   batch_t *b = NULL;
@@ -497,6 +498,7 @@ static batch_t *take_chunks(napi_env env, napi_value array) {
       goto refused;
     }
     CHECK(napi_get_array_length(env, chunk, &count));
+    size_t chunk_bytes = 0;
     if (total_pieces + count > capacity) {
       capacity = (total_pieces + count) * 2;
       piece_t *grown = realloc(b->pieces, capacity * sizeof *grown);
@@ -519,6 +521,13 @@ static batch_t *take_chunks(napi_env env, napi_value array) {
       b->pieces[total_pieces + i].data = bytes;
       b->pieces[total_pieces + i].length = length;
       b->bytes += length;
+      chunk_bytes += length;
+    }
+    /* The decryptor cuts the blob by the header's chunk size: a chunk of any other length would make it unreadable. */
+    int last = final_last && c + 1 == chunks;
+    if (last ? chunk_bytes > chunk_size : chunk_bytes != chunk_size) {
+      napi_throw_range_error(env, NULL, "every chunk is the header's chunk size, but the blob's last (at most that)");
+      goto refused;
     }
     total_pieces += count;
     b->chunk_pieces[c] = count;
@@ -548,6 +557,15 @@ static int refuse(napi_env env, sealer_t *s) {
   return 0;
 }
 
+/* The chunk size a blobCipher.ts header declares, or 0 if it is not one ("WHOOTBL1" | n | key id | salt | size). */
+static uint32_t header_chunk_size(const uint8_t *header, size_t length) {
+  if (length < 8 + 1 + 16 + 4 || memcmp(header, "WHOOTBL1", 8) != 0 || length != 8 + 1 + (size_t)header[8] + 16 + 4) {
+    return 0;
+  }
+  const uint8_t *size = header + length - 4;
+  return (uint32_t)size[0] << 24 | (uint32_t)size[1] << 16 | (uint32_t)size[2] << 8 | size[3];
+}
+
 static int is_function(napi_env env, napi_value value) {
   napi_valuetype type;
   return napi_typeof(env, value, &type) == napi_ok && type == napi_function;
@@ -571,7 +589,7 @@ static napi_value sealer_push(napi_env env, napi_callback_info info) {
     napi_throw_type_error(env, NULL, "push(chunks: Uint8Array[][], finalLast: boolean)");
     return NULL;
   }
-  batch_t *b = take_chunks(env, argv[0]);
+  batch_t *b = take_chunks(env, argv[0], s->chunk_size, final_last);
   if (b == NULL) return NULL;
   b->final_last = final_last;
   if (!s->progress_referenced) {
@@ -717,10 +735,9 @@ static napi_value open_sealer(napi_env env, napi_callback_info info) {
       kind != napi_uint8_array || key_length != KEY_BYTES ||
       napi_is_typedarray(env, argv[2], &is_typed) != napi_ok || !is_typed ||
       napi_get_typedarray_info(env, argv[2], &kind, &header_length, &header, NULL, NULL) != napi_ok ||
-      kind != napi_uint8_array || header_length == 0 || header_length > MAX_HEADER_BYTES ||
-      !is_function(env, argv[3])) {
-    napi_throw_type_error(env, NULL,
-                          "open(fd, key: 32-byte Uint8Array, header: Uint8Array of at most 61 bytes, progress)");
+      kind != napi_uint8_array || header_length > MAX_HEADER_BYTES ||
+      header_chunk_size(header, header_length) == 0 || !is_function(env, argv[3])) {
+    napi_throw_type_error(env, NULL, "open(fd, key: 32-byte Uint8Array, header: a blob header, progress)");
     return NULL;
   }
   s = calloc(1, sizeof *s);
@@ -733,6 +750,7 @@ static napi_value open_sealer(napi_env env, napi_callback_info info) {
   s->holders = 1;
   memcpy(s->header, header, header_length);
   s->header_length = header_length;
+  s->chunk_size = header_chunk_size(header, header_length);
   s->cipher = EVP_CIPHER_CTX_new();
   s->hash = EVP_MD_CTX_new();
   if (s->cipher == NULL || s->hash == NULL ||
@@ -768,7 +786,7 @@ fail:
       napi_release_threadsafe_function(s->progress, napi_tsfn_abort);
       s->progress = NULL;
     }
-    let_go(s);
+    let_go(env, s);
   }
   napi_throw_error(env, NULL, "blob-seal could not open a sealer");
   return NULL;
