@@ -1,6 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { Readable, type Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { describe, expect, it } from 'vitest';
 import {
   BLOB_CHUNK_BYTES,
@@ -9,6 +7,7 @@ import {
   createBlobEncryptor,
   readBlobKeyId,
 } from './blobCipher';
+import { collect, pieces } from './blobTestStreams';
 import { createKeyRing } from './fieldCipher';
 import { dataKeySet, generateDataKey } from './keyMaterial';
 
@@ -18,26 +17,11 @@ const ring = createKeyRing(dataKeySet(keyA));
 const FILE = '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2b';
 const OTHER_FILE = '0190a1b2-c3d4-7e5f-8a6b-7c8d9e0f1a2c';
 
-/** Feeds `data` in pieces of `piece` bytes, as a socket would. */
-function source(data: Buffer, piece = 10_000): Readable {
-  const pieces: Buffer[] = [];
-  for (let offset = 0; offset < data.length; offset += piece) pieces.push(data.subarray(offset, offset + piece));
-  return Readable.from(pieces);
-}
-
-async function collect(input: Readable, transform: Transform): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  await pipeline(input, transform, async (stream: AsyncIterable<Buffer>) => {
-    for await (const chunk of stream) chunks.push(chunk);
-  });
-  return Buffer.concat(chunks);
-}
-
 const seal = (plaintext: Buffer, fileId = FILE, keys = ring) =>
-  collect(source(plaintext), createBlobEncryptor(keys, fileId));
+  collect(pieces(plaintext), createBlobEncryptor(keys, fileId));
 
 const open = (blob: Buffer, fileId = FILE, keys = ring) =>
-  collect(source(blob, 7777), createBlobDecryptor(keys, fileId));
+  collect(pieces(blob, 7777), createBlobDecryptor(keys, fileId));
 
 describe('blob cipher', () => {
   it.each([0, 1, 1000, BLOB_CHUNK_BYTES - 1, BLOB_CHUNK_BYTES, BLOB_CHUNK_BYTES + 1, 3 * BLOB_CHUNK_BYTES, 1_000_003])(
@@ -54,10 +38,10 @@ describe('blob cipher', () => {
 
   it('reads the same blob however the stream cuts it: a byte at a time, or several chunks in one piece', async () => {
     const plaintext = randomBytes(3 * BLOB_CHUNK_BYTES + 77);
-    const blob = await collect(source(plaintext, 300_000), createBlobEncryptor(ring, FILE));
-    expect((await collect(source(blob, 1), createBlobDecryptor(ring, FILE))).equals(plaintext)).toBe(true);
-    expect((await collect(source(blob, 500_000), createBlobDecryptor(ring, FILE))).equals(plaintext)).toBe(true);
-    const bytewise = await collect(source(plaintext.subarray(0, 5000), 1), createBlobEncryptor(ring, FILE));
+    const blob = await collect(pieces(plaintext, 300_000), createBlobEncryptor(ring, FILE));
+    expect((await collect(pieces(blob, 1), createBlobDecryptor(ring, FILE))).equals(plaintext)).toBe(true);
+    expect((await collect(pieces(blob, 500_000), createBlobDecryptor(ring, FILE))).equals(plaintext)).toBe(true);
+    const bytewise = await collect(pieces(plaintext.subarray(0, 5000), 1), createBlobEncryptor(ring, FILE));
     expect((await open(bytewise)).equals(plaintext.subarray(0, 5000))).toBe(true);
   });
 

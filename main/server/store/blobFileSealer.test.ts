@@ -3,12 +3,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Readable, type Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { Readable } from 'node:stream';
 import blobSeal from '@whoot/blob-seal';
 import { afterAll, describe, expect, it } from 'vitest';
 import { BLOB_CHUNK_BYTES, createBlobDecryptor, newBlobSealingKey } from './blobCipher';
 import { sealIntoFile, type BlobSealing } from './blobFileSealer';
+import { collect, pieces } from './blobTestStreams';
 import { createKeyRing } from './fieldCipher';
 import { dataKeySet, generateDataKey } from './keyMaterial';
 
@@ -23,20 +23,6 @@ const ways: BlobSealing[] = ['native', 'node'];
 function nativeSeal() {
   if (!blobSeal.supported) throw new Error(`blob-seal did not load: ${blobSeal.loadError}`);
   return blobSeal;
-}
-
-function pieces(data: Buffer, piece: number): Readable {
-  const list: Buffer[] = [];
-  for (let at = 0; at < data.length; at += piece) list.push(data.subarray(at, at + piece));
-  return Readable.from(list);
-}
-
-async function collect(input: Readable, transform: Transform): Promise<Buffer> {
-  const out: Buffer[] = [];
-  await pipeline(input, transform, async (stream: AsyncIterable<Buffer>) => {
-    for await (const chunk of stream) out.push(chunk);
-  });
-  return Buffer.concat(out);
 }
 
 let files = 0;
