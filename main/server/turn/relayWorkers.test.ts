@@ -107,15 +107,24 @@ describe('relay workers sharing the ports', () => {
     // workers start were served by the first worker, then moved to the second when it bound: their Refresh found no
     // allocation (437). Here 24 clients retry Allocate from before the pool starts until each has one.
     const port = await freeUdpPort();
-    const early = await Promise.all(Array.from({ length: 24 }, () => clientAt({ host: '127.0.0.1', port }, {}, 50)));
+    // Each attempt waits 500 ms for its answer: long enough that a busy machine's late answer is not taken for none
+    // (a retry after a success would rightly get 437, allocation mismatch).
+    const early = await Promise.all(Array.from({ length: 24 }, () => clientAt({ host: '127.0.0.1', port }, {}, 500)));
     const allocated = early.map(async (c) => {
+      const deadline = Date.now() + 60_000;
       for (;;) {
+        let answer;
         try {
-          const { answer } = await c.allocate();
-          if (answer.errorCode === null) return;
-        } catch {
-          // No answer yet: the relay is still starting.
+          ({ answer } = await c.allocate());
+        } catch (error) {
+          // No answer yet: the relay is still starting. Retry that, but nothing else (a closed client throws at
+          // once) and never past the deadline, so no loop outlives the test.
+          if (Date.now() > deadline || !String(error).includes('no answer')) throw error;
+          continue;
         }
+        // Any answer ends the retries: an error here is the failure this test looks for, not a reason to spin.
+        if (answer.errorCode !== null) throw new Error(`Allocate answered ${answer.errorCode} during start-up`);
+        return;
       }
     });
     const relay = await startPool({ listen: { host: '127.0.0.1', udpPort: port, tcpPort: null } });

@@ -188,7 +188,14 @@ export async function createTurnClient(options: TurnClientOptions): Promise<Turn
           pending.delete(transactionId.toString('hex'));
           resolve(answer);
         });
-        write(bytes);
+        try {
+          write(bytes);
+        } catch (error) {
+          // A closed socket throws here: the request ends now, leaving no timer or pending entry behind.
+          clearTimeout(timer);
+          pending.delete(transactionId.toString('hex'));
+          reject(error as Error);
+        }
       });
       const error = getAttribute(message, Attr.ERROR_CODE);
       const errorCode = error === undefined ? null : (readErrorCode(error)?.code ?? null);
