@@ -1,5 +1,5 @@
 import { createReadStream, existsSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { open as openFile, type FileHandle } from 'node:fs/promises';
+import { open as openFile, unlink, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, ok } from '../../../shared/result';
 import { createBlobDecryptor, newBlobSealingKey, type BlobSealingKey } from './blobCipher';
@@ -124,6 +124,17 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
     }
   };
+  /**
+   * The same off the event loop, for every removal that need not be one synchronous step with a row change: ext4
+   * frees a 24 MiB blob's extents in 8-9 ms here, which every socket of the server would otherwise wait for.
+   */
+  const removeQuietly = async (path: string) => {
+    try {
+      await unlink(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+    }
+  };
 
   /**
    * Streams `source` sealed into `path` (blobFileSealer.ts), synced to disk before it resolves with the plaintext's
@@ -147,7 +158,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
       // Synced before it resolves, so a committed blob survives a power cut like its row does.
       return await sealIntoFile(source, handle, sealing, options.sealing);
     } catch (error) {
-      unlinkQuietly(path);
+      await removeQuietly(path);
       throw error;
     }
   }
@@ -227,7 +238,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
       },
       async abort() {
         settled = true;
-        unlinkQuietly(part);
+        await removeQuietly(part);
       },
     };
   }
@@ -257,8 +268,8 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
     attach,
     byMessage: (workspaceId: string, messageId: string) => byMessage.all({ workspaceId, messageId }).map(toFile),
     /** For a message's delete: its file rows go in the caller's transaction, the blobs right after it commits. */
-    removeBlobs(files: readonly StoredFile[]) {
-      for (const file of files) unlinkQuietly(blobPath(file.id));
+    async removeBlobs(files: readonly StoredFile[]) {
+      await Promise.all(files.map((file) => removeQuietly(blobPath(file.id))));
     },
     deleteRows: (workspaceId: string, files: readonly StoredFile[]) => {
       for (const file of files) remove.run({ workspaceId, id: file.id });
@@ -288,7 +299,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
         for (const row of unattached.all({ before: unattachedBefore })) {
           const file = removeRow.immediate(row.workspace_id, row.id);
           if (file !== undefined) {
-            unlinkQuietly(blobPath(file.id));
+            await removeQuietly(blobPath(file.id));
             removed += 1;
           }
         }
@@ -297,7 +308,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
           const path = join(dir, name);
           if (BLOB_NAME.test(name)) {
             if (exists.get({ id: name }) === undefined) {
-              unlinkQuietly(path);
+              await removeQuietly(path);
               removed += 1;
             }
           } else if (PART_SUFFIXES.some((suffix) => name.endsWith(suffix))) {
@@ -315,7 +326,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
               // A part gone since the listing (committed while a recovery above awaited its sync) is left alone.
               (statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? Infinity) < partialBefore
             ) {
-              unlinkQuietly(path);
+              await removeQuietly(path);
               removed += 1;
             }
           }
@@ -345,7 +356,7 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
         },
         async remove(fileId) {
           const file = removeRow.immediate(workspaceId, fileId);
-          if (file !== undefined) unlinkQuietly(blobPath(file.id));
+          if (file !== undefined) await removeQuietly(blobPath(file.id));
           return file;
         },
         async usedBytes() {

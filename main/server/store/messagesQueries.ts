@@ -310,7 +310,7 @@ export function messagesQueries(context: StoreContext, files: Files) {
         },
         async delete(messageId, deletedBy) {
           const removed = remove.immediate(workspaceId, messageId, deletedBy);
-          if (removed !== undefined) files.removeBlobs(removed.removedFiles);
+          if (removed !== undefined) await files.removeBlobs(removed.removedFiles);
           return removed;
         },
         async page(channelId, before, limit) {
