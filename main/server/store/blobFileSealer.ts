@@ -5,7 +5,7 @@ import blobSeal, { type BlobSealer } from '@whoot/blob-seal';
 import { blobEncryptorFor, type BlobSealingKey } from './blobCipher';
 import { ByteQueue } from './byteQueue';
 import { PlaintextDigest, type WrittenBlob } from './plaintextDigest';
-import { SYNC_EVERY_BYTES, SyncedFileWriter } from './syncedFileWriter';
+import { BackgroundSync, SyncedFileWriter } from './syncedFileWriter';
 
 /**
  * Who seals: 'native' hashes, encrypts and writes on a libuv pool thread (native/blob-seal), beside the thread that
@@ -56,38 +56,24 @@ async function sealNatively(source: Readable, file: FileHandle, sealing: BlobSea
   /** Pushed to the sealer and not yet handed back: batches, and their bytes. */
   let batchesOut = 0;
   let inFlight = 0;
-  let failure: Error | undefined;
-  let unsynced = 0;
-  let syncing: Promise<void> | undefined;
-  /** Whoever waits for the sealer to hand bytes back (backpressure, the end). */
-  let wake: (() => void) | undefined;
-
+  let sealFailure: Error | undefined;
   /**
    * A background fdatasync every SYNC_EVERY_BYTES, as SyncedFileWriter does: the final fsync then finds little left.
    * (sync_file_range was measured here and left the final fsync as slow as no sync at all: ext4 still had to commit.)
    */
-  const syncInBackground = (written: number): void => {
-    unsynced += written;
-    if (unsynced < SYNC_EVERY_BYTES || syncing !== undefined || failure !== undefined) return;
-    unsynced = 0;
-    syncing = file.datasync().then(
-      () => {
-        syncing = undefined;
-      },
-      (error: unknown) => {
-        syncing = undefined;
-        failure ??= error as Error;
-      },
-    );
-  };
+  const background = new BackgroundSync(file);
+  /** The blob's first failure: the sealer's, or a background sync's. */
+  const failure = (): unknown => sealFailure ?? background.failure;
+  /** Whoever waits for the sealer to hand bytes back (backpressure, the end). */
+  let wake: (() => void) | undefined;
 
   let sealer: BlobSealer;
   try {
     sealer = blobSeal.open(file.fd, sealing.key, sealing.header, (batches, bytes, error) => {
       batchesOut -= batches;
       inFlight -= bytes;
-      if (error) failure ??= error;
-      syncInBackground(bytes);
+      if (error) sealFailure ??= error;
+      if (failure() === undefined) background.wrote(bytes);
       wake?.();
     });
   } catch (error) {
@@ -120,13 +106,13 @@ async function sealNatively(source: Readable, file: FileHandle, sealing: BlobSea
 
   try {
     for await (const piece of source as AsyncIterable<Buffer>) {
-      if (failure !== undefined) throw failure;
+      if (failure() !== undefined) throw failure();
       queue.push(piece);
       size += piece.length;
       // The pool drains batches on its own; JS only hands them over, a batch at a time.
       while (queue.length > Math.max(chunkSize, JOB_MIN_BYTES)) push(takeFull(), false);
       // Backpressure: the socket waits while the pool is this far behind.
-      while (inFlight + queue.length > QUEUED_MAX_BYTES && failure === undefined) await handedBack();
+      while (inFlight + queue.length > QUEUED_MAX_BYTES && failure() === undefined) await handedBack();
     }
     for (;;) {
       const chunks = takeFull();
@@ -135,8 +121,8 @@ async function sealNatively(source: Readable, file: FileHandle, sealing: BlobSea
       push(chunks, last);
       if (last) break;
     }
-    while (batchesOut > 0 && failure === undefined) await handedBack();
-    if (failure !== undefined) throw failure;
+    while (batchesOut > 0 && failure() === undefined) await handedBack();
+    if (failure() !== undefined) throw failure();
     // The final fsync need not wait for a background fdatasync still running: it makes every byte durable itself.
     const digest = await new Promise<Buffer>((resolve, reject) => {
       sealer.finish((error, sha256) =>
@@ -144,13 +130,13 @@ async function sealNatively(source: Readable, file: FileHandle, sealing: BlobSea
       );
     });
     // ... but a background sync that failed still fails the blob.
-    await syncing;
-    if (failure !== undefined) throw failure;
+    await background.settled();
+    if (failure() !== undefined) throw failure();
     return { size, sha256: digest.toString('hex') };
   } finally {
     // Batches still in the pool read the pieces and write the descriptor: they come back before either goes.
     while (batchesOut > 0) await handedBack();
-    await syncing;
+    await background.settled();
     sealer.close();
     await file.close();
   }

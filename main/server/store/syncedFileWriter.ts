@@ -19,16 +19,15 @@ export const SYNC_EVERY_BYTES = 4 * 1024 * 1024;
  * might not be.
  */
 export class SyncedFileWriter extends Writable {
-  private unsynced = 0;
-  private syncing: Promise<void> | undefined;
-  private syncFailure: unknown;
+  private readonly background: BackgroundSync;
   private fileClosed = false;
 
   constructor(
     private readonly file: SyncableFile,
-    private readonly syncEvery = SYNC_EVERY_BYTES,
+    syncEvery = SYNC_EVERY_BYTES,
   ) {
     super({ highWaterMark: 1024 * 1024 });
+    this.background = new BackgroundSync(file, syncEvery);
   }
 
   override _writev(chunks: Array<{ chunk: Buffer }>, done: (error?: Error | null) => void): void {
@@ -37,8 +36,8 @@ export class SyncedFileWriter extends Writable {
 
   override _final(done: (error?: Error | null) => void): void {
     void (async () => {
-      await this.syncing;
-      if (this.syncFailure !== undefined) throw this.syncFailure;
+      await this.background.settled();
+      if (this.background.failure !== undefined) throw this.background.failure;
       await this.file.sync();
       await this.close();
     })().then(() => done(), done);
@@ -53,32 +52,57 @@ export class SyncedFileWriter extends Writable {
 
   private async writeAll(buffers: Buffer[]): Promise<void> {
     let pending = buffers;
+    let written = 0;
     // writev may write less than asked (a full disk, a signal): write the rest, never drop it.
     while (pending.length > 0) {
       const { bytesWritten } = await this.file.writev(pending);
       if (bytesWritten === 0) throw new Error('the file accepted no bytes');
-      this.unsynced += bytesWritten;
+      written += bytesWritten;
       pending = remainderAfter(pending, bytesWritten);
     }
-    if (this.unsynced >= this.syncEvery && this.syncing === undefined) {
-      this.unsynced = 0;
-      this.syncing = this.file
-        .datasync()
-        .catch((error: unknown) => {
-          this.syncFailure ??= error;
-        })
-        .finally(() => {
-          this.syncing = undefined;
-        });
-    }
+    this.background.wrote(written);
   }
 
   private async close(): Promise<void> {
     if (this.fileClosed) return;
     this.fileClosed = true;
     // A background sync still running uses the descriptor: let it end before the descriptor can be reused.
-    await this.syncing;
+    await this.background.settled();
     await this.file.close();
+  }
+}
+
+/**
+ * A background `fdatasync` whenever `every` bytes were written since the last one began, one at a time; the first
+ * failure is kept for the writer to report at its end. Shared by SyncedFileWriter and the native blob sealer.
+ */
+export class BackgroundSync {
+  private unsynced = 0;
+  private running: Promise<void> | undefined;
+  failure: unknown;
+
+  constructor(
+    private readonly file: Pick<SyncableFile, 'datasync'>,
+    private readonly every = SYNC_EVERY_BYTES,
+  ) {}
+
+  wrote(bytes: number): void {
+    this.unsynced += bytes;
+    if (this.unsynced < this.every || this.running !== undefined) return;
+    this.unsynced = 0;
+    this.running = this.file
+      .datasync()
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => {
+        this.running = undefined;
+      });
+  }
+
+  /** Once no background sync is running (the descriptor is free to close). */
+  async settled(): Promise<void> {
+    await this.running;
   }
 }
 
