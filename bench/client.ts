@@ -8,16 +8,18 @@
  *         RTCPeerConnection, an <audio> element) and call each other through the same relay with the same TURN
  *         credentials.
  * Every browser gets the same fake microphone (a WAV of speech, espeak-ng; with --pause, a silence after each
- * sentence) and the same flags. Once a call is up and
- * has settled, the CPU time of each browser's process tree (/proc: the browser, its renderers, audio and network
- * services) is sampled over --seconds, and the bench prints each browser's share of one core, both calls' sums, and
- * app over bare. Rounds alternate which call goes first; medians are printed. The browsers run headless, so there is
- * no compositor or GPU in either figure.
+ * sentence) and the same flags. Both calls are up at once; once they have settled, the CPU time of each browser's
+ * process tree (/proc: the browser, its renderers, audio, network and GPU processes) is sampled over the same
+ * --seconds for all four, and the bench prints each browser's share of one core, both calls' sums, and app over bare.
+ * Sampled together, the two calls read the same seconds of a machine whose speed drifts (a VM's neighbours): one
+ * after the other, the bare page alone moved by up to 10 points of a core between consecutive windows. The browsers
+ * run headless; their compositor and GPU process still draw each frame (in software), and are counted.
  *
  * Options:
  *   --seconds S      sampling window per call (default 30)
  *   --settle S       wait after the call connects before sampling (default 5)
  *   --rounds N       app and bare calls each (default 1)
+ *   --apart          one call at a time, each in its own window (rounds alternate which goes first), as before
  *   --pause S        S seconds of silence after each sentence (default 0: speech without pause, the app's voice
  *                    gate stays open). A call is turns of talking and listening; in a pause the app sends nothing
  *                    and the bare page sends its silence
@@ -52,6 +54,7 @@ const { values: args } = parseArgs({
     pause: { type: 'string', default: '0' },
     profile: { type: 'string' },
     trace: { type: 'string' },
+    apart: { type: 'boolean', default: false },
     timeout: { type: 'string', default: '900' },
   },
   strict: true,
@@ -65,6 +68,7 @@ const number = (name: string, text: string): number => {
 const seconds = number('seconds', args.seconds);
 const settleSeconds = number('settle', args.settle);
 const rounds = Math.round(number('rounds', args.rounds));
+const apart = args.apart === true;
 const sleep = (s: number) => new Promise((done) => setTimeout(done, s * 1000));
 
 setTimeout(
@@ -136,42 +140,68 @@ function addShares(into: Map<string, number>, before: Map<string, number>, after
 
 const sumOf = (values: Iterable<number>) => [...values].reduce((a, b) => a + b, 0);
 
-/** CPU of each browser's process tree over the window, by process role and by renderer thread. */
-async function sampleCpu(markers: readonly string[], trace: TraceTarget | null = null): Promise<CallCpu> {
-  const roots = markers.map((marker) => {
-    const pid = rootPidWith(`--whoot-bench-client=${marker}`);
-    if (pid === null) throw new Error(`no browser process for ${marker}`);
-    return pid;
-  });
-  const rolesBefore = roots.map(treeCpuByRole);
-  const threadsBefore = roots.map((pid) => treeCpuByThread(pid, 'renderer'));
-  if (trace !== null) await trace.browser.startTracing(trace.page, { categories: TRACE_CATEGORIES });
+/** One call's browsers to sample, and where the first one's trace goes (--trace, round 1). */
+interface Sampled {
+  readonly markers: readonly string[];
+  readonly trace: TraceTarget | null;
+}
+
+/**
+ * CPU of each browser's process tree over one window, by process role and by renderer thread, for each call given:
+ * calls sampled together read the same seconds of the machine.
+ */
+async function sampleCpu(calls: readonly Sampled[]): Promise<CallCpu[]> {
+  const roots = calls.map(({ markers }) =>
+    markers.map((marker) => {
+      const pid = rootPidWith(`--whoot-bench-client=${marker}`);
+      if (pid === null) throw new Error(`no browser process for ${marker}`);
+      return pid;
+    }),
+  );
+  const rolesBefore = roots.map((pids) => pids.map(treeCpuByRole));
+  const threadsBefore = roots.map((pids) => pids.map((pid) => treeCpuByThread(pid, 'renderer')));
+  const traces = calls.map(({ trace }) => trace).filter((trace) => trace !== null);
+  for (const trace of traces) await trace.browser.startTracing(trace.page, { categories: TRACE_CATEGORIES });
   const started = performance.now();
   await sleep(seconds);
   const wall = (performance.now() - started) / 1000;
-  let traced: Map<string, Map<string, number>> | undefined;
-  if (trace !== null) {
+  // Read at once, before the traces are written: the window is the same for every call.
+  const rolesAfter = roots.map((pids) => pids.map(treeCpuByRole));
+  const threadsAfter = roots.map((pids) => pids.map((pid) => treeCpuByThread(pid, 'renderer')));
+  const traced = new Map<TraceTarget, Map<string, Map<string, number>>>();
+  for (const trace of traces) {
     const json = (await trace.browser.stopTracing()).toString('utf8');
     writeFileSync(trace.file, json);
     console.error(`trace: ${trace.file}`);
-    traced = new Map(
-      [...selfTimeByThread(json, (name) => TRACED_THREADS.has(name))].map(([thread, byName]) => [
-        thread,
-        new Map([...byName].map(([name, ms]) => [name, ms / wall])),
-      ]),
+    traced.set(
+      trace,
+      new Map(
+        [...selfTimeByThread(json, (name) => TRACED_THREADS.has(name))].map(([thread, byName]) => [
+          thread,
+          new Map([...byName].map(([name, ms]) => [name, ms / wall])),
+        ]),
+      ),
     );
   }
-  const roles = new Map<string, number>();
-  const rendererThreads = new Map<string, number>();
-  // A browser's tree is the sum of its roles, so one /proc walk per reading gives both.
-  const browsers = roots.map((pid, i) => {
-    const before = rolesBefore[i] as Map<string, number>;
-    const after = treeCpuByRole(pid);
-    addShares(roles, before, after, wall);
-    addShares(rendererThreads, threadsBefore[i] as Map<string, number>, treeCpuByThread(pid, 'renderer'), wall);
-    return (sumOf(after.values()) - sumOf(before.values())) / wall;
+  return calls.map(({ trace }, call) => {
+    const roles = new Map<string, number>();
+    const rendererThreads = new Map<string, number>();
+    // A browser's tree is the sum of its roles, so one /proc walk per reading gives both.
+    const browsers = (roots[call] as number[]).map((_, i) => {
+      const before = (rolesBefore[call] as Map<string, number>[])[i] as Map<string, number>;
+      const after = (rolesAfter[call] as Map<string, number>[])[i] as Map<string, number>;
+      addShares(roles, before, after, wall);
+      addShares(
+        rendererThreads,
+        (threadsBefore[call] as Map<string, number>[])[i] as Map<string, number>,
+        (threadsAfter[call] as Map<string, number>[])[i] as Map<string, number>,
+        wall,
+      );
+      return (sumOf(after.values()) - sumOf(before.values())) / wall;
+    });
+    const traceOf = trace === null ? undefined : traced.get(trace);
+    return { browsers, roles, rendererThreads, ...(traceOf === undefined ? {} : { trace: traceOf }) };
   });
-  return { browsers, roles, rendererThreads, ...(traced === undefined ? {} : { trace: traced }) };
 }
 
 async function profiled<T>(page: Page, file: string | null, run: () => Promise<T>): Promise<T> {
@@ -219,59 +249,89 @@ function traceTarget(browsers: Browser[], pages: Page[], call: string, round: nu
   return { browser: browsers[0] as Browser, page: pages[0] as Page, file: join(dir, `${call}-round1.json`) };
 }
 
-async function appCall(setup: Setup, round: number): Promise<CallCpu> {
-  const markers = [`app-${round}-a`, `app-${round}-b`];
+/** Two browsers in a call through the real app, both listed in it with a live connection: their pages. */
+async function openAppCall(setup: Setup, browsers: Browser[]): Promise<Page[]> {
+  const pages: Page[] = [];
+  for (const [i, browser] of browsers.entries()) {
+    const app = await openAppPage(browser, setup.pages.origin);
+    const person = setup.people[i] as TestClient;
+    await signInWithInvite(app.page, setup.invite, person.email, person.password);
+    pages.push(app.page);
+  }
+  for (const page of pages) {
+    await page.getByRole('button', { name: `Join ${setup.channelName}` }).click();
+    await page.getByRole('status').filter({ hasText: 'Voice connected' }).waitFor({ timeout: 60_000 });
+  }
+  // Connected both ways: each page lists the other in the call, with a live connection.
+  for (const page of pages) {
+    await page
+      .getByRole('region', { name: `Call in ${setup.channelName}` })
+      .getByRole('listitem')
+      .nth(1)
+      .waitFor({ timeout: 60_000 });
+  }
+  return pages;
+}
+
+/** Two browsers on the bare page, calling each other through the same relay: their pages once connected. */
+async function openBareCall(setup: Setup, browsers: Browser[]): Promise<Page[]> {
+  const pages: Page[] = [];
+  for (const [i, browser] of browsers.entries()) {
+    const page = await (await browser.newContext()).newPage();
+    // tsx keeps function names with a helper (__name) that functions handed to page.evaluate take along.
+    await page.addInitScript({ content: 'globalThis.__name = (target) => target;' });
+    await page.goto(`${setup.pages.origin}/peer.html`);
+    const ice = await (setup.people[i] as TestClient).call('voiceCredentials', {
+      body: { channelId: setup.channelId },
+    });
+    await openPeer(page, ice, true);
+    pages.push(page);
+  }
+  const [a, b] = pages as [Page, Page];
+  const offer = await negotiate(a);
+  const answer = await negotiate(b, offer);
+  await acceptAnswer(a, answer);
+  await Promise.all([waitConnected(a, 60_000), waitConnected(b, 60_000)]);
+  return pages;
+}
+
+/** The app page's profiles of one round (--profile), or null. */
+function profileFile(round: number): string | null {
+  if (args.profile === undefined) return null;
+  const dir = resolve(args.profile);
+  mkdirSync(dir, { recursive: true });
+  return join(dir, `app-round${round}.cpuprofile`);
+}
+
+/** One call at a time, each in its own window: the app's, then the bare page's, or the other way round. */
+async function oneCall(setup: Setup, round: number, call: 'app' | 'bare'): Promise<CallCpu> {
+  const markers = [`${call}-${round}-a`, `${call}-${round}-b`];
   return withBrowsers(setup, markers, async (browsers) => {
-    const pages: Page[] = [];
-    for (const [i, browser] of browsers.entries()) {
-      const app = await openAppPage(browser, setup.pages.origin);
-      const person = setup.people[i] as TestClient;
-      await signInWithInvite(app.page, setup.invite, person.email, person.password);
-      pages.push(app.page);
-    }
-    for (const page of pages) {
-      await page.getByRole('button', { name: `Join ${setup.channelName}` }).click();
-      await page.getByRole('status').filter({ hasText: 'Voice connected' }).waitFor({ timeout: 60_000 });
-    }
-    // Connected both ways: each page lists the other in the call, with a live connection.
-    for (const page of pages) {
-      await page
-        .getByRole('region', { name: `Call in ${setup.channelName}` })
-        .getByRole('listitem')
-        .nth(1)
-        .waitFor({ timeout: 60_000 });
-    }
+    const pages = call === 'app' ? await openAppCall(setup, browsers) : await openBareCall(setup, browsers);
     await sleep(settleSeconds);
-    const dir = args.profile === undefined ? null : resolve(args.profile);
-    if (dir !== null) mkdirSync(dir, { recursive: true });
-    return profiled(pages[0] as Page, dir === null ? null : join(dir, `app-round${round}.cpuprofile`), () =>
-      sampleCpu(markers, traceTarget(browsers, pages, 'app', round)),
-    );
+    const sampled = () => sampleCpu([{ markers, trace: traceTarget(browsers, pages, call, round) }]);
+    const [cpu] = call === 'app' ? await profiled(pages[0] as Page, profileFile(round), sampled) : await sampled();
+    return cpu as CallCpu;
   });
 }
 
-async function bareCall(setup: Setup, round: number): Promise<CallCpu> {
-  const markers = [`bare-${round}-a`, `bare-${round}-b`];
-  return withBrowsers(setup, markers, async (browsers) => {
-    const pages: Page[] = [];
-    for (const [i, browser] of browsers.entries()) {
-      const page = await (await browser.newContext()).newPage();
-      // tsx keeps function names with a helper (__name) that functions handed to page.evaluate take along.
-      await page.addInitScript({ content: 'globalThis.__name = (target) => target;' });
-      await page.goto(`${setup.pages.origin}/peer.html`);
-      const ice = await (setup.people[i] as TestClient).call('voiceCredentials', {
-        body: { channelId: setup.channelId },
-      });
-      await openPeer(page, ice, true);
-      pages.push(page);
-    }
-    const [a, b] = pages as [Page, Page];
-    const offer = await negotiate(a);
-    const answer = await negotiate(b, offer);
-    await acceptAnswer(a, answer);
-    await Promise.all([waitConnected(a, 60_000), waitConnected(b, 60_000)]);
+/** Both calls up at once and sampled over the same seconds, so a machine whose speed drifts moves both alike. */
+async function bothCalls(setup: Setup, round: number): Promise<{ app: CallCpu; bare: CallCpu }> {
+  const appMarkers = [`app-${round}-a`, `app-${round}-b`];
+  const bareMarkers = [`bare-${round}-a`, `bare-${round}-b`];
+  return withBrowsers(setup, [...appMarkers, ...bareMarkers], async (browsers) => {
+    const appBrowsers = browsers.slice(0, 2);
+    const bareBrowsers = browsers.slice(2);
+    const appPages = await openAppCall(setup, appBrowsers);
+    const barePages = await openBareCall(setup, bareBrowsers);
     await sleep(settleSeconds);
-    return sampleCpu(markers, traceTarget(browsers, pages, 'bare', round));
+    const [app, bare] = await profiled(appPages[0] as Page, profileFile(round), () =>
+      sampleCpu([
+        { markers: appMarkers, trace: traceTarget(appBrowsers, appPages, 'app', round) },
+        { markers: bareMarkers, trace: traceTarget(bareBrowsers, barePages, 'bare', round) },
+      ]),
+    );
+    return { app: app as CallCpu, bare: bare as CallCpu };
   });
 }
 
@@ -324,12 +384,19 @@ async function main(): Promise<void> {
   const results: { app: CallCpu; bare: CallCpu }[] = [];
   try {
     for (let round = 1; round <= rounds; round++) {
-      // Alternating order: on a machine whose load drifts, neither call always gets the quieter minute.
-      const appFirst = round % 2 === 1;
-      process.stderr.write(`round ${round}: ${appFirst ? 'app then bare' : 'bare then app'} … `);
-      const first = appFirst ? await appCall(setup, round) : await bareCall(setup, round);
-      const second = appFirst ? await bareCall(setup, round) : await appCall(setup, round);
-      const [app, bare] = appFirst ? [first, second] : [second, first];
+      let app: CallCpu;
+      let bare: CallCpu;
+      if (apart) {
+        // Alternating order: on a machine whose load drifts, neither call always gets the quieter minute.
+        const appFirst = round % 2 === 1;
+        process.stderr.write(`round ${round}: ${appFirst ? 'app then bare' : 'bare then app'} … `);
+        const first = await oneCall(setup, round, appFirst ? 'app' : 'bare');
+        const second = await oneCall(setup, round, appFirst ? 'bare' : 'app');
+        [app, bare] = appFirst ? [first, second] : [second, first];
+      } else {
+        process.stderr.write(`round ${round}: both calls at once … `);
+        ({ app, bare } = await bothCalls(setup, round));
+      }
       results.push({ app, bare });
       // Where each call's figure sits this round: a round far from the others shows which part moved.
       const parts = (cpu: CallCpu) =>
@@ -349,6 +416,7 @@ async function main(): Promise<void> {
   const ratios = appSums.map((app, i) => app / (bareSums[i] as number));
   console.log(
     `\nTwo Chromium clients in a relay-only call, ${seconds} s sampled after ${settleSeconds} s settling, ` +
+      (apart ? 'each call in its own window, ' : 'both calls in the same window, ') +
       `${rounds} round(s), medians; CPU of each browser's process tree as a share of one core; ` +
       (args.pause === '0' ? 'speech without pause' : `speech, then ${args.pause} s of silence`),
   );
