@@ -26,7 +26,8 @@
  *   --profile DIR    write a V8 CPU profile and an allocation profile (collected objects too) of the first app page's
  *                    JavaScript during each app window (CDP)
  *   --trace DIR      in round 1, record a Chromium trace of the first browser of each call during its window and
- *                    print what the page's main thread and compositor spent their time on (self time by event);
+ *                    print what the page's main thread, compositor and V8's background threads, and the GPU
+ *                    process's display compositor spent their time on (self time by event);
  *                    tracing costs CPU itself, so that round's figures are not comparable with the others
  *   --timeout S      watchdog for the whole run (default 900)
  */
@@ -123,6 +124,10 @@ const TRACE_CATEGORIES = [
   'blink',
   'cc',
   'v8',
+  'disabled-by-default-v8.gc',
+  'disabled-by-default-v8.compile',
+  'viz',
+  'gpu',
   'devtools.timeline',
   'disabled-by-default-devtools.timeline',
   'disabled-by-default-devtools.timeline.invalidationTracking',
@@ -131,7 +136,14 @@ const TRACE_CATEGORIES = [
   'audio',
   'renderer.scheduler',
 ];
-const TRACED_THREADS = new Set(['CrRendererMain', 'Compositor']);
+/** The page's main thread and compositor, V8's background work (collector, compilers), and the drawing of frames. */
+const TRACED_THREADS = new Set([
+  'CrRendererMain',
+  'Compositor',
+  'ThreadPoolForegroundWorker',
+  'VizCompositorThread',
+  'CrGpuMain',
+]);
 
 /** Per key, what `after` gained over `before` (CPU seconds) as a share of `wall` seconds, added into `into`. */
 function addShares(into: Map<string, number>, before: Map<string, number>, after: Map<string, number>, wall: number) {

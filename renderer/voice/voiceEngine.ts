@@ -30,6 +30,7 @@ import {
   levelMoved,
   SPEAKING_HANGOVER_MS,
   SPEAKING_THRESHOLD,
+  VOICE_HOLD_MS,
   thresholdFromDb,
   type LevelGate,
 } from './voiceActivity';
@@ -182,7 +183,10 @@ export function createVoiceEngine(ports: VoicePorts, options: VoiceEngineOptions
 
   const store = createStore<VoiceState>()(() => initialVoiceState());
   const peers = new Map<string, PeerRuntime>();
-  const voiceGate = createLevelGate({ threshold: thresholdFromDb(store.getState().sensitivityDb), hangoverMs: 300 });
+  const voiceGate = createLevelGate({
+    threshold: thresholdFromDb(store.getState().sensitivityDb),
+    hangoverMs: VOICE_HOLD_MS,
+  });
   const sendGate = new SendGate();
   /** Five 20 ms packets of silence after we stop talking, so no listener keeps our last loud level (SilentTail). */
   const silentTail = new SilentTail(100);
