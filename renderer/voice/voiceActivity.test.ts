@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { effectiveDevice } from './deviceChoice';
-import { createLevelGate, dbFromLevel, levelMoved, thresholdFromDb } from './voiceActivity';
+import {
+  createLevelGate,
+  dbFromLevel,
+  levelMoved,
+  SPEAKING_HANGOVER_MS,
+  SPEAKING_THRESHOLD,
+  thresholdFromDb,
+  VOICE_HOLD_MS,
+} from './voiceActivity';
 import { backoffDelay, BACKOFF_MAX_MS } from '../realtime/backoff';
 
 describe('level gate', () => {
@@ -11,6 +19,33 @@ describe('level gate', () => {
     expect(gate.update(0.01, 200)).toBe(true);
     expect(gate.update(0.01, 309)).toBe(true);
     expect(gate.update(0.01, 310)).toBe(false);
+  });
+
+  it('keeps a breath between phrases in the transmission and under the ring, and lets a turn of listening end both', () => {
+    /**
+     * A second of speech, `breath` ms of silence, then speech again, read every `every` ms (a read hears the 100 ms
+     * before it, as the sender's level does): whether the gate stayed open through the breath.
+     */
+    const openThrough = (hangoverMs: number, threshold: number, breath: number, every: number) => {
+      const gate = createLevelGate({ threshold, hangoverMs });
+      let stayed = true;
+      for (let t = 0; t <= 1000 + breath; t += every) {
+        const open = gate.update(t <= 1000 || t >= 1000 + breath ? 0.3 : 0.0001, t);
+        stayed &&= open;
+      }
+      return stayed;
+    };
+    const voice = thresholdFromDb(-50);
+    // A 450 ms breath, read five times a second (while sending) or ten (in a pause): the senders keep going.
+    for (const every of [100, 200]) {
+      expect(openThrough(VOICE_HOLD_MS, voice, 450, every)).toBe(true);
+      expect(openThrough(SPEAKING_HANGOVER_MS, SPEAKING_THRESHOLD, 450, every)).toBe(true);
+      // Listening for a second closes both: a pause still sends nothing.
+      expect(openThrough(VOICE_HOLD_MS, voice, 1000, every)).toBe(false);
+      expect(openThrough(SPEAKING_HANGOVER_MS, SPEAKING_THRESHOLD, 1000, every)).toBe(false);
+    }
+    // A listener's ring outlasts the transmission and its silent tail (100 ms), so it does not go out before the end.
+    expect(SPEAKING_HANGOVER_MS).toBeGreaterThanOrEqual(VOICE_HOLD_MS + 100);
   });
 
   it('maps sensitivity in dBFS to a linear threshold, clamped to the setting range', () => {
