@@ -62,17 +62,17 @@ export function levelMoved(previous: number, next: number): boolean {
 
 /**
  * How long voice activity keeps sending after the level falls below the sensitivity: the breaths between the
- * phrases of one utterance (200-500 ms in running speech) stay in the transmission, so the next phrase's first
+ * phrases of one utterance (a few hundred milliseconds) stay in the transmission, so the next phrase's first
  * syllable is not cut while the gate reopens (the level is read every 100-200 ms), and the senders are not stopped
- * and restarted at every comma. Mumble's default voice hold is 0.5 s.
+ * and restarted at every comma. Mumble's voice hold defaults to 0.5 s in its early releases, 2 s in later ones.
  */
 export const VOICE_HOLD_MS = 500;
 
 /** Speaking indicators light a little above the noise floor of a quiet room. */
 export const SPEAKING_THRESHOLD = thresholdFromDb(-45);
 /**
- * A ring stays lit this long after the last loud level: longer than the voice hold (and the silent tail after it),
- * so a ring follows a whole utterance, as listeners see it, instead of flickering at each breath. Each flip is a
- * frame in every member's window (about 6 ms of CPU across a browser's processes here: bench:client).
+ * A ring stays lit this long after the last loud level: as long as the voice hold and the silent tail after it
+ * together, so a ring follows a whole utterance, as listeners see it, instead of flickering at each breath. Each
+ * flip is a frame in every member's window (about 6 ms of CPU across a browser's processes here: bench:client).
  */
 export const SPEAKING_HANGOVER_MS = 600;
