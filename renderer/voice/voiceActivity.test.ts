@@ -44,7 +44,7 @@ describe('level gate', () => {
       expect(openThrough(VOICE_HOLD_MS, voice, 1000, every)).toBe(false);
       expect(openThrough(SPEAKING_HANGOVER_MS, SPEAKING_THRESHOLD, 1000, every)).toBe(false);
     }
-    // A listener's ring outlasts the transmission and its silent tail (100 ms), so it does not go out before the end.
+    // A listener's ring lasts as long as the transmission and its silent tail (100 ms): it does not go out before.
     expect(SPEAKING_HANGOVER_MS).toBeGreaterThanOrEqual(VOICE_HOLD_MS + 100);
   });
 
