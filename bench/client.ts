@@ -20,6 +20,8 @@
  *   --settle S       wait after the call connects before sampling (default 5)
  *   --rounds N       app and bare calls each (default 1)
  *   --apart          one call at a time, each in its own window (rounds alternate which goes first), as before
+ *   --control        a check of the method itself: the bare page in both places (the "app" call is a second bare
+ *                    call, set up first as the app's is); its ratio should read 1
  *   --pause S        S seconds of silence after each sentence (default 0: speech without pause, the app's voice
  *                    gate stays open). A call is turns of talking and listening; in a pause the app sends nothing
  *                    and the bare page sends its silence
@@ -56,6 +58,7 @@ const { values: args } = parseArgs({
     profile: { type: 'string' },
     trace: { type: 'string' },
     apart: { type: 'boolean', default: false },
+    control: { type: 'boolean', default: false },
     timeout: { type: 'string', default: '900' },
   },
   strict: true,
@@ -70,6 +73,8 @@ const seconds = number('seconds', args.seconds);
 const settleSeconds = number('settle', args.settle);
 const rounds = Math.round(number('rounds', args.rounds));
 const apart = args.apart === true;
+const control = args.control === true;
+if (control && apart) throw new Error('--control checks the same-window method: it goes without --apart');
 const sleep = (s: number) => new Promise((done) => setTimeout(done, s * 1000));
 
 setTimeout(
@@ -334,7 +339,7 @@ async function bothCalls(setup: Setup, round: number): Promise<{ app: CallCpu; b
   return withBrowsers(setup, [...appMarkers, ...bareMarkers], async (browsers) => {
     const appBrowsers = browsers.slice(0, 2);
     const bareBrowsers = browsers.slice(2);
-    const appPages = await openAppCall(setup, appBrowsers);
+    const appPages = control ? await openBareCall(setup, appBrowsers) : await openAppCall(setup, appBrowsers);
     const barePages = await openBareCall(setup, bareBrowsers);
     await sleep(settleSeconds);
     const [app, bare] = await profiled(appPages[0] as Page, profileFile(round), () =>
@@ -429,6 +434,7 @@ async function main(): Promise<void> {
   console.log(
     `\nTwo Chromium clients in a relay-only call, ${seconds} s sampled after ${settleSeconds} s settling, ` +
       (apart ? 'each call in its own window, ' : 'both calls in the same window, ') +
+      (control ? 'CONTROL: the bare page in both places (app = a second bare call), ' : '') +
       `${rounds} round(s), medians; CPU of each browser's process tree as a share of one core; ` +
       (args.pause === '0' ? 'speech without pause' : `speech, then ${args.pause} s of silence`),
   );
