@@ -1,5 +1,5 @@
-import { createReadStream, existsSync, openSync, readdirSync, renameSync, statSync, unlinkSync } from 'node:fs';
-import { open as openFile, unlink, type FileHandle } from 'node:fs/promises';
+import { createReadStream, existsSync, openSync, readdirSync, renameSync, statSync } from 'node:fs';
+import { open as openFile, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fail, ok } from '../../../shared/result';
 import { createBlobDecryptor, newBlobSealingKey, type BlobSealingKey } from './blobCipher';
@@ -10,6 +10,7 @@ import { StoreError } from './errors';
 import type { KeyRing } from './fieldCipher';
 import { syncDirectory } from '../../files/syncDirectory';
 import { newId } from './ids';
+import { removeQuietly, unlinkQuietly } from './quietUnlink';
 import { prepareScoped } from './scopedSql';
 import type { WrittenBlob } from './plaintextDigest';
 import type { BlobUpload, FileMaintenance, NewUpload, ScopedFiles, StoredFile } from './types';
@@ -117,25 +118,6 @@ export function filesQueries(context: StoreContext, options: BlobOptions) {
     return options.blobDir;
   }
   const blobPath = (fileId: string) => join(directory(), fileId);
-  const unlinkQuietly = (path: string) => {
-    try {
-      unlinkSync(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  };
-  /**
-   * The same off the event loop, for every removal that need not be one synchronous step with a row change: ext4
-   * frees a 24 MiB blob's extents in 8-9 ms here, which every socket of the server would otherwise wait for.
-   */
-  const removeQuietly = async (path: string) => {
-    try {
-      await unlink(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
-  };
-
   /**
    * Streams `source` sealed into `path` (blobFileSealer.ts), synced to disk before it resolves with the plaintext's
    * size and SHA-256. The file is opened first, so the unlink after a failure can never run before the open that

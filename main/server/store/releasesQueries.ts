@@ -1,4 +1,4 @@
-import { mkdirSync, renameSync, unlinkSync } from 'node:fs';
+import { mkdirSync, renameSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -16,6 +16,7 @@ import {
   type ReleaseFileRow,
   type ReleaseRow,
 } from './releaseRecords';
+import { unlinkQuietly } from './quietUnlink';
 import type { Release, ReleasesRepository } from './releaseTypes';
 import { SyncedFileWriter } from './syncedFileWriter';
 import { syncDirectory } from '../../files/syncDirectory';
@@ -62,13 +63,6 @@ export function releasesQueries({ db, now }: StoreContext, options: { readonly r
     if (options.releaseDir === undefined) throw new StoreError('invalid_argument', 'this store keeps no release files');
     mkdirSync(options.releaseDir, { recursive: true, mode: 0o700 });
     return options.releaseDir;
-  };
-  const unlinkQuietly = (path: string) => {
-    try {
-      unlinkSync(path);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-    }
   };
   const toRelease = (row: ReleaseRow): Release => releaseRecord(row, filesOf.all({ id: row.id }));
 
