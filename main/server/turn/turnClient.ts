@@ -179,21 +179,25 @@ export async function createTurnClient(options: TurnClientOptions): Promise<Turn
         },
       );
       const message = await new Promise<StunMessage>((resolve, reject) => {
+        const key = transactionId.toString('hex');
         const timer = setTimeout(() => {
-          pending.delete(transactionId.toString('hex'));
+          forget();
           reject(new Error(`no answer to method ${method}`));
         }, options.timeoutMs ?? 2000);
-        pending.set(transactionId.toString('hex'), (answer) => {
+        /** However the request ends (answer, timeout, a write that throws), no timer or pending entry stays. */
+        function forget(): void {
           clearTimeout(timer);
-          pending.delete(transactionId.toString('hex'));
+          pending.delete(key);
+        }
+        pending.set(key, (answer) => {
+          forget();
           resolve(answer);
         });
         try {
           write(bytes);
         } catch (error) {
-          // A closed socket throws here: the request ends now, leaving no timer or pending entry behind.
-          clearTimeout(timer);
-          pending.delete(transactionId.toString('hex'));
+          // A closed socket throws here: the request ends now.
+          forget();
           reject(error as Error);
         }
       });
