@@ -175,16 +175,16 @@ async function sampleCpu(calls: readonly Sampled[]): Promise<CallCpu[]> {
       return pid;
     }),
   );
-  const rolesBefore = roots.map((pids) => pids.map(treeCpuByRole));
-  const threadsBefore = roots.map((pids) => pids.map((pid) => treeCpuByThread(pid, 'renderer')));
+  /** One browser's CPU so far: its tree by process role, and its renderers by thread. */
+  const read = (pid: number) => ({ roles: treeCpuByRole(pid), threads: treeCpuByThread(pid, 'renderer') });
+  const before = roots.map((pids) => pids.map(read));
   const traces = calls.map(({ trace }) => trace).filter((trace) => trace !== null);
   for (const trace of traces) await trace.browser.startTracing(trace.page, { categories: TRACE_CATEGORIES });
   const started = performance.now();
   await sleep(seconds);
   const wall = (performance.now() - started) / 1000;
   // Read at once, before the traces are written: the window is the same for every call.
-  const rolesAfter = roots.map((pids) => pids.map(treeCpuByRole));
-  const threadsAfter = roots.map((pids) => pids.map((pid) => treeCpuByThread(pid, 'renderer')));
+  const after = roots.map((pids) => pids.map(read));
   const traced = new Map<TraceTarget, Map<string, Map<string, number>>>();
   for (const trace of traces) {
     const json = (await trace.browser.stopTracing()).toString('utf8');
@@ -204,17 +204,11 @@ async function sampleCpu(calls: readonly Sampled[]): Promise<CallCpu[]> {
     const roles = new Map<string, number>();
     const rendererThreads = new Map<string, number>();
     // A browser's tree is the sum of its roles, so one /proc walk per reading gives both.
-    const browsers = (roots[call] as number[]).map((_, i) => {
-      const before = (rolesBefore[call] as Map<string, number>[])[i] as Map<string, number>;
-      const after = (rolesAfter[call] as Map<string, number>[])[i] as Map<string, number>;
-      addShares(roles, before, after, wall);
-      addShares(
-        rendererThreads,
-        (threadsBefore[call] as Map<string, number>[])[i] as Map<string, number>,
-        (threadsAfter[call] as Map<string, number>[])[i] as Map<string, number>,
-        wall,
-      );
-      return (sumOf(after.values()) - sumOf(before.values())) / wall;
+    const browsers = (after[call] ?? []).map((end, i) => {
+      const start = before[call]?.[i] ?? end;
+      addShares(roles, start.roles, end.roles, wall);
+      addShares(rendererThreads, start.threads, end.threads, wall);
+      return (sumOf(end.roles.values()) - sumOf(start.roles.values())) / wall;
     });
     const traceOf = trace === null ? undefined : traced.get(trace);
     return { browsers, roles, rendererThreads, ...(traceOf === undefined ? {} : { trace: traceOf }) };
@@ -438,7 +432,8 @@ async function main(): Promise<void> {
       `${rounds} round(s), medians; CPU of each browser's process tree as a share of one core; ` +
       (args.pause === '0' ? 'speech without pause' : `speech, then ${args.pause} s of silence`),
   );
-  console.log(`app  (whoot renderer): ${percent(median(appSums))} for both (${appSums.map(percent).join(', ')})`);
+  const appLabel = control ? 'app  (a bare page, set up first)' : 'app  (whoot renderer)';
+  console.log(`${appLabel}: ${percent(median(appSums))} for both (${appSums.map(percent).join(', ')})`);
   console.log(`bare (minimal page):   ${percent(median(bareSums))} for both (${bareSums.map(percent).join(', ')})`);
   /** Each key of one breakdown with the medians of both calls across rounds. */
   const medians = (breakdown: (cpu: CallCpu) => Map<string, number>) =>
